@@ -1,0 +1,272 @@
+"""`policy validate`: the schema first, then the semantic checks, collecting every problem.
+
+Per table: file name = revision id, policy id = folder, approval month before `effective_from`, the
+inputs are the case vocabulary, rule ids unique, conditions on declared columns and values only, the
+table complete under its hit policy with no overlap and no rule that can never fire, verbatim text
+present in the source. Across tables: ids unique, effective dates and versions strictly increasing.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .dates import first_of_next_month
+from .errors import DataError, PolicyIOError, Problem
+from .model import Revision, build_revision
+from .tables import PolicyFiles, display_path
+from .yaml_loader import Loaded, read_yaml_file
+
+MAX_EXAMPLES = 3
+
+
+@dataclass(frozen=True)
+class ValidatedPolicy:
+    files: PolicyFiles
+    revisions: tuple[Revision, ...]  # in effective order
+    source_text: str
+
+
+def normalize_text(text: str) -> str:
+    """Compare quotes with the source ignoring Markdown emphasis, list markers and line breaks."""
+    text = re.sub(r"(?m)^\s*[-*]\s+", " ", text)
+    text = text.replace("**", "")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def case_vocabulary(schemas_dir: Path) -> dict[str, tuple]:
+    """The closed value set of each condition field, as the case schema declares it."""
+    path = schemas_dir / "case.schema.json"
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise PolicyIOError(f"{path}: cannot load schema: {exc}") from exc
+    vocabulary = {}
+    for name, definition in schema["$defs"].items():
+        if "enum" in definition:
+            vocabulary[name] = tuple(definition["enum"])
+        elif definition.get("type") == "boolean":
+            vocabulary[name] = (True, False)
+    return vocabulary
+
+
+def _describe(case: dict) -> str:
+    return ", ".join(f"{k}={json.dumps(v) if isinstance(v, bool) else v}" for k, v in case.items())
+
+
+def _table_problems(loaded: Loaded, rev: Revision, vocabulary: dict) -> list[Problem]:
+    problems: list[Problem] = []
+    table = loaded.data["table"]
+    seen_columns: dict[str, int] = {}
+    for i, column in enumerate(rev.columns):
+        if column.name in seen_columns:
+            problems.append(loaded.problem(("table", "inputs", i, "name"), "DUPLICATE_INPUT",
+                                           f"input column '{column.name}' is declared twice"))
+        seen_columns[column.name] = i
+        expected = vocabulary.get(column.name)
+        if expected is not None and set(column.values) != set(expected):
+            missing = [v for v in expected if v not in column.values]
+            extra = [v for v in column.values if v not in expected]
+            problems.append(loaded.problem(
+                ("table", "inputs", i, "values"), "INPUT_DOMAIN",
+                f"input '{column.name}' must list exactly the case vocabulary; "
+                f"missing: {missing or 'none'}; not in the vocabulary: {extra or 'none'}"))
+    domains = {c.name: c.values for c in rev.columns}
+
+    first_rule_line: dict[str, int] = {}
+    for i, rule in enumerate(rev.rules):
+        at = ("table", "rules", i)
+        if rule.id in first_rule_line:
+            problems.append(loaded.problem(at + ("id",), "DUPLICATE_RULE_ID",
+                                           f"rule id '{rule.id}' is used again "
+                                           f"(first at line {first_rule_line[rule.id]})"))
+        else:
+            first_rule_line[rule.id] = loaded.where(at + ("id",))[0]
+        for name, allowed in rule.when.items():
+            if name not in domains:
+                problems.append(loaded.problem(at + ("when", name), "UNKNOWN_COLUMN",
+                                               f"rule '{rule.id}' conditions on '{name}', which is not "
+                                               f"an input column ({', '.join(domains)})", key=True))
+                continue
+            for j, value in enumerate(table["rules"][i]["when"][name]
+                                      if allowed is not None else ()):
+                if value not in domains[name]:
+                    problems.append(loaded.problem(
+                        at + ("when", name, j), "UNKNOWN_VALUE",
+                        f"rule '{rule.id}': {value!r} is not a value of '{name}' "
+                        f"({', '.join(map(str, domains[name]))})"))
+        for name in domains:
+            if name not in rule.when:
+                problems.append(loaded.problem(at + ("when",), "MISSING_CONDITION",
+                                               f"rule '{rule.id}' has no condition for '{name}'; "
+                                               f"write '{name}: any' if every value applies"))
+        if rule.quote is not None and rule.provenance is None:
+            problems.append(loaded.problem(at, "MISSING_KEY",
+                                           f"rule '{rule.id}' quotes text but gives no provenance "
+                                           "(verbatim or reconstructed)"))
+    if problems:
+        return problems  # the coverage check needs well-formed rules and columns
+    return _coverage_problems(loaded, rev)
+
+
+def _coverage_problems(loaded: Loaded, rev: Revision) -> list[Problem]:
+    """Every complete case gets exactly one outcome; no overlap that disagrees; every rule can fire."""
+    problems: list[Problem] = []
+    names = [c.name for c in rev.columns]
+    uncovered: list[dict] = []
+    overlaps: dict[tuple[int, ...], list[dict]] = {}
+    fired = [0] * len(rev.rules)
+    for values in itertools.product(*(c.values for c in rev.columns)):
+        case = dict(zip(names, values))
+        hits = [r for r in rev.rules if r.matches(case)]
+        if not hits:
+            uncovered.append(case)
+            continue
+        fired[hits[0].index] += 1
+        if rev.hit_policy == "first":
+            continue
+        if len(hits) > 1:
+            if rev.hit_policy == "any":
+                for r in hits[1:]:
+                    fired[r.index] += 1
+            if rev.hit_policy == "unique" or len({r.then for r in hits}) > 1:
+                overlaps.setdefault(tuple(r.index for r in hits), []).append(case)
+    if uncovered:
+        examples = "; ".join(_describe(c) for c in uncovered[:MAX_EXAMPLES])
+        problems.append(loaded.problem(("table", "rules"), "INCOMPLETE_TABLE",
+                                       f"{len(uncovered)} complete case(s) match no rule, e.g. "
+                                       f"{examples}"))
+    for indexes, cases in overlaps.items():
+        rules = [rev.rules[i] for i in indexes]
+        ids = ", ".join(f"'{r.id}' ({r.then}, line {loaded.where(('table', 'rules', r.index))[0]})"
+                        for r in rules)
+        why = ("the unique hit policy allows no overlap" if rev.hit_policy == "unique"
+               else "overlapping rules must agree under the any hit policy")
+        problems.append(loaded.problem(("table", "rules", indexes[1]), "OVERLAP",
+                                       f"rules {ids} all match {len(cases)} case(s), e.g. "
+                                       f"{_describe(cases[0])}; {why}"))
+    for rule in rev.rules:
+        if not fired[rule.index]:
+            reason = ("it matches no case" if not any(rule.matches(dict(zip(names, v))) for v in
+                      itertools.product(*(c.values for c in rev.columns)))
+                      else "earlier rules decide every case it matches (hit policy first)")
+            problems.append(loaded.problem(("table", "rules", rule.index), "UNREACHABLE_RULE",
+                                           f"rule '{rule.id}' can never fire: {reason}"))
+    return problems
+
+
+def _text_problems(loaded: Loaded, rev: Revision, source: str) -> list[Problem]:
+    problems: list[Problem] = []
+    data = loaded.data
+    statements = [normalize_text(s["text"]) for s in data["statements"]]
+    for i, statement in enumerate(data["statements"]):
+        if statement["provenance"] == "verbatim" and normalize_text(statement["text"]) not in source:
+            problems.append(loaded.problem(("statements", i, "text"), "QUOTE_NOT_IN_SOURCE",
+                                           f"statement '{statement['id']}' is marked verbatim but its "
+                                           "text is not in the source; fix it or mark it reconstructed"))
+    for i, rule in enumerate(rev.rules):
+        if rule.quote is None:
+            continue
+        quote = normalize_text(rule.quote)
+        if rule.provenance == "verbatim" and quote not in source:
+            problems.append(loaded.problem(("table", "rules", i, "quote"), "QUOTE_NOT_IN_SOURCE",
+                                           f"rule '{rule.id}' quote is marked verbatim but is not in "
+                                           "the source text; fix it or mark it reconstructed"))
+        if not any(quote in s for s in statements):
+            problems.append(loaded.problem(("table", "rules", i, "quote"), "QUOTE_NOT_IN_STATEMENTS",
+                                           f"rule '{rule.id}' quotes text that none of this revision's "
+                                           "statements contains"))
+    content = data.get("content", {})
+    quoted_fields = [((k,), content[k]) for k in ("description", "objective", "benefit_application",
+                                                   "fda_status") if k in content]
+    quoted_fields += [(("evidence", i, "text"), e["text"]) for i, e in enumerate(content.get("evidence", []))]
+    for path, text in quoted_fields:
+        if normalize_text(text) not in source:
+            problems.append(loaded.problem(("content",) + path, "QUOTE_NOT_IN_SOURCE",
+                                           "content text is not in the source text"))
+    return problems
+
+
+def _revision_problems(loaded: Loaded, rev: Revision, files: PolicyFiles, path: Path) -> list[Problem]:
+    problems = []
+    if path.stem != rev.id:
+        problems.append(loaded.problem(("revision", "id"), "FILE_NAME_MISMATCH",
+                                       f"revision id '{rev.id}' does not match the file name "
+                                       f"'{path.name}'; name the file {rev.id}.yaml"))
+    if rev.policy_id != files.policy_id:
+        problems.append(loaded.problem(("policy", "id"), "POLICY_MISMATCH",
+                                       f"policy id '{rev.policy_id}' does not match its folder "
+                                       f"'{files.policy_id}'"))
+    earliest = first_of_next_month(rev.approved)
+    if rev.effective_from < earliest:
+        problems.append(loaded.problem(("revision", "effective_from"), "EFFECTIVE_BEFORE_APPROVAL",
+                                       f"effective_from {rev.effective_from} is not after the approval "
+                                       f"month {rev.approved}; the earliest is {earliest}"))
+    return problems
+
+
+def _chain_problems(entries: list[tuple[Loaded, Revision]]) -> list[Problem]:
+    """Across revisions: unique ids, strictly increasing effective dates and versions."""
+    import semver  # only validation needs it
+
+    problems = []
+    by_id: dict[str, Loaded] = {}
+    for loaded, rev in entries:
+        if rev.id in by_id:
+            problems.append(loaded.problem(("revision", "id"), "DUPLICATE_REVISION",
+                                           f"revision id '{rev.id}' is also used by "
+                                           f"{by_id[rev.id].file}"))
+        by_id.setdefault(rev.id, loaded)
+    ordered = sorted(entries, key=lambda e: (e[1].id, e[1].file))
+    for (prev_loaded, prev), (loaded, rev) in itertools.pairwise(ordered):
+        if rev.effective_from <= prev.effective_from:
+            same = "the same" if rev.effective_from == prev.effective_from else "an earlier"
+            problems.append(loaded.problem(
+                ("revision", "effective_from"), "EFFECTIVE_DATE_ORDER",
+                f"{rev.id} has {same} effective_from ({rev.effective_from}) as {prev.id} in "
+                f"{prev_loaded.file} ({prev.effective_from}); effective dates must strictly increase"))
+        if semver.Version.parse(rev.version) <= semver.Version.parse(prev.version):
+            problems.append(loaded.problem(
+                ("revision", "version"), "VERSION_ORDER",
+                f"version {rev.version} of {rev.id} is not greater than {prev.version} of {prev.id} "
+                f"in {prev_loaded.file}; versions must strictly increase with dates"))
+    return problems
+
+
+def load_and_validate(files: PolicyFiles) -> ValidatedPolicy:
+    """Load every revision of a policy and check it; raise DataError listing every problem."""
+    from .schema import schema_problems
+
+    problems: list[Problem] = []
+    if not files.revision_files:
+        raise DataError(Problem(display_path(files.folder), 0, 0, "NO_TABLES",
+                                "no revision tables (*.yaml) in this folder"))
+    try:
+        source = normalize_text(files.source_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyIOError(f"{display_path(files.source_file)}: cannot read the source text: {exc}") from exc
+    vocabulary = case_vocabulary(files.schemas_dir)
+    entries: list[tuple[Loaded, Revision]] = []
+    for path in files.revision_files:
+        try:
+            loaded = read_yaml_file(path, display_path(path))
+        except DataError as exc:
+            problems += exc.problems
+            continue
+        found = schema_problems(loaded, "revision", files.schemas_dir)
+        if found:
+            problems += found
+            continue
+        rev = build_revision(loaded.data, loaded.file)
+        problems += _revision_problems(loaded, rev, files, path)
+        problems += _table_problems(loaded, rev, vocabulary)
+        problems += _text_problems(loaded, rev, source)
+        entries.append((loaded, rev))
+    problems += _chain_problems(entries)
+    if problems:
+        raise DataError(problems)
+    revisions = tuple(sorted((rev for _, rev in entries), key=lambda r: r.effective_from))
+    return ValidatedPolicy(files=files, revisions=revisions, source_text=source)

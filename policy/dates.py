@@ -1,0 +1,33 @@
+"""Strict calendar dates: the ASCII form YYYY-MM-DD and nothing else.
+
+`date.fromisoformat` alone is too lenient on Python 3.11 (it takes `20230101` and `2023-W01-1`), so the
+shape is checked first, then the calendar.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+_DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+EXAMPLE = "2023-10-01"
+
+
+def parse_date(text: object) -> date:
+    """Return the date for `YYYY-MM-DD`; raise ValueError with a one-line reason otherwise."""
+    if not isinstance(text, str):
+        raise ValueError(f"{text!r} is not a date; write YYYY-MM-DD, e.g. {EXAMPLE}")
+    if not _DATE_SHAPE.fullmatch(text):
+        raise ValueError(f"'{text}' is not a date in the form YYYY-MM-DD (e.g. {EXAMPLE}); "
+                         "times, zones, week dates and compact forms are not accepted")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"'{text}' is not a real calendar date") from None
+
+
+def first_of_next_month(month: str) -> str:
+    """`2015-12` -> `2016-01-01`: the convention the one stated effective date follows."""
+    year, mon = int(month[:4]), int(month[5:7])
+    year, mon = (year + 1, 1) if mon == 12 else (year, mon + 1)
+    return f"{year:04d}-{mon:02d}-01"

@@ -1,0 +1,107 @@
+"""Frozen model objects built from validated table data.
+
+Nothing here parses or checks: `checks.load_and_validate` builds these only from data that passed the
+schema, so every key the schema requires is present.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Mapping
+
+ANY = None  # a condition that matches every value of its column
+
+
+def freeze(value: Any) -> Any:
+    """Deep read-only copy: mappings become MappingProxyType, lists become tuples."""
+    if isinstance(value, dict):
+        return MappingProxyType({k: freeze(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(freeze(v) for v in value)
+    return value
+
+
+def thaw(value: Any) -> Any:
+    """Plain JSON-ready copy of a frozen value."""
+    if isinstance(value, Mapping):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [thaw(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    values: tuple
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    index: int  # position in the table, 0-based (the order matters under the `first` hit policy)
+    when: Mapping[str, frozenset | None]  # column -> allowed values, or ANY
+    then: str
+    quote: str | None
+    provenance: str | None
+    provenance_note: str
+    note: str | None
+
+    def matches(self, case: Mapping[str, Any]) -> bool:
+        """True when every conditioned column's value in the (complete) case is allowed."""
+        return all(allowed is ANY or case[name] in allowed for name, allowed in self.when.items())
+
+
+@dataclass(frozen=True)
+class Revision:
+    file: str
+    policy_id: str
+    policy_title: str
+    id: str
+    version: str
+    approved: str
+    effective_from: str
+    effective_from_basis: str
+    effective_from_note: str
+    history: Mapping[str, str]
+    literature_review_through: str | None
+    hit_policy: str
+    columns: tuple[Column, ...]
+    rules: tuple[Rule, ...]
+    data: Mapping[str, Any]  # the whole table, frozen, for text diffs and rendering
+
+    @property
+    def content(self) -> Mapping[str, Any]:
+        return self.data.get("content", MappingProxyType({}))
+
+    def identity(self) -> dict:
+        """The revision object of the JSON outputs."""
+        return {"id": self.id, "version": self.version, "effective_from": self.effective_from,
+                "effective_from_basis": self.effective_from_basis}
+
+    def history_entry(self) -> dict:
+        return {**self.identity(), "approved": self.approved,
+                "action": self.history["action"], "description": self.history["description"],
+                "history_date": self.history["date"],
+                "literature_review_through": self.literature_review_through,
+                "effective_from_note": self.effective_from_note, "file": self.file}
+
+
+def build_revision(data: Mapping[str, Any], file: str) -> Revision:
+    rev, table = data["revision"], data["table"]
+    columns = tuple(Column(c["name"], tuple(c["values"])) for c in table["inputs"])
+    rules = tuple(
+        Rule(id=r["id"], index=i,
+             when=MappingProxyType({name: ANY if cond == "any" else frozenset(cond)
+                                    for name, cond in r["when"].items()}),
+             then=r["then"], quote=r.get("quote"), provenance=r.get("provenance"),
+             provenance_note=r["provenance_note"], note=r.get("note"))
+        for i, r in enumerate(table["rules"]))
+    return Revision(
+        file=file, policy_id=data["policy"]["id"], policy_title=data["policy"]["title"],
+        id=rev["id"], version=rev["version"], approved=rev["approved"],
+        effective_from=rev["effective_from"], effective_from_basis=rev["effective_from_basis"],
+        effective_from_note=rev["effective_from_note"], history=freeze(rev["history"]),
+        literature_review_through=rev.get("literature_review_through"),
+        hit_policy=table["hit_policy"], columns=columns, rules=rules, data=freeze(dict(data)))

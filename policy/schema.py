@@ -1,0 +1,108 @@
+"""JSON Schema checks (draft 2020-12) with format checking on and no network access.
+
+jsonschema is a heavy import, so this module is imported only when a table or case must be checked
+against a schema, never on the cached evaluation path.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.exceptions import NoSuchResource
+
+from .errors import PolicyIOError, Problem
+from .yaml_loader import Loaded
+
+SCHEMA_NAMES = ("revision", "case")
+
+
+def _refuse_retrieval(uri: str):
+    raise NoSuchResource(ref=uri)  # no network: every reference must resolve to a local schema
+
+
+@lru_cache(maxsize=None)
+def _validators(schemas_dir: str) -> dict:
+    resources, schemas = [], {}
+    for name in SCHEMA_NAMES:
+        path = Path(schemas_dir) / f"{name}.schema.json"
+        try:
+            schema = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise PolicyIOError(f"{path}: cannot load schema: {exc}") from exc
+        if schema.get("$schema") != "https://json-schema.org/draft/2020-12/schema":
+            raise PolicyIOError(f"{path}: $schema must be draft 2020-12")
+        Draft202012Validator.check_schema(schema)
+        schemas[name] = schema
+        resource = Resource.from_contents(schema)
+        # Register under both the $id and the bare file name used by relative $refs.
+        resources += [(schema["$id"], resource), (f"{name}.schema.json", resource)]
+    registry = Registry(retrieve=_refuse_retrieval).with_resources(resources)
+    return {name: Draft202012Validator(schema, registry=registry,
+                                       format_checker=Draft202012Validator.FORMAT_CHECKER)
+            for name, schema in schemas.items()}
+
+
+def _code_and_message(error) -> tuple[str, str, bool]:
+    """Map one jsonschema error to (code, message, points-at-key)."""
+    kind, instance = error.validator, error.instance
+    where = error.json_path
+    if kind in ("additionalProperties", "unevaluatedProperties"):
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = sorted(set(instance) - set(allowed)) if isinstance(instance, dict) else []
+        return ("UNKNOWN_KEY",
+                f"unknown key {', '.join(repr(k) for k in extra)} at {where}; "
+                f"allowed: {', '.join(allowed)}", True)
+    if kind == "required":
+        return "MISSING_KEY", f"{where}: {error.message}", False
+    if kind in ("format", "pattern") and error.schema.get("format") == "date" or (
+            kind == "pattern" and "date" in str(error.schema.get("description", "")).lower()):
+        return ("DATE_INVALID", f"{where}: {instance!r} is not a valid date; write YYYY-MM-DD, "
+                                f"e.g. 2023-10-01", False)
+    if kind in ("enum", "const"):
+        choices = error.validator_value if kind == "enum" else [error.validator_value]
+        return ("UNKNOWN_VALUE", f"{where}: {instance!r} is not one of "
+                                 f"{', '.join(map(str, choices))}", False)
+    if kind == "type":
+        hint = ""
+        if error.validator_value == "boolean" or "boolean" in error.validator_value:
+            hint = " (YAML 1.2 booleans are written true or false; yes/no/on/off are strings)"
+        return "WRONG_TYPE", f"{where}: {instance!r} is not of type {error.validator_value}{hint}", False
+    if kind == "pattern" and "month" in str(error.schema.get("description", "")):
+        return "DATE_INVALID", f"{where}: {instance!r} is not a month; write YYYY-MM, e.g. 2015-12", False
+    return "SCHEMA", f"{where}: {error.message}", False
+
+
+def _leaves(error):
+    """The most specific errors under an if/then/else or anyOf branch."""
+    if error.context:
+        for sub in error.context:
+            yield from _leaves(sub)
+    else:
+        yield error
+
+
+def schema_problems(loaded: Loaded, schema_name: str, schemas_dir: Path) -> list[Problem]:
+    """Every schema violation of the document, each at the line of the offending node."""
+    validator = _validators(str(schemas_dir))[schema_name]
+    problems, seen = [], set()
+    for error in validator.iter_errors(loaded.data):
+        for leaf in _leaves(error):
+            code, message, at_key = _code_and_message(leaf)
+            path = tuple(leaf.absolute_path)
+            if at_key and isinstance(leaf.instance, dict):
+                allowed = leaf.schema.get("properties", {})
+                for key in sorted(set(leaf.instance) - set(allowed)):
+                    problem = loaded.problem(path + (key,), code, message, key=True)
+                    if (problem.line, problem.col, code) not in seen:
+                        seen.add((problem.line, problem.col, code))
+                        problems.append(problem)
+                continue
+            problem = loaded.problem(path, code, message)
+            if (problem.line, problem.col, code) not in seen:
+                seen.add((problem.line, problem.col, code))
+                problems.append(problem)
+    return problems

@@ -1,0 +1,217 @@
+"""Safe YAML reading for untrusted tables and case files.
+
+PyYAML's SafeLoader follows YAML 1.1: `NO` becomes False, `010` becomes 8, `2011-12-01` becomes a
+`datetime.date`, duplicate keys silently keep the last value. Here only the YAML 1.2 core forms are
+typed (`true`/`false`, canonical integers, decimal floats, `null`); everything else stays a string.
+Aliases, anchors, merge keys, explicit tags, non-string keys, duplicate keys, several documents,
+empty files, deep nesting and oversized files are errors with a line and a column.
+Every node's position is kept, keyed by its path, so later checks can point at the line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import yaml
+from yaml.events import AliasEvent
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+from .errors import DataError, Problem
+
+MAX_BYTES = 1024 * 1024
+MAX_DEPTH = 32
+
+Path = tuple  # a path into the data: keys and list indexes
+
+_STR = "tag:yaml.org,2002:str"
+_CORE_RESOLVERS = [
+    ("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), "tTfF"),
+    # No leading zeros: `010` and `08` stay strings (codes, not numbers).
+    ("tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), "-+0123456789"),
+    ("tag:yaml.org,2002:float",
+     re.compile(r"^[-+]?(?:0|[1-9][0-9]*)\.[0-9]+$"), "-+0123456789"),
+    ("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]),
+]
+
+
+class _CoreResolverLoader(yaml.SafeLoader):
+    """Composes nodes only; typing and construction are done by `_Builder` below."""
+
+    yaml_implicit_resolvers: dict = {}
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, AliasEvent):
+            raise _Stop(event.start_mark, "ALIAS_FORBIDDEN",
+                        f"alias '*{event.anchor}' is not allowed; write the value out in full")
+        if getattr(event, "anchor", None) is not None:
+            raise _Stop(event.start_mark, "ALIAS_FORBIDDEN",
+                        f"anchor '&{event.anchor}' is not allowed; write each value out in full")
+        tag = getattr(event, "tag", None)
+        if tag is not None and tag != "!":
+            raise _Stop(event.start_mark, "TAG_FORBIDDEN",
+                        f"explicit tag '{tag}' is not allowed; write a plain value")
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise _Stop(event.start_mark, "TOO_DEEP", f"nesting deeper than {MAX_DEPTH} levels")
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+for _tag, _regexp, _first in _CORE_RESOLVERS:
+    _CoreResolverLoader.add_implicit_resolver(_tag, _regexp, _first)
+
+
+class _Stop(Exception):
+    def __init__(self, mark, code: str, message: str):
+        self.mark, self.code, self.message = mark, code, message
+
+
+@dataclass
+class Loaded:
+    """A document's data with the 1-based (line, column) of every value and every mapping key."""
+
+    data: object
+    file: str
+    positions: dict = field(default_factory=dict)
+    key_positions: dict = field(default_factory=dict)
+
+    def where(self, path: Path, *, key: bool = False) -> tuple[int, int]:
+        """Position of the value at `path` (or of its key), else of its nearest ancestor."""
+        path = tuple(path)
+        if key and path in self.key_positions:
+            return self.key_positions[path]
+        while path:
+            if path in self.positions:
+                return self.positions[path]
+            path = path[:-1]
+        return self.positions.get((), (1, 1))
+
+    def problem(self, path: Path, code: str, message: str, *, key: bool = False) -> Problem:
+        line, col = self.where(path, key=key)
+        return Problem(self.file, line, col, code, message)
+
+
+def _pos(mark) -> tuple[int, int]:
+    return (mark.line + 1, mark.column + 1)
+
+
+class _Builder:
+    def __init__(self, file: str):
+        self.loaded = Loaded(None, file)
+        self.problems: list[Problem] = []
+
+    def build(self, node, path: Path):
+        self.loaded.positions[path] = _pos(node.start_mark)
+        if isinstance(node, ScalarNode):
+            return self._scalar(node)
+        if isinstance(node, SequenceNode):
+            return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+        if isinstance(node, MappingNode):
+            return self._mapping(node, path)
+        raise AssertionError(f"unexpected node {node!r}")  # composer yields only these three
+
+    @staticmethod
+    def _scalar(node: ScalarNode):
+        value, tag = node.value, node.tag
+        if tag == "tag:yaml.org,2002:bool":
+            return value.lower() == "true"
+        if tag == "tag:yaml.org,2002:int":
+            return int(value)
+        if tag == "tag:yaml.org,2002:float":
+            return float(value)
+        if tag == "tag:yaml.org,2002:null":
+            return None
+        return value
+
+    def _mapping(self, node: MappingNode, path: Path) -> dict:
+        result: dict = {}
+        first_seen: dict = {}
+        for key_node, value_node in node.value:
+            line, col = _pos(key_node.start_mark)
+            if not isinstance(key_node, ScalarNode) or key_node.tag != _STR:
+                shown = key_node.value if isinstance(key_node, ScalarNode) else "a collection"
+                self.problems.append(Problem(self.loaded.file, line, col, "NON_STRING_KEY",
+                                             f"key {shown!r} is not a string; quote it"))
+                continue
+            key = key_node.value
+            if key == "<<" and key_node.style is None:
+                self.problems.append(Problem(self.loaded.file, line, col, "MERGE_KEY",
+                                             "merge keys '<<' are not allowed; write the keys out"))
+                continue
+            if key in first_seen:
+                self.problems.append(Problem(
+                    self.loaded.file, line, col, "DUPLICATE_KEY",
+                    f"duplicate key '{key}' (first at line {first_seen[key][0]})"))
+                continue
+            first_seen[key] = (line, col)
+            self.loaded.key_positions[path + (key,)] = (line, col)
+            result[key] = self.build(value_node, path + (key,))
+        return result
+
+
+def load_yaml(raw: bytes, file: str) -> Loaded:
+    """Parse one untrusted YAML (or JSON) document. Raises `DataError` listing every problem."""
+
+    def fail(code: str, message: str, line: int = 1, col: int = 1):
+        raise DataError(Problem(file, line, col, code, message))
+
+    if len(raw) > MAX_BYTES:
+        fail("FILE_TOO_LARGE", f"file is {len(raw)} bytes; the limit is {MAX_BYTES}")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        fail("ENCODING", f"not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})", line)
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        fail("ENCODING", "NUL character in file", line)
+
+    loader = _CoreResolverLoader(text)
+    try:
+        node = loader.get_single_node()
+    except _Stop as stop:
+        fail(stop.code, stop.message, *_pos(stop.mark))
+    except yaml.composer.ComposerError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        if "single document" in str(exc.context or ""):
+            fail("MULTIPLE_DOCUMENTS", "more than one YAML document; keep one per file", *_pos(mark))
+        fail("YAML_SYNTAX", str(exc.problem), *_pos(mark))
+    except yaml.reader.ReaderError as exc:
+        fail("ENCODING", f"character {exc.character!r} is not allowed in YAML")
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = _pos(mark) if mark is not None else (1, 1)
+        fail("YAML_SYNTAX", f"{exc.problem or exc.context}", *where)
+    except yaml.YAMLError as exc:  # unmarked parser errors are rare; still one line, no traceback
+        fail("YAML_SYNTAX", str(exc).splitlines()[0])
+    finally:
+        loader.dispose()
+    if node is None:
+        fail("EMPTY_FILE", "the file holds no YAML document (empty or only comments)")
+
+    builder = _Builder(file)
+    builder.loaded.data = builder.build(node, ())
+    if builder.problems:
+        raise DataError(builder.problems)
+    return builder.loaded
+
+
+def read_yaml_file(path, display: str | None = None) -> Loaded:
+    """Read and parse a file; an unreadable file is a `PolicyIOError`."""
+    from .errors import PolicyIOError
+
+    display = display or str(path)
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise PolicyIOError(f"{display}: cannot read: {exc.strerror or exc}") from exc
+    return load_yaml(raw, display)
