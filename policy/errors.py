@@ -20,6 +20,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        if self.line <= 0:  # no position: a command-line word, a whole folder
+            return f"{self.file}: {self.code}: {self.message}"
         return f"{self.file}:{self.line}:{self.col}: {self.code}: {self.message}"
 
     def as_json(self) -> dict:

@@ -1,0 +1,61 @@
+"""The Python API: load a policy once, evaluate cases as of dates.
+
+    >>> from policy import load_policy
+    >>> iort = load_policy()
+    >>> decision = iort.evaluate({"cancer_site": "rectal", "margin_status": "positive",
+    ...                           "t_stage": "T3", "recurrent": False}, as_of="2016-05-03")
+    >>> decision.determination, decision.revision["id"], decision.rule
+    ('not_medically_necessary', '2015-12', 'rectal-margins-not-t4-not-recurrent')
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from typing import Any, Mapping
+
+from .cases import check_case
+from .dates import parse_date
+from .engine import CompiledPolicy, Decision
+from .errors import DataError, Problem, UsageError
+
+
+class Policy:
+    """A validated, compiled policy: every revision, ready to evaluate."""
+
+    def __init__(self, compiled: CompiledPolicy):
+        self.compiled = compiled
+
+    @property
+    def id(self) -> str:
+        return self.compiled.policy_id
+
+    @property
+    def revisions(self):
+        return self.compiled.revisions
+
+    def evaluate(self, case: Mapping[str, Any], as_of: str | date | None = None) -> Decision:
+        """Decide `case` as of `as_of` (else the case's `service_date`).
+
+        Raises DataError for an invalid case or date, UsageError when there is no date at all.
+        """
+        clean = check_case(case, self.compiled.columns)
+        day = as_of.isoformat() if isinstance(as_of, date) else as_of
+        if day is None:
+            day = clean.get("service_date")
+            if day is None:
+                raise UsageError("no date: give as_of or the case's service_date")
+        else:
+            try:
+                parse_date(day)
+            except ValueError as exc:
+                raise DataError(Problem("as_of", 0, 0, "DATE_INVALID", str(exc))) from None
+        return self.compiled.evaluate(clean, day)
+
+
+def load_policy(tables: str | os.PathLike | None = None, policy: str | None = None) -> Policy:
+    """Find, validate (or reuse the validated cache) and compile a policy's tables."""
+    from .cache import compiled_policy
+    from .tables import find_tables_dir, policy_files
+
+    return Policy(compiled_policy(policy_files(find_tables_dir(tables), policy)))

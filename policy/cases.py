@@ -1,0 +1,117 @@
+"""Reading and checking a case: `FIELD=VALUE` words, a YAML or JSON file, or a mapping.
+
+The closed vocabulary comes from the compiled tables, which validation has checked against
+`schemas/case.schema.json`, so the fast path needs neither jsonschema nor the schema file.
+Every problem names the field, and for a file the line and column.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Mapping
+
+from .dates import parse_date
+from .errors import DataError, PolicyIOError, Problem, UsageError
+
+WORDS = "<command line>"
+TEXT_FIELDS = ("case_id",)
+DATE_FIELDS = ("service_date",)
+
+
+def _suggest(word: str, choices) -> str:
+    import difflib  # only on the error path
+
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    if not close:
+        close = [c for c in map(str, choices) if c.startswith(str(word)[:3])][:1] if word else []
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _render(value) -> str:
+    return "true" if value is True else "false" if value is False else str(value)
+
+
+def check_case(case: Mapping[str, Any], columns, *, where=None, file: str = "case") -> dict:
+    """Return a clean case dict or raise DataError listing every bad field.
+
+    `columns` is the compiled policy's ((name, values), ...); `where(path, key=...)` gives
+    (line, col) for a file, and `file` names the input in messages.
+    """
+    vocabulary = dict(columns)
+    fields = [*TEXT_FIELDS, *DATE_FIELDS, *vocabulary]
+    problems, clean = [], {}
+
+    def problem(name, code, message, key=False):
+        if where is None:  # command-line words: the word itself names the place
+            value = case[name]
+            label = f"{name}={_render(value)}" if file == WORDS else file
+            problems.append(Problem(label, 0, 0, code, message))
+        else:
+            line, col = where((name,), key=key)
+            problems.append(Problem(file, line, col, code, message))
+
+    for name, value in case.items():
+        if name not in fields:
+            problem(name, "UNKNOWN_FIELD", f"unknown field '{name}'; fields: {', '.join(fields)}"
+                    + _suggest(name, fields), key=True)
+        elif value is None:
+            continue  # an explicit null is the same as omitting the field: unknown
+        elif name in TEXT_FIELDS:
+            if not isinstance(value, str):
+                problem(name, "WRONG_TYPE", f"{name} must be a string, not {value!r}")
+            else:
+                clean[name] = value
+        elif name in DATE_FIELDS:
+            try:
+                parse_date(value)
+                clean[name] = value
+            except ValueError as exc:
+                problem(name, "DATE_INVALID", f"{name}: {exc}")
+        else:
+            allowed = vocabulary[name]
+            if isinstance(value, bool) != isinstance(allowed[0], bool) or value not in allowed:
+                problem(name, "UNKNOWN_VALUE",
+                        f"{name} cannot be {_render(value)!r}; allowed: "
+                        f"{', '.join(map(_render, allowed))}" + _suggest(_render(value),
+                                                                       map(_render, allowed)))
+            else:
+                clean[name] = value
+    if problems:
+        raise DataError(problems)
+    return clean
+
+
+def parse_words(words: list[str], columns) -> dict:
+    """`cancer_site=rectal recurrent=true` -> a raw case mapping (typed for booleans)."""
+    booleans = {name for name, values in columns if isinstance(values[0], bool)}
+    case: dict[str, Any] = {}
+    for word in words:
+        name, sep, value = word.partition("=")
+        if not sep or not name:
+            raise UsageError(f"'{word}' is not FIELD=VALUE (e.g. cancer_site=rectal)")
+        if name in booleans:
+            value = {"true": True, "false": False}.get(value, value)
+        case[name] = value
+    return case
+
+
+def read_case_file(path: str) -> tuple[dict, Any, str]:
+    """Load a YAML or JSON case file ('-' for standard input) safely; return data, where, name."""
+    from .yaml_loader import MAX_BYTES, load_yaml
+
+    name = "<stdin>" if path == "-" else path
+    try:
+        if path == "-":
+            raw = sys.stdin.buffer.read(MAX_BYTES + 1)
+        else:
+            with open(path, "rb") as handle:
+                raw = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise PolicyIOError(f"{name}: cannot read: {exc.strerror or exc}") from exc
+    loaded = load_yaml(raw, name)
+    if not isinstance(loaded.data, dict):
+        kind = type(loaded.data).__name__
+        raise DataError(Problem(name, 1, 1, "NOT_A_MAPPING",
+                                f"a case file holds one mapping of fields (found {kind}), "
+                                "e.g. {cancer_site: rectal, margin_status: positive}"))
+    return loaded.data, loaded.where, name

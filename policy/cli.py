@@ -1,0 +1,178 @@
+"""The command line: parses arguments, calls the pure core, prints, and chooses the exit code.
+
+Only this module prints or exits. Exit codes: 0 done, 1 invalid data (a case or a table), 2 usage,
+3 a batch with bad lines, 4 I/O or git errors, 70 an internal error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .errors import DataError, PolicyError, UsageError
+
+PROG = "policy"
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line and exit 2, like every usage error here
+        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def _policy_files(args):
+    from .tables import find_tables_dir, policy_files
+
+    return policy_files(find_tables_dir(args.tables), args.policy)
+
+
+def _compiled(args):
+    from .cache import compiled_policy
+
+    return compiled_policy(_policy_files(args))
+
+
+def _validated(args):
+    from .checks import load_and_validate
+
+    return load_and_validate(_policy_files(args))
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+# --- commands ------------------------------------------------------------------------------------
+
+def cmd_evaluate(args) -> int:
+    from .cases import WORDS, check_case, parse_words, read_case_file
+    from .dates import parse_date
+
+    compiled = _compiled(args)
+    raw, where, name = {}, None, "case"
+    if args.case is not None:
+        raw, where, name = read_case_file(args.case)
+    words = parse_words(args.fields, compiled.columns)
+    if words:  # words override the file; their problems are named by the word, not a line
+        file_case = check_case({k: v for k, v in raw.items() if k not in words},
+                               compiled.columns, where=where, file=name)
+        case = {**file_case, **check_case(words, compiled.columns, file=WORDS)}
+    else:
+        case = check_case(raw, compiled.columns, where=where, file=name)
+    day = args.as_of if args.as_of is not None else case.get("service_date")
+    if day is None:
+        raise UsageError("no date to evaluate as of: give --as-of YYYY-MM-DD or a service_date "
+                         "in the case")
+    try:
+        parse_date(day)
+    except ValueError as exc:
+        raise UsageError(f"--as-of: {exc}") from None
+    decision = compiled.evaluate(case, day)
+    if args.json:
+        _out(json.dumps(decision.to_json(), indent=2, ensure_ascii=False))
+    else:
+        from .render import decision_text
+
+        _out(decision_text(decision))
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from .render import problems_github, problems_json, problems_text
+
+    try:
+        validated = _validated(args)
+    except DataError as exc:
+        render = {"text": problems_text, "json": problems_json, "github": problems_github}
+        _out(render[args.format](exc.problems))
+        files = len({p.file for p in exc.problems})
+        print(f"{PROG} validate: {len(exc.problems)} problem(s) in {files} file(s)", file=sys.stderr)
+        return 1
+    if args.format == "json":
+        _out("[]")
+    elif args.format == "text":
+        revisions = validated.revisions
+        _out(f"{validated.files.policy_id}: {len(revisions)} revisions valid "
+             f"({revisions[0].id} .. {revisions[-1].id})")
+    return 0
+
+
+def cmd_history(args) -> int:
+    from .render import history_text
+
+    entries = [rev.history_entry() for rev in _validated(args).revisions]
+    if args.json:
+        _out(json.dumps(entries, indent=2, ensure_ascii=False))
+    else:
+        _out(history_text(entries))
+    return 0
+
+
+# --- parser --------------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    common.add_argument("--tables", metavar="DIR",
+                        help="the folder holding one folder of tables per policy "
+                             "(default: the nearest tables/ folder, else the installed tables)")
+    common.add_argument("--policy", metavar="ID", help="the policy (default: the only one present)")
+    common.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+
+    parser = _Parser(prog=PROG, description="FEP medical policy 8.01.08 as versioned decision tables.",
+                     parents=[common])
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    ev = commands.add_parser("evaluate", parents=[common], help="decide one case as of a date",
+                             description="Decide one case as of a date. The date is --as-of, else "
+                                         "the case's service_date.")
+    ev.add_argument("fields", nargs="*", metavar="FIELD=VALUE",
+                    help="case facts, e.g. cancer_site=rectal margin_status=positive t_stage=T4 "
+                         "recurrent=false (an omitted field is unknown)")
+    ev.add_argument("--case", metavar="FILE", help="a YAML or JSON case file ('-' for standard input)")
+    ev.add_argument("--as-of", metavar="DATE", help="the date of service, YYYY-MM-DD")
+    ev.add_argument("--json", action="store_true", help="print the decision as JSON")
+    ev.set_defaults(run=cmd_evaluate)
+
+    va = commands.add_parser("validate", parents=[common],
+                             help="check every table and the chain of revisions")
+    va.add_argument("--format", choices=("text", "json", "github"), default="text")
+    va.set_defaults(run=cmd_validate)
+
+    hi = commands.add_parser("history", parents=[common], help="the revisions in order")
+    hi.add_argument("--json", action="store_true")
+    hi.set_defaults(run=cmd_history)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in argv
+    try:
+        args = build_parser().parse_args(argv)
+        return args.run(args)
+    except PolicyError as exc:
+        if debug:
+            raise
+        lines = str(exc).splitlines() or [type(exc).__name__]
+        if isinstance(exc, UsageError):
+            lines = [line if line.startswith(PROG) else f"{PROG}: {line}" for line in lines]
+        for line in lines:
+            print(line, file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # stdout closed early (e.g. piped into head): not an error worth a traceback
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except Exception as exc:  # a bug: one line unless --debug
+        if debug:
+            raise
+        print(f"{PROG}: internal error: {type(exc).__name__}: {exc} (rerun with --debug)",
+              file=sys.stderr)
+        return 70

@@ -1,0 +1,234 @@
+"""Evaluation: each revision compiled once into a lookup table over every partial case.
+
+A partial case gives each input column a value or leaves it unknown. With n values a column has n + 1
+codes (the last means unknown), so a partial case is one mixed-radix integer and its outcome a list
+lookup. Compilation enumerates the completions of every partial case once: when they all get the same
+determination that is the answer; otherwise the case is `indeterminate` and `needs` lists each omitted
+field on which, for some completion, changing only that field changes the determination.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+from .timeline import revision_in_force
+
+FORMAT = 1  # bump when the compiled JSON shape changes
+INDETERMINATE = "indeterminate"
+NO_POLICY = "no_policy_in_force"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    determination: str
+    rules: tuple[str, ...]  # the rules that decide some completion (one when decided by one rule)
+    needs: tuple[str, ...]
+    possible: tuple[str, ...]  # the determinations the completions get
+
+
+@dataclass(frozen=True)
+class CompiledRevision:
+    id: str
+    version: str
+    approved: str
+    effective_from: str
+    effective_from_basis: str
+    rules: Mapping[str, Mapping[str, Any]]  # id -> then, quote, provenance, provenance_note, note
+    evidence: Mapping[str, str]  # cancer_site -> summary of evidence (2023-09 only)
+    outcomes: tuple[Outcome, ...]
+    index: tuple[int, ...]  # partial-case code -> position in outcomes
+
+    def identity(self) -> dict:
+        return {"id": self.id, "version": self.version, "effective_from": self.effective_from,
+                "effective_from_basis": self.effective_from_basis}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Everything needed to reproduce and explain one evaluation years later."""
+
+    determination: str
+    as_of: str
+    policy: str
+    revision: Mapping[str, str] | None
+    rule: str | None
+    rules: tuple[str, ...]
+    needs: tuple[str, ...]
+    possible: tuple[str, ...]
+    explanation: str
+    source: str | None
+    provenance: str | None
+    provenance_note: str | None
+    evidence: str | None
+    case_id: str | None
+    case: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {"determination": self.determination, "as_of": self.as_of, "policy": self.policy,
+                "revision": dict(self.revision) if self.revision else None, "rule": self.rule,
+                "rules": list(self.rules), "needs": list(self.needs),
+                "possible": list(self.possible), "explanation": self.explanation,
+                "source": self.source, "provenance": self.provenance,
+                "provenance_note": self.provenance_note, "evidence": self.evidence,
+                "case_id": self.case_id, "case": dict(self.case)}
+
+
+@dataclass(frozen=True)
+class CompiledPolicy:
+    policy_id: str
+    title: str
+    columns: tuple[tuple[str, tuple], ...]  # (name, values) in table order
+    revisions: tuple[CompiledRevision, ...]  # effective order
+
+    # --- evaluation ---------------------------------------------------------------------------
+    def code(self, case: Mapping[str, Any]) -> int:
+        """The partial-case code of a (valid) case; absent or None fields are unknown."""
+        code = 0
+        for name, values in self.columns:
+            value = case.get(name)
+            code = code * (len(values) + 1) + (len(values) if value is None else values.index(value))
+        return code
+
+    def evaluate(self, case: Mapping[str, Any], as_of: str) -> Decision:
+        """Decide a validated case (see `cases.check_case`) as of a validated date."""
+        revision = revision_in_force(self.revisions, as_of)
+        case_id = case.get("case_id")
+        known = {name: case[name] for name, _ in self.columns if case.get(name) is not None}
+        if revision is None:
+            first = self.revisions[0]
+            return Decision(
+                determination=NO_POLICY, as_of=as_of, policy=self.policy_id, revision=None,
+                rule=None, rules=(), needs=(), possible=(), source=None, provenance=None,
+                provenance_note=None, evidence=None, case_id=case_id, case=known,
+                explanation=(f"No revision of {self.policy_id} is in force on {as_of}: the first, "
+                             f"{first.id} (version {first.version}), is effective from "
+                             f"{first.effective_from} ({first.effective_from_basis})."))
+        outcome = revision.outcomes[revision.index[self.code(case)]]
+        rule_id = outcome.rules[0] if len(outcome.rules) == 1 else None
+        quotes = {revision.rules[r]["quote"] for r in outcome.rules}
+        decided = outcome.determination != INDETERMINATE
+        rule = revision.rules[outcome.rules[0]] if decided and len(quotes) == 1 else None
+        site = case.get("cancer_site")
+        return Decision(
+            determination=outcome.determination, as_of=as_of, policy=self.policy_id,
+            revision=revision.identity(), rule=rule_id if decided else None,
+            rules=outcome.rules, needs=outcome.needs, possible=outcome.possible,
+            explanation=self._explain(revision, outcome, rule_id),
+            source=rule["quote"] if rule else None,
+            provenance=rule["provenance"] if rule else None,
+            provenance_note=rule["provenance_note"] if rule else None,
+            evidence=revision.evidence.get(site) if site else None,
+            case_id=case_id, case=known)
+
+    @staticmethod
+    def _explain(revision: CompiledRevision, outcome: Outcome, rule_id: str | None) -> str:
+        head = (f"Revision {revision.id} (version {revision.version}, effective "
+                f"{revision.effective_from}, {revision.effective_from_basis})")
+        if outcome.determination == INDETERMINATE:
+            return (f"{head}: the outcome depends on omitted facts ({', '.join(outcome.needs)}); "
+                    f"it could be {' or '.join(outcome.possible)}.")
+        if rule_id is not None:
+            note = revision.rules[rule_id].get("note")
+            return (f"{head} decides {outcome.determination} by rule {rule_id}"
+                    + (f": {note}" if note else "."))
+        return (f"{head} decides {outcome.determination} whatever the omitted facts are, by rule "
+                f"{' or '.join(outcome.rules)} depending on them.")
+
+    # --- serialisation for the cache ------------------------------------------------------------
+    def to_json(self) -> dict:
+        return {"format": FORMAT, "policy": {"id": self.policy_id, "title": self.title},
+                "columns": [[name, list(values)] for name, values in self.columns],
+                "revisions": [{
+                    "id": r.id, "version": r.version, "approved": r.approved,
+                    "effective_from": r.effective_from,
+                    "effective_from_basis": r.effective_from_basis,
+                    "rules": {k: dict(v) for k, v in r.rules.items()}, "evidence": dict(r.evidence),
+                    "outcomes": [[o.determination, list(o.rules), list(o.needs), list(o.possible)]
+                                 for o in r.outcomes],
+                    "index": list(r.index)} for r in self.revisions]}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "CompiledPolicy":
+        if data.get("format") != FORMAT:
+            raise ValueError("compiled policy format differs")
+        return cls(
+            policy_id=data["policy"]["id"], title=data["policy"]["title"],
+            columns=tuple((name, tuple(values)) for name, values in data["columns"]),
+            revisions=tuple(CompiledRevision(
+                id=r["id"], version=r["version"], approved=r["approved"],
+                effective_from=r["effective_from"], effective_from_basis=r["effective_from_basis"],
+                rules=r["rules"], evidence=r["evidence"],
+                outcomes=tuple(Outcome(d, tuple(ru), tuple(ne), tuple(po))
+                               for d, ru, ne, po in r["outcomes"]),
+                index=tuple(r["index"])) for r in data["revisions"]))
+
+
+def _complete_rule_ids(revision, columns) -> dict[tuple, tuple[str, str]]:
+    """(values...) -> (rule id, determination) for every complete case, under the hit policy."""
+    names = [name for name, _ in columns]
+    result = {}
+    for values in itertools.product(*(values for _, values in columns)):
+        case = dict(zip(names, values))
+        rule = next(r for r in revision.rules if r.matches(case))  # validation: exactly one outcome
+        result[values] = (rule.id, rule.then)
+    return result
+
+
+def _outcome(complete: dict, columns: Sequence, partial: tuple) -> Outcome:
+    options = [[v] if v is not None else list(values) for v, (_, values) in zip(partial, columns)]
+    completions = list(itertools.product(*options))
+    determinations = {complete[c][1] for c in completions}
+    rules = tuple(sorted({complete[c][0] for c in completions}))
+    if len(determinations) == 1:
+        return Outcome(determinations.pop(), rules, (), ())
+    needs = []
+    for i, (name, _) in enumerate(columns):
+        if partial[i] is not None:
+            continue
+        groups: dict[tuple, set] = {}
+        for c in completions:
+            groups.setdefault(c[:i] + c[i + 1:], set()).add(complete[c][1])
+        if any(len(g) > 1 for g in groups.values()):
+            needs.append(name)
+    order = ("medically_necessary", "investigational", "not_medically_necessary", "not_addressed")
+    possible = tuple(d for d in order if d in determinations) + tuple(
+        sorted(determinations - set(order)))
+    return Outcome(INDETERMINATE, rules, tuple(sorted(needs)), possible)
+
+
+def compile_revision(revision, columns) -> CompiledRevision:
+    """Enumerate every partial case of a validated `model.Revision` into a lookup table.
+
+    `columns` fixes the column and value order of the codes; validation guarantees that every
+    revision declares exactly these columns and values (the case vocabulary), in whatever order.
+    """
+    complete = _complete_rule_ids(revision, columns)
+    outcomes: list[Outcome] = []
+    positions: dict[Outcome, int] = {}
+    index = []
+    for partial in itertools.product(*([*values, None] for _, values in columns)):
+        outcome = _outcome(complete, columns, partial)
+        if outcome not in positions:
+            positions[outcome] = len(outcomes)
+            outcomes.append(outcome)
+        index.append(positions[outcome])
+    evidence = {}
+    for entry in revision.content.get("evidence", ()):
+        for site in entry["cancer_sites"]:
+            evidence[site] = entry["text"]
+    rules = {r.id: {"then": r.then, "quote": r.quote, "provenance": r.provenance,
+                    "provenance_note": r.provenance_note, "note": r.note} for r in revision.rules}
+    return CompiledRevision(
+        id=revision.id, version=revision.version, approved=revision.approved,
+        effective_from=revision.effective_from, effective_from_basis=revision.effective_from_basis,
+        rules=rules, evidence=evidence, outcomes=tuple(outcomes), index=tuple(index))
+
+
+def compile_policy(revisions: Sequence) -> CompiledPolicy:
+    """Compile validated revisions (in effective order); the first one's column order is used."""
+    first = revisions[0]
+    columns = tuple((c.name, tuple(c.values)) for c in first.columns)
+    return CompiledPolicy(policy_id=first.policy_id, title=first.policy_title, columns=columns,
+                          revisions=tuple(compile_revision(r, columns) for r in revisions))

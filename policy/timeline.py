@@ -1,0 +1,18 @@
+"""Which revision is in force on a date: the one place that answers it."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from typing import Sequence, TypeVar
+
+T = TypeVar("T")
+
+
+def revision_in_force(revisions: Sequence[T], day: str) -> T | None:
+    """The latest revision with `effective_from <= day`, or None before the first one.
+
+    `revisions` must be in effective order (validation guarantees strictly increasing dates);
+    ISO `YYYY-MM-DD` strings order like the dates they name.
+    """
+    position = bisect_right([r.effective_from for r in revisions], day)
+    return revisions[position - 1] if position else None
