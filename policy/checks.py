@@ -241,9 +241,6 @@ def load_and_validate(files: PolicyFiles) -> ValidatedPolicy:
     from .schema import schema_problems
 
     problems: list[Problem] = []
-    if not files.revision_files:
-        raise DataError(Problem(display_path(files.folder), 0, 0, "NO_TABLES",
-                                "no revision tables (*.yaml) in this folder"))
     try:
         source = normalize_text(files.source_file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:

@@ -9,6 +9,50 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+CODES = {
+    # reading a YAML (or JSON) document
+    "FILE_TOO_LARGE": "the file is larger than the loader accepts",
+    "ENCODING": "not UTF-8, or a character YAML does not allow (NUL)",
+    "YAML_SYNTAX": "the text is not well-formed YAML",
+    "EMPTY_FILE": "no document (empty, or only comments)",
+    "MULTIPLE_DOCUMENTS": "more than one YAML document in one file",
+    "DUPLICATE_KEY": "a key given twice in one mapping",
+    "NON_STRING_KEY": "a mapping key that is a number, boolean, null or collection",
+    "ALIAS_FORBIDDEN": "an anchor or alias",
+    "MERGE_KEY": "a merge key '<<'",
+    "TAG_FORBIDDEN": "an explicit tag such as !!python/object",
+    "TOO_DEEP": "nesting deeper than the loader accepts",
+    "NOT_A_MAPPING": "a case file that is not one mapping of fields",
+    # the schema
+    "UNKNOWN_KEY": "a key the schema does not define (closed objects)",
+    "MISSING_KEY": "a required key is absent",
+    "UNKNOWN_VALUE": "a value outside a closed vocabulary",
+    "WRONG_TYPE": "a value of the wrong type (e.g. NO where true/false is due)",
+    "DATE_INVALID": "not a real date in the form YYYY-MM-DD (or a month YYYY-MM)",
+    "SCHEMA": "any other schema violation",
+    # one table
+    "FILE_NAME_MISMATCH": "the file name is not <revision id>.yaml",
+    "POLICY_MISMATCH": "the policy id is not the folder's name",
+    "EFFECTIVE_BEFORE_APPROVAL": "effective_from is not after the approval month",
+    "INPUT_DOMAIN": "an input column's values are not the case vocabulary",
+    "DUPLICATE_INPUT": "an input column declared twice",
+    "DUPLICATE_RULE_ID": "two rules with one id in a table",
+    "UNKNOWN_COLUMN": "a condition on a column the table does not declare",
+    "MISSING_CONDITION": "a rule without a condition for a declared column",
+    "INCOMPLETE_TABLE": "some complete case matches no rule",
+    "OVERLAP": "a complete case matched by several rules (unique), or by disagreeing rules (any)",
+    "UNREACHABLE_RULE": "a rule that decides no case",
+    "QUOTE_NOT_IN_SOURCE": "text marked verbatim that the source text does not contain",
+    "QUOTE_NOT_IN_STATEMENTS": "a rule quote that none of the revision's statements contains",
+    # the chain of revisions
+    "DUPLICATE_REVISION": "two files with one revision id",
+    "EFFECTIVE_DATE_ORDER": "effective dates do not strictly increase with revision ids",
+    "VERSION_ORDER": "versions do not strictly increase with dates",
+    # a case
+    "UNKNOWN_FIELD": "a case field the contract does not define",
+}
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     """One thing wrong with an input file, at a position (1-based line and column; 0 when unknown)."""
@@ -18,6 +62,10 @@ class Problem:
     col: int
     code: str
     message: str
+
+    def __post_init__(self):
+        if self.code not in CODES:  # every code is documented in one place
+            raise ValueError(f"undocumented problem code {self.code!r}")
 
     def __str__(self) -> str:
         if self.line <= 0:  # no position: a command-line word, a whole folder

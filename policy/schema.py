@@ -58,10 +58,14 @@ def _code_and_message(error) -> tuple[str, str, bool]:
                 f"allowed: {', '.join(allowed)}", True)
     if kind == "required":
         return "MISSING_KEY", f"{where}: {error.message}", False
-    if kind in ("format", "pattern") and error.schema.get("format") == "date" or (
-            kind == "pattern" and "date" in str(error.schema.get("description", "")).lower()):
+    is_date = error.schema.get("format") == "date"
+    is_month = "YYYY-MM," in str(error.schema.get("description", ""))
+    if kind in ("format", "pattern", "type") and is_date:
         return ("DATE_INVALID", f"{where}: {instance!r} is not a valid date; write YYYY-MM-DD, "
-                                f"e.g. 2023-10-01", False)
+                                f"e.g. 2023-10-01 (quoted)", False)
+    if kind in ("pattern", "type") and is_month:
+        return ("DATE_INVALID", f"{where}: {instance!r} is not a month; write YYYY-MM, "
+                                f"e.g. \"2015-12\"", False)
     if kind in ("enum", "const"):
         choices = error.validator_value if kind == "enum" else [error.validator_value]
         return ("UNKNOWN_VALUE", f"{where}: {instance!r} is not one of "
@@ -71,8 +75,6 @@ def _code_and_message(error) -> tuple[str, str, bool]:
         if error.validator_value == "boolean" or "boolean" in error.validator_value:
             hint = " (YAML 1.2 booleans are written true or false; yes/no/on/off are strings)"
         return "WRONG_TYPE", f"{where}: {instance!r} is not of type {error.validator_value}{hint}", False
-    if kind == "pattern" and "month" in str(error.schema.get("description", "")):
-        return "DATE_INVALID", f"{where}: {instance!r} is not a month; write YYYY-MM, e.g. 2015-12", False
     return "SCHEMA", f"{where}: {error.message}", False
 
 

@@ -1,0 +1,110 @@
+"""One broken table per error code: `policy validate` names the code, the file and the line."""
+
+from pathlib import Path
+
+import pytest
+
+from policy.yaml_loader import load_yaml
+
+FIXTURES = load_yaml((Path(__file__).parent / "fixtures" / "broken-tables.yaml").read_bytes(),
+                     "broken-tables.yaml").data
+
+
+def _apply(text: str, old: str, new: str) -> tuple[str, int]:
+    assert old in text, f"fixture text not found: {old!r}"
+    at = text.index(old)
+    return text.replace(old, new, 1), text[:at].count("\n") + 1
+
+
+def _build(folder: Path, fixture: dict) -> tuple[Path, int | None]:
+    path = folder / fixture["file"]
+    text = path.read_text(encoding="utf-8")
+    edit_line = None
+    if "content" in fixture:
+        text = fixture["content"]
+    if "replace" in fixture:
+        text, edit_line = _apply(text, *fixture["replace"])
+    if "then_replace" in fixture:
+        text, _ = _apply(text, *fixture["then_replace"])
+    if "pad_bytes" in fixture:
+        text = text.replace("# PADDING", "#" + "x" * fixture["pad_bytes"], 1)
+    raw = text.encode("utf-8").replace(b"<0xff>", b"\xff")
+    if "rename" in fixture:
+        path.unlink()
+        path = folder / fixture["rename"]
+    path.write_bytes(raw)
+    if "line" in fixture:
+        return path, fixture["line"]
+    if "line_of" in fixture:
+        needle = fixture["line_of"]
+        assert needle in text, f"line_of text not found: {needle!r}"
+        return path, text[: text.index(needle)].count("\n") + 1
+    return path, edit_line
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=[f["name"] for f in FIXTURES])
+def test_broken_table_is_reported_at_its_line(fixture, tables_copy, cli, monkeypatch):
+    monkeypatch.chdir(tables_copy.parent)
+    path, line = _build(tables_copy / "fep-8.01.08", fixture)
+    code, out, err = cli("validate", "--tables", tables_copy)
+    assert code == 1, (out, err)
+    assert "Traceback" not in out + err
+    expected_file = f"tables/fep-8.01.08/{path.name}"
+    hits = [row for row in out.splitlines() if f": {fixture['code']}: " in row]
+    assert hits, f"no {fixture['code']} in:\n{out}"
+    assert any(row.startswith(f"{expected_file}:{line}:") for row in hits), (line, hits)
+
+
+def test_every_table_error_code_has_a_fixture():
+    from policy.errors import CODES
+
+    not_about_tables = {"NOT_A_MAPPING", "UNKNOWN_FIELD", "SCHEMA"}
+    assert set(CODES) - not_about_tables - {f["code"] for f in FIXTURES} == set()
+
+
+def test_codes_used_in_the_package_are_documented():
+    import re
+
+    from policy.errors import CODES
+
+    used = set()
+    for source in (Path(__file__).parent.parent / "policy").glob("*.py"):
+        used |= set(re.findall(r'"([A-Z][A-Z_]{4,})",', source.read_text()))
+    assert used - {"COMMAND"} <= set(CODES)
+
+
+def test_every_problem_is_collected_before_reporting(tables_copy, cli, monkeypatch):
+    monkeypatch.chdir(tables_copy.parent)
+    folder = tables_copy / "fep-8.01.08"
+    _build(folder, {"file": "2014-12.yaml", "replace": ["  version: 2.2.0", "  version: [2.2.0"]})
+    _build(folder, {"file": "2018-09.yaml", "replace": ["recurrent: [true]", "recurrent: [yes]"]})
+    _build(folder, {"file": "2020-09.yaml", "replace": ["cancer_site: [none]", "cancer_site: []"]})
+    code, out, _ = cli("validate", "--tables", tables_copy)
+    assert code == 1
+    assert {row.split(":")[0] for row in out.splitlines()} == {
+        "tables/fep-8.01.08/2014-12.yaml", "tables/fep-8.01.08/2018-09.yaml",
+        "tables/fep-8.01.08/2020-09.yaml"}
+
+
+def test_json_and_github_formats(tables_copy, cli, monkeypatch):
+    import json
+
+    monkeypatch.chdir(tables_copy.parent)
+    _build(tables_copy / "fep-8.01.08",
+           {"file": "2015-12.yaml", "replace": ["recurrent: [true]", "recurrent: [NO]"]})
+    code, out, _ = cli("validate", "--tables", tables_copy, "--format", "json")
+    assert code == 1
+    [problem] = json.loads(out)
+    assert problem["code"] == "WRONG_TYPE" and problem["file"].endswith("2015-12.yaml")
+    assert problem["line"] > 1
+    code, out, _ = cli("validate", "--tables", tables_copy, "--format", "github")
+    assert code == 1
+    assert out.startswith(f"::error file=tables/fep-8.01.08/2015-12.yaml,line={problem['line']},")
+    assert "title=WRONG_TYPE::" in out
+
+
+def test_a_missing_source_text_is_an_io_error(tables_copy, cli):
+    (tables_copy / "fep-8.01.08" / "source.md").unlink()
+    code, out, err = cli("validate", "--tables", tables_copy)
+    assert code == 4 and out == ""
+    assert len(err.splitlines()) == 1 and "source.md" in err and "Traceback" not in err
