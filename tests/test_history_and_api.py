@@ -1,0 +1,118 @@
+"""`policy history`, the Python API, the timeline and the validated cache."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from policy import DataError, UsageError, load_policy
+from policy.timeline import revision_in_force
+
+IDS = "2011-12 2012-12 2013-12 2014-12 2015-12 2018-03 2018-09 2019-09 2020-09 2021-09 2022-09 2023-09"
+VERSIONS = "1.0.0 2.0.0 2.1.0 2.2.0 2.3.0 3.0.0 3.1.0 3.2.0 3.3.0 3.4.0 3.5.0 3.6.0"
+EFFECTIVE = ("2012-01-01 2013-01-01 2014-01-01 2015-01-01 2016-01-01 2018-04-01 2018-10-01 "
+             "2019-10-01 2020-10-01 2021-10-01 2022-10-01 2023-10-01")
+
+
+def test_history_json_lists_the_twelve_revisions(cli):
+    code, out, _ = cli("history", "--json")
+    assert code == 0
+    entries = json.loads(out)
+    assert [e["id"] for e in entries] == IDS.split()
+    assert [e["version"] for e in entries] == VERSIONS.split()
+    assert [e["effective_from"] for e in entries] == EFFECTIVE.split()
+    assert [e["effective_from_basis"] for e in entries] == ["inferred"] * 11 + ["stated"]
+    assert [e["approved"] for e in entries] == IDS.split()
+    assert entries[0]["action"] == "New policy"
+    assert "not medically necessary" in entries[1]["description"]
+    for entry in entries:
+        assert {"id", "version", "approved", "effective_from", "effective_from_basis", "action",
+                "description"} <= set(entry)
+
+
+def test_history_text(cli):
+    code, out, _ = cli("history")
+    assert code == 0 and len(out.splitlines()) == 13 and "2023-10-01  stated" in out
+
+
+def test_validate_passes_on_the_shipped_tables(cli):
+    code, out, _ = cli("validate")
+    assert code == 0 and "12 revisions valid" in out
+
+
+class _Rev:
+    def __init__(self, day):
+        self.effective_from = day
+
+
+@pytest.mark.parametrize("day,expected", [
+    ("2011-12-31", None), ("2012-01-01", 0), ("2012-12-31", 0), ("2013-01-01", 1),
+    ("2099-01-01", 2)])
+def test_revision_in_force_is_half_open(day, expected):
+    revisions = [_Rev("2012-01-01"), _Rev("2013-01-01"), _Rev("2014-01-01")]
+    found = revision_in_force(revisions, day)
+    assert found is (None if expected is None else revisions[expected])
+
+
+def test_api_returns_a_frozen_decision():
+    iort = load_policy()
+    decision = iort.evaluate({"cancer_site": "rectal", "margin_status": "positive",
+                              "t_stage": "T4", "recurrent": False}, as_of="2014-06-30")
+    assert decision.determination == "medically_necessary"
+    assert decision.revision["id"] == "2013-12" and decision.rule == "rectal-margins-t4"
+    with pytest.raises(AttributeError):
+        decision.determination = "investigational"
+    from datetime import date
+
+    assert iort.evaluate({"cancer_site": "none"}, as_of=date(2020, 1, 1)).determination == \
+        "not_addressed"
+
+
+def test_api_errors_are_policy_errors_and_builtins():
+    iort = load_policy()
+    with pytest.raises(DataError) as caught:
+        iort.evaluate({"cancer_site": "rectum"}, as_of="2020-01-01")
+    assert isinstance(caught.value, ValueError)
+    assert caught.value.problems[0].code == "UNKNOWN_VALUE"
+    with pytest.raises(UsageError):
+        iort.evaluate({"cancer_site": "rectal"})
+    with pytest.raises(DataError, match="DATE_INVALID"):
+        iort.evaluate({}, as_of="2020-02-30")
+    assert iort.evaluate({"service_date": "2016-05-03", "cancer_site": "colon"}).revision[
+        "id"] == "2015-12"
+
+
+def test_a_table_broken_after_caching_is_never_evaluated(tables_copy, cli, monkeypatch):
+    monkeypatch.chdir(tables_copy.parent)  # the nearest tables/ folder is the copy
+    args = ["evaluate", "--as-of", "2016-05-03", "cancer_site=colon"]
+    assert cli(*args)[0] == 0  # compiles and caches
+    table = tables_copy / "fep-8.01.08" / "2015-12.yaml"
+    table.write_text(table.read_text().replace("cancer_site: [none]", "cancer_site: []"))
+    code, out, err = cli(*args)
+    assert code == 1 and out == ""
+    assert "UNREACHABLE_RULE" in err and "2015-12.yaml" in err
+
+
+def test_a_corrupt_cache_entry_is_rebuilt(tmp_path, monkeypatch):
+    monkeypatch.setenv("FEP_POLICY_CACHE_DIR", str(tmp_path))
+    load_policy()
+    [entry] = list(tmp_path.glob("*.json"))
+    entry.write_text("{not json")
+    assert load_policy().evaluate({"cancer_site": "none"}, "2020-01-01").determination == \
+        "not_addressed"
+    assert json.loads(entry.read_text())["format"] == 1
+
+
+def test_tables_are_found_in_the_nearest_parent(tables_copy, monkeypatch, cli):
+    nested = tables_copy.parent / "a" / "b"
+    nested.mkdir(parents=True)
+    monkeypatch.chdir(nested)
+    table = tables_copy / "fep-8.01.08" / "2023-09.yaml"
+    table.write_text(table.read_text().replace("  version: 3.6.0", "  version: 3.7.0"))
+    code, out, _ = cli("history", "--json")
+    assert json.loads(out)[-1]["version"] == "3.7.0"
+
+
+def test_unknown_policy_is_a_usage_error(cli):
+    code, _, err = cli("history", "--policy", "fep-9.99.99")
+    assert code == 2 and "unknown policy 'fep-9.99.99'" in err
