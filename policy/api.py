@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from datetime import date
-from typing import Any, Mapping
+from collections.abc import Mapping
 
 from .cases import check_case
 from .dates import parse_date
@@ -34,7 +34,7 @@ class Policy:
     def revisions(self):
         return self.compiled.revisions
 
-    def evaluate(self, case: Mapping[str, Any], as_of: str | date | None = None) -> Decision:
+    def evaluate(self, case: Mapping[str, object], as_of: str | date | None = None) -> Decision:
         """Decide `case` as of `as_of` (else the case's `service_date`).
 
         Raises DataError for an invalid case or date, UsageError when there is no date at all.

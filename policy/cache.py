@@ -8,32 +8,33 @@ importing jsonschema. Set FEP_POLICY_CACHE_DIR to choose the folder, or to an em
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
-from pathlib import Path
 
 from .engine import CompiledPolicy, compile_policy
 from .tables import PolicyFiles
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
 
-def cache_dir() -> Path | None:
+def cache_dir() -> str | None:
     configured = os.environ.get("FEP_POLICY_CACHE_DIR")
     if configured is not None:
-        return Path(configured) if configured else None
+        return configured or None
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "fep-medical-policy"
+    return os.path.join(base, "fep-medical-policy")
 
 
 def content_key(files: PolicyFiles) -> str:
     digest = hashlib.sha256()
-    inputs = [*files.all_files(), *sorted(_PACKAGE.glob("*.py"))]
+    inputs = [*files.all_files(), *sorted(glob.glob(os.path.join(glob.escape(_PACKAGE), "*.py")))]
     for path in inputs:
-        digest.update(path.name.encode() + b"\0")
+        digest.update(os.path.basename(path).encode() + b"\0")
         try:
-            digest.update(path.read_bytes())
+            with open(path, "rb") as handle:
+                digest.update(handle.read())
         except OSError:
             digest.update(b"<unreadable>")  # validation will report it
         digest.update(b"\0")
@@ -43,10 +44,11 @@ def content_key(files: PolicyFiles) -> str:
 def compiled_policy(files: PolicyFiles) -> CompiledPolicy:
     """The compiled form of a policy's tables; validates and compiles on a cache miss."""
     folder = cache_dir()
-    entry = folder / f"{files.policy_id}-{content_key(files)}.json" if folder else None
+    entry = os.path.join(folder, f"{files.policy_id}-{content_key(files)}.json") if folder else None
     if entry is not None:
         try:
-            return CompiledPolicy.from_json(json.loads(entry.read_bytes()))
+            with open(entry, "rb") as handle:
+                return CompiledPolicy.from_json(json.loads(handle.read()))
         except (OSError, ValueError, KeyError, TypeError):
             pass  # missing or unusable: rebuild below
     from .checks import load_and_validate  # heavy path: YAML, jsonschema

@@ -8,7 +8,7 @@ Every problem names the field, and for a file the line and column.
 from __future__ import annotations
 
 import sys
-from typing import Any, Mapping
+from collections.abc import Mapping
 
 from .dates import parse_date
 from .errors import DataError, PolicyIOError, Problem, UsageError
@@ -31,7 +31,7 @@ def _render(value) -> str:
     return "true" if value is True else "false" if value is False else str(value)
 
 
-def check_case(case: Mapping[str, Any], columns, *, where=None, file: str = "case") -> dict:
+def check_case(case: Mapping[str, object], columns, *, where=None, file: str = "case") -> dict:
     """Return a clean case dict or raise DataError listing every bad field.
 
     `columns` is the compiled policy's ((name, values), ...); `where(path, key=...)` gives
@@ -84,7 +84,7 @@ def check_case(case: Mapping[str, Any], columns, *, where=None, file: str = "cas
 def parse_words(words: list[str], columns) -> dict:
     """`cancer_site=rectal recurrent=true` -> a raw case mapping (typed for booleans)."""
     booleans = {name for name, values in columns if isinstance(values[0], bool)}
-    case: dict[str, Any] = {}
+    case: dict[str, object] = {}
     for word in words:
         name, sep, value = word.partition("=")
         if not sep or not name:
@@ -95,7 +95,7 @@ def parse_words(words: list[str], columns) -> dict:
     return case
 
 
-def read_case_file(path: str) -> tuple[dict, Any, str]:
+def read_case_file(path: str) -> tuple[dict, object, str]:
     """Load a YAML or JSON case file ('-' for standard input) safely; return data, where, name."""
     from .yaml_loader import MAX_BYTES, load_yaml
 

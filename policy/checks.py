@@ -39,7 +39,7 @@ def normalize_text(text: str) -> str:
 
 def case_vocabulary(schemas_dir: Path) -> dict[str, tuple]:
     """The closed value set of each condition field, as the case schema declares it."""
-    path = schemas_dir / "case.schema.json"
+    path = Path(schemas_dir) / "case.schema.json"
     try:
         schema = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -242,12 +242,13 @@ def load_and_validate(files: PolicyFiles) -> ValidatedPolicy:
 
     problems: list[Problem] = []
     try:
-        source = normalize_text(files.source_file.read_text(encoding="utf-8"))
+        source = normalize_text(Path(files.source_file).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyIOError(f"{display_path(files.source_file)}: cannot read the source text: {exc}") from exc
+        raise PolicyIOError(f"{display_path(files.source_file)}: cannot read the source text: "
+                            f"{getattr(exc, 'strerror', None) or exc}") from exc
     vocabulary = case_vocabulary(files.schemas_dir)
     entries: list[tuple[Loaded, Revision]] = []
-    for path in files.revision_files:
+    for path in map(Path, files.revision_files):
         try:
             loaded = read_yaml_file(path, display_path(path))
         except DataError as exc:

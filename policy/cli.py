@@ -110,38 +110,61 @@ def cmd_history(args) -> int:
 
 # --- parser --------------------------------------------------------------------------------------
 
-def build_parser() -> argparse.ArgumentParser:
-    common = _Parser(add_help=False)
-    common.add_argument("--tables", metavar="DIR",
+def _add_common(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
+    # Accepted before or after the command; a subcommand's default must not override a value
+    # given before it, hence SUPPRESS below the top level.
+    default = {} if top else {"default": argparse.SUPPRESS}
+    parser.add_argument("--tables", metavar="DIR", **default,
                         help="the folder holding one folder of tables per policy "
                              "(default: the nearest tables/ folder, else the installed tables)")
-    common.add_argument("--policy", metavar="ID", help="the policy (default: the only one present)")
-    common.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    parser.add_argument("--policy", metavar="ID", **default,
+                        help="the policy (default: the only one present)")
+    parser.add_argument("--debug", action="store_true", **default,
+                        help="show tracebacks of internal errors")
 
-    parser = _Parser(prog=PROG, description="FEP medical policy 8.01.08 as versioned decision tables.",
-                     parents=[common])
+
+def _configure_evaluate(parser) -> None:
+    parser.add_argument("fields", nargs="*", metavar="FIELD=VALUE",
+                        help="case facts, e.g. cancer_site=rectal margin_status=positive t_stage=T4 "
+                             "recurrent=false (an omitted field is unknown)")
+    parser.add_argument("--case", metavar="FILE",
+                        help="a YAML or JSON case file ('-' for standard input)")
+    parser.add_argument("--as-of", metavar="DATE", help="the date of service, YYYY-MM-DD")
+    parser.add_argument("--json", action="store_true", help="print the decision as JSON")
+    parser.set_defaults(run=cmd_evaluate)
+
+
+def _configure_validate(parser) -> None:
+    parser.add_argument("--format", choices=("text", "json", "github"), default="text")
+    parser.set_defaults(run=cmd_validate)
+
+
+def _configure_history(parser) -> None:
+    parser.add_argument("--json", action="store_true")
+    parser.set_defaults(run=cmd_history)
+
+
+COMMANDS = {
+    "evaluate": ("decide one case as of a date (--as-of, else the case's service_date)",
+                 _configure_evaluate),
+    "validate": ("check every table and the chain of revisions", _configure_validate),
+    "history": ("the revisions in order", _configure_history),
+}
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; when argv names a command, only that command's options are built, since
+    building every subcommand's parser costs start-up time that `evaluate` cannot spare."""
+    chosen = next((a for a in argv or () if a in COMMANDS), None)
+    parser = _Parser(prog=PROG, description="FEP medical policy 8.01.08 as versioned decision tables.")
+    _add_common(parser, top=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
-
-    ev = commands.add_parser("evaluate", parents=[common], help="decide one case as of a date",
-                             description="Decide one case as of a date. The date is --as-of, else "
-                                         "the case's service_date.")
-    ev.add_argument("fields", nargs="*", metavar="FIELD=VALUE",
-                    help="case facts, e.g. cancer_site=rectal margin_status=positive t_stage=T4 "
-                         "recurrent=false (an omitted field is unknown)")
-    ev.add_argument("--case", metavar="FILE", help="a YAML or JSON case file ('-' for standard input)")
-    ev.add_argument("--as-of", metavar="DATE", help="the date of service, YYYY-MM-DD")
-    ev.add_argument("--json", action="store_true", help="print the decision as JSON")
-    ev.set_defaults(run=cmd_evaluate)
-
-    va = commands.add_parser("validate", parents=[common],
-                             help="check every table and the chain of revisions")
-    va.add_argument("--format", choices=("text", "json", "github"), default="text")
-    va.set_defaults(run=cmd_validate)
-
-    hi = commands.add_parser("history", parents=[common], help="the revisions in order")
-    hi.add_argument("--json", action="store_true")
-    hi.set_defaults(run=cmd_history)
+    for name, (summary, configure) in COMMANDS.items():
+        sub = commands.add_parser(name, help=summary, description=summary[0].upper() + summary[1:])
+        if chosen in (None, name):
+            _add_common(sub)
+            configure(sub)
     return parser
 
 
@@ -149,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     debug = "--debug" in argv
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(argv).parse_args(argv)
         return args.run(args)
     except PolicyError as exc:
         if debug:

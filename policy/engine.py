@@ -10,8 +10,8 @@ field on which, for some completion, changing only that field changes the determ
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from collections import namedtuple
+from collections.abc import Mapping, Sequence
 
 from .timeline import revision_in_force
 
@@ -20,50 +20,34 @@ INDETERMINATE = "indeterminate"
 NO_POLICY = "no_policy_in_force"
 
 
-@dataclass(frozen=True)
-class Outcome:
-    determination: str
-    rules: tuple[str, ...]  # the rules that decide some completion (one when decided by one rule)
-    needs: tuple[str, ...]
-    possible: tuple[str, ...]  # the determinations the completions get
+# Immutable records are named tuples, not dataclasses: this module is on the start-up path of
+# `policy evaluate`, where importing dataclasses (and inspect) costs more than the evaluation.
+
+class Outcome(namedtuple("Outcome", "determination rules needs possible")):
+    """What a partial case gets: the determination, the rules that decide some completion (one when
+    decided by one rule), the omitted fields it needs, and the determinations it could get."""
+
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class CompiledRevision:
-    id: str
-    version: str
-    approved: str
-    effective_from: str
-    effective_from_basis: str
-    rules: Mapping[str, Mapping[str, Any]]  # id -> then, quote, provenance, provenance_note, note
-    evidence: Mapping[str, str]  # cancer_site -> summary of evidence (2023-09 only)
-    outcomes: tuple[Outcome, ...]
-    index: tuple[int, ...]  # partial-case code -> position in outcomes
+class CompiledRevision(namedtuple("CompiledRevision", "id version approved effective_from "
+                                  "effective_from_basis rules evidence outcomes index")):
+    """A revision ready for lookups. `rules`: id -> then, quote, provenance, provenance_note, note;
+    `evidence`: cancer_site -> summary of evidence (2023-09 only); `index`: partial-case code ->
+    position in `outcomes`."""
+
+    __slots__ = ()
 
     def identity(self) -> dict:
         return {"id": self.id, "version": self.version, "effective_from": self.effective_from,
                 "effective_from_basis": self.effective_from_basis}
 
 
-@dataclass(frozen=True)
-class Decision:
-    """Everything needed to reproduce and explain one evaluation years later."""
+class Decision(namedtuple("Decision", "determination as_of policy revision rule rules needs possible "
+                          "explanation source provenance provenance_note evidence case_id case")):
+    """Everything needed to reproduce and explain one evaluation years later (immutable)."""
 
-    determination: str
-    as_of: str
-    policy: str
-    revision: Mapping[str, str] | None
-    rule: str | None
-    rules: tuple[str, ...]
-    needs: tuple[str, ...]
-    possible: tuple[str, ...]
-    explanation: str
-    source: str | None
-    provenance: str | None
-    provenance_note: str | None
-    evidence: str | None
-    case_id: str | None
-    case: Mapping[str, Any] = field(default_factory=dict)
+    __slots__ = ()
 
     def to_json(self) -> dict:
         return {"determination": self.determination, "as_of": self.as_of, "policy": self.policy,
@@ -75,15 +59,14 @@ class Decision:
                 "case_id": self.case_id, "case": dict(self.case)}
 
 
-@dataclass(frozen=True)
-class CompiledPolicy:
-    policy_id: str
-    title: str
-    columns: tuple[tuple[str, tuple], ...]  # (name, values) in table order
-    revisions: tuple[CompiledRevision, ...]  # effective order
+class CompiledPolicy(namedtuple("CompiledPolicy", "policy_id title columns revisions")):
+    """Every revision of a policy compiled; `columns`: ((name, values), ...) in table order;
+    `revisions` in effective order."""
+
+    __slots__ = ()
 
     # --- evaluation ---------------------------------------------------------------------------
-    def code(self, case: Mapping[str, Any]) -> int:
+    def code(self, case: Mapping[str, object]) -> int:
         """The partial-case code of a (valid) case; absent or None fields are unknown."""
         code = 0
         for name, values in self.columns:
@@ -91,7 +74,7 @@ class CompiledPolicy:
             code = code * (len(values) + 1) + (len(values) if value is None else values.index(value))
         return code
 
-    def evaluate(self, case: Mapping[str, Any], as_of: str) -> Decision:
+    def evaluate(self, case: Mapping[str, object], as_of: str) -> Decision:
         """Decide a validated case (see `cases.check_case`) as of a validated date."""
         revision = revision_in_force(self.revisions, as_of)
         case_id = case.get("case_id")
@@ -150,7 +133,7 @@ class CompiledPolicy:
                     "index": list(r.index)} for r in self.revisions]}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "CompiledPolicy":
+    def from_json(cls, data: Mapping[str, object]) -> "CompiledPolicy":
         if data.get("format") != FORMAT:
             raise ValueError("compiled policy format differs")
         return cls(

@@ -6,7 +6,7 @@ behaves like, so callers that know nothing of this package can still catch `Valu
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import namedtuple
 
 
 CODES = {
@@ -53,19 +53,20 @@ CODES = {
 }
 
 
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One thing wrong with an input file, at a position (1-based line and column; 0 when unknown)."""
+# A named tuple rather than a dataclass: the evaluate command imports this at start-up, and
+# dataclasses (with inspect) would cost more than the whole evaluation.
+class Problem(namedtuple("Problem", "file line col code message")):
+    """One thing wrong with an input file, at a position (1-based line and column; 0 when unknown).
 
-    file: str
-    line: int
-    col: int
-    code: str
-    message: str
+    Immutable, and ordered by file, line, column, code, message.
+    """
 
-    def __post_init__(self):
-        if self.code not in CODES:  # every code is documented in one place
-            raise ValueError(f"undocumented problem code {self.code!r}")
+    __slots__ = ()
+
+    def __new__(cls, file: str, line: int, col: int, code: str, message: str):
+        if code not in CODES:  # every code is documented in one place
+            raise ValueError(f"undocumented problem code {code!r}")
+        return super().__new__(cls, file, line, col, code, message)
 
     def __str__(self) -> str:
         if self.line <= 0:  # no position: a command-line word, a whole folder

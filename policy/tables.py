@@ -2,74 +2,81 @@
 
 Search order (as git finds `.git`): `--tables DIR`; else a `tables/` folder in the current directory or
 its nearest parent that has one; else the tables installed with the package.
+(os.path, not pathlib: this runs at every start-up and pathlib's import costs more than the lookup.)
 """
 
 from __future__ import annotations
 
+import glob
 import os
-from dataclasses import dataclass
-from pathlib import Path
+from collections import namedtuple
 
 from .errors import PolicyIOError, UsageError
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_FILE = "source.md"
 
 
-def _bundled(kind: str) -> Path:
-    installed = _PACKAGE / "_data" / kind  # a wheel install carries the data inside the package
-    return installed if installed.is_dir() else _PACKAGE.parent / kind  # a source checkout
+def _bundled(kind: str) -> str:
+    installed = os.path.join(_PACKAGE, "_data", kind)  # a wheel carries the data in the package
+    return installed if os.path.isdir(installed) else os.path.join(os.path.dirname(_PACKAGE), kind)
 
 
-def find_tables_dir(explicit: str | os.PathLike | None = None, cwd: Path | None = None) -> Path:
+def find_tables_dir(explicit: str | os.PathLike | None = None, cwd: str | None = None) -> str:
     if explicit is not None:
-        path = Path(explicit)
-        if not path.is_dir():
+        path = os.fspath(explicit)
+        if not os.path.isdir(path):
             raise PolicyIOError(f"{path}: no such tables folder")
         return path
-    here = (cwd or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        candidate = folder / "tables"
-        if candidate.is_dir():
+    here = os.path.abspath(cwd or os.getcwd())
+    while True:
+        candidate = os.path.join(here, "tables")
+        if os.path.isdir(candidate):
             return candidate
-    return _bundled("tables")
+        parent = os.path.dirname(here)
+        if parent == here:
+            return _bundled("tables")
+        here = parent
 
 
-def schemas_dir_for(tables_dir: Path) -> Path:
+def schemas_dir_for(tables_dir: str) -> str:
     """The repository's own schemas beside its tables, else the installed ones."""
-    beside = tables_dir.resolve().parent / "schemas"
-    if (beside / "revision.schema.json").is_file() and (beside / "case.schema.json").is_file():
+    beside = os.path.join(os.path.dirname(os.path.abspath(tables_dir)), "schemas")
+    if all(os.path.isfile(os.path.join(beside, f"{n}.schema.json")) for n in ("revision", "case")):
         return beside
     return _bundled("schemas")
 
 
-def display_path(path: Path) -> str:
+def display_path(path: str | os.PathLike) -> str:
     """A path as a user would type it: relative to the current directory when inside it."""
+    path = os.fspath(path)
     try:
-        return os.path.relpath(path)
+        relative = os.path.relpath(path)
     except ValueError:
-        return str(path)
+        return path
+    return path if relative.startswith("..") else relative
 
 
-@dataclass(frozen=True)
-class PolicyFiles:
-    policy_id: str
-    folder: Path
-    revision_files: tuple[Path, ...]  # sorted by name, i.e. by revision id
-    source_file: Path
-    schemas_dir: Path
+class PolicyFiles(namedtuple("PolicyFiles", "policy_id folder revision_files source_file schemas_dir")):
+    """The files of one policy; `revision_files` sorted by name, i.e. by revision id."""
 
-    def all_files(self) -> list[Path]:
-        schema_files = sorted(self.schemas_dir.glob("*.schema.json"))
+    __slots__ = ()
+
+    def all_files(self) -> list[str]:
+        schema_files = sorted(glob.glob(os.path.join(glob.escape(self.schemas_dir), "*.schema.json")))
         return [*self.revision_files, self.source_file, *schema_files]
 
 
-def policy_files(tables_dir: Path, policy_id: str | None = None) -> PolicyFiles:
+def policy_files(tables_dir: str, policy_id: str | None = None) -> PolicyFiles:
+    def revision_files(folder: str) -> list[str]:
+        return sorted(glob.glob(os.path.join(glob.escape(folder), "*.yaml")))
+
     try:
-        policies = sorted(p.name for p in tables_dir.iterdir()
-                          if p.is_dir() and any(p.glob("*.yaml")))
+        entries = sorted(os.listdir(tables_dir))
     except OSError as exc:
         raise PolicyIOError(f"{tables_dir}: cannot list: {exc.strerror or exc}") from exc
+    policies = [name for name in entries if os.path.isdir(os.path.join(tables_dir, name))
+                and revision_files(os.path.join(tables_dir, name))]
     if policy_id is None:
         if len(policies) != 1:
             found = ", ".join(policies) or "none"
@@ -78,7 +85,8 @@ def policy_files(tables_dir: Path, policy_id: str | None = None) -> PolicyFiles:
         policy_id = policies[0]
     elif policy_id not in policies:
         raise UsageError(f"unknown policy '{policy_id}'; available: {', '.join(policies) or 'none'}")
-    folder = tables_dir / policy_id
+    folder = os.path.join(tables_dir, policy_id)
     return PolicyFiles(policy_id=policy_id, folder=folder,
-                       revision_files=tuple(sorted(folder.glob("*.yaml"))),
-                       source_file=folder / SOURCE_FILE, schemas_dir=schemas_dir_for(tables_dir))
+                       revision_files=tuple(revision_files(folder)),
+                       source_file=os.path.join(folder, SOURCE_FILE),
+                       schemas_dir=schemas_dir_for(tables_dir))

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from bisect import bisect_right
-from typing import Sequence, TypeVar
-
-T = TypeVar("T")
+from collections.abc import Sequence
 
 
-def revision_in_force(revisions: Sequence[T], day: str) -> T | None:
+def revision_in_force(revisions: Sequence, day: str):
     """The latest revision with `effective_from <= day`, or None before the first one.
 
     `revisions` must be in effective order (validation guarantees strictly increasing dates);
