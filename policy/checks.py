@@ -208,7 +208,7 @@ def _revision_problems(loaded: Loaded, rev: Revision, files: PolicyFiles, path: 
     return problems
 
 
-def _chain_problems(entries: list[tuple[Loaded, Revision]]) -> list[Problem]:
+def _chain_problems(entries: list[tuple[Loaded, Revision]], sound: set[str]) -> list[Problem]:
     """Across revisions: unique ids, strictly increasing effective dates and versions."""
     import semver  # only validation needs it
 
@@ -228,12 +228,45 @@ def _chain_problems(entries: list[tuple[Loaded, Revision]]) -> list[Problem]:
                 ("revision", "effective_from"), "EFFECTIVE_DATE_ORDER",
                 f"{rev.id} has {same} effective_from ({rev.effective_from}) as {prev.id} in "
                 f"{prev_loaded.file} ({prev.effective_from}); effective dates must strictly increase"))
-        if semver.Version.parse(rev.version) <= semver.Version.parse(prev.version):
+        old_version, new_version = semver.Version.parse(prev.version), semver.Version.parse(rev.version)
+        if new_version <= old_version:
             problems.append(loaded.problem(
                 ("revision", "version"), "VERSION_ORDER",
                 f"version {rev.version} of {rev.id} is not greater than {prev.version} of {prev.id} "
                 f"in {prev_loaded.file}; versions must strictly increase with dates"))
+            continue
+        # the bump check decides every case under both tables, so both must be sound
+        problem = (_bump_problem(prev_loaded, prev, loaded, rev, old_version, new_version)
+                   if {prev.file, rev.file} <= sound else None)
+        if problem:
+            problems.append(problem)
     return problems
+
+
+def _bump_problem(prev_loaded, prev, loaded, rev, old_version, new_version) -> Problem | None:
+    """A decision change needs a MAJOR bump; no decision change forbids one."""
+    from .engine import complete_outcomes
+
+    columns = tuple((c.name, tuple(c.values)) for c in prev.columns)
+    if tuple((c.name, set(c.values)) for c in rev.columns) != tuple(
+            (name, set(values)) for name, values in columns):
+        return None  # INPUT_DOMAIN already reports the difference
+    before, after = complete_outcomes(prev, columns), complete_outcomes(rev, columns)
+    changed = sum(before[v][1] != after[v][1] for v in before)
+    major_bump = new_version.major > old_version.major
+    if changed and not major_bump:
+        return loaded.problem(
+            ("revision", "version"), "SEMVER_BUMP",
+            f"{rev.id} version {rev.version} after {prev.version} ({prev_loaded.file}) is not a "
+            f"MAJOR bump, but {changed} complete case(s) change determination; the diff calls for "
+            f"MAJOR ({old_version.bump_major()})")
+    if not changed and major_bump:
+        return loaded.problem(
+            ("revision", "version"), "SEMVER_BUMP",
+            f"{rev.id} version {rev.version} after {prev.version} ({prev_loaded.file}) is a MAJOR "
+            f"bump, but no determination changes; the diff calls for MINOR "
+            f"({old_version.bump_minor()}) or PATCH ({old_version.bump_patch()})")
+    return None
 
 
 def load_and_validate(files: PolicyFiles) -> ValidatedPolicy:
@@ -248,6 +281,7 @@ def load_and_validate(files: PolicyFiles) -> ValidatedPolicy:
                             f"{getattr(exc, 'strerror', None) or exc}") from exc
     vocabulary = case_vocabulary(files.schemas_dir)
     entries: list[tuple[Loaded, Revision]] = []
+    sound: set[str] = set()  # files whose decision table is well-formed and complete
     for path in map(Path, files.revision_files):
         try:
             loaded = read_yaml_file(path, display_path(path))
@@ -260,10 +294,13 @@ def load_and_validate(files: PolicyFiles) -> ValidatedPolicy:
             continue
         rev = build_revision(loaded.data, loaded.file)
         problems += _revision_problems(loaded, rev, files, path)
-        problems += _table_problems(loaded, rev, vocabulary)
+        table_problems = _table_problems(loaded, rev, vocabulary)
+        if not table_problems:
+            sound.add(rev.file)
+        problems += table_problems
         problems += _text_problems(loaded, rev, source)
         entries.append((loaded, rev))
-    problems += _chain_problems(entries)
+    problems += _chain_problems(entries, sound)
     if problems:
         raise DataError(problems)
     revisions = tuple(sorted((rev for _, rev in entries), key=lambda r: r.effective_from))

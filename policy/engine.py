@@ -148,7 +148,7 @@ class CompiledPolicy(namedtuple("CompiledPolicy", "policy_id title columns revis
                 index=tuple(r["index"])) for r in data["revisions"]))
 
 
-def _complete_rule_ids(revision, columns) -> dict[tuple, tuple[str, str]]:
+def complete_outcomes(revision, columns) -> dict[tuple, tuple[str, str]]:
     """(values...) -> (rule id, determination) for every complete case, under the hit policy."""
     names = [name for name, _ in columns]
     result = {}
@@ -187,7 +187,7 @@ def compile_revision(revision, columns) -> CompiledRevision:
     `columns` fixes the column and value order of the codes; validation guarantees that every
     revision declares exactly these columns and values (the case vocabulary), in whatever order.
     """
-    complete = _complete_rule_ids(revision, columns)
+    complete = complete_outcomes(revision, columns)
     outcomes: list[Outcome] = []
     positions: dict[Outcome, int] = {}
     index = []

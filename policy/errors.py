@@ -48,6 +48,9 @@ CODES = {
     "DUPLICATE_REVISION": "two files with one revision id",
     "EFFECTIVE_DATE_ORDER": "effective dates do not strictly increase with revision ids",
     "VERSION_ORDER": "versions do not strictly increase with dates",
+    "SEMVER_BUMP": "a version bump that does not match the diff (decision change <=> MAJOR)",
+    "PUBLISHED_CHANGED": "a published revision's decisions changed without a MAJOR version bump",
+    "REVISION_REMOVED": "a published revision was removed or renamed",
     # a case
     "UNKNOWN_FIELD": "a case field the contract does not define",
 }

@@ -1,0 +1,142 @@
+"""What changed from one revision to another, by meaning and by text.
+
+By meaning: every complete case (the input space is small) is decided under both revisions; the
+cases whose determination differs are grouped by (from, to) and merged into boxes (for each field a
+set of values; a field whose set is its whole domain is left out), so a change of one statement reads
+as a few lines rather than hundreds of cases. By text: every other value that differs, as a path.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+
+from .engine import complete_outcomes
+
+
+def _merge_along(boxes: list[tuple], field: int) -> list[tuple]:
+    """Union boxes that agree on (from, to) and every field but `field`."""
+    groups: dict[tuple, set] = {}
+    for change, sets in boxes:
+        key = (change, sets[:field] + sets[field + 1:])
+        groups.setdefault(key, set()).update(sets[field])
+    return [(change, rest[:field] + (frozenset(values),) + rest[field:])
+            for (change, rest), values in groups.items()]
+
+
+def _merged(cells: list[tuple], width: int) -> list[tuple]:
+    """The smallest partition found by merging along the fields in every order."""
+    best = None
+    for order in itertools.permutations(range(width)):
+        boxes = [(change, tuple(frozenset([v]) for v in values)) for change, values in cells]
+        while True:
+            before = len(boxes)
+            for field in order:
+                boxes = _merge_along(boxes, field)
+            if len(boxes) == before:
+                break
+        if best is None or len(boxes) < len(best):
+            best = boxes
+    return best or []
+
+
+def decision_changes(old, new, columns: Sequence[tuple[str, tuple]]) -> list[dict]:
+    """Boxes of complete cases whose determination differs from `old` to `new` (model revisions)."""
+    before, after = complete_outcomes(old, columns), complete_outcomes(new, columns)
+    cells = [((before[v][1], after[v][1]), v) for v in before if before[v][1] != after[v][1]]
+    boxes = _merged(cells, len(columns))
+    result = []
+    for (was, becomes), sets in boxes:
+        when, count = {}, 1
+        for (name, domain), values in zip(columns, sets):
+            count *= len(values)
+            if len(values) < len(domain):
+                when[name] = [v for v in domain if v in values]  # domain order, stable output
+        result.append({"from": was, "to": becomes, "when": when, "cases": count})
+    order = {name: i for i, (name, _) in enumerate(columns)}
+    result.sort(key=lambda c: (c["from"], c["to"], -c["cases"],
+                               [(order[k], str(v)) for k, v in c["when"].items()]))
+    return result
+
+
+def _key_of(item) -> str | None:
+    if isinstance(item, Mapping):
+        for key in ("id", "number"):
+            if key in item:
+                return f"{key}={item[key]}"
+    return None
+
+
+def _walk(old, new, path: str, out: list[dict]) -> None:
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        for key in [*old, *(k for k in new if k not in old)]:
+            _walk(old.get(key), new.get(key), f"{path}.{key}" if path else key, out)
+        return
+    if isinstance(old, (list, tuple)) and isinstance(new, (list, tuple)):
+        old_keys, new_keys = [_key_of(i) for i in old], [_key_of(i) for i in new]
+        if all(old_keys) and all(new_keys) and len(set(old_keys)) == len(old_keys) \
+                and len(set(new_keys)) == len(new_keys):
+            old_by, new_by = dict(zip(old_keys, old)), dict(zip(new_keys, new))
+            for key in [*old_keys, *(k for k in new_keys if k not in old_by)]:
+                _walk(old_by.get(key), new_by.get(key), f"{path}[{key}]", out)
+            return
+        if all(not isinstance(i, (Mapping, list, tuple)) for i in (*old, *new)):
+            if list(old) != list(new):
+                out.append({"path": path, "old": list(old), "new": list(new)})
+            return
+        for i in range(max(len(old), len(new))):
+            _walk(old[i] if i < len(old) else None, new[i] if i < len(new) else None,
+                  f"{path}[{i}]", out)
+        return
+    if old != new:
+        out.append({"path": path, "old": _plain(old), "new": _plain(new)})
+
+
+def _plain(value):
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def text_changes(old, new) -> list[dict]:
+    """Every value of the two tables that differs, as {path, old, new} (None: absent)."""
+    out: list[dict] = []
+    _walk(old.data, new.data, "", out)
+    return out
+
+
+def diff_revisions(old, new) -> dict:
+    """The contract's diff object for two model revisions of one policy."""
+    columns = tuple((c.name, tuple(c.values)) for c in old.columns)
+    return {"from": old.history_entry(), "to": new.history_entry(),
+            "decision_changes": decision_changes(old, new, columns),
+            "text_changes": text_changes(old, new)}
+
+
+def resolve(revisions: Sequence, name: str):
+    """A revision by id (2015-12), version (2.3.0) or date (2016-05-03: the one in force)."""
+    from .dates import parse_date
+    from .errors import UsageError
+    from .timeline import revision_in_force
+
+    for rev in revisions:
+        if name in (rev.id, rev.version):
+            return rev
+    try:
+        parse_date(name)
+    except ValueError:
+        known = ", ".join(r.id for r in revisions)
+        raise UsageError(f"'{name}' is not a revision id, version or date (revisions: {known})") \
+            from None
+    found = revision_in_force(revisions, name)
+    if found is None:
+        raise UsageError(f"no revision is in force on {name}; the first is effective from "
+                         f"{revisions[0].effective_from}")
+    return found
+
+
+def required_bump(diff: dict) -> str:
+    """The semver part a change needs: major when any decision changes, else patch at least."""
+    return "major" if diff["decision_changes"] else "patch"
