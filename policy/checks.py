@@ -305,3 +305,29 @@ def load_and_validate(files: PolicyFiles) -> ValidatedPolicy:
         raise DataError(problems)
     revisions = tuple(sorted((rev for _, rev in entries), key=lambda r: r.effective_from))
     return ValidatedPolicy(files=files, revisions=revisions, source_text=source)
+
+
+def published_problems(before: dict, after: dict, diffs: list[dict], rev: str) -> list[Problem]:
+    """For `validate --against REV`: published revisions must not vanish, nor change decisions
+    without a MAJOR bump of their own version."""
+    import semver
+
+    problems = []
+    for gone in sorted(before.keys() - after.keys()):
+        problems.append(Problem(f"{rev}:{Path(before[gone].file).name}", 0, 0, "REVISION_REMOVED",
+            f"revision {gone} (version {before[gone].version}) exists at {rev} but not in the "
+            "working tree; published revisions are never removed or renamed"))
+    for diff in diffs:
+        if not diff["decision_changes"]:
+            continue
+        old, new = before[diff["from"]["id"]], after[diff["to"]["id"]]
+        if semver.Version.parse(new.version).major > semver.Version.parse(old.version).major:
+            continue
+        loaded = read_yaml_file(new.file, new.file)
+        cases = sum(c["cases"] for c in diff["decision_changes"])
+        problems.append(loaded.problem(
+            ("revision", "version"), "PUBLISHED_CHANGED",
+            f"revision {new.id} changes the determination of {cases} case(s) since {rev} but its "
+            f"version {new.version} is not a MAJOR bump of {old.version}; "
+            f"use {semver.Version.parse(old.version).bump_major()} or higher"))
+    return problems

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from .errors import DataError, PolicyError, UsageError
@@ -36,6 +37,22 @@ def _validated(args):
     from .checks import load_and_validate
 
     return load_and_validate(_policy_files(args))
+
+
+def _validated_at_rev(args, rev: str):
+    """The policy as it was at git revision `rev` (validated like the working tree)."""
+    import shutil
+
+    from .checks import load_and_validate
+    from .gitrev import materialize
+    from .tables import find_tables_dir, policy_files
+
+    files = _policy_files(args)
+    tables_dir, _sha = materialize(rev, find_tables_dir(args.tables), files.policy_id)
+    try:
+        return load_and_validate(policy_files(tables_dir, files.policy_id))
+    finally:
+        shutil.rmtree(os.path.dirname(tables_dir), ignore_errors=True)
 
 
 def _out(text: str) -> None:
@@ -77,13 +94,32 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
-def cmd_validate(args) -> int:
-    from .render import problems_github, problems_json, problems_text
+def _diffs_against(args, rev: str, validated):
+    """(diffs of every revision changed since rev, problems of published revisions)."""
+    from .checks import published_problems
+    from .diff import diff_revisions
 
+    before = {r.id: r for r in _validated_at_rev(args, rev).revisions}
+    after = {r.id: r for r in validated.revisions}
+    diffs = [diff_revisions(before[i], after[i]) for i in sorted(before.keys() & after.keys())
+             if before[i].data != after[i].data]
+    return diffs, published_problems(before, after, diffs, rev)
+
+
+def cmd_validate(args) -> int:
+    from .render import diff_text, problems_github, problems_json, problems_text
+
+    render = {"text": problems_text, "json": problems_json, "github": problems_github}
     try:
         validated = _validated(args)
+        if args.against is not None:
+            diffs, problems = _diffs_against(args, args.against, validated)
+            if args.format == "text":
+                for diff in diffs:
+                    _out(diff_text(diff))
+            if problems:
+                raise DataError(problems)
     except DataError as exc:
-        render = {"text": problems_text, "json": problems_json, "github": problems_github}
         _out(render[args.format](exc.problems))
         files = len({p.file for p in exc.problems})
         print(f"{PROG} validate: {len(exc.problems)} problem(s) in {files} file(s)", file=sys.stderr)
@@ -94,6 +130,36 @@ def cmd_validate(args) -> int:
         revisions = validated.revisions
         _out(f"{validated.files.policy_id}: {len(revisions)} revisions valid "
              f"({revisions[0].id} .. {revisions[-1].id})")
+    return 0
+
+
+def cmd_diff(args) -> int:
+    from .diff import diff_revisions, resolve
+    from .render import diff_markdown, diff_text
+
+    names = args.revisions
+    if len(names) not in (0, 2) or (not names and args.rev is None):
+        raise UsageError("give two revisions (ids, versions or dates): policy diff A B, "
+                         "or --rev REV [A B]")
+    new = _validated(args).revisions
+    old = _validated_at_rev(args, args.rev).revisions if args.rev is not None else new
+    if names:
+        diffs = [diff_revisions(resolve(old, names[0]), resolve(new, names[1]))]
+    else:  # every revision that differs between REV and the working tree
+        before, after = {r.id: r for r in old}, {r.id: r for r in new}
+        diffs = [diff_revisions(before[i], after[i]) for i in sorted(before.keys() & after.keys())
+                 if before[i].data != after[i].data]
+        for gone in sorted(before.keys() - after.keys()):
+            print(f"{PROG} diff: revision {gone} was removed or renamed since {args.rev}",
+                  file=sys.stderr)
+        for added in sorted(after.keys() - before.keys()):
+            print(f"{PROG} diff: revision {added} is new since {args.rev}", file=sys.stderr)
+    if args.json:
+        _out(json.dumps(diffs[0] if names else diffs, indent=2, ensure_ascii=False))
+    elif args.format == "markdown":
+        _out("\n".join(diff_markdown(d) for d in diffs) or "No revision changed.")
+    else:
+        _out("\n\n".join(diff_text(d) for d in diffs) or "No revision changed.")
     return 0
 
 
@@ -136,7 +202,23 @@ def _configure_evaluate(parser) -> None:
 
 def _configure_validate(parser) -> None:
     parser.add_argument("--format", choices=("text", "json", "github"), default="text")
+    parser.add_argument("--against", metavar="REV",
+                        help="also diff every revision changed since git revision REV and fail "
+                             "when a published revision changed decisions without a MAJOR bump "
+                             "or was removed or renamed")
     parser.set_defaults(run=cmd_validate)
+
+
+def _configure_diff(parser) -> None:
+    parser.add_argument("revisions", nargs="*", metavar="A B",
+                        help="two revisions: ids (2015-12), versions (2.3.0) or dates (the "
+                             "revision in force)")
+    parser.add_argument("--rev", metavar="REV",
+                        help="compare the tables at git revision REV (A) with the working tree (B)")
+    parser.add_argument("--json", action="store_true", help="print the contract's JSON shape")
+    parser.add_argument("--format", choices=("text", "markdown"), default="text",
+                        help="markdown suits a pull-request comment")
+    parser.set_defaults(run=cmd_diff)
 
 
 def _configure_history(parser) -> None:
@@ -148,6 +230,7 @@ COMMANDS = {
     "evaluate": ("decide one case as of a date (--as-of, else the case's service_date)",
                  _configure_evaluate),
     "validate": ("check every table and the chain of revisions", _configure_validate),
+    "diff": ("what changed from revision A to B, by meaning and by text", _configure_diff),
     "history": ("the revisions in order", _configure_history),
 }
 

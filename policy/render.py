@@ -65,3 +65,72 @@ def problems_github(problems: list[Problem]) -> str:
         f"::error file={_github_escape(p.file, prop=True)},line={max(p.line, 1)},"
         f"col={max(p.col, 1)},title={_github_escape(p.code, prop=True)}::"
         f"{_github_escape(p.message)}" for p in problems)
+
+
+def _values(values) -> str:
+    return ", ".join("true" if v is True else "false" if v is False else str(v) for v in values)
+
+
+def condition_text(when: dict) -> str:
+    """{cancer_site: [rectal], margin_status: [negative]} -> readable words."""
+    if not when:
+        return "every case"
+    return "; ".join(f"{name} {'=' if len(vals) == 1 else 'in'} "
+                     f"{_values(vals) if len(vals) == 1 else '{' + _values(vals) + '}'}"
+                     for name, vals in when.items())
+
+
+def diff_summary(diff: dict) -> str:
+    old, new = diff["from"], diff["to"]
+    changes = diff["decision_changes"]
+    cases = sum(c["cases"] for c in changes)
+    return (f"{old['id']} ({old['version']}) -> {new['id']} ({new['version']}): "
+            f"{len(changes)} decision change(s) covering {cases} case(s); "
+            f"{len(diff['text_changes'])} text change(s)")
+
+
+def _short(value, width: int = 90) -> str:
+    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def diff_text(diff: dict) -> str:
+    lines = [diff_summary(diff)]
+    if diff["decision_changes"]:
+        lines.append("decision changes:")
+        for c in diff["decision_changes"]:
+            lines.append(f"  {c['from']} -> {c['to']}  ({c['cases']} cases)  when "
+                         f"{condition_text(c['when'])}")
+    if diff["text_changes"]:
+        lines.append("text changes:")
+        for t in diff["text_changes"]:
+            lines.append(f"  {t['path']}: {_short(t['old'])} -> {_short(t['new'])}")
+    return "\n".join(lines)
+
+
+def md_escape(value) -> str:
+    """Text for a Markdown table cell or list item: HTML-escaped, pipes and breaks neutralised."""
+    import html
+
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    text = html.escape(text, quote=True).replace("|", "&#124;").replace("`", "&#96;")
+    return " ".join(text.split()) or "&nbsp;"
+
+
+def diff_markdown(diff: dict) -> str:
+    old, new = diff["from"], diff["to"]
+    lines = [f"### {md_escape(old['id'])} ({md_escape(old['version'])}) → "
+             f"{md_escape(new['id'])} ({md_escape(new['version'])})", "",
+             md_escape(diff_summary(diff)), ""]
+    if diff["decision_changes"]:
+        lines += ["| from | to | cases | when |", "|---|---|---:|---|"]
+        lines += [f"| {md_escape(c['from'])} | {md_escape(c['to'])} | {c['cases']} | "
+                  f"{md_escape(condition_text(c['when']))} |" for c in diff["decision_changes"]]
+        lines.append("")
+    if diff["text_changes"]:
+        lines += ["<details><summary>text changes</summary>", "",
+                  "| path | old | new |", "|---|---|---|"]
+        lines += [f"| {md_escape(t['path'])} | {md_escape(t['old'])} | {md_escape(t['new'])} |"
+                  for t in diff["text_changes"]]
+        lines += ["", "</details>", ""]
+    return "\n".join(lines)
