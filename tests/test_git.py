@@ -1,0 +1,115 @@
+"""`policy diff --rev` and `policy validate --against` on a real temporary git repository."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+GIT = ["git", "-c", "user.name=Policy Test", "-c", "user.email=test@example.invalid",
+       "-c", "commit.gpgsign=false"]
+
+
+@pytest.fixture
+def repo(tmp_path):
+    shutil.copytree(ROOT / "tables", tmp_path / "tables")
+    shutil.copytree(ROOT / "schemas", tmp_path / "schemas")
+    subprocess.run([*GIT, "init", "-q", str(tmp_path)], check=True)
+    subprocess.run([*GIT, "add", "-A"], cwd=tmp_path, check=True)
+    subprocess.run([*GIT, "commit", "-q", "-m", "tables"], cwd=tmp_path, check=True)
+    return tmp_path
+
+
+def policy(repo: Path, *args: str):
+    return subprocess.run([sys.executable, "-m", "policy", *args], cwd=repo, capture_output=True,
+                          text=True, timeout=120)
+
+
+def _edit(repo: Path, name: str, old: str, new: str) -> None:
+    path = repo / "tables" / "fep-8.01.08" / name
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_an_edited_rule_shows_in_diff_and_fails_against_until_a_major_bump(repo):
+    _edit(repo, "2023-09.yaml", "then: not_addressed", "then: investigational")
+    result = policy(repo, "diff", "--rev", "HEAD", "--json")
+    assert result.returncode == 0, result.stderr
+    [diff] = json.loads(result.stdout)
+    assert diff["from"]["id"] == diff["to"]["id"] == "2023-09"
+    assert diff["decision_changes"] == [{"from": "not_addressed", "to": "investigational",
+                                         "when": {"cancer_site": ["none"]}, "cases": 54}]
+    assert any(t["path"] == "table.rules[id=non-oncologic].then" for t in diff["text_changes"])
+
+    result = policy(repo, "validate", "--against", "HEAD")
+    assert result.returncode == 1
+    assert "PUBLISHED_CHANGED" in result.stdout and "SEMVER_BUMP" in result.stdout
+    assert "tables/fep-8.01.08/2023-09.yaml:" in result.stdout
+    assert "Traceback" not in result.stderr
+
+    _edit(repo, "2023-09.yaml", "  version: 3.6.0", "  version: 3.7.0")  # MINOR: not enough
+    result = policy(repo, "validate", "--against", "HEAD")
+    assert result.returncode == 1 and "PUBLISHED_CHANGED" in result.stdout
+
+    _edit(repo, "2023-09.yaml", "  version: 3.7.0", "  version: 4.0.0")
+    result = policy(repo, "validate", "--against", "HEAD")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 decision change(s) covering 54 case(s)" in result.stdout
+
+
+def test_markdown_diff_for_a_pull_request(repo):
+    _edit(repo, "2023-09.yaml", "then: not_addressed", "then: investigational")
+    result = policy(repo, "diff", "--rev", "HEAD", "--format", "markdown")
+    assert result.returncode == 0 and "| not_addressed | investigational | 54 |" in result.stdout
+
+
+def test_a_removed_revision_fails_against(repo):
+    (repo / "tables" / "fep-8.01.08" / "2023-09.yaml").unlink()
+    result = policy(repo, "validate", "--against", "HEAD")
+    assert result.returncode == 1 and "HEAD:2023-09.yaml: REVISION_REMOVED" in result.stdout
+
+
+def test_unchanged_tree_has_no_changes(repo):
+    result = policy(repo, "diff", "--rev", "HEAD")
+    assert result.returncode == 0 and result.stdout.strip() == "No revision changed."
+
+
+@pytest.mark.parametrize("rev", ["--output=x", "-h", "HEAD\x00", "HEAD\nmain", ""])
+def test_hostile_revisions_are_refused_and_write_nothing(repo, rev):
+    before = sorted(p.name for p in repo.iterdir())
+    try:
+        result = policy(repo, "diff", f"--rev={rev}")
+    except ValueError:  # the OS itself refuses a NUL in an argument
+        return
+    assert result.returncode == 2, result.stderr
+    assert "refusing git revision" in result.stderr and "Traceback" not in result.stderr
+    assert sorted(p.name for p in repo.iterdir()) == before
+    assert not (repo / "x").exists()
+
+
+def test_unknown_revision_and_not_a_repository(repo, tmp_path_factory):
+    result = policy(repo, "diff", "--rev", "HEAD~5")
+    assert result.returncode == 4 and "unknown git revision 'HEAD~5'" in result.stderr
+    plain = tmp_path_factory.mktemp("plain")
+    shutil.copytree(ROOT / "tables", plain / "tables")
+    result = policy(plain, "validate", "--against", "HEAD")
+    assert result.returncode == 4 and "not inside a git repository" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_a_shallow_clone_without_the_revision_says_so(repo, tmp_path):
+    _edit(repo, "2022-09.yaml", "  version_note:", "  version_note:")  # no-op, keep history
+    for n in range(2):
+        (repo / f"f{n}").write_text(str(n))
+        subprocess.run([*GIT, "add", "-A"], cwd=repo, check=True)
+        subprocess.run([*GIT, "commit", "-q", "-m", f"c{n}"], cwd=repo, check=True)
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo}", str(shallow)],
+                   check=True)
+    result = policy(shallow, "diff", "--rev", "HEAD~2")
+    assert result.returncode == 4 and "shallow" in result.stderr
