@@ -121,7 +121,7 @@ def diff_markdown(diff: dict) -> str:
     old, new = diff["from"], diff["to"]
     lines = [f"### {md_escape(old['id'])} ({md_escape(old['version'])}) → "
              f"{md_escape(new['id'])} ({md_escape(new['version'])})", "",
-             md_escape(diff_summary(diff)), ""]
+             md_escape(diff_summary(diff)).replace(" -&gt; ", " → "), ""]
     if diff["decision_changes"]:
         lines += ["| from | to | cases | when |", "|---|---|---:|---|"]
         lines += [f"| {md_escape(c['from'])} | {md_escape(c['to'])} | {c['cases']} | "

@@ -22,6 +22,15 @@ ROOT = Path(__file__).resolve().parent.parent
 COPIED = ("pyproject.toml", "README.md", "policy", "tables", "schemas", ".pre-commit-hooks.yaml")
 TABLE = Path("tables", "fep-8.01.08", "2015-12.yaml")
 TIMEOUT = 600  # seconds: building the hook's virtualenv dominates
+# set inside a git hook (e.g. when these tests run from one); they would point git at another repo
+GIT_LOCATION_VARS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
+                     "GIT_ALTERNATE_OBJECT_DIRECTORIES")
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in GIT_LOCATION_VARS}
+    env.pop("PRE_COMMIT", None)  # set when this test itself runs inside a pre-commit hook
+    return {**env, **extra}
 
 
 def _pre_commit() -> list[str] | None:
@@ -40,7 +49,8 @@ def _pre_commit() -> list[str] | None:
 def _git(repo: Path, *args: str) -> None:
     subprocess.run(["git", "-c", "user.name=policy tests", "-c", "user.email=tests@example.invalid",
                     "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main", *args],
-                   cwd=repo, check=True, capture_output=True, text=True, timeout=60)
+                   cwd=repo, env=_clean_env(), check=True, capture_output=True, text=True,
+                   timeout=60)
 
 
 def test_policy_validate_hook_reports_a_broken_table(tmp_path):
@@ -72,13 +82,11 @@ def test_policy_validate_hook_reports_a_broken_table(tmp_path):
     table.write_text(text.replace("recurrent: [true]", "recurrent: [NO]", 1), encoding="utf-8")
     line = text[:text.index("recurrent: [true]")].count("\n") + 1
 
-    env = {**os.environ,
-           "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
-           "FEP_POLICY_CACHE_DIR": str(tmp_path / "policy-cache"),
-           # try-repo commits in its shadow repository; give it an identity that needs no config
-           "GIT_AUTHOR_NAME": "policy tests", "GIT_AUTHOR_EMAIL": "tests@example.invalid",
-           "GIT_COMMITTER_NAME": "policy tests", "GIT_COMMITTER_EMAIL": "tests@example.invalid"}
-    env.pop("PRE_COMMIT", None)  # set when this test itself runs inside a pre-commit hook
+    env = _clean_env(PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"),
+                     FEP_POLICY_CACHE_DIR=str(tmp_path / "policy-cache"),
+                     # try-repo commits in a shadow repository: an identity that needs no config
+                     GIT_AUTHOR_NAME="policy tests", GIT_AUTHOR_EMAIL="tests@example.invalid",
+                     GIT_COMMITTER_NAME="policy tests", GIT_COMMITTER_EMAIL="tests@example.invalid")
     result = subprocess.run([*pre_commit, "try-repo", str(repo), "policy-validate", "--all-files",
                              "--color", "never"],
                             cwd=repo, env=env, capture_output=True, text=True, timeout=TIMEOUT)
