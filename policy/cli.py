@@ -97,12 +97,11 @@ def cmd_evaluate(args) -> int:
 def _diffs_against(args, rev: str, validated):
     """(diffs of every revision changed since rev, problems of published revisions)."""
     from .checks import published_problems
-    from .diff import diff_revisions
+    from .diff import changed_revisions
 
     before = {r.id: r for r in _validated_at_rev(args, rev, chain=False).revisions}
     after = {r.id: r for r in validated.revisions}
-    diffs = [diff_revisions(before[i], after[i]) for i in sorted(before.keys() & after.keys())
-             if before[i].data != after[i].data]
+    diffs = changed_revisions(before, after)
     return diffs, published_problems(before, after, diffs, rev)
 
 
@@ -141,7 +140,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_diff(args) -> int:
-    from .diff import diff_revisions, resolve
+    from .diff import changed_revisions, diff_revisions, resolve
     from .render import diff_markdown, diff_text
 
     names = args.revisions
@@ -156,8 +155,7 @@ def cmd_diff(args) -> int:
         diffs = [diff_revisions(resolve(old, names[0]), resolve(new, names[1]))]
     else:  # every revision that differs between REV and the working tree
         before, after = {r.id: r for r in old}, {r.id: r for r in new}
-        diffs = [diff_revisions(before[i], after[i]) for i in sorted(before.keys() & after.keys())
-                 if before[i].data != after[i].data]
+        diffs = changed_revisions(before, after)
         for gone in sorted(before.keys() - after.keys()):
             print(f"{PROG} diff: revision {gone} was removed or renamed since {args.rev}",
                   file=sys.stderr)

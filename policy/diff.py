@@ -137,6 +137,7 @@ def resolve(revisions: Sequence, name: str):
     return found
 
 
-def required_bump(diff: dict) -> str:
-    """The semver part a change needs: major when any decision changes, else patch at least."""
-    return "major" if diff["decision_changes"] else "patch"
+def changed_revisions(before: Mapping, after: Mapping) -> list[dict]:
+    """Diffs of every revision id present in both {id: revision} maps whose table differs."""
+    return [diff_revisions(before[i], after[i]) for i in sorted(before.keys() & after.keys())
+            if before[i].data != after[i].data]
