@@ -13,7 +13,6 @@ from policy.tables import find_tables_dir, policy_files
 from test_properties import IORT
 
 REVISIONS = load_and_validate(policy_files(find_tables_dir())).revisions
-ONCOLOGIC = [s for s, in itertools.product(dict(IORT.compiled.columns)["cancer_site"]) if s != "none"]
 
 
 def _covered(changes):
