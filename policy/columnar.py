@@ -1,0 +1,407 @@
+"""Columnar evaluation on Apache Arrow: a table or record batch of cases in, one of results out.
+
+The per-case engine already holds, for each revision, the outcome of every partial case as a list
+indexed by the case's mixed-radix code (`engine.CompiledPolicy.code`). Here the same lookup runs on
+whole columns: each input column is dictionary-encoded, its few distinct values are checked once
+(with `cases.check_case`, so messages match `policy evaluate` word for word) and turned into digit
+codes, the digits are combined with Arrow arithmetic, and the outcome of each row is one `take`.
+Dates go through `timeline.revision_in_force` once per distinct date. No Python code runs per row.
+
+The decided fields of each (revision, outcome) pair are taken from one call of the per-case
+`CompiledPolicy.evaluate`, so the two evaluators cannot drift apart; tests compare them row by row.
+"""
+
+from __future__ import annotations
+
+from itertools import accumulate
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .cases import DATE_FIELDS, TEXT_FIELDS, check_case, parse_words
+from .dates import parse_date
+from .engine import NO_POLICY, CompiledPolicy, Decision
+from .errors import DataError, Problem
+from .timeline import revision_in_force
+
+RESULT_SCHEMA = pa.schema([
+    ("case_id", pa.string()),
+    ("as_of", pa.dictionary(pa.int32(), pa.string())),
+    ("determination", pa.dictionary(pa.int32(), pa.string())),
+    ("revision", pa.dictionary(pa.int32(), pa.string())),
+    ("version", pa.dictionary(pa.int32(), pa.string())),
+    ("effective_from", pa.dictionary(pa.int32(), pa.string())),
+    ("effective_from_basis", pa.dictionary(pa.int32(), pa.string())),
+    ("rule", pa.dictionary(pa.int32(), pa.string())),
+    ("needs", pa.list_(pa.string())),
+    ("source", pa.dictionary(pa.int32(), pa.string())),
+    ("explanation", pa.dictionary(pa.int32(), pa.string())),
+    ("error", pa.string()),
+])
+# Columns that repeat one value per (revision, outcome): dictionary-encoded, never copied per row.
+_PER_OUTCOME = ("determination", "revision", "version", "effective_from", "effective_from_basis",
+                "rule", "source", "explanation")
+NO_DATE = "NO_DATE: no date: give --as-of or the case's service_date"
+
+
+def _message(problem: Problem) -> str:
+    return f"{problem.code}: {problem.message}"
+
+
+class ColumnarPolicy:
+    """A compiled policy's lookups laid out as Arrow arrays, with memos of checked input values.
+
+    Build once per policy (`for_policy` keeps one per compiled policy) and reuse it for every batch.
+    """
+
+    def __init__(self, compiled: CompiledPolicy):
+        self.compiled = compiled
+        self.columns = compiled.columns
+        radices = [len(values) + 1 for _, values in self.columns]
+        self.n_codes = 1
+        for radix in radices:
+            self.n_codes *= radix
+        # weight of each column's digit in the partial-case code (the last column varies fastest)
+        self.weights = list(accumulate([1, *reversed(radices[1:])], lambda a, b: a * b))[::-1]
+        self.first_effective = compiled.revisions[0].effective_from
+        self._outcome_rows: list[Decision] = []  # one per outcome id (gid)
+        key_to_gid: list[int] = []
+        for revision in compiled.revisions:
+            base = len(self._outcome_rows)
+            for position in range(len(revision.outcomes)):
+                code = revision.index.index(position)  # a partial case with this outcome
+                self._outcome_rows.append(
+                    compiled.evaluate(self.decode(code), revision.effective_from))
+            key_to_gid.extend(base + position for position in revision.index)
+        self.key_to_gid = pa.array(key_to_gid, pa.int32())
+        self.no_policy_gid = len(self._outcome_rows)  # the one id of every row before the first
+        rows = self._outcome_rows
+        static = {
+            "determination": [d.determination for d in rows] + [NO_POLICY],
+            "revision": [d.revision["id"] for d in rows] + [None],
+            "version": [d.revision["version"] for d in rows] + [None],
+            "effective_from": [d.revision["effective_from"] for d in rows] + [None],
+            "effective_from_basis": [d.revision["effective_from_basis"] for d in rows] + [None],
+            "rule": [d.rule for d in rows] + [None],
+            "source": [d.source for d in rows] + [None],
+            "explanation": [d.explanation for d in rows] + [None],  # per day; see evaluate
+        }
+        # each per-outcome column as (distinct values, position of each outcome id's value)
+        self._dictionaries: dict[str, tuple[pa.Array, pa.Array]] = {}
+        for name, values in static.items():
+            distinct: dict = {}
+            positions = [None if v is None else distinct.setdefault(v, len(distinct))
+                         for v in values]
+            self._dictionaries[name] = (pa.array(list(distinct), pa.string()),
+                                        pa.array(positions, pa.int32()))
+        self._needs = pa.array([list(d.needs) for d in rows] + [[]], pa.list_(pa.string()))
+        self._value_memo: dict[tuple, tuple[int | None, str | None]] = {}
+        self._date_memo: dict[str, tuple[int | None, str | None]] = {}
+        self._no_policy_memo: dict[str, str] = {}
+        # checked days: the day, its revision position, its error (see _check_dates)
+        self._days = self._day_messages = pa.array([], pa.string())
+        self._day_positions = pa.array([], pa.int64())
+
+    # --- codes ------------------------------------------------------------------------------------
+    def decode(self, code: int) -> dict:
+        """The partial case (known fields only) that a code stands for."""
+        case = {}
+        for (name, values), weight in zip(self.columns, self.weights):
+            digit = code // weight % (len(values) + 1)
+            if digit < len(values):
+                case[name] = values[digit]
+        return case
+
+    def check_value(self, name: str, value, text_cells: bool) -> tuple[int | None, str | None]:
+        """(digit, None) for a valid value or unknown, (None, "CODE: message") for a bad one."""
+        key = (name, value, text_cells, type(value))
+        found = self._value_memo.get(key)
+        if found is None:
+            found = self._check_value(name, value, text_cells)
+            self._value_memo[key] = found
+        return found
+
+    def _check_value(self, name, value, text_cells):
+        values = dict(self.columns)[name]
+        if value is None or (text_cells and value == ""):
+            return len(values), None
+        raw = parse_words([f"{name}={value}"], self.columns) if text_cells else {name: value}
+        try:
+            clean = check_case(raw, self.columns)
+        except DataError as exc:
+            return None, "; ".join(_message(p) for p in exc.problems)
+        return values.index(clean[name]), None
+
+    def check_date(self, value: str) -> tuple[int | None, str | None]:
+        """(revision position or -1 before the first, None) or (None, "CODE: message")."""
+        found = self._date_memo.get(value)
+        if found is None:
+            try:
+                parse_date(value)
+            except ValueError as exc:
+                found = (None, f"DATE_INVALID: service_date: {exc}")
+            else:
+                revision = revision_in_force(self.compiled.revisions, value)
+                found = (-1 if revision is None else self.compiled.revisions.index(revision), None)
+            self._date_memo[value] = found
+        return found
+
+    def no_policy_explanation(self, day: str) -> str:
+        text = self._no_policy_memo.get(day)
+        if text is None:
+            text = self.compiled.evaluate({}, day).explanation
+            self._no_policy_memo[day] = text
+        return text
+
+    # --- evaluation ---------------------------------------------------------------------------------
+    def evaluate(self, data, *, as_of: str | None = None, text_cells: bool = False):
+        """Results for a pyarrow Table or RecordBatch of cases (see `evaluate_arrow`)."""
+        if isinstance(data, pa.Table):
+            batches = [self.evaluate(b, as_of=as_of, text_cells=text_cells)
+                       for b in data.to_batches()]
+            return pa.Table.from_batches(batches, schema=RESULT_SCHEMA)
+        if not isinstance(data, pa.RecordBatch):
+            raise TypeError(f"expected a pyarrow Table or RecordBatch, not {type(data).__name__}")
+        if as_of is not None:
+            try:
+                parse_date(as_of)
+            except ValueError as exc:
+                raise DataError(Problem("as_of", 0, 0, "DATE_INVALID", str(exc))) from None
+        self._check_columns(data.schema, text_cells)
+        n = data.num_rows
+        errors: list[pa.Array] = []
+        code = pa.scalar(0, pa.int64())
+        for (name, values), weight in zip(self.columns, self.weights):
+            if name in data.schema.names:
+                digits, error = self._column_digits(name, data.column(name), text_cells)
+                if error is not None:
+                    errors.append(error)
+            else:
+                digits = pa.scalar(len(values), pa.int64())
+            code = pc.add(code, pc.multiply(digits, weight))
+        if isinstance(code, pa.Scalar):  # no vocabulary column at all: every row alike
+            code = pa.array([code.as_py()] * n, pa.int64())
+
+        slot, date_error, days, no_policy_days, no_policy_index = self._slots(data, as_of, n)
+        if date_error is not None:
+            errors.append(date_error)
+        error = _join_errors(errors, n)
+
+        # The outcome id of each row: a lookup by (revision, code) for rows in force, one shared
+        # id for rows before the first revision (only their explanation differs: it names the day).
+        gid = pc.take(self.key_to_gid, pc.add(pc.multiply(pc.max_element_wise(slot, 0),
+                                                          self.n_codes), code))
+        before_first = pc.less(slot, 0) if no_policy_days else None
+        if before_first is not None:
+            gid = pc.if_else(before_first, pa.scalar(self.no_policy_gid, pa.int32()), gid)
+        if error.null_count < n:
+            gid = pc.if_else(pc.is_null(error), gid, pa.scalar(None, pa.int32()))
+
+        columns = {"case_id": self._case_id(data, text_cells),
+                   "as_of": days if error.null_count == n else
+                   pc.if_else(pc.is_null(error), days, pa.scalar(None, days.type)),
+                   "needs": pc.take(self._needs, gid),
+                   "error": error}
+        for name in _PER_OUTCOME:
+            distinct, positions = self._dictionaries[name]
+            indices = pc.take(positions, gid)
+            if name == "explanation" and before_first is not None:
+                texts = [self.no_policy_explanation(day) for day in no_policy_days]
+                indices = pc.if_else(before_first, pc.cast(pc.add(no_policy_index, len(distinct)),
+                                                           pa.int32()), indices)
+                distinct = pa.concat_arrays([distinct, pa.array(texts, pa.string())])
+            columns[name] = pa.DictionaryArray.from_arrays(indices, distinct)
+        return pa.RecordBatch.from_arrays([columns[f.name] for f in RESULT_SCHEMA],
+                                          schema=RESULT_SCHEMA)
+
+    def _check_columns(self, schema: pa.Schema, text_cells: bool) -> None:
+        vocabulary = dict(self.columns)
+        fields = [*TEXT_FIELDS, *DATE_FIELDS, *vocabulary]
+        problems = []
+        seen = set()
+        for position, field in enumerate(schema, start=1):
+            name, kind = field.name, field.type
+            if pa.types.is_dictionary(kind):
+                kind = kind.value_type
+            if name in seen:
+                problems.append(Problem("input", 0, position, "DUPLICATE_KEY",
+                                        f"column '{name}' given twice"))
+            seen.add(name)
+            if name not in fields:
+                from .cases import _suggest
+
+                problems.append(Problem("input", 0, position, "UNKNOWN_FIELD",
+                                        f"unknown field '{name}'; fields: {', '.join(fields)}"
+                                        + _suggest(name, fields)))
+                continue
+            stringy = pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_null(kind)
+            boolean = isinstance(vocabulary.get(name, ("",))[0], bool)
+            allowed = (stringy or (name in DATE_FIELDS and pa.types.is_date(kind))
+                       or (boolean and pa.types.is_boolean(kind) and not text_cells))
+            if not allowed:
+                want = ("strings" if text_cells else "booleans" if boolean
+                        else "strings or dates" if name in DATE_FIELDS else "strings")
+                problems.append(Problem("input", 0, position, "WRONG_TYPE",
+                                        f"column '{name}' holds {kind}; it must hold {want}"))
+        if problems:
+            raise DataError(problems)
+
+    def _column_digits(self, name: str, column: pa.Array, text_cells: bool):
+        """Per-row digit (unknown = len(values)) and per-row error (None when no row is bad)."""
+        unknown = len(dict(self.columns)[name])
+        if pa.types.is_null(column.type):
+            return pa.array([unknown] * len(column), pa.int64()), None
+        encoded = column if pa.types.is_dictionary(column.type) else pc.dictionary_encode(column)
+        digits, messages = [], []
+        for value in encoded.dictionary.to_pylist():
+            digit, message = self.check_value(name, value, text_cells)
+            digits.append(unknown if digit is None else digit)
+            messages.append(message)
+        indices = encoded.indices
+        row_digits = pc.fill_null(pc.take(pa.array(digits, pa.int64()), indices), unknown)
+        if not any(messages):
+            return row_digits, None
+        return row_digits, pc.take(pa.array(messages, pa.string()), indices)
+
+    @staticmethod
+    def _case_id(data: pa.RecordBatch, text_cells: bool) -> pa.Array:
+        if "case_id" not in data.schema.names:
+            return pa.nulls(data.num_rows, pa.string())
+        column = data.column("case_id")
+        if pa.types.is_dictionary(column.type):
+            column = column.cast(column.type.value_type)
+        column = column.cast(pa.string())
+        if text_cells:  # an empty cell is unknown
+            column = pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
+        return column
+
+    def _slots(self, data: pa.RecordBatch, as_of: str | None, n: int):
+        """Per row: revision position (-1 before the first), date errors, the as-of day; and the
+        distinct days before the first revision with each row's index among them."""
+        error, dates = None, None
+        if "service_date" in data.schema.names:
+            dates = _dictionary_of_strings(data.column("service_date"), blank_is_null=True)
+            positions, messages = self._check_dates(dates.dictionary)
+            if messages is not None:
+                error = pc.take(messages, dates.indices)
+        if as_of is not None:
+            position, _ = self.check_date(as_of)
+            days = pa.DictionaryArray.from_arrays(pa.array([0] * n, pa.int32()),
+                                                  pa.array([as_of], pa.string()))
+            return (pa.scalar(position, pa.int64()), error, days,
+                    [as_of] if position < 0 else [], pa.scalar(0, pa.int64()))
+        if dates is None:  # no service_date column and no as-of date: every row lacks a date
+            return (pa.scalar(-1, pa.int64()), pa.array([NO_DATE] * n, pa.string()),
+                    pa.nulls(n, RESULT_SCHEMA.field("as_of").type), [], pa.scalar(0, pa.int64()))
+        slot = pc.fill_null(pc.take(positions, dates.indices), -1)
+        if dates.null_count:
+            no_date = pc.if_else(pc.is_null(dates), pa.scalar(NO_DATE), pa.scalar(None, pa.string()))
+            error = no_date if error is None else _join_errors([error, no_date], n)
+        before_first = pc.fill_null(pc.equal(positions, -1), False)
+        no_policy_days = pc.filter(dates.dictionary, before_first).to_pylist()
+        index = pc.subtract(pc.cumulative_sum(pc.cast(before_first, pa.int64())), 1)
+        no_policy_index = pc.take(index, dates.indices)
+        return slot, error, dates, no_policy_days, no_policy_index
+
+    def _check_dates(self, days: pa.Array) -> tuple[pa.Array, pa.Array | None]:
+        """For distinct day strings: the revision position (-1 before the first; null for a bad
+        date) and the error message (None when every day is good). Days seen before are looked up
+        in a memo (a batch of claims repeats the same few thousand dates)."""
+        if len(self._days) > 200_000:  # an input of endless distinct junk: start afresh
+            self._days = self._day_messages = pa.array([], pa.string())
+            self._day_positions = pa.array([], pa.int64())
+        found = pc.index_in(days, value_set=self._days)
+        if found.null_count:
+            new = pc.filter(days, pc.is_null(found))
+            positions, messages = self._check_new_dates(new)
+            self._days = pa.concat_arrays([self._days, new])
+            self._day_positions = pa.concat_arrays([self._day_positions, positions])
+            self._day_messages = pa.concat_arrays([self._day_messages, messages])
+            found = pc.index_in(days, value_set=self._days)
+        messages = pc.take(self._day_messages, found)
+        return (pc.take(self._day_positions, found),
+                None if messages.null_count == len(messages) else messages)
+
+    def _check_new_dates(self, days: pa.Array) -> tuple[pa.Array, pa.Array]:
+        """Vectorised: a day is good when it has the YYYY-MM-DD shape and survives a round trip
+        through a timestamp (which catches 2023-02-30); the rare others get `parse_date`'s message.
+        ISO days order like strings, so the position is a count of effective dates passed."""
+        shaped = pc.match_substring_regex(days, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+        stamped = pc.strptime(days, format="%Y-%m-%d", unit="s", error_is_null=True)
+        good = pc.and_(pc.and_(shaped, pc.equal(pc.strftime(stamped, format="%Y-%m-%d"), days)),
+                       pc.invert(pc.starts_with(days, "0000")))
+        good = pc.fill_null(good, False)
+        passed = pa.scalar(0, pa.int64())
+        for revision in self.compiled.revisions:
+            passed = pc.add(passed, pc.cast(pc.greater_equal(days, revision.effective_from),
+                                             pa.int64()))
+        positions = pc.if_else(good, pc.subtract(passed, 1), pa.scalar(None, pa.int64()))
+        messages = [None if ok else self.check_date(day)[1]
+                    for day, ok in zip(days.to_pylist(), good.to_pylist())]
+        return positions, pa.array(messages, pa.string())
+
+
+def _dictionary_of_strings(column: pa.Array, *, blank_is_null: bool) -> pa.DictionaryArray:
+    """A column as dictionary<int32, string>: dates as YYYY-MM-DD, "" as null when asked."""
+    if pa.types.is_dictionary(column.type):
+        dictionary = column.dictionary
+        if pa.types.is_date(dictionary.type):
+            column = pa.DictionaryArray.from_arrays(column.indices, _iso(dictionary))
+    elif pa.types.is_date(column.type):
+        column = pc.dictionary_encode(column)
+        column = pa.DictionaryArray.from_arrays(column.indices, _iso(column.dictionary))
+    else:
+        column = pc.dictionary_encode(column)
+    if column.indices.type != pa.int32() or column.dictionary.type != pa.string():
+        column = pa.DictionaryArray.from_arrays(pc.cast(column.indices, pa.int32()),
+                                                pc.cast(column.dictionary, pa.string()))
+    if blank_is_null:
+        words = column.dictionary.to_pylist()
+        if "" in words:
+            blank = words.index("")
+            indices = pc.if_else(pc.equal(column.indices, blank),
+                                 pa.scalar(None, pa.int32()), column.indices)
+            column = pa.DictionaryArray.from_arrays(indices, column.dictionary)
+    return column
+
+
+def _iso(dates: pa.Array) -> pa.Array:
+    return pa.array([None if d is None else d.isoformat() for d in dates.to_pylist()], pa.string())
+
+
+def _join_errors(errors: list[pa.Array], n: int) -> pa.Array:
+    """One error text per row ("CODE: message; CODE: message"), null for rows without errors."""
+    if not errors:
+        return pa.nulls(n, pa.string())
+    joined = errors[0]
+    for error in errors[1:]:
+        # folded pairwise: binary_join_element_wise's null_handling="skip" drops all-null rows
+        # (pyarrow 26), so nulls are handled here
+        both = pc.binary_join_element_wise(joined, error, "; ")
+        joined = pc.if_else(pc.is_null(joined), error, pc.if_else(pc.is_null(error), joined, both))
+    return joined
+
+
+_COLUMNAR: dict[int, ColumnarPolicy] = {}
+
+
+def for_policy(policy) -> ColumnarPolicy:
+    """The columnar form of a `Policy` (from `load_policy`) or a `CompiledPolicy`, built once."""
+    compiled = getattr(policy, "compiled", policy)
+    found = _COLUMNAR.get(id(compiled))
+    if found is None or found.compiled is not compiled:
+        found = _COLUMNAR[id(compiled)] = ColumnarPolicy(compiled)
+    return found
+
+
+def evaluate_arrow(data, policy, *, as_of: str | None = None, text_cells: bool = False):
+    """Evaluate every case in a pyarrow Table or RecordBatch; return the same kind, row for row.
+
+    Columns are named as case fields (any subset; a missing column or a null is unknown).
+    `text_cells=False` reads values as a JSON case would (recurrent a boolean column, strings exact);
+    `text_cells=True` as CSV cells or `FIELD=VALUE` words ("" unknown, recurrent "true"/"false").
+    `as_of` overrides every row's service_date. A bad row gets `error` ("CODE: message") and null
+    results; a bad column (unknown name, wrong type) raises DataError for the whole input.
+    """
+    return for_policy(policy).evaluate(data, as_of=as_of, text_cells=text_cells)
+
