@@ -162,12 +162,15 @@ class ColumnarPolicy:
             return pa.Table.from_batches(batches, schema=RESULT_SCHEMA)
         if not isinstance(data, pa.RecordBatch):
             raise TypeError(f"expected a pyarrow Table or RecordBatch, not {type(data).__name__}")
+        return self.evaluate_keyed(data, as_of=as_of, text_cells=text_cells)[0]
+
+    def evaluate_keyed(self, data: pa.RecordBatch, *, as_of: str | None = None,
+                       text_cells: bool = False) -> tuple[pa.RecordBatch, pa.Array, pa.Array]:
+        """The results of a record batch, with each row's outcome id and partial-case code (what
+        the JSON Lines writer needs to render the full per-case JSON without a loop per row)."""
         if as_of is not None:
-            try:
-                parse_date(as_of)
-            except ValueError as exc:
-                raise DataError(Problem("as_of", 0, 0, "DATE_INVALID", str(exc))) from None
-        self._check_columns(data.schema, text_cells)
+            self.check_as_of(as_of)
+        self.check_columns(data.schema, text_cells)
         n = data.num_rows
         errors: list[pa.Array] = []
         code = pa.scalar(0, pa.int64())
@@ -211,10 +214,25 @@ class ColumnarPolicy:
                                                            pa.int32()), indices)
                 distinct = pa.concat_arrays([distinct, pa.array(texts, pa.string())])
             columns[name] = pa.DictionaryArray.from_arrays(indices, distinct)
-        return pa.RecordBatch.from_arrays([columns[f.name] for f in RESULT_SCHEMA],
-                                          schema=RESULT_SCHEMA)
+        result = pa.RecordBatch.from_arrays([columns[f.name] for f in RESULT_SCHEMA],
+                                            schema=RESULT_SCHEMA)
+        return result, gid, code
 
-    def _check_columns(self, schema: pa.Schema, text_cells: bool) -> None:
+    @staticmethod
+    def check_as_of(as_of: str) -> None:
+        try:
+            parse_date(as_of)
+        except ValueError as exc:
+            raise DataError(Problem("as_of", 0, 0, "DATE_INVALID", str(exc))) from None
+
+    def outcome_day(self, gid: int) -> str:
+        """A day on which outcome id `gid` can occur (its revision's first day)."""
+        if gid == self.no_policy_gid:
+            return "0001-01-01"
+        return self._outcome_rows[gid].revision["effective_from"]
+
+    def check_columns(self, schema: pa.Schema, text_cells: bool, file: str = "input") -> None:
+        """Raise DataError for columns that are not case fields or hold the wrong Arrow type."""
         vocabulary = dict(self.columns)
         fields = [*TEXT_FIELDS, *DATE_FIELDS, *vocabulary]
         problems = []
@@ -224,13 +242,13 @@ class ColumnarPolicy:
             if pa.types.is_dictionary(kind):
                 kind = kind.value_type
             if name in seen:
-                problems.append(Problem("input", 0, position, "DUPLICATE_KEY",
+                problems.append(Problem(file, 0, position, "DUPLICATE_KEY",
                                         f"column '{name}' given twice"))
             seen.add(name)
             if name not in fields:
                 from .cases import _suggest
 
-                problems.append(Problem("input", 0, position, "UNKNOWN_FIELD",
+                problems.append(Problem(file, 0, position, "UNKNOWN_FIELD",
                                         f"unknown field '{name}'; fields: {', '.join(fields)}"
                                         + _suggest(name, fields)))
                 continue
@@ -241,7 +259,7 @@ class ColumnarPolicy:
             if not allowed:
                 want = ("strings" if text_cells else "booleans" if boolean
                         else "strings or dates" if name in DATE_FIELDS else "strings")
-                problems.append(Problem("input", 0, position, "WRONG_TYPE",
+                problems.append(Problem(file, 0, position, "WRONG_TYPE",
                                         f"column '{name}' holds {kind}; it must hold {want}"))
         if problems:
             raise DataError(problems)

@@ -53,6 +53,11 @@ CODES = {
     "REVISION_REMOVED": "a published revision was removed or renamed",
     # a case
     "UNKNOWN_FIELD": "a case field the contract does not define",
+    # a line of a batch file
+    "NO_DATE": "a case without service_date in a batch run without --as-of",
+    "RAGGED_ROW": "a CSV row with more or fewer cells than the header has columns",
+    "MALFORMED_LINE": "a JSON Lines line that is not one JSON object",
+    "LINE_TOO_LONG": "a line longer than the batch reader accepts",
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import PolicyIOError
@@ -27,5 +28,31 @@ def write_atomic(path: str | os.PathLike, text: str) -> None:
         except OSError:
             pass
         if isinstance(exc, OSError):
+            raise PolicyIOError(f"{target}: cannot write: {exc.strerror or exc}") from exc
+        raise
+
+
+@contextmanager
+def atomic_output(path: str | os.PathLike):
+    """A binary file to stream into; it appears at `path` only when the block ends without error.
+
+    On any exception (Ctrl-C included) the temporary file is removed and `path` is left as it was.
+    """
+    target = Path(path)
+    try:
+        handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                        dir=target.parent if str(target.parent) else ".")
+    except OSError as exc:
+        raise PolicyIOError(f"{target}: cannot write: {exc.strerror or exc}") from exc
+    try:
+        with os.fdopen(handle, "wb") as out:
+            yield out
+        os.replace(temp, target)
+    except BaseException as exc:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        if isinstance(exc, OSError) and not isinstance(exc, PolicyIOError):
             raise PolicyIOError(f"{target}: cannot write: {exc.strerror or exc}") from exc
         raise

@@ -1,0 +1,562 @@
+"""Batch evaluation of claim files: CSV, JSON Lines or Parquet in; JSON Lines, CSV or Parquet out.
+
+Files are read in record batches (bounded memory), each batch goes through the columnar core
+(`columnar.ColumnarPolicy`), and results are written in input order with each row's 1-based line
+number. Bad rows (an unknown value, a bad date, a ragged CSV row, a malformed JSON line) are
+reported with their line and evaluated no further; every other row is. Output goes through
+`writer.atomic_output`, so nothing appears at the output path unless the whole run succeeded.
+
+Line numbers are physical lines of the input file: a CSV record spanning lines (a quoted newline)
+has the line it starts on, blank lines are skipped but counted, and a CSV row whose cells are all
+empty counts as a blank line. For Parquet, "line" is the 1-based row number.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import time
+from collections import Counter, namedtuple
+from collections.abc import Callable, Iterator
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .cases import DATE_FIELDS, TEXT_FIELDS, check_case
+from .columnar import RESULT_SCHEMA, ColumnarPolicy, for_policy
+from .errors import DataError, PolicyIOError, Problem, UsageError
+
+INPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet",
+                 ".pq": "parquet"}
+OUTPUT_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet",
+                  ".pq": "parquet"}
+BLOCK_BYTES = 4 << 20  # read size: about 100,000 claim rows, a few tens of MB in memory at a time
+JSON_OUT_ROWS = 8192  # JSON Lines results are long (explanations, quotes): render a slice at a time
+MAX_LINE_BYTES = 1 << 20
+CSV_FORMULA = r"^[=+\-@\t\r]"  # a cell a spreadsheet would run as a formula (OWASP CSV injection)
+
+# A chunk of input: the cases that parsed (a record batch), the line of each, and the lines that
+# did not parse as (line, "CODE: message").
+Chunk = namedtuple("Chunk", "cases lines bad done")
+Summary = namedtuple("Summary", "rows bad seconds determinations")
+
+
+def format_of(path: str, formats: dict, what: str) -> str:
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix not in formats:
+        raise UsageError(f"{path}: cannot tell the {what} format from the suffix '{suffix}'; use "
+                         + ", ".join(sorted(formats)))
+    return formats[suffix]
+
+
+def _case_fields(columnar: ColumnarPolicy) -> list[str]:
+    return [*TEXT_FIELDS, *DATE_FIELDS, *(name for name, _ in columnar.columns)]
+
+
+def _ones(n: int) -> pa.Array:
+    return pa.repeat(pa.scalar(1, pa.int64()), n)
+
+
+def _arange(start: int, n: int) -> pa.Array:
+    """start, start + 1, ... (n values) as int64."""
+    return pc.add(pc.cumulative_sum(_ones(n)), start - 1) if n else pa.array([], pa.int64())
+
+
+# --- readers ----------------------------------------------------------------------------------------
+
+def read_csv(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
+    """CSV with a header naming the fields; an empty cell is unknown (text-cell semantics)."""
+    import pyarrow.csv as pacsv
+
+    invalid: list[tuple[int, str, int, int]] = []  # (record number, text, expected, actual)
+
+    def on_invalid(row) -> str:
+        invalid.append((row.number, row.text, row.expected_columns, row.actual_columns))
+        return "skip"
+
+    types = {name: pa.string() if name == "case_id" else pa.dictionary(pa.int32(), pa.string())
+             for name in _case_fields(columnar)}
+    handle = _open(path)
+    with handle:
+        size = os.fstat(handle.fileno()).st_size
+        try:
+            reader = pacsv.open_csv(
+                handle,
+                read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES, use_threads=False),
+                parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False,
+                                                 invalid_row_handler=on_invalid),
+                convert_options=pacsv.ConvertOptions(column_types=types, null_values=[""],
+                                                     strings_can_be_null=True,
+                                                     quoted_strings_can_be_null=True))
+        except pa.ArrowInvalid as exc:
+            if "Empty CSV file" in str(exc):
+                return
+            raise DataError(Problem(path, 1, 1, "RAGGED_ROW", f"cannot read the CSV: {exc}")) from None
+        header_problems(path, reader.schema.names, columnar, line=1)
+        record = 2  # pyarrow numbers records from 1, the header being record 1
+        extra = sum(map(_newlines, reader.schema.names))  # newlines inside quoted cells so far
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            except pa.ArrowInvalid as exc:
+                raise DataError(Problem(path, 0, 0, "RAGGED_ROW",
+                                        f"cannot read the CSV: {exc}")) from None
+            # This batch's rows take the next record numbers not taken by invalid rows (the
+            # reader parses ahead, so invalid rows of later batches may be known already).
+            runs, here = [], []
+            start, left = record, batch.num_rows
+            for row in sorted(invalid):
+                gap = row[0] - start
+                if gap > left:
+                    break
+                if gap:
+                    runs.append(_arange(start, gap))
+                    left -= gap
+                here.append(row)
+                start = row[0] + 1
+            if left:
+                runs.append(_arange(start, left))
+                start += left
+            record = start
+            invalid[:] = [row for row in invalid if row[0] >= record]
+            records = pa.concat_arrays(runs) if runs else pa.array([], pa.int64())
+            cell_newlines = _cell_newlines(batch)
+            if cell_newlines is None:  # every record is one line: line = record + extra so far
+                lines = pc.add(records, extra)
+                bad_lines = [row[0] + extra for row in here]
+                extra += sum(_newlines(row[1]) for row in here)
+            else:
+                lines, bad_lines, extra = _physical_lines(records, cell_newlines, here, extra)
+            bad = [(line, f"RAGGED_ROW: expected {expected} cells, found {actual}")
+                   for line, (_, text, expected, actual) in zip(bad_lines, here) if text.strip()]
+            filled = _any_cell(batch)  # a row of empty cells is a blank line: counted, skipped
+            if filled is not None:
+                batch, lines = batch.filter(filled), pc.filter(lines, filled)
+            yield Chunk(batch, lines, bad, handle.tell() / size if size else 1.0)
+        if invalid:  # invalid rows after the last good row
+            bad = []
+            for number, text, expected, actual in sorted(invalid):
+                if text.strip():
+                    bad.append((number + extra, f"RAGGED_ROW: expected {expected} cells, "
+                                                f"found {actual}"))
+                extra += _newlines(text)
+            yield Chunk(None, None, bad, 1.0)
+
+
+def _open(path: str):
+    try:
+        return open(path, "rb")
+    except OSError as exc:
+        raise PolicyIOError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+
+
+def _newlines(text: str) -> int:
+    return len(re.findall(r"\r\n|\r|\n", text))
+
+
+def _cell_newlines(batch: pa.RecordBatch) -> pa.Array | None:
+    """Per row, the newlines inside its cells (a quoted cell may span lines); None when none."""
+    total = None
+    for column in batch.columns:
+        values = column.dictionary if pa.types.is_dictionary(column.type) else column
+        if not pc.any(pc.match_substring_regex(values, r"[\r\n]")).as_py():
+            continue
+        counts = pc.count_substring_regex(values, r"\r\n|\r|\n")
+        if pa.types.is_dictionary(column.type):
+            counts = pc.take(counts, column.indices)
+        counts = pc.fill_null(pc.cast(counts, pa.int64()), 0)
+        total = counts if total is None else pc.add(total, counts)
+    return total
+
+
+def _physical_lines(rows, cell_newlines, bad, extra):
+    """Physical lines of a batch's rows and its invalid rows, given record numbers (slow path)."""
+    events = [(r, "row", i) for i, r in enumerate(rows.to_pylist())]
+    events += [(number, "bad", j) for j, (number, *_rest) in enumerate(bad)]
+    newlines = cell_newlines.to_pylist() if cell_newlines is not None else None
+    lines = [0] * len(rows)
+    bad_lines = [0] * len(bad)
+    for number, kind, i in sorted(events):
+        if kind == "row":
+            lines[i] = number + extra
+            extra += newlines[i] if newlines else 0
+        else:
+            bad_lines[i] = number + extra
+            extra += _newlines(bad[i][1])
+    return pa.array(lines, pa.int64()), bad_lines, extra
+
+
+def _any_cell(batch: pa.RecordBatch) -> pa.Array | None:
+    """Mask of rows with at least one non-empty cell; None when every row has one."""
+    if batch.num_columns == 0:
+        return None
+    filled = None
+    for column in batch.columns:
+        valid = pc.is_valid(column)
+        filled = valid if filled is None else pc.or_(filled, valid)
+    return None if pc.all(filled).as_py() else filled
+
+
+def header_problems(path: str, names: list[str], columnar: ColumnarPolicy, *, line: int) -> None:
+    """Raise DataError naming the file and column for unknown or repeated column names."""
+    from .cases import _suggest
+
+    fields = _case_fields(columnar)
+    problems, seen = [], set()
+    for position, name in enumerate(names, start=1):
+        if name in seen:
+            problems.append(Problem(path, line, position, "DUPLICATE_KEY",
+                                    f"column '{name}' given twice"))
+        elif name not in fields:
+            problems.append(Problem(path, line, position, "UNKNOWN_FIELD",
+                                    f"unknown field '{name}'; fields: {', '.join(fields)}"
+                                    + _suggest(name, fields)))
+        seen.add(name)
+    if problems:
+        raise DataError(problems)
+
+
+def read_jsonl(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
+    """JSON Lines: one case object per line (typed like a JSON case file); blank lines skipped."""
+    handle = _open(path)
+    with handle:
+        size = os.fstat(handle.fileno()).st_size
+        line = 1  # the line number of the first line of `pending`
+        pending, first, skipping = b"", True, False
+        while True:
+            block = handle.read(BLOCK_BYTES)
+            if first and block.startswith(b"\xef\xbb\xbf"):
+                block = block[3:]
+            first = False
+            done = handle.tell() / size if size else 1.0
+            if skipping:  # the rest of an over-long line
+                cut = block.find(b"\n")
+                if cut < 0 and block:
+                    continue
+                block, skipping, line = block[cut + 1:], False, line + 1
+            data = pending + block
+            if block:
+                cut = data.rfind(b"\n")
+                pending, data = data[cut + 1:], data[:cut + 1]
+                if len(pending) > MAX_LINE_BYTES:
+                    long_line = line + data.count(b"\n")
+                    yield from _json_chunk(data, line, columnar, done)
+                    yield Chunk(None, None, [(long_line, f"LINE_TOO_LONG: a line longer than "
+                                                         f"{MAX_LINE_BYTES} bytes")], done)
+                    line, pending, skipping = long_line, b"", True
+                    continue
+            else:
+                pending = b""
+            if data:
+                yield from _json_chunk(data, line, columnar, done)
+                line += data.count(b"\n")
+            if not block:
+                break
+
+
+_BLANK_LINE = re.compile(rb"(?:^|\n)[ \t\r]*(?:\n|$)")
+_JSON_SCHEMA_CACHE: dict[int, pa.Schema] = {}
+
+
+def _json_schema(columnar: ColumnarPolicy) -> pa.Schema:
+    found = _JSON_SCHEMA_CACHE.get(id(columnar))
+    if found is None:
+        boolean = {name for name, values in columnar.columns if isinstance(values[0], bool)}
+        found = pa.schema([(name, pa.bool_() if name in boolean else pa.string())
+                           for name in _case_fields(columnar)])
+        _JSON_SCHEMA_CACHE[id(columnar)] = found
+    return found
+
+
+def _json_chunk(data: bytes, first_line: int, columnar: ColumnarPolicy, done: float):
+    """Cases of whole lines: pyarrow's parser when every line is a clean case object, else a
+    line-by-line reading that reports each bad line."""
+    import pyarrow.json as pajson
+
+    schema = _json_schema(columnar)
+    body = data[:-1] if data.endswith(b"\n") else data
+    if body and not _BLANK_LINE.search(body):
+        try:
+            table = pajson.read_json(
+                io.BytesIO(data),
+                read_options=pajson.ReadOptions(block_size=len(data) + 1),
+                parse_options=pajson.ParseOptions(explicit_schema=schema,
+                                                  unexpected_field_behavior="error"))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            table = None
+        if table is not None and table.num_rows == body.count(b"\n") + 1:
+            for batch in table.to_batches():
+                yield Chunk(batch, _arange(first_line, batch.num_rows), [], done)
+                first_line += batch.num_rows
+            return
+    rows, lines, bad = [], [], []
+    for offset, raw in enumerate(body.split(b"\n")):
+        line = first_line + offset
+        text = raw.strip()
+        if not text:
+            continue
+        try:
+            case = json.loads(text, object_pairs_hook=_no_duplicate_keys)
+        except (ValueError, RecursionError) as exc:
+            bad.append((line, f"MALFORMED_LINE: not one JSON object: {_reason(exc)}"))
+            continue
+        if not isinstance(case, dict):
+            bad.append((line, f"MALFORMED_LINE: a line holds one JSON object of case fields, "
+                              f"not {type(case).__name__}"))
+            continue
+        try:
+            rows.append(check_case(case, columnar.columns))
+        except DataError as exc:
+            bad.append((line, "; ".join(f"{p.code}: {p.message}" for p in exc.problems)))
+            continue
+        lines.append(line)
+    cases = pa.RecordBatch.from_pylist(rows, schema=schema) if rows else None
+    yield Chunk(cases, pa.array(lines, pa.int64()) if rows else None, bad, done)
+
+
+def _no_duplicate_keys(pairs):
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        twice = sorted({key for key in keys if keys.count(key) > 1})
+        raise ValueError(f"duplicate key {', '.join(map(repr, twice))}")
+    return dict(pairs)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc).split(":")[0] if isinstance(exc, json.JSONDecodeError) else str(exc)
+
+
+def read_parquet(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
+    """Parquet: columns named as case fields, typed like a JSON case; line = 1-based row."""
+    import pyarrow.parquet as pq
+
+    try:
+        source = pq.ParquetFile(path)
+    except OSError as exc:
+        raise PolicyIOError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    except pa.ArrowException as exc:
+        raise DataError(Problem(path, 0, 0, "MALFORMED_LINE", f"not a Parquet file: {exc}")) from None
+    header_problems(path, source.schema_arrow.names, columnar, line=0)
+    columnar.check_columns(source.schema_arrow, text_cells=False, file=path)
+    total, row = max(source.metadata.num_rows, 1), 1
+    with source:
+        for batch in source.iter_batches(batch_size=1 << 16):
+            yield Chunk(batch, _arange(row, batch.num_rows), [], min(row / total, 1.0))
+            row += batch.num_rows
+
+
+READERS = {"csv": read_csv, "jsonl": read_jsonl, "parquet": read_parquet}
+
+
+# --- writers ----------------------------------------------------------------------------------------
+
+class JsonLinesWriter:
+    """One JSON object per input line: `policy evaluate --json`'s object plus "line", or
+    {"line", "error"} for a bad line. Assembled by Arrow string kernels from per-outcome parts."""
+
+    def __init__(self, handle, columnar: ColumnarPolicy):
+        self.handle, self.columnar = handle, columnar
+        self._templates: dict[int, str] = {}
+
+    def write(self, lines, result, gid, code) -> None:
+        for offset in range(0, len(lines), JSON_OUT_ROWS):
+            end = min(offset + JSON_OUT_ROWS, len(lines))
+            self._write_slice(lines.slice(offset, end - offset),
+                              result.slice(offset, end - offset),
+                              gid.slice(offset, end - offset), code.slice(offset, end - offset))
+
+    def _write_slice(self, lines, result, gid, code) -> None:
+        columnar = self.columnar
+        key = pc.add(pc.multiply(pc.cast(gid, pa.int64()), columnar.n_codes), code)
+        distinct = pc.drop_null(pc.unique(key))
+        templates = [self._template(k) for k in distinct.to_pylist()]
+        body = pa.DictionaryArray.from_arrays(pc.cast(pc.index_in(key, value_set=distinct),
+                                                      pa.int32()),
+                                              pa.array(templates, pa.string())).cast(pa.string())
+        explanation = result.column("explanation")
+        explanation = pa.DictionaryArray.from_arrays(
+            explanation.indices,
+            pa.array([json.dumps(t, ensure_ascii=False) for t in explanation.dictionary.to_pylist()],
+                     pa.string())).cast(pa.string())
+        as_of = result.column("as_of").cast(pa.string())
+        good = pc.binary_join_element_wise(
+            '{"line":', pc.cast(lines, pa.string()), ',"as_of":"', as_of,
+            '","case_id":', _json_strings(result.column("case_id")),
+            ',"explanation":', explanation, ",", body, "}\n", "")
+        error = result.column("error")
+        if error.null_count < len(error):
+            bad = pc.is_valid(error)
+            texts = [json.dumps({"line": line, "error": message}, ensure_ascii=False, separators=(",", ":")) + "\n"
+                     for line, message in zip(pc.filter(lines, bad).to_pylist(),
+                                              pc.filter(error, bad).to_pylist())]
+            good = pc.replace_with_mask(good, bad, pa.array(texts, pa.string()))
+        joined = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, len(good)], pa.int32()),
+                                                          good), "")
+        self.handle.write(joined[0].as_buffer() if len(good) else b"")
+
+    def _template(self, key: int) -> str:
+        """The JSON members of a decision that depend only on its outcome and partial case."""
+        found = self._templates.get(key)
+        if found is None:
+            columnar = self.columnar
+            gid, code = divmod(key, columnar.n_codes)
+            day = columnar.outcome_day(gid)
+            decision = columnar.compiled.evaluate(columnar.decode(code), day).to_json()
+            for per_row in ("as_of", "case_id", "explanation"):
+                del decision[per_row]
+            found = self._templates[key] = json.dumps(decision, ensure_ascii=False, separators=(",", ":"))[1:-1]
+        return found
+
+    def close(self) -> None:
+        pass
+
+
+def _json_strings(column: pa.Array) -> pa.Array:
+    """JSON text of each string (null -> null); escaping in Python only for rows that need it."""
+    quoted = pc.binary_join_element_wise('"', column, '"', "")
+    needs = pc.fill_null(pc.match_substring_regex(column, r'["\\\x00-\x1f\x7f]'), False)
+    if pc.any(needs).as_py():
+        escaped = [json.dumps(v, ensure_ascii=False) for v in pc.filter(column, needs).to_pylist()]
+        quoted = pc.replace_with_mask(quoted, needs, pa.array(escaped, pa.string()))
+    return pc.fill_null(quoted, "null")
+
+
+CSV_COLUMNS = ("line", "case_id", "as_of", "determination", "revision", "version",
+               "effective_from", "effective_from_basis", "rule", "needs", "source", "error")
+
+
+class CsvWriter:
+    """One row per input line; `needs` space-separated; user text that a spreadsheet would run as
+    a formula (= + - @ first) is prefixed with an apostrophe."""
+
+    def __init__(self, handle, columnar: ColumnarPolicy):
+        import pyarrow.csv as pacsv
+
+        self.schema = pa.schema([("line", pa.int64())] + [
+            (name, pa.string()) if name in ("case_id", "needs", "error")
+            else RESULT_SCHEMA.field(name) for name in CSV_COLUMNS[1:]])
+        self.writer = pacsv.CSVWriter(handle, self.schema,
+                                      write_options=pacsv.WriteOptions(quoting_style="needed"))
+
+    def write(self, lines, result, gid, code) -> None:
+        columns = {"line": lines,
+                   "case_id": _formula_safe(result.column("case_id")),
+                   "needs": pc.binary_join(result.column("needs"), " "),
+                   "error": _formula_safe(result.column("error"))}
+        arrays = [columns.get(name, result.column(name) if name in RESULT_SCHEMA.names else None)
+                  for name in CSV_COLUMNS]
+        self.writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=self.schema))
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+def _formula_safe(column: pa.Array) -> pa.Array:
+    risky = pc.fill_null(pc.match_substring_regex(column, CSV_FORMULA), False)
+    if not pc.any(risky).as_py():
+        return column
+    return pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
+
+
+class ParquetWriter:
+    def __init__(self, handle, columnar: ColumnarPolicy):
+        import pyarrow.parquet as pq
+
+        self.schema = pa.schema([("line", pa.int64()), *RESULT_SCHEMA])
+        self.writer = pq.ParquetWriter(handle, self.schema)
+
+    def write(self, lines, result, gid, code) -> None:
+        self.writer.write_batch(pa.RecordBatch.from_arrays([lines, *result.columns],
+                                                           schema=self.schema))
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+WRITERS = {"jsonl": JsonLinesWriter, "csv": CsvWriter, "parquet": ParquetWriter}
+
+
+# --- the run ----------------------------------------------------------------------------------------
+
+def run_batch(path: str, policy, *, out: str | None = None, as_of: str | None = None,
+              stdout=None, on_bad: Callable[[int, str], None] | None = None,
+              on_progress: Callable[[float, int], None] | None = None) -> Summary:
+    """Evaluate every case of the file at `path`; write results to `out` (atomically) or to the
+    binary stream `stdout` as JSON Lines. `on_bad(line, "CODE: message")` hears each bad line in
+    order; `on_progress(fraction read, rows so far)` after each chunk."""
+    from .writer import atomic_output
+
+    columnar = for_policy(policy)
+    reader = READERS[format_of(path, INPUT_FORMATS, "input")]
+    kind = format_of(out, OUTPUT_FORMATS, "output") if out else "jsonl"
+    if as_of is not None:
+        columnar.check_as_of(as_of)
+    if out is None:
+        return _run(reader(path, columnar), WRITERS[kind](stdout, columnar), columnar, as_of,
+                    text_cells=reader is read_csv, on_bad=on_bad, on_progress=on_progress)
+    if os.path.exists(out) and os.path.samefile(out, path):
+        raise UsageError(f"{out}: the output would overwrite the input")
+    with atomic_output(out) as handle:
+        return _run(reader(path, columnar), WRITERS[kind](handle, columnar), columnar, as_of,
+                    text_cells=reader is read_csv, on_bad=on_bad, on_progress=on_progress)
+
+
+def _run(chunks, writer, columnar: ColumnarPolicy, as_of, *, text_cells, on_bad, on_progress):
+    started = time.perf_counter()
+    rows = bad_rows = 0
+    counts: Counter = Counter()
+    for chunk in chunks:
+        if chunk.cases is not None and chunk.cases.num_rows:
+            result, gid, code = columnar.evaluate_keyed(chunk.cases, as_of=as_of,
+                                                        text_cells=text_cells)
+            lines = chunk.lines
+        else:
+            result = lines = gid = code = None
+        if chunk.bad:
+            result, lines, gid, code = _with_bad_lines(result, lines, gid, code, chunk.bad)
+        if result is None:
+            continue
+        error = result.column("error")
+        if error.null_count < len(error):
+            failed = pc.is_valid(error)
+            bad_rows += len(error) - error.null_count
+            if on_bad is not None:
+                for line, message in zip(pc.filter(lines, failed).to_pylist(),
+                                         pc.filter(error, failed).to_pylist()):
+                    on_bad(line, message)
+        for entry in pc.value_counts(result.column("determination").cast(pa.string())).to_pylist():
+            if entry["values"] is not None:
+                counts[entry["values"]] += entry["counts"]
+        rows += len(lines)
+        writer.write(lines, result, gid, code)
+        if on_progress is not None:
+            on_progress(chunk.done, rows)
+    writer.close()
+    return Summary(rows, bad_rows, time.perf_counter() - started, dict(counts))
+
+
+def _with_bad_lines(result, lines, gid, code, bad):
+    """Merge rows that did not parse ((line, error) pairs) into a chunk's results, in line order."""
+    n = len(bad)
+    arrays = []
+    for field in RESULT_SCHEMA:
+        if field.name == "error":
+            arrays.append(pa.array([message for _, message in bad], pa.string()))
+        else:
+            arrays.append(pa.nulls(n, field.type))
+    failed = pa.RecordBatch.from_arrays(arrays, schema=RESULT_SCHEMA)
+    failed_lines = pa.array([line for line, _ in bad], pa.int64())
+    if result is None:
+        return failed, failed_lines, pa.nulls(n, pa.int32()), pa.nulls(n, pa.int64())
+    merged = pa.Table.from_batches([result, failed]).combine_chunks().to_batches()[0]
+    all_lines = pa.concat_arrays([lines, failed_lines])
+    order = pc.sort_indices(all_lines)
+    return (merged.take(order), pc.take(all_lines, order),
+            pc.take(pa.concat_arrays([pc.cast(gid, pa.int32()), pa.nulls(n, pa.int32())]), order),
+            pc.take(pa.concat_arrays([pc.cast(code, pa.int64()), pa.nulls(n, pa.int64())]), order))
