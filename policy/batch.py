@@ -541,6 +541,16 @@ def _run(chunks, writer, columnar: ColumnarPolicy, as_of, *, text_cells, on_bad,
     return Summary(rows, bad_rows, time.perf_counter() - started, dict(counts))
 
 
+def summary_text(summary, out: str | None) -> str:
+    """The closing line of `policy batch`: rows, bad lines, time, counts per determination."""
+    counts = ", ".join(f"{name} {count:,}" for name, count in sorted(
+        summary.determinations.items(), key=lambda item: (-item[1], item[0])))
+    rate = summary.rows / summary.seconds if summary.seconds > 0 else 0.0
+    where = f" -> {out}" if out else ""
+    return (f"{summary.rows:,} rows, {summary.bad:,} bad, {summary.seconds:.2f} s "
+            f"({rate:,.0f} rows/s){where}" + (f"; {counts}" if counts else ""))
+
+
 def _with_bad_lines(result, lines, gid, code, bad):
     """Merge rows that did not parse ((line, error) pairs) into a chunk's results, in line order."""
     n = len(bad)

@@ -185,9 +185,8 @@ def cmd_batch(args) -> int:
     import signal
 
     _without_pandas()
-    from .batch import run_batch
+    from .batch import run_batch, summary_text
     from .dates import parse_date
-    from .render import batch_summary_text
 
     if args.as_of is not None:
         try:
@@ -209,7 +208,7 @@ def cmd_batch(args) -> int:
                         on_progress=progress.update if progress else None)
     if progress:
         progress.clear()
-    sys.stderr.write(batch_summary_text(summary, args.out) + "\n")
+    sys.stderr.write(summary_text(summary, args.out) + "\n")
     return 3 if summary.bad else 0
 
 
