@@ -1,0 +1,441 @@
+"""Batch evaluation speed, side by side: the Arrow core, `policy batch`, the floor, and the others.
+
+Generates N cases (fixed seed; fields sometimes omitted; dates of service 2010-2030) as CSV, JSON
+Lines and an in-memory Arrow table, then measures in one run, repetitions interleaved so machine
+noise hits every evaluator alike, and reports medians:
+
+- the Arrow core: `policy.columnar.evaluate_arrow` on the in-memory table (all N rows);
+- `policy batch IN.csv --out OUT.csv` and `policy batch IN.jsonl --out OUT.jsonl` end to end, each a
+  subprocess, with the peak memory (max RSS) of that process alone (`os.wait4`);
+- the floor: pyarrow's bare read of the same CSV in a fresh process;
+- the per-case Python API (`load_policy().evaluate`, one call per case; a sub-sample);
+- a naive row walk (`tests/reference_evaluator.py`: the YAML rules walked per case; a sub-sample);
+- GoRules ZEN (`zen-engine`) on a JDM model generated from our tables (`benchmarks/zen_model.py`),
+  one engine call per case (a sub-sample).
+
+Every evaluator is checked against ours on every case it evaluated: the Arrow core and the two
+`policy batch` outputs on all N rows against the per-case API (every field they share), ZEN and the
+row walk on their samples (determination, revision, rule, needs). Any disagreement exits 1.
+
+    python benchmarks/batch.py                               # quick: 20,000 rows, 3 repetitions
+    python benchmarks/batch.py --rows 1000000 --repeat 5     # the issue's measurement
+
+Generated files go to benchmarks/out/ (git-ignored) unless --out-dir says otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path[:0] = [str(HERE), str(ROOT / "tests")]
+
+import workload  # noqa: E402
+import zen_model  # noqa: E402
+
+GOALS = {"floor": 3.0, "zen": 100.0, "rss_mb": 500.0}
+COMPARED = ("determination", "revision", "rule", "needs")
+
+
+# --- the machine ------------------------------------------------------------------------------
+
+def machine() -> list[str]:
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count()
+    memory = ""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory = f", {int(line.split()[1]) / 1024 / 1024:.1f} GiB RAM"
+    except OSError:
+        pass
+
+    def version(name: str) -> str:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    return [f"machine: {os.cpu_count()} logical cores ({usable} usable), {model}{memory}, "
+            f"{platform.system()} {platform.release()}",
+            f"software: Python {platform.python_version()}, pyarrow {version('pyarrow')}, "
+            f"zen-engine {version('zen-engine')}, fep-medical-policy {version('fep-medical-policy')}"]
+
+
+# --- running things ----------------------------------------------------------------------------
+
+# A child's max RSS as Linux reports it (wait4, getrusage, /usr/bin/time) starts from its parent's
+# RSS at fork: exec keeps the high-water mark of the address space it replaces. The benchmark holds
+# the whole workload in memory, so its children are started by this small launcher, started
+# before the workload exists (about 10 MB): a reported peak is then the child's own.
+LAUNCHER = r"""
+import json, os, subprocess, sys, time
+for request in sys.stdin:
+    command, log, cwd = json.loads(request)
+    with open(log, "wb") as err:
+        started = time.perf_counter()
+        child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err, cwd=cwd)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    print(json.dumps([wall, usage.ru_maxrss, child.returncode]), flush=True)
+"""
+
+
+class Launcher:
+    """Runs commands from a small process; reports wall seconds, peak RSS (MB), exit code."""
+
+    def __init__(self):
+        self.process = subprocess.Popen([sys.executable, "-c", LAUNCHER], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True)
+
+    def run(self, command: list[str], log: Path) -> tuple[float, float, int]:
+        self.process.stdin.write(json.dumps([command, str(log), str(ROOT)]) + "\n")
+        self.process.stdin.flush()
+        wall, max_rss_kib, code = json.loads(self.process.stdout.readline())
+        return wall, max_rss_kib / 1024, code  # ru_maxrss is in KiB on Linux
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def timed(function) -> float:
+    started = time.perf_counter()
+    function()
+    return time.perf_counter() - started
+
+
+def policy_command() -> list[str]:
+    script = Path(sys.executable).with_name("policy")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "policy"]
+
+
+# --- agreement ----------------------------------------------------------------------------------
+
+def expected_columns(iort, cases: list[dict]) -> dict[str, list]:
+    """The per-case API's answer for every case, column by column (None: the case is invalid)."""
+    from policy import PolicyError
+
+    out = {k: [] for k in ("valid", "case_id", "as_of", "determination", "revision", "version",
+                           "effective_from", "effective_from_basis", "rule", "needs", "source",
+                           "explanation")}
+    for case in cases:
+        try:
+            d = iort.evaluate(case)
+        except PolicyError:
+            out["valid"].append(False)
+            for key in out:
+                if key != "valid":
+                    out[key].append(None)
+            continue
+        revision = d.revision or {}
+        out["valid"].append(True)
+        out["case_id"].append(d.case_id)
+        out["as_of"].append(d.as_of)
+        out["determination"].append(d.determination)
+        out["revision"].append(revision.get("id"))
+        out["version"].append(revision.get("version"))
+        out["effective_from"].append(revision.get("effective_from"))
+        out["effective_from_basis"].append(revision.get("effective_from_basis"))
+        out["rule"].append(d.rule)
+        out["needs"].append(list(d.needs))
+        out["source"].append(d.source)
+        out["explanation"].append(d.explanation)
+    return out
+
+
+def arrow_disagreements(result, expected: dict[str, list]) -> int:
+    """Rows of an evaluate_arrow result that differ from the per-case API in any shared field."""
+    n = len(expected["valid"])
+    if result.num_rows != n:
+        return n
+    wrong = set()
+    errors = result.column("error").to_pylist()
+    for i, (valid, error) in enumerate(zip(expected["valid"], errors)):
+        if valid == (error is not None):
+            wrong.add(i)
+    for name, values in expected.items():
+        if name == "valid":
+            continue
+        got = result.column(name).to_pylist()
+        if name == "needs":
+            got = [[] if v is None else v for v in got]
+        for i, (a, b) in enumerate(zip(got, values)):
+            if expected["valid"][i] and a != b:
+                wrong.add(i)
+    return len(wrong)
+
+
+def jsonl_disagreements(path: Path, expected: dict[str, list]) -> int:
+    """Lines of `policy batch` JSON Lines output that differ from the per-case API."""
+    wrong = 0
+    n = len(expected["valid"])
+    seen = 0
+    with open(path, encoding="utf-8") as lines:
+        for i, text in enumerate(lines):
+            seen += 1
+            if i >= n:
+                wrong += 1
+                continue
+            row = json.loads(text)
+            if row.get("line") != i + 1:  # JSON Lines input: case i is on line i + 1
+                wrong += 1
+                continue
+            if not expected["valid"][i]:
+                wrong += "error" not in row
+                continue
+            revision = row.get("revision") or {}
+            got = {"case_id": row.get("case_id"), "as_of": row.get("as_of"),
+                   "determination": row.get("determination"), "revision": revision.get("id"),
+                   "version": revision.get("version"),
+                   "effective_from": revision.get("effective_from"),
+                   "effective_from_basis": revision.get("effective_from_basis"),
+                   "rule": row.get("rule"), "needs": row.get("needs"),
+                   "source": row.get("source"), "explanation": row.get("explanation")}
+            wrong += any(got[k] != expected[k][i] for k in got)
+    return wrong + max(0, n - seen)
+
+
+def csv_disagreements(path: Path, expected: dict[str, list]) -> int:
+    """Rows of `policy batch` CSV output that differ from the per-case API (shared columns)."""
+    n = len(expected["valid"])
+    wrong = 0
+    seen = 0
+    with open(path, encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        for i, row in enumerate(reader):
+            seen += 1
+            if i >= n:
+                wrong += 1
+                continue
+            if not expected["valid"][i]:
+                wrong += not row.get("error")
+                continue
+            got = {}
+            for key in ("case_id", "as_of", "determination", "revision", "version",
+                        "effective_from", "effective_from_basis", "rule", "source",
+                        "explanation"):
+                if key in row:
+                    got[key] = row[key] or None
+            if "needs" in row:  # the CSV cell lists the field names separated by spaces
+                got["needs"] = row["needs"].split()
+            if row.get("line") != str(i + 2):  # CSV input: a header line, then case i on i + 2
+                wrong += 1
+                continue
+            if not {"determination", "revision", "rule", "needs"} <= set(got):
+                return n  # the CSV does not carry the fields the comparison needs
+            wrong += any(got[k] != expected[k][i] for k in got)
+    return wrong + max(0, n - seen)
+
+
+def sample_disagreements(results: list[dict], expected: dict[str, list]) -> int:
+    wrong = 0
+    for i, got in enumerate(results):
+        want = {k: expected[k][i] for k in COMPARED}
+        wrong += got != want
+    return wrong
+
+
+# --- the benchmark ------------------------------------------------------------------------------
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=20_000, help="cases generated (default 20,000)")
+    parser.add_argument("--repeat", type=int, default=3, help="repetitions of every measurement")
+    parser.add_argument("--api-sample", type=int, default=100_000,
+                        help="cases timed through the per-case API per repetition")
+    parser.add_argument("--zen-sample", type=int, default=20_000,
+                        help="cases timed through GoRules ZEN per repetition")
+    parser.add_argument("--walk-sample", type=int, default=10_000,
+                        help="cases timed through the naive row walk per repetition")
+    parser.add_argument("--seed", type=int, default=20261126)
+    parser.add_argument("--out-dir", type=Path, default=HERE / "out")
+    parser.add_argument("--check-goals", action="store_true",
+                        help="exit 1 when a goal is missed (disagreements always exit 1)")
+    args = parser.parse_args()
+
+    import pyarrow as pa  # noqa: F401  (fail early when the core dependency is missing)
+    import zen  # noqa: F401  (the bench extra: pip install -e '.[bench]')
+
+    launcher = Launcher()  # before the workload is in memory (see LAUNCHER)
+    try:
+        return benchmark(args, launcher)
+    finally:
+        launcher.close()
+
+
+def benchmark(args, launcher: Launcher) -> int:
+    from policy import load_policy
+    from policy.columnar import evaluate_arrow
+    from reference_evaluator import ReferenceEvaluator
+
+    for line in machine():
+        print(line)
+    n = args.rows
+    iort = load_policy(ROOT / "tables")
+    out = args.out_dir
+    out.mkdir(parents=True, exist_ok=True)
+
+    started = time.perf_counter()
+    data = workload.generate(n, iort.compiled.columns, seed=args.seed)
+    table = workload.arrow_table(data)
+    csv_in, jsonl_in = out / f"cases-{n}.csv", out / f"cases-{n}.jsonl"
+    workload.write_csv(data, csv_in)
+    workload.write_jsonl(data, jsonl_in)
+    cases = workload.cases(data)
+    print(f"workload: {n:,} cases (seed {args.seed}), CSV {csv_in.stat().st_size / 1e6:.1f} MB, "
+          f"JSON Lines {jsonl_in.stat().st_size / 1e6:.1f} MB, generated in "
+          f"{time.perf_counter() - started:.1f} s; {args.repeat} repetitions, interleaved")
+
+    api_cases = cases[:min(n, args.api_sample)]
+    zen_cases = cases[:min(n, args.zen_sample)]
+    walk_cases = cases[:min(n, args.walk_sample)]
+    zen_evaluate = zen_model.zen_evaluator(iort.compiled)
+    zen_contexts = [zen_model.zen_context(c, c["service_date"]) for c in zen_cases]
+    walker = ReferenceEvaluator(ROOT / "tables" / iort.id)
+
+    policy = policy_command()
+    floor_cmd = [sys.executable, "-c",
+                 "import pyarrow.csv as c, sys; c.read_csv(sys.argv[1])", str(csv_in)]
+    csv_out, jsonl_out = out / f"results-{n}.csv", out / f"results-{n}.jsonl"
+    batch_csv_cmd = [*policy, "batch", str(csv_in), "--out", str(csv_out)]
+    batch_jsonl_cmd = [*policy, "batch", str(jsonl_in), "--out", str(jsonl_out)]
+
+    # Warm-up (not measured): the compiled-table cache, imports, the OS file cache.
+    small = out / "warm-up.csv"
+    workload.write_csv(workload.generate(100, iort.compiled.columns, seed=1), small)
+    for command in ([*policy, "batch", str(small), "--out", str(out / "warm-up.out.csv")],
+                    [sys.executable, "-c", "import pyarrow.csv as c, sys; c.read_csv(sys.argv[1])",
+                     str(small)]):
+        launcher.run(command, out / "warm-up.log")
+    evaluate_arrow(table.slice(0, 1000), iort)
+
+    times: dict[str, list[float]] = {k: [] for k in (
+        "arrow", "batch_csv", "batch_jsonl", "floor", "api", "walk", "zen")}
+    rss: dict[str, list[float]] = {"batch_csv": [], "batch_jsonl": [], "floor": []}
+    results: dict[str, object] = {}
+    failures = []
+
+    def child(key: str, command: list[str]) -> None:
+        wall, peak, code = launcher.run(command, out / f"{key}.log")
+        if code != 0:
+            failures.append(f"{' '.join(command)} exited {code} (see {out / (key + '.log')})")
+        times[key].append(wall)
+        rss[key].append(peak)
+
+    def arrow() -> None:
+        results["arrow"] = evaluate_arrow(table, iort)
+
+    def api() -> None:
+        evaluate = iort.evaluate
+        for case in api_cases:
+            evaluate(case)
+
+    def walk() -> None:
+        evaluate = walker.evaluate
+        results["walk"] = [evaluate(case, case["service_date"]) for case in walk_cases]
+
+    def zen_run() -> None:
+        results["zen"] = [zen_evaluate(context) for context in zen_contexts]
+
+    for _ in range(args.repeat):
+        times["arrow"].append(timed(arrow))
+        child("batch_csv", batch_csv_cmd)
+        child("floor", floor_cmd)
+        child("batch_jsonl", batch_jsonl_cmd)
+        times["api"].append(timed(api))
+        times["zen"].append(timed(zen_run))
+        times["walk"].append(timed(walk))
+    if failures:
+        for failure in failures:
+            print("FAILED:", failure)
+        return 1
+
+    # Agreement, on every case each evaluator evaluated.
+    started = time.perf_counter()
+    expected = expected_columns(iort, cases)
+    disagree = {
+        "arrow": arrow_disagreements(results["arrow"], expected),
+        "batch_csv": csv_disagreements(csv_out, expected),
+        "batch_jsonl": jsonl_disagreements(jsonl_out, expected),
+        "zen": sample_disagreements([zen_model.zen_result(r) for r in results["zen"]], expected),
+        "walk": sample_disagreements(
+            [{k: r[k] for k in COMPARED} for r in results["walk"]], expected),
+    }
+    checked = time.perf_counter() - started
+
+    rows = {"arrow": n, "batch_csv": n, "batch_jsonl": n, "floor": n, "api": len(api_cases),
+            "zen": len(zen_cases), "walk": len(walk_cases)}
+    median = {k: statistics.median(v) for k, v in times.items()}
+    rate = {k: rows[k] / median[k] for k in median}
+    labels = {
+        "arrow": "Arrow core: evaluate_arrow, in-memory table",
+        "batch_csv": "policy batch IN.csv --out OUT.csv (process)",
+        "batch_jsonl": "policy batch IN.jsonl --out OUT.jsonl (process)",
+        "floor": "floor: pyarrow.csv.read_csv(IN.csv) (process)",
+        "api": "per-case API: load_policy().evaluate",
+        "walk": "naive row walk: tests/reference_evaluator",
+        "zen": "GoRules ZEN, generated JDM, 1 call/case",
+    }
+    checks = {"arrow": "every field", "batch_csv": "every CSV column", "batch_jsonl": "every field",
+              "zen": "det/rev/rule/needs", "walk": "det/rev/rule/needs"}
+    print()
+    print(f"{'evaluator':<50} {'rows':>9} {'median s':>9} {'rows/s':>12} {'peak RSS':>9}  "
+          f"disagreements")
+    for key, label in labels.items():
+        peak = f"{max(rss[key]):6.0f} MB" if key in rss else ""
+        agreement = (f"{disagree[key]} of {rows[key]:,} ({checks[key]})" if key in disagree
+                     else "(reference)" if key == "api" else "")
+        print(f"{label:<50} {rows[key]:>9,} {median[key]:>9.3f} {rate[key]:>12,.0f} {peak:>9}  "
+              f"{agreement}")
+    print(f"(agreement checked in {checked:.1f} s against the per-case API on every evaluated case)")
+
+    floor_ratio = median["batch_csv"] / median["floor"]
+    zen_ratio = rate["arrow"] / rate["zen"]
+    peak_csv, peak_jsonl = max(rss["batch_csv"]), max(rss["batch_jsonl"])
+    met = {"floor": floor_ratio <= GOALS["floor"], "zen": zen_ratio >= GOALS["zen"],
+           "rss": max(peak_csv, peak_jsonl) < GOALS["rss_mb"]}
+    print()
+    print(f"ratios at {n:,} rows (medians of {args.repeat}):")
+    print(f"  policy batch CSV end to end / pyarrow CSV read floor (wall): {floor_ratio:6.2f}  "
+          f"(goal <= {GOALS['floor']:g}: {'met' if met['floor'] else 'MISSED'})")
+    print(f"  Arrow core rows/s / GoRules ZEN rows/s:                     {zen_ratio:6.0f}  "
+          f"(goal >= {GOALS['zen']:g}: {'met' if met['zen'] else 'MISSED'})")
+    print(f"  peak RSS of policy batch: CSV {peak_csv:.0f} MB, JSON Lines {peak_jsonl:.0f} MB"
+          f"          (goal < {GOALS['rss_mb']:g} MB: {'met' if met['rss'] else 'MISSED'})")
+    print(f"  also: Arrow core / per-case API {rate['arrow'] / rate['api']:.0f}x, "
+          f"Arrow core / naive row walk {rate['arrow'] / rate['walk']:.0f}x, "
+          f"policy batch JSON Lines / floor {median['batch_jsonl'] / median['floor']:.2f}")
+    total = sum(disagree.values())
+    print(f"disagreements: {total}")
+    if total:
+        return 1
+    if args.check_goals and not all(met.values()):
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
