@@ -9,6 +9,7 @@ batches and held to its declared schema and to the same answers.
 import importlib
 import re
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -46,18 +47,24 @@ def _page_code(heading: str, block: int) -> dict:
     return namespace
 
 
-def _cases(n: int) -> list[dict]:
+def _cases(n: int, bad: list[dict]) -> list[dict]:
     data = workload.generate(n, IORT.compiled.columns, seed=11)
     cases = workload.cases(data)
-    for i, bad in enumerate(BAD):  # spread through the partitions
-        cases.insert(i * (n // len(BAD)) + 1, bad)
+    for i, case in enumerate(bad):  # spread through the partitions
+        cases.insert(i * (n // len(bad)) + 1, case)
     return cases
 
 
-def _table(cases: list[dict]):
+def _table(cases: list[dict], dates=pa.string()):
+    """Cases as a typed Arrow table; `service_date` as strings or (pa.date32()) as dates."""
     names = workload.FIELDS
     types = {name: pa.bool_() if name == "recurrent" else pa.string() for name in names}
-    return pa.table({name: pa.array([c.get(name) for c in cases], types[name]) for name in names})
+    columns = {name: [c.get(name) for c in cases] for name in names}
+    if dates == pa.date32():
+        columns["service_date"] = [None if d is None else date.fromisoformat(d)
+                                   for d in columns["service_date"]]
+        types["service_date"] = dates
+    return pa.table({name: pa.array(columns[name], types[name]) for name in names})
 
 
 def _check_rows(cases: list[dict], rows: list[dict]) -> int:
@@ -92,8 +99,11 @@ def _check_rows(cases: list[dict], rows: list[dict]) -> int:
     "ignore:The inplace keyword in DataFrame.reset_index is deprecated:"
     "pandas.errors.Pandas4Warning")
 def test_documented_dask_map_partitions_matches_the_per_case_api(tmp_path, monkeypatch):
-    cases = _cases(4000)
-    table = _table(cases)
+    # A warehouse stores dates of service as dates: service_date is date32 here (so the invalid
+    # calendar date of BAD cannot occur in this dataset).
+    bad = [case for case in BAD if case["case_id"] != "bad-date"]
+    cases = _cases(4000, bad)
+    table = _table(cases, dates=pa.date32())
     source = tmp_path / "claims"
     source.mkdir()
     starts = range(0, len(cases), 1000)  # five files (the last one small): five partitions
@@ -111,18 +121,19 @@ def test_documented_dask_map_partitions_matches_the_per_case_api(tmp_path, monke
         assert dd.read_parquet(str(source)).npartitions == len(starts) == 5
         code["evaluate_dataset"](str(source), str(target))
 
+    assert pq.read_schema(next(source.iterdir())).field("service_date").type == pa.date32()
     result = pq.read_table(target)
     assert result.column_names == ["case_id", "as_of", "determination", "revision", "version",
                                    "effective_from", "effective_from_basis", "rule", "needs",
                                    "source", "explanation", "error"]
-    assert _check_rows(cases, result.to_pylist()) == len(BAD)
+    assert _check_rows(cases, result.to_pylist()) == len(bad)
     determinations = set(result.column("determination").to_pylist())
     assert {"indeterminate", "no_policy_in_force", "medically_necessary"} <= determinations
 
 
 def test_documented_spark_function_yields_the_declared_schema():
     code = _page_code("Spark: `mapInArrow`", 0)
-    cases = _cases(600)
+    cases = _cases(600, BAD)
     batches = _table(cases).to_batches(max_chunksize=150)
     out = list(code["evaluate_batches"](iter(batches)))
     assert [len(b) for b in out] == [len(b) for b in batches]
