@@ -30,6 +30,7 @@ import csv
 import json
 import os
 import platform
+import shlex
 import statistics
 import subprocess
 import sys
@@ -322,6 +323,13 @@ def benchmark(args, launcher: Launcher) -> int:
     csv_out, jsonl_out = out / f"results-{n}.csv", out / f"results-{n}.jsonl"
     batch_csv_cmd = [*policy, "batch", str(csv_in), "--out", str(csv_out)]
     batch_jsonl_cmd = [*policy, "batch", str(jsonl_in), "--out", str(jsonl_out)]
+
+    print(f"processes (cwd {ROOT}):")
+    for command in (batch_csv_cmd, batch_jsonl_cmd, floor_cmd):
+        print("  " + shlex.join(os.path.relpath(a, ROOT) if a.startswith("/") else a
+                                for a in command))
+    print(f"samples: per-case API {len(api_cases):,}, GoRules ZEN {len(zen_cases):,}, "
+          f"row walk {len(walk_cases):,} cases (the first ones of the workload)")
 
     # Warm-up (not measured): the compiled-table cache, imports, the OS file cache.
     small = out / "warm-up.csv"
