@@ -181,6 +181,45 @@ def cmd_history(args) -> int:
     return 0
 
 
+def cmd_changelog(args) -> int:
+    from .changelog import FILE_NAME, changelog_markdown
+    from .errors import PolicyIOError
+    from .tables import display_path
+
+    files = _policy_files(args)
+    if args.out is not None:
+        target = args.out
+    else:  # beside the tables/ folder: the root of the policy repository
+        tables_dir = os.path.dirname(os.path.abspath(files.folder))
+        if tables_dir.startswith(os.path.join(os.path.dirname(os.path.abspath(__file__)), "_data")):
+            raise UsageError("the tables are the ones installed with the package: run this in a "
+                             "policy repository, or give --out FILE")
+        target = os.path.join(os.path.dirname(tables_dir), FILE_NAME)
+    revisions = _validated(args).revisions
+    text = changelog_markdown(revisions)
+    name = display_path(target)
+    try:
+        with open(target, "rb") as handle:
+            current = handle.read()
+    except FileNotFoundError:
+        current = None
+    except OSError as exc:
+        raise PolicyIOError(f"{name}: cannot read: {exc.strerror or exc}") from exc
+    if current == text.encode("utf-8"):
+        _out(f"{name} is up to date ({len(revisions)} revisions)")
+        return 0
+    if args.check:
+        state = "missing" if current is None else "out of date with the tables"
+        print(f"{PROG} changelog: {name} is {state}; run `policy changelog` to regenerate it",
+              file=sys.stderr)
+        return 1
+    from .writer import write_atomic
+
+    write_atomic(target, text)
+    _out(f"wrote {name} ({len(revisions)} revisions)")
+    return 0
+
+
 def cmd_batch(args) -> int:
     import signal
 
@@ -313,6 +352,14 @@ def _configure_history(parser) -> None:
     parser.set_defaults(run=cmd_history)
 
 
+def _configure_changelog(parser) -> None:
+    parser.add_argument("--check", action="store_true",
+                        help="only compare: exit 1 when the file is stale or missing")
+    parser.add_argument("--out", metavar="FILE",
+                        help="the file (default: CHANGELOG.md beside the tables/ folder)")
+    parser.set_defaults(run=cmd_changelog)
+
+
 COMMANDS = {
     "evaluate": ("decide one case as of a date (--as-of, else the case's service_date)",
                  _configure_evaluate),
@@ -321,6 +368,8 @@ COMMANDS = {
               _configure_batch),
     "diff": ("what changed from revision A to B, by meaning and by text", _configure_diff),
     "history": ("the revisions in order", _configure_history),
+    "changelog": ("write CHANGELOG.md from the tables (--check: only compare)",
+                  _configure_changelog),
 }
 
 

@@ -141,3 +141,8 @@ def changed_revisions(before: Mapping, after: Mapping) -> list[dict]:
     """Diffs of every revision id present in both {id: revision} maps whose table differs."""
     return [diff_revisions(before[i], after[i]) for i in sorted(before.keys() & after.keys())
             if before[i].data != after[i].data]
+
+
+def consecutive_diffs(revisions: Sequence) -> list[dict]:
+    """The diff of each revision from the one before it (model revisions in effective order)."""
+    return [diff_revisions(old, new) for old, new in zip(revisions, revisions[1:])]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 
 from .errors import Problem
@@ -115,6 +116,26 @@ def md_escape(value) -> str:
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     text = html.escape(text, quote=True).replace("|", "&#124;").replace("`", "&#96;")
     return " ".join(text.split()) or "&nbsp;"
+
+
+# Characters that HTML or Markdown would read as markup (links, images, code, emphasis, cells).
+_INERT = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "&#124;", "`": "&#96;", "\\": "&#92;",
+          "[": "&#91;", "]": "&#93;", "*": "&#42;"}
+_EMPHASIS_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")  # not in cancer_site
+_BLOCK_MARKER = re.compile(r"[-+=#>!]|[0-9]+[.)](?:\s|$)")  # a list, heading, quote, admonition
+
+
+def md_text(value) -> str:
+    """Table text as inert Markdown: HTML, pipes, backticks and the punctuation of links, images
+    and emphasis escaped, so `<script>` or `[x](javascript:...)` stay text, and text that starts
+    like a list, heading or quote does not become one. Line breaks become spaces (nothing is
+    dropped). Needs no Markdown extension that reads attributes from text (attr_list)."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    text = " ".join(text.split())
+    escaped = _EMPHASIS_UNDERSCORE.sub("&#95;", "".join(_INERT.get(c, c) for c in text))
+    if _BLOCK_MARKER.match(text) and not escaped.startswith("&"):
+        escaped = f"&#{ord(escaped[0])};{escaped[1:]}"
+    return escaped or "&nbsp;"
 
 
 def diff_markdown(diff: dict) -> str:

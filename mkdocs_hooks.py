@@ -1,0 +1,106 @@
+"""MkDocs hook: generate the site's pages from the policy tables, and replace the site only on success.
+
+Tables: the folder named by $FEP_POLICY_TABLES, else the `tables/` folder beside mkdocs.yml (or in
+its nearest parent: the commands' own lookup), validated like `policy validate`; a table that fails
+validation stops the build with its problems. $FEP_POLICY_ID picks a policy when there are several.
+
+Pages: `policy.site.build_site` returns them as Markdown; they are handed to MkDocs as generated
+files, so nothing generated is written under docs/. The navigation is built here: the generated
+pages, then the hand-written how-to pages in HOW_TO that exist in docs/. Any other page in docs/ is
+left out of the navigation, which `validation.nav.omitted_files: warn` turns into a failed strict
+build, as is a broken link or anchor.
+
+Swap (`mkdocs build` only): MkDocs writes into a fresh folder beside `site_dir`; the strict check
+runs after `on_post_build` and a failure reaches `on_build_error`, so `on_shutdown` (after the
+strict check) renames the new folder into place only when the build finished and nothing failed,
+and otherwise deletes it: a failed build leaves the previous site as it was. `mkdocs serve` and
+`gh-deploy` build in place, as usual.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File
+
+from policy.checks import load_and_validate
+from policy.engine import compile_policy
+from policy.errors import PolicyError
+from policy.site import build_site
+from policy.tables import find_tables_dir, policy_files
+
+log = logging.getLogger("mkdocs.hooks.policy")
+HOW_TO = (("Command line", "cli.md"), ("Python API", "api.md"), ("Batch evaluation", "batch.md"),
+          ("CI", "ci.md"))
+
+_state: dict = {}
+
+
+def on_startup(command, dirty):
+    _state.clear()
+    _state["command"] = command
+
+
+def _tables_dir(config) -> str:
+    explicit = os.environ.get("FEP_POLICY_TABLES") or None
+    return find_tables_dir(explicit, cwd=os.path.dirname(os.path.abspath(config.config_file_path)))
+
+
+def on_config(config):
+    try:
+        files = policy_files(_tables_dir(config), os.environ.get("FEP_POLICY_ID") or None)
+        validated = load_and_validate(files)
+        site = build_site(validated, compile_policy(validated.revisions))
+    except PolicyError as exc:
+        raise PluginError(f"policy tables: {exc}") from None
+    _state["pages"] = site.pages
+    how_to = [{title: path} for title, path in HOW_TO
+              if os.path.isfile(os.path.join(config.docs_dir, path))]
+    config.nav = site.nav + ([{"How-to": how_to}] if how_to else [])
+    if _state.get("command") == "build":
+        target = os.path.abspath(config.site_dir)
+        parent = os.path.dirname(target)
+        os.makedirs(parent, exist_ok=True)
+        _state["target"] = target
+        _state["building"] = tempfile.mkdtemp(prefix=f".{os.path.basename(target)}-build-",
+                                              dir=parent)
+        config.site_dir = _state["building"]
+    return config
+
+
+def on_files(files, config):
+    for path, markdown in _state["pages"].items():
+        existing = files.get_file_from_path(path)
+        if existing is not None:  # a hand-written file would silently shadow a generated page
+            raise PluginError(f"docs/{path} is generated from the tables; remove the file")
+        files.append(File.generated(config, path, content=markdown))
+    return files
+
+
+def on_post_build(config):
+    _state["built"] = True
+
+
+def on_build_error(error):
+    _state["failed"] = True
+
+
+def on_shutdown():
+    building, target = _state.get("building"), _state.get("target")
+    if not building:
+        return
+    if _state.get("built") and not _state.get("failed"):
+        previous = f"{building}.previous"
+        if os.path.exists(target):
+            os.rename(target, previous)
+        os.rename(building, target)
+        shutil.rmtree(previous, ignore_errors=True)
+        log.info(f"Site replaced: {target}")
+    else:
+        shutil.rmtree(building, ignore_errors=True)
+        if os.path.exists(target):
+            log.info(f"Build failed: the previous site in {target} is unchanged")

@@ -1,0 +1,506 @@
+"""The pages of the policy's history site, generated from validated tables: pure functions.
+
+`build_site` returns every generated page as Markdown (site path -> text) and the navigation for
+them; the MkDocs hook (`mkdocs_hooks.py`) hands them to MkDocs at build time, so nothing generated
+is stored under docs/. Every piece of table text goes through `render.md_text` (or `html.escape`
+inside the few HTML fragments), so table text is shown, never run: no `<script>`, event handler or
+`javascript:` link can come from a table. Links leave the site only to PubMed (a PMID of digits)
+and to the http(s) URLs of references.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections import namedtuple
+from urllib.parse import urlsplit
+
+from .changelog import RevisionChange, change_groups, decision_summary, revision_changes, words
+from .render import condition_text, decision_text, md_text
+
+DETERMINATIONS = {  # name -> (short label in the matrix, meaning for the legend)
+    "medically_necessary": ("MN", "medically necessary"),
+    "investigational": ("INV", "investigational"),
+    "not_medically_necessary": ("NMN", "not medically necessary"),
+    "not_addressed": ("N/A", "not addressed: a non-oncologic use, outside this policy"),
+    "indeterminate": ("?", "indeterminate: depends on facts the case omits"),
+    "no_policy_in_force": ("—", "no revision in force"),
+}
+EXAMPLE_CASE = {"cancer_site": "rectal", "margin_status": "positive", "t_stage": "T3",
+                "recurrent": False}
+EXAMPLE_DATE = "2016-05-03"
+# The rectal criterion's variants: each row exercises one branch of the reading (or the rejected
+# alternative reading). The other matrix rows are every other cancer site, taken from the tables.
+RECTAL_VARIANTS = (
+    ("rectal · positive margins · T4", {"margin_status": "positive", "t_stage": "T4"}),
+    ("rectal · close margins · T2 · recurrent", {"margin_status": "close", "t_stage": "T2",
+                                                 "recurrent": True}),
+    ("rectal · positive margins · T3 · not recurrent", {"margin_status": "positive",
+                                                        "t_stage": "T3", "recurrent": False}),
+    ("rectal · negative margins · T4 · recurrent", {"margin_status": "negative", "t_stage": "T4",
+                                                    "recurrent": True}),
+    ("rectal · nothing else known", {}),
+)
+_REVISION_ID = re.compile(r"[0-9]{4}-[0-9]{2}")
+_PMID = re.compile(r"[0-9]{1,9}")
+_URL = re.compile(r"https?://[A-Za-z0-9._~:/?#@!$&*+,;=%-]+")  # no quotes, brackets or spaces
+
+Site = namedtuple("Site", "pages nav")  # pages: {path: markdown}; nav: MkDocs nav entries
+
+
+def revision_page(rev_id: str) -> str:
+    if not _REVISION_ID.fullmatch(rev_id):  # the schema guarantees it; a page name must be safe
+        raise ValueError(f"revision id {rev_id!r} cannot name a page (YYYY-MM expected)")
+    return f"revisions/{rev_id}.md"
+
+
+def change_page(old_id: str, new_id: str) -> str:
+    revision_page(old_id), revision_page(new_id)
+    return f"changes/{old_id}-to-{new_id}.md"
+
+
+def _link(text: str, target: str, here: str) -> str:
+    """A Markdown link from page `here` to page `target` (site paths; MkDocs checks them)."""
+    depth = here.count("/")
+    return f"[{text}]({'../' * depth}{target})"
+
+
+def _badge(determination: str, text: str | None = None) -> str:
+    css = re.sub(r"[^a-z_]", "", determination)
+    label = text if text is not None else html.escape(words(determination))
+    return f'<span class="det det-{css}">{label}</span>'
+
+
+def _provenance(mark: str | None) -> str:
+    if mark is None:
+        return '<span class="prov prov-none">no statement</span>'
+    css = re.sub(r"[^a-z]", "", mark)
+    return f'<span class="prov prov-{css}">{html.escape(mark)}</span>'
+
+
+def _fence(text: str) -> str:
+    """A fenced code block that no run of backticks in `text` can close."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{text}\n{fence}"
+
+
+def _flip_note(change: RevisionChange, here: str) -> list[str]:
+    """An admonition that makes a decision change impossible to miss."""
+    prev = change.previous
+    lines = [f'!!! danger "⚑ Decision change from {html.escape(prev.id, quote=True)}: '
+             f'{change.cases_changed} cases decided differently"', ""]
+    for group in change_groups(change):
+        lines.append(f"    - **{md_text(words(group.was))} → {md_text(words(group.becomes))}** for "
+                     f"{group.cases} cases")
+        for quote in group.quotes:
+            lines.append(f"        - now decided by: “{md_text(quote)}”")
+    link = _link("the changes", change_page(prev.id, change.revision.id), here)
+    return lines + ["", f"    See {link} for every condition.", ""]
+
+
+# --- home ----------------------------------------------------------------------------------------
+
+def _home(validated, compiled, changes: list[RevisionChange]) -> str:
+    here = "index.md"
+    revisions = validated.revisions
+    first, latest = revisions[0], revisions[-1]
+    flips = [c for c in changes if c.flips]
+    manual = latest.data["policy"].get("manual")
+    lines = [f"# {md_text(latest.policy_title)} ({md_text(latest.policy_id)})", ""]
+    description = latest.content.get("description")
+    if description:
+        lines += [md_text(description), ""]
+    lines += [
+        f"{md_text(manual) + ', ' if manual else ''}policy {md_text(latest.policy_id)}, in every "
+        f"revision from {md_text(first.id)} (effective {md_text(first.effective_from)}) to "
+        f"{md_text(latest.id)} (effective {md_text(latest.effective_from)}): {len(revisions)} "
+        f"revisions, kept as versioned decision tables (`tables/{md_text(latest.policy_id)}/*.yaml`)"
+        " that a program evaluates and validates. Every page here except the how-to pages is "
+        "generated from those tables when the site is built.", "",
+        "## Where to look", "",
+        f"- {_link('Outcomes over time', 'matrix.md', here)}: how each kind of case fared under "
+        "every revision, colour-coded. Start here.",
+        f"- {_link('Timeline', 'timeline.md', here)}: every revision with its date, version, "
+        f"action, literature review and decision changes; {len(flips)} revision(s) changed "
+        "decisions: " + ", ".join(_link(md_text(c.revision.id), revision_page(c.revision.id), here)
+                                  for c in flips) + ".",
+        f"- One page per revision (the latest: {_link(md_text(latest.id), revision_page(latest.id), here)}) "
+        "and one per pair of consecutive revisions (the latest: "
+        f"{_link(f'{md_text(latest.id)} changes', change_page(revisions[-2].id, latest.id), here)})."
+        if len(revisions) > 1 else
+        f"- The revision page: {_link(md_text(latest.id), revision_page(latest.id), here)}.",
+        "",
+        "## The current policy statements", "",
+        f"Revision {_link(md_text(latest.id), revision_page(latest.id), here)} (version "
+        f"{md_text(latest.version)}), effective {md_text(latest.effective_from)} "
+        f"({md_text(latest.effective_from_basis)}):", ""]
+    for statement in latest.data["statements"]:
+        determination = statement.get("determination")
+        lines += [f"> “{md_text(statement['text'])}”", ">",
+                  f"> {_badge(determination) + ' · ' if determination else ''}"
+                  f"{_provenance(statement['provenance'])}", ""]
+    decision = compiled.evaluate(EXAMPLE_CASE, EXAMPLE_DATE)
+    words_args = " ".join(f"{k}={'true' if v is True else 'false' if v is False else v}"
+                          for k, v in EXAMPLE_CASE.items())
+    command = f"$ policy evaluate --as-of {EXAMPLE_DATE} {words_args}\n{decision_text(decision)}"
+    lines += [
+        "## Evaluate a case", "",
+        "Install the package (`pip install .` in the repository; the command is `policy`), then "
+        "give the facts as `FIELD=VALUE` words and a date of service; an omitted fact is unknown:",
+        "", _fence(command), "",
+        f"`--json` prints the same as JSON; `--case FILE` reads a YAML or JSON case. See "
+        f"{_link('the command line', 'cli.md', here)} and {_link('the Python API', 'api.md', here)}.",
+        "",
+        "## Run the checks", "",
+        _fence("$ policy validate          # every table and the chain of revisions\n"
+               "$ policy diff 2015-12 2018-03   # what changed, by meaning and by text\n"
+               "$ policy changelog --check # CHANGELOG.md is current\n"
+               "$ mkdocs build --strict    # this site; a broken link fails the build"), "",
+        f"{_link('Checking policy tables in CI', 'ci.md', here)} covers pre-commit, "
+        "`policy diff --rev` and a GitHub Actions workflow.", ""]
+    return "\n".join(lines)
+
+
+# --- timeline ------------------------------------------------------------------------------------
+
+def _timeline(changes: list[RevisionChange]) -> str:
+    here = "timeline.md"
+    flips = [c for c in changes if c.flips]
+    lines = ["---", "hide:", "  - toc", "---", "", "# Timeline", "",
+             "Every revision, oldest first. **⚑ decision change** marks a revision under which some "
+             "case is decided differently than under the revision before it (every complete case "
+             f"is decided under both): {len(flips)} of {len(changes)} revisions. The others changed "
+             "the literature review, references or wording only.", "",
+             "| effective | revision (approved) | version | action | literature review | "
+             "decision changes |", "|---|---|---|---|---|---|"]
+    for change in changes:
+        rev = change.revision
+        summary = decision_summary(change)
+        if change.flips:
+            summary = ('<span class="flip">⚑ decision change</span> ' + summary + " ("
+                       + _link("changes", change_page(change.previous.id, rev.id), here) + ")")
+        lines.append(
+            f"| {md_text(rev.effective_from)} ({md_text(rev.effective_from_basis)}) | "
+            f"{_link(md_text(rev.id), revision_page(rev.id), here)} | {md_text(rev.version)} | "
+            f"{md_text(rev.history['action'])} | "
+            f"{md_text(rev.literature_review_through or 'not stated')} | {summary} |")
+    lines.append("")
+    for change in changes:
+        rev, prev = change.revision, change.previous
+        history = rev.history
+        lines += [f"## {md_text(rev.id)}", "",
+                  f"Version {md_text(rev.version)}, approved {md_text(rev.approved)}, effective "
+                  f"{md_text(rev.effective_from)} ({md_text(rev.effective_from_basis)}); literature "
+                  f"review through {md_text(rev.literature_review_through or 'not stated')}.", "",
+                  f"Policy History, {md_text(history['date'])}: **{md_text(history['action'])}**"
+                  + (f": “{md_text(history['description'])}”" if history["description"] else ""),
+                  ""]
+        if change.flips:
+            lines += _flip_note(change, here)
+        elif prev is not None:
+            lines += [f"No decision changes: every case is decided as under {md_text(prev.id)}.", ""]
+        links = [_link("revision page", revision_page(rev.id), here)]
+        if prev is not None:
+            links.append(_link(f"changes from {md_text(prev.id)}", change_page(prev.id, rev.id),
+                               here))
+        lines += [" · ".join(links), ""]
+    return "\n".join(lines)
+
+
+# --- one revision --------------------------------------------------------------------------------
+
+def _condition(values) -> str:
+    if values is None:
+        return "any"
+    return ", ".join(md_text("true" if v is True else "false" if v is False else v)
+                     for v in values)
+
+
+def _rule_values(rule, column) -> list:
+    allowed = rule.when.get(column.name)
+    return None if allowed is None else [v for v in column.values if v in allowed]
+
+
+def _guideline_cell(text: str) -> str:
+    """The source writes paragraphs inside some cells as literal <p> tags: shown as line breaks,
+    everything else escaped."""
+    parts = [p for p in re.split(r"</?p>", text) if p.strip()]
+    return "<br>".join(md_text(p) for p in parts) if parts else "&nbsp;"
+
+
+def _reference_link(reference) -> str:
+    links = []
+    pmid = reference.get("pmid")
+    if isinstance(pmid, str) and _PMID.fullmatch(pmid):
+        links.append(f"[PMID {pmid}](https://pubmed.ncbi.nlm.nih.gov/{pmid}/)")
+    url = reference.get("url")
+    if isinstance(url, str) and _URL.fullmatch(url) and urlsplit(url).scheme in ("http", "https"):
+        links.append(f"[{md_text(url)}]({url})")
+    elif url:
+        links.append(md_text(url))  # not a plain http(s) address: shown, not linked
+    return " · ".join(links) or "&nbsp;"
+
+
+def _content(content) -> list[str]:
+    lines = ["## Policy text (the 2023 source)", ""]
+    for key, title in (("description", "Description"), ("objective", "Objective"),
+                       ("policy_guidelines", "Policy guidelines"),
+                       ("benefit_application", "Benefit application"),
+                       ("fda_status", "Regulatory status")):
+        if content.get(key):
+            lines += [f"### {title}", "", md_text(content[key]), ""]
+    if content.get("fda_product_codes"):
+        lines += ["FDA product codes: " + ", ".join(md_text(c) for c in content["fda_product_codes"]),
+                  ""]
+    if content.get("evidence"):
+        lines += ["### Summary of evidence", ""]
+        for entry in content["evidence"]:
+            sites = ", ".join(md_text(s) for s in entry["cancer_sites"])
+            lines += [f"#### {sites}", "", md_text(entry["text"]), ""]
+    if content.get("guidelines"):
+        lines += ["### Practice guidelines and position statements", ""]
+        for guideline in content["guidelines"]:
+            lines += [f"#### {md_text(guideline['organisation'])}", "", md_text(guideline["intro"])
+                      + (" (references " + ", ".join(str(int(r)) for r in guideline["references"])
+                         + ")" if guideline.get("references") else ""), "",
+                      f"**{md_text(guideline['table_title'])}**", ""]
+            columns = [md_text(c) for c in guideline["columns"]]
+            with_refs = any("reference" in row for row in guideline["rows"])
+            header = columns + (["ref."] if with_refs else [])
+            lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+            for row in guideline["rows"]:
+                cells = [_guideline_cell(c) for c in row["cells"]]
+                cells += ["&nbsp;"] * (len(columns) - len(cells))
+                if with_refs:
+                    cells.append(str(int(row["reference"])) if "reference" in row else "&nbsp;")
+                lines.append("| " + " | ".join(cells) + " |")
+            lines.append("")
+            if guideline.get("footnote"):
+                lines += [f"<small>{md_text(guideline['footnote'])}</small>", ""]
+    for key, title in (("guideline_selection", "Guideline selection"),
+                       ("uspstf", "U.S. Preventive Services Task Force recommendations"),
+                       ("medicare", "Medicare national coverage")):
+        if content.get(key):
+            lines += [f"### {title}", "", md_text(content[key]), ""]
+    if content.get("references"):
+        lines += ["### References", "", "| # | citation | link |", "|---:|---|---|"]
+        lines += [f"| {int(r['number'])} | {md_text(r['citation'])} | {_reference_link(r)} |"
+                  for r in content["references"]]
+        lines.append("")
+    return lines
+
+
+def _revision(change: RevisionChange, following) -> str:
+    rev, prev = change.revision, change.previous
+    here = revision_page(rev.id)
+    data = rev.data
+    policy = data["policy"]
+    nav = []
+    if prev is not None:
+        nav += [_link(f"← {md_text(prev.id)}", revision_page(prev.id), here),
+                _link(f"changes from {md_text(prev.id)}", change_page(prev.id, rev.id), here)]
+    nav.append(_link("timeline", "timeline.md", here))
+    if following is not None:
+        nav.append(_link(f"{md_text(following.id)} →", revision_page(following.id), here))
+    lines = [f"# Revision {md_text(rev.id)} · version {md_text(rev.version)}", "",
+             " · ".join(nav), ""]
+    if change.flips:
+        lines += _flip_note(change, here)
+    history = rev.history
+    lines += [
+        "## Identity and provenance", "",
+        "| field | value |", "|---|---|",
+        f"| policy | {md_text(policy['id'])}: {md_text(policy['title'])}"
+        + (f" ({md_text(policy['manual'])})" if policy.get("manual") else "") + " |",
+        *([f"| original policy date | {md_text(policy['original_policy_date'])} |"]
+          if policy.get("original_policy_date") else []),
+        f"| revision | {md_text(rev.id)} |",
+        f"| version | {md_text(rev.version)}"
+        + (f": {md_text(data['revision']['version_note'])}"
+           if data["revision"].get("version_note") else "") + " |",
+        f"| approved | {md_text(rev.approved)} |",
+        f"| effective from | {md_text(rev.effective_from)} ({md_text(rev.effective_from_basis)}): "
+        f"{md_text(rev.effective_from_note)} |",
+        f"| literature review through | {md_text(rev.literature_review_through or 'not stated')} |",
+        f"| table | `tables/{md_text(rev.policy_id)}/{md_text(rev.id)}.yaml` |", "",
+        "## Policy History row", "",
+        "| date | action | description |", "|---|---|---|",
+        f"| {md_text(history['date'])} | {md_text(history['action'])} | "
+        f"{md_text(history['description'])} |", "",
+        "## Decision table", "",
+        f"Hit policy **{md_text(rev.hit_policy)}**"
+        + (": every complete case matches exactly one rule." if rev.hit_policy == "unique" else
+           ": the first matching rule decides." if rev.hit_policy == "first" else
+           ": overlapping rules agree.") + " A condition lists the values a rule accepts; "
+        "*any* accepts every value.", ""]
+    header = ["rule", *(md_text(c.name) for c in rev.columns), "determination", "quote", "note"]
+    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for rule in rev.rules:
+        lines.append("| " + " | ".join([
+            f"<code>{md_text(rule.id)}</code>",
+            *(_condition(_rule_values(rule, c)) for c in rev.columns),
+            _badge(rule.then), _provenance(rule.provenance), md_text(rule.note or "")]) + " |")
+    lines += ["", "Where each rule's words come from:", ""]
+    lines += [f"- <code>{md_text(rule.id)}</code>: {md_text(rule.provenance_note)}"
+              for rule in rev.rules]
+    lines += ["", "## Policy statements", "",
+              "Marks: <span class=\"prov prov-verbatim\">verbatim</span> the words are in the "
+              "source (the 2023 text); <span class=\"prov prov-reconstructed\">reconstructed"
+              "</span> the words are rebuilt from the Policy History rows and are not in the "
+              "source.", ""]
+    for statement in data["statements"]:
+        determination = statement.get("determination")
+        lines += [f"> “{md_text(statement['text'])}”", ">",
+                  f"> {_badge(determination) + ' · ' if determination else ''}"
+                  f"{_provenance(statement['provenance'])} · {md_text(statement['provenance_note'])}",
+                  ""]
+    lines += ["## Interpretation notes", ""]
+    for note in data["interpretation"]:
+        lines += [f"### {md_text(note['topic'])}", "", md_text(note["text"]), ""]
+        for alternative in note.get("rejected_alternatives", ()):
+            lines.append(f"- Rejected alternative: {md_text(alternative)}")
+        if note.get("rejected_alternatives"):
+            lines.append("")
+    if rev.content:
+        lines += _content(rev.content)
+    return "\n".join(lines)
+
+
+# --- the changes between two revisions -----------------------------------------------------------
+
+def _value(value, target_page: str, here: str) -> str:
+    if value is None:
+        return "*(absent)*"
+    if isinstance(value, (dict, list)):
+        text = json.dumps(value, ensure_ascii=False)
+        if len(text) > 1500:
+            fields = ", ".join(md_text(k) for k in value) if isinstance(value, dict) else \
+                f"{len(value)} items"
+            return f"a block of {len(value)} fields ({fields}); shown on " \
+                   f"{_link('the revision page', target_page, here)}"
+        return md_text(text)
+    return md_text(value if isinstance(value, str) else json.dumps(value))
+
+
+def _change(change: RevisionChange) -> str:
+    rev, prev = change.revision, change.previous
+    here = change_page(prev.id, rev.id)
+    diff = change.diff
+    lines = [f"# {md_text(prev.id)} → {md_text(rev.id)}", "",
+             f"Version {md_text(prev.version)} → {md_text(rev.version)}; effective "
+             f"{md_text(prev.effective_from)} → {md_text(rev.effective_from)}. "
+             + " · ".join([_link(md_text(prev.id), revision_page(prev.id), here),
+                           _link(md_text(rev.id), revision_page(rev.id), here),
+                           _link("timeline", "timeline.md", here)]), "",
+             "## Decision changes", ""]
+    if not change.flips:
+        lines += ["None: every complete case gets the same determination under both revisions.", ""]
+    else:
+        lines += _flip_note(change, here)[:-3] + [""]
+        columns = [c.name for c in rev.columns]
+        for group in change_groups(change):
+            lines += [f"### {md_text(words(group.was))} → {md_text(words(group.becomes))} "
+                      f"({group.cases} cases)", "",
+                      "| cases | " + " | ".join(md_text(c) for c in columns) + " |",
+                      "|---:|" + "---|" * len(columns)]
+            for box in group.boxes:
+                when = box["when"]
+                lines.append(f"| {box['cases']} | " + " | ".join(
+                    _condition(when.get(c)) for c in columns) + " |")
+            lines.append("")
+            lines += [f"In words: " + "; or ".join(
+                md_text(condition_text(box["when"])) for box in group.boxes) + ".", ""]
+            for quote in group.quotes:
+                lines += [f"Now decided by: “{md_text(quote)}”", ""]
+    texts = diff["text_changes"]
+    lines += ["## Text changes", "",
+              f"{len(texts)} value(s) of the table differ (a path names the value; "
+              "`[id=…]` picks an item by its id)." if texts else "None.", ""]
+    if texts:
+        lines += ["| path | before | after |", "|---|---|---|"]
+        lines += [f"| <code>{md_text(t['path'])}</code> | "
+                  f"{_value(t['old'], revision_page(prev.id), here)} | "
+                  f"{_value(t['new'], revision_page(rev.id), here)} |" for t in texts]
+        lines.append("")
+    return "\n".join(lines)
+
+
+# --- outcomes over time --------------------------------------------------------------------------
+
+def matrix_rows(compiled) -> list[tuple[str, dict]]:
+    """(label, case) for every row of the matrix: the rectal criterion's variants, then every other
+    cancer site (the last, `none`, is not oncologic)."""
+    sites = dict(compiled.columns)["cancer_site"]
+    rows = [(label, {"cancer_site": "rectal", **facts}) for label, facts in RECTAL_VARIANTS]
+    rows += [(site.replace("_", " "), {"cancer_site": site}) for site in sites if site != "rectal"]
+    return rows
+
+
+def matrix_cells(compiled) -> list[tuple[str, dict, list]]:
+    """(label, case, [decision under each revision, as of its effective date])."""
+    return [(label, case, [compiled.evaluate(case, rev.effective_from)
+                           for rev in compiled.revisions])
+            for label, case in matrix_rows(compiled)]
+
+
+def _matrix(compiled, changes: list[RevisionChange]) -> str:
+    here = "matrix.md"
+    flipped = {c.revision.id for c in changes if c.flips}
+    lines = ["---", "hide:", "  - navigation", "  - toc", "---", "", "# Outcomes over time", "",
+             "Each row is a kind of case, each column a revision (evaluated on its effective "
+             "date), each cell the determination. **⚑** marks a revision that changed decisions. "
+             "Hover over a cell for the rule that decides it.", ""]
+    header = ["case"] + [
+        f"{'⚑ ' if r.id in flipped else ''}{_link(md_text(r.id), revision_page(r.id), here)}"
+        f"<br><small>{md_text(r.version)}</small>" for r in compiled.revisions]
+    lines += ['<div class="matrix" markdown>', "",
+              "| " + " | ".join(header) + " |", "|---|" + ":---:|" * len(compiled.revisions)]
+    for label, _case, decisions in matrix_cells(compiled):
+        cells = []
+        for decision in decisions:
+            short, meaning = DETERMINATIONS.get(decision.determination,
+                                                (decision.determination, decision.determination))
+            why = decision.rule or (f"needs {', '.join(decision.needs)}" if decision.needs else
+                                    " or ".join(decision.rules))
+            css = re.sub(r"[^a-z_]", "", decision.determination)
+            cells.append(f'<span class="det det-{css}" title="{html.escape(meaning, quote=True)}'
+                         f' ({html.escape(why, quote=True)})">{html.escape(short)}</span>')
+        lines.append(f"| {md_text(label)} | " + " | ".join(cells) + " |")
+    lines += ["", "</div>", "", "**Legend**", ""]
+    for determination, (short, meaning) in DETERMINATIONS.items():
+        if determination != "no_policy_in_force":
+            lines.append(f"- {_badge(determination, html.escape(short))} {md_text(meaning)}")
+    lines += ["", "The rows: the variants of the rectal criterion (“rectal cancer with positive or "
+              "close margins with T4 lesions or recurrent disease”, read as margins AND (T4 OR "
+              "recurrent)), then every other cancer site with nothing else known. A fact a row "
+              "does not give is unknown; when the determination depends on it the cell is "
+              "indeterminate.", ""]
+    return "\n".join(lines)
+
+
+# --- the whole site ------------------------------------------------------------------------------
+
+def build_site(validated, compiled) -> Site:
+    """Every generated page and the navigation for them, from a validated, compiled policy."""
+    changes = revision_changes(validated.revisions)
+    pages = {"index.md": _home(validated, compiled, changes),
+             "timeline.md": _timeline(changes),
+             "matrix.md": _matrix(compiled, changes)}
+    for i, change in enumerate(changes):
+        following = changes[i + 1].revision if i + 1 < len(changes) else None
+        pages[revision_page(change.revision.id)] = _revision(change, following)
+        if change.previous is not None:
+            pages[change_page(change.previous.id, change.revision.id)] = _change(change)
+    lowered = [p.lower() for p in pages]
+    if len(set(lowered)) != len(lowered):  # case-insensitive file systems would merge them
+        raise ValueError("two generated pages differ only in letter case")
+    nav = [{"Home": "index.md"}, {"Outcomes over time": "matrix.md"}, {"Timeline": "timeline.md"},
+           {"Revisions": [{f"{c.revision.id} · {c.revision.version}"
+                           + (" ⚑" if c.flips else ""): revision_page(c.revision.id)}
+                          for c in changes]},
+           {"Changes": [{f"{c.previous.id} → {c.revision.id}" + (" ⚑" if c.flips else ""):
+                         change_page(c.previous.id, c.revision.id)}
+                        for c in changes if c.previous is not None]}]
+    return Site(pages=pages, nav=nav)

@@ -1,0 +1,77 @@
+"""Build the MkDocs site the way a user does (`mkdocs build --strict`) and read the built HTML."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def mkdocs_build(site_dir: Path, *, config: Path = ROOT / "mkdocs.yml", tables: Path | None = None,
+                 cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """`mkdocs build --strict -d site_dir`; tables: a tables folder (FEP_POLICY_TABLES)."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}  # Material's end-of-life banner, not a warning
+    env.pop("FEP_POLICY_TABLES", None)
+    if tables is not None:
+        env["FEP_POLICY_TABLES"] = str(tables)
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(site_dir)],
+        cwd=cwd or config.parent, env=env, capture_output=True, text=True, timeout=300)
+
+
+def pages(site_dir: Path) -> list[str]:
+    """Every built page as its URL path ('' for the home page, 'timeline/', ...)."""
+    return sorted(str(p.parent.relative_to(site_dir)).replace(os.sep, "/") + "/"
+                  if p.parent != site_dir else "" for p in site_dir.rglob("index.html"))
+
+
+class Document(HTMLParser):
+    """The parts of a built page the tests look at: text, elements with their attributes, and the
+    cells of each table row (with the classes of the elements inside each cell)."""
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self.text_parts: list[str] = []
+        self.elements: list[tuple[str, dict]] = []
+        self.scripts: list[str] = []
+        self.rows: list[list[tuple[str, list[str]]]] = []
+        self._in_script = False
+        self._cell: list | None = None
+        self.feed(text)
+        self.text = "".join(self.text_parts)
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        self.elements.append((tag, attributes))
+        if tag == "script":
+            self._in_script = True
+            self.scripts.append("")
+        elif tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th") and self.rows:
+            self._cell = ["", []]
+            self.rows[-1].append(self._cell)
+        elif self._cell is not None and attributes.get("class"):
+            self._cell[1].extend(attributes["class"].split())
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+        elif tag in ("td", "th"):
+            self._cell = None
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.scripts[-1] += data
+            return
+        self.text_parts.append(data)
+        if self._cell is not None:
+            self._cell[0] += data
+
+
+def document(site_dir: Path, page: str) -> Document:
+    return Document((site_dir / page / "index.html").read_text(encoding="utf-8"))

@@ -1,0 +1,186 @@
+"""The built site in a real browser: every page opens in headless Chromium with no console error, no
+page error, no dialog, no failed request and no request to a host other than the local server; the
+timeline marks both decision changes; the matrix renders as coloured cells.
+
+Marked `browser` (not run by default): `.ci/run` installs Debian's chromium and runs
+`pytest -m browser`. Screenshots of the timeline and the matrix are saved in build/screenshots/.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from sitebuild import ROOT, mkdocs_build, pages
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOTS = ROOT / "build" / "screenshots"
+FLIPS = ("2012-12", "2018-03")  # the contract: the two revisions that change determinations
+# Chromium on a closed network: no first-run, sync, component or other background connections.
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def _chromium() -> str:
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:  # a failure, not a skip: the browser test is what proves the site works
+        pytest.fail("chromium is not installed (Debian: apt-get install -y chromium)")
+    return found
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    site_dir = tmp_path_factory.mktemp("browser") / "site"
+    result = mkdocs_build(site_dir)
+    assert result.returncode == 0, result.stderr
+    return site_dir
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = _chromium()
+    sync_api = _playwright()
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, headless=True,
+                                              args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+def _playwright():
+    try:
+        from playwright import sync_api
+    except ImportError:
+        pytest.fail("playwright is not installed (pip install -e '.[browser]')")
+    return sync_api
+
+
+class Watch:
+    """Everything a page does that a reader's browser would complain about."""
+
+    def __init__(self, context):
+        self.problems: list[str] = []
+        context.route("**/*", self._route)
+
+    def _route(self, route):
+        url = urlsplit(route.request.url)
+        if url.scheme in ("http", "https", "ws", "wss") and url.hostname not in LOOPBACK:
+            self.problems.append(f"request to a non-loopback address: {route.request.url}")
+            route.abort()
+        else:
+            route.continue_()
+
+    def attach(self, page) -> None:
+        page.on("console", lambda m: m.type == "error" and self.problems.append(
+            f"console error: {m.text}"))
+        page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        page.on("requestfailed", lambda r: self.problems.append(
+            f"failed request: {r.url} ({r.failure})"))
+        page.on("response", lambda r: r.status >= 400 and self.problems.append(
+            f"HTTP {r.status}: {r.url}"))
+        page.on("dialog", self._dialog)
+
+    def _dialog(self, dialog):
+        self.problems.append(f"dialog ({dialog.type}): {dialog.message}")
+        dialog.dismiss()
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    watch = Watch(context)
+    opened = context.new_page()
+    watch.attach(opened)
+    opened.watch = watch
+    yield opened
+    context.close()
+
+
+def test_every_page_opens_cleanly(site, server, page):
+    paths = pages(site)
+    assert len(paths) >= 27, paths  # home, timeline, matrix, 12 revisions, 11 changes, how-to
+    for path in paths:
+        page.goto(server + path, wait_until="networkidle")
+        assert page.locator("h1").count() >= 1, path
+    assert page.watch.problems == []
+
+
+def test_timeline_marks_both_decision_changes(server, page):
+    page.goto(server + "timeline/", wait_until="networkidle")
+    flagged = page.locator("table tr:has(.flip)")
+    assert flagged.count() == len(FLIPS)
+    for i, revision in enumerate(FLIPS):
+        row = flagged.nth(i)
+        assert row.locator("a").first.inner_text() == revision
+        assert row.locator(".flip").is_visible()
+        colour = row.evaluate("r => getComputedStyle(r).backgroundColor")
+        assert colour not in ("rgba(0, 0, 0, 0)", "transparent"), colour  # the row stands out
+        warning = page.locator(f'h2[id="{revision}"]').evaluate(
+            """h => { for (let e = h.nextElementSibling; e && e.tagName !== 'H2';
+                           e = e.nextElementSibling)
+                        if (e.matches('.admonition.danger')) return e.innerText;
+                      return null; }""")
+        assert warning and "Decision change" in warning, revision  # in the revision's section
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shot = SCREENSHOTS / "timeline.png"  # the title, the introduction and the table
+    box = page.locator("table").first.bounding_box()
+    page.screenshot(path=str(shot), full_page=True,
+                    clip={"x": 0, "y": 0, "width": 1600, "height": box["y"] + box["height"] + 24})
+    print(f"screenshot: {shot}")
+    assert page.watch.problems == []
+
+
+def test_matrix_renders_colour_coded(server, page):
+    page.goto(server + "matrix/", wait_until="networkidle")
+    table = page.locator(".matrix table")
+    assert table.count() == 1
+    header = table.locator("thead th")
+    assert header.count() == 1 + 12
+    rows = table.locator("tbody tr")
+    assert rows.count() >= 15  # every cancer site and the rectal criterion's variants
+    colours = {}
+    for i in range(rows.count()):
+        cells = rows.nth(i).locator(".det")
+        assert cells.count() == 12
+        for j in range(cells.count()):
+            cell = cells.nth(j)
+            css = [c for c in cell.get_attribute("class").split() if c.startswith("det-")][0]
+            colours.setdefault(css, set()).add(cell.evaluate(
+                "e => getComputedStyle(e).backgroundColor"))
+    assert {"det-medically_necessary", "det-investigational", "det-not_medically_necessary",
+            "det-not_addressed"} <= colours.keys()
+    for css, seen in colours.items():
+        assert len(seen) == 1 and "rgba(0, 0, 0, 0)" not in seen, (css, seen)  # one colour each
+    assert len({c for seen in colours.values() for c in seen}) == len(colours)  # all different
+    gastric = rows.filter(has_text="gastric").first.locator(".det")
+    assert gastric.first.inner_text() == "INV" and gastric.nth(1).inner_text() == "NMN"
+    assert page.get_by_text("Legend").is_visible()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shot = SCREENSHOTS / "matrix.png"
+    page.screenshot(path=str(shot), full_page=True)
+    print(f"screenshot: {shot}")
+    assert page.watch.problems == []
