@@ -163,7 +163,7 @@ def _cell_newlines(batch: pa.RecordBatch) -> pa.Array | None:
     total = None
     for column in batch.columns:
         values = column.dictionary if pa.types.is_dictionary(column.type) else column
-        if not pc.any(pc.match_substring_regex(values, r"[\r\n]")).as_py():
+        if not any(pc.any(pc.match_substring(values, c)).as_py() for c in "\n\r"):
             continue
         counts = pc.count_substring_regex(values, r"\r\n|\r|\n")
         if pa.types.is_dictionary(column.type):
@@ -396,9 +396,7 @@ class JsonLinesWriter:
                      for line, message in zip(pc.filter(lines, bad).to_pylist(),
                                               pc.filter(error, bad).to_pylist())]
             good = pc.replace_with_mask(good, bad, pa.array(texts, pa.string()))
-        joined = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, len(good)], pa.int32()),
-                                                          good), "")
-        self.handle.write(joined[0].as_buffer() if len(good) else b"")
+        _write_strings(self.handle, good)
 
     def _template(self, key: int) -> str:
         """The JSON members of a decision that depend only on its outcome and partial case."""
@@ -427,41 +425,89 @@ def _json_strings(column: pa.Array) -> pa.Array:
     return pc.fill_null(quoted, "null")
 
 
+# The quoted policy text and the explanation are left to JSON Lines and Parquet output: they are
+# fixed by revision and rule, and would double the size of a CSV of a million rows.
 CSV_COLUMNS = ("line", "case_id", "as_of", "determination", "revision", "version",
-               "effective_from", "effective_from_basis", "rule", "needs", "source", "error")
+               "effective_from", "effective_from_basis", "rule", "needs", "error")
+_CSV_PER_OUTCOME = CSV_COLUMNS[3:-1]
 
 
 class CsvWriter:
-    """One row per input line; `needs` space-separated; user text that a spreadsheet would run as
-    a formula (= + - @ first) is prefixed with an apostrophe."""
+    """One row per input line; `needs` space-separated. Rows are assembled by Arrow string
+    kernels from a CSV fragment per outcome (pyarrow's CSV writer is several times slower here).
+    User text that a spreadsheet would run as a formula (= + - @ first) gets an apostrophe."""
 
     def __init__(self, handle, columnar: ColumnarPolicy):
-        import pyarrow.csv as pacsv
-
-        self.schema = pa.schema([("line", pa.int64())] + [
-            (name, pa.string()) if name in ("case_id", "needs", "error")
-            else RESULT_SCHEMA.field(name) for name in CSV_COLUMNS[1:]])
-        self.writer = pacsv.CSVWriter(handle, self.schema,
-                                      write_options=pacsv.WriteOptions(quoting_style="needed"))
+        self.handle, self.columnar = handle, columnar
+        self._fragments: dict[int, str] = {}
+        handle.write((",".join(CSV_COLUMNS) + "\n").encode())
 
     def write(self, lines, result, gid, code) -> None:
-        columns = {"line": lines,
-                   "case_id": _formula_safe(result.column("case_id")),
-                   "needs": pc.binary_join(result.column("needs"), " "),
-                   "error": _formula_safe(result.column("error"))}
-        arrays = [columns.get(name, result.column(name) if name in RESULT_SCHEMA.names else None)
-                  for name in CSV_COLUMNS]
-        self.writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=self.schema))
+        distinct = pc.drop_null(pc.unique(gid))
+        fragments = [self._fragment(g) for g in distinct.to_pylist()]
+        outcome = pa.DictionaryArray.from_arrays(
+            pc.cast(pc.index_in(gid, value_set=distinct), pa.int32()),
+            pa.array(fragments, pa.string())).cast(pa.string())
+        rows = pc.binary_join_element_wise(  # the fragment ends with the empty error cell
+            pc.cast(lines, pa.string()), _csv_cells(result.column("case_id")),
+            result.column("as_of").cast(pa.string()), outcome, ",")
+        error = result.column("error")
+        if error.null_count < len(error):
+            bad = pc.is_valid(error)
+            texts = [f"{line},{_csv_cell(case_id)},{',' * (len(CSV_COLUMNS) - 3)}{_csv_cell(message)}\n"
+                     for line, case_id, message in zip(
+                         pc.filter(lines, bad).to_pylist(),
+                         pc.filter(result.column("case_id"), bad).to_pylist(),
+                         pc.filter(error, bad).to_pylist())]
+            rows = pc.replace_with_mask(rows, bad, pa.array(texts, pa.string()))
+        _write_strings(self.handle, rows)
+
+    def _fragment(self, gid: int) -> str:
+        """The CSV cells from determination to source of outcome id `gid` (the same every row)."""
+        found = self._fragments.get(gid)
+        if found is None:
+            values = self.columnar.outcome_values(gid)
+            cells = [" ".join(values["needs"]) if name == "needs" else values[name]
+                     for name in _CSV_PER_OUTCOME]
+            found = self._fragments[gid] = ",".join(map(_csv_cell, cells)) + ",\n"
+        return found
 
     def close(self) -> None:
-        self.writer.close()
+        pass
 
 
-def _formula_safe(column: pa.Array) -> pa.Array:
-    risky = pc.fill_null(pc.match_substring_regex(column, CSV_FORMULA), False)
-    if not pc.any(risky).as_py():
-        return column
-    return pc.if_else(risky, pc.binary_join_element_wise("'", column, ""), column)
+def _csv_cell(value) -> str:
+    """One CSV cell: empty for null, quoted when needed, formula-looking text defused."""
+    if value is None:
+        return ""
+    text = str(value)
+    if re.match(CSV_FORMULA, text):
+        text = "'" + text
+    if any(c in text for c in ',"\r\n'):
+        text = '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _csv_cells(column: pa.Array) -> pa.Array:
+    """User strings as CSV cells: Python only for the rare values that need quoting or defusing."""
+    special = None
+    for test in [*(pc.starts_with(column, c) for c in "=+-@\t\r"),
+                 *(pc.match_substring(column, c) for c in ',"\n')]:
+        special = test if special is None else pc.or_(special, test)
+    special = pc.fill_null(special, False)
+    if pc.any(special).as_py():
+        fixed = [_csv_cell(v) for v in pc.filter(column, special).to_pylist()]
+        column = pc.replace_with_mask(column, special, pa.array(fixed, pa.string()))
+    return pc.fill_null(column, "")
+
+
+def _write_strings(handle, rows: pa.Array) -> None:
+    """Write the concatenation of a string array (each element already ends in a newline)."""
+    if len(rows):  # the characters of a string array lie end to end in its data buffer
+        offsets = pa.Array.from_buffers(pa.int32(), len(rows) + 1, [None, rows.buffers()[1]],
+                                        offset=rows.offset)
+        start, end = offsets[0].as_py(), offsets[len(rows)].as_py()
+        handle.write(memoryview(rows.buffers()[2])[start:end])
 
 
 class ParquetWriter:
@@ -507,8 +553,50 @@ def run_batch(path: str, policy, *, out: str | None = None, as_of: str | None = 
                     text_cells=reader is read_csv, on_bad=on_bad, on_progress=on_progress)
 
 
+def _prefetched(chunks: Iterator[Chunk], depth: int = 2) -> Iterator[Chunk]:
+    """The chunks, read by a second thread while this one evaluates and writes: pyarrow parses
+    without holding the GIL, so on two cores reading overlaps the rest. At most `depth` chunks
+    wait, so memory stays bounded; the reader's errors are raised here, in order."""
+    import queue
+    import threading
+
+    waiting: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def read() -> None:
+        try:
+            for chunk in chunks:
+                while not stop.is_set():
+                    try:
+                        waiting.put((chunk, None), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            waiting.put((end, None))
+        except BaseException as exc:  # handed to the consumer, which raises it
+            waiting.put((end, exc))
+
+    reader = threading.Thread(target=read, name="policy-batch-reader", daemon=True)
+    reader.start()
+    try:
+        while True:
+            chunk, error = waiting.get()
+            if error is not None:
+                raise error
+            if chunk is end:
+                return
+            yield chunk
+    finally:
+        stop.set()
+        reader.join(timeout=5)
+
+
 def _run(chunks, writer, columnar: ColumnarPolicy, as_of, *, text_cells, on_bad, on_progress):
     started = time.perf_counter()
+    chunks = _prefetched(chunks)
     rows = bad_rows = 0
     counts: Counter = Counter()
     for chunk in chunks:

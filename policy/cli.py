@@ -223,7 +223,8 @@ def cmd_changelog(args) -> int:
 def cmd_batch(args) -> int:
     import signal
 
-    _without_pandas()
+    if args.standalone:
+        _without_pandas()
     from .batch import run_batch, summary_text
     from .dates import parse_date
 
@@ -240,21 +241,25 @@ def cmd_batch(args) -> int:
     def on_terminate(signum, frame):  # `kill`: unwind like Ctrl-C, so no output file is left
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, on_terminate)
+    previous = signal.signal(signal.SIGTERM, on_terminate)
     progress = _ProgressBar(sys.stderr) if sys.stderr.isatty() else None
-    summary = run_batch(args.input, compiled, out=args.out, as_of=args.as_of,
-                        stdout=sys.stdout.buffer, on_bad=on_bad,
-                        on_progress=progress.update if progress else None)
-    if progress:
-        progress.clear()
+    try:
+        summary = run_batch(args.input, compiled, out=args.out, as_of=args.as_of,
+                            stdout=sys.stdout.buffer, on_bad=on_bad,
+                            on_progress=progress.update if progress else None)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if progress:
+            progress.clear()
     sys.stderr.write(summary_text(summary, args.out) + "\n")
     return 3 if summary.bad else 0
 
 
 def _without_pandas() -> None:
     """pyarrow probes for pandas at its first conversion of Python values and imports it when it
-    is installed: about a third of a second that `policy batch` never uses. In this process only,
-    the probe is told pandas is absent."""
+    is installed: about a third of a second that `policy batch` never uses. In a process started
+    for one command (never in-process callers, which may want pandas), the probe is told pandas
+    is absent."""
     import importlib.abc
 
     class NoPandas(importlib.abc.MetaPathFinder):
@@ -390,10 +395,12 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    standalone = argv is None  # the process runs this one command (not a caller in-process)
     argv = sys.argv[1:] if argv is None else argv
     debug = "--debug" in argv
     try:
         args = build_parser(argv).parse_args(argv)
+        args.standalone = standalone
         return args.run(args)
     except PolicyError as exc:
         if debug:

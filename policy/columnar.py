@@ -86,6 +86,7 @@ class ColumnarPolicy:
             "source": [d.source for d in rows] + [None],
             "explanation": [d.explanation for d in rows] + [None],  # per day; see evaluate
         }
+        self._static_values = static
         # each per-outcome column as (distinct values, position of each outcome id's value)
         self._dictionaries: dict[str, tuple[pa.Array, pa.Array]] = {}
         for name, values in static.items():
@@ -185,7 +186,8 @@ class ColumnarPolicy:
         if isinstance(code, pa.Scalar):  # no vocabulary column at all: every row alike
             code = pa.array([code.as_py()] * n, pa.int64())
 
-        slot, date_error, days, no_policy_days, no_policy_index = self._slots(data, as_of, n)
+        slot, date_error, days, no_policy_days, no_policy_index = self._slots(data, as_of, n,
+                                                                            text_cells)
         if date_error is not None:
             errors.append(date_error)
         error = _join_errors(errors, n)
@@ -230,6 +232,12 @@ class ColumnarPolicy:
         if gid == self.no_policy_gid:
             return "0001-01-01"
         return self._outcome_rows[gid].revision["effective_from"]
+
+    def outcome_values(self, gid: int) -> dict:
+        """The per-outcome result fields of outcome id `gid` (what every row with it shares)."""
+        values = {name: self._static_values[name][gid] for name in _PER_OUTCOME}
+        values["needs"] = self._needs[gid].as_py()
+        return values
 
     def check_columns(self, schema: pa.Schema, text_cells: bool, file: str = "input") -> None:
         """Raise DataError for columns that are not case fields or hold the wrong Arrow type."""
@@ -293,12 +301,12 @@ class ColumnarPolicy:
             column = pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
         return column
 
-    def _slots(self, data: pa.RecordBatch, as_of: str | None, n: int):
+    def _slots(self, data: pa.RecordBatch, as_of: str | None, n: int, text_cells: bool):
         """Per row: revision position (-1 before the first), date errors, the as-of day; and the
         distinct days before the first revision with each row's index among them."""
         error, dates = None, None
         if "service_date" in data.schema.names:
-            dates = _dictionary_of_strings(data.column("service_date"), blank_is_null=True)
+            dates = _dictionary_of_strings(data.column("service_date"), blank_is_null=text_cells)
             positions, messages = self._check_dates(dates.dictionary)
             if messages is not None:
                 error = pc.take(messages, dates.indices)

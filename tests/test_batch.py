@@ -1,0 +1,352 @@
+"""`policy batch` and the columnar core as a claims reviewer uses them: every row gets what
+`policy evaluate` gives it, bad rows are reported at their lines, output is whole or absent."""
+
+import csv
+import io
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import strategies as st
+
+from policy import load_policy
+from policy.columnar import evaluate_arrow
+from policy.errors import DataError, PolicyError
+
+ROOT = Path(__file__).parent.parent
+IORT = load_policy(ROOT / "tables")
+COLUMNS = dict(IORT.compiled.columns)
+FIELDS = ["case_id", "service_date", *COLUMNS]
+HEADER = ",".join(FIELDS)
+
+
+def expected(case: dict, as_of=None) -> dict:
+    """What `policy evaluate --json` gives for a case (the per-case API), or the error."""
+    try:
+        return IORT.evaluate(case, as_of=as_of).to_json()
+    except PolicyError as exc:
+        return {"error": str(exc)}
+
+
+def generated_cases(n: int, seed_value: int = 7) -> list[dict]:
+    rng = random.Random(seed_value)
+    cases = []
+    for i in range(n):
+        case = {"case_id": f"claim-{i}"}
+        if rng.random() < 0.9:
+            case["service_date"] = (f"{rng.randint(2010, 2030)}-{rng.randint(1, 12):02d}-"
+                                    f"{rng.randint(1, 28):02d}")
+        for name, values in COLUMNS.items():
+            if rng.random() < 0.75:
+                case[name] = rng.choice(values)
+        cases.append(case)
+    return cases
+
+
+def csv_text(cases: list[dict]) -> str:
+    def cell(value):
+        return "" if value is None else "true" if value is True else "false" if value is False \
+            else str(value)
+
+    return "\n".join([HEADER] + [",".join(cell(c.get(f)) for f in FIELDS) for c in cases]) + "\n"
+
+
+def run(*args, cwd=None, timeout=120):
+    return subprocess.run([sys.executable, "-m", "policy", *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd, timeout=timeout)
+
+
+def jsonl(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines()]
+
+
+# --- every row as `policy evaluate` gives it ----------------------------------------------------
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
+def test_every_row_matches_evaluate(tmp_path, suffix):
+    cases = generated_cases(400)
+    source = tmp_path / f"claims{suffix}"
+    if suffix == ".csv":
+        source.write_text(csv_text(cases))
+    elif suffix == ".jsonl":
+        source.write_text("".join(json.dumps(c) + "\n" for c in cases))
+    else:
+        pq.write_table(pa.Table.from_pylist(cases), source)
+    result = run("batch", source, "--tables", ROOT / "tables")
+    assert result.returncode == 3  # the cases without a date are bad lines
+    rows = jsonl(result.stdout)
+    first_line = 2 if suffix == ".csv" else 1
+    assert [r["line"] for r in rows] == list(range(first_line, first_line + len(cases)))
+    for case, row in zip(cases, rows):
+        want = expected(case)
+        if "error" in want:
+            assert row == {"line": row["line"], "error": row["error"]}
+            assert row["error"].startswith("NO_DATE")
+        else:
+            assert row == {**want, "line": row["line"]}
+    undated = sum("service_date" not in c for c in cases)
+    assert result.stderr.count("NO_DATE") == undated
+    assert f"{len(cases):,} rows, {undated:,} bad" in result.stderr
+
+
+def test_as_of_overrides_every_service_date(tmp_path):
+    cases = generated_cases(60)
+    source = tmp_path / "claims.jsonl"
+    source.write_text("".join(json.dumps(c) + "\n" for c in cases))
+    result = run("batch", source, "--as-of", "2016-05-03", "--tables", ROOT / "tables")
+    assert result.returncode == 0, result.stderr
+    for case, row in zip(cases, jsonl(result.stdout)):
+        assert row == {**expected(case, "2016-05-03"), "line": row["line"]}
+
+
+# --- bad rows at known lines ----------------------------------------------------------------------
+
+def test_planted_bad_csv_rows_are_reported_at_their_lines(tmp_path):
+    good = "A,2016-05-03,rectal,positive,T3,false"
+    lines = [HEADER] + [good.replace("A", f"c{i}") for i in range(1, 300)]
+    planted = {
+        17: ("c,2016-05-03,rectall,,,", "UNKNOWN_VALUE"),       # unknown value
+        40: ("c,2019-02-30,gastric,,,", "DATE_INVALID"),        # not a calendar date
+        41: ("c,2016/05/03,gastric,,,", "DATE_INVALID"),        # wrong date form
+        99: ("c,2016-05-03,gastric", "RAGGED_ROW"),             # too few cells
+        100: ("c,2016-05-03,gastric,,,,,", "RAGGED_ROW"),       # too many cells
+        150: ("c,2016-05-03,colon,,,yes", "UNKNOWN_VALUE"),     # recurrent must be true/false
+        299: ("c,,colon,,,", "NO_DATE"),                        # no date, no --as-of
+    }
+    for line, (text, _) in planted.items():
+        lines[line - 1] = text
+    source = tmp_path / "claims.csv"
+    source.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "results.csv"
+    result = run("batch", source, "--out", out, "--tables", ROOT / "tables")
+    assert result.returncode == 3
+    reported = [line for line in result.stderr.splitlines() if line.startswith(str(source))]
+    assert [int(r.split(":")[1]) for r in reported] == sorted(planted)
+    for report in reported:
+        line = int(report.split(":")[1])
+        assert report.split(":")[2].strip() == planted[line][1], report
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert [int(r["line"]) for r in rows] == list(range(2, 301))  # every line, in order
+    for row in rows:
+        if int(row["line"]) in planted:
+            assert row["error"].startswith(planted[int(row["line"])][1]) and not row["determination"]
+        else:
+            assert row["determination"] == "not_medically_necessary" and row["error"] == ""
+            assert row["rule"] == "rectal-margins-not-t4-not-recurrent"
+            assert row["revision"] == "2015-12"
+    assert "299 rows, 7 bad" in result.stderr
+
+
+def test_planted_bad_json_lines_are_reported_at_their_lines(tmp_path):
+    good = {"case_id": "x", "service_date": "2019-06-15", "cancer_site": "gastric"}
+    lines = [json.dumps({**good, "case_id": f"c{i}"}) for i in range(1, 201)]
+    planted = {
+        3: ('{"cancer_site": "gastric", "service_date": "2019-06-15"', "MALFORMED_LINE"),
+        10: ('[1, 2]', "MALFORMED_LINE"),
+        11: ('{"cancer_site": "gastric", "cancer_site": "colon", "service_date": "2019-06-15"}',
+             "MALFORMED_LINE"),                                   # duplicate key
+        50: ('{"cancer": "gastric", "service_date": "2019-06-15"}', "UNKNOWN_FIELD"),
+        51: ('{"recurrent": "true", "service_date": "2019-06-15"}', "UNKNOWN_VALUE"),
+        52: ('{"case_id": 7, "service_date": "2019-06-15"}', "WRONG_TYPE"),
+        53: ('{"cancer_site": "", "service_date": "2019-06-15"}', "UNKNOWN_VALUE"),
+        120: ('{"cancer_site": "gastric", "service_date": "20190615"}', "DATE_INVALID"),
+    }
+    for line, (text, _) in planted.items():
+        lines[line - 1] = text
+    lines.insert(150, "")  # a blank line: skipped, but counted
+    source = tmp_path / "claims.jsonl"
+    source.write_bytes(("\r\n".join(lines) + "\r\n").encode())  # CRLF line ends
+    result = run("batch", source, "--tables", ROOT / "tables")
+    assert result.returncode == 3
+    rows = jsonl(result.stdout)
+    errors = {r["line"]: r["error"] for r in rows if "error" in r}
+    assert sorted(errors) == sorted(planted)
+    for line, message in errors.items():
+        assert message.startswith(planted[line][1]), message
+    decided = [r for r in rows if "error" not in r]
+    assert len(decided) == 200 - len(planted)
+    assert all(r["determination"] == "investigational" for r in decided)
+    assert [r["line"] for r in rows] == sorted(r["line"] for r in rows)
+    assert 151 not in [r["line"] for r in rows] and 201 in [r["line"] for r in rows]
+
+
+def test_csv_bom_crlf_blank_lines_and_quoted_newlines(tmp_path):
+    text = ("\ufeff" + HEADER + "\r\n"
+            "A,2016-05-03,rectal,positive,T3,false\r\n"
+            "\r\n"                                   # line 3: blank
+            '"B\r\nsecond line",2016-05-03,rectal,positive,T4,\r\n'  # lines 4-5: one record
+            ",,,,,\r\n"                              # line 6: all cells empty = blank
+            "C,2020-01-01,gastric\r\n"               # line 7: ragged
+            "D,2011-06-01,colon,,,\r\n")             # line 8: before the first revision
+    source = tmp_path / "claims.csv"
+    source.write_bytes(text.encode())
+    result = run("batch", source, "--tables", ROOT / "tables")
+    assert result.returncode == 3
+    rows = jsonl(result.stdout)
+    assert [r["line"] for r in rows] == [2, 4, 7, 8]
+    assert rows[0]["determination"] == "not_medically_necessary" and rows[0]["case_id"] == "A"
+    assert rows[1]["determination"] == "medically_necessary"
+    assert rows[1]["case_id"] == "B\r\nsecond line"
+    assert rows[2] == {"line": 7, "error": "RAGGED_ROW: expected 6 cells, found 3"}
+    assert rows[3]["determination"] == "no_policy_in_force" and rows[3]["revision"] is None
+
+
+def test_csv_output_defuses_formulas_and_quotes_text(tmp_path):
+    source = tmp_path / "claims.csv"
+    source.write_text(HEADER + "\n"
+                      "=HYPERLINK(1),2019-06-15,gastric,,,\n"
+                      "+1,2019-06-15,gastric,,,\n"
+                      '"-2,3",2019-06-15,gastric,,,\n'
+                      "@SUM,2019-06-15,gastric,,,\n"
+                      "ok,2019-06-15,gastric,,,\n")
+    out = tmp_path / "results.csv"
+    result = run("batch", source, "--out", out, "--tables", ROOT / "tables")
+    assert result.returncode == 0, result.stderr
+    ids = [row["case_id"] for row in csv.DictReader(io.StringIO(out.read_text()))]
+    assert ids == ["'=HYPERLINK(1)", "'+1", "'-2,3", "'@SUM", "ok"]
+
+
+def test_parquet_out_keeps_the_columnar_results(tmp_path):
+    cases = generated_cases(100)
+    source = tmp_path / "claims.jsonl"
+    source.write_text("".join(json.dumps(c) + "\n" for c in cases))
+    out = tmp_path / "results.parquet"
+    result = run("batch", source, "--out", out, "--as-of", "2019-06-15", "--tables", ROOT / "tables")
+    assert result.returncode == 0, result.stderr
+    table = pq.read_table(out)
+    assert table.column("line").to_pylist() == list(range(1, 101))
+    for case, row in zip(cases, table.to_pylist()):
+        want = expected(case, "2019-06-15")
+        assert (row["determination"], row["rule"], row["needs"], row["source"]) == (
+            want["determination"], want["rule"], want["needs"], want["source"])
+
+
+# --- whole-file problems: one line, the right exit code, nothing written -----------------------
+
+@pytest.mark.parametrize("content, args, code, message", [
+    (HEADER.replace("cancer_site", "cancer") + "\n", [], 1, "claims.csv:1:3: UNKNOWN_FIELD"),
+    (HEADER + ",case_id\n", [], 1, "DUPLICATE_KEY"),
+    (HEADER + "\n", ["--as-of", "2016-13-01"], 2, "--as-of"),
+    (HEADER + "\n", ["--as-of", "yesterday"], 2, "--as-of"),
+])
+def test_whole_file_problems(tmp_path, content, args, code, message):
+    source = tmp_path / "claims.csv"
+    source.write_text(content)
+    out = tmp_path / "results.csv"
+    result = run("batch", source, "--out", out, *args, "--tables", ROOT / "tables")
+    assert result.returncode == code
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not out.exists() and os.listdir(tmp_path) == ["claims.csv"]
+
+
+def test_unreadable_input_and_unknown_suffixes(tmp_path):
+    result = run("batch", tmp_path / "missing.csv", "--tables", ROOT / "tables")
+    assert result.returncode == 4 and "missing.csv: cannot read" in result.stderr
+    (tmp_path / "claims.txt").write_text("x\n")
+    result = run("batch", tmp_path / "claims.txt", "--tables", ROOT / "tables")
+    assert result.returncode == 2 and ".csv" in result.stderr
+    (tmp_path / "claims.csv").write_text(HEADER + "\n")
+    result = run("batch", tmp_path / "claims.csv", "--out", tmp_path / "r.xlsx",
+                 "--tables", ROOT / "tables")
+    assert result.returncode == 2 and not (tmp_path / "r.xlsx").exists()
+    result = run("batch", tmp_path / "claims.csv", "--out", tmp_path / "missing" / "r.csv",
+                 "--tables", ROOT / "tables")
+    assert result.returncode == 4 and "cannot write" in result.stderr
+
+
+def test_an_empty_file_is_zero_rows(tmp_path):
+    (tmp_path / "claims.csv").write_text("")
+    result = run("batch", tmp_path / "claims.csv", "--tables", ROOT / "tables")
+    assert result.returncode == 0 and result.stdout == "" and "0 rows, 0 bad" in result.stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_killed_run_leaves_no_output(tmp_path, sig):
+    source = tmp_path / "claims.csv"
+    source.write_text(csv_text(generated_cases(400_000)))
+    out = tmp_path / "results.jsonl"
+    process = subprocess.Popen([sys.executable, "-m", "policy", "batch", str(source), "--out",
+                                str(out), "--tables", str(ROOT / "tables")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not any(p.name.endswith(".tmp") for p in tmp_path.iterdir()):  # writing has begun
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        time.sleep(0.01)
+    process.send_signal(sig)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["claims.csv"]
+
+
+# --- the columnar core ------------------------------------------------------------------------------
+
+def _maybe(values):
+    return st.one_of(st.none(), st.sampled_from(list(values)))
+
+
+case_rows = st.fixed_dictionaries({
+    "case_id": st.one_of(st.none(), st.text(max_size=8)),
+    "service_date": st.one_of(st.none(), st.dates().map(lambda d: d.isoformat()),
+                              st.sampled_from(["2019-02-30", "2016/05/03", "0000-01-01", ""])),
+    **{name: st.one_of(_maybe(values), st.sampled_from(["", "bogus", "Rectal"]))
+       if not isinstance(values[0], bool) else _maybe(values)
+       for name, values in COLUMNS.items()}})
+
+
+@seed(20231001)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(case_rows, min_size=1, max_size=40),
+       as_of=st.one_of(st.none(), st.sampled_from(["2011-06-01", "2016-05-03", "2024-01-01"])))
+def test_columnar_core_agrees_with_per_case_evaluation(rows, as_of):
+    table = pa.Table.from_pylist(rows, schema=pa.schema(
+        [("case_id", pa.string()), ("service_date", pa.string())]
+        + [(n, pa.bool_() if isinstance(v[0], bool) else pa.string()) for n, v in COLUMNS.items()]))
+    results = evaluate_arrow(table, IORT, as_of=as_of).to_pylist()
+    assert len(results) == len(rows)
+    for case, got in zip(rows, results):
+        want = expected({k: v for k, v in case.items() if v is not None}, as_of)
+        if "error" in want:
+            assert got["error"] is not None and got["determination"] is None, (case, got)
+            continue
+        assert got["error"] is None, (case, got)
+        assert got["determination"] == want["determination"]
+        assert got["revision"] == (want["revision"] or {}).get("id")
+        assert got["version"] == (want["revision"] or {}).get("version")
+        assert (got["rule"], got["needs"], got["source"], got["explanation"], got["as_of"],
+                got["case_id"]) == (want["rule"], want["needs"], want["source"],
+                                    want["explanation"], want["as_of"], want["case_id"])
+
+
+def test_columnar_core_rejects_unknown_and_mistyped_columns():
+    with pytest.raises(DataError, match="UNKNOWN_FIELD.*cancer"):
+        evaluate_arrow(pa.table({"cancer": ["rectal"]}), IORT, as_of="2016-05-03")
+    with pytest.raises(DataError, match="WRONG_TYPE.*t_stage"):
+        evaluate_arrow(pa.table({"t_stage": [4]}), IORT, as_of="2016-05-03")
+    with pytest.raises(DataError, match="DATE_INVALID"):
+        evaluate_arrow(pa.table({"cancer_site": ["rectal"]}), IORT, as_of="2016-02-30")
+
+
+def test_columnar_core_takes_dates_and_dictionaries():
+    import datetime
+
+    table = pa.table({
+        "service_date": pa.array([datetime.date(2016, 5, 3), None, datetime.date(2019, 6, 15)]),
+        "cancer_site": pa.array(["gastric", "gastric", "rectal"]).dictionary_encode(),
+    })
+    rows = evaluate_arrow(table, IORT).to_pylist()
+    assert [r["determination"] for r in rows] == ["not_medically_necessary", None,
+                                                   "indeterminate"]
+    assert rows[1]["error"].startswith("NO_DATE")
+    assert rows[2]["needs"] == ["margin_status", "recurrent", "t_stage"]
+    assert rows[2]["needs"] == list(IORT.evaluate({"cancer_site": "rectal"}, "2019-06-15").needs)
