@@ -258,7 +258,6 @@ def read_jsonl(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
                 break
 
 
-_BLANK_LINE = re.compile(rb"(?:^|\n)[ \t\r]*(?:\n|$)")
 _JSON_SCHEMA_CACHE: dict[int, pa.Schema] = {}
 
 
@@ -279,17 +278,18 @@ def _json_chunk(data: bytes, first_line: int, columnar: ColumnarPolicy, done: fl
 
     schema = _json_schema(columnar)
     body = data[:-1] if data.endswith(b"\n") else data
-    if body and not _BLANK_LINE.search(body):
-        try:
+    if body:
+        try:  # blocks of at least the longest line; several, so both cores parse
             table = pajson.read_json(
                 io.BytesIO(data),
-                read_options=pajson.ReadOptions(block_size=len(data) + 1),
+                read_options=pajson.ReadOptions(block_size=MAX_LINE_BYTES + 2),
                 parse_options=pajson.ParseOptions(explicit_schema=schema,
                                                   unexpected_field_behavior="error"))
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             table = None
+        # pyarrow skips blank lines; then line numbers need the line-by-line reading
         if table is not None and table.num_rows == body.count(b"\n") + 1:
-            for batch in table.to_batches():
+            for batch in table.combine_chunks().to_batches():  # few large batches: less overhead
                 yield Chunk(batch, _arange(first_line, batch.num_rows), [], done)
                 first_line += batch.num_rows
             return
@@ -363,40 +363,46 @@ class JsonLinesWriter:
     def __init__(self, handle, columnar: ColumnarPolicy):
         self.handle, self.columnar = handle, columnar
         self._templates: dict[int, str] = {}
+        self._texts: dict[str, str] = {}  # explanation -> its JSON
 
     def write(self, lines, result, gid, code) -> None:
-        for offset in range(0, len(lines), JSON_OUT_ROWS):
-            end = min(offset + JSON_OUT_ROWS, len(lines))
-            self._write_slice(lines.slice(offset, end - offset),
-                              result.slice(offset, end - offset),
-                              gid.slice(offset, end - offset), code.slice(offset, end - offset))
-
-    def _write_slice(self, lines, result, gid, code) -> None:
-        columnar = self.columnar
-        key = pc.add(pc.multiply(pc.cast(gid, pa.int64()), columnar.n_codes), code)
+        key = pc.add(pc.multiply(pc.cast(gid, pa.int64()), self.columnar.n_codes), code)
         distinct = pc.drop_null(pc.unique(key))
-        templates = [self._template(k) for k in distinct.to_pylist()]
-        body = pa.DictionaryArray.from_arrays(pc.cast(pc.index_in(key, value_set=distinct),
-                                                      pa.int32()),
-                                              pa.array(templates, pa.string())).cast(pa.string())
+        body = pa.DictionaryArray.from_arrays(
+            pc.cast(pc.index_in(key, value_set=distinct), pa.int32()),
+            pa.array([self._template(k) for k in distinct.to_pylist()], pa.string()))
         explanation = result.column("explanation")
         explanation = pa.DictionaryArray.from_arrays(
             explanation.indices,
-            pa.array([json.dumps(t, ensure_ascii=False) for t in explanation.dictionary.to_pylist()],
-                     pa.string())).cast(pa.string())
-        as_of = result.column("as_of").cast(pa.string())
-        good = pc.binary_join_element_wise(
-            '{"line":', pc.cast(lines, pa.string()), ',"as_of":"', as_of,
-            '","case_id":', _json_strings(result.column("case_id")),
-            ',"explanation":', explanation, ",", body, "}\n", "")
+            pa.array([self._json(t) for t in explanation.dictionary.to_pylist()], pa.string()))
+        parts = ['{"line":', pc.cast(lines, pa.string()),
+                 ',"as_of":"', result.column("as_of").cast(pa.string()),
+                 '","case_id":', _json_strings(result.column("case_id")),
+                 ',"explanation":', explanation, ",", body, "}\n"]
         error = result.column("error")
-        if error.null_count < len(error):
-            bad = pc.is_valid(error)
-            texts = [json.dumps({"line": line, "error": message}, ensure_ascii=False, separators=(",", ":")) + "\n"
-                     for line, message in zip(pc.filter(lines, bad).to_pylist(),
-                                              pc.filter(error, bad).to_pylist())]
-            good = pc.replace_with_mask(good, bad, pa.array(texts, pa.string()))
-        _write_strings(self.handle, good)
+        for offset in range(0, len(lines), JSON_OUT_ROWS):  # long rows: bounded memory
+            size = min(JSON_OUT_ROWS, len(lines) - offset)
+            sliced = [part if isinstance(part, str) else part.slice(offset, size) for part in parts]
+            rows = pc.binary_join_element_wise(
+                *(part.cast(pa.string()) if isinstance(part, pa.DictionaryArray) else part
+                  for part in sliced), "")
+            errors = error.slice(offset, size)
+            if errors.null_count < size:
+                bad = pc.is_valid(errors)
+                texts = [self._json({"line": line, "error": message}) + "\n"
+                         for line, message in zip(pc.filter(lines.slice(offset, size),
+                                                            bad).to_pylist(),
+                                                  pc.filter(errors, bad).to_pylist())]
+                rows = pc.replace_with_mask(rows, bad, pa.array(texts, pa.string()))
+            _write_strings(self.handle, rows)
+
+    def _json(self, value) -> str:
+        if isinstance(value, str):
+            found = self._texts.get(value)
+            if found is None:
+                found = self._texts[value] = json.dumps(value, ensure_ascii=False)
+            return found
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
     def _template(self, key: int) -> str:
         """The JSON members of a decision that depend only on its outcome and partial case."""
@@ -408,7 +414,7 @@ class JsonLinesWriter:
             decision = columnar.compiled.evaluate(columnar.decode(code), day).to_json()
             for per_row in ("as_of", "case_id", "explanation"):
                 del decision[per_row]
-            found = self._templates[key] = json.dumps(decision, ensure_ascii=False, separators=(",", ":"))[1:-1]
+            found = self._templates[key] = self._json(decision)[1:-1]
         return found
 
     def close(self) -> None:

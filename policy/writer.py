@@ -10,6 +10,13 @@ from pathlib import Path
 from .errors import PolicyIOError
 
 
+def _as_if_created(handle: int) -> None:
+    """Give a temporary file the mode a plain open() would (mkstemp makes it owner-only)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.fchmod(handle, 0o666 & ~umask)
+
+
 def write_atomic(path: str | os.PathLike, text: str) -> None:
     """Write `text` to `path` so that readers see the old file or the whole new one, never a part."""
     target = Path(path)
@@ -19,6 +26,7 @@ def write_atomic(path: str | os.PathLike, text: str) -> None:
     except OSError as exc:
         raise PolicyIOError(f"{target}: cannot write: {exc.strerror or exc}") from exc
     try:
+        _as_if_created(handle)
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
             out.write(text)
         os.replace(temp, target)
@@ -45,6 +53,7 @@ def atomic_output(path: str | os.PathLike):
     except OSError as exc:
         raise PolicyIOError(f"{target}: cannot write: {exc.strerror or exc}") from exc
     try:
+        _as_if_created(handle)
         with os.fdopen(handle, "wb") as out:
             yield out
         os.replace(temp, target)

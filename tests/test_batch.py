@@ -213,6 +213,9 @@ def test_csv_output_defuses_formulas_and_quotes_text(tmp_path):
     assert result.returncode == 0, result.stderr
     ids = [row["case_id"] for row in csv.DictReader(io.StringIO(out.read_text()))]
     assert ids == ["'=HYPERLINK(1)", "'+1", "'-2,3", "'@SUM", "ok"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # like any file the user creates
 
 
 def test_parquet_out_keeps_the_columnar_results(tmp_path):
