@@ -353,3 +353,32 @@ def test_columnar_core_takes_dates_and_dictionaries():
     assert rows[1]["error"].startswith("NO_DATE")
     assert rows[2]["needs"] == ["margin_status", "recurrent", "t_stage"]
     assert rows[2]["needs"] == list(IORT.evaluate({"cancer_site": "rectal"}, "2019-06-15").needs)
+
+
+def test_progress_bar_on_a_terminal_only(tmp_path):
+    import pty
+
+    source = tmp_path / "claims.csv"
+    source.write_text(csv_text(generated_cases(150_000)))
+    out = tmp_path / "results.csv"
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "policy", "batch", str(source), "--out",
+                                str(out), "--tables", str(ROOT / "tables")],
+                               stdout=subprocess.DEVNULL, stderr=terminal)
+    os.close(terminal)
+    seen = b""
+    while True:
+        try:
+            data = os.read(controller, 4096)
+        except OSError:  # the terminal closed: the process ended
+            break
+        if not data:
+            break
+        seen += data
+    process.wait(timeout=120)
+    os.close(controller)
+    text = seen.decode()
+    assert "%" in text and "[#" in text and "rows" in text  # the bar was drawn
+    assert "150,000 rows, " in text.splitlines()[-1]  # then the summary
+    plain = run("batch", source, "--out", out, "--tables", ROOT / "tables")
+    assert "[#" not in plain.stderr and "%" not in plain.stderr  # not when stderr is a file
