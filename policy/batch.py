@@ -93,7 +93,7 @@ def read_csv(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
         except pa.ArrowInvalid as exc:
             if "Empty CSV file" in str(exc):
                 return
-            raise DataError(Problem(path, 1, 1, "RAGGED_ROW", f"cannot read the CSV: {exc}")) from None
+            raise _unreadable(path, exc) from None
         header_problems(path, reader.schema.names, columnar, line=1)
         record = 2  # pyarrow numbers records from 1, the header being record 1
         extra = sum(map(_newlines, reader.schema.names))  # newlines inside quoted cells so far
@@ -103,8 +103,7 @@ def read_csv(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
             except StopIteration:
                 break
             except pa.ArrowInvalid as exc:
-                raise DataError(Problem(path, 0, 0, "RAGGED_ROW",
-                                        f"cannot read the CSV: {exc}")) from None
+                raise _unreadable(path, exc) from None
             # This batch's rows take the next record numbers not taken by invalid rows (the
             # reader parses ahead, so invalid rows of later batches may be known already).
             runs, here = [], []
@@ -145,6 +144,12 @@ def read_csv(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
                                                 f"found {actual}"))
                 extra += _newlines(text)
             yield Chunk(None, None, bad, 1.0)
+
+
+def _unreadable(path: str, exc: Exception) -> DataError:
+    """A CSV that pyarrow cannot read at all (its message names the row)."""
+    code = "ENCODING" if "UTF8" in str(exc) else "MALFORMED_LINE"
+    return DataError(Problem(path, 0, 0, code, f"cannot read the CSV: {exc}"))
 
 
 def _open(path: str):
@@ -285,6 +290,7 @@ def _json_chunk(data: bytes, first_line: int, columnar: ColumnarPolicy, done: fl
                 read_options=pajson.ReadOptions(block_size=MAX_LINE_BYTES + 2),
                 parse_options=pajson.ParseOptions(explicit_schema=schema,
                                                   unexpected_field_behavior="error"))
+            table.validate(full=True)  # the JSON reader lets invalid UTF-8 into strings
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             table = None
         # pyarrow skips blank lines; then line numbers need the line-by-line reading

@@ -172,6 +172,10 @@ class ColumnarPolicy:
         if as_of is not None:
             self.check_as_of(as_of)
         self.check_columns(data.schema, text_cells)
+        try:
+            data.validate(full=True)
+        except pa.ArrowInvalid as exc:
+            raise DataError(Problem("input", 0, 0, "ENCODING", f"invalid data: {exc}")) from None
         n = data.num_rows
         errors: list[pa.Array] = []
         code = pa.scalar(0, pa.int64())

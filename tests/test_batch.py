@@ -382,3 +382,20 @@ def test_progress_bar_on_a_terminal_only(tmp_path):
     assert "150,000 rows, " in text.splitlines()[-1]  # then the summary
     plain = run("batch", source, "--out", out, "--tables", ROOT / "tables")
     assert "[#" not in plain.stderr and "%" not in plain.stderr  # not when stderr is a file
+
+
+def test_invalid_utf8(tmp_path):
+    source = tmp_path / "claims.jsonl"
+    source.write_bytes(b'{"cancer_site": "gas\xfftric", "service_date": "2016-05-03"}\n'
+                       b'{"cancer_site": "gastric", "service_date": "2016-05-03"}\n')
+    result = run("batch", source, "--tables", ROOT / "tables")
+    rows = jsonl(result.stdout)
+    assert result.returncode == 3 and rows[0]["line"] == 1
+    assert rows[0]["error"].startswith("MALFORMED_LINE") and "utf-8" in rows[0]["error"]
+    assert rows[1]["determination"] == "not_medically_necessary"
+    source = tmp_path / "claims.csv"  # pyarrow cannot read past it: the file is refused whole
+    source.write_bytes(b"case_id,service_date,cancer_site\nA,2016-05-03,gas\xfftric\n")
+    out = tmp_path / "results.csv"
+    result = run("batch", source, "--out", out, "--tables", ROOT / "tables")
+    assert result.returncode == 1 and not out.exists()
+    assert result.stderr.startswith(f"{source}: ENCODING:") and len(result.stderr.splitlines()) == 1
