@@ -63,7 +63,6 @@ class ColumnarPolicy:
             self.n_codes *= radix
         # weight of each column's digit in the partial-case code (the last column varies fastest)
         self.weights = list(accumulate([1, *reversed(radices[1:])], lambda a, b: a * b))[::-1]
-        self.first_effective = compiled.revisions[0].effective_from
         self._outcome_rows: list[Decision] = []  # one per outcome id (gid)
         key_to_gid: list[int] = []
         for revision in compiled.revisions:
@@ -353,22 +352,11 @@ class ColumnarPolicy:
                 None if messages.null_count == len(messages) else messages)
 
     def _check_new_dates(self, days: pa.Array) -> tuple[pa.Array, pa.Array]:
-        """Vectorised: a day is good when it has the YYYY-MM-DD shape and survives a round trip
-        through a timestamp (which catches 2023-02-30); the rare others get `parse_date`'s message.
-        ISO days order like strings, so the position is a count of effective dates passed."""
-        shaped = pc.match_substring_regex(days, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-        stamped = pc.strptime(days, format="%Y-%m-%d", unit="s", error_is_null=True)
-        good = pc.and_(pc.and_(shaped, pc.equal(pc.strftime(stamped, format="%Y-%m-%d"), days)),
-                       pc.invert(pc.starts_with(days, "0000")))
-        good = pc.fill_null(good, False)
-        passed = pa.scalar(0, pa.int64())
-        for revision in self.compiled.revisions:
-            passed = pc.add(passed, pc.cast(pc.greater_equal(days, revision.effective_from),
-                                             pa.int64()))
-        positions = pc.if_else(good, pc.subtract(passed, 1), pa.scalar(None, pa.int64()))
-        messages = [None if ok else self.check_date(day)[1]
-                    for day, ok in zip(days.to_pylist(), good.to_pylist())]
-        return positions, pa.array(messages, pa.string())
+        """Days not seen before, one Python call each (`timeline.revision_in_force`, the one
+        answer to "which revision is in force"): a run meets a few thousand distinct days."""
+        checked = [self.check_date(day) for day in days.to_pylist()]
+        return (pa.array([position for position, _ in checked], pa.int64()),
+                pa.array([message for _, message in checked], pa.string()))
 
 
 def _dictionary_of_strings(column: pa.Array, *, blank_is_null: bool) -> pa.DictionaryArray:
