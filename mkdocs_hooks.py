@@ -1,4 +1,4 @@
-"""MkDocs hook: generate the site's pages from the policy tables, and replace the site only on success.
+"""MkDocs hook: the site's pages generated from the tables; the site replaced only on success.
 
 Tables: the folder named by $FEP_POLICY_TABLES, else the `tables/` folder beside mkdocs.yml (or in
 its nearest parent: the commands' own lookup), validated like `policy validate`; a table that fails
@@ -53,6 +53,7 @@ def _tables_dir(config) -> str:
 def on_config(config):
     try:
         files = policy_files(_tables_dir(config), os.environ.get("FEP_POLICY_ID") or None)
+        _state["tables"] = files.folder
         validated = load_and_validate(files)
         site = build_site(validated, compile_policy(validated.revisions))
     except PolicyError as exc:
@@ -70,6 +71,11 @@ def on_config(config):
                                               dir=parent)
         config.site_dir = _state["building"]
     return config
+
+
+def on_serve(server, config, builder):
+    server.watch(_state["tables"])  # `mkdocs serve` rebuilds when a table changes
+    return server
 
 
 def on_files(files, config):

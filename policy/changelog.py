@@ -1,4 +1,5 @@
-"""The history of a policy in plain words: what each revision changed, for CHANGELOG.md and the site.
+"""The history of a policy in plain words: what each revision changed, for CHANGELOG.md and the
+site.
 
 Pure functions over validated model revisions (in effective order). A revision "flips" when at least
 one complete case gets a different determination than under the revision before it; the decision
@@ -64,8 +65,8 @@ def change_groups(change: RevisionChange) -> list[ChangeGroup]:
         covered = [values for values in outcomes if any(_in_box(values, columns, b["when"])
                                                         for b in boxes)]
         quotes = sorted({quotes_by_rule[outcomes[v][0]] for v in covered} - {None})
-        result.append(ChangeGroup(was, becomes, sum(b["cases"] for b in boxes),
-                                  [{"when": b["when"], "cases": b["cases"]} for b in boxes], quotes))
+        boxes = [{"when": b["when"], "cases": b["cases"]} for b in boxes]
+        result.append(ChangeGroup(was, becomes, sum(b["cases"] for b in boxes), boxes, quotes))
     return sorted(result, key=lambda g: -g.cases)
 
 
@@ -102,8 +103,8 @@ def _entry(change: RevisionChange) -> list[str]:
     if prev is None:
         lines.append("- Decision changes: first revision; every decision is new")
     elif not change.flips:
-        lines.append(f"- Decision changes: none (every case is decided as under {md_text(prev.id)}, "
-                     f"{md_text(prev.version)})")
+        lines.append("- Decision changes: none (every case is decided as under "
+                     f"{md_text(prev.id)}, {md_text(prev.version)})")
     else:
         lines.append(f"- Decision changes from {md_text(prev.id)} ({md_text(prev.version)}): "
                      f"**{change.cases_changed} cases decided differently**")
@@ -111,7 +112,8 @@ def _entry(change: RevisionChange) -> list[str]:
             lines.append(f"  - **{md_text(words(group.was))} → {md_text(words(group.becomes))}** "
                          f"for {group.cases} cases:")
             for box in group.boxes:
-                lines.append(f"    - {box['cases']} cases where {md_text(condition_text(box['when']))}")
+                where = md_text(condition_text(box["when"]))
+                lines.append(f"    - {box['cases']} cases where {where}")
             for quote in group.quotes:
                 lines.append(f"    - now decided by: “{md_text(quote)}”")
     return lines + [""]
@@ -125,9 +127,9 @@ def changelog_markdown(revisions) -> str:
     lines = [f"# Changelog: {md_text(first.policy_id)} {md_text(first.policy_title)}", "",
              "*Generated from the tables by `policy changelog`; do not edit by hand (change a "
              "table, then run `policy changelog`).*", "",
-             f"Every revision, newest first: version, effective date, approval month, the Policy "
-             f"History row, the decision changes from the revision before (every complete case "
-             f"decided under both, as `policy diff` does) and the literature-review date."]
+             "Every revision, newest first: version, effective date, approval month, the Policy "
+             "History row, the decision changes from the revision before (every complete case "
+             "decided under both, as `policy diff` does) and the literature-review date."]
     if flips:
         listed = ", ".join(f"{md_text(c.revision.id)} ({md_text(c.previous.id)} → "
                            f"{md_text(c.revision.id)}: {decision_summary(c)})" for c in flips)

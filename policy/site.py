@@ -108,6 +108,10 @@ def _home(validated, compiled, changes: list[RevisionChange]) -> str:
     first, latest = revisions[0], revisions[-1]
     flips = [c for c in changes if c.flips]
     manual = latest.data["policy"].get("manual")
+    latest_link = _link(md_text(latest.id), revision_page(latest.id), here)
+    latest_change = _link(f"{md_text(revisions[-2].id)} → {md_text(latest.id)}",
+                          change_page(revisions[-2].id, latest.id), here) \
+        if len(revisions) > 1 else None
     lines = [f"# {md_text(latest.policy_title)} ({md_text(latest.policy_id)})", ""]
     description = latest.content.get("description")
     if description:
@@ -116,8 +120,9 @@ def _home(validated, compiled, changes: list[RevisionChange]) -> str:
         f"{md_text(manual) + ', ' if manual else ''}policy {md_text(latest.policy_id)}, in every "
         f"revision from {md_text(first.id)} (effective {md_text(first.effective_from)}) to "
         f"{md_text(latest.id)} (effective {md_text(latest.effective_from)}): {len(revisions)} "
-        f"revisions, kept as versioned decision tables (`tables/{md_text(latest.policy_id)}/*.yaml`)"
-        " that a program evaluates and validates. Every page here except the how-to pages is "
+        f"revisions, kept as versioned decision tables "
+        f"(<code>tables/{md_text(latest.policy_id)}/*.yaml</code>) that a program evaluates and "
+        "validates. Every page here except the how-to pages is "
         "generated from those tables when the site is built.", "",
         "## Where to look", "",
         f"- {_link('Outcomes over time', 'matrix.md', here)}: how each kind of case fared under "
@@ -126,11 +131,9 @@ def _home(validated, compiled, changes: list[RevisionChange]) -> str:
         f"action, literature review and decision changes; {len(flips)} revision(s) changed "
         "decisions: " + ", ".join(_link(md_text(c.revision.id), revision_page(c.revision.id), here)
                                   for c in flips) + ".",
-        f"- One page per revision (the latest: {_link(md_text(latest.id), revision_page(latest.id), here)}) "
-        "and one per pair of consecutive revisions (the latest: "
-        f"{_link(f'{md_text(latest.id)} changes', change_page(revisions[-2].id, latest.id), here)})."
-        if len(revisions) > 1 else
-        f"- The revision page: {_link(md_text(latest.id), revision_page(latest.id), here)}.",
+        f"- One page per revision (the latest: {latest_link}) and one per pair of consecutive "
+        f"revisions (the latest: {latest_change})." if latest_change else
+        f"- The revision page: {latest_link}.",
         "",
         "## The current policy statements", "",
         f"Revision {_link(md_text(latest.id), revision_page(latest.id), here)} (version "
@@ -144,14 +147,16 @@ def _home(validated, compiled, changes: list[RevisionChange]) -> str:
     decision = compiled.evaluate(EXAMPLE_CASE, EXAMPLE_DATE)
     words_args = " ".join(f"{k}={'true' if v is True else 'false' if v is False else v}"
                           for k, v in EXAMPLE_CASE.items())
-    command = f"$ policy evaluate --as-of {EXAMPLE_DATE} {words_args}\n{decision_text(decision)}"
+    command = (f"$ policy evaluate --as-of {EXAMPLE_DATE} \\\n    {words_args}\n"
+               f"{decision_text(decision)}")
     lines += [
         "## Evaluate a case", "",
         "Install the package (`pip install .` in the repository; the command is `policy`), then "
         "give the facts as `FIELD=VALUE` words and a date of service; an omitted fact is unknown:",
         "", _fence(command), "",
-        f"`--json` prints the same as JSON; `--case FILE` reads a YAML or JSON case. See "
-        f"{_link('the command line', 'cli.md', here)} and {_link('the Python API', 'api.md', here)}.",
+        "`--json` prints the same as JSON; `--case FILE` reads a YAML or JSON case. See "
+        f"{_link('the command line', 'cli.md', here)} and "
+        f"{_link('the Python API', 'api.md', here)}.",
         "",
         "## Run the checks", "",
         _fence("$ policy validate          # every table and the chain of revisions\n"
@@ -169,10 +174,10 @@ def _timeline(changes: list[RevisionChange]) -> str:
     here = "timeline.md"
     flips = [c for c in changes if c.flips]
     lines = ["---", "hide:", "  - toc", "---", "", "# Timeline", "",
-             "Every revision, oldest first. **⚑ decision change** marks a revision under which some "
-             "case is decided differently than under the revision before it (every complete case "
-             f"is decided under both): {len(flips)} of {len(changes)} revisions. The others changed "
-             "the literature review, references or wording only.", "",
+             "Every revision, oldest first. **⚑ decision change** marks a revision under which "
+             "some case is decided differently than under the revision before it (every complete "
+             f"case is decided under both): {len(flips)} of {len(changes)} revisions. The others "
+             "changed the literature review, references or wording only.", "",
              "| effective | revision (approved) | version | action | literature review | "
              "decision changes |", "|---|---|---|---|---|---|"]
     for change in changes:
@@ -192,15 +197,17 @@ def _timeline(changes: list[RevisionChange]) -> str:
         history = rev.history
         lines += [f"## {md_text(rev.id)}", "",
                   f"Version {md_text(rev.version)}, approved {md_text(rev.approved)}, effective "
-                  f"{md_text(rev.effective_from)} ({md_text(rev.effective_from_basis)}); literature "
-                  f"review through {md_text(rev.literature_review_through or 'not stated')}.", "",
+                  f"{md_text(rev.effective_from)} ({md_text(rev.effective_from_basis)}); "
+                  "literature review through "
+                  f"{md_text(rev.literature_review_through or 'not stated')}.", "",
                   f"Policy History, {md_text(history['date'])}: **{md_text(history['action'])}**"
                   + (f": “{md_text(history['description'])}”" if history["description"] else ""),
                   ""]
         if change.flips:
             lines += _flip_note(change, here)
         elif prev is not None:
-            lines += [f"No decision changes: every case is decided as under {md_text(prev.id)}.", ""]
+            lines += ["No decision changes: every case is decided as under "
+                      f"{md_text(prev.id)}.", ""]
         links = [_link("revision page", revision_page(rev.id), here)]
         if prev is not None:
             links.append(_link(f"changes from {md_text(prev.id)}", change_page(prev.id, rev.id),
@@ -252,12 +259,12 @@ def _content(content) -> list[str]:
         if content.get(key):
             lines += [f"### {title}", "", md_text(content[key]), ""]
     if content.get("fda_product_codes"):
-        lines += ["FDA product codes: " + ", ".join(md_text(c) for c in content["fda_product_codes"]),
-                  ""]
+        codes = ", ".join(md_text(c) for c in content["fda_product_codes"])
+        lines += [f"FDA product codes: {codes}", ""]
     if content.get("evidence"):
         lines += ["### Summary of evidence", ""]
         for entry in content["evidence"]:
-            sites = ", ".join(md_text(s) for s in entry["cancer_sites"])
+            sites = ", ".join(md_text(words(s)) for s in entry["cancer_sites"])
             lines += [f"#### {sites}", "", md_text(entry["text"]), ""]
     if content.get("guidelines"):
         lines += ["### Practice guidelines and position statements", ""]
@@ -324,7 +331,7 @@ def _revision(change: RevisionChange, following) -> str:
         f"| effective from | {md_text(rev.effective_from)} ({md_text(rev.effective_from_basis)}): "
         f"{md_text(rev.effective_from_note)} |",
         f"| literature review through | {md_text(rev.literature_review_through or 'not stated')} |",
-        f"| table | `tables/{md_text(rev.policy_id)}/{md_text(rev.id)}.yaml` |", "",
+        f"| table | <code>tables/{md_text(rev.policy_id)}/{md_text(rev.id)}.yaml</code> |", "",
         "## Policy History row", "",
         "| date | action | description |", "|---|---|---|",
         f"| {md_text(history['date'])} | {md_text(history['action'])} | "
@@ -335,15 +342,15 @@ def _revision(change: RevisionChange, following) -> str:
            ": the first matching rule decides." if rev.hit_policy == "first" else
            ": overlapping rules agree.") + " A condition lists the values a rule accepts; "
         "*any* accepts every value.", ""]
-    header = ["rule", *(md_text(c.name) for c in rev.columns), "determination", "quote", "note"]
+    header = ["rule", *(md_text(c.name) for c in rev.columns), "determination"]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for rule in rev.rules:
         lines.append("| " + " | ".join([
-            f"<code>{md_text(rule.id)}</code>",
-            *(_condition(_rule_values(rule, c)) for c in rev.columns),
-            _badge(rule.then), _provenance(rule.provenance), md_text(rule.note or "")]) + " |")
-    lines += ["", "Where each rule's words come from:", ""]
-    lines += [f"- <code>{md_text(rule.id)}</code>: {md_text(rule.provenance_note)}"
+            f"**{md_text(rule.id)}**", *(_condition(_rule_values(rule, c)) for c in rev.columns),
+            _badge(rule.then)]) + " |")
+    lines += ["", "What each rule covers, and where its words come from:", ""]
+    lines += [f"- **{md_text(rule.id)}**: {md_text(rule.note) + ' ' if rule.note else ''}"
+              f"{_provenance(rule.provenance)} {md_text(rule.provenance_note)}"
               for rule in rev.rules]
     lines += ["", "## Policy statements", "",
               "Marks: <span class=\"prov prov-verbatim\">verbatim</span> the words are in the "
@@ -354,7 +361,8 @@ def _revision(change: RevisionChange, following) -> str:
         determination = statement.get("determination")
         lines += [f"> “{md_text(statement['text'])}”", ">",
                   f"> {_badge(determination) + ' · ' if determination else ''}"
-                  f"{_provenance(statement['provenance'])} · {md_text(statement['provenance_note'])}",
+                  f"{_provenance(statement['provenance'])} · "
+                  f"{md_text(statement['provenance_note'])}",
                   ""]
     lines += ["## Interpretation notes", ""]
     for note in data["interpretation"]:
@@ -410,7 +418,7 @@ def _change(change: RevisionChange) -> str:
                 lines.append(f"| {box['cases']} | " + " | ".join(
                     _condition(when.get(c)) for c in columns) + " |")
             lines.append("")
-            lines += [f"In words: " + "; or ".join(
+            lines += ["In words: " + "; or ".join(
                 md_text(condition_text(box["when"])) for box in group.boxes) + ".", ""]
             for quote in group.quotes:
                 lines += [f"Now decided by: “{md_text(quote)}”", ""]
@@ -450,8 +458,9 @@ def _matrix(compiled, changes: list[RevisionChange]) -> str:
     flipped = {c.revision.id for c in changes if c.flips}
     lines = ["---", "hide:", "  - navigation", "  - toc", "---", "", "# Outcomes over time", "",
              "Each row is a kind of case, each column a revision (evaluated on its effective "
-             "date), each cell the determination. **⚑** marks a revision that changed decisions. "
-             "Hover over a cell for the rule that decides it.", ""]
+             "date), each cell the determination. **⚑** marks a revision that changed decisions "
+             f"(see the {_link('timeline', 'timeline.md', here)}). Hover over a cell for the rule "
+             "that decides it.", ""]
     header = ["case"] + [
         f"{'⚑ ' if r.id in flipped else ''}{_link(md_text(r.id), revision_page(r.id), here)}"
         f"<br><small>{md_text(r.version)}</small>" for r in compiled.revisions]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -9,6 +10,30 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Text that would run or break a page if a table's text reached the HTML unescaped.
+CANARIES = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>",
+            "[x](javascript:alert(1))", "a|b"]
+PLANTED = " ".join(CANARIES)
+
+
+def plant(table: Path, old: str, new: str) -> None:
+    text = table.read_text(encoding="utf-8")
+    assert old in text, old
+    table.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def plant_canaries(tables: Path) -> None:
+    """PLANTED in the 2023-09 table of a copy of the tables: a rule note, an interpretation topic
+    (a heading, so the table of contents), the history row (the timeline and a table cell), a
+    paragraph and a guideline table cell. The tables stay valid."""
+    table = tables / "fep-8.01.08" / "2023-09.yaml"
+    quoted = json.dumps(PLANTED)  # a YAML double-quoted scalar
+    plant(table, 'note: "Every oncologic site other than rectal."', f"note: {quoted}")
+    plant(table, "topic: Why the effective date is stated", f"topic: {quoted}")
+    plant(table, 'description: "Policy updated with literature review through May 31, 2023; '
+                 'reference added. Policy statements unchanged."', f"description: {quoted}")
+    plant(table, "  uspstf: Not applicable.", f"  uspstf: {quoted}")
+    plant(table, "      - Can consider in selected patients", f"      - {quoted}")
 
 
 def mkdocs_build(site_dir: Path, *, config: Path = ROOT / "mkdocs.yml", tables: Path | None = None,
@@ -19,7 +44,8 @@ def mkdocs_build(site_dir: Path, *, config: Path = ROOT / "mkdocs.yml", tables: 
     if tables is not None:
         env["FEP_POLICY_TABLES"] = str(tables)
     return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config), "-d", str(site_dir)],
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config),
+         "-d", str(site_dir)],
         cwd=cwd or config.parent, env=env, capture_output=True, text=True, timeout=300)
 
 

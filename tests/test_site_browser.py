@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from sitebuild import ROOT, mkdocs_build, pages
+from sitebuild import PLANTED, ROOT, mkdocs_build, pages, plant_canaries
 
 pytestmark = pytest.mark.browser
 
@@ -44,15 +44,20 @@ def site(tmp_path_factory) -> Path:
     return site_dir
 
 
-@pytest.fixture(scope="module")
-def server(site):
-    handler = functools.partial(_QuietHandler, directory=str(site))
+def _serve(site_dir: Path):
+    """Serve a folder on 127.0.0.1 (a free port) in a thread; yields the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(site_dir))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}/"
     httpd.shutdown()
     httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    yield from _serve(site)
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -109,13 +114,18 @@ class Watch:
         dialog.dismiss()
 
 
-@pytest.fixture
-def page(browser, server):
+def _page(browser):
     context = browser.new_context(viewport={"width": 1600, "height": 1000})
     watch = Watch(context)
     opened = context.new_page()
     watch.attach(opened)
     opened.watch = watch
+    return context, opened
+
+
+@pytest.fixture
+def page(browser):
+    context, opened = _page(browser)
     yield opened
     context.close()
 
@@ -184,3 +194,31 @@ def test_matrix_renders_colour_coded(server, page):
     page.screenshot(path=str(shot), full_page=True)
     print(f"screenshot: {shot}")
     assert page.watch.problems == []
+
+
+def test_planted_markup_stays_text_in_the_browser(browser, tmp_path):
+    """<script>, onerror= and javascript: planted in a table's text: no dialog, no page error, no
+    request for the planted image; the text is visible as typed, also in search results."""
+    shutil.copytree(ROOT / "tables", tmp_path / "tables")
+    shutil.copytree(ROOT / "schemas", tmp_path / "schemas")
+    plant_canaries(tmp_path / "tables")
+    result = mkdocs_build(tmp_path / "site", tables=tmp_path / "tables")
+    assert result.returncode == 0, result.stderr
+    serving = _serve(tmp_path / "site")
+    base = next(serving)
+    context, page = _page(browser)
+    try:
+        for path in ("revisions/2023-09/", "timeline/", "changes/2022-09-to-2023-09/"):
+            page.goto(base + path, wait_until="networkidle")
+            assert PLANTED in page.locator("article").inner_text(), path  # shown as typed
+            assert page.locator("img[src='x']").count() == 0
+            assert page.locator("a[href^='javascript']").count() == 0
+        page.locator("input.md-search__input").first.click()
+        page.keyboard.type("alert")
+        page.locator(".md-search-result__item").first.wait_for()
+        page.wait_for_timeout(500)
+        assert page.locator(".md-search-result img[src='x']").count() == 0
+        assert page.watch.problems == []
+    finally:
+        context.close()
+        next(serving, None)

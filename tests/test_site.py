@@ -1,0 +1,222 @@
+"""The MkDocs site: `mkdocs build --strict` builds every page from the tables with zero warnings,
+the matrix and timeline say what the tables decide, table text is shown and never run, and a
+broken link fails the build while the previous site stays."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from conftest import POLICY_DIR, ROOT
+from sitebuild import (CANARIES, PLANTED, document, mkdocs_build, pages, plant,
+                       plant_canaries)
+
+REVISIONS = sorted(p.stem for p in POLICY_DIR.glob("*.yaml"))
+FLIPS = ("2012-12", "2018-03")
+INV, NMN, MN = "det-investigational", "det-not_medically_necessary", "det-medically_necessary"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    site_dir = tmp_path_factory.mktemp("site") / "site"
+    result = mkdocs_build(site_dir)
+    assert result.returncode == 0, result.stderr
+    assert "WARNING" not in result.stderr and "ERROR" not in result.stderr, result.stderr
+    return site_dir
+
+
+def test_every_page_is_built(site):
+    built = set(pages(site))
+    expected = {"", "timeline/", "matrix/", "cli/", "api/", "ci/"}
+    expected |= {f"revisions/{r}/" for r in REVISIONS}
+    expected |= {f"changes/{a}-to-{b}/" for a, b in zip(REVISIONS, REVISIONS[1:])}
+    if (ROOT / "docs" / "batch.md").exists():
+        expected.add("batch/")
+    assert built == expected
+    assert len(REVISIONS) == 12 and len([p for p in built if p.startswith("changes/")]) == 11
+    assert not list(ROOT.joinpath("docs").rglob("revisions")), "nothing generated under docs/"
+
+
+def _matrix(site) -> dict[str, list[str]]:
+    """Row label -> the determination class of each revision's cell."""
+    rows = document(site, "matrix").rows
+    header = [text.strip() for text, _ in rows[0]][1:]  # "2011-12" + version, "⚑ 2012-12" ...
+    assert [h.removeprefix("⚑ ")[:7] for h in header] == REVISIONS
+    assert [h.removeprefix("⚑ ")[:7] for h in header if h.startswith("⚑")] == list(FLIPS)
+    return {cells[0][0].strip(): [next(c for c in classes if c.startswith("det-"))
+                                  for _, classes in cells[1:]] for cells in rows[1:]}
+
+
+@pytest.mark.parametrize("row,expected", [
+    # the contract: other oncologic applications are investigational in 2011-12, not medically
+    # necessary from 2012-12 through 2015-12, investigational from 2018-03 on
+    ("gastric", [INV] + [NMN] * 4 + [INV] * 7),
+    ("breast", [INV] + [NMN] * 4 + [INV] * 7),
+    ("rectal · positive margins · T3 · not recurrent", [INV] + [NMN] * 4 + [INV] * 7),
+    # the rejected reading would make this medically necessary; the contract's reading does not
+    ("rectal · negative margins · T4 · recurrent", [INV] + [NMN] * 4 + [INV] * 7),
+    ("rectal · positive margins · T4", [MN] * 12),
+    ("rectal · close margins · T2 · recurrent", [MN] * 12),
+    ("rectal · nothing else known", ["det-indeterminate"] * 12),
+    ("none", ["det-not_addressed"] * 12),
+])
+def test_matrix_cells(site, row, expected):
+    assert _matrix(site)[row] == expected
+
+
+def test_matrix_has_every_cancer_site_and_a_legend(site):
+    schema = json.loads((ROOT / "schemas" / "case.schema.json").read_text())
+    sites = schema["$defs"]["cancer_site"]["enum"]
+    labels = set(_matrix(site))
+    assert {s.replace("_", " ") for s in sites if s != "rectal"} <= labels
+    text = document(site, "matrix").text
+    assert "Legend" in text and "not medically necessary" in text
+
+
+def test_timeline_marks_exactly_the_two_flips(site):
+    doc = document(site, "timeline")
+    flipped = [cells[1][0].strip() for cells in doc.rows if any("flip" in c for _, c in cells)]
+    assert flipped == list(FLIPS)
+    for cells in doc.rows[1:]:  # every revision: date, version, action, literature review
+        assert len(cells) == 6 and cells[1][0].strip() in REVISIONS
+    assert "investigational → not medically necessary for 732 cases" in doc.text
+    assert "not medically necessary → investigational for 732 cases" in doc.text
+
+
+def test_revision_pages(site):
+    newest = document(site, "revisions/2023-09")
+    links = [a.get("href", "") for tag, a in newest.elements if tag == "a"]
+    pubmed = [h for h in links if h.startswith("https://pubmed.ncbi.nlm.nih.gov/")]
+    table = (POLICY_DIR / "2023-09.yaml").read_text(encoding="utf-8")
+    assert len(pubmed) == table.count("pmid: '") > 80  # one link per reference with a PMID
+    assert all(h.split("/")[-2].isdigit() for h in pubmed)
+    assert "https://pubmed.ncbi.nlm.nih.gov/24661656/" in pubmed
+    assert "Summary of evidence" in newest.text and "Table 2. Recommendations" in newest.text
+    assert "<p>" not in newest.text  # the source's paragraph tags in a guideline cell: breaks
+    older = document(site, "revisions/2012-12")
+    classes = {c for _, a in older.elements for c in a.get("class", "").split()}
+    assert {"prov-verbatim", "prov-reconstructed"} <= classes
+    assert "Decision change from 2011-12: 732 cases decided differently" in older.text
+    assert "Hit policy unique" in older.text
+
+
+def test_change_pages(site):
+    flip = document(site, "changes/2015-12-to-2018-03")
+    assert "not medically necessary → investigational (732 cases)" in flip.text
+    counts = [row[0][0] for row in flip.rows if row[0][0].strip().isdigit()]
+    assert counts == ["468", "252", "12"]
+    quiet = document(site, "changes/2018-09-to-2019-09")
+    assert "None: every complete case gets the same determination" in quiet.text
+    assert "revision.literature_review_through" in quiet.text
+
+
+# --- table text is shown, never run ---------------------------------------------------------------
+
+def test_table_text_is_escaped(tables_copy, tmp_path):
+    plant_canaries(tables_copy)
+    site_dir = tmp_path / "site"
+    result = mkdocs_build(site_dir, tables=tables_copy)
+    assert result.returncode == 0, result.stderr
+
+    for path in site_dir.rglob("*.html"):
+        doc = document(site_dir, str(path.parent.relative_to(site_dir))) \
+            if path.name == "index.html" else None
+        if doc is None:
+            continue
+        assert not any("alert(1)" in s for s in doc.scripts), path
+        for tag, attributes in doc.elements:
+            assert not any(name.startswith("on") for name in attributes), (path, tag, attributes)
+            for name in ("href", "src", "action", "formaction"):
+                assert not (attributes.get(name) or "").strip().lower().startswith("javascript:")
+            assert tag != "img" or attributes.get("src") != "x", path
+    revision = document(site_dir, "revisions/2023-09")
+    assert revision.text.count(PLANTED) >= 4  # the note, the topic, the history row, USPSTF
+    history = [row for row in revision.rows if any(PLANTED in text for text, _ in row)]
+    assert history and all(len(row) in (3, 2) for row in history)  # the pipe split no cell
+    assert any(row[0][0].strip() == "September 2023" and row[2][0].strip() == PLANTED
+               for row in history)
+    assert PLANTED in document(site_dir, "timeline").text
+    assert PLANTED in document(site_dir, "changes/2022-09-to-2023-09").text
+
+
+# --- a broken site fails the build and keeps the previous site ------------------------------------
+
+@pytest.fixture(scope="module")
+def built_docs(tmp_path_factory):
+    """mkdocs.yml, the hook and docs/ in a folder of their own, with one good build in site/."""
+    folder = tmp_path_factory.mktemp("docs-copy")
+    for name in ("mkdocs.yml", "mkdocs_hooks.py"):
+        shutil.copy(ROOT / name, folder / name)
+    shutil.copytree(ROOT / "docs", folder / "docs")
+    result = mkdocs_build(folder / "site", config=folder / "mkdocs.yml", tables=ROOT / "tables")
+    assert result.returncode == 0, result.stderr
+    (folder / "site" / "previous-build").write_text("kept")
+    return folder
+
+
+@pytest.fixture
+def docs_copy(built_docs, tmp_path):
+    shutil.copytree(built_docs, tmp_path / "project")
+    return tmp_path / "project"
+
+
+@pytest.mark.parametrize("page,text,message", [
+    ("cli.md", "\n[a page that is not there](no-such-page.md)\n", "no-such-page.md"),
+    ("cli.md", "\n[an anchor that is not there](timeline.md#no-such-anchor)\n", "no-such-anchor"),
+    ("orphan.md", "# A page in no navigation\n", "orphan.md"),
+])
+def test_a_broken_site_fails_and_the_previous_site_stays(docs_copy, page, text, message):
+    index = (docs_copy / "site" / "index.html").read_bytes()
+    with open(docs_copy / "docs" / page, "a", encoding="utf-8") as handle:
+        handle.write(text)
+    result = mkdocs_build(docs_copy / "site", config=docs_copy / "mkdocs.yml",
+                          tables=ROOT / "tables")
+    assert result.returncode != 0 and message in result.stderr, result.stderr
+    assert "Aborted with 1 warnings in strict mode" in result.stdout  # MkDocs prints it there
+    assert (docs_copy / "site" / "previous-build").read_text() == "kept"
+    assert (docs_copy / "site" / "index.html").read_bytes() == index
+    assert sorted(p.name for p in docs_copy.iterdir()) == ["docs", "mkdocs.yml", "mkdocs_hooks.py",
+                                                          "site"]  # no build folder left behind
+
+
+def test_a_good_build_replaces_the_site(docs_copy):
+    result = mkdocs_build(docs_copy / "site", config=docs_copy / "mkdocs.yml",
+                          tables=ROOT / "tables")
+    assert result.returncode == 0, result.stderr
+    assert not (docs_copy / "site" / "previous-build").exists()
+    assert (docs_copy / "site" / "matrix" / "index.html").exists()
+
+
+def test_invalid_tables_fail_the_build_with_their_problems(tables_copy, tmp_path):
+    plant(tables_copy / "fep-8.01.08" / "2015-12.yaml", "version: 2.3.0", "version: 2.3")
+    result = mkdocs_build(tmp_path / "site", tables=tables_copy)
+    assert result.returncode != 0 and "2015-12.yaml" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "site").exists()
+
+
+def test_page_names_come_only_from_safe_revision_ids():
+    from policy.site import change_page, revision_page
+
+    assert revision_page("2015-12") == "revisions/2015-12.md"
+    for bad in ("../2015-12", "2015 12", "2015-12/x", "X015-12"):
+        with pytest.raises(ValueError):
+            revision_page(bad)
+    with pytest.raises(ValueError):
+        change_page("2015-12", "../../etc")
+
+
+@pytest.mark.parametrize("text", [*CANARIES, "- a list?", "# a heading?", "> a quote?",
+                                  "1. a number", "_emphasis_ and *stars*", "`code`", "x\\[y"])
+def test_md_text_leaves_no_markup(text):
+    import markdown
+
+    from policy.render import md_text
+
+    html = markdown.markdown(f"| a |\n|---|\n| {md_text(text)} |", extensions=["tables"])
+    inner = html.split("<td>")[1].split("</td>")[0]
+    assert "<" not in inner.replace("&lt;", "")  # no element came out of the text
+    import html as html_module
+
+    assert html_module.unescape(inner) == text
