@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .cases import DATE_FIELDS, TEXT_FIELDS, check_case
-from .columnar import RESULT_SCHEMA, ColumnarPolicy, for_policy
+from .columnar import RESULT_SCHEMA, ColumnarPolicy, Keyed, for_policy
 from .errors import DataError, PolicyIOError, Problem, UsageError
 
 INPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet",
@@ -39,7 +39,7 @@ CSV_FORMULA = r"^[=+\-@\t\r]"  # a cell a spreadsheet would run as a formula (OW
 
 # A chunk of input: the cases that parsed (a record batch), the line of each, and the lines that
 # did not parse as (line, "CODE: message").
-Chunk = namedtuple("Chunk", "cases lines bad done")
+Chunk = namedtuple("Chunk", "cases lines bad done checked_utf8", defaults=(False,))
 Summary = namedtuple("Summary", "rows bad seconds determinations")
 
 
@@ -135,7 +135,7 @@ def read_csv(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
             filled = _any_cell(batch)  # a row of empty cells is a blank line: counted, skipped
             if filled is not None:
                 batch, lines = batch.filter(filled), pc.filter(lines, filled)
-            yield Chunk(batch, lines, bad, handle.tell() / size if size else 1.0)
+            yield Chunk(batch, lines, bad, handle.tell() / size if size else 1.0, True)
         if invalid:  # invalid rows after the last good row
             bad = []
             for number, text, expected, actual in sorted(invalid):
@@ -283,7 +283,7 @@ def _json_chunk(data: bytes, first_line: int, columnar: ColumnarPolicy, done: fl
 
     schema = _json_schema(columnar)
     body = data[:-1] if data.endswith(b"\n") else data
-    if body:
+    if body and not _has_long_line(body):
         try:  # blocks of at least the longest line; several, so both cores parse
             table = pajson.read_json(
                 io.BytesIO(data),
@@ -296,12 +296,15 @@ def _json_chunk(data: bytes, first_line: int, columnar: ColumnarPolicy, done: fl
         # pyarrow skips blank lines; then line numbers need the line-by-line reading
         if table is not None and table.num_rows == body.count(b"\n") + 1:
             for batch in table.combine_chunks().to_batches():  # few large batches: less overhead
-                yield Chunk(batch, _arange(first_line, batch.num_rows), [], done)
+                yield Chunk(batch, _arange(first_line, batch.num_rows), [], done, True)
                 first_line += batch.num_rows
             return
     rows, lines, bad = [], [], []
     for offset, raw in enumerate(body.split(b"\n")):
         line = first_line + offset
+        if len(raw) > MAX_LINE_BYTES:  # (pyarrow's blocks refuse it too, so it lands here)
+            bad.append((line, f"LINE_TOO_LONG: a line longer than {MAX_LINE_BYTES} bytes"))
+            continue
         text = raw.strip()
         if not text:
             continue
@@ -321,7 +324,17 @@ def _json_chunk(data: bytes, first_line: int, columnar: ColumnarPolicy, done: fl
             continue
         lines.append(line)
     cases = pa.RecordBatch.from_pylist(rows, schema=schema) if rows else None
-    yield Chunk(cases, pa.array(lines, pa.int64()) if rows else None, bad, done)
+    yield Chunk(cases, pa.array(lines, pa.int64()) if rows else None, bad, done, True)
+
+
+def _has_long_line(data: bytes) -> bool:
+    """Whether a line of `data` exceeds MAX_LINE_BYTES. A longer line would contain a whole
+    aligned block of half that size without a newline, so a few `find`s usually settle it."""
+    half = MAX_LINE_BYTES // 2
+    if all(data.find(b"\n", start, start + half) >= 0
+           for start in range(0, len(data) - half + 1, half)):
+        return False
+    return max(map(len, data.split(b"\n"))) > MAX_LINE_BYTES
 
 
 def _no_duplicate_keys(pairs):
@@ -371,21 +384,22 @@ class JsonLinesWriter:
         self._templates: dict[int, str] = {}
         self._texts: dict[str, str] = {}  # explanation -> its JSON
 
-    def write(self, lines, result, gid, code) -> None:
-        key = pc.add(pc.multiply(pc.cast(gid, pa.int64()), self.columnar.n_codes), code)
+    def write(self, lines, keyed: Keyed) -> None:
+        key = pc.add(pc.multiply(pc.cast(keyed.gid, pa.int64()), self.columnar.n_codes),
+                     keyed.code)
         distinct = pc.drop_null(pc.unique(key))
         body = pa.DictionaryArray.from_arrays(
             pc.cast(pc.index_in(key, value_set=distinct), pa.int32()),
             pa.array([self._template(k) for k in distinct.to_pylist()], pa.string()))
-        explanation = result.column("explanation")
+        explanation = self.columnar.explanations(keyed)
         explanation = pa.DictionaryArray.from_arrays(
             explanation.indices,
             pa.array([self._json(t) for t in explanation.dictionary.to_pylist()], pa.string()))
         parts = ['{"line":', pc.cast(lines, pa.string()),
-                 ',"as_of":"', result.column("as_of").cast(pa.string()),
-                 '","case_id":', _json_strings(result.column("case_id")),
+                 ',"as_of":"', keyed.as_of.cast(pa.string()),
+                 '","case_id":', _json_strings(keyed.case_id),
                  ',"explanation":', explanation, ",", body, "}\n"]
-        error = result.column("error")
+        error = keyed.error
         for offset in range(0, len(lines), JSON_OUT_ROWS):  # long rows: bounded memory
             size = min(JSON_OUT_ROWS, len(lines) - offset)
             sliced = [part if isinstance(part, str) else part.slice(offset, size) for part in parts]
@@ -454,22 +468,23 @@ class CsvWriter:
         self._fragments: dict[int, str] = {}
         handle.write((",".join(CSV_COLUMNS) + "\n").encode())
 
-    def write(self, lines, result, gid, code) -> None:
+    def write(self, lines, keyed: Keyed) -> None:
+        gid = keyed.gid
         distinct = pc.drop_null(pc.unique(gid))
         fragments = [self._fragment(g) for g in distinct.to_pylist()]
         outcome = pa.DictionaryArray.from_arrays(
             pc.cast(pc.index_in(gid, value_set=distinct), pa.int32()),
             pa.array(fragments, pa.string())).cast(pa.string())
         rows = pc.binary_join_element_wise(  # the fragment ends with the empty error cell
-            pc.cast(lines, pa.string()), _csv_cells(result.column("case_id")),
-            result.column("as_of").cast(pa.string()), outcome, ",")
-        error = result.column("error")
+            pc.cast(lines, pa.string()), _csv_cells(keyed.case_id),
+            keyed.as_of.cast(pa.string()), outcome, ",")
+        error = keyed.error
         if error.null_count < len(error):
             bad = pc.is_valid(error)
             texts = [f"{line},{_csv_cell(case_id)},{',' * (len(CSV_COLUMNS) - 3)}{_csv_cell(message)}\n"
                      for line, case_id, message in zip(
                          pc.filter(lines, bad).to_pylist(),
-                         pc.filter(result.column("case_id"), bad).to_pylist(),
+                         pc.filter(keyed.case_id, bad).to_pylist(),
                          pc.filter(error, bad).to_pylist())]
             rows = pc.replace_with_mask(rows, bad, pa.array(texts, pa.string()))
         _write_strings(self.handle, rows)
@@ -526,10 +541,12 @@ class ParquetWriter:
     def __init__(self, handle, columnar: ColumnarPolicy):
         import pyarrow.parquet as pq
 
+        self.columnar = columnar
         self.schema = pa.schema([("line", pa.int64()), *RESULT_SCHEMA])
         self.writer = pq.ParquetWriter(handle, self.schema)
 
-    def write(self, lines, result, gid, code) -> None:
+    def write(self, lines, keyed: Keyed) -> None:
+        result = self.columnar.results(keyed)
         self.writer.write_batch(pa.RecordBatch.from_arrays([lines, *result.columns],
                                                            schema=self.schema))
 
@@ -608,21 +625,19 @@ def _prefetched(chunks: Iterator[Chunk], depth: int = 2) -> Iterator[Chunk]:
 
 def _run(chunks, writer, columnar: ColumnarPolicy, as_of, *, text_cells, on_bad, on_progress):
     started = time.perf_counter()
-    chunks = _prefetched(chunks)
     rows = bad_rows = 0
     counts: Counter = Counter()
-    for chunk in chunks:
+    for chunk in _prefetched(chunks):
+        keyed = lines = None
         if chunk.cases is not None and chunk.cases.num_rows:
-            result, gid, code = columnar.evaluate_keyed(chunk.cases, as_of=as_of,
-                                                        text_cells=text_cells)
+            keyed = columnar.evaluate_keyed(chunk.cases, as_of=as_of, text_cells=text_cells,
+                                            checked_utf8=chunk.checked_utf8)
             lines = chunk.lines
-        else:
-            result = lines = gid = code = None
         if chunk.bad:
-            result, lines, gid, code = _with_bad_lines(result, lines, gid, code, chunk.bad)
-        if result is None:
+            keyed, lines = _with_bad_lines(keyed, lines, chunk.bad)
+        if keyed is None:
             continue
-        error = result.column("error")
+        error = keyed.error
         if error.null_count < len(error):
             failed = pc.is_valid(error)
             bad_rows += len(error) - error.null_count
@@ -630,11 +645,9 @@ def _run(chunks, writer, columnar: ColumnarPolicy, as_of, *, text_cells, on_bad,
                 for line, message in zip(pc.filter(lines, failed).to_pylist(),
                                          pc.filter(error, failed).to_pylist()):
                     on_bad(line, message)
-        for entry in pc.value_counts(result.column("determination").cast(pa.string())).to_pylist():
-            if entry["values"] is not None:
-                counts[entry["values"]] += entry["counts"]
+        counts.update(columnar.determination_counts(keyed.gid))
         rows += len(lines)
-        writer.write(lines, result, gid, code)
+        writer.write(lines, keyed)
         if on_progress is not None:
             on_progress(chunk.done, rows)
     writer.close()
@@ -651,22 +664,32 @@ def summary_text(summary, out: str | None) -> str:
             f"({rate:,.0f} rows/s){where}" + (f"; {counts}" if counts else ""))
 
 
-def _with_bad_lines(result, lines, gid, code, bad):
-    """Merge rows that did not parse ((line, error) pairs) into a chunk's results, in line order."""
+def _with_bad_lines(keyed: Keyed | None, lines, bad) -> tuple[Keyed, pa.Array]:
+    """Merge lines that did not parse ((line, "CODE: message") pairs) into a chunk's keyed
+    results, in line order (the rare path: a ragged CSV row, a malformed JSON line)."""
     n = len(bad)
-    arrays = []
-    for field in RESULT_SCHEMA:
-        if field.name == "error":
-            arrays.append(pa.array([message for _, message in bad], pa.string()))
-        else:
-            arrays.append(pa.nulls(n, field.type))
-    failed = pa.RecordBatch.from_arrays(arrays, schema=RESULT_SCHEMA)
     failed_lines = pa.array([line for line, _ in bad], pa.int64())
-    if result is None:
-        return failed, failed_lines, pa.nulls(n, pa.int32()), pa.nulls(n, pa.int64())
-    merged = pa.Table.from_batches([result, failed]).combine_chunks().to_batches()[0]
-    all_lines = pa.concat_arrays([lines, failed_lines])
-    order = pc.sort_indices(all_lines)
-    return (merged.take(order), pc.take(all_lines, order),
-            pc.take(pa.concat_arrays([pc.cast(gid, pa.int32()), pa.nulls(n, pa.int32())]), order),
-            pc.take(pa.concat_arrays([pc.cast(code, pa.int64()), pa.nulls(n, pa.int64())]), order))
+    failed = Keyed(pa.nulls(n, pa.int32()), pa.nulls(n, pa.int64()), pa.nulls(n, pa.string()),
+                   pa.nulls(n, pa.string()), pa.array([message for _, message in bad], pa.string()),
+                   None, [], None)
+    if keyed is None:
+        return failed._replace(as_of=pc.dictionary_encode(failed.as_of)), failed_lines
+    order = pc.sort_indices(pa.concat_arrays([lines, failed_lines]))
+
+    def merged(good, none_type):
+        if isinstance(good, pa.Scalar):
+            good = pa.repeat(good, len(lines))
+        if pa.types.is_dictionary(good.type):
+            good = good.cast(good.type.value_type)
+        return pc.take(pa.concat_arrays([good, pa.nulls(n, good.type)]), order)
+
+    return Keyed(
+        gid=merged(keyed.gid, pa.int32()), code=merged(keyed.code, pa.int64()),
+        case_id=merged(keyed.case_id, pa.string()),
+        as_of=pc.dictionary_encode(merged(keyed.as_of, pa.string())),
+        error=pc.take(pa.concat_arrays([keyed.error, failed.error]), order),
+        before_first=None if keyed.before_first is None else merged(keyed.before_first, None),
+        no_policy_days=keyed.no_policy_days,
+        no_policy_index=None if keyed.no_policy_index is None
+        else merged(keyed.no_policy_index, None)), pc.take(pa.concat_arrays([lines, failed_lines]),
+                                                           order)

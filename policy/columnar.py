@@ -13,6 +13,7 @@ The decided fields of each (revision, outcome) pair are taken from one call of t
 
 from __future__ import annotations
 
+from collections import namedtuple
 from itertools import accumulate
 
 import pyarrow as pa
@@ -42,6 +43,12 @@ RESULT_SCHEMA = pa.schema([
 _PER_OUTCOME = ("determination", "revision", "version", "effective_from", "effective_from_basis",
                 "rule", "source", "explanation")
 NO_DATE = "NO_DATE: no date: give --as-of or the case's service_date"
+
+
+# A keyed evaluation of a record batch: per row the outcome id (null for a bad row), the
+# partial-case code, case_id, as_of and error; and what the no-policy explanations need.
+Keyed = namedtuple("Keyed", "gid code case_id as_of error before_first no_policy_days "
+                            "no_policy_index")
 
 
 def _message(problem: Problem) -> str:
@@ -95,6 +102,7 @@ class ColumnarPolicy:
             self._dictionaries[name] = (pa.array(list(distinct), pa.string()),
                                         pa.array(positions, pa.int32()))
         self._needs = pa.array([list(d.needs) for d in rows] + [[]], pa.list_(pa.string()))
+        self._positions = {revision.id: i for i, revision in enumerate(compiled.revisions)}
         self._value_memo: dict[tuple, tuple[int | None, str | None]] = {}
         self._date_memo: dict[str, tuple[int | None, str | None]] = {}
         self._no_policy_memo: dict[str, str] = {}
@@ -142,7 +150,7 @@ class ColumnarPolicy:
                 found = (None, f"DATE_INVALID: service_date: {exc}")
             else:
                 revision = revision_in_force(self.compiled.revisions, value)
-                found = (-1 if revision is None else self.compiled.revisions.index(revision), None)
+                found = (-1 if revision is None else self._positions[revision.id], None)
             self._date_memo[value] = found
         return found
 
@@ -162,19 +170,21 @@ class ColumnarPolicy:
             return pa.Table.from_batches(batches, schema=RESULT_SCHEMA)
         if not isinstance(data, pa.RecordBatch):
             raise TypeError(f"expected a pyarrow Table or RecordBatch, not {type(data).__name__}")
-        return self.evaluate_keyed(data, as_of=as_of, text_cells=text_cells)[0]
+        return self.results(self.evaluate_keyed(data, as_of=as_of, text_cells=text_cells))
 
     def evaluate_keyed(self, data: pa.RecordBatch, *, as_of: str | None = None,
-                       text_cells: bool = False) -> tuple[pa.RecordBatch, pa.Array, pa.Array]:
-        """The results of a record batch, with each row's outcome id and partial-case code (what
-        the JSON Lines writer needs to render the full per-case JSON without a loop per row)."""
+                       text_cells: bool = False, checked_utf8: bool = False) -> Keyed:
+        """Each row's outcome id and partial-case code, and the per-row fields. Writers that
+        render whole rows from per-outcome fragments need no more; `results` builds the rest.
+        `checked_utf8`: the reader has already refused invalid UTF-8 (pyarrow's CSV reader does)."""
         if as_of is not None:
             self.check_as_of(as_of)
         self.check_columns(data.schema, text_cells)
-        try:
-            data.validate(full=True)
-        except pa.ArrowInvalid as exc:
-            raise DataError(Problem("input", 0, 0, "ENCODING", f"invalid data: {exc}")) from None
+        if not checked_utf8:
+            try:
+                data.validate(full=True)
+            except pa.ArrowInvalid as exc:
+                raise DataError(Problem("input", 0, 0, "ENCODING", f"invalid data: {exc}")) from None
         n = data.num_rows
         errors: list[pa.Array] = []
         code = pa.scalar(0, pa.int64())
@@ -204,24 +214,43 @@ class ColumnarPolicy:
             gid = pc.if_else(before_first, pa.scalar(self.no_policy_gid, pa.int32()), gid)
         if error.null_count < n:
             gid = pc.if_else(pc.is_null(error), gid, pa.scalar(None, pa.int32()))
+            days = pc.if_else(pc.is_null(error), days, pa.scalar(None, days.type))
+        return Keyed(gid, code, self._case_id(data, text_cells), days, error, before_first,
+                     no_policy_days, no_policy_index)
 
-        columns = {"case_id": self._case_id(data, text_cells),
-                   "as_of": days if error.null_count == n else
-                   pc.if_else(pc.is_null(error), days, pa.scalar(None, days.type)),
-                   "needs": pc.take(self._needs, gid),
-                   "error": error}
+    def results(self, keyed: Keyed) -> pa.RecordBatch:
+        """The result record batch (RESULT_SCHEMA) of a keyed evaluation."""
+        gid = keyed.gid
+        columns = {"case_id": keyed.case_id, "as_of": keyed.as_of, "error": keyed.error,
+                   "needs": pc.take(self._needs, gid), "explanation": self.explanations(keyed)}
         for name in _PER_OUTCOME:
-            distinct, positions = self._dictionaries[name]
-            indices = pc.take(positions, gid)
-            if name == "explanation" and before_first is not None:
-                texts = [self.no_policy_explanation(day) for day in no_policy_days]
-                indices = pc.if_else(before_first, pc.cast(pc.add(no_policy_index, len(distinct)),
-                                                           pa.int32()), indices)
-                distinct = pa.concat_arrays([distinct, pa.array(texts, pa.string())])
-            columns[name] = pa.DictionaryArray.from_arrays(indices, distinct)
-        result = pa.RecordBatch.from_arrays([columns[f.name] for f in RESULT_SCHEMA],
-                                            schema=RESULT_SCHEMA)
-        return result, gid, code
+            if name != "explanation":
+                distinct, positions = self._dictionaries[name]
+                columns[name] = pa.DictionaryArray.from_arrays(pc.take(positions, gid), distinct)
+        return pa.RecordBatch.from_arrays([columns[f.name] for f in RESULT_SCHEMA],
+                                          schema=RESULT_SCHEMA)
+
+    def explanations(self, keyed: Keyed) -> pa.DictionaryArray:
+        """Per row, the explanation: one per outcome, and for days before the first revision one
+        per day (it names the day)."""
+        distinct, positions = self._dictionaries["explanation"]
+        indices = pc.take(positions, keyed.gid)
+        if keyed.before_first is not None:
+            texts = [self.no_policy_explanation(day) for day in keyed.no_policy_days]
+            indices = pc.if_else(keyed.before_first,
+                                 pc.cast(pc.add(keyed.no_policy_index, len(distinct)), pa.int32()),
+                                 indices)
+            distinct = pa.concat_arrays([distinct, pa.array(texts, pa.string())])
+        return pa.DictionaryArray.from_arrays(indices, distinct)
+
+    def determination_counts(self, gid: pa.Array) -> dict[str, int]:
+        """How many rows got each determination (rows with an error are not counted)."""
+        counts: dict[str, int] = {}
+        for entry in pc.value_counts(gid).to_pylist():
+            if entry["values"] is not None:
+                name = self._static_values["determination"][entry["values"]]
+                counts[name] = counts.get(name, 0) + entry["counts"]
+        return counts
 
     @staticmethod
     def check_as_of(as_of: str) -> None:
@@ -315,7 +344,7 @@ class ColumnarPolicy:
                 error = pc.take(messages, dates.indices)
         if as_of is not None:
             position, _ = self.check_date(as_of)
-            days = pa.DictionaryArray.from_arrays(pa.array([0] * n, pa.int32()),
+            days = pa.DictionaryArray.from_arrays(pa.repeat(pa.scalar(0, pa.int32()), n),
                                                   pa.array([as_of], pa.string()))
             return (pa.scalar(position, pa.int64()), error, days,
                     [as_of] if position < 0 else [], pa.scalar(0, pa.int64()))

@@ -399,3 +399,16 @@ def test_invalid_utf8(tmp_path):
     result = run("batch", source, "--out", out, "--tables", ROOT / "tables")
     assert result.returncode == 1 and not out.exists()
     assert result.stderr.startswith(f"{source}: ENCODING:") and len(result.stderr.splitlines()) == 1
+
+
+def test_an_over_long_json_line_is_one_bad_line(tmp_path, monkeypatch):
+    source = tmp_path / "claims.jsonl"
+    long_id = "x" * (1 << 20)
+    source.write_text('{"cancer_site": "gastric", "service_date": "2019-06-15"}\n'
+                      f'{{"case_id": "{long_id}", "cancer_site": "gastric"}}\n'
+                      '{"cancer_site": "colon", "service_date": "2019-06-15"}\n')
+    result = run("batch", source, "--tables", ROOT / "tables")
+    rows = jsonl(result.stdout)
+    assert result.returncode == 3 and [r["line"] for r in rows] == [1, 2, 3]
+    assert rows[1] == {"line": 2, "error": f"LINE_TOO_LONG: a line longer than {1 << 20} bytes"}
+    assert rows[0]["determination"] == rows[2]["determination"] == "investigational"
