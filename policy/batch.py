@@ -13,6 +13,7 @@ empty counts as a blank line. For Parquet, "line" is the 1-based row number.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -534,6 +535,7 @@ def _write_strings(handle, rows: pa.Array) -> None:
         offsets = pa.Array.from_buffers(pa.int32(), len(rows) + 1, [None, rows.buffers()[1]],
                                         offset=rows.offset)
         start, end = offsets[0].as_py(), offsets[len(rows)].as_py()
+        # the memoryview keeps the Arrow buffer alive until a background writer is done with it
         handle.write(memoryview(rows.buffers()[2])[start:end])
 
 
@@ -572,14 +574,55 @@ def run_batch(path: str, policy, *, out: str | None = None, as_of: str | None = 
     kind = format_of(out, OUTPUT_FORMATS, "output") if out else "jsonl"
     if as_of is not None:
         columnar.check_as_of(as_of)
-    if out is None:
-        return _run(reader(path, columnar), WRITERS[kind](stdout, columnar), columnar, as_of,
-                    text_cells=reader is read_csv, on_bad=on_bad, on_progress=on_progress)
-    if os.path.exists(out) and os.path.samefile(out, path):
+    if out is not None and os.path.exists(out) and os.path.samefile(out, path):
         raise UsageError(f"{out}: the output would overwrite the input")
-    with atomic_output(out) as handle:
+    with contextlib.ExitStack() as stack:
+        handle = stdout if out is None else stack.enter_context(atomic_output(out))
         return _run(reader(path, columnar), WRITERS[kind](handle, columnar), columnar, as_of,
                     text_cells=reader is read_csv, on_bad=on_bad, on_progress=on_progress)
+
+
+class _InOrder:
+    """Runs calls on a second thread, in the order given, at most a few behind: formatting and
+    writing results (Arrow kernels and file writes release the GIL) overlap the evaluation of
+    the next chunk. A call's error is raised in the caller at the next `submit` or at exit; on
+    the way out of a failure the calls still waiting are dropped."""
+
+    def __init__(self, depth: int = 2):
+        import queue
+        import threading
+
+        self.error: BaseException | None = None
+        self.waiting: queue.Queue = queue.Queue(maxsize=depth)
+        self.thread = threading.Thread(target=self._work, name="policy-batch-writer", daemon=True)
+        self.thread.start()
+
+    def _work(self) -> None:
+        while True:
+            call = self.waiting.get()
+            if call is None:
+                return
+            if self.error is None:
+                try:
+                    call[0](*call[1:])
+                except BaseException as exc:  # raised in the caller
+                    self.error = exc
+
+    def submit(self, function, *args) -> None:
+        if self.error is not None:
+            raise self.error
+        self.waiting.put((function, *args))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, traceback) -> None:
+        if kind is not None and self.error is None:
+            self.error = exc  # stop: the output is going to be thrown away
+        self.waiting.put(None)
+        self.thread.join()
+        if kind is None and self.error is not None:
+            raise self.error
 
 
 def _prefetched(chunks: Iterator[Chunk], depth: int = 2) -> Iterator[Chunk]:
@@ -627,30 +670,31 @@ def _run(chunks, writer, columnar: ColumnarPolicy, as_of, *, text_cells, on_bad,
     started = time.perf_counter()
     rows = bad_rows = 0
     counts: Counter = Counter()
-    for chunk in _prefetched(chunks):
-        keyed = lines = None
-        if chunk.cases is not None and chunk.cases.num_rows:
-            keyed = columnar.evaluate_keyed(chunk.cases, as_of=as_of, text_cells=text_cells,
-                                            checked_utf8=chunk.checked_utf8)
-            lines = chunk.lines
-        if chunk.bad:
-            keyed, lines = _with_bad_lines(keyed, lines, chunk.bad)
-        if keyed is None:
-            continue
-        error = keyed.error
-        if error.null_count < len(error):
-            failed = pc.is_valid(error)
-            bad_rows += len(error) - error.null_count
-            if on_bad is not None:
-                for line, message in zip(pc.filter(lines, failed).to_pylist(),
-                                         pc.filter(error, failed).to_pylist()):
-                    on_bad(line, message)
-        counts.update(columnar.determination_counts(keyed.gid))
-        rows += len(lines)
-        writer.write(lines, keyed)
-        if on_progress is not None:
-            on_progress(chunk.done, rows)
-    writer.close()
+    with _InOrder() as later:  # results are formatted and written while the next chunk is decided
+        for chunk in _prefetched(chunks):
+            keyed = lines = None
+            if chunk.cases is not None and chunk.cases.num_rows:
+                keyed = columnar.evaluate_keyed(chunk.cases, as_of=as_of, text_cells=text_cells,
+                                                checked_utf8=chunk.checked_utf8)
+                lines = chunk.lines
+            if chunk.bad:
+                keyed, lines = _with_bad_lines(keyed, lines, chunk.bad)
+            if keyed is None:
+                continue
+            error = keyed.error
+            if error.null_count < len(error):
+                failed = pc.is_valid(error)
+                bad_rows += len(error) - error.null_count
+                if on_bad is not None:
+                    for line, message in zip(pc.filter(lines, failed).to_pylist(),
+                                             pc.filter(error, failed).to_pylist()):
+                        on_bad(line, message)
+            counts.update(columnar.determination_counts(keyed.gid))
+            rows += len(lines)
+            later.submit(writer.write, lines, keyed)
+            if on_progress is not None:
+                on_progress(chunk.done, rows)
+        later.submit(writer.close)
     return Summary(rows, bad_rows, time.perf_counter() - started, dict(counts))
 
 

@@ -260,10 +260,10 @@ def _without_pandas() -> None:
     is installed: about a third of a second that `policy batch` never uses. In a process started
     for one command (never in-process callers, which may want pandas), the probe is told pandas
     is absent."""
-    import importlib.abc
 
-    class NoPandas(importlib.abc.MetaPathFinder):
-        def find_spec(self, name, path=None, target=None):
+    class NoPandas:  # a meta path finder (importlib.abc would cost an import of its own)
+        @staticmethod
+        def find_spec(name, path=None, target=None):
             if name == "pandas" or name.startswith("pandas."):
                 raise ModuleNotFoundError("pandas is not used by policy batch", name=name)
             return None
