@@ -40,7 +40,9 @@ CSV_FORMULA = r"^[=+\-@\t\r]"  # a cell a spreadsheet would run as a formula (OW
 
 # A chunk of input: the cases that parsed (a record batch), the line of each, and the lines that
 # did not parse as (line, "CODE: message").
-Chunk = namedtuple("Chunk", "cases lines bad done checked_utf8", defaults=(False,))
+# `checked_utf8`: the reader refused invalid UTF-8 already; `plain`: no cell can hold a comma, quote
+# or line break (a CSV without a single quote character), so CSV output needs no quoting checks.
+Chunk = namedtuple("Chunk", "cases lines bad done checked_utf8 plain", defaults=(False, False))
 Summary = namedtuple("Summary", "rows bad seconds determinations")
 
 
@@ -82,9 +84,10 @@ def read_csv(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
     handle = _open(path)
     with handle:
         size = os.fstat(handle.fileno()).st_size
+        source = _QuoteWatch(handle)
         try:
             reader = pacsv.open_csv(
-                handle,
+                source,
                 read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES, use_threads=False),
                 parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False,
                                                  invalid_row_handler=on_invalid),
@@ -124,7 +127,9 @@ def read_csv(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
             record = start
             invalid[:] = [row for row in invalid if row[0] >= record]
             records = pa.concat_arrays(runs) if runs else pa.array([], pa.int64())
-            cell_newlines = _cell_newlines(batch)
+            # (what the reader has read so far includes this batch: "no quote yet" is safe)
+            plain = not source.quoted
+            cell_newlines = None if plain else _cell_newlines(batch)
             if cell_newlines is None:  # every record is one line: line = record + extra so far
                 lines = pc.add(records, extra)
                 bad_lines = [row[0] + extra for row in here]
@@ -136,7 +141,7 @@ def read_csv(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
             filled = _any_cell(batch)  # a row of empty cells is a blank line: counted, skipped
             if filled is not None:
                 batch, lines = batch.filter(filled), pc.filter(lines, filled)
-            yield Chunk(batch, lines, bad, handle.tell() / size if size else 1.0, True)
+            yield Chunk(batch, lines, bad, handle.tell() / size if size else 1.0, True, plain)
         if invalid:  # invalid rows after the last good row
             bad = []
             for number, text, expected, actual in sorted(invalid):
@@ -145,6 +150,26 @@ def read_csv(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
                                                 f"found {actual}"))
                 extra += _newlines(text)
             yield Chunk(None, None, bad, 1.0)
+
+
+class _QuoteWatch:
+    """A file as pyarrow reads it, noting whether a quote character has gone past: until one
+    does, no cell can hold a comma, quote or line break."""
+
+    def __init__(self, handle):
+        self.handle, self.quoted, self.closed = handle, False, False
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.handle.read(size)
+        if not self.quoted and b'"' in data:
+            self.quoted = True
+        return data
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self.closed = True
 
 
 def _unreadable(path: str, exc: Exception) -> DataError:
@@ -385,7 +410,7 @@ class JsonLinesWriter:
         self._templates: dict[int, str] = {}
         self._texts: dict[str, str] = {}  # explanation -> its JSON
 
-    def write(self, lines, keyed: Keyed) -> None:
+    def write(self, lines, keyed: Keyed, plain: bool = False) -> None:
         key = pc.add(pc.multiply(pc.cast(keyed.gid, pa.int64()), self.columnar.n_codes),
                      keyed.code)
         distinct = pc.drop_null(pc.unique(key))
@@ -469,7 +494,7 @@ class CsvWriter:
         self._fragments: dict[int, str] = {}
         handle.write((",".join(CSV_COLUMNS) + "\n").encode())
 
-    def write(self, lines, keyed: Keyed) -> None:
+    def write(self, lines, keyed: Keyed, plain: bool = False) -> None:
         gid = keyed.gid
         distinct = pc.drop_null(pc.unique(gid))
         fragments = [self._fragment(g) for g in distinct.to_pylist()]
@@ -477,7 +502,7 @@ class CsvWriter:
             pc.cast(pc.index_in(gid, value_set=distinct), pa.int32()),
             pa.array(fragments, pa.string())).cast(pa.string())
         rows = pc.binary_join_element_wise(  # the fragment ends with the empty error cell
-            pc.cast(lines, pa.string()), _csv_cells(keyed.case_id),
+            pc.cast(lines, pa.string()), _csv_cells(keyed.case_id, plain),
             keyed.as_of.cast(pa.string()), outcome, ",")
         error = keyed.error
         if error.null_count < len(error):
@@ -516,11 +541,14 @@ def _csv_cell(value) -> str:
     return text
 
 
-def _csv_cells(column: pa.Array) -> pa.Array:
-    """User strings as CSV cells: Python only for the rare values that need quoting or defusing."""
+def _csv_cells(column: pa.Array, plain: bool = False) -> pa.Array:
+    """User strings as CSV cells: Python only for the rare values that need quoting or defusing.
+    `plain`: no value holds a comma, quote or line break, so only formulas are looked for."""
     special = None
-    for test in [*(pc.starts_with(column, c) for c in "=+-@\t\r"),
-                 *(pc.match_substring(column, c) for c in ',"\n')]:
+    tests = [*(pc.starts_with(column, c) for c in "=+-@\t\r")]
+    if not plain:
+        tests += [pc.match_substring(column, c) for c in ',"\n']
+    for test in tests:
         special = test if special is None else pc.or_(special, test)
     special = pc.fill_null(special, False)
     if pc.any(special).as_py():
@@ -547,7 +575,7 @@ class ParquetWriter:
         self.schema = pa.schema([("line", pa.int64()), *RESULT_SCHEMA])
         self.writer = pq.ParquetWriter(handle, self.schema)
 
-    def write(self, lines, keyed: Keyed) -> None:
+    def write(self, lines, keyed: Keyed, plain: bool = False) -> None:
         result = self.columnar.results(keyed)
         self.writer.write_batch(pa.RecordBatch.from_arrays([lines, *result.columns],
                                                            schema=self.schema))
@@ -691,7 +719,7 @@ def _run(chunks, writer, columnar: ColumnarPolicy, as_of, *, text_cells, on_bad,
                         on_bad(line, message)
             counts.update(columnar.determination_counts(keyed.gid))
             rows += len(lines)
-            later.submit(writer.write, lines, keyed)
+            later.submit(writer.write, lines, keyed, chunk.plain)
             if on_progress is not None:
                 on_progress(chunk.done, rows)
         later.submit(writer.close)

@@ -213,6 +213,13 @@ def test_csv_output_defuses_formulas_and_quotes_text(tmp_path):
     assert result.returncode == 0, result.stderr
     ids = [row["case_id"] for row in csv.DictReader(io.StringIO(out.read_text()))]
     assert ids == ["'=HYPERLINK(1)", "'+1", "'-2,3", "'@SUM", "ok"]
+    # a file without a single quote character takes the fast path; formulas are still defused
+    source.write_text(HEADER + "\n=1+2,2019-06-15,gastric,,,\n-3,2019-06-15,gastric,,,\nok,,,,,\n")
+    result = run("batch", source, "--out", out, "--tables", ROOT / "tables")
+    assert result.returncode == 3
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert [row["case_id"] for row in rows] == ["'=1+2", "'-3", "ok"]
+    assert rows[2]["error"].startswith("NO_DATE")
     umask = os.umask(0)
     os.umask(umask)
     assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # like any file the user creates
