@@ -179,6 +179,7 @@ class ColumnarPolicy:
         `checked_utf8`: the reader has already refused invalid UTF-8 (pyarrow's CSV reader does)."""
         if as_of is not None:
             self.check_as_of(as_of)
+        data = _plain_strings(data)
         self.check_columns(data.schema, text_cells)
         if not checked_utf8:
             try:
@@ -386,6 +387,15 @@ class ColumnarPolicy:
         checked = [self.check_date(day) for day in days.to_pylist()]
         return (pa.array([position for position, _ in checked], pa.int64()),
                 pa.array([message for _, message in checked], pa.string()))
+
+
+def _plain_strings(data: pa.RecordBatch) -> pa.RecordBatch:
+    """Large and view strings (Polars, DuckDB) as plain strings, so one code path reads them."""
+    wider = [i for i, field in enumerate(data.schema)
+             if pa.types.is_large_string(field.type) or pa.types.is_string_view(field.type)]
+    for i in wider:
+        data = data.set_column(i, data.schema[i].name, data.column(i).cast(pa.string()))
+    return data
 
 
 def _dictionary_of_strings(column: pa.Array, *, blank_is_null: bool) -> pa.DictionaryArray:

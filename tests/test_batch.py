@@ -338,6 +338,15 @@ def test_columnar_core_agrees_with_per_case_evaluation(rows, as_of):
                                     want["explanation"], want["as_of"], want["case_id"])
 
 
+@pytest.mark.parametrize("kind", [pa.large_string(), pa.string_view()])
+def test_columnar_core_takes_large_and_view_strings(kind):
+    table = pa.table({"service_date": pa.array(["2016-05-03", "2019-06-15"], kind),
+                      "cancer_site": pa.array(["gastric", "rectall"], kind)})
+    rows = evaluate_arrow(table, IORT).to_pylist()
+    assert rows[0]["determination"] == "not_medically_necessary"
+    assert rows[1]["error"].startswith("UNKNOWN_VALUE: cancer_site cannot be 'rectall'")
+
+
 def test_columnar_core_rejects_unknown_and_mistyped_columns():
     with pytest.raises(DataError, match="UNKNOWN_FIELD.*cancer"):
         evaluate_arrow(pa.table({"cancer": ["rectal"]}), IORT, as_of="2016-05-03")
