@@ -1,7 +1,6 @@
 """`policy diff --rev` and `policy validate --against` on a real temporary git repository."""
 
 import json
-import os
 import shutil
 import subprocess
 import sys

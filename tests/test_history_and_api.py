@@ -1,7 +1,6 @@
 """`policy history`, the Python API, the timeline and the validated cache."""
 
 import json
-from pathlib import Path
 
 import pytest
 
