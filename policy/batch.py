@@ -14,7 +14,6 @@ empty counts as a blank line. For Parquet, "line" is the 1-based row number.
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
 import re
@@ -81,23 +80,30 @@ def read_csv(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
 
     types = {name: pa.string() if name == "case_id" else pa.dictionary(pa.int32(), pa.string())
              for name in _case_fields(columnar)}
-    handle = _open(path)
-    with handle:
+    with _open(path) as handle:  # the readable check, and a first look at the bytes
         size = os.fstat(handle.fileno()).st_size
-        source = _QuoteWatch(handle)
-        try:
-            reader = pacsv.open_csv(
-                source,
-                read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES, use_threads=False),
-                parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False,
-                                                 invalid_row_handler=on_invalid),
-                convert_options=pacsv.ConvertOptions(column_types=types, null_values=[""],
-                                                     strings_can_be_null=True,
-                                                     quoted_strings_can_be_null=True))
-        except pa.ArrowInvalid as exc:
-            if "Empty CSV file" in str(exc):
-                return
-            raise _unreadable(path, exc) from None
+        plain = not _has_quote(handle)
+        handle.seek(0)
+        head = handle.read(1 << 16)
+        line_bytes = len(head) / max(head.count(b"\n"), 1)  # for the progress bar only
+    # pyarrow opens the file itself: its reading threads never call back into Python (a Python
+    # file object here can deadlock an interrupted run's exit)
+    try:
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(block_size=BLOCK_BYTES, use_threads=False),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False,
+                                             invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(column_types=types, null_values=[""],
+                                                 strings_can_be_null=True,
+                                                 quoted_strings_can_be_null=True))
+    except pa.ArrowInvalid as exc:
+        if "Empty CSV file" in str(exc):
+            return
+        raise _unreadable(path, exc) from None
+    except OSError as exc:
+        raise PolicyIOError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    with reader:
         header_problems(path, reader.schema.names, columnar, line=1)
         record = 2  # pyarrow numbers records from 1, the header being record 1
         extra = sum(map(_newlines, reader.schema.names))  # newlines inside quoted cells so far
@@ -127,8 +133,6 @@ def read_csv(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
             record = start
             invalid[:] = [row for row in invalid if row[0] >= record]
             records = pa.concat_arrays(runs) if runs else pa.array([], pa.int64())
-            # (what the reader has read so far includes this batch: "no quote yet" is safe)
-            plain = not source.quoted
             cell_newlines = None if plain else _cell_newlines(batch)
             if cell_newlines is None:  # every record is one line: line = record + extra so far
                 lines = pc.add(records, extra)
@@ -141,7 +145,8 @@ def read_csv(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
             filled = _any_cell(batch)  # a row of empty cells is a blank line: counted, skipped
             if filled is not None:
                 batch, lines = batch.filter(filled), pc.filter(lines, filled)
-            yield Chunk(batch, lines, bad, handle.tell() / size if size else 1.0, True, plain)
+            done = min(lines[-1].as_py() * line_bytes / size, 1.0) if len(lines) and size else 1.0
+            yield Chunk(batch, lines, bad, done, True, plain)
         if invalid:  # invalid rows after the last good row
             bad = []
             for number, text, expected, actual in sorted(invalid):
@@ -152,24 +157,14 @@ def read_csv(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
             yield Chunk(None, None, bad, 1.0)
 
 
-class _QuoteWatch:
-    """A file as pyarrow reads it, noting whether a quote character has gone past: until one
-    does, no cell can hold a comma, quote or line break."""
-
-    def __init__(self, handle):
-        self.handle, self.quoted, self.closed = handle, False, False
-
-    def read(self, size: int = -1) -> bytes:
-        data = self.handle.read(size)
-        if not self.quoted and b'"' in data:
-            self.quoted = True
-        return data
-
-    def readable(self) -> bool:
-        return True
-
-    def close(self) -> None:
-        self.closed = True
+def _has_quote(handle) -> bool:
+    """Whether the file holds a quote character anywhere; without one, no cell can hold a comma,
+    quote or line break. Read in blocks (memory stays flat) until the first quote."""
+    handle.seek(0)
+    while block := handle.read(BLOCK_BYTES):
+        if b'"' in block:
+            return True
+    return False
 
 
 def _unreadable(path: str, exc: Exception) -> DataError:
@@ -312,7 +307,7 @@ def _json_chunk(data: bytes, first_line: int, columnar: ColumnarPolicy, done: fl
     if body and not _has_long_line(body):
         try:  # blocks of at least the longest line; several, so both cores parse
             table = pajson.read_json(
-                io.BytesIO(data),
+                pa.BufferReader(data),  # no Python callbacks from its threads
                 read_options=pajson.ReadOptions(block_size=MAX_LINE_BYTES + 2),
                 parse_options=pajson.ParseOptions(explicit_schema=schema,
                                                   unexpected_field_behavior="error"))
@@ -678,6 +673,8 @@ def _prefetched(chunks: Iterator[Chunk], depth: int = 2) -> Iterator[Chunk]:
             waiting.put((end, None))
         except BaseException as exc:  # handed to the consumer, which raises it
             waiting.put((end, exc))
+        finally:
+            chunks.close()  # the reader's files are closed here, by the thread that used them
 
     reader = threading.Thread(target=read, name="policy-batch-reader", daemon=True)
     reader.start()

@@ -293,7 +293,12 @@ def test_a_killed_run_leaves_no_output(tmp_path, sig):
         assert process.poll() is None and time.monotonic() < deadline, process.communicate()
         time.sleep(0.01)
     process.send_signal(sig)
-    _, err = process.communicate(timeout=60)
+    try:
+        _, err = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:  # hung on the way out: fail, without leaking the process
+        process.kill()
+        process.communicate()
+        raise
     assert process.returncode == 130, err
     assert "interrupted" in err and "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["claims.csv"]
