@@ -323,7 +323,7 @@ def _json_chunk(data: bytes, first_line: int, columnar: ColumnarPolicy, done: fl
     rows, lines, bad = [], [], []
     for offset, raw in enumerate(body.split(b"\n")):
         line = first_line + offset
-        if len(raw) > MAX_LINE_BYTES:  # (pyarrow's blocks refuse it too, so it lands here)
+        if len(raw) > MAX_LINE_BYTES:  # (_has_long_line sent the chunk here)
             bad.append((line, f"LINE_TOO_LONG: a line longer than {MAX_LINE_BYTES} bytes"))
             continue
         text = raw.strip()
