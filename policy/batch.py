@@ -57,13 +57,11 @@ def _case_fields(columnar: ColumnarPolicy) -> list[str]:
     return [*TEXT_FIELDS, *DATE_FIELDS, *(name for name, _ in columnar.columns)]
 
 
-def _ones(n: int) -> pa.Array:
-    return pa.repeat(pa.scalar(1, pa.int64()), n)
-
-
 def _arange(start: int, n: int) -> pa.Array:
     """start, start + 1, ... (n values) as int64."""
-    return pc.add(pc.cumulative_sum(_ones(n)), start - 1) if n else pa.array([], pa.int64())
+    if not n:
+        return pa.array([], pa.int64())
+    return pc.add(pc.cumulative_sum(pa.repeat(pa.scalar(1, pa.int64()), n)), start - 1)
 
 
 # --- readers ----------------------------------------------------------------------------------------
@@ -104,7 +102,9 @@ def read_csv(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
     except OSError as exc:
         raise PolicyIOError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     with reader:
-        header_problems(path, reader.schema.names, columnar, line=1)
+        problems = columnar.name_problems(reader.schema.names, path, line=1)
+        if problems:
+            raise DataError(problems)
         record = 2  # pyarrow numbers records from 1, the header being record 1
         extra = sum(map(_newlines, reader.schema.names))  # newlines inside quoted cells so far
         while True:
@@ -114,6 +114,8 @@ def read_csv(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
                 break
             except pa.ArrowInvalid as exc:
                 raise _unreadable(path, exc) from None
+            except OSError as exc:  # named here: an error escaping the run would name the output
+                raise PolicyIOError(f"{path}: cannot read: {exc.strerror or exc}") from exc
             # This batch's rows take the next record numbers not taken by invalid rows (the
             # reader parses ahead, so invalid rows of later batches may be known already).
             runs, here = [], []
@@ -227,25 +229,6 @@ def _any_cell(batch: pa.RecordBatch) -> pa.Array | None:
     return None if pc.all(filled).as_py() else filled
 
 
-def header_problems(path: str, names: list[str], columnar: ColumnarPolicy, *, line: int) -> None:
-    """Raise DataError naming the file and column for unknown or repeated column names."""
-    from .cases import _suggest
-
-    fields = _case_fields(columnar)
-    problems, seen = [], set()
-    for position, name in enumerate(names, start=1):
-        if name in seen:
-            problems.append(Problem(path, line, position, "DUPLICATE_KEY",
-                                    f"column '{name}' given twice"))
-        elif name not in fields:
-            problems.append(Problem(path, line, position, "UNKNOWN_FIELD",
-                                    f"unknown field '{name}'; fields: {', '.join(fields)}"
-                                    + _suggest(name, fields)))
-        seen.add(name)
-    if problems:
-        raise DataError(problems)
-
-
 def read_jsonl(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
     """JSON Lines: one case object per line (typed like a JSON case file); blank lines skipped."""
     handle = _open(path)
@@ -254,7 +237,10 @@ def read_jsonl(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
         line = 1  # the line number of the first line of `pending`
         pending, first, skipping = b"", True, False
         while True:
-            block = handle.read(BLOCK_BYTES)
+            try:
+                block = handle.read(BLOCK_BYTES)
+            except OSError as exc:  # named here: an error escaping the run would name the output
+                raise PolicyIOError(f"{path}: cannot read: {exc.strerror or exc}") from exc
             if first and block.startswith(b"\xef\xbb\xbf"):
                 block = block[3:]
             first = False
@@ -382,11 +368,18 @@ def read_parquet(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
         raise PolicyIOError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     except pa.ArrowException as exc:
         raise DataError(Problem(path, 0, 0, "MALFORMED_LINE", f"not a Parquet file: {exc}")) from None
-    header_problems(path, source.schema_arrow.names, columnar, line=0)
     columnar.check_columns(source.schema_arrow, text_cells=False, file=path)
     total, row = max(source.metadata.num_rows, 1), 1
     with source:
-        for batch in source.iter_batches(batch_size=1 << 16):
+        batches = source.iter_batches(batch_size=1 << 16)
+        while True:
+            try:
+                batch = next(batches)
+            except StopIteration:
+                return
+            except (pa.ArrowInvalid, OSError) as exc:  # damaged: refused whole, as a CSV would be
+                raise DataError(Problem(path, 0, 0, "MALFORMED_LINE",
+                                        f"cannot read the Parquet file: {exc}")) from None
             yield Chunk(batch, _arange(row, batch.num_rows), [], min(row / total, 1.0))
             row += batch.num_rows
 

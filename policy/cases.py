@@ -18,7 +18,7 @@ TEXT_FIELDS = ("case_id",)
 DATE_FIELDS = ("service_date",)
 
 
-def _suggest(word: str, choices) -> str:
+def suggest(word: str, choices) -> str:
     import difflib  # only on the error path
 
     close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
@@ -53,7 +53,7 @@ def check_case(case: Mapping[str, object], columns, *, where=None, file: str = "
     for name, value in case.items():
         if name not in fields:
             problem(name, "UNKNOWN_FIELD", f"unknown field '{name}'; fields: {', '.join(fields)}"
-                    + _suggest(name, fields), key=True)
+                    + suggest(name, fields), key=True)
         elif value is None:
             continue  # an explicit null is the same as omitting the field: unknown
         elif name in TEXT_FIELDS:
@@ -72,7 +72,7 @@ def check_case(case: Mapping[str, object], columns, *, where=None, file: str = "
             if isinstance(value, bool) != isinstance(allowed[0], bool) or value not in allowed:
                 problem(name, "UNKNOWN_VALUE",
                         f"{name} cannot be {_render(value)!r}; allowed: "
-                        f"{', '.join(map(_render, allowed))}" + _suggest(_render(value),
+                        f"{', '.join(map(_render, allowed))}" + suggest(_render(value),
                                                                        map(_render, allowed)))
             else:
                 clean[name] = value

@@ -19,7 +19,7 @@ from itertools import accumulate
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .cases import DATE_FIELDS, TEXT_FIELDS, check_case, parse_words
+from .cases import DATE_FIELDS, TEXT_FIELDS, check_case, parse_words, suggest
 from .dates import parse_date
 from .engine import NO_POLICY, CompiledPolicy, Decision
 from .errors import DataError, Problem
@@ -272,28 +272,33 @@ class ColumnarPolicy:
         values["needs"] = self._needs[gid].as_py()
         return values
 
+    def name_problems(self, names, file: str = "input", line: int = 0) -> list[Problem]:
+        """Problems of column names (a CSV header, a schema): unknown or repeated fields."""
+        fields = [*TEXT_FIELDS, *DATE_FIELDS, *dict(self.columns)]
+        problems, seen = [], set()
+        for position, name in enumerate(names, start=1):
+            if name in seen:
+                problems.append(Problem(file, line, position, "DUPLICATE_KEY",
+                                        f"column '{name}' given twice"))
+            elif name not in fields:
+                problems.append(Problem(file, line, position, "UNKNOWN_FIELD",
+                                        f"unknown field '{name}'; fields: {', '.join(fields)}"
+                                        + suggest(name, fields)))
+            seen.add(name)
+        return problems
+
     def check_columns(self, schema: pa.Schema, text_cells: bool, file: str = "input") -> None:
         """Raise DataError for columns that are not case fields or hold the wrong Arrow type."""
         vocabulary = dict(self.columns)
-        fields = [*TEXT_FIELDS, *DATE_FIELDS, *vocabulary]
-        problems = []
-        seen = set()
+        problems = self.name_problems(schema.names, file)
         for position, field in enumerate(schema, start=1):
             name, kind = field.name, field.type
             if pa.types.is_dictionary(kind):
                 kind = kind.value_type
-            if name in seen:
-                problems.append(Problem(file, 0, position, "DUPLICATE_KEY",
-                                        f"column '{name}' given twice"))
-            seen.add(name)
-            if name not in fields:
-                from .cases import _suggest
-
-                problems.append(Problem(file, 0, position, "UNKNOWN_FIELD",
-                                        f"unknown field '{name}'; fields: {', '.join(fields)}"
-                                        + _suggest(name, fields)))
-                continue
-            stringy = pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_null(kind)
+            if name not in vocabulary and name not in (*TEXT_FIELDS, *DATE_FIELDS):
+                continue  # reported above
+            stringy = (pa.types.is_string(kind) or pa.types.is_large_string(kind)
+                       or pa.types.is_null(kind))
             boolean = isinstance(vocabulary.get(name, ("",))[0], bool)
             allowed = (stringy or (name in DATE_FIELDS and pa.types.is_date(kind))
                        or (boolean and pa.types.is_boolean(kind) and not text_cells))

@@ -433,3 +433,26 @@ def test_an_over_long_json_line_is_one_bad_line(tmp_path, monkeypatch):
     assert result.returncode == 3 and [r["line"] for r in rows] == [1, 2, 3]
     assert rows[1] == {"line": 2, "error": f"LINE_TOO_LONG: a line longer than {1 << 20} bytes"}
     assert rows[0]["determination"] == rows[2]["determination"] == "investigational"
+
+
+def test_a_damaged_or_mislabelled_parquet_file_is_one_line_naming_it(tmp_path):
+    good = tmp_path / "claims.parquet"
+    pq.write_table(pa.table({"cancer_site": ["gastric"] * 200_000,
+                             "service_date": ["2019-06-15"] * 200_000}), good,
+                   row_group_size=50_000)
+    data = good.read_bytes()
+    damaged = tmp_path / "damaged.parquet"
+    damaged.write_bytes(data[: len(data) // 3] + data[-2000:])  # pages cut out, footer kept
+    out = tmp_path / "results.csv"
+    result = run("batch", damaged, "--out", out, "--tables", ROOT / "tables")
+    assert result.returncode == 1 and not out.exists()
+    assert result.stderr.startswith(f"{damaged}: MALFORMED_LINE: cannot read the Parquet file")
+    assert len(result.stderr.splitlines()) == 1
+    mislabelled = tmp_path / "cases.parquet"
+    mislabelled.write_text(HEADER + "\n")
+    result = run("batch", mislabelled, "--tables", ROOT / "tables")
+    assert result.returncode == 1 and "not a Parquet file" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    pq.write_table(pa.table({"cancer": ["gastric"], "t_stage": [4]}), good)
+    result = run("batch", good, "--tables", ROOT / "tables")
+    assert result.returncode == 1 and "UNKNOWN_FIELD" in result.stderr and "WRONG_TYPE" in result.stderr
