@@ -11,7 +11,7 @@ import sys
 from collections.abc import Mapping
 
 from .dates import parse_date
-from .errors import DataError, PolicyIOError, Problem, UsageError
+from .errors import DataError, Problem, UsageError
 
 WORDS = "<command line>"
 TEXT_FIELDS = ("case_id",)
@@ -97,17 +97,15 @@ def parse_words(words: list[str], columns) -> dict:
 
 def read_case_file(path: str) -> tuple[dict, object, str]:
     """Load a YAML or JSON case file ('-' for standard input) safely; return data, where, name."""
+    from .reading import read_bounded, read_stream_bounded
     from .yaml_loader import MAX_BYTES, load_yaml
 
     name = "<stdin>" if path == "-" else path
-    try:
-        if path == "-":
-            raw = sys.stdin.buffer.read(MAX_BYTES + 1)
-        else:
-            with open(path, "rb") as handle:
-                raw = handle.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise PolicyIOError(f"{name}: cannot read: {exc.strerror or exc}") from exc
+    if path == "-":
+        raw = read_stream_bounded(getattr(sys.stdin, "buffer", None), MAX_BYTES,
+                                  what="case file", display=name)
+    else:
+        raw = read_bounded(path, MAX_BYTES, what="case file", display=name)
     loaded = load_yaml(raw, name)
     if not isinstance(loaded.data, dict):
         kind = type(loaded.data).__name__

@@ -18,7 +18,8 @@ from .dates import first_of_next_month
 from .errors import DataError, PolicyIOError, Problem
 from .model import Revision, build_revision
 from .tables import PolicyFiles, display_path
-from .yaml_loader import Loaded, read_yaml_file
+from .reading import read_bounded
+from .yaml_loader import MAX_BYTES as MAX_SOURCE_BYTES, Loaded, read_yaml_file
 
 MAX_EXAMPLES = 3
 
@@ -39,18 +40,30 @@ def normalize_text(text: str) -> str:
 
 def case_vocabulary(schemas_dir: Path) -> dict[str, tuple]:
     """The closed value set of each condition field, as the case schema declares it."""
+    from .schema import load_schema_file
+
     path = Path(schemas_dir) / "case.schema.json"
-    try:
-        schema = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise PolicyIOError(f"{path}: cannot load schema: {exc}") from exc
+    definitions = load_schema_file(schemas_dir, "case").get("$defs")
+    if not isinstance(definitions, dict) or not all(isinstance(d, dict)
+                                                    for d in definitions.values()):
+        raise PolicyIOError(f"{path}: cannot load schema: $defs must map each field to its "
+                            "definition")
     vocabulary = {}
-    for name, definition in schema["$defs"].items():
-        if "enum" in definition:
+    for name, definition in definitions.items():
+        if isinstance(definition.get("enum"), list):
             vocabulary[name] = tuple(definition["enum"])
         elif definition.get("type") == "boolean":
             vocabulary[name] = (True, False)
     return vocabulary
+
+
+def _looks_like_a_table(data, schemas_dir) -> bool:
+    """A mapping sharing a top-level key with the revision schema: any other document may be a
+    file that is no table at all (credentials, a key), and its content is never echoed."""
+    from .schema import load_schema_file
+
+    keys = load_schema_file(schemas_dir, "revision").get("properties", {})
+    return isinstance(data, dict) and any(key in keys for key in data)
 
 
 def _describe(case: dict) -> str:
@@ -279,18 +292,25 @@ def load_and_validate(files: PolicyFiles, *, chain: bool = True) -> ValidatedPol
 
     problems: list[Problem] = []
     try:
-        source = normalize_text(Path(files.source_file).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
+        raw = read_bounded(files.source_file, MAX_SOURCE_BYTES, what="source text",
+                           display=display_path(files.source_file), folder=files.folder)
+        source = normalize_text(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
         raise PolicyIOError(f"{display_path(files.source_file)}: cannot read the source text: "
-                            f"{getattr(exc, 'strerror', None) or exc}") from exc
+                            f"not UTF-8 at byte {exc.start}") from None
     vocabulary = case_vocabulary(files.schemas_dir)
     entries: list[tuple[Loaded, Revision]] = []
     sound: set[str] = set()  # files whose decision table is well-formed and complete
     for path in map(Path, files.revision_files):
         try:
-            loaded = read_yaml_file(path, display_path(path))
+            loaded = read_yaml_file(path, display_path(path), folder=files.folder)
         except DataError as exc:
             problems += exc.problems
+            continue
+        if not _looks_like_a_table(loaded.data, files.schemas_dir):
+            problems.append(Problem(loaded.file, 1, 1, "NOT_A_TABLE",
+                                    "not a decision table: the top level is not a mapping with "
+                                    "the keys revision and table (content not shown)"))
             continue
         found = schema_problems(loaded, "revision", files.schemas_dir)
         if found:

@@ -11,7 +11,11 @@ from collections import namedtuple
 
 CODES = {
     # reading a YAML (or JSON) document
-    "FILE_TOO_LARGE": "the file is larger than the loader accepts",
+    "FILE_TOO_LARGE": "the file is larger than the loader accepts (the message gives its size)",
+    "SYMLINK": "a table, source or schema path that is a symbolic link or resolves outside its "
+               "folder (in the working tree and at a git revision; never followed, never read)",
+    "NOT_A_TABLE": "a table file whose top level is not a mapping with revision and table "
+                   "(its content is not echoed: it may be a file that is no table at all)",
     "ENCODING": "not UTF-8, or a character YAML does not allow (NUL)",
     "YAML_SYNTAX": "the text is not well-formed YAML",
     "EMPTY_FILE": "no document (empty, or only comments)",

@@ -24,22 +24,45 @@ def _refuse_retrieval(uri: str):
     raise NoSuchResource(ref=uri)  # no network: every reference must resolve to a local schema
 
 
+def load_schema_file(schemas_dir, name: str) -> dict:
+    """One schema file, read bounded and confined to its folder, checked as draft 2020-12.
+
+    A schema that cannot be read, is not JSON, or is not a valid draft 2020-12 schema is a
+    `PolicyIOError` (exit 4: the installation or repository is broken, not the data)."""
+    from jsonschema.exceptions import SchemaError
+
+    from .reading import read_bounded
+    from .yaml_loader import MAX_BYTES
+
+    path = Path(schemas_dir) / f"{name}.schema.json"
+    raw = read_bounded(path, MAX_BYTES, what="schema", folder=schemas_dir)
+    try:
+        schema = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:
+        raise PolicyIOError(f"{path}: cannot load schema: {str(exc)[:200]}") from None
+    if not isinstance(schema, dict) or schema.get("$schema") != \
+            "https://json-schema.org/draft/2020-12/schema":
+        raise PolicyIOError(f"{path}: cannot load schema: $schema must be draft 2020-12")
+    try:
+        Draft202012Validator.check_schema(schema)
+    except (SchemaError, RecursionError) as exc:
+        message = getattr(exc, "message", "nested too deeply")
+        raise PolicyIOError(f"{path}: cannot load schema: {message[:200]}") from None
+    if not isinstance(schema.get("$id", ""), str):
+        raise PolicyIOError(f"{path}: cannot load schema: $id must be a string")
+    return schema
+
+
 @lru_cache(maxsize=None)
 def _validators(schemas_dir: str) -> dict:
     resources, schemas = [], {}
     for name in SCHEMA_NAMES:
-        path = Path(schemas_dir) / f"{name}.schema.json"
-        try:
-            schema = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise PolicyIOError(f"{path}: cannot load schema: {exc}") from exc
-        if schema.get("$schema") != "https://json-schema.org/draft/2020-12/schema":
-            raise PolicyIOError(f"{path}: $schema must be draft 2020-12")
-        Draft202012Validator.check_schema(schema)
+        schema = load_schema_file(schemas_dir, name)
         schemas[name] = schema
         resource = Resource.from_contents(schema)
         # Register under both the $id and the bare file name used by relative $refs.
-        resources += [(schema["$id"], resource), (f"{name}.schema.json", resource)]
+        resources += [(schema.get("$id", f"{name}.schema.json"), resource),
+                      (f"{name}.schema.json", resource)]
     registry = Registry(retrieve=_refuse_retrieval).with_resources(resources)
     return {name: Draft202012Validator(schema, registry=registry,
                                        format_checker=Draft202012Validator.FORMAT_CHECKER)

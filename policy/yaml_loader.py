@@ -163,8 +163,8 @@ def load_yaml(raw: bytes, file: str) -> Loaded:
     def fail(code: str, message: str, line: int = 1, col: int = 1):
         raise DataError(Problem(file, line, col, code, message))
 
-    if len(raw) > MAX_BYTES:
-        fail("FILE_TOO_LARGE", f"file is {len(raw)} bytes; the limit is {MAX_BYTES}")
+    if len(raw) > MAX_BYTES:  # (files are refused by reading.read_bounded with their real size)
+        fail("FILE_TOO_LARGE", f"the text is {len(raw)} bytes; the limit is {MAX_BYTES}")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -204,14 +204,11 @@ def load_yaml(raw: bytes, file: str) -> Loaded:
     return builder.loaded
 
 
-def read_yaml_file(path, display: str | None = None) -> Loaded:
-    """Read and parse a file; an unreadable file is a `PolicyIOError`."""
-    from .errors import PolicyIOError
+def read_yaml_file(path, display: str | None = None, *, folder=None, what: str = "table") -> Loaded:
+    """Read (bounded: `reading.read_bounded`) and parse a file; with `folder`, a symbolic link or
+    a path resolving outside it is refused unread."""
+    from .reading import read_bounded
 
     display = display or str(path)
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise PolicyIOError(f"{display}: cannot read: {exc.strerror or exc}") from exc
-    return load_yaml(raw, display)
+    return load_yaml(read_bounded(path, MAX_BYTES, what=what, display=display, folder=folder),
+                     display)
