@@ -15,6 +15,7 @@ from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource
 
 from .errors import PolicyIOError, Problem
+from .escaping import shown
 from .yaml_loader import Loaded
 
 SCHEMA_NAMES = ("revision", "case")
@@ -72,32 +73,31 @@ def _validators(schemas_dir: str) -> dict:
 def _code_and_message(error) -> tuple[str, str, bool]:
     """Map one jsonschema error to (code, message, points-at-key)."""
     kind, instance = error.validator, error.instance
-    where = error.json_path
+    where = shown(error.json_path, 200)[1:-1]  # a path of long keys is echoed cut short
     if kind in ("additionalProperties", "unevaluatedProperties"):
+        # one problem per unknown key, each naming only its own key (schema_problems): output
+        # stays linear in the input however many keys there are
         allowed = sorted(error.schema.get("properties", {}))
-        extra = sorted(set(instance) - set(allowed)) if isinstance(instance, dict) else []
-        return ("UNKNOWN_KEY",
-                f"unknown key {', '.join(repr(k) for k in extra)} at {where}; "
-                f"allowed: {', '.join(allowed)}", True)
+        return "UNKNOWN_KEY", f"unknown key \0 at {where}; allowed: {', '.join(allowed)}", True
     if kind == "required":
         return "MISSING_KEY", f"{where}: {error.message}", False
     is_date = error.schema.get("format") == "date"
     is_month = "YYYY-MM," in str(error.schema.get("description", ""))
     if kind in ("format", "pattern", "type") and is_date:
-        return ("DATE_INVALID", f"{where}: {instance!r} is not a valid date; write YYYY-MM-DD, "
+        return ("DATE_INVALID", f"{where}: {shown(instance)} is not a valid date; write YYYY-MM-DD, "
                                 f"e.g. 2023-10-01 (quoted)", False)
     if kind in ("pattern", "type") and is_month:
-        return ("DATE_INVALID", f"{where}: {instance!r} is not a month; write YYYY-MM, "
+        return ("DATE_INVALID", f"{where}: {shown(instance)} is not a month; write YYYY-MM, "
                                 f"e.g. \"2015-12\"", False)
     if kind in ("enum", "const"):
         choices = error.validator_value if kind == "enum" else [error.validator_value]
-        return ("UNKNOWN_VALUE", f"{where}: {instance!r} is not one of "
+        return ("UNKNOWN_VALUE", f"{where}: {shown(instance)} is not one of "
                                  f"{', '.join(map(str, choices))}", False)
     if kind == "type":
         hint = ""
         if error.validator_value == "boolean" or "boolean" in error.validator_value:
             hint = " (YAML 1.2 booleans are written true or false; yes/no/on/off are strings)"
-        return "WRONG_TYPE", f"{where}: {instance!r} is not of type {error.validator_value}{hint}", False
+        return "WRONG_TYPE", f"{where}: {shown(instance)} is not of type {error.validator_value}{hint}", False
     return "SCHEMA", f"{where}: {error.message}", False
 
 
@@ -121,7 +121,8 @@ def schema_problems(loaded: Loaded, schema_name: str, schemas_dir: Path) -> list
             if at_key and isinstance(leaf.instance, dict):
                 allowed = leaf.schema.get("properties", {})
                 for key in sorted(set(leaf.instance) - set(allowed)):
-                    problem = loaded.problem(path + (key,), code, message, key=True)
+                    problem = loaded.problem(path + (key,), code,
+                                             message.replace("\0", shown(key)), key=True)
                     if (problem.line, problem.col, code) not in seen:
                         seen.add((problem.line, problem.col, code))
                         problems.append(problem)

@@ -21,6 +21,8 @@ from .errors import DataError, Problem
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 32
+MAX_INT_DIGITS = 100
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 Path = tuple  # a path into the data: keys and list indexes
 
@@ -111,12 +113,31 @@ class _Builder:
     def build(self, node, path: Path):
         self.loaded.positions[path] = _pos(node.start_mark)
         if isinstance(node, ScalarNode):
+            problem = self._unusable(node)
+            if problem is not None:
+                self.problems.append(Problem(self.loaded.file, *_pos(node.start_mark), *problem))
+                return None
             return self._scalar(node)
         if isinstance(node, SequenceNode):
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
         if isinstance(node, MappingNode):
             return self._mapping(node, path)
         raise AssertionError(f"unexpected node {node!r}")  # composer yields only these three
+
+    @staticmethod
+    def _unusable(node: ScalarNode) -> tuple[str, str] | None:
+        """(code, message) for a scalar no later step could handle: a lone surrogate (no UTF-8
+        output can carry it), an integer longer than MAX_INT_DIGITS (Python's int() refuses
+        4,300 digits, and no field needs more than a few)."""
+        value = node.value
+        if not value.isascii() and _SURROGATE.search(value):
+            at = _SURROGATE.search(value).start()
+            return ("ENCODING", f"a lone surrogate \\u{ord(value[at]):04x} is not a character; "
+                                "write the text in UTF-8")
+        if node.tag == "tag:yaml.org,2002:int" and len(value.lstrip("+-")) > MAX_INT_DIGITS:
+            return ("WRONG_TYPE", f"an integer of {len(value.lstrip('+-'))} digits; numbers here "
+                                  f"have at most {MAX_INT_DIGITS}")
+        return None
 
     @staticmethod
     def _scalar(node: ScalarNode):
@@ -142,6 +163,10 @@ class _Builder:
                                              f"key {shown!r} is not a string; quote it"))
                 continue
             key = key_node.value
+            unusable = self._unusable(key_node)
+            if unusable is not None:
+                self.problems.append(Problem(self.loaded.file, line, col, *unusable))
+                continue
             if key == "<<" and key_node.style is None:
                 self.problems.append(Problem(self.loaded.file, line, col, "MERGE_KEY",
                                              "merge keys '<<' are not allowed; write the keys out"))
