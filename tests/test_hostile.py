@@ -270,3 +270,33 @@ def test_stale_temporaries_of_the_same_output_are_removed(tmp_path):
     with atomic_output(tmp_path / "r.jsonl") as out:
         out.write(b"done\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == [other.name, "r.jsonl"]
+
+
+def test_a_parquet_string_view_column_is_accepted(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"case_id": pa.array(["a", "b"], pa.string_view()),
+                      "cancer_site": pa.array(["gastric", "bogus"], pa.string_view()),
+                      "service_date": pa.array(["2020-01-01", "2020-01-01"], pa.string_view())})
+    pq.write_table(table, tmp_path / "claims.parquet")
+    result = policy("batch", tmp_path / "claims.parquet", cwd=tmp_path)
+    clean(result, 3, lines=2)
+    out = [json.loads(r) for r in result.stdout.splitlines()]
+    assert out[0]["determination"] == "investigational" and out[1]["error"].startswith("UNKNOWN")
+
+
+def test_evaluate_arrow_takes_a_date_like_policy_evaluate():
+    import datetime
+
+    import pyarrow as pa
+
+    from policy import evaluate_arrow, load_policy
+
+    iort = load_policy()
+    cases = pa.table({"cancer_site": ["gastric"]})
+    by_date = evaluate_arrow(cases, iort, as_of=datetime.date(2020, 1, 1))
+    by_text = evaluate_arrow(cases, iort, as_of="2020-01-01")
+    assert by_date.equals(by_text)
+    assert iort.evaluate({"cancer_site": "gastric"}, as_of=datetime.date(2020, 1, 1)).revision[
+        "id"] == by_date.column("revision")[0].as_py()
