@@ -17,8 +17,9 @@ from pathlib import Path
 from .dates import first_of_next_month
 from .errors import DataError, PolicyIOError, Problem
 from .model import Revision, build_revision
+from .snapshot import Snapshot, read_snapshot
 from .tables import PolicyFiles, display_path
-from .yaml_loader import Loaded, read_yaml_file
+from .yaml_loader import Loaded, load_yaml, read_yaml_file
 
 MAX_EXAMPLES = 3
 
@@ -27,7 +28,6 @@ MAX_EXAMPLES = 3
 class ValidatedPolicy:
     files: PolicyFiles
     revisions: tuple[Revision, ...]  # in effective order
-    source_text: str
 
 
 def normalize_text(text: str) -> str:
@@ -37,12 +37,12 @@ def normalize_text(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def case_vocabulary(schemas_dir: Path) -> dict[str, tuple]:
+def case_vocabulary(snapshot: Snapshot) -> dict[str, tuple]:
     """The closed value set of each condition field, as the case schema declares it."""
-    path = Path(schemas_dir) / "case.schema.json"
+    path, raw = snapshot.schema("case")
     try:
-        schema = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        schema = json.loads(raw.decode("utf-8"))
+    except ValueError as exc:
         raise PolicyIOError(f"{path}: cannot load schema: {exc}") from exc
     vocabulary = {}
     for name, definition in schema["$defs"].items():
@@ -269,30 +269,35 @@ def _bump_problem(prev_loaded, prev, loaded, rev, old_version, new_version) -> P
     return None
 
 
-def load_and_validate(files: PolicyFiles, *, chain: bool = True) -> ValidatedPolicy:
+def load_and_validate(files: PolicyFiles, *, chain: bool = True,
+                      snapshot: Snapshot | None = None) -> ValidatedPolicy:
     """Load every revision of a policy and check it; raise DataError listing every problem.
 
     `chain=False` skips the checks across revisions (order, versions, semver bumps), so that a diff
     can show an edit whose version is not bumped yet: each table on its own must still be valid.
+    `snapshot`: the files' bytes, already read (the cache hashes exactly what is validated).
     """
     from .schema import schema_problems
 
+    snapshot = snapshot or read_snapshot(files)
     problems: list[Problem] = []
     try:
-        source = normalize_text(Path(files.source_file).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
+        source = normalize_text(snapshot.read(files.source_file).decode("utf-8"))
+    except (PolicyIOError, UnicodeDecodeError) as exc:
+        reason = str(exc).rpartition("cannot read: ")[2] if isinstance(exc, PolicyIOError) else exc
         raise PolicyIOError(f"{display_path(files.source_file)}: cannot read the source text: "
-                            f"{getattr(exc, 'strerror', None) or exc}") from exc
-    vocabulary = case_vocabulary(files.schemas_dir)
+                            f"{reason}") from exc
+    vocabulary = case_vocabulary(snapshot)
+    schemas = (snapshot.schema("revision"), snapshot.schema("case"))
     entries: list[tuple[Loaded, Revision]] = []
     sound: set[str] = set()  # files whose decision table is well-formed and complete
     for path in map(Path, files.revision_files):
         try:
-            loaded = read_yaml_file(path, display_path(path))
+            loaded = load_yaml(snapshot.read(str(path)), display_path(path))
         except DataError as exc:
             problems += exc.problems
             continue
-        found = schema_problems(loaded, "revision", files.schemas_dir)
+        found = schema_problems(loaded, "revision", schemas)
         if found:
             problems += found
             continue
@@ -309,7 +314,7 @@ def load_and_validate(files: PolicyFiles, *, chain: bool = True) -> ValidatedPol
     if problems:
         raise DataError(problems)
     revisions = tuple(sorted((rev for _, rev in entries), key=lambda r: r.effective_from))
-    return ValidatedPolicy(files=files, revisions=revisions, source_text=source)
+    return ValidatedPolicy(files=files, revisions=revisions)
 
 
 def published_problems(before: dict, after: dict, diffs: list[dict], rev: str) -> list[Problem]:

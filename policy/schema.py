@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from pathlib import Path
 
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
@@ -24,14 +23,15 @@ def _refuse_retrieval(uri: str):
     raise NoSuchResource(ref=uri)  # no network: every reference must resolve to a local schema
 
 
-@lru_cache(maxsize=None)
-def _validators(schemas_dir: str) -> dict:
+# Keyed by the schemas' own bytes (never by their folder, whose files may change in a long-lived
+# process); small, since a process meets one or two versions of the schemas.
+@lru_cache(maxsize=8)
+def _validators(texts: tuple[tuple[str, bytes], ...]) -> dict:
     resources, schemas = [], {}
-    for name in SCHEMA_NAMES:
-        path = Path(schemas_dir) / f"{name}.schema.json"
+    for name, (path, raw) in zip(SCHEMA_NAMES, texts):
         try:
-            schema = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+            schema = json.loads(raw.decode("utf-8"))
+        except ValueError as exc:
             raise PolicyIOError(f"{path}: cannot load schema: {exc}") from exc
         if schema.get("$schema") != "https://json-schema.org/draft/2020-12/schema":
             raise PolicyIOError(f"{path}: $schema must be draft 2020-12")
@@ -87,9 +87,13 @@ def _leaves(error):
         yield error
 
 
-def schema_problems(loaded: Loaded, schema_name: str, schemas_dir: Path) -> list[Problem]:
-    """Every schema violation of the document, each at the line of the offending node."""
-    validator = _validators(str(schemas_dir))[schema_name]
+def schema_problems(loaded: Loaded, schema_name: str,
+                    schemas: tuple[tuple[str, bytes], ...]) -> list[Problem]:
+    """Every schema violation of the document, each at the line of the offending node.
+
+    `schemas`: (path, bytes) of each of SCHEMA_NAMES, in that order.
+    """
+    validator = _validators(schemas)[schema_name]
     problems, seen = [], set()
     for error in validator.iter_errors(loaded.data):
         for leaf in _leaves(error):
