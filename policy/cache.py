@@ -79,22 +79,16 @@ def _private_folder(path: str) -> bool:
 
 
 def _read_private(path: str, limit: int) -> bytes | None:
-    """A regular file of ours, not a link, at most `limit` bytes; None for anything else."""
-    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC
+    """A regular file of ours in its folder, not a link, at most `limit` bytes; None otherwise."""
+    from .errors import PolicyError
+    from .reading import read_bounded
+
     try:
-        handle = os.open(path, flags)
-    except OSError:
-        return None
-    try:
-        status = os.fstat(handle)
-        if not stat.S_ISREG(status.st_mode) or not _mine(status) or status.st_size > limit:
+        if not _mine(os.lstat(path)):
             return None
-        data = os.read(handle, limit + 1)
-        return data if len(data) <= limit else None
-    except OSError:
+        return read_bounded(path, limit, what="cache entry", folder=os.path.dirname(path))
+    except (OSError, PolicyError):
         return None
-    finally:
-        os.close(handle)
 
 
 def _secret() -> bytes | None:

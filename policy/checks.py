@@ -39,18 +39,28 @@ def normalize_text(text: str) -> str:
 
 def case_vocabulary(snapshot: Snapshot) -> dict[str, tuple]:
     """The closed value set of each condition field, as the case schema declares it."""
+    from .schema import parse_schema
+
     path, raw = snapshot.schema("case")
-    try:
-        schema = json.loads(raw.decode("utf-8"))
-    except ValueError as exc:
-        raise PolicyIOError(f"{path}: cannot load schema: {exc}") from exc
+    definitions = parse_schema(path, raw).get("$defs")
+    if not isinstance(definitions, dict) or not all(isinstance(d, dict)
+                                                    for d in definitions.values()):
+        raise PolicyIOError(f"{path}: cannot load schema: $defs must map each field to its "
+                            "definition")
     vocabulary = {}
-    for name, definition in schema["$defs"].items():
-        if "enum" in definition:
+    for name, definition in definitions.items():
+        if isinstance(definition.get("enum"), list):
             vocabulary[name] = tuple(definition["enum"])
         elif definition.get("type") == "boolean":
             vocabulary[name] = (True, False)
     return vocabulary
+
+
+def _looks_like_a_table(data, keys) -> bool:
+    """A mapping sharing a top-level key with the revision schema (`keys`: its properties): any
+    other document may be a file that is no table at all (credentials, a key), and its content is
+    never echoed."""
+    return isinstance(data, dict) and any(key in keys for key in data)
 
 
 def _describe(case: dict) -> str:
@@ -277,18 +287,18 @@ def load_and_validate(files: PolicyFiles, *, chain: bool = True,
     can show an edit whose version is not bumped yet: each table on its own must still be valid.
     `snapshot`: the files' bytes, already read (the cache hashes exactly what is validated).
     """
-    from .schema import schema_problems
+    from .schema import parse_schema, schema_problems
 
     snapshot = snapshot or read_snapshot(files)
     problems: list[Problem] = []
     try:
         source = normalize_text(snapshot.read(files.source_file).decode("utf-8"))
-    except (PolicyIOError, UnicodeDecodeError) as exc:
-        reason = str(exc).rpartition("cannot read: ")[2] if isinstance(exc, PolicyIOError) else exc
+    except UnicodeDecodeError as exc:
         raise PolicyIOError(f"{display_path(files.source_file)}: cannot read the source text: "
-                            f"{reason}") from exc
+                            f"not UTF-8 at byte {exc.start}") from None
     vocabulary = case_vocabulary(snapshot)
     schemas = (snapshot.schema("revision"), snapshot.schema("case"))
+    table_keys = parse_schema(*schemas[0]).get("properties", {})
     entries: list[tuple[Loaded, Revision]] = []
     sound: set[str] = set()  # files whose decision table is well-formed and complete
     for path in map(Path, files.revision_files):
@@ -296,6 +306,11 @@ def load_and_validate(files: PolicyFiles, *, chain: bool = True,
             loaded = load_yaml(snapshot.read(str(path)), display_path(path))
         except DataError as exc:
             problems += exc.problems
+            continue
+        if not _looks_like_a_table(loaded.data, table_keys):
+            problems.append(Problem(loaded.file, 1, 1, "NOT_A_TABLE",
+                                    "not a decision table: the top level is not a mapping with "
+                                    "the keys revision and table (content not shown)"))
             continue
         found = schema_problems(loaded, "revision", schemas)
         if found:

@@ -11,51 +11,23 @@ from __future__ import annotations
 
 import hashlib
 import os
-import stat
 from collections import namedtuple
 
-from .errors import PolicyIOError
+from .errors import PolicyError, PolicyIOError
+from .reading import read_bounded
 from .tables import PolicyFiles, display_path
-
-MAX_FILE_BYTES = 1024 * 1024  # the YAML loader's limit too; a larger file is refused there
-
-
-def read_file(path: str) -> bytes:
-    """At most MAX_FILE_BYTES + 1 bytes of a regular file (so an oversize file is seen as such).
-
-    Opens without blocking, so a FIFO named like a table cannot hang the reader, and refuses
-    anything that is not a regular file (a device such as /dev/zero, a folder).
-    """
-    try:
-        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError as exc:
-        raise PolicyIOError(f"{display_path(path)}: cannot read: {exc.strerror or exc}") from exc
-    try:
-        if not stat.S_ISREG(os.fstat(handle).st_mode):
-            raise PolicyIOError(f"{display_path(path)}: cannot read: not a regular file")
-        chunks, size = [], 0
-        while size <= MAX_FILE_BYTES:
-            chunk = os.read(handle, MAX_FILE_BYTES + 1 - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        return b"".join(chunks)
-    except OSError as exc:
-        raise PolicyIOError(f"{display_path(path)}: cannot read: {exc.strerror or exc}") from exc
-    finally:
-        os.close(handle)
+from .yaml_loader import MAX_BYTES
 
 
 class Snapshot(namedtuple("Snapshot", "files contents")):
-    """`contents`: path -> the file's bytes, or the PolicyIOError reading it raised (reported where
+    """`contents`: path -> the file's bytes, or the PolicyError reading it raised (reported where
     the file is used, as if it were read there)."""
 
     __slots__ = ()
 
     def read(self, path: str) -> bytes:
         found = self.contents[path]
-        if isinstance(found, PolicyIOError):
+        if isinstance(found, PolicyError):
             raise found
         return found
 
@@ -71,7 +43,7 @@ class Snapshot(namedtuple("Snapshot", "files contents")):
         by shifting bytes from one file to the next)."""
         hashed = hashlib.sha256()
         for path, found in self.contents.items():
-            data = b"<unreadable>" if isinstance(found, PolicyIOError) else found
+            data = b"<unreadable>" if isinstance(found, PolicyError) else found
             name = os.path.basename(path).encode("utf-8", "surrogateescape")
             hashed.update(b"%d:%s%d:" % (len(name), name, len(data)))
             hashed.update(data)
@@ -79,11 +51,19 @@ class Snapshot(namedtuple("Snapshot", "files contents")):
 
 
 def read_snapshot(files: PolicyFiles) -> Snapshot:
-    """Read every file of a policy once (tables, source text, schemas)."""
-    contents: dict[str, bytes | PolicyIOError] = {}
+    """Read every file of a policy once (tables, source text, schemas), each bounded, regular and
+    confined to its folder (`reading.read_bounded`)."""
+    contents: dict[str, bytes | PolicyError] = {}
     for path in files.all_files():
+        if path in files.revision_files:
+            what, folder = "table", files.folder
+        elif path == files.source_file:
+            what, folder = "source text", files.folder
+        else:
+            what, folder = "schema", files.schemas_dir
         try:
-            contents[path] = read_file(path)
-        except PolicyIOError as exc:
+            contents[path] = read_bounded(path, MAX_BYTES, what=what, display=display_path(path),
+                                          folder=folder)
+        except PolicyError as exc:
             contents[path] = exc
     return Snapshot(files, contents)
