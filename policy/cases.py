@@ -98,13 +98,22 @@ def parse_words(words: list[str], columns) -> dict:
     """`cancer_site=rectal recurrent=true` -> a raw case mapping (typed for booleans)."""
     booleans = {name for name, values in columns if isinstance(values[0], bool)}
     case: dict[str, object] = {}
+    given: dict[str, str] = {}
+    problems = []
     for word in words:
         name, sep, value = word.partition("=")
         if not sep or not name:
             raise UsageError(f"'{word}' is not FIELD=VALUE (e.g. cancer_site=rectal)")
+        if name in given:  # never silently let the last word win: the first may be the right one
+            problems.append(Problem(word, 0, 0, "DUPLICATE_KEY",
+                                    f"field '{name}' is given twice ({given[name]} and {word})"))
+            continue
+        given[name] = word
         if name in booleans:
             value = {"true": True, "false": False}.get(value, value)
         case[name] = value
+    if problems:
+        raise DataError(problems)
     return case
 
 

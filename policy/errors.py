@@ -46,8 +46,16 @@ CODES = {
     "INCOMPLETE_TABLE": "some complete case matches no rule",
     "OVERLAP": "a complete case matched by several rules (unique), or by disagreeing rules (any)",
     "UNREACHABLE_RULE": "a rule that decides no case",
-    "QUOTE_NOT_IN_SOURCE": "text marked verbatim that the source text does not contain",
-    "QUOTE_NOT_IN_STATEMENTS": "a rule quote that none of the revision's statements contains",
+    "QUOTE_NOT_IN_SOURCE": "text marked verbatim (or quoted content) that the source text does "
+                           "not contain",
+    "QUOTE_FRAGMENT": "a verbatim statement or disclaimer that is not whole sentences of the source",
+    "STATEMENT_WORDING": "a statement whose words do not name its own determination, or name another",
+    "UNKNOWN_STATEMENT": "a rule citing a statement id that the revision does not have",
+    "STATEMENT_CONTRADICTED": "a rule whose determination differs from that of the statement it cites",
+    "UNSTATED_DETERMINATION": "a rule with `statement: none` that decides more than not_addressed",
+    "EFFECTIVE_NOT_STATED": "effective_from marked stated that is not the date the source states",
+    "EFFECTIVE_NOT_INFERRED": "effective_from marked inferred that breaks the rule (first day of the "
+                              "month after approval) without effective_from_deviation",
     # the chain of revisions
     "DUPLICATE_REVISION": "two files with one revision id",
     "EFFECTIVE_DATE_ORDER": "effective dates do not strictly increase with revision ids",

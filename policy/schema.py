@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from pathlib import Path
 
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
@@ -25,18 +24,13 @@ def _refuse_retrieval(uri: str):
     raise NoSuchResource(ref=uri)  # no network: every reference must resolve to a local schema
 
 
-def load_schema_file(schemas_dir, name: str) -> dict:
-    """One schema file, read bounded and confined to its folder, checked as draft 2020-12.
+def parse_schema(path: str, raw: bytes) -> dict:
+    """One schema file's bytes, checked as draft 2020-12.
 
-    A schema that cannot be read, is not JSON, or is not a valid draft 2020-12 schema is a
-    `PolicyIOError` (exit 4: the installation or repository is broken, not the data)."""
+    A schema that is not JSON, or is not a valid draft 2020-12 schema is a `PolicyIOError` (exit 4:
+    the installation or repository is broken, not the data)."""
     from jsonschema.exceptions import SchemaError
 
-    from .reading import read_bounded
-    from .yaml_loader import MAX_BYTES
-
-    path = Path(schemas_dir) / f"{name}.schema.json"
-    raw = read_bounded(path, MAX_BYTES, what="schema", folder=schemas_dir)
     try:
         schema = json.loads(raw.decode("utf-8"))
     except (ValueError, RecursionError) as exc:
@@ -54,11 +48,13 @@ def load_schema_file(schemas_dir, name: str) -> dict:
     return schema
 
 
-@lru_cache(maxsize=None)
-def _validators(schemas_dir: str) -> dict:
+# Keyed by the schemas' own bytes (never by their folder, whose files may change in a long-lived
+# process); small, since a process meets one or two versions of the schemas.
+@lru_cache(maxsize=8)
+def _validators(texts: tuple[tuple[str, bytes], ...]) -> dict:
     resources, schemas = [], {}
-    for name in SCHEMA_NAMES:
-        schema = load_schema_file(schemas_dir, name)
+    for name, (path, raw) in zip(SCHEMA_NAMES, texts):
+        schema = parse_schema(path, raw)
         schemas[name] = schema
         resource = Resource.from_contents(schema)
         # Register under both the $id and the bare file name used by relative $refs.
@@ -110,9 +106,13 @@ def _leaves(error):
         yield error
 
 
-def schema_problems(loaded: Loaded, schema_name: str, schemas_dir: Path) -> list[Problem]:
-    """Every schema violation of the document, each at the line of the offending node."""
-    validator = _validators(str(schemas_dir))[schema_name]
+def schema_problems(loaded: Loaded, schema_name: str,
+                    schemas: tuple[tuple[str, bytes], ...]) -> list[Problem]:
+    """Every schema violation of the document, each at the line of the offending node.
+
+    `schemas`: (path, bytes) of each of SCHEMA_NAMES, in that order.
+    """
+    validator = _validators(schemas)[schema_name]
     problems, seen = [], set()
     for error in validator.iter_errors(loaded.data):
         for leaf in _leaves(error):
