@@ -41,18 +41,13 @@ def _validated(args, *, chain: bool = True):
 
 def _validated_at_rev(args, rev: str, *, chain: bool = True):
     """The policy as it was at git revision `rev` (validated like the working tree)."""
-    import shutil
-
     from .checks import load_and_validate
-    from .gitrev import materialize
+    from .gitrev import tables_at
     from .tables import find_tables_dir, policy_files
 
     files = _policy_files(args)
-    tables_dir, _sha = materialize(rev, find_tables_dir(args.tables), files.policy_id)
-    try:
+    with tables_at(rev, find_tables_dir(args.tables), files.policy_id) as (tables_dir, _sha):
         return load_and_validate(policy_files(tables_dir, files.policy_id), chain=chain)
-    finally:
-        shutil.rmtree(os.path.dirname(tables_dir), ignore_errors=True)
 
 
 def _out(text: str, *, escaped: bool = True) -> None:
