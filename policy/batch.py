@@ -260,7 +260,12 @@ def _read_csv(path: str, columnar: ColumnarPolicy, display: str,
     except OSError as exc:
         raise PolicyIOError(f"{display}: cannot read: {exc.strerror or exc}") from exc
     with reader:
-        problems = columnar.name_problems(reader.schema.names, display, line=1)
+        try:
+            names = reader.schema.names
+        except UnicodeDecodeError as exc:  # pyarrow decodes the header's names only here
+            raise DataError(Problem(display, 1, 1, "ENCODING",
+                                    f"the header is not UTF-8 (byte 0x{exc.object[exc.start]:02x})"))
+        problems = columnar.name_problems(names, display, line=1)
         if problems:
             raise DataError(problems)
         record = 2  # pyarrow numbers records from 1, the header being record 1

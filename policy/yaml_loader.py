@@ -199,8 +199,9 @@ def load_yaml(raw: bytes, file: str) -> Loaded:
         line = text[: text.index("\x00")].count("\n") + 1
         fail("ENCODING", "NUL character in file", line)
 
-    loader = _CoreResolverLoader(text)
+    loader = None
     try:
+        loader = _CoreResolverLoader(text)  # (its reader refuses control characters right here)
         node = loader.get_single_node()
     except _Stop as stop:
         fail(stop.code, stop.message, *_pos(stop.mark))
@@ -210,7 +211,10 @@ def load_yaml(raw: bytes, file: str) -> Loaded:
             fail("MULTIPLE_DOCUMENTS", "more than one YAML document; keep one per file", *_pos(mark))
         fail("YAML_SYNTAX", str(exc.problem), *_pos(mark))
     except yaml.reader.ReaderError as exc:
-        fail("ENCODING", f"character {exc.character!r} is not allowed in YAML")
+        before = text[: exc.position]
+        character = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        fail("ENCODING", f"character {character!r} is not allowed in YAML",
+             before.count("\n") + 1, len(before) - before.rfind("\n"))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = _pos(mark) if mark is not None else (1, 1)
@@ -218,7 +222,8 @@ def load_yaml(raw: bytes, file: str) -> Loaded:
     except yaml.YAMLError as exc:  # unmarked parser errors are rare; still one line, no traceback
         fail("YAML_SYNTAX", str(exc).splitlines()[0])
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if node is None:
         fail("EMPTY_FILE", "the file holds no YAML document (empty or only comments)")
 

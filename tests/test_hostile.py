@@ -300,3 +300,27 @@ def test_evaluate_arrow_takes_a_date_like_policy_evaluate():
     assert by_date.equals(by_text)
     assert iort.evaluate({"cancer_site": "gastric"}, as_of=datetime.date(2020, 1, 1)).revision[
         "id"] == by_date.column("revision")[0].as_py()
+
+
+# --- found by the fuzzing campaign ------------------------------------------------------------------
+
+def test_a_control_character_in_a_table_is_an_encoding_problem_at_its_line(tables_copy):
+    table = tables_copy / "fep-8.01.08" / "2015-12.yaml"
+    table.write_text(table.read_text().replace("  title: ", "  title: \x0e", 1))
+    result = policy("validate", "--tables", tables_copy, cwd=tables_copy.parent)
+    clean(result, 1)
+    assert ": ENCODING: character '\\x0e' is not allowed in YAML" in result.stdout.decode()
+
+
+def test_a_control_character_in_a_case_file_is_an_encoding_problem(tmp_path):
+    case = tmp_path / "case.json"
+    case.write_text('{"cancer_site": "\x02rectal"}')
+    err = clean(policy("evaluate", "--as-of", "2020-01-01", "--case", case, cwd=tmp_path), 1)
+    assert "ENCODING" in err
+
+
+def test_a_csv_header_that_is_not_utf8_is_one_line(tmp_path):
+    claims = tmp_path / "claims.csv"
+    claims.write_bytes(b"case_id,canc\x98er_site\na,rectal\n")
+    err = clean(policy("batch", claims, "--as-of", "2020-01-01", cwd=tmp_path), 1)
+    assert "ENCODING: the header is not UTF-8" in err
