@@ -123,7 +123,7 @@ def _work_hypothesis(target: str, seconds: float, timeout: int, crashes: Path) -
         *([structured[target]] if target in structured else []))
     executions = 0
 
-    @settings(max_examples=200, deadline=timeout * 1000, database=None, derandomize=False,
+    @settings(max_examples=50, deadline=timeout * 1000, database=None, derandomize=False,
               suppress_health_check=list(HealthCheck))
     @given(inputs)
     def run(data: bytes) -> None:
@@ -163,8 +163,8 @@ def _campaign(targets, seconds: float, engine: str, timeout: int, rss_mb: int) -
         except subprocess.TimeoutExpired as exc:  # the worker itself hung: a failure
             output, code = f"{exc.stderr or ''}\nworker timed out", -1
         elapsed = time.monotonic() - started
-        runs = re.findall(r"stat::number_of_executed_units: (\d+)", output)
-        peak = re.findall(r"stat::peak_rss_mb: (\d+)", output)
+        runs = re.findall(r"stat::number_of_executed_units:\s+(\d+)", output)
+        peak = re.findall(r"stat::peak_rss_mb:\s+(\d+)", output)
         found = sorted(p for p in crashes.iterdir() if p.is_file())
         kept = TESTS / "fuzz_corpus" / target
         for crash in found:
