@@ -343,11 +343,21 @@ def _unreadable(path: str, exc: Exception) -> DataError:
 
 
 def _open(path: str):
-    """The input opened for reading ('-': standard input, which stays open afterwards)."""
+    """The input opened for reading ('-': standard input, which stays open afterwards). A named
+    device (/dev/zero, a disk) is refused: it may never end; pipes and standard input are read."""
+    import stat
+
     try:
         if path == "-":
             return os.fdopen(os.dup(0), "rb")
-        return open(path, "rb")
+        handle = open(path, "rb")
+        mode = os.fstat(handle.fileno()).st_mode
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+            handle.close()
+            raise PolicyIOError(f"{path}: cannot read: a device, not a file or pipe")
+        return handle
+    except PolicyIOError:
+        raise
     except OSError as exc:
         reason = "standard input is closed" if path == "-" else exc.strerror or exc
         raise PolicyIOError(f"{_display(path)}: cannot read: {reason}") from exc

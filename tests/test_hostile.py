@@ -324,3 +324,63 @@ def test_a_csv_header_that_is_not_utf8_is_one_line(tmp_path):
     claims.write_bytes(b"case_id,canc\x98er_site\na,rectal\n")
     err = clean(policy("batch", claims, "--as-of", "2020-01-01", cwd=tmp_path), 1)
     assert "ENCODING: the header is not UTF-8" in err
+
+
+# --- what a careful tester tries next ---------------------------------------------------------------
+
+def test_a_folder_where_a_file_is_expected_is_one_line_exit_4(tmp_path):
+    (tmp_path / "folder.json").mkdir()
+    (tmp_path / "folder.csv").mkdir()
+    (tmp_path / "out.jsonl").mkdir()
+    (tmp_path / "claims.jsonl").write_text('{"cancer_site": "gastric"}\n')
+    err = clean(policy("evaluate", "--as-of", "2020-01-01", "--case", "folder.json",
+                       cwd=tmp_path), 4)
+    assert "a folder" in err
+    assert "Is a directory" in clean(policy("batch", "folder.csv", cwd=tmp_path), 4)
+    assert "Is a directory" in clean(policy("batch", "claims.jsonl", "--as-of", "2020-01-01",
+                                            "--out", "out.jsonl", cwd=tmp_path), 4)
+
+
+def test_a_device_is_never_read_as_a_claim_file(tmp_path):
+    for fmt in ("csv", "jsonl", "parquet"):
+        result = policy("batch", "/dev/zero", "--format", fmt, cwd=tmp_path, timeout=30)
+        assert "a device" in clean(result, 4)
+
+
+def test_a_byte_order_mark_is_accepted_everywhere(tmp_path):
+    bom = b"\xef\xbb\xbf"
+    (tmp_path / "case.json").write_bytes(bom + b'{"cancer_site": "gastric"}')
+    (tmp_path / "claims.csv").write_bytes(bom + b"case_id,cancer_site\na,gastric\n")
+    (tmp_path / "claims.jsonl").write_bytes(bom + b'{"cancer_site": "gastric"}\n')
+    clean(policy("evaluate", "--as-of", "2020-01-01", "--case", "case.json", cwd=tmp_path), 0,
+          lines=0)
+    for name in ("claims.csv", "claims.jsonl"):
+        result = policy("batch", name, "--as-of", "2020-01-01", cwd=tmp_path)
+        clean(result, 0)
+        assert json.loads(result.stdout)["determination"] == "investigational"
+
+
+def test_nul_bytes_and_deep_nesting_are_that_lines_error(tmp_path):
+    lines = ['{"cancer_site": "gas\x00tric"}', "[" * 100_000 + "]" * 100_000,
+             '{"a":' * 50_000 + "1" + "}" * 50_000, '{"cancer_site": "gastric"}']
+    (tmp_path / "claims.jsonl").write_text("\n".join(lines) + "\n")
+    result = policy("batch", "claims.jsonl", "--as-of", "2020-01-01", cwd=tmp_path)
+    clean(result, 3, lines=4)
+    out = [json.loads(r) for r in result.stdout.splitlines()]
+    assert [("error" in r) for r in out] == [True, True, True, False]
+    (tmp_path / "case.yaml").write_bytes(b"cancer_site: gas\x00tric\n")
+    assert "NUL" in clean(policy("evaluate", "--as-of", "2020-01-01", "--case", "case.yaml",
+                                 cwd=tmp_path), 1)
+    (tmp_path / "deep.json").write_text("[" * 5000 + "]" * 5000)
+    assert "TOO_DEEP" in clean(policy("evaluate", "--as-of", "2020-01-01", "--case", "deep.json",
+                                      cwd=tmp_path), 1)
+
+
+def test_a_very_long_line_in_a_case_file_or_table_is_bounded(tmp_path, tables_copy):
+    (tmp_path / "case.yaml").write_text("case_id: " + "x" * (900 << 10) + "\n")
+    clean(policy("evaluate", "--as-of", "2020-01-01", "--case", "case.yaml", cwd=tmp_path), 0,
+          lines=0)
+    (tmp_path / "long.yaml").write_text("cancer_site: " + "x" * (900 << 10) + "\n")
+    err = clean(policy("evaluate", "--as-of", "2020-01-01", "--case", "long.yaml", cwd=tmp_path), 1)
+    assert len(err) < 2000  # the value is echoed cut short, its length named
+    assert "characters)" in err
