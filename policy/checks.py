@@ -2,8 +2,11 @@
 
 Per table: file name = revision id, policy id = folder, approval month before `effective_from`, the
 inputs are the case vocabulary, rule ids unique, conditions on declared columns and values only, the
-table complete under its hit policy with no overlap and no rule that can never fire, verbatim text
-present in the source. Across tables: ids unique, effective dates and versions strictly increasing.
+table complete under its hit policy with no overlap and no rule that can never fire; each rule cites a
+statement of its own determination (or `none`, for not_addressed only), each statement's words name
+its determination, verbatim statements are whole sentences of the source and every other quoted value
+is in it; a stated effective date is the source's, an inferred one follows the rule. Across tables:
+ids unique, effective dates and versions strictly increasing.
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ from pathlib import Path
 from .dates import first_of_next_month
 from .errors import DataError, PolicyIOError, Problem
 from .model import Revision, build_revision
+from .snapshot import Snapshot, read_snapshot
 from .source import SourceText, normalize_text, whole_sentences_of  # noqa: F401 (re-exported)
 from .tables import PolicyFiles, display_path
-from .yaml_loader import Loaded, read_yaml_file
+from .yaml_loader import Loaded, load_yaml, read_yaml_file
 
 MAX_EXAMPLES = 3
 
@@ -28,23 +32,32 @@ MAX_EXAMPLES = 3
 class ValidatedPolicy:
     files: PolicyFiles
     revisions: tuple[Revision, ...]  # in effective order
-    source_text: str
 
 
-def case_vocabulary(schemas_dir: Path) -> dict[str, tuple]:
+def case_vocabulary(snapshot: Snapshot) -> dict[str, tuple]:
     """The closed value set of each condition field, as the case schema declares it."""
-    path = Path(schemas_dir) / "case.schema.json"
-    try:
-        schema = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise PolicyIOError(f"{path}: cannot load schema: {exc}") from exc
+    from .schema import parse_schema
+
+    path, raw = snapshot.schema("case")
+    definitions = parse_schema(path, raw).get("$defs")
+    if not isinstance(definitions, dict) or not all(isinstance(d, dict)
+                                                    for d in definitions.values()):
+        raise PolicyIOError(f"{path}: cannot load schema: $defs must map each field to its "
+                            "definition")
     vocabulary = {}
-    for name, definition in schema["$defs"].items():
-        if "enum" in definition:
+    for name, definition in definitions.items():
+        if isinstance(definition.get("enum"), list):
             vocabulary[name] = tuple(definition["enum"])
         elif definition.get("type") == "boolean":
             vocabulary[name] = (True, False)
     return vocabulary
+
+
+def _looks_like_a_table(data, keys) -> bool:
+    """A mapping sharing a top-level key with the revision schema (`keys`: its properties): any
+    other document may be a file that is no table at all (credentials, a key), and its content is
+    never echoed."""
+    return isinstance(data, dict) and any(key in keys for key in data)
 
 
 def _describe(case: dict) -> str:
@@ -380,30 +393,40 @@ def _bump_problem(prev_loaded, prev, loaded, rev, old_version, new_version) -> P
     return None
 
 
-def load_and_validate(files: PolicyFiles, *, chain: bool = True) -> ValidatedPolicy:
+def load_and_validate(files: PolicyFiles, *, chain: bool = True,
+                      snapshot: Snapshot | None = None) -> ValidatedPolicy:
     """Load every revision of a policy and check it; raise DataError listing every problem.
 
     `chain=False` skips the checks across revisions (order, versions, semver bumps), so that a diff
     can show an edit whose version is not bumped yet: each table on its own must still be valid.
+    `snapshot`: the files' bytes, already read (the cache hashes exactly what is validated).
     """
-    from .schema import schema_problems
+    from .schema import parse_schema, schema_problems
 
+    snapshot = snapshot or read_snapshot(files)
     problems: list[Problem] = []
     try:
-        source = SourceText(Path(files.source_file).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
+        source = SourceText(snapshot.read(files.source_file).decode("utf-8"))
+    except UnicodeDecodeError as exc:
         raise PolicyIOError(f"{display_path(files.source_file)}: cannot read the source text: "
-                            f"{getattr(exc, 'strerror', None) or exc}") from exc
-    vocabulary = case_vocabulary(files.schemas_dir)
+                            f"not UTF-8 at byte {exc.start}") from None
+    vocabulary = case_vocabulary(snapshot)
+    schemas = (snapshot.schema("revision"), snapshot.schema("case"))
+    table_keys = parse_schema(*schemas[0]).get("properties", {})
     entries: list[tuple[Loaded, Revision]] = []
     sound: set[str] = set()  # files whose decision table is well-formed and complete
     for path in map(Path, files.revision_files):
         try:
-            loaded = read_yaml_file(path, display_path(path))
+            loaded = load_yaml(snapshot.read(str(path)), display_path(path))
         except DataError as exc:
             problems += exc.problems
             continue
-        found = schema_problems(loaded, "revision", files.schemas_dir)
+        if not _looks_like_a_table(loaded.data, table_keys):
+            problems.append(Problem(loaded.file, 1, 1, "NOT_A_TABLE",
+                                    "not a decision table: the top level is not a mapping with "
+                                    "the keys revision and table (content not shown)"))
+            continue
+        found = schema_problems(loaded, "revision", schemas)
         if found:
             problems += found
             continue
@@ -421,7 +444,7 @@ def load_and_validate(files: PolicyFiles, *, chain: bool = True) -> ValidatedPol
     if problems:
         raise DataError(problems)
     revisions = tuple(sorted((rev for _, rev in entries), key=lambda r: r.effective_from))
-    return ValidatedPolicy(files=files, revisions=revisions, source_text=source.text)
+    return ValidatedPolicy(files=files, revisions=revisions)
 
 
 def published_problems(before: dict, after: dict, diffs: list[dict], rev: str) -> list[Problem]:

@@ -144,8 +144,8 @@ class CompiledPolicy(namedtuple("CompiledPolicy", "policy_id title columns revis
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> "CompiledPolicy":
-        if data.get("format") != FORMAT:
-            raise ValueError("compiled policy format differs")
+        """The inverse of `to_json`; ValueError for anything not exactly of its shape."""
+        _check_compiled_shape(data)
         return cls(
             policy_id=data["policy"]["id"], title=data["policy"]["title"],
             columns=tuple((name, tuple(values)) for name, values in data["columns"]),
@@ -156,6 +156,59 @@ class CompiledPolicy(namedtuple("CompiledPolicy", "policy_id title columns revis
                 outcomes=tuple(Outcome(d, tuple(ru), tuple(ne), tuple(po))
                                for d, ru, ne, po in r["outcomes"]),
                 index=tuple(r["index"])) for r in data["revisions"]))
+
+
+def _check_compiled_shape(data) -> None:
+    """Raise ValueError unless `data` has exactly the shape `CompiledPolicy.to_json` gives, with
+    every index entry pointing at an outcome and one entry per partial case."""
+
+    def expect(condition: bool, what: str) -> None:
+        if not condition:
+            raise ValueError(f"compiled policy: {what}")
+
+    def strings(value, *, nullable: bool = False) -> bool:
+        return isinstance(value, list) and all(
+            isinstance(v, str) or (nullable and v is None) for v in value)
+
+    def text_map(value) -> bool:
+        return isinstance(value, dict) and all(
+            isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in value.items())
+
+    expect(isinstance(data, dict) and data.get("format") == FORMAT, "format differs")
+    expect(set(data) == {"format", "policy", "columns", "revisions"}, "keys")
+    policy, columns, revisions = data["policy"], data["columns"], data["revisions"]
+    expect(isinstance(policy, dict) and set(policy) == {"id", "title"}
+           and strings(list(policy.values())), "policy")
+    expect(isinstance(columns, list) and len(columns) > 0, "columns")
+    codes = 1
+    for column in columns:
+        expect(isinstance(column, list) and len(column) == 2 and isinstance(column[0], str)
+               and isinstance(column[1], list) and len(column[1]) > 0
+               and all(type(v) in (str, bool) for v in column[1]), "a column")
+        codes *= len(column[1]) + 1
+    expect(isinstance(revisions, list) and len(revisions) > 0, "revisions")
+    fields = {"id", "version", "approved", "effective_from", "effective_from_basis", "rules",
+              "evidence", "disclaimer", "outcomes", "index"}
+    for revision in revisions:
+        expect(isinstance(revision, dict) and set(revision) == fields, "a revision's keys")
+        expect(all(isinstance(revision[k], str) for k in
+                   ("id", "version", "approved", "effective_from", "effective_from_basis")),
+               "a revision's identity")
+        rules, outcomes, index = revision["rules"], revision["outcomes"], revision["index"]
+        expect(isinstance(rules, dict) and all(isinstance(k, str) and text_map(v)
+                                               for k, v in rules.items()), "rules")
+        evidence, disclaimer = revision["evidence"], revision["disclaimer"]
+        expect(isinstance(evidence, dict) and all(
+            isinstance(k, str) and text_map(v) and set(v) == {"text", "covers"}
+            and isinstance(v["text"], str) for k, v in evidence.items()), "evidence")
+        expect(text_map(disclaimer) and set(disclaimer) == {"text", "provenance", "provenance_note"}
+               and all(isinstance(v, str) for v in disclaimer.values()), "disclaimer")
+        expect(isinstance(outcomes, list) and all(
+            isinstance(o, list) and len(o) == 4 and isinstance(o[0], str)
+            and all(strings(part) for part in o[1:]) and all(r in rules for r in o[1])
+            for o in outcomes), "outcomes")
+        expect(isinstance(index, list) and len(index) == codes and all(
+            type(i) is int and 0 <= i < len(outcomes) for i in index), "index")
 
 
 def complete_outcomes(revision, columns) -> dict[tuple, tuple[str, str]]:
