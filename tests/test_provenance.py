@@ -120,6 +120,11 @@ def test_every_determination_carries_the_disclaimer(cli, words):
     assert code == 0 and WARRANTY in result["disclaimer"]
     assert result["disclaimer"].startswith("The conclusion that a particular service or supply")
     assert result["disclaimer_provenance"] == "verbatim"
+    if result["determination"] == "no_policy_in_force":  # how it is carried before 2011-12 too
+        assert result["disclaimer_note"].startswith("No revision is in force: the manual's "
+                                                    "disclaimer as the first revision, 2011-12")
+    else:
+        assert ("carried back" in result["disclaimer_note"]) == (result["as_of"] < "2023-10-01")
     code, out, _ = cli("evaluate", *words)
     assert WARRANTY in " ".join(out.split()) and "disclaimer" in out
 
