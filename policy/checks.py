@@ -183,6 +183,10 @@ def _statement_problems(loaded: Loaded, rev: Revision, source: SourceText) -> li
     problems: list[Problem] = []
     statements = {}
     for i, statement in enumerate(loaded.data["statements"]):
+        if statement["id"] in statements:
+            problems.append(loaded.problem(
+                ("statements", i, "id"), "DUPLICATE_STATEMENT_ID",
+                f"statement id '{statement['id']}' is used again; a rule must cite one statement"))
         statements.setdefault(statement["id"], statement)
         named = named_determinations(statement["text"])
         if named != {statement["determination"]}:
