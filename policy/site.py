@@ -17,7 +17,7 @@ from collections import namedtuple
 from urllib.parse import urlsplit
 
 from .changelog import RevisionChange, change_groups, decision_summary, revision_changes, words
-from .render import condition_text, decision_text, md_text
+from .render import PROVENANCE_LABELS, attributed, condition_text, decision_text, md_text
 
 DETERMINATIONS = {  # name -> (short label in the matrix, meaning for the legend)
     "medically_necessary": ("MN", "medically necessary"),
@@ -72,11 +72,36 @@ def _badge(determination: str, text: str | None = None) -> str:
     return f'<span class="det det-{css}">{label}</span>'
 
 
-def _provenance(mark: str | None) -> str:
+def _provenance(mark: str | None, label: str | None = None) -> str:
     if mark is None:
         return '<span class="prov prov-none">no statement</span>'
     css = re.sub(r"[^a-z]", "", mark)
-    return f'<span class="prov prov-{css}">{html.escape(mark)}</span>'
+    return f'<span class="prov prov-{css}">{html.escape(label or mark)}</span>'
+
+
+def _words(text: str, provenance: str | None) -> str:
+    """Quoted words as Markdown, their provenance mark first: in quotation marks when verbatim,
+    never when reconstructed (see `render.attributed`)."""
+    label, words = attributed(md_text(text), provenance)
+    return f"{_provenance(provenance, label)} {words}"
+
+
+def _statement(statement, *, note: bool) -> list[str]:
+    """A policy statement: its words with their mark, then its determination (and note). Verbatim
+    words are set as a quotation; reconstructed words as a plain paragraph."""
+    determination = statement.get("determination")
+    words = _words(statement["text"], statement["provenance"])
+    details = (_badge(determination) + (" · " if note else "") if determination else "") + (
+        md_text(statement["provenance_note"]) if note else "")
+    if statement["provenance"] == "verbatim":
+        return [f"> {words}", ">", f"> {details}", ""]
+    return [words, "", details, ""]
+
+
+def _disclaimer(disclaimer) -> list[str]:
+    return ["!!! note \"Disclaimer: shown with every determination\"", "",
+            f"    {_words(disclaimer['text'], disclaimer['provenance'])}", "",
+            f"    {md_text(disclaimer['provenance_note'])}", ""]
 
 
 def _fence(text: str) -> str:
@@ -94,8 +119,8 @@ def _flip_note(change: RevisionChange, here: str) -> list[str]:
     for group in change_groups(change):
         lines.append(f"    - **{md_text(words(group.was))} → {md_text(words(group.becomes))}** for "
                      f"{group.cases} cases")
-        for quote in group.quotes:
-            lines.append(f"        - now decided by: “{md_text(quote)}”")
+        for text, provenance in group.quotes:
+            lines.append(f"        - now decided by: {_words(text, provenance)}")
     link = _link("the changes", change_page(prev.id, change.revision.id), here)
     return lines + ["", f"    See {link} for every condition.", ""]
 
@@ -140,10 +165,8 @@ def _home(validated, compiled, changes: list[RevisionChange]) -> str:
         f"{md_text(latest.version)}), effective {md_text(latest.effective_from)} "
         f"({md_text(latest.effective_from_basis)}):", ""]
     for statement in latest.data["statements"]:
-        determination = statement.get("determination")
-        lines += [f"> “{md_text(statement['text'])}”", ">",
-                  f"> {_badge(determination) + ' · ' if determination else ''}"
-                  f"{_provenance(statement['provenance'])}", ""]
+        lines += _statement(statement, note=False)
+    lines += _disclaimer(latest.data["disclaimer"])
     decision = compiled.evaluate(EXAMPLE_CASE, EXAMPLE_DATE)
     words_args = " ".join(f"{k}={'true' if v is True else 'false' if v is False else v}"
                           for k, v in EXAMPLE_CASE.items())
@@ -252,6 +275,8 @@ def _reference_link(reference) -> str:
 
 def _content(content) -> list[str]:
     lines = ["## Policy text (the 2023 source)", ""]
+    if content.get("related_policies"):
+        lines += [f"Related policies: {md_text(content['related_policies'])}", ""]
     for key, title in (("description", "Description"), ("objective", "Objective"),
                        ("policy_guidelines", "Policy guidelines"),
                        ("benefit_application", "Benefit application"),
@@ -264,8 +289,14 @@ def _content(content) -> list[str]:
     if content.get("evidence"):
         lines += ["### Summary of evidence", ""]
         for entry in content["evidence"]:
-            sites = ", ".join(md_text(words(s)) for s in entry["cancer_sites"])
-            lines += [f"#### {sites}", "", md_text(entry["text"]), ""]
+            sites = [md_text(words(s)) for s in entry.get("cancer_sites", ())]
+            sites += [f"{md_text(words(p['cancer_site']))} (in part)"
+                      for p in entry.get("partial_sites", ())]
+            lines += [f"#### {', '.join(sites)}", "", md_text(entry["text"]), ""]
+            lines += [f"*Partly: for {md_text(words(p['cancer_site']))} cases this covers "
+                      f"{md_text(p['covers'])}.*" for p in entry.get("partial_sites", ())]
+            if entry.get("partial_sites"):
+                lines.append("")
     if content.get("guidelines"):
         lines += ["### Practice guidelines and position statements", ""]
         for guideline in content["guidelines"]:
@@ -288,7 +319,8 @@ def _content(content) -> list[str]:
                 lines += [f"<small>{md_text(guideline['footnote'])}</small>", ""]
     for key, title in (("guideline_selection", "Guideline selection"),
                        ("uspstf", "U.S. Preventive Services Task Force recommendations"),
-                       ("medicare", "Medicare national coverage")):
+                       ("medicare", "Medicare national coverage"),
+                       ("closing_statement", "The manual's closing statement")):
         if content.get(key):
             lines += [f"### {title}", "", md_text(content[key]), ""]
     if content.get("references"):
@@ -350,20 +382,19 @@ def _revision(change: RevisionChange, following) -> str:
             _badge(rule.then)]) + " |")
     lines += ["", "What each rule covers, and where its words come from:", ""]
     lines += [f"- **{md_text(rule.id)}**: {md_text(rule.note) + ' ' if rule.note else ''}"
-              f"{_provenance(rule.provenance)} {md_text(rule.provenance_note)}"
+              + (f"Decided by the statement <code>{md_text(rule.statement)}</code> "
+                 f"({_provenance(rule.provenance)})." if rule.statement is not None else
+                 f"{_provenance(None)}: {md_text(rule.provenance_note)}")
               for rule in rev.rules]
     lines += ["", "## Policy statements", "",
-              "Marks: <span class=\"prov prov-verbatim\">verbatim</span> the words are in the "
-              "source (the 2023 text); <span class=\"prov prov-reconstructed\">reconstructed"
-              "</span> the words are rebuilt from the Policy History rows and are not in the "
-              "source.", ""]
+              f"Marks: {_provenance('verbatim')} the words are in the source (the 2023 text), "
+              "shown in quotation marks; "
+              f"{_provenance('reconstructed', PROVENANCE_LABELS['reconstructed'])} the words are "
+              "rebuilt from the Policy History rows, are not in the source, and are never shown "
+              "as a quotation.", ""]
     for statement in data["statements"]:
-        determination = statement.get("determination")
-        lines += [f"> “{md_text(statement['text'])}”", ">",
-                  f"> {_badge(determination) + ' · ' if determination else ''}"
-                  f"{_provenance(statement['provenance'])} · "
-                  f"{md_text(statement['provenance_note'])}",
-                  ""]
+        lines += _statement(statement, note=True)
+    lines += _disclaimer(data["disclaimer"])
     lines += ["## Interpretation notes", ""]
     for note in data["interpretation"]:
         lines += [f"### {md_text(note['topic'])}", "", md_text(note["text"]), ""]
@@ -378,7 +409,9 @@ def _revision(change: RevisionChange, following) -> str:
 
 # --- the changes between two revisions -----------------------------------------------------------
 
-def _value(value, target_page: str, here: str) -> str:
+def _value(value, target_page: str, here: str, provenance: str | None = None) -> str:
+    if provenance is not None and isinstance(value, str):
+        return _words(value, provenance)
     if value is None:
         return "*(absent)*"
     if isinstance(value, (dict, list)):
@@ -420,8 +453,8 @@ def _change(change: RevisionChange) -> str:
             lines.append("")
             lines += ["In words: " + "; or ".join(
                 md_text(condition_text(box["when"])) for box in group.boxes) + ".", ""]
-            for quote in group.quotes:
-                lines += [f"Now decided by: “{md_text(quote)}”", ""]
+            for text, provenance in group.quotes:
+                lines += [f"Now decided by: {_words(text, provenance)}", ""]
     texts = diff["text_changes"]
     lines += ["## Text changes", "",
               f"{len(texts)} value(s) of the table differ (a path names the value; "
@@ -429,8 +462,9 @@ def _change(change: RevisionChange) -> str:
     if texts:
         lines += ["| path | before | after |", "|---|---|---|"]
         lines += [f"| <code>{md_text(t['path'])}</code> | "
-                  f"{_value(t['old'], revision_page(prev.id), here)} | "
-                  f"{_value(t['new'], revision_page(rev.id), here)} |" for t in texts]
+                  f"{_value(t['old'], revision_page(prev.id), here, t.get('old_provenance'))} | "
+                  f"{_value(t['new'], revision_page(rev.id), here, t.get('new_provenance'))} |"
+                  for t in texts]
         lines.append("")
     return "\n".join(lines)
 

@@ -25,8 +25,14 @@ def plant(table: Path, old: str, new: str) -> None:
 def plant_canaries(tables: Path) -> None:
     """PLANTED in the 2023-09 table of a copy of the tables: a rule note, an interpretation topic
     (a heading, so the table of contents), the history row (the timeline and a table cell), a
-    paragraph and a guideline table cell. The tables stay valid."""
+    paragraph and a guideline table cell. The same text goes into the copy's source.md where
+    the table quotes it, so the tables stay valid."""
     table = tables / "fep-8.01.08" / "2023-09.yaml"
+    source = tables / "fep-8.01.08" / "source.md"
+    plant(source, "Policy updated with literature review through May 31, 2023; reference added. "
+                  "Policy statements unchanged.", PLANTED)
+    plant(source, "Recommendations\n\nNot applicable.", f"Recommendations\n\n{PLANTED}")
+    plant(source, "Can consider in selected patients", PLANTED)
     quoted = json.dumps(PLANTED)  # a YAML double-quoted scalar
     plant(table, 'note: "Every oncologic site other than rectal."', f"note: {quoted}")
     plant(table, "topic: Why the effective date is stated", f"topic: {quoted}")

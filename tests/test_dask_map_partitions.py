@@ -87,7 +87,8 @@ def _check_rows(cases: list[dict], rows: list[dict]) -> int:
                     "effective_from": revision.get("effective_from"),
                     "effective_from_basis": revision.get("effective_from_basis"),
                     "rule": decision.rule, "needs": list(decision.needs),
-                    "source": decision.source, "explanation": decision.explanation,
+                    "source": decision.source, "provenance": decision.provenance,
+                    "explanation": decision.explanation, "disclaimer": decision.disclaimer,
                     "error": None}
         assert {k: row[k] for k in expected} == expected, case
     return errors
@@ -125,7 +126,8 @@ def test_documented_dask_map_partitions_matches_the_per_case_api(tmp_path, monke
     result = pq.read_table(target)
     assert result.column_names == ["case_id", "as_of", "determination", "revision", "version",
                                    "effective_from", "effective_from_basis", "rule", "needs",
-                                   "source", "explanation", "error"]
+                                   "source", "provenance", "explanation", "disclaimer",
+                                   "error"]
     assert _check_rows(cases, result.to_pylist()) == len(bad)
     determinations = set(result.column("determination").to_pylist())
     assert {"indeterminate", "no_policy_in_force", "medically_necessary"} <= determinations
