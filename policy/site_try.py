@@ -1,14 +1,15 @@
 """The site's "Try a case" page: every decision of every revision, shipped to the browser.
 
 `try_data` lays out the compiled policy for the page's script (`docs/assets/try.js`): the inputs
-(`CompiledPolicy.columns`) and, per revision, the engine's own mixed-radix index (partial-case code ->
-outcome) with one record per outcome. A record holds what `Decision.to_json()` gives for that
-outcome, taken from `CompiledPolicy.evaluate` itself, so the page shows what `policy evaluate --json`
-prints, including any field the engine adds later. Every partial case is evaluated at build time;
-a field that differs between partial cases of one outcome (the summary of evidence, chosen by cancer
-site) is stored per partial case instead. Each distinct value is stored once. Only the case's own fields (the date, the known facts,
-the case id) are filled in by the page. Before the first revision nothing is in force, and the
-no-policy decision is stored with its date cut out, so the page names the day as the engine does.
+(`CompiledPolicy.columns`) and, per revision, the engine's own mixed-radix index (partial-case
+code -> outcome) with one record per outcome. A record holds what `Decision.to_json()` gives for
+that outcome, taken from `CompiledPolicy.evaluate` itself, so the page shows what `policy evaluate
+--json` prints, including any field the engine adds later. Every partial case is evaluated at build
+time; a field that differs between partial cases of one outcome (the summary of evidence, chosen by
+cancer site) is stored per partial case instead. Each distinct value is stored once. Only the
+case's own fields (the date, the known facts, the case id) are filled in by the page. Before the
+first revision nothing is in force; the no-policy decision is stored with the day cut out of its
+text, so the page names the day as the engine does.
 
 `try_page` is the page's Markdown: an inert JSON block (`<`, `>` and `&` written as JSON escapes, so
 table text can neither close the block nor become markup) and the HTML the script fills in with
@@ -157,7 +158,8 @@ def data_block(data: dict) -> str:
 
 
 def case_query(case: dict, as_of: str) -> str:
-    """The page's URL query for a case: `as_of=...&field=value...`, values as on the command line."""
+    """The page's URL query for a case (`as_of=...&field=value...`), values as on the command
+    line."""
     words = {"as_of": as_of}
     words.update({k: "true" if v is True else "false" if v is False else str(v)
                   for k, v in case.items() if v is not None})
@@ -170,7 +172,8 @@ def _link(text: str, target: str) -> str:
 
 def contract_markdown() -> list[str]:
     """The page's contract as a Markdown table (for the home page and the page itself)."""
-    lines = ['<div class="try-contract" markdown>', "", "| element id | `data-value` |", "|---|---|"]
+    lines = ['<div class="try-contract" markdown>', "",
+             "| element id | `data-value` |", "|---|---|"]
     lines += [f"| `{element}` | {meaning} |" for element, meaning in CONTRACT]
     return lines + ["", "</div>"]
 
@@ -222,8 +225,8 @@ def _result() -> list[str]:
         '</dl>',
         '<details id="evidence-box" hidden><summary>summary of evidence</summary>'
         '<p id="evidence"></p></details>',
-        '<details id="json-box" hidden><summary>the decision as JSON (as <code>policy evaluate --json</code> prints '
-        'it)</summary><pre><code id="decision-json"></code></pre></details>',
+        '<details id="json-box" hidden><summary>the decision as JSON (as <code>policy evaluate '
+        '--json</code> prints it)</summary><pre><code id="decision-json"></code></pre></details>',
         '</section>']
 
 
