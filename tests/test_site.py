@@ -276,7 +276,7 @@ def test_try_page_data_agrees_with_the_engine_on_every_partial_case(site):
     assert data["columns"] == [[name, list(values)] for name, values in compiled.columns]
     days = try_days(compiled)
     assert len(days) == 25 and days[0] < compiled.revisions[0].effective_from
-    assert _differences(data, compiled, days) == []  # 25 days x 960 partial cases
+    assert _differences(data, compiled, days) == []  # 25 days x 1920 partial cases
     assert data["case_keys"] == ["evidence"]  # chosen by cancer site, not by the outcome
 
 

@@ -18,7 +18,7 @@
   }));
   var DATE_EXAMPLE = "2023-10-01";
 
-  function render(value) { // a value as on the command line
+  function word(value) { // a value as on the command line
     return value === true ? "true" : value === false ? "false" : String(value);
   }
 
@@ -59,11 +59,11 @@
       } else {
         var allowed = VOCABULARY[name], found = null;
         for (var i = 0; i < allowed.length; i++) {
-          if (render(allowed[i]) === value) found = { value: allowed[i] };
+          if (word(allowed[i]) === value) found = { value: allowed[i] };
         }
         if (found) known[name] = found.value;
         else problems.push([name, name + " cannot be '" + value + "'; allowed: " +
-          allowed.map(render).join(", ")]);
+          allowed.map(word).join(", ")]);
       }
     });
     var date = asOf !== null ? asOf : serviceDate;
@@ -186,7 +186,7 @@
   function commandLine(day, known, caseId) {
     var parts = ["policy evaluate --as-of " + (day || "DATE")];
     COLUMNS.forEach(function (c) {
-      if (c[0] in known) parts.push(c[0] + "=" + render(known[c[0]]));
+      if (c[0] in known) parts.push(c[0] + "=" + word(known[c[0]]));
     });
     if (caseId !== null) parts.push("case_id=" + JSON.stringify(caseId));
     return parts.join(" ");
@@ -258,52 +258,54 @@
     $("json-box").hidden = false;
   }
 
+  var RADIOS = Array.prototype.slice.call(document.querySelectorAll('#try-form input[type="radio"]'));
+  var FIELDSETS = Array.prototype.slice.call(document.querySelectorAll("#try-form .try-field"));
+
   function syncControls(state) {
     var raw = {};
     state.params.forEach(function (value, name) { if (!(name in raw)) raw[name] = value; });
     var date = $("as_of");
     date.value = raw.as_of !== undefined && !dateProblem(raw.as_of) ? raw.as_of : "";
     $("as_of-revision").value = "";
-    COLUMNS.forEach(function (c) {
-      var name = c[0], want = name in state.known ? render(state.known[name]) : "";
-      document.querySelectorAll('input[type="radio"]').forEach(function (input) {
-        if (input.name === name) input.checked = input.value === want;
-      });
-    });
     var bad = {};
     state.problems.forEach(function (p) { bad[p[0]] = true; });
-    document.querySelectorAll('input[type="radio"]').forEach(function (input) {
-      if (bad[input.name]) input.checked = false; // an invalid value is not shown as unknown
+    RADIOS.forEach(function (input) {
+      var name = input.name;
+      var want = bad[name] ? null : name in state.known ? word(state.known[name]) : "";
+      var checked = input.value === want; // an invalid value is not shown as unknown
+      if (input.checked !== checked) input.checked = checked;
     });
-    document.querySelectorAll(".try-field").forEach(function (fieldset) {
+    FIELDSETS.forEach(function (fieldset) {
       fieldset.classList.toggle("try-invalid", !!bad[fieldset.getAttribute("data-field")]);
     });
   }
 
-  // Show the case in `query` (a URL query without "?"): put it in the address, set the controls,
-  // decide it. The page itself calls this for every change; tests call it too. Returns the
-  // elements' data-values.
-  function show(query) {
-    query = String(query).replace(/^\?/, "");
-    try {
-      history.replaceState(null, "", query ? "?" + query : location.pathname);
-    } catch (error) { /* file:// in some browsers: the address just does not follow */ }
-    var state = readQuery(query);
+  // Show the case in `query` (a URL query, "?" optional): set the controls to it and decide it.
+  // Returns the contract's data-values as shown.
+  function render(query) {
+    var state = readQuery(String(query).replace(/^\?/, ""));
     syncControls(state);
     showProblems(state.problems);
     $("command").textContent = commandLine(state.date, state.known, state.caseId);
     if (state.problems.length) {
       clearResult();
-      state.decision = null;
     } else {
-      state.decision = decide(state.date, state.known, state.caseId);
-      showDecision(state.decision);
+      showDecision(decide(state.date, state.known, state.caseId));
     }
     var values = {};
     ["determination", "revision", "needs", "rule", "problems"].forEach(function (id) {
       values[id] = $(id).getAttribute("data-value");
     });
     return values;
+  }
+
+  // Put the case in `query` in the address and show it: what every change on the page does.
+  function show(query) {
+    query = String(query).replace(/^\?/, "");
+    try {
+      history.replaceState(null, "", query ? "?" + query : location.pathname);
+    } catch (error) { /* a browser that refuses it for file:// pages: the address stays */ }
+    return render(query);
   }
 
   // A control changed: the current query with that one field set (or removed when unknown),
@@ -342,6 +344,8 @@
     show(params.has("as_of") ? "as_of=" + encodeURIComponent(params.get("as_of")) : "");
   });
 
-  window.policyTry = { show: show, change: change, decide: decide, data: DATA };
-  show(location.search);
+  // For tests and scripts: show (address + page), render (the page only: the same steps without
+  // touching the address, which browsers throttle), change (one control), decide (no page).
+  window.policyTry = { show: show, render: render, change: change, decide: decide, data: DATA };
+  render(location.search);
 })();
