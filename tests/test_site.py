@@ -359,3 +359,19 @@ def test_try_page_contract_is_documented(site):
         assert element in documented
         assert f"| `{element}` |" in readme
     assert "data-value" in home.text and "data-value" in readme and "`try/`" in readme
+
+
+def test_try_page_carries_fields_the_engine_adds(monkeypatch):
+    """A field `Decision.to_json()` gains (a disclaimer, say) reaches the page's data unasked,
+    with the value the engine gives for each case."""
+    from policy import load_policy
+    from policy.engine import Decision
+    from policy.site_try import try_data
+
+    plain = Decision.to_json
+    monkeypatch.setattr(Decision, "to_json", lambda self: {
+        **plain(self), "disclaimer": f"Not a warranty ({self.determination})."})
+    compiled = load_policy().compiled
+    data = try_data(compiled)
+    assert "disclaimer" in data["keys"] and "disclaimer" in data["outcome_keys"]
+    assert _differences(data, compiled, ["2011-12-31", "2016-05-03", "2023-10-01"]) == []
