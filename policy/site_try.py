@@ -224,7 +224,7 @@ def _result() -> list[str]:
         '<dt>command</dt><dd><code id="command"></code></dd>',
         '</dl>',
         '<details id="evidence-box" hidden><summary>summary of evidence</summary>'
-        '<p id="evidence"></p></details>',
+        '<p id="evidence"></p><p id="evidence-scope" class="try-note"></p></details>',
         '<details id="json-box" hidden><summary>the decision as JSON (as <code>policy evaluate '
         '--json</code> prints it)</summary><pre><code id="decision-json"></code></pre></details>',
         '</section>']

@@ -31,7 +31,9 @@
     var year = +text.slice(0, 4), month = +text.slice(5, 7), day = +text.slice(8, 10);
     var leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
     var days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
-    if (year < 1 || !days || day < 1 || day > days) return "'" + text + "' is not a real calendar date";
+    if (year < 1 || !days || day < 1 || day > days) {
+      return "'" + text + "' is not a real calendar date";
+    }
     return null;
   }
 
@@ -157,6 +159,13 @@
       revision.effective_from_basis + ")"));
   }
 
+  function mark(provenance) { // verbatim or reconstructed, as on the revision pages
+    var span = document.createElement("span");
+    span.className = "prov prov-" + String(provenance).replace(/[^a-z]/g, "");
+    span.textContent = provenance;
+    return span;
+  }
+
   function showStatement(decision) {
     var element = $("statement");
     element.textContent = "";
@@ -169,11 +178,8 @@
     quote.textContent = decision.source;
     element.appendChild(quote);
     if (decision.provenance) {
-      var mark = document.createElement("span");
-      mark.className = "prov prov-" + String(decision.provenance).replace(/[^a-z]/g, "");
-      mark.textContent = decision.provenance;
       element.appendChild(document.createTextNode(" "));
-      element.appendChild(mark);
+      element.appendChild(mark(decision.provenance));
     }
     if (decision.provenance_note) {
       var note = document.createElement("span");
@@ -221,9 +227,8 @@
     det.className = "det det-none";
     set("possible", "", "");
     ["revision", "rule", "needs"].forEach(function (id) { set(id, "", "—"); });
-    ["statement", "explanation", "disclaimer", "decision-json", "evidence"].forEach(function (id) {
-      $(id).textContent = "";
-    });
+    ["statement", "explanation", "disclaimer", "decision-json", "evidence",
+      "evidence-scope"].forEach(function (id) { $(id).textContent = ""; });
     $("evidence-box").hidden = true;
     $("json-box").hidden = true;
     document.querySelectorAll(".try-optional").forEach(function (e) { e.hidden = true; });
@@ -251,14 +256,21 @@
     $("explanation").textContent = decision.explanation || "";
     var disclaimer = decision.disclaimer;
     $("disclaimer").textContent = disclaimer || "";
+    if (disclaimer && decision.disclaimer_provenance) {
+      $("disclaimer").appendChild(document.createTextNode(" "));
+      $("disclaimer").appendChild(mark(decision.disclaimer_provenance));
+    }
     document.querySelectorAll(".try-optional").forEach(function (e) { e.hidden = !disclaimer; });
     $("evidence").textContent = decision.evidence || "";
+    $("evidence-scope").textContent = decision.evidence_scope ? "Scope: " +
+      decision.evidence_scope : "";
     $("evidence-box").hidden = !decision.evidence;
     $("decision-json").textContent = JSON.stringify(decision, null, 2);
     $("json-box").hidden = false;
   }
 
-  var RADIOS = Array.prototype.slice.call(document.querySelectorAll('#try-form input[type="radio"]'));
+  var RADIOS = Array.prototype.slice.call(
+    document.querySelectorAll('#try-form input[type="radio"]'));
   var FIELDSETS = Array.prototype.slice.call(document.querySelectorAll("#try-form .try-field"));
 
   function syncControls(state) {
@@ -328,7 +340,8 @@
   function today() {
     var now = new Date();
     function pad(n, width) { return String(n).padStart(width, "0"); }
-    return pad(now.getFullYear(), 4) + "-" + pad(now.getMonth() + 1, 2) + "-" + pad(now.getDate(), 2);
+    return pad(now.getFullYear(), 4) + "-" + pad(now.getMonth() + 1, 2) + "-" +
+      pad(now.getDate(), 2);
   }
 
   $("try-form").addEventListener("change", function (event) {
