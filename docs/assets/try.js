@@ -174,7 +174,8 @@
         "depends on the facts it needs" : "—";
       return;
     }
-    var quote = document.createElement("q");
+    // verbatim words are quoted; reconstructed words are not in the source, so never quoted
+    var quote = document.createElement(decision.provenance === "verbatim" ? "q" : "span");
     quote.textContent = decision.source;
     element.appendChild(quote);
     if (decision.provenance) {
