@@ -424,7 +424,8 @@ INVALID = [  # (query, the fields shown as invalid)
 
 
 def _refused_by_the_engine(engine, query: str) -> bool:
-    """Whether `policy evaluate` refuses the case too (its date and words, as on the command line)."""
+    """Whether `policy evaluate` refuses the case too (its date and words, as on the command line),
+    or the link is ambiguous: a field given twice, where the command line takes the last word."""
     from urllib.parse import parse_qsl
 
     from policy.cases import check_case, parse_words
