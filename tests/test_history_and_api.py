@@ -99,7 +99,9 @@ def test_a_corrupt_cache_entry_is_rebuilt(tmp_path, monkeypatch):
     entry.write_text("{not json")
     assert load_policy().evaluate({"cancer_site": "none"}, "2020-01-01").determination == \
         "not_addressed"
-    assert json.loads(entry.read_text())["format"] == 1
+    from policy.engine import FORMAT
+
+    assert json.loads(entry.read_text())["format"] == FORMAT
 
 
 def test_tables_are_found_in_the_nearest_parent(tables_copy, monkeypatch, cli):
