@@ -123,3 +123,21 @@ def test_templates_built_in_threads_agree():
         thread.join()
     expected = [full_path(case, day) for case, day in work]
     assert all(results[k] == expected for k in range(4))
+
+
+def test_the_compiled_cache_round_trips(tmp_path, monkeypatch):
+    """A warm load reads the cache entry instead of validating the YAML again: the compiled
+    policy's JSON is exactly what `from_json` takes back."""
+    from policy.engine import CompiledPolicy
+
+    data = json.loads(json.dumps(IORT.compiled.to_json()))
+    assert CompiledPolicy.from_json(data) == IORT.compiled
+    monkeypatch.setenv("FEP_POLICY_CACHE_DIR", str(tmp_path))
+    load_policy(TABLES)  # validates, compiles and writes the entry
+    import policy.checks
+
+    def no_validation(*args, **kwargs):
+        raise AssertionError("validated again: the cache entry was not used")
+
+    monkeypatch.setattr(policy.checks, "load_and_validate", no_validation)
+    assert load_policy(TABLES).compiled == IORT.compiled
