@@ -407,19 +407,35 @@ COMMANDS = {
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
-    """The parser; when argv names a command, only that command's options are built, since
+    """The parser; when argv names a command, only that command's parser is built, since
     building every subcommand's parser costs start-up time that `evaluate` cannot spare."""
-    chosen = next((a for a in argv or () if a in COMMANDS), None)
+    chosen = _command_word(argv or [])
     parser = _Parser(prog=PROG, description="FEP medical policy 8.01.08 as versioned decision tables.")
     _add_common(parser, top=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
     for name, (summary, configure) in COMMANDS.items():
-        sub = commands.add_parser(name, help=summary, description=summary[0].upper() + summary[1:])
         if chosen in (None, name):
+            sub = commands.add_parser(name, help=summary,
+                                      description=summary[0].upper() + summary[1:])
             _add_common(sub)
             configure(sub)
     return parser
+
+
+def _command_word(argv: list[str]) -> str | None:
+    """The command named by argv: the first word that is a command name and not the value of an
+    option given before it (`--tables evaluate validate` is the command validate)."""
+    takes_value = {"--tables", "--policy"}
+    words = iter(argv)
+    for word in words:
+        if word in takes_value:
+            next(words, None)
+        elif word in COMMANDS:
+            return word
+        elif not word.startswith("-"):
+            return None  # not a command: the full parser says which ones there are
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:

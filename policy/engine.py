@@ -376,13 +376,15 @@ def _check_compiled_shape(data) -> None:
             isinstance(o, list) and len(o) == 4 and isinstance(o[0], str)
             and all(strings(part) for part in o[1:]) and all(r in rules for r in o[1])
             for o in outcomes), "outcomes")
-        if isinstance(index, str):  # hex, one byte per entry (see _index_json)
+        if isinstance(index, str):  # hex, one byte per entry (see _index_json): checked in C
             try:
                 index = bytes.fromhex(index)
             except ValueError:
                 expect(False, "index")
-        expect(isinstance(index, (list, bytes)) and len(index) == codes and all(
-            type(i) is int and 0 <= i < len(outcomes) for i in index), "index")
+            expect(len(index) == codes and max(index, default=0) < len(outcomes), "index")
+        else:
+            expect(isinstance(index, list) and len(index) == codes and all(
+                type(i) is int and 0 <= i < len(outcomes) for i in index), "index")
 
 
 def complete_outcomes(revision, columns) -> dict[tuple, tuple[str, str]]:
