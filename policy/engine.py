@@ -209,7 +209,7 @@ class DecisionTemplates:
     `decide` accepts only what `cases.check_case` accepts and decides it as
     `CompiledPolicy.evaluate` does (the templates are that function's answers); anything else
     (an unknown field or value, a bad or missing date, a value of another type, even a str
-    subclass) gets None, and the caller takes the full path, which gives the error. So every
+    subclass, or a case that is not a plain dict) gets None, and the caller takes the full path, which gives the error. So every
     field is still checked on every call.
 
     Thread safety: the memos only ever map a key to a value computed from immutable inputs
@@ -241,6 +241,8 @@ class DecisionTemplates:
 
     def decide(self, case: Mapping[str, object], as_of) -> Decision | None:
         """The Decision for a valid case and date (as_of: a str, a date or None), else None."""
+        if type(case) is not dict:  # other mappings (and non-mappings) take the full path
+            return None
         code, case_id, service_date = self.all_unknown, None, None
         offsets = self.offsets
         try:

@@ -86,6 +86,7 @@ def test_fast_path_equals_full_path(case, as_of):
     ({"cancer_site": "colon", "service_date": date(2020, 1, 1)}, None),
     ({"cancer_site": "colon"}, None),
     ({"cancer_site": "colon", "service_date": "2011-06-01"}, None),  # before the first revision
+    (__import__("types").MappingProxyType({"cancer_site": "colon"}), "2020-01-01"),  # not a dict
 ])
 def test_edges_fall_back_to_the_full_path(case, as_of):
     assert outcome(IORT.evaluate, case, as_of) == outcome(full_path, case, as_of)
