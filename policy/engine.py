@@ -390,14 +390,20 @@ def _check_compiled_shape(data) -> None:
 
 
 def complete_outcomes(revision, columns) -> dict[tuple, tuple[str, str]]:
-    """(values...) -> (rule id, determination) for every complete case, under the hit policy."""
-    names = [name for name, _ in columns]
-    result = {}
-    for values in itertools.product(*(values for _, values in columns)):
-        case = dict(zip(names, values))
-        rule = next(r for r in revision.rules if r.matches(case))  # validation: exactly one outcome
-        result[values] = (rule.id, rule.then)
-    return result
+    """(values...) -> (rule id, determination) for every complete case, under the hit policy:
+    the first rule (in table order) that matches it; validation guarantees one matches each.
+
+    Each rule's cases are enumerated from its conditions (the product of the values it allows
+    per column), so no case is tested against rules that do not match it."""
+    result: dict[tuple, tuple[str, str]] = {}
+    for rule in revision.rules:
+        allowed = [values if rule.when.get(name) is None
+                   else [v for v in values if v in rule.when[name]] for name, values in columns]
+        outcome = (rule.id, rule.then)
+        for values in itertools.product(*allowed):
+            result.setdefault(values, outcome)
+    return {values: result[values]  # in the order of the cases, as before
+            for values in itertools.product(*(values for _, values in columns))}
 
 
 def _outcome(complete: dict, columns: Sequence, partial: tuple) -> Outcome:
