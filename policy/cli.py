@@ -380,8 +380,8 @@ def _add_common(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
 
 def _configure_evaluate(parser) -> None:
     parser.add_argument("fields", nargs="*", metavar="FIELD=VALUE",
-                        help="case facts, e.g. cancer_site=rectal margin_status=positive t_stage=T4 "
-                             "recurrent=false (an omitted field is unknown)")
+                        help="case facts, each a field of the policy and its value, e.g. "
+                             "FIELD=VALUE FLAG=true (an omitted field is unknown)")
     parser.add_argument("--case", metavar="FILE",
                         help="a YAML or JSON case file ('-' for standard input)")
     parser.add_argument("--as-of", metavar="DATE", help="the date of service, YYYY-MM-DD")
@@ -456,7 +456,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The parser; when argv names a command, only that command's parser is built, since
     building every subcommand's parser costs start-up time that `evaluate` cannot spare."""
     chosen = _command_word(argv or [])
-    parser = _Parser(prog=PROG, description="FEP medical policy 8.01.08 as versioned decision tables.")
+    parser = _Parser(prog=PROG, description="Medical policies as versioned decision tables.")
     _add_common(parser, top=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True

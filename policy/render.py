@@ -95,7 +95,7 @@ def _values(values) -> str:
 
 
 def condition_text(when: dict) -> str:
-    """{cancer_site: [rectal], margin_status: [negative]} -> readable words."""
+    """{field: [value], other_field: [value, value]} -> readable words."""
     if not when:
         return "every case"
     return "; ".join(f"{name} {'=' if len(vals) == 1 else 'in'} "
@@ -151,7 +151,7 @@ def md_escape(value) -> str:
 # Characters that HTML or Markdown would read as markup (links, images, code, emphasis, cells).
 _INERT = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "&#124;", "`": "&#96;", "\\": "&#92;",
           "[": "&#91;", "]": "&#93;", "*": "&#42;"}
-_EMPHASIS_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")  # not in cancer_site
+_EMPHASIS_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")  # not in snake_case
 _BLOCK_MARKER = re.compile(r"[-+=#>!]|[0-9]+[.)](?:\s|$)")  # a list, heading, quote, admonition
 
 
