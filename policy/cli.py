@@ -16,7 +16,27 @@ from .errors import DataError, PolicyError, PolicyIOError, UsageError
 PROG = "policy"
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's formatter, told the width: its own look-up imports shutil (and with it bz2,
+    lzma and zlib) on every `add_argument`, a cost on the start-up path of `policy evaluate`."""
+
+    def __init__(self, prog, **options):
+        try:
+            width = int(os.environ["COLUMNS"])
+        except (KeyError, ValueError):
+            try:
+                width = os.get_terminal_size(sys.__stdout__.fileno()).columns
+            except (AttributeError, ValueError, OSError):
+                width = 80
+        options.setdefault("width", max(width, 20) - 2)
+        super().__init__(prog, **options)
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message):  # one line and exit 2, like every usage error here
         raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 
@@ -433,19 +453,35 @@ COMMANDS = {
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
-    """The parser; when argv names a command, only that command's options are built, since
+    """The parser; when argv names a command, only that command's parser is built, since
     building every subcommand's parser costs start-up time that `evaluate` cannot spare."""
-    chosen = next((a for a in argv or () if a in COMMANDS), None)
+    chosen = _command_word(argv or [])
     parser = _Parser(prog=PROG, description="FEP medical policy 8.01.08 as versioned decision tables.")
     _add_common(parser, top=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
     for name, (summary, configure) in COMMANDS.items():
-        sub = commands.add_parser(name, help=summary, description=summary[0].upper() + summary[1:])
         if chosen in (None, name):
+            sub = commands.add_parser(name, help=summary,
+                                      description=summary[0].upper() + summary[1:])
             _add_common(sub)
             configure(sub)
     return parser
+
+
+def _command_word(argv: list[str]) -> str | None:
+    """The command named by argv: the first word that is a command name and not the value of an
+    option given before it (`--tables evaluate validate` is the command validate)."""
+    takes_value = {"--tables", "--policy"}
+    words = iter(argv)
+    for word in words:
+        if word in takes_value:
+            next(words, None)
+        elif word in COMMANDS:
+            return word
+        elif not word.startswith("-"):
+            return None  # not a command: the full parser says which ones there are
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:

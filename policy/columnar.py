@@ -37,12 +37,14 @@ RESULT_SCHEMA = pa.schema([
     ("rule", pa.dictionary(pa.int32(), pa.string())),
     ("needs", pa.list_(pa.string())),
     ("source", pa.dictionary(pa.int32(), pa.string())),
+    ("provenance", pa.dictionary(pa.int32(), pa.string())),
     ("explanation", pa.dictionary(pa.int32(), pa.string())),
+    ("disclaimer", pa.dictionary(pa.int32(), pa.string())),
     ("error", pa.string()),
 ])
 # Columns that repeat one value per (revision, outcome): dictionary-encoded, never copied per row.
 _PER_OUTCOME = ("determination", "revision", "version", "effective_from", "effective_from_basis",
-                "rule", "source", "explanation")
+                "rule", "source", "provenance", "explanation", "disclaimer")
 NO_DATE = "NO_DATE: no date: give --as-of or the case's service_date"
 
 
@@ -111,7 +113,10 @@ class ColumnarPolicy:
             "effective_from_basis": [d.revision["effective_from_basis"] for d in rows] + [None],
             "rule": [d.rule for d in rows] + [None],
             "source": [d.source for d in rows] + [None],
+            "provenance": [d.provenance for d in rows] + [None],
             "explanation": [d.explanation for d in rows] + [None],  # per day; see evaluate
+            # before the first revision too: the manual's disclaimer as the first revision gives it
+            "disclaimer": [d.disclaimer for d in rows] + [compiled.revisions[0].disclaimer["text"]],
         }
         self._static_values = static
         # each per-outcome column as (distinct values, position of each outcome id's value)
