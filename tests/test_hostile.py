@@ -337,7 +337,7 @@ def test_a_folder_where_a_file_is_expected_is_one_line_exit_4(tmp_path):
                        cwd=tmp_path), 4)
     assert "a folder" in err
     assert "Is a directory" in clean(policy("batch", "folder.csv", cwd=tmp_path), 4)
-    assert "Is a directory" in clean(policy("batch", "claims.jsonl", "--as-of", "2020-01-01",
+    assert "a folder" in clean(policy("batch", "claims.jsonl", "--as-of", "2020-01-01",
                                             "--out", "out.jsonl", cwd=tmp_path), 4)
 
 
@@ -384,3 +384,15 @@ def test_a_very_long_line_in_a_case_file_or_table_is_bounded(tmp_path, tables_co
     err = clean(policy("evaluate", "--as-of", "2020-01-01", "--case", "long.yaml", cwd=tmp_path), 1)
     assert len(err) < 2000  # the value is echoed cut short, its length named
     assert "characters)" in err
+
+
+def test_an_output_that_is_a_device_pipe_or_link_to_one_is_refused_untouched(tmp_path):
+    (tmp_path / "claims.jsonl").write_text('{"cancer_site": "gastric"}\n')
+    os.mkfifo(tmp_path / "pipe.jsonl")
+    (tmp_path / "null.jsonl").symlink_to(os.devnull)
+    for out in ("pipe.jsonl", "null.jsonl"):
+        result = policy("batch", "claims.jsonl", "--as-of", "2020-01-01", "--out", out,
+                        cwd=tmp_path)
+        assert "not a regular file" in clean(result, 4)
+    assert (tmp_path / "null.jsonl").is_symlink() and os.readlink(tmp_path / "null.jsonl") == os.devnull
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["claims.jsonl", "null.jsonl", "pipe.jsonl"]
