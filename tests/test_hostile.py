@@ -396,3 +396,24 @@ def test_an_output_that_is_a_device_pipe_or_link_to_one_is_refused_untouched(tmp
         assert "not a regular file" in clean(result, 4)
     assert (tmp_path / "null.jsonl").is_symlink() and os.readlink(tmp_path / "null.jsonl") == os.devnull
     assert sorted(p.name for p in tmp_path.iterdir()) == ["claims.jsonl", "null.jsonl", "pipe.jsonl"]
+
+
+def test_control_characters_in_table_text_never_reach_the_terminal(tables_copy):
+    """YAML escapes (\\e, \\n, \\u202e) put raw controls into table text; every text rendering
+    (history, diff text and markdown, evaluate) prints them escaped."""
+    table = tables_copy / "fep-8.01.08" / "2015-12.yaml"
+    text = table.read_text()
+    text = text.replace('  version_note: "MINOR:', '  version_note: "MINOR:\\e]0;pwned\\a\\nforged\\u202e', 1)
+    text = text.replace('      note: "The rectal criterion, T4 branch;',
+                        '      note: "The rectal\\e]2;x\\a\\nforged\\u202e criterion, T4 branch;', 1)
+    table.write_text(text)
+    runs = [("history",), ("diff", "2014-12", "2015-12"),
+            ("diff", "2014-12", "2015-12", "--format", "markdown"),
+            ("evaluate", "--as-of", "2016-05-03", "cancer_site=rectal", "margin_status=positive",
+             "t_stage=T4")]
+    for args in runs:
+        result = policy(*args, "--tables", tables_copy, cwd=tables_copy.parent)
+        assert result.returncode == 0, (args, result.stderr)
+        out = result.stdout.decode()
+        assert not any(c in out for c in "\x1b\x07\u202e"), args
+        assert "\nforged" not in out, args
