@@ -307,7 +307,7 @@ def cmd_batch(args) -> int:
     def on_terminate(signum, frame):  # `kill`, a closed terminal: unwind like Ctrl-C, so no
         raise KeyboardInterrupt          # output file is left
 
-    hangup = getattr(signal, "SIGHUP", None)  # (none on Windows)
+    hangup = signal.SIGHUP if hasattr(signal, "SIGHUP") else None  # (none on Windows)
     previous = {sig: signal.signal(sig, on_terminate)
                 for sig in (signal.SIGTERM, hangup) if sig is not None}
     progress = _ProgressBar(sys.stderr) if sys.stderr.isatty() else None

@@ -109,7 +109,7 @@ def _refuse_special(target: Path) -> None:
 def _unnamed_file(folder: Path) -> int | None:
     """A descriptor of a new file without a name in `folder` (O_TMPFILE), or None where the
     system or file system has none."""
-    flag = getattr(os, "O_TMPFILE", None)
+    flag = os.O_TMPFILE if hasattr(os, "O_TMPFILE") else None
     if flag is None or _linkat() is None or not os.path.isdir("/proc/self/fd"):
         return None
     umask = os.umask(0)
