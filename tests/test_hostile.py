@@ -417,3 +417,15 @@ def test_control_characters_in_table_text_never_reach_the_terminal(tables_copy):
         out = result.stdout.decode()
         assert not any(c in out for c in "\x1b\x07\u202e"), args
         assert "\nforged" not in out, args
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
+def test_permission_denied_is_one_line_exit_4(tmp_path, tables_copy):
+    case = tmp_path / "case.json"
+    case.write_text('{"cancer_site": "gastric"}')
+    case.chmod(0)
+    assert "Permission denied" in clean(policy("evaluate", "--as-of", "2020-01-01", "--case",
+                                               case, cwd=tmp_path), 4)
+    (tables_copy / "fep-8.01.08" / "2015-12.yaml").chmod(0)
+    result = policy("validate", "--tables", tables_copy, cwd=tables_copy.parent)
+    assert "Permission denied" in clean(result, 4)
