@@ -429,3 +429,16 @@ def test_permission_denied_is_one_line_exit_4(tmp_path, tables_copy):
     (tables_copy / "fep-8.01.08" / "2015-12.yaml").chmod(0)
     result = policy("validate", "--tables", tables_copy, cwd=tables_copy.parent)
     assert "Permission denied" in clean(result, 4)
+
+
+def test_parquet_from_standard_input(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    sink = pa.BufferOutputStream()
+    pq.write_table(pa.table({"cancer_site": ["gastric", "bogus"],
+                             "service_date": ["2020-01-01", "2020-01-01"]}), sink)
+    result = policy("batch", "-", "--format", "parquet", cwd=tmp_path,
+                    input=sink.getvalue().to_pybytes())
+    clean(result, 3, lines=2)
+    assert [json.loads(r)["line"] for r in result.stdout.splitlines()] == [1, 2]
