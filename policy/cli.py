@@ -485,6 +485,28 @@ def _command_word(argv: list[str]) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; as the process's own entry point (`argv` None), end the process too."""
+    code = _main(argv)
+    if argv is None and "pyarrow" in sys.modules:
+        _end_process(code)
+    return code
+
+
+def _end_process(code: int) -> None:
+    """Exit without the interpreter's shutdown. pyarrow's CSV reader, once it has called back into
+    Python (the invalid-row handler) and then failed, can abort that shutdown ("terminate called
+    without an active exception", exit 134, about one run in ten after an unreadable CSV). Every
+    file this process writes is closed by now; the standard streams are flushed here."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            code = code or 4  # output lost on the way out: an I/O error, never a silent 0
+    os._exit(code)
+
+
+def _main(argv: list[str] | None) -> int:
     standalone = argv is None  # the process runs this one command (not a caller in-process)
     argv = sys.argv[1:] if argv is None else argv
     debug = "--debug" in argv
