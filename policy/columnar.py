@@ -195,7 +195,7 @@ class ColumnarPolicy:
         render whole rows from per-outcome fragments need no more; `results` builds the rest.
         `checked_utf8`: the reader has already refused invalid UTF-8 (pyarrow's CSV reader does)."""
         if as_of is not None:
-            self.check_as_of(as_of)
+            as_of = self.check_as_of(as_of)
         data = _plain_strings(data)
         self.check_columns(data.schema, text_cells)
         if not checked_utf8:
@@ -271,11 +271,18 @@ class ColumnarPolicy:
         return counts
 
     @staticmethod
-    def check_as_of(as_of: str) -> None:
+    def check_as_of(as_of) -> str:
+        """The date as YYYY-MM-DD: a string in that form or a datetime.date (as Policy.evaluate
+        takes); else DataError DATE_INVALID."""
+        import datetime
+
+        if isinstance(as_of, datetime.date) and not isinstance(as_of, datetime.datetime):
+            return as_of.isoformat()
         try:
             parse_date(as_of)
         except ValueError as exc:
             raise DataError(Problem("as_of", 0, 0, "DATE_INVALID", str(exc))) from None
+        return as_of
 
     def outcome_day(self, gid: int) -> str:
         """A day on which outcome id `gid` can occur (its revision's first day)."""
@@ -315,7 +322,7 @@ class ColumnarPolicy:
             if name not in vocabulary and name not in (*TEXT_FIELDS, *DATE_FIELDS):
                 continue  # reported above
             stringy = (pa.types.is_string(kind) or pa.types.is_large_string(kind)
-                       or pa.types.is_null(kind))
+                       or pa.types.is_string_view(kind) or pa.types.is_null(kind))
             boolean = isinstance(vocabulary.get(name, ("",))[0], bool)
             allowed = (stringy or (name in DATE_FIELDS and pa.types.is_date(kind))
                        or (boolean and pa.types.is_boolean(kind) and not text_cells))

@@ -18,6 +18,8 @@ from urllib.parse import urlsplit
 
 from .changelog import RevisionChange, change_groups, decision_summary, revision_changes, words
 from .render import PROVENANCE_LABELS, attributed, condition_text, decision_text, md_text
+from .site_try import PAGE as TRY_PAGE
+from .site_try import case_query, contract_markdown, try_page
 
 DETERMINATIONS = {  # name -> (short label in the matrix, meaning for the legend)
     "medically_necessary": ("MN", "medically necessary"),
@@ -152,6 +154,8 @@ def _home(validated, compiled, changes: list[RevisionChange]) -> str:
         "## Where to look", "",
         f"- {_link('Outcomes over time', 'matrix.md', here)}: how each kind of case fared under "
         "every revision, colour-coded. Start here.",
+        f"- {_link('Try a case', TRY_PAGE, here)}: decide any case as of any date of service in "
+        "your browser, offline; the link holds the case, so it can be shared.",
         f"- {_link('Timeline', 'timeline.md', here)}: every revision with its date, version, "
         f"action, literature review and decision changes; {len(flips)} revision(s) changed "
         "decisions: " + ", ".join(_link(md_text(c.revision.id), revision_page(c.revision.id), here)
@@ -181,6 +185,7 @@ def _home(validated, compiled, changes: list[RevisionChange]) -> str:
         f"{_link('the command line', 'cli.md', here)} and "
         f"{_link('the Python API', 'api.md', here)}.",
         "",
+        *_try_section(here),
         "## Run the checks", "",
         _fence("$ policy validate          # every table and the chain of revisions\n"
                "$ policy diff 2015-12 2018-03   # what changed, by meaning and by text\n"
@@ -189,6 +194,15 @@ def _home(validated, compiled, changes: list[RevisionChange]) -> str:
         f"{_link('Checking policy tables in CI', 'ci.md', here)} covers pre-commit, "
         "`policy diff --rev` and a GitHub Actions workflow.", ""]
     return "\n".join(lines)
+
+
+def _try_section(here: str) -> list[str]:
+    return ["## Try a case in your browser", "",
+            f"{_link('Try a case', TRY_PAGE, here)} decides a case as of a date of service without "
+            "installing anything: the page carries every decision of every revision. Its address "
+            "holds the case (`?as_of=2016-05-03&cancer_site=rectal&...`, values as on the command "
+            "line, an omitted field unknown), so a decision can be shared as a link. For scripts "
+            "and tests, these elements carry `data-value`:", "", *contract_markdown(), ""]
 
 
 # --- timeline ------------------------------------------------------------------------------------
@@ -341,6 +355,8 @@ def _revision(change: RevisionChange, following) -> str:
         nav += [_link(f"← {md_text(prev.id)}", revision_page(prev.id), here),
                 _link(f"changes from {md_text(prev.id)}", change_page(prev.id, rev.id), here)]
     nav.append(_link("timeline", "timeline.md", here))
+    nav.append(_link("try a case under this revision",
+                     f"{TRY_PAGE}?{case_query({}, rev.effective_from)}", here))
     if following is not None:
         nav.append(_link(f"{md_text(following.id)} →", revision_page(following.id), here))
     lines = [f"# Revision {md_text(rev.id)} · version {md_text(rev.version)}", "",
@@ -494,22 +510,26 @@ def _matrix(compiled, changes: list[RevisionChange]) -> str:
              "Each row is a kind of case, each column a revision (evaluated on its effective "
              "date), each cell the determination. **⚑** marks a revision that changed decisions "
              f"(see the {_link('timeline', 'timeline.md', here)}). Hover over a cell for the rule "
-             "that decides it.", ""]
+             "that decides it; click it to open the case on "
+             f"{_link('Try a case', TRY_PAGE, here)}, where any other case and date can be "
+             "decided.", ""]
     header = ["case"] + [
         f"{'⚑ ' if r.id in flipped else ''}{_link(md_text(r.id), revision_page(r.id), here)}"
         f"<br><small>{md_text(r.version)}</small>" for r in compiled.revisions]
     lines += ['<div class="matrix" markdown>', "",
               "| " + " | ".join(header) + " |", "|---|" + ":---:|" * len(compiled.revisions)]
-    for label, _case, decisions in matrix_cells(compiled):
+    for label, case, decisions in matrix_cells(compiled):
         cells = []
-        for decision in decisions:
+        for decision, revision in zip(decisions, compiled.revisions):
             short, meaning = DETERMINATIONS.get(decision.determination,
                                                 (decision.determination, decision.determination))
             why = decision.rule or (f"needs {', '.join(decision.needs)}" if decision.needs else
                                     " or ".join(decision.rules))
             css = re.sub(r"[^a-z_]", "", decision.determination)
-            cells.append(f'<span class="det det-{css}" title="{html.escape(meaning, quote=True)}'
-                         f' ({html.escape(why, quote=True)})">{html.escape(short)}</span>')
+            badge = (f'<span class="det det-{css}" title="{html.escape(meaning, quote=True)}'
+                     f' ({html.escape(why, quote=True)})">{html.escape(short)}</span>')
+            cells.append(_link(badge, f"{TRY_PAGE}?{case_query(case, revision.effective_from)}",
+                               here))
         lines.append(f"| {md_text(label)} | " + " | ".join(cells) + " |")
     lines += ["", "</div>", "", "**Legend**", ""]
     for determination, (short, meaning) in DETERMINATIONS.items():
@@ -530,7 +550,8 @@ def build_site(validated, compiled) -> Site:
     changes = revision_changes(validated.revisions)
     pages = {"index.md": _home(validated, compiled, changes),
              "timeline.md": _timeline(changes),
-             "matrix.md": _matrix(compiled, changes)}
+             "matrix.md": _matrix(compiled, changes),
+             TRY_PAGE: try_page(compiled, revision_page)}
     for i, change in enumerate(changes):
         following = changes[i + 1].revision if i + 1 < len(changes) else None
         pages[revision_page(change.revision.id)] = _revision(change, following)
@@ -539,7 +560,8 @@ def build_site(validated, compiled) -> Site:
     lowered = [p.lower() for p in pages]
     if len(set(lowered)) != len(lowered):  # case-insensitive file systems would merge them
         raise ValueError("two generated pages differ only in letter case")
-    nav = [{"Home": "index.md"}, {"Outcomes over time": "matrix.md"}, {"Timeline": "timeline.md"},
+    nav = [{"Home": "index.md"}, {"Outcomes over time": "matrix.md"}, {"Try a case": TRY_PAGE},
+           {"Timeline": "timeline.md"},
            {"Revisions": [{f"{c.revision.id} · {c.revision.version}"
                            + (" ⚑" if c.flips else ""): revision_page(c.revision.id)}
                           for c in changes]},
