@@ -11,7 +11,7 @@ import json
 import os
 import sys
 
-from .errors import DataError, PolicyError, UsageError
+from .errors import DataError, PolicyError, PolicyIOError, UsageError
 
 PROG = "policy"
 
@@ -61,18 +61,13 @@ def _validated(args, *, chain: bool = True):
 
 def _validated_at_rev(args, rev: str, *, chain: bool = True):
     """The policy as it was at git revision `rev` (validated like the working tree)."""
-    import shutil
-
     from .checks import load_and_validate
-    from .gitrev import materialize
+    from .gitrev import tables_at
     from .tables import find_tables_dir, policy_files
 
     files = _policy_files(args)
-    tables_dir, _sha = materialize(rev, find_tables_dir(args.tables), files.policy_id)
-    try:
+    with tables_at(rev, find_tables_dir(args.tables), files.policy_id) as (tables_dir, _sha):
         return load_and_validate(policy_files(tables_dir, files.policy_id), chain=chain)
-    finally:
-        shutil.rmtree(os.path.dirname(tables_dir), ignore_errors=True)
 
 
 def _out(text: str, *, escaped: bool = True) -> None:
@@ -82,7 +77,48 @@ def _out(text: str, *, escaped: bool = True) -> None:
         from .escaping import escape
 
         text = "\n".join(map(escape, text.split("\n")))
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    with _writing_stdout():
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+class _writing_stdout:
+    """Turns a failed write to standard output (a full disk, a closed descriptor) into one
+    PolicyIOError (exit 4); a closed pipe stays BrokenPipeError (the reader left: exit 0)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, traceback):
+        if kind is not None and issubclass(kind, OSError) and not issubclass(
+                kind, (BrokenPipeError, PolicyError)):
+            _discard_stdout()  # what is still buffered can never be written
+            raise PolicyIOError(f"standard output: cannot write: {exc.strerror or exc}") from None
+        return False
+
+
+class _StdoutStream:
+    """The binary standard output for `policy batch`, with write errors as `_writing_stdout`."""
+
+    def __init__(self, raw):
+        self.raw = raw
+
+    def write(self, data):
+        with _writing_stdout():
+            return self.raw.write(data)
+
+    def flush(self):
+        with _writing_stdout():
+            self.raw.flush()
+
+
+def _discard_stdout() -> None:
+    """Point descriptor 1 at the null device, so the interpreter's last flush cannot fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+    except OSError:
+        pass
 
 
 # --- commands ------------------------------------------------------------------------------------
@@ -263,20 +299,26 @@ def cmd_batch(args) -> int:
             raise UsageError(f"--as-of: {exc}") from None
     compiled = _compiled(args)
 
+    name = "<stdin>" if args.input == "-" else args.input
+
     def on_bad(line: int, message: str) -> None:
-        sys.stderr.write(escape(f"{args.input}:{line}: {message}") + "\n")
+        sys.stderr.write(escape(f"{name}:{line}: {message}") + "\n")
 
-    def on_terminate(signum, frame):  # `kill`: unwind like Ctrl-C, so no output file is left
-        raise KeyboardInterrupt
+    def on_terminate(signum, frame):  # `kill`, a closed terminal: unwind like Ctrl-C, so no
+        raise KeyboardInterrupt          # output file is left
 
-    previous = signal.signal(signal.SIGTERM, on_terminate)
+    hangup = getattr(signal, "SIGHUP", None)  # (none on Windows)
+    previous = {sig: signal.signal(sig, on_terminate)
+                for sig in (signal.SIGTERM, hangup) if sig is not None}
     progress = _ProgressBar(sys.stderr) if sys.stderr.isatty() else None
     try:
         summary = run_batch(args.input, compiled, out=args.out, as_of=args.as_of,
-                            stdout=sys.stdout.buffer, on_bad=on_bad,
-                            on_progress=progress.update if progress else None)
+                            stdout=_StdoutStream(sys.stdout.buffer), on_bad=on_bad,
+                            on_progress=progress.update if progress else None,
+                            input_format=args.input_format)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         if progress:
             progress.clear()
     sys.stderr.write(summary_text(summary, args.out) + "\n")
@@ -377,6 +419,10 @@ def _configure_batch(parser) -> None:
                              "at all); default: JSON Lines on standard output")
     parser.add_argument("--as-of", metavar="DATE",
                         help="evaluate every case as of this date instead of its service_date")
+    parser.add_argument("--format", "--input-format", dest="input_format",
+                        choices=("csv", "jsonl", "parquet"),
+                        help="the input's format; needed for standard input ('-') and names "
+                             "without a known suffix (default: from the suffix)")
     parser.set_defaults(run=cmd_batch)
 
 
@@ -439,13 +485,42 @@ def _command_word(argv: list[str]) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; as the process's own entry point (`argv` None), end the process too."""
+    code = _main(argv)
+    if argv is None and "pyarrow" in sys.modules:
+        _end_process(code)
+    return code
+
+
+def _end_process(code: int) -> None:
+    """Exit without the interpreter's shutdown. pyarrow's CSV reader, once it has called back into
+    Python (the invalid-row handler) and then failed, can abort that shutdown ("terminate called
+    without an active exception", exit 134, about one run in ten after an unreadable CSV). Every
+    file this process writes is closed by now; the standard streams are flushed here."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            code = code or 4  # output lost on the way out: an I/O error, never a silent 0
+    os._exit(code)
+
+
+def _main(argv: list[str] | None) -> int:
     standalone = argv is None  # the process runs this one command (not a caller in-process)
     argv = sys.argv[1:] if argv is None else argv
     debug = "--debug" in argv
+    if sys.stderr is None:  # started with 2>&-: messages are lost, exit codes are not
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")
     try:
+        if sys.stdout is None:  # started with >&-
+            raise PolicyIOError("standard output: cannot write: it is closed")
         args = build_parser(argv).parse_args(argv)
         args.standalone = standalone
-        return args.run(args)
+        code = args.run(args)
+        with _writing_stdout():
+            sys.stdout.flush()  # a full disk shows here, while it can still be reported
+        return code
     except PolicyError as exc:
         if debug:
             raise
@@ -464,10 +539,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         # stdout closed early (e.g. piped into head): not an error worth a traceback
-        import os
-
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _discard_stdout()
         return 0
     except Exception as exc:  # a bug: one line unless --debug
         if debug:

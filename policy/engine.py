@@ -59,7 +59,8 @@ class CompiledRevision(namedtuple("CompiledRevision", "id version approved effec
                                   "effective_from_basis rules evidence disclaimer outcomes index")):
     """A revision ready for lookups. `rules`: id -> then, statement (the cited id, or None) and
     that statement's quote, provenance and provenance_note, note; `evidence`: cancer_site ->
-    {text, scope: full | partial, covers} (2023-09 only); `disclaimer`: {text, provenance,
+    {text, covers: None when the paragraph covers the site wholly, else what part} (2023-09
+    only); `disclaimer`: {text, provenance,
     provenance_note}; `index`: partial-case code -> position in `outcomes`."""
 
     __slots__ = ()
@@ -71,7 +72,7 @@ class CompiledRevision(namedtuple("CompiledRevision", "id version approved effec
 
 class Decision(namedtuple("Decision", "determination as_of policy revision rule rules needs possible "
                           "explanation source provenance provenance_note evidence evidence_scope "
-                          "disclaimer disclaimer_provenance case_id case")):
+                          "disclaimer disclaimer_provenance disclaimer_note case_id case")):
     """Everything needed to reproduce and explain one evaluation years later (immutable)."""
 
     __slots__ = ()
@@ -85,6 +86,7 @@ class Decision(namedtuple("Decision", "determination as_of policy revision rule 
                 "provenance_note": self.provenance_note, "evidence": self.evidence,
                 "evidence_scope": self.evidence_scope, "disclaimer": self.disclaimer,
                 "disclaimer_provenance": self.disclaimer_provenance,
+                "disclaimer_note": self.disclaimer_note,
                 "case_id": self.case_id, "case": dict(self.case)}
 
 
@@ -116,7 +118,11 @@ class CompiledPolicy(namedtuple("CompiledPolicy", "policy_id title columns revis
                 rule=None, rules=(), needs=(), possible=(), source=None, provenance=None,
                 provenance_note=None, evidence=None, evidence_scope=None,
                 disclaimer=first.disclaimer["text"],  # the manual's, as the first revision gives it
-                disclaimer_provenance=first.disclaimer["provenance"], case_id=case_id, case=known,
+                disclaimer_provenance=first.disclaimer["provenance"],
+                disclaimer_note=(f"No revision is in force: the manual's disclaimer as the first "
+                                 f"revision, {first.id}, carries it. "
+                                 f"{first.disclaimer['provenance_note']}"),
+                case_id=case_id, case=known,
                 explanation=(f"No revision of {self.policy_id} is in force on {as_of}: the first, "
                              f"{first.id} (version {first.version}), is effective from "
                              f"{first.effective_from} ({first.effective_from_basis})."))
@@ -137,6 +143,7 @@ class CompiledPolicy(namedtuple("CompiledPolicy", "policy_id title columns revis
             evidence=evidence.get("text"), evidence_scope=evidence.get("covers"),
             disclaimer=revision.disclaimer["text"],
             disclaimer_provenance=revision.disclaimer["provenance"],
+            disclaimer_note=revision.disclaimer["provenance_note"],
             case_id=case_id, case=known)
 
     @staticmethod
@@ -369,11 +376,12 @@ def _check_compiled_shape(data) -> None:
         rules, outcomes, index = revision["rules"], revision["outcomes"], revision["index"]
         expect(isinstance(rules, dict) and all(isinstance(k, str) and text_map(v)
                                                for k, v in rules.items()), "rules")
-        expect(isinstance(revision["evidence"], dict) and all(
+        evidence, disclaimer = revision["evidence"], revision["disclaimer"]
+        expect(isinstance(evidence, dict) and all(
             isinstance(k, str) and text_map(v) and set(v) == {"text", "covers"}
-            for k, v in revision["evidence"].items()), "evidence")
-        expect(text_map(revision["disclaimer"])
-               and {"text", "provenance"} <= set(revision["disclaimer"]), "disclaimer")
+            and isinstance(v["text"], str) for k, v in evidence.items()), "evidence")
+        expect(text_map(disclaimer) and set(disclaimer) == {"text", "provenance", "provenance_note"}
+               and all(isinstance(v, str) for v in disclaimer.values()), "disclaimer")
         expect(isinstance(outcomes, list) and all(
             isinstance(o, list) and len(o) == 4 and isinstance(o[0], str)
             and all(strings(part) for part in o[1:]) and all(r in rules for r in o[1])

@@ -10,6 +10,23 @@ from .errors import Problem
 from .escaping import escape
 
 
+# How words from the source are marked wherever they are shown: verbatim words in quotation marks,
+# reconstructed words never (they are not a quote), each with its mark on the same line.
+PROVENANCE_LABELS = {"verbatim": "verbatim", "reconstructed": "reconstructed, not in the source"}
+
+
+def attributed(text: str, provenance: str | None) -> tuple[str, str]:
+    """(label, words) for showing `text`: its provenance mark, and the words in quotation marks
+    when verbatim, bare when reconstructed. Markdown callers escape the words first."""
+    label = PROVENANCE_LABELS.get(provenance, f"{provenance or 'unknown'} provenance")
+    return label, (f"“{text}”" if provenance == "verbatim" else text)
+
+
+def attributed_text(text: str, provenance: str | None) -> str:
+    label, words = attributed(text, provenance)
+    return f"({label}) {words}"
+
+
 def decision_text(decision) -> str:
     d = decision
     lines = [d.determination]
@@ -27,10 +44,13 @@ def decision_text(decision) -> str:
     if d.needs:
         rows.append(("needs", ", ".join(d.needs)))
     if d.source:
-        rows.append(("quote", f"\"{d.source}\" ({d.provenance})"))
+        rows.append(("statement", attributed_text(d.source, d.provenance)))
     rows.append(("why", d.explanation))
     if d.evidence:
-        rows.append(("evidence", d.evidence))
+        scope = f"; for this case in part: {d.evidence_scope}" if d.evidence_scope else ""
+        rows.append(("evidence", f"(verbatim{scope}) “{d.evidence}”"))
+    if d.disclaimer:
+        rows.append(("disclaimer", attributed_text(d.disclaimer, d.disclaimer_provenance)))
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
         wrapped = textwrap.wrap(str(value), width=100 - width - 4) or [""]
@@ -92,6 +112,13 @@ def diff_summary(diff: dict) -> str:
             f"{len(diff['text_changes'])} text change(s)")
 
 
+def _shown_value(change: dict, side: str):
+    """A text change's old or new value, with its provenance when it is quoted words."""
+    provenance = change.get(f"{side}_provenance")
+    value = change[side]
+    return attributed_text(value, provenance) if provenance and isinstance(value, str) else value
+
+
 def _short(value, width: int = 90) -> str:
     text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else repr(value)
     return text if len(text) <= width else text[: width - 3] + "..."
@@ -107,7 +134,8 @@ def diff_text(diff: dict) -> str:
     if diff["text_changes"]:
         lines.append("text changes:")
         for t in diff["text_changes"]:
-            lines.append(f"  {t['path']}: {_short(t['old'])} -> {_short(t['new'])}")
+            lines.append(f"  {t['path']}: {_short(_shown_value(t, 'old'))} -> "
+                         f"{_short(_shown_value(t, 'new'))}")
     return "\n".join(lines)
 
 
@@ -153,7 +181,7 @@ def diff_markdown(diff: dict) -> str:
     if diff["text_changes"]:
         lines += ["<details><summary>text changes</summary>", "",
                   "| path | old | new |", "|---|---|---|"]
-        lines += [f"| {md_escape(t['path'])} | {md_escape(t['old'])} | {md_escape(t['new'])} |"
-                  for t in diff["text_changes"]]
+        lines += [f"| {md_escape(t['path'])} | {md_escape(_shown_value(t, 'old'))} | "
+                  f"{md_escape(_shown_value(t, 'new'))} |" for t in diff["text_changes"]]
         lines += ["", "</details>", ""]
     return "\n".join(lines)

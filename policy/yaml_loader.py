@@ -246,8 +246,9 @@ def _compose(loader_class, text: str, file: str) -> Loaded:
     def fail(code: str, message: str, line: int = 1, col: int = 1):
         raise DataError(Problem(file, line, col, code, message))
 
-    loader = loader_class(text)
+    loader = None
     try:
+        loader = loader_class(text)  # (its reader refuses control characters right here)
         node = loader.get_single_node()
     except _Stop as stop:
         fail(stop.code, stop.message, *_pos(stop.mark))
@@ -257,7 +258,10 @@ def _compose(loader_class, text: str, file: str) -> Loaded:
             fail("MULTIPLE_DOCUMENTS", "more than one YAML document; keep one per file", *_pos(mark))
         fail("YAML_SYNTAX", str(exc.problem), *_pos(mark))
     except yaml.reader.ReaderError as exc:
-        fail("ENCODING", f"character {exc.character!r} is not allowed in YAML")
+        before = text[: exc.position]
+        character = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        fail("ENCODING", f"character {character!r} is not allowed in YAML",
+             before.count("\n") + 1, len(before) - before.rfind("\n"))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = _pos(mark) if mark is not None else (1, 1)
@@ -265,7 +269,8 @@ def _compose(loader_class, text: str, file: str) -> Loaded:
     except yaml.YAMLError as exc:  # unmarked parser errors are rare; still one line, no traceback
         fail("YAML_SYNTAX", str(exc).splitlines()[0])
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if node is None:
         fail("EMPTY_FILE", "the file holds no YAML document (empty or only comments)")
 

@@ -49,7 +49,8 @@ def check_rows(iort, cases: list[dict], rows: list[dict]) -> int:
                     "effective_from": revision.get("effective_from"),
                     "effective_from_basis": revision.get("effective_from_basis"),
                     "rule": decision.rule, "needs": list(decision.needs),
-                    "source": decision.source, "explanation": decision.explanation,
+                    "source": decision.source, "provenance": decision.provenance,
+                    "explanation": decision.explanation, "disclaimer": decision.disclaimer,
                     "error": None}
         assert {k: row[k] for k in expected} == expected, case
     return errors

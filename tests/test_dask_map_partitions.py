@@ -53,44 +53,6 @@ def _table(cases: list[dict], dates=pa.string()):
     return pa.table({name: pa.array(columns[name], types[name]) for name in names})
 
 
-# dask 2026.8's Parquet reader calls DataFrame.reset_index(inplace=True), which pandas 3.1
-# deprecates with a Pandas4Warning; the warning is dask's, not ours, and harmless here.
-@pytest.mark.filterwarnings(
-    "ignore:The inplace keyword in DataFrame.reset_index is deprecated:"
-    "pandas.errors.Pandas4Warning")
-def test_documented_dask_map_partitions_matches_the_per_case_api(tmp_path, monkeypatch):
-    # A warehouse stores dates of service as dates: service_date is date32 here (so the invalid
-    # calendar date of BAD cannot occur in this dataset).
-    bad = [case for case in BAD if case["case_id"] != "bad-date"]
-    cases = _cases(4000, bad)
-    table = _table(cases, dates=pa.date32())
-    source = tmp_path / "claims"
-    source.mkdir()
-    starts = range(0, len(cases), 1000)  # five files (the last one small): five partitions
-    for part, start in enumerate(starts):
-        pq.write_table(table.slice(start, 1000), source / f"part-{part:02d}.parquet")
-    target = tmp_path / "determinations"
-
-    # Users keep this code in a module of their own; Dask pickles functions by reference to it.
-    (tmp_path / "iort_dask.py").write_text(section_blocks("Scale-out with Dask")[0])
-    monkeypatch.syspath_prepend(str(tmp_path))  # multiprocessing passes sys.path to the workers
-    code = vars(importlib.import_module("iort_dask"))
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=":0") as cluster, \
-            distributed.Client(cluster):
-        assert dd.read_parquet(str(source)).npartitions == len(starts) == 5
-        code["evaluate_dataset"](str(source), str(target))
-
-    assert pq.read_schema(next(source.iterdir())).field("service_date").type == pa.date32()
-    result = pq.read_table(target)
-    assert result.column_names == ["case_id", "as_of", "determination", "revision", "version",
-                                   "effective_from", "effective_from_basis", "rule", "needs",
-                                   "source", "explanation", "error"]
-    assert check_rows(IORT, cases, result.to_pylist()) == len(bad)
-    determinations = set(result.column("determination").to_pylist())
-    assert {"indeterminate", "no_policy_in_force", "medically_necessary"} <= determinations
-
-
 def _write_partitions(tmp_path, cases: list[dict], per_file: int) -> Path:
     table = _table(cases, dates=pa.date32())
     source = tmp_path / "claims"
@@ -101,10 +63,42 @@ def _write_partitions(tmp_path, cases: list[dict], per_file: int) -> Path:
 
 
 def _documented_code(tmp_path, monkeypatch) -> dict:
-    (tmp_path / "iort_dask.py").write_text(_section_blocks("Scale-out with Dask")[0])
-    monkeypatch.syspath_prepend(str(tmp_path))
+    # Users keep this code in a module of their own; Dask pickles functions by reference to it.
+    (tmp_path / "iort_dask.py").write_text(section_blocks("Scale-out with Dask")[0])
+    monkeypatch.syspath_prepend(str(tmp_path))  # multiprocessing passes sys.path to the workers
     sys.modules.pop("iort_dask", None)  # a fresh module (and policy) per test
     return vars(importlib.import_module("iort_dask"))
+
+
+# dask 2026.8's Parquet reader calls DataFrame.reset_index(inplace=True), which pandas 3.1
+# deprecates with a Pandas4Warning; the warning is dask's, not ours, and harmless here.
+@pytest.mark.filterwarnings(
+    "ignore:The inplace keyword in DataFrame.reset_index is deprecated:"
+    "pandas.errors.Pandas4Warning")
+def test_documented_dask_map_partitions_matches_the_per_case_api(tmp_path, monkeypatch):
+    # A warehouse stores dates of service as dates: service_date is date32 here (so the invalid
+    # calendar date of BAD cannot occur in this dataset).
+    bad = [case for case in BAD if case["case_id"] != "bad-date"]
+    cases = _cases(4000, bad)
+    source = _write_partitions(tmp_path, cases, per_file=1000)  # five files: five partitions
+    starts = range(0, len(cases), 1000)
+    target = tmp_path / "determinations"
+    code = _documented_code(tmp_path, monkeypatch)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=":0") as cluster, \
+            distributed.Client(cluster):
+        assert dd.read_parquet(str(source)).npartitions == len(starts) == 5
+        code["evaluate_dataset"](str(source), str(target))
+
+    assert pq.read_schema(next(source.iterdir())).field("service_date").type == pa.date32()
+    result = pq.read_table(target)
+    assert result.column_names == ["case_id", "as_of", "determination", "revision", "version",
+                                   "effective_from", "effective_from_basis", "rule", "needs",
+                                   "source", "provenance", "explanation", "disclaimer",
+                                   "error"]
+    assert check_rows(IORT, cases, result.to_pylist()) == len(bad)
+    determinations = set(result.column("determination").to_pylist())
+    assert {"indeterminate", "no_policy_in_force", "medically_necessary"} <= determinations
 
 
 # The threaded scheduler (Dask's default for dataframes) and workers with several threads run
@@ -133,7 +127,7 @@ def test_documented_dask_recipe_under_threads_matches_the_per_case_api(tmp_path,
     # the parts in partition order (part.2 before part.10)
     parts = sorted(target.glob("*.parquet"), key=lambda path: int(path.name.split(".")[1]))
     rows = [row for part in parts for row in pq.read_table(part).to_pylist()]
-    assert _check_rows(cases, rows) == len(bad)
+    assert check_rows(IORT, cases, rows) == len(bad)
 
 
 def test_documented_spark_function_yields_the_declared_schema():
