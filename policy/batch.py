@@ -758,7 +758,9 @@ class ParquetWriter:
 
         self.columnar = columnar
         self.schema = pa.schema([("line", pa.int64()), *RESULT_SCHEMA])
-        self.writer = pq.ParquetWriter(handle, self.schema)
+        # statistics (min/max per row group) only for `line`: computing them for the long
+        # texts and the unique case ids took a sixth of a large run, and no reader prunes on them
+        self.writer = pq.ParquetWriter(handle, self.schema, write_statistics=["line"])
 
     def write(self, lines, keyed: Keyed, plain: bool = False) -> None:
         result = self.columnar.results(keyed)
