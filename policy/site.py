@@ -16,8 +16,9 @@ import re
 from collections import namedtuple
 from urllib.parse import urlsplit
 
-from .changelog import RevisionChange, change_groups, decision_summary, revision_changes, words
-from .render import condition_text, decision_text, md_text
+from .changelog import RevisionChange, _case_count, change_groups, decision_summary, revision_changes, words
+from .render import (condition_words, decision_text, md_text, text_groups, word_ops,
+                     words_markdown)
 
 DETERMINATIONS = {  # name -> (short label in the matrix, meaning for the legend)
     "medically_necessary": ("MN", "medically necessary"),
@@ -378,18 +379,10 @@ def _revision(change: RevisionChange, following) -> str:
 
 # --- the changes between two revisions -----------------------------------------------------------
 
-def _value(value, target_page: str, here: str) -> str:
-    if value is None:
-        return "*(absent)*"
-    if isinstance(value, (dict, list)):
-        text = json.dumps(value, ensure_ascii=False)
-        if len(text) > 1500:
-            fields = ", ".join(md_text(k) for k in value) if isinstance(value, dict) else \
-                f"{len(value)} items"
-            return f"a block of {len(value)} fields ({fields}); shown on " \
-                   f"{_link('the revision page', target_page, here)}"
-        return md_text(text)
-    return md_text(value if isinstance(value, str) else json.dumps(value))
+def _word_table(groups: list[dict]) -> list[str]:
+    return ["| path | change |", "|---|---|",
+            *(f"| <code>{md_text(g['path'])}</code> | {words_markdown(word_ops(g, 12))} |"
+              for g in groups), ""]
 
 
 def _change(change: RevisionChange) -> str:
@@ -411,27 +404,35 @@ def _change(change: RevisionChange) -> str:
         for group in change_groups(change):
             lines += [f"### {md_text(words(group.was))} → {md_text(words(group.becomes))} "
                       f"({group.cases} cases)", "",
-                      "| cases | " + " | ".join(md_text(c) for c in columns) + " |",
-                      "|---:|" + "---|" * len(columns)]
+                      "| cases | " + " | ".join(md_text(c) for c in columns)
+                      + " | rule before → after |",
+                      "|---:|" + "---|" * (len(columns) + 1)]
             for box in group.boxes:
                 when = box["when"]
                 lines.append(f"| {box['cases']} | " + " | ".join(
-                    _condition(when.get(c)) for c in columns) + " |")
+                    _condition(when.get(c)) for c in columns)
+                    + f" | {md_text(box['from_rule'])} → {md_text(box['to_rule'])} |")
             lines.append("")
-            lines += ["In words: " + "; or ".join(
-                md_text(condition_text(box["when"])) for box in group.boxes) + ".", ""]
+            lines += ["A case is one combination of facts, one value for each field: "
+                      f"{_case_count(rev)} complete cases.", "",
+                      "In words: " + "; or ".join(
+                md_text(condition_words(box["when"])) for box in group.boxes) + ".", ""]
             for quote in group.quotes:
                 lines += [f"Now decided by: “{md_text(quote)}”", ""]
-    texts = diff["text_changes"]
+    groups = text_groups(diff["text_changes"])
+    content = [g for g in groups if not g["bookkeeping"]]
+    bookkeeping = [g for g in groups if g["bookkeeping"]]
     lines += ["## Text changes", "",
-              f"{len(texts)} value(s) of the table differ (a path names the value; "
-              "`[id=…]` picks an item by its id)." if texts else "None.", ""]
-    if texts:
-        lines += ["| path | before | after |", "|---|---|---|"]
-        lines += [f"| <code>{md_text(t['path'])}</code> | "
-                  f"{_value(t['old'], revision_page(prev.id), here)} | "
-                  f"{_value(t['new'], revision_page(rev.id), here)} |" for t in texts]
-        lines.append("")
+              (f"{len(diff['text_changes'])} value(s) of the table differ (a path names the value; "
+               "`[id=…]` picks an item by its id; values that change alike in several items share "
+               "a row). Removed words are struck through, added words underlined.")
+              if groups else "None.", ""]
+    if content:
+        lines += _word_table(content)
+    if bookkeeping:
+        lines += [f'<details markdown="1"><summary>Bookkeeping: {len(bookkeeping)} change(s) of '
+                  "ids, versions, dates and the history row</summary>", "",
+                  *_word_table(bookkeeping), "</details>", ""]
     return "\n".join(lines)
 
 
