@@ -38,6 +38,26 @@ def decision_text(decision) -> str:
     return "\n".join(lines)
 
 
+def field_rows(columns) -> list[tuple[str, str]]:
+    """(field, what it may hold) for every case field, the vocabulary from the tables."""
+    from .cases import DATE_FIELDS, TEXT_FIELDS
+
+    rows = [(name, "any text, echoed in the result") for name in TEXT_FIELDS]
+    rows += [(name, "a date, YYYY-MM-DD (the date of service)") for name in DATE_FIELDS]
+    rows += [(name, _values(values)) for name, values in columns]
+    return rows
+
+
+def fields_text(columns) -> str:
+    """The case fields and their allowed values, for `policy evaluate --help`."""
+    lines = ["case fields (FIELD=VALUE; an omitted field is unknown; values are exact, letter "
+             "case included):"]
+    for name, allowed in field_rows(columns):
+        wrapped = textwrap.wrap(f"{name}: {allowed}", width=96, subsequent_indent="      ")
+        lines += [f"  {line}" for line in wrapped]
+    return "\n".join(lines)
+
+
 def history_text(entries: list[dict]) -> str:
     lines = [f"{'id':<8} {'version':<8} {'effective':<11} {'basis':<9} action / description"]
     for e in entries:

@@ -492,12 +492,35 @@ def _matrix(compiled, changes: list[RevisionChange]) -> str:
 
 # --- the whole site ------------------------------------------------------------------------------
 
+def _fields(compiled) -> str:
+    """Every case field and its allowed values, as the tables declare them (what
+    `policy evaluate --help` lists)."""
+    from .render import field_rows
+
+    vocabulary = dict(compiled.columns)
+    lines = ["# Case fields", "",
+             "A case gives any of these fields; an omitted field is unknown, and a field not listed "
+             "here is an error. Values are exact, letter case included. On the command line a "
+             "field is a `FIELD=VALUE` word; in a CSV file a column; in JSON, YAML or Parquet a "
+             "key or column (`recurrent` a boolean there). `policy evaluate --help` prints the "
+             "same list. This page is generated from the tables.", "",
+             "| field | allowed values |", "|---|---|"]
+    for name, allowed in field_rows(compiled.columns):
+        if name in vocabulary:
+            allowed = ", ".join(f"<code>{md_text(v)}</code>" for v in allowed.split(", "))
+        else:
+            allowed = md_text(allowed)
+        lines.append(f"| <code>{md_text(name)}</code> | {allowed} |")
+    return "\n".join(lines) + "\n"
+
+
 def build_site(validated, compiled) -> Site:
     """Every generated page and the navigation for them, from a validated, compiled policy."""
     changes = revision_changes(validated.revisions)
     pages = {"index.md": _home(validated, compiled, changes),
              "timeline.md": _timeline(changes),
-             "matrix.md": _matrix(compiled, changes)}
+             "matrix.md": _matrix(compiled, changes),
+             "fields.md": _fields(compiled)}
     for i, change in enumerate(changes):
         following = changes[i + 1].revision if i + 1 < len(changes) else None
         pages[revision_page(change.revision.id)] = _revision(change, following)
@@ -513,4 +536,5 @@ def build_site(validated, compiled) -> Site:
            {"Changes": [{f"{c.previous.id} → {c.revision.id}" + (" ⚑" if c.flips else ""):
                          change_page(c.previous.id, c.revision.id)}
                         for c in changes if c.previous is not None]}]
+    nav.insert(1, {"Case fields": "fields.md"})
     return Site(pages=pages, nav=nav)
