@@ -343,7 +343,9 @@ def _revision(change: RevisionChange, following) -> str:
            ": the first matching rule decides." if rev.hit_policy == "first" else
            ": overlapping rules agree.") + " A condition lists the values a rule accepts; "
         "*any* accepts every value.", ""]
-    header = ["rule", *(md_text(c.name) for c in rev.columns), "determination"]
+    # a line may break after an underscore of a column name: the table fits narrow windows
+    header = ["rule", *(md_text(c.name).replace("_", "_<wbr>") for c in rev.columns),
+              "determination"]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for rule in rev.rules:
         lines.append("| " + " | ".join([
