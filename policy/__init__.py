@@ -1,6 +1,8 @@
 """FEP Medical Policy 8.01.08 (Intraoperative Radiotherapy) as versioned YAML decision tables.
 
-Public API: `load_policy`, `Policy`, `Decision`, and the exceptions in `policy.errors`.
+Public API: `load_policy`, `Policy`, `Decision`, `evaluate_arrow` (columnar, on pyarrow tables) and
+the exceptions in `policy.errors`. Both `Policy.evaluate` and `evaluate_arrow` are safe to call from
+any number of threads at once.
 """
 
 from .api import Policy, load_policy
@@ -8,4 +10,13 @@ from .engine import Decision
 from .errors import DataError, PolicyError, PolicyIOError, UsageError
 
 __all__ = ["Decision", "DataError", "Policy", "PolicyError", "PolicyIOError", "UsageError",
-           "load_policy"]
+           "evaluate_arrow", "load_policy"]
+
+
+def __getattr__(name: str):
+    # pyarrow is imported only by callers of the columnar API, not by every `policy evaluate`
+    if name == "evaluate_arrow":
+        from .columnar import evaluate_arrow
+
+        return evaluate_arrow
+    raise AttributeError(f"module 'policy' has no attribute {name!r}")

@@ -7,13 +7,16 @@ Every problem names the field, and for a file the line and column.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Mapping
 
 from .dates import parse_date
-from .errors import DataError, PolicyIOError, Problem, UsageError
+from .escaping import shown
+from .errors import DataError, Problem, UsageError
 
 WORDS = "<command line>"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 TEXT_FIELDS = ("case_id",)
 DATE_FIELDS = ("service_date",)
 
@@ -24,7 +27,8 @@ def suggest(word: str, choices) -> str:
     spelling."""
     import difflib  # only on the error path
 
-    word, choices = str(word), [str(c) for c in choices]
+    word = str(word)[:100]  # a huge word is compared no further than its start
+    choices = [str(c) for c in choices]
     stripped = word.strip()
     for candidate in (word, stripped):
         exact = [c for c in choices if c.casefold() == candidate.casefold()]
@@ -63,6 +67,9 @@ def check_case(case: Mapping[str, object], columns, *, where=None, file: str = "
     `columns` is the compiled policy's ((name, values), ...); `where(path, key=...)` gives
     (line, col) for a file, and `file` names the input in messages.
     """
+    if not isinstance(case, Mapping):
+        raise TypeError(f"a case is a mapping of fields, e.g. {{'cancer_site': 'rectal'}}; "
+                        f"not {type(case).__name__}")
     vocabulary = dict(columns)
     fields = [*TEXT_FIELDS, *DATE_FIELDS, *vocabulary]
     problems, clean = [], {}
@@ -70,7 +77,7 @@ def check_case(case: Mapping[str, object], columns, *, where=None, file: str = "
     def problem(name, code, message, key=False):
         if where is None:  # command-line words: the word itself names the place
             value = case[name]
-            label = f"{name}={_render(value)}" if file == WORDS else file
+            label = f"{shown(name)[1:-1]}={shown(_render(value))[1:-1]}" if file == WORDS else file
             problems.append(Problem(label, 0, 0, code, message))
         else:
             line, col = where((name,), key=key)
@@ -78,13 +85,16 @@ def check_case(case: Mapping[str, object], columns, *, where=None, file: str = "
 
     for name, value in case.items():
         if name not in fields:
-            problem(name, "UNKNOWN_FIELD", f"unknown field '{name}'; fields: {', '.join(fields)}"
-                    + suggest(name, fields), key=True)
+            problem(name, "UNKNOWN_FIELD", f"unknown field {shown(name)}; fields: "
+                    f"{', '.join(fields)}" + suggest(name, fields), key=True)
         elif value is None:
             continue  # an explicit null is the same as omitting the field: unknown
         elif name in TEXT_FIELDS:
             if not isinstance(value, str):
-                problem(name, "WRONG_TYPE", f"{name} must be a string, not {value!r}")
+                problem(name, "WRONG_TYPE", f"{name} must be a string, not {shown(value)}")
+            elif not value.isascii() and _SURROGATE.search(value):
+                problem(name, "ENCODING", f"{name} holds a lone surrogate, which is not a "
+                                          f"character: {shown(value)}")
             else:
                 clean[name] = value
         elif name in DATE_FIELDS:
@@ -95,9 +105,12 @@ def check_case(case: Mapping[str, object], columns, *, where=None, file: str = "
                 problem(name, "DATE_INVALID", f"{name}: {exc}")
         else:
             allowed = vocabulary[name]
-            if isinstance(value, bool) != isinstance(allowed[0], bool) or value not in allowed:
+            if isinstance(allowed[0], bool) and value in ("true", "false"):
+                problem(name, "WRONG_TYPE", f"{name} is the string {shown(value)} where a "
+                                            f"boolean is required: write {value} without quotes")
+            elif isinstance(value, bool) != isinstance(allowed[0], bool) or value not in allowed:
                 problem(name, "UNKNOWN_VALUE",
-                        f"{name} cannot be {_render(value)!r}; allowed: "
+                        f"{name} cannot be {shown(value)}; allowed: "
                         f"{', '.join(map(_render, allowed))}" + suggest(_render(value),
                                                                        map(_render, allowed)))
             else:
@@ -111,29 +124,36 @@ def parse_words(words: list[str], columns) -> dict:
     """`cancer_site=rectal recurrent=true` -> a raw case mapping (typed for booleans)."""
     booleans = {name for name, values in columns if isinstance(values[0], bool)}
     case: dict[str, object] = {}
+    given: dict[str, str] = {}
+    problems = []
     for word in words:
         name, sep, value = word.partition("=")
         if not sep or not name:
             raise UsageError(f"'{word}' is not FIELD=VALUE (e.g. cancer_site=rectal)")
+        if name in given:  # never silently let the last word win: the first may be the right one
+            problems.append(Problem(word, 0, 0, "DUPLICATE_KEY",
+                                    f"field '{name}' is given twice ({given[name]} and {word})"))
+            continue
+        given[name] = word
         if name in booleans:
             value = {"true": True, "false": False}.get(value, value)
         case[name] = value
+    if problems:
+        raise DataError(problems)
     return case
 
 
 def read_case_file(path: str) -> tuple[dict, object, str]:
     """Load a YAML or JSON case file ('-' for standard input) safely; return data, where, name."""
+    from .reading import read_bounded, read_stream_bounded
     from .yaml_loader import MAX_BYTES, load_yaml
 
     name = "<stdin>" if path == "-" else path
-    try:
-        if path == "-":
-            raw = sys.stdin.buffer.read(MAX_BYTES + 1)
-        else:
-            with open(path, "rb") as handle:
-                raw = handle.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise PolicyIOError(f"{name}: cannot read: {exc.strerror or exc}") from exc
+    if path == "-":
+        raw = read_stream_bounded(getattr(sys.stdin, "buffer", None), MAX_BYTES,
+                                  what="case file", display=name)
+    else:
+        raw = read_bounded(path, MAX_BYTES, what="case file", display=name)
     loaded = load_yaml(raw, name)
     if not isinstance(loaded.data, dict):
         kind = type(loaded.data).__name__

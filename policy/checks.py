@@ -17,8 +17,10 @@ from pathlib import Path
 from .dates import first_of_next_month
 from .errors import DataError, PolicyIOError, Problem
 from .model import Revision, build_revision
+from .snapshot import Snapshot, read_snapshot
+from .source import SourceText, normalize_text, whole_sentences_of  # noqa: F401 (re-exported)
 from .tables import PolicyFiles, display_path
-from .yaml_loader import Loaded, read_yaml_file
+from .yaml_loader import Loaded, load_yaml, read_yaml_file
 
 MAX_EXAMPLES = 3
 
@@ -27,30 +29,32 @@ MAX_EXAMPLES = 3
 class ValidatedPolicy:
     files: PolicyFiles
     revisions: tuple[Revision, ...]  # in effective order
-    source_text: str
 
 
-def normalize_text(text: str) -> str:
-    """Compare quotes with the source ignoring Markdown emphasis, list markers and line breaks."""
-    text = re.sub(r"(?m)^\s*[-*]\s+", " ", text)
-    text = text.replace("**", "")
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def case_vocabulary(schemas_dir: Path) -> dict[str, tuple]:
+def case_vocabulary(snapshot: Snapshot) -> dict[str, tuple]:
     """The closed value set of each condition field, as the case schema declares it."""
-    path = Path(schemas_dir) / "case.schema.json"
-    try:
-        schema = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise PolicyIOError(f"{path}: cannot load schema: {exc}") from exc
+    from .schema import parse_schema
+
+    path, raw = snapshot.schema("case")
+    definitions = parse_schema(path, raw).get("$defs")
+    if not isinstance(definitions, dict) or not all(isinstance(d, dict)
+                                                    for d in definitions.values()):
+        raise PolicyIOError(f"{path}: cannot load schema: $defs must map each field to its "
+                            "definition")
     vocabulary = {}
-    for name, definition in schema["$defs"].items():
-        if "enum" in definition:
+    for name, definition in definitions.items():
+        if isinstance(definition.get("enum"), list):
             vocabulary[name] = tuple(definition["enum"])
         elif definition.get("type") == "boolean":
             vocabulary[name] = (True, False)
     return vocabulary
+
+
+def _looks_like_a_table(data, keys) -> bool:
+    """A mapping sharing a top-level key with the revision schema (`keys`: its properties): any
+    other document may be a file that is no table at all (credentials, a key), and its content is
+    never echoed."""
+    return isinstance(data, dict) and any(key in keys for key in data)
 
 
 def _describe(case: dict) -> str:
@@ -103,10 +107,6 @@ def _table_problems(loaded: Loaded, rev: Revision, vocabulary: dict) -> list[Pro
                 problems.append(loaded.problem(at + ("when",), "MISSING_CONDITION",
                                                f"rule '{rule.id}' has no condition for '{name}'; "
                                                f"write '{name}: any' if every value applies"))
-        if rule.quote is not None and rule.provenance is None:
-            problems.append(loaded.problem(at, "MISSING_KEY",
-                                           f"rule '{rule.id}' quotes text but gives no provenance "
-                                           "(verbatim or reconstructed)"))
     if problems:
         return problems  # the coverage check needs well-formed rules and columns
     return _coverage_problems(loaded, rev)
@@ -158,36 +158,157 @@ def _coverage_problems(loaded: Loaded, rev: Revision) -> list[Problem]:
     return problems
 
 
-def _text_problems(loaded: Loaded, rev: Revision, source: str) -> list[Problem]:
+# The words a statement uses for each determination it can state; "not medically necessary" holds
+# "medically necessary", so the latter counts only where "not " does not precede it.
+_DETERMINATION_WORDS = {
+    "medically_necessary": re.compile(r"(?<!\bnot )\bmedically necessary\b"),
+    "investigational": re.compile(r"\binvestigational\b"),
+    "not_medically_necessary": re.compile(r"\bnot medically necessary\b"),
+}
+
+
+def named_determinations(text: str) -> set[str]:
+    """The determinations that the words of a statement name."""
+    words = normalize_text(text).lower()
+    return {name for name, pattern in _DETERMINATION_WORDS.items() if pattern.search(words)}
+
+
+def _statement_problems(loaded: Loaded, rev: Revision, source: SourceText) -> list[Problem]:
+    """Each statement's words name its own determination and no other; verbatim words are whole
+    sentences of the source; each rule cites a statement of its own determination (or none, for
+    `not_addressed` only)."""
     problems: list[Problem] = []
-    data = loaded.data
-    statements = [normalize_text(s["text"]) for s in data["statements"]]
-    for i, statement in enumerate(data["statements"]):
-        if statement["provenance"] == "verbatim" and normalize_text(statement["text"]) not in source:
+    statements = {}
+    for i, statement in enumerate(loaded.data["statements"]):
+        statements.setdefault(statement["id"], statement)
+        named = named_determinations(statement["text"])
+        if named != {statement["determination"]}:
+            said = " and ".join(sorted(named)) or "no determination"
+            problems.append(loaded.problem(
+                ("statements", i, "text"), "STATEMENT_WORDING",
+                f"statement '{statement['id']}' is {statement['determination']} but its words name "
+                f"{said}; change the words with the determination"))
+        if statement["provenance"] != "verbatim":
+            continue
+        if statement["text"] not in source:
             problems.append(loaded.problem(("statements", i, "text"), "QUOTE_NOT_IN_SOURCE",
                                            f"statement '{statement['id']}' is marked verbatim but its "
                                            "text is not in the source; fix it or mark it reconstructed"))
-    for i, rule in enumerate(rev.rules):
-        if rule.quote is None:
+        elif not source.whole_sentences(statement["text"]):
+            problems.append(loaded.problem(("statements", i, "text"), "QUOTE_FRAGMENT",
+                                           f"statement '{statement['id']}' is marked verbatim but is "
+                                           "not whole sentences of the source; quote whole sentences"))
+    for rule in rev.rules:
+        at = ("table", "rules", rule.index, "statement")
+        if rule.statement is None:
+            if rule.then != "not_addressed":
+                problems.append(loaded.problem(
+                    at, "UNSTATED_DETERMINATION",
+                    f"rule '{rule.id}' decides {rule.then} with no statement; cite the statement "
+                    "that decides it (only not_addressed has none)"))
             continue
-        quote = normalize_text(rule.quote)
-        if rule.provenance == "verbatim" and quote not in source:
-            problems.append(loaded.problem(("table", "rules", i, "quote"), "QUOTE_NOT_IN_SOURCE",
-                                           f"rule '{rule.id}' quote is marked verbatim but is not in "
-                                           "the source text; fix it or mark it reconstructed"))
-        if not any(quote in s for s in statements):
-            problems.append(loaded.problem(("table", "rules", i, "quote"), "QUOTE_NOT_IN_STATEMENTS",
-                                           f"rule '{rule.id}' quotes text that none of this revision's "
-                                           "statements contains"))
-    content = data.get("content", {})
-    quoted_fields = [((k,), content[k]) for k in ("description", "objective", "benefit_application",
-                                                   "fda_status") if k in content]
-    quoted_fields += [(("evidence", i, "text"), e["text"]) for i, e in enumerate(content.get("evidence", []))]
-    for path, text in quoted_fields:
-        if normalize_text(text) not in source:
-            problems.append(loaded.problem(("content",) + path, "QUOTE_NOT_IN_SOURCE",
-                                           "content text is not in the source text"))
+        statement = statements.get(rule.statement)
+        if statement is None:
+            problems.append(loaded.problem(
+                at, "UNKNOWN_STATEMENT",
+                f"rule '{rule.id}' cites statement '{rule.statement}', which this revision does not "
+                f"have ({', '.join(statements) or 'no statements'}; or none)"))
+        elif statement["determination"] != rule.then:
+            problems.append(loaded.problem(
+                ("table", "rules", rule.index, "then"), "STATEMENT_CONTRADICTED",
+                f"rule '{rule.id}' decides {rule.then} but cites statement '{rule.statement}', "
+                f"which is {statement['determination']}"))
     return problems
+
+
+def _quoted_fields(data) -> list[tuple[tuple, str]]:
+    """(path, text) of every value a table quotes from the source, apart from the statements."""
+    history = data["revision"]["history"]  # the whole row, so each cell is checked in its place
+    fields = [(("revision", "history", "description"),
+               f"{history['date']}\t{history['action']}\t{history['description']}")]
+    fields += [(("policy", key), _LABELS.get(key, "") + data["policy"][key])
+               for key in ("title", "manual", "original_policy_date") if key in data["policy"]]
+    content = data.get("content", {})
+    fields += [(("content", key), _LABELS.get(key, "") + content[key]) for key in _CONTENT_TEXT
+               if key in content]
+    if content.get("fda_product_codes"):
+        fields.append((("content", "fda_product_codes"),
+                       "FDA product codes: " + ", ".join(content["fda_product_codes"])))
+    for i, entry in enumerate(content.get("evidence", [])):
+        fields.append((("content", "evidence", i, "text"), entry["text"]))
+    for i, guideline in enumerate(content.get("guidelines", [])):
+        at = ("content", "guidelines", i)
+        fields += [(at + (key,), guideline[key]) for key in ("organisation", "intro",
+                                                             "table_title", "footnote")
+                   if key in guideline]
+        fields += [(at + ("columns", j), column) for j, column in enumerate(guideline["columns"])]
+        fields += [(at + ("rows", j, "cells", k), cell)
+                   for j, row in enumerate(guideline["rows"]) for k, cell in enumerate(row["cells"])
+                   if cell]
+    for i, reference in enumerate(content.get("references", [])):
+        at = ("content", "references", i)
+        citation = reference["citation"]
+        if "pmid" in reference:  # the citation and its PMID, as one entry of the list
+            citation = f"{citation} PMID {reference['pmid']}"
+        fields.append((at + ("citation",), citation))
+        if "url" in reference:
+            fields.append((at + ("url",), reference["url"]))
+    return fields
+
+
+# Short values are checked with the label the source gives them, so that "None" is the related
+# policies' None and not any "None" of the text.
+_LABELS = {"original_policy_date": "Original Policy Date: ", "related_policies": "Related Policies: ",
+           "policy_guidelines": "POLICY GUIDELINES ",
+           "uspstf": "U.S. Preventive Services Task Force Recommendations ",
+           "medicare": "Medicare National Coverage "}
+# content keys whose whole value is quoted text
+_CONTENT_TEXT = ("description", "objective", "policy_guidelines", "benefit_application",
+                 "fda_status", "guideline_selection", "uspstf", "medicare", "related_policies",
+                 "closing_statement")
+
+
+def _text_problems(loaded: Loaded, rev: Revision, source: SourceText) -> list[Problem]:
+    problems = _statement_problems(loaded, rev, source)
+    for path, text in _quoted_fields(loaded.data):
+        if text not in source:
+            where = ".".join(str(part) for part in path)
+            problems.append(loaded.problem(path, "QUOTE_NOT_IN_SOURCE",
+                                           f"{where} quotes the source, but the source text does "
+                                           "not contain it"))
+    disclaimer = loaded.data["disclaimer"]
+    if disclaimer["provenance"] == "verbatim" and not source.whole_sentences(disclaimer["text"]):
+        code = "QUOTE_FRAGMENT" if disclaimer["text"] in source else "QUOTE_NOT_IN_SOURCE"
+        problems.append(loaded.problem(("disclaimer", "text"), code,
+                                       "the disclaimer is marked verbatim but is not whole "
+                                       "sentences of the source"))
+    return problems
+
+
+def _effective_problems(loaded: Loaded, rev: Revision, source: SourceText) -> list[Problem]:
+    """A stated date is the one the source states, for the revision the source is; an inferred one
+    follows the documented rule (first day of the month after approval) or says why not."""
+    at = ("revision", "effective_from")
+    if rev.effective_from_basis == "stated":
+        stated, rows = source.stated_effective_date(), source.history_rows()
+        latest = rows[-1][0] if rows else None
+        if rev.history["date"] != latest:
+            return [loaded.problem(("revision", "effective_from_basis"), "EFFECTIVE_NOT_STATED",
+                                   f"effective_from is marked stated, but the source states a date "
+                                   f"only for its own revision ({latest or 'none'}), not for "
+                                   f"{rev.history['date']}; mark it inferred")]
+        if rev.effective_from != stated:
+            return [loaded.problem(at, "EFFECTIVE_NOT_STATED",
+                                   f"effective_from {rev.effective_from} is marked stated, but the "
+                                   f"source states {stated or 'no date'}")]
+        return []
+    expected = first_of_next_month(rev.approved)
+    if rev.effective_from != expected and "effective_from_deviation" not in loaded.data["revision"]:
+        return [loaded.problem(at, "EFFECTIVE_NOT_INFERRED",
+                               f"effective_from {rev.effective_from} is marked inferred, but the rule "
+                               f"(the first day of the month after approval {rev.approved}) gives "
+                               f"{expected}; use it, or give effective_from_deviation saying why")]
+    return []
 
 
 def _revision_problems(loaded: Loaded, rev: Revision, files: PolicyFiles, path: Path) -> list[Problem]:
@@ -269,30 +390,40 @@ def _bump_problem(prev_loaded, prev, loaded, rev, old_version, new_version) -> P
     return None
 
 
-def load_and_validate(files: PolicyFiles, *, chain: bool = True) -> ValidatedPolicy:
+def load_and_validate(files: PolicyFiles, *, chain: bool = True,
+                      snapshot: Snapshot | None = None) -> ValidatedPolicy:
     """Load every revision of a policy and check it; raise DataError listing every problem.
 
     `chain=False` skips the checks across revisions (order, versions, semver bumps), so that a diff
     can show an edit whose version is not bumped yet: each table on its own must still be valid.
+    `snapshot`: the files' bytes, already read (the cache hashes exactly what is validated).
     """
-    from .schema import schema_problems
+    from .schema import parse_schema, schema_problems
 
+    snapshot = snapshot or read_snapshot(files)
     problems: list[Problem] = []
     try:
-        source = normalize_text(Path(files.source_file).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
+        source = SourceText(snapshot.read(files.source_file).decode("utf-8"))
+    except UnicodeDecodeError as exc:
         raise PolicyIOError(f"{display_path(files.source_file)}: cannot read the source text: "
-                            f"{getattr(exc, 'strerror', None) or exc}") from exc
-    vocabulary = case_vocabulary(files.schemas_dir)
+                            f"not UTF-8 at byte {exc.start}") from None
+    vocabulary = case_vocabulary(snapshot)
+    schemas = (snapshot.schema("revision"), snapshot.schema("case"))
+    table_keys = parse_schema(*schemas[0]).get("properties", {})
     entries: list[tuple[Loaded, Revision]] = []
     sound: set[str] = set()  # files whose decision table is well-formed and complete
     for path in map(Path, files.revision_files):
         try:
-            loaded = read_yaml_file(path, display_path(path))
+            loaded = load_yaml(snapshot.read(str(path)), display_path(path))
         except DataError as exc:
             problems += exc.problems
             continue
-        found = schema_problems(loaded, "revision", files.schemas_dir)
+        if not _looks_like_a_table(loaded.data, table_keys):
+            problems.append(Problem(loaded.file, 1, 1, "NOT_A_TABLE",
+                                    "not a decision table: the top level is not a mapping with "
+                                    "the keys revision and table (content not shown)"))
+            continue
+        found = schema_problems(loaded, "revision", schemas)
         if found:
             problems += found
             continue
@@ -303,13 +434,14 @@ def load_and_validate(files: PolicyFiles, *, chain: bool = True) -> ValidatedPol
             sound.add(rev.file)
         problems += table_problems
         problems += _text_problems(loaded, rev, source)
+        problems += _effective_problems(loaded, rev, source)
         entries.append((loaded, rev))
     if chain:
         problems += _chain_problems(entries, sound)
     if problems:
         raise DataError(problems)
     revisions = tuple(sorted((rev for _, rev in entries), key=lambda r: r.effective_from))
-    return ValidatedPolicy(files=files, revisions=revisions, source_text=source)
+    return ValidatedPolicy(files=files, revisions=revisions)
 
 
 def published_problems(before: dict, after: dict, diffs: list[dict], rev: str) -> list[Problem]:

@@ -55,7 +55,13 @@ def _validated_at_rev(args, rev: str, *, chain: bool = True):
         shutil.rmtree(os.path.dirname(tables_dir), ignore_errors=True)
 
 
-def _out(text: str) -> None:
+def _out(text: str, *, escaped: bool = True) -> None:
+    """Print a rendering; text renderings go through the one escaper line by line (they echo
+    table and case text). JSON passes `escaped=False`: json.dumps escapes it already."""
+    if escaped:
+        from .escaping import escape
+
+        text = "\n".join(map(escape, text.split("\n")))
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
@@ -86,7 +92,7 @@ def cmd_evaluate(args) -> int:
         raise UsageError(f"--as-of: {exc}") from None
     decision = compiled.evaluate(case, day)
     if args.json:
-        _out(json.dumps(decision.to_json(), indent=2, ensure_ascii=False))
+        _out(json.dumps(decision.to_json(), indent=2, ensure_ascii=False), escaped=False)
     else:
         from .render import decision_text
 
@@ -126,12 +132,12 @@ def cmd_validate(args) -> int:
     if problems:
         render = {"text": problems_text, "json": problems_json, "github": problems_github}
         problems = sorted(problems)
-        _out(render[args.format](problems))
+        _out(render[args.format](problems), escaped=args.format != "json")
         files = len({p.file for p in problems})
         print(f"{PROG} validate: {len(problems)} problem(s) in {files} file(s)", file=sys.stderr)
         return 1
     if args.format == "json":
-        _out("[]")
+        _out("[]", escaped=False)
     elif args.format == "text":
         revisions = validated.revisions
         _out(f"{validated.files.policy_id}: {len(revisions)} revisions valid "
@@ -162,7 +168,7 @@ def cmd_diff(args) -> int:
         for added in sorted(after.keys() - before.keys()):
             print(f"{PROG} diff: revision {added} is new since {args.rev}", file=sys.stderr)
     if args.json:
-        _out(json.dumps(diffs[0] if names else diffs, indent=2, ensure_ascii=False))
+        _out(json.dumps(diffs[0] if names else diffs, indent=2, ensure_ascii=False), escaped=False)
     elif args.format == "markdown":
         _out("\n".join(diff_markdown(d) for d in diffs) or "No revision changed.")
     else:
@@ -175,7 +181,7 @@ def cmd_history(args) -> int:
 
     entries = [rev.history_entry() for rev in _validated(args).revisions]
     if args.json:
-        _out(json.dumps(entries, indent=2, ensure_ascii=False))
+        _out(json.dumps(entries, indent=2, ensure_ascii=False), escaped=False)
     else:
         _out(history_text(entries))
     return 0
@@ -184,6 +190,7 @@ def cmd_history(args) -> int:
 def cmd_changelog(args) -> int:
     from .changelog import FILE_NAME, changelog_markdown
     from .errors import PolicyIOError
+    from .escaping import escape
     from .tables import display_path
 
     files = _policy_files(args)
@@ -210,7 +217,7 @@ def cmd_changelog(args) -> int:
         return 0
     if args.check:
         state = "missing" if current is None else "out of date with the tables"
-        print(f"{PROG} changelog: {name} is {state}; run `policy changelog` to regenerate it",
+        print(f"{PROG} changelog: {escape(name)} is {state}; run `policy changelog` to regenerate it",
               file=sys.stderr)
         return 1
     from .writer import write_atomic
@@ -227,6 +234,7 @@ def cmd_batch(args) -> int:
         _without_pandas()
     from .batch import run_batch, summary_text
     from .dates import parse_date
+    from .escaping import escape
 
     if args.as_of is not None:
         try:
@@ -236,7 +244,7 @@ def cmd_batch(args) -> int:
     compiled = _compiled(args)
 
     def on_bad(line: int, message: str) -> None:
-        sys.stderr.write(f"{args.input}:{line}: {message}\n")
+        sys.stderr.write(escape(f"{args.input}:{line}: {message}") + "\n")
 
     def on_terminate(signum, frame):  # `kill`: unwind like Ctrl-C, so no output file is left
         raise KeyboardInterrupt
@@ -443,7 +451,11 @@ def main(argv: list[str] | None = None) -> int:
     except PolicyError as exc:
         if debug:
             raise
-        lines = str(exc).splitlines() or [type(exc).__name__]
+        from .escaping import escape
+
+        # one line per problem; any other error is one line, whatever its text holds
+        lines = ([str(p) for p in exc.problems] if isinstance(exc, DataError)
+                 else [escape(str(exc)) or type(exc).__name__])
         if isinstance(exc, UsageError):
             lines = [line if line.startswith(PROG) else f"{PROG}: {line}" for line in lines]
         for line in lines:
@@ -462,6 +474,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: one line unless --debug
         if debug:
             raise
-        print(f"{PROG}: internal error: {type(exc).__name__}: {exc} (rerun with --debug)",
-              file=sys.stderr)
+        from .escaping import escape
+
+        print(f"{PROG}: internal error: {type(exc).__name__}: {escape(str(exc)[:300])} "
+              "(rerun with --debug)", file=sys.stderr)
         return 70

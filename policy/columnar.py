@@ -23,6 +23,7 @@ from .cases import DATE_FIELDS, TEXT_FIELDS, check_case, delimiter_hint, parse_w
 from .dates import parse_date
 from .engine import NO_POLICY, CompiledPolicy, Decision
 from .errors import DataError, Problem
+from .memo import BoundedMemo
 from .timeline import revision_in_force
 
 RESULT_SCHEMA = pa.schema([
@@ -45,6 +46,24 @@ _PER_OUTCOME = ("determination", "revision", "version", "effective_from", "effec
 NO_DATE = "NO_DATE: no date: give --as-of or the case's service_date"
 
 
+# Bounds of the memos shared by every thread using one ColumnarPolicy (see `memo.BoundedMemo`):
+# distinct (field, value) pairs and dates checked, and days remembered in the Arrow day table. With
+# keys of at most 64 characters the memos hold a few MB at most, whatever the input.
+VALUE_MEMO_LIMIT = 4096
+DAY_MEMO_LIMIT = 200_000
+_ISO_LENGTH = len("2023-10-01")  # only days of this length can be valid: longer ones are junk
+
+
+class _DayTable(namedtuple("_DayTable", "days positions messages")):
+    """Checked days as Arrow arrays: the day, its revision position (-1 before the first; null
+    when invalid) and its error. Immutable: a thread that learns new days publishes a new table."""
+
+    __slots__ = ()
+
+
+_NO_DAYS = _DayTable(pa.array([], pa.string()), pa.array([], pa.int64()), pa.array([], pa.string()))
+
+
 # A keyed evaluation of a record batch: per row the outcome id (null for a bad row), the
 # partial-case code, case_id, as_of and error; and what the no-policy explanations need.
 Keyed = namedtuple("Keyed", "gid code case_id as_of error before_first no_policy_days "
@@ -58,7 +77,9 @@ def _message(problem: Problem) -> str:
 class ColumnarPolicy:
     """A compiled policy's lookups laid out as Arrow arrays, with memos of checked input values.
 
-    Build once per policy (`for_policy` keeps one per compiled policy) and reuse it for every batch.
+    Build once per policy (`for_policy` keeps one per policy) and reuse it for every batch, from any
+    number of threads: the lookups never change after construction, and the memos are bounded and
+    safe to share (`memo.BoundedMemo`; the day table is replaced whole, never edited).
     """
 
     def __init__(self, compiled: CompiledPolicy):
@@ -103,12 +124,12 @@ class ColumnarPolicy:
                                         pa.array(positions, pa.int32()))
         self._needs = pa.array([list(d.needs) for d in rows] + [[]], pa.list_(pa.string()))
         self._positions = {revision.id: i for i, revision in enumerate(compiled.revisions)}
-        self._value_memo: dict[tuple, tuple[int | None, str | None]] = {}
-        self._date_memo: dict[str, tuple[int | None, str | None]] = {}
-        self._no_policy_memo: dict[str, str] = {}
-        # checked days: the day, its revision position, its error (see _check_dates)
-        self._days = self._day_messages = pa.array([], pa.string())
-        self._day_positions = pa.array([], pa.int64())
+        self._value_memo: BoundedMemo[tuple[int | None, str | None]] = BoundedMemo(
+            VALUE_MEMO_LIMIT)
+        self._date_memo: BoundedMemo[tuple[int | None, str | None]] = BoundedMemo(
+            VALUE_MEMO_LIMIT)
+        self._no_policy_memo: BoundedMemo[str] = BoundedMemo(VALUE_MEMO_LIMIT)
+        self._day_table = _NO_DAYS  # see _check_dates
 
     # --- codes ------------------------------------------------------------------------------------
     def decode(self, code: int) -> dict:
@@ -122,12 +143,8 @@ class ColumnarPolicy:
 
     def check_value(self, name: str, value, text_cells: bool) -> tuple[int | None, str | None]:
         """(digit, None) for a valid value or unknown, (None, "CODE: message") for a bad one."""
-        key = (name, value, text_cells, type(value))
-        found = self._value_memo.get(key)
-        if found is None:
-            found = self._check_value(name, value, text_cells)
-            self._value_memo[key] = found
-        return found
+        return self._value_memo.get((name, value, text_cells, type(value)), str(value),
+                                    lambda: self._check_value(name, value, text_cells))
 
     def _check_value(self, name, value, text_cells):
         values = dict(self.columns)[name]
@@ -142,24 +159,19 @@ class ColumnarPolicy:
 
     def check_date(self, value: str) -> tuple[int | None, str | None]:
         """(revision position or -1 before the first, None) or (None, "CODE: message")."""
-        found = self._date_memo.get(value)
-        if found is None:
-            try:
-                parse_date(value)
-            except ValueError as exc:
-                found = (None, f"DATE_INVALID: service_date: {exc}")
-            else:
-                revision = revision_in_force(self.compiled.revisions, value)
-                found = (-1 if revision is None else self._positions[revision.id], None)
-            self._date_memo[value] = found
-        return found
+        return self._date_memo.get(value, value, lambda: self._check_date(value))
+
+    def _check_date(self, value: str) -> tuple[int | None, str | None]:
+        try:
+            parse_date(value)
+        except ValueError as exc:
+            return None, f"DATE_INVALID: service_date: {exc}"
+        revision = revision_in_force(self.compiled.revisions, value)
+        return -1 if revision is None else self._positions[revision.id], None
 
     def no_policy_explanation(self, day: str) -> str:
-        text = self._no_policy_memo.get(day)
-        if text is None:
-            text = self.compiled.evaluate({}, day).explanation
-            self._no_policy_memo[day] = text
-        return text
+        return self._no_policy_memo.get(day, day,
+                                        lambda: self.compiled.evaluate({}, day).explanation)
 
     # --- evaluation ---------------------------------------------------------------------------------
     def evaluate(self, data, *, as_of: str | None = None, text_cells: bool = False):
@@ -371,21 +383,33 @@ class ColumnarPolicy:
     def _check_dates(self, days: pa.Array) -> tuple[pa.Array, pa.Array | None]:
         """For distinct day strings: the revision position (-1 before the first; null for a bad
         date) and the error message (None when every day is good). Days seen before are looked up
-        in a memo (a batch of claims repeats the same few thousand dates)."""
-        if len(self._days) > 200_000:  # an input of endless distinct junk: start afresh
-            self._days = self._day_messages = pa.array([], pa.string())
-            self._day_positions = pa.array([], pa.int64())
-        found = pc.index_in(days, value_set=self._days)
+        in the shared day table (a batch of claims repeats the same few thousand dates).
+
+        The table is read once into a local: this call works on its own consistent copy, and
+        publishes a grown copy for later calls (a racing thread's copy may win; both are right)."""
+        table = self._day_table
+        found = pc.index_in(days, value_set=table.days)
         if found.null_count:
             new = pc.filter(days, pc.is_null(found))
             positions, messages = self._check_new_dates(new)
-            self._days = pa.concat_arrays([self._days, new])
-            self._day_positions = pa.concat_arrays([self._day_positions, positions])
-            self._day_messages = pa.concat_arrays([self._day_messages, messages])
-            found = pc.index_in(days, value_set=self._days)
-        messages = pc.take(self._day_messages, found)
-        return (pc.take(self._day_positions, found),
+            table = _DayTable(*(pa.concat_arrays([old, added]) for old, added in
+                                zip(table, (new, positions, messages))))
+            found = pc.index_in(days, value_set=table.days)
+            self._publish_days(new, positions, messages)
+        messages = pc.take(table.messages, found)
+        return (pc.take(table.positions, found),
                 None if messages.null_count == len(messages) else messages)
+
+    def _publish_days(self, new: pa.Array, positions: pa.Array, messages: pa.Array) -> None:
+        """Add checked days of plausible length to the shared table; past the bound, start afresh
+        (an input of endless distinct junk)."""
+        keep = pc.less_equal(pc.utf8_length(new), _ISO_LENGTH)
+        added = [pc.filter(array, keep) for array in (new, positions, messages)]
+        table = self._day_table
+        if len(table.days) + len(added[0]) > DAY_MEMO_LIMIT:
+            table = _NO_DAYS
+        self._day_table = _DayTable(*(pa.concat_arrays([old, more]) for old, more in
+                                      zip(table, added)))
 
     def _check_new_dates(self, days: pa.Array) -> tuple[pa.Array, pa.Array]:
         """Days not seen before, one Python call each (`timeline.revision_in_force`, the one
@@ -445,15 +469,25 @@ def _join_errors(errors: list[pa.Array], n: int) -> pa.Array:
     return joined
 
 
-_COLUMNAR: dict[int, ColumnarPolicy] = {}
+# The columnar forms of the last few compiled policies, by identity. Replaced whole, never edited
+# in place, so a thread reading it sees one consistent dict; a race only builds one twice.
+_RECENT: dict[int, ColumnarPolicy] = {}
+_RECENT_LIMIT = 8
 
 
 def for_policy(policy) -> ColumnarPolicy:
     """The columnar form of a `Policy` (from `load_policy`) or a `CompiledPolicy`, built once."""
+    global _RECENT
     compiled = getattr(policy, "compiled", policy)
-    found = _COLUMNAR.get(id(compiled))
+    if not isinstance(compiled, CompiledPolicy):
+        raise TypeError(f"expected a Policy (from load_policy) or a CompiledPolicy, "
+                        f"not {type(policy).__name__}")
+    recent = _RECENT
+    found = recent.get(id(compiled))
     if found is None or found.compiled is not compiled:
-        found = _COLUMNAR[id(compiled)] = ColumnarPolicy(compiled)
+        found = ColumnarPolicy(compiled)
+        kept = list(recent.items())[-(_RECENT_LIMIT - 1):]
+        _RECENT = {**dict(kept), id(compiled): found}
     return found
 
 

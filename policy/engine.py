@@ -31,10 +31,11 @@ class Outcome(namedtuple("Outcome", "determination rules needs possible")):
 
 
 class CompiledRevision(namedtuple("CompiledRevision", "id version approved effective_from "
-                                  "effective_from_basis rules evidence outcomes index")):
-    """A revision ready for lookups. `rules`: id -> then, quote, provenance, provenance_note, note;
-    `evidence`: cancer_site -> summary of evidence (2023-09 only); `index`: partial-case code ->
-    position in `outcomes`."""
+                                  "effective_from_basis rules evidence disclaimer outcomes index")):
+    """A revision ready for lookups. `rules`: id -> then, statement (the cited id, or None) and
+    that statement's quote, provenance and provenance_note, note; `evidence`: cancer_site ->
+    {text, scope: full | partial, covers} (2023-09 only); `disclaimer`: {text, provenance,
+    provenance_note}; `index`: partial-case code -> position in `outcomes`."""
 
     __slots__ = ()
 
@@ -44,7 +45,8 @@ class CompiledRevision(namedtuple("CompiledRevision", "id version approved effec
 
 
 class Decision(namedtuple("Decision", "determination as_of policy revision rule rules needs possible "
-                          "explanation source provenance provenance_note evidence case_id case")):
+                          "explanation source provenance provenance_note evidence evidence_scope "
+                          "disclaimer disclaimer_provenance case_id case")):
     """Everything needed to reproduce and explain one evaluation years later (immutable)."""
 
     __slots__ = ()
@@ -56,6 +58,8 @@ class Decision(namedtuple("Decision", "determination as_of policy revision rule 
                 "possible": list(self.possible), "explanation": self.explanation,
                 "source": self.source, "provenance": self.provenance,
                 "provenance_note": self.provenance_note, "evidence": self.evidence,
+                "evidence_scope": self.evidence_scope, "disclaimer": self.disclaimer,
+                "disclaimer_provenance": self.disclaimer_provenance,
                 "case_id": self.case_id, "case": dict(self.case)}
 
 
@@ -84,7 +88,9 @@ class CompiledPolicy(namedtuple("CompiledPolicy", "policy_id title columns revis
             return Decision(
                 determination=NO_POLICY, as_of=as_of, policy=self.policy_id, revision=None,
                 rule=None, rules=(), needs=(), possible=(), source=None, provenance=None,
-                provenance_note=None, evidence=None, case_id=case_id, case=known,
+                provenance_note=None, evidence=None, evidence_scope=None,
+                disclaimer=first.disclaimer["text"],  # the manual's, as the first revision gives it
+                disclaimer_provenance=first.disclaimer["provenance"], case_id=case_id, case=known,
                 explanation=(f"No revision of {self.policy_id} is in force on {as_of}: the first, "
                              f"{first.id} (version {first.version}), is effective from "
                              f"{first.effective_from} ({first.effective_from_basis})."))
@@ -93,7 +99,7 @@ class CompiledPolicy(namedtuple("CompiledPolicy", "policy_id title columns revis
         quotes = {revision.rules[r]["quote"] for r in outcome.rules}
         decided = outcome.determination != INDETERMINATE
         rule = revision.rules[outcome.rules[0]] if decided and len(quotes) == 1 else None
-        site = case.get("cancer_site")
+        evidence = revision.evidence.get(case.get("cancer_site")) or {}
         return Decision(
             determination=outcome.determination, as_of=as_of, policy=self.policy_id,
             revision=revision.identity(), rule=rule_id if decided else None,
@@ -102,7 +108,9 @@ class CompiledPolicy(namedtuple("CompiledPolicy", "policy_id title columns revis
             source=rule["quote"] if rule else None,
             provenance=rule["provenance"] if rule else None,
             provenance_note=rule["provenance_note"] if rule else None,
-            evidence=revision.evidence.get(site) if site else None,
+            evidence=evidence.get("text"), evidence_scope=evidence.get("covers"),
+            disclaimer=revision.disclaimer["text"],
+            disclaimer_provenance=revision.disclaimer["provenance"],
             case_id=case_id, case=known)
 
     @staticmethod
@@ -127,25 +135,75 @@ class CompiledPolicy(namedtuple("CompiledPolicy", "policy_id title columns revis
                     "id": r.id, "version": r.version, "approved": r.approved,
                     "effective_from": r.effective_from,
                     "effective_from_basis": r.effective_from_basis,
-                    "rules": {k: dict(v) for k, v in r.rules.items()}, "evidence": dict(r.evidence),
+                    "rules": {k: dict(v) for k, v in r.rules.items()},
+                    "evidence": {k: dict(v) for k, v in r.evidence.items()},
+                    "disclaimer": dict(r.disclaimer),
                     "outcomes": [[o.determination, list(o.rules), list(o.needs), list(o.possible)]
                                  for o in r.outcomes],
                     "index": list(r.index)} for r in self.revisions]}
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> "CompiledPolicy":
-        if data.get("format") != FORMAT:
-            raise ValueError("compiled policy format differs")
+        """The inverse of `to_json`; ValueError for anything not exactly of its shape."""
+        _check_compiled_shape(data)
         return cls(
             policy_id=data["policy"]["id"], title=data["policy"]["title"],
             columns=tuple((name, tuple(values)) for name, values in data["columns"]),
             revisions=tuple(CompiledRevision(
                 id=r["id"], version=r["version"], approved=r["approved"],
                 effective_from=r["effective_from"], effective_from_basis=r["effective_from_basis"],
-                rules=r["rules"], evidence=r["evidence"],
+                rules=r["rules"], evidence=r["evidence"], disclaimer=r["disclaimer"],
                 outcomes=tuple(Outcome(d, tuple(ru), tuple(ne), tuple(po))
                                for d, ru, ne, po in r["outcomes"]),
                 index=tuple(r["index"])) for r in data["revisions"]))
+
+
+def _check_compiled_shape(data) -> None:
+    """Raise ValueError unless `data` has exactly the shape `CompiledPolicy.to_json` gives, with
+    every index entry pointing at an outcome and one entry per partial case."""
+
+    def expect(condition: bool, what: str) -> None:
+        if not condition:
+            raise ValueError(f"compiled policy: {what}")
+
+    def strings(value, *, nullable: bool = False) -> bool:
+        return isinstance(value, list) and all(
+            isinstance(v, str) or (nullable and v is None) for v in value)
+
+    def text_map(value) -> bool:
+        return isinstance(value, dict) and all(
+            isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in value.items())
+
+    expect(isinstance(data, dict) and data.get("format") == FORMAT, "format differs")
+    expect(set(data) == {"format", "policy", "columns", "revisions"}, "keys")
+    policy, columns, revisions = data["policy"], data["columns"], data["revisions"]
+    expect(isinstance(policy, dict) and set(policy) == {"id", "title"}
+           and strings(list(policy.values())), "policy")
+    expect(isinstance(columns, list) and len(columns) > 0, "columns")
+    codes = 1
+    for column in columns:
+        expect(isinstance(column, list) and len(column) == 2 and isinstance(column[0], str)
+               and isinstance(column[1], list) and len(column[1]) > 0
+               and all(type(v) in (str, bool) for v in column[1]), "a column")
+        codes *= len(column[1]) + 1
+    expect(isinstance(revisions, list) and len(revisions) > 0, "revisions")
+    fields = {"id", "version", "approved", "effective_from", "effective_from_basis", "rules",
+              "evidence", "outcomes", "index"}
+    for revision in revisions:
+        expect(isinstance(revision, dict) and set(revision) == fields, "a revision's keys")
+        expect(all(isinstance(revision[k], str) for k in
+                   ("id", "version", "approved", "effective_from", "effective_from_basis")),
+               "a revision's identity")
+        rules, outcomes, index = revision["rules"], revision["outcomes"], revision["index"]
+        expect(isinstance(rules, dict) and all(isinstance(k, str) and text_map(v)
+                                               for k, v in rules.items()), "rules")
+        expect(text_map(revision["evidence"]), "evidence")
+        expect(isinstance(outcomes, list) and all(
+            isinstance(o, list) and len(o) == 4 and isinstance(o[0], str)
+            and all(strings(part) for part in o[1:]) and all(r in rules for r in o[1])
+            for o in outcomes), "outcomes")
+        expect(isinstance(index, list) and len(index) == codes and all(
+            type(i) is int and 0 <= i < len(outcomes) for i in index), "index")
 
 
 def complete_outcomes(revision, columns) -> dict[tuple, tuple[str, str]]:
@@ -198,15 +256,19 @@ def compile_revision(revision, columns) -> CompiledRevision:
             outcomes.append(outcome)
         index.append(positions[outcome])
     evidence = {}
-    for entry in revision.content.get("evidence", ()):
-        for site in entry["cancer_sites"]:
-            evidence[site] = entry["text"]
-    rules = {r.id: {"then": r.then, "quote": r.quote, "provenance": r.provenance,
-                    "provenance_note": r.provenance_note, "note": r.note} for r in revision.rules}
+    for entry in revision.content.get("evidence", ()):  # only where the paragraph's scope matches
+        for site in entry.get("cancer_sites", ()):
+            evidence[site] = {"text": entry["text"], "covers": None}
+        for partial in entry.get("partial_sites", ()):
+            evidence[partial["cancer_site"]] = {"text": entry["text"], "covers": partial["covers"]}
+    rules = {r.id: {"then": r.then, "statement": r.statement, "quote": r.quote,
+                    "provenance": r.provenance, "provenance_note": r.provenance_note,
+                    "note": r.note} for r in revision.rules}
     return CompiledRevision(
         id=revision.id, version=revision.version, approved=revision.approved,
         effective_from=revision.effective_from, effective_from_basis=revision.effective_from_basis,
-        rules=rules, evidence=evidence, outcomes=tuple(outcomes), index=tuple(index))
+        rules=rules, evidence=evidence, disclaimer=dict(revision.data["disclaimer"]),
+        outcomes=tuple(outcomes), index=tuple(index))
 
 
 def compile_policy(revisions: Sequence) -> CompiledPolicy:

@@ -11,7 +11,11 @@ from collections import namedtuple
 
 CODES = {
     # reading a YAML (or JSON) document
-    "FILE_TOO_LARGE": "the file is larger than the loader accepts",
+    "FILE_TOO_LARGE": "the file is larger than the loader accepts (the message gives its size)",
+    "SYMLINK": "a table, source or schema path that is a symbolic link or resolves outside its "
+               "folder (in the working tree and at a git revision; never followed, never read)",
+    "NOT_A_TABLE": "a table file whose top level is not a mapping with revision and table "
+                   "(its content is not echoed: it may be a file that is no table at all)",
     "ENCODING": "not UTF-8, or a character YAML does not allow (NUL)",
     "YAML_SYNTAX": "the text is not well-formed YAML",
     "EMPTY_FILE": "no document (empty, or only comments)",
@@ -42,8 +46,16 @@ CODES = {
     "INCOMPLETE_TABLE": "some complete case matches no rule",
     "OVERLAP": "a complete case matched by several rules (unique), or by disagreeing rules (any)",
     "UNREACHABLE_RULE": "a rule that decides no case",
-    "QUOTE_NOT_IN_SOURCE": "text marked verbatim that the source text does not contain",
-    "QUOTE_NOT_IN_STATEMENTS": "a rule quote that none of the revision's statements contains",
+    "QUOTE_NOT_IN_SOURCE": "text marked verbatim (or quoted content) that the source text does "
+                           "not contain",
+    "QUOTE_FRAGMENT": "a verbatim statement or disclaimer that is not whole sentences of the source",
+    "STATEMENT_WORDING": "a statement whose words do not name its own determination, or name another",
+    "UNKNOWN_STATEMENT": "a rule citing a statement id that the revision does not have",
+    "STATEMENT_CONTRADICTED": "a rule whose determination differs from that of the statement it cites",
+    "UNSTATED_DETERMINATION": "a rule with `statement: none` that decides more than not_addressed",
+    "EFFECTIVE_NOT_STATED": "effective_from marked stated that is not the date the source states",
+    "EFFECTIVE_NOT_INFERRED": "effective_from marked inferred that breaks the rule (first day of the "
+                              "month after approval) without effective_from_deviation",
     # the chain of revisions
     "DUPLICATE_REVISION": "two files with one revision id",
     "EFFECTIVE_DATE_ORDER": "effective dates do not strictly increase with revision ids",
@@ -61,6 +73,9 @@ CODES = {
 }
 
 
+MAX_MESSAGE = 1000
+
+
 # A named tuple rather than a dataclass: the evaluate command imports this at start-up, and
 # dataclasses (with inspect) would cost more than the whole evaluation.
 class Problem(namedtuple("Problem", "file line col code message")):
@@ -74,12 +89,16 @@ class Problem(namedtuple("Problem", "file line col code message")):
     def __new__(cls, file: str, line: int, col: int, code: str, message: str):
         if code not in CODES:  # every code is documented in one place
             raise ValueError(f"undocumented problem code {code!r}")
+        if len(message) > MAX_MESSAGE:  # output stays linear in the input, whatever it echoes
+            message = f"{message[:MAX_MESSAGE]}... ({len(message)} characters)"
         return super().__new__(cls, file, line, col, code, message)
 
     def __str__(self) -> str:
+        from .escaping import escape  # file names and messages echo untrusted text
+
         if self.line <= 0:  # no position: a command-line word, a whole folder
-            return f"{self.file}: {self.code}: {self.message}"
-        return f"{self.file}:{self.line}:{self.col}: {self.code}: {self.message}"
+            return escape(f"{self.file}: {self.code}: {self.message}")
+        return escape(f"{self.file}:{self.line}:{self.col}: {self.code}: {self.message}")
 
     def as_json(self) -> dict:
         return {"file": self.file, "line": self.line, "col": self.col, "code": self.code,

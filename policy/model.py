@@ -43,9 +43,13 @@ class Rule:
     index: int  # position in the table, 0-based (the order matters under the `first` hit policy)
     when: Mapping[str, frozenset | None]  # column -> allowed values, or ANY
     then: str
+    statement: str | None  # the id of the statement that decides it; None for `statement: none`
+    # The cited statement's words, provenance and note, taken from it when the model is built (one
+    # home for the words: a rule cannot quote anything else); for `statement: none`, no words and
+    # the table's reason as the note.
     quote: str | None
     provenance: str | None
-    provenance_note: str
+    provenance_note: str | None
     note: str | None
 
     def matches(self, case: Mapping[str, Any]) -> bool:
@@ -88,16 +92,27 @@ class Revision:
                 "effective_from_note": self.effective_from_note, "file": self.file}
 
 
+NO_STATEMENT = "none"  # `statement: none`: no statement decides the rule (it says why)
+
+
+def _rule(r: Mapping[str, Any], index: int, statements: Mapping[str, Mapping]) -> Rule:
+    cited = None if r["statement"] == NO_STATEMENT else r["statement"]
+    statement = statements.get(cited, {})  # an unknown id is reported by validation
+    return Rule(id=r["id"], index=index,
+                when=MappingProxyType({name: ANY if cond == "any" else frozenset(cond)
+                                       for name, cond in r["when"].items()}),
+                then=r["then"], statement=cited, quote=statement.get("text"),
+                provenance=statement.get("provenance"),
+                provenance_note=(statement.get("provenance_note") if cited is not None
+                                 else r.get("no_statement_reason")),
+                note=r.get("note"))
+
+
 def build_revision(data: Mapping[str, Any], file: str) -> Revision:
     rev, table = data["revision"], data["table"]
     columns = tuple(Column(c["name"], tuple(c["values"])) for c in table["inputs"])
-    rules = tuple(
-        Rule(id=r["id"], index=i,
-             when=MappingProxyType({name: ANY if cond == "any" else frozenset(cond)
-                                    for name, cond in r["when"].items()}),
-             then=r["then"], quote=r.get("quote"), provenance=r.get("provenance"),
-             provenance_note=r["provenance_note"], note=r.get("note"))
-        for i, r in enumerate(table["rules"]))
+    statements = {s["id"]: s for s in data["statements"]}
+    rules = tuple(_rule(r, i, statements) for i, r in enumerate(table["rules"]))
     return Revision(
         file=file, policy_id=data["policy"]["id"], policy_title=data["policy"]["title"],
         id=rev["id"], version=rev["version"], approved=rev["approved"],

@@ -7,6 +7,7 @@ import re
 import textwrap
 
 from .errors import Problem
+from .escaping import escape
 
 
 def decision_text(decision) -> str:
@@ -14,7 +15,7 @@ def decision_text(decision) -> str:
     lines = [d.determination]
     rows = [("policy", d.policy), ("as of", d.as_of)]
     if d.case_id is not None:
-        rows.insert(0, ("case", d.case_id))
+        rows.insert(0, ("case", escape(d.case_id)))  # before wrapping turns a newline to a space
     if d.revision:
         r = d.revision
         rows.append(("revision", f"{r['id']} (version {r['version']}, effective "
@@ -76,6 +77,7 @@ def problems_json(problems: list[Problem]) -> str:
 
 
 def _github_escape(text: str, *, prop: bool = False) -> str:
+    text = escape(text)  # control characters first: nothing can start a new workflow command
     text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
     return text.replace(":", "%3A").replace(",", "%2C") if prop else text
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from pathlib import Path
 
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource
 
 from .errors import PolicyIOError, Problem
+from .escaping import shown
 from .yaml_loader import Loaded
 
 SCHEMA_NAMES = ("revision", "case")
@@ -24,22 +24,42 @@ def _refuse_retrieval(uri: str):
     raise NoSuchResource(ref=uri)  # no network: every reference must resolve to a local schema
 
 
-@lru_cache(maxsize=None)
-def _validators(schemas_dir: str) -> dict:
-    resources, schemas = [], {}
-    for name in SCHEMA_NAMES:
-        path = Path(schemas_dir) / f"{name}.schema.json"
-        try:
-            schema = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise PolicyIOError(f"{path}: cannot load schema: {exc}") from exc
-        if schema.get("$schema") != "https://json-schema.org/draft/2020-12/schema":
-            raise PolicyIOError(f"{path}: $schema must be draft 2020-12")
+def parse_schema(path: str, raw: bytes) -> dict:
+    """One schema file's bytes, checked as draft 2020-12.
+
+    A schema that is not JSON, or is not a valid draft 2020-12 schema is a `PolicyIOError` (exit 4:
+    the installation or repository is broken, not the data)."""
+    from jsonschema.exceptions import SchemaError
+
+    try:
+        schema = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:
+        raise PolicyIOError(f"{path}: cannot load schema: {str(exc)[:200]}") from None
+    if not isinstance(schema, dict) or schema.get("$schema") != \
+            "https://json-schema.org/draft/2020-12/schema":
+        raise PolicyIOError(f"{path}: cannot load schema: $schema must be draft 2020-12")
+    try:
         Draft202012Validator.check_schema(schema)
+    except (SchemaError, RecursionError) as exc:
+        message = getattr(exc, "message", "nested too deeply")
+        raise PolicyIOError(f"{path}: cannot load schema: {message[:200]}") from None
+    if not isinstance(schema.get("$id", ""), str):
+        raise PolicyIOError(f"{path}: cannot load schema: $id must be a string")
+    return schema
+
+
+# Keyed by the schemas' own bytes (never by their folder, whose files may change in a long-lived
+# process); small, since a process meets one or two versions of the schemas.
+@lru_cache(maxsize=8)
+def _validators(texts: tuple[tuple[str, bytes], ...]) -> dict:
+    resources, schemas = [], {}
+    for name, (path, raw) in zip(SCHEMA_NAMES, texts):
+        schema = parse_schema(path, raw)
         schemas[name] = schema
         resource = Resource.from_contents(schema)
         # Register under both the $id and the bare file name used by relative $refs.
-        resources += [(schema["$id"], resource), (f"{name}.schema.json", resource)]
+        resources += [(schema.get("$id", f"{name}.schema.json"), resource),
+                      (f"{name}.schema.json", resource)]
     registry = Registry(retrieve=_refuse_retrieval).with_resources(resources)
     return {name: Draft202012Validator(schema, registry=registry,
                                        format_checker=Draft202012Validator.FORMAT_CHECKER)
@@ -49,32 +69,31 @@ def _validators(schemas_dir: str) -> dict:
 def _code_and_message(error) -> tuple[str, str, bool]:
     """Map one jsonschema error to (code, message, points-at-key)."""
     kind, instance = error.validator, error.instance
-    where = error.json_path
+    where = shown(error.json_path, 200)[1:-1]  # a path of long keys is echoed cut short
     if kind in ("additionalProperties", "unevaluatedProperties"):
+        # one problem per unknown key, each naming only its own key (schema_problems): output
+        # stays linear in the input however many keys there are
         allowed = sorted(error.schema.get("properties", {}))
-        extra = sorted(set(instance) - set(allowed)) if isinstance(instance, dict) else []
-        return ("UNKNOWN_KEY",
-                f"unknown key {', '.join(repr(k) for k in extra)} at {where}; "
-                f"allowed: {', '.join(allowed)}", True)
+        return "UNKNOWN_KEY", f"unknown key \0 at {where}; allowed: {', '.join(allowed)}", True
     if kind == "required":
         return "MISSING_KEY", f"{where}: {error.message}", False
     is_date = error.schema.get("format") == "date"
     is_month = "YYYY-MM," in str(error.schema.get("description", ""))
     if kind in ("format", "pattern", "type") and is_date:
-        return ("DATE_INVALID", f"{where}: {instance!r} is not a valid date; write YYYY-MM-DD, "
+        return ("DATE_INVALID", f"{where}: {shown(instance)} is not a valid date; write YYYY-MM-DD, "
                                 f"e.g. 2023-10-01 (quoted)", False)
     if kind in ("pattern", "type") and is_month:
-        return ("DATE_INVALID", f"{where}: {instance!r} is not a month; write YYYY-MM, "
+        return ("DATE_INVALID", f"{where}: {shown(instance)} is not a month; write YYYY-MM, "
                                 f"e.g. \"2015-12\"", False)
     if kind in ("enum", "const"):
         choices = error.validator_value if kind == "enum" else [error.validator_value]
-        return ("UNKNOWN_VALUE", f"{where}: {instance!r} is not one of "
+        return ("UNKNOWN_VALUE", f"{where}: {shown(instance)} is not one of "
                                  f"{', '.join(map(str, choices))}", False)
     if kind == "type":
         hint = ""
         if error.validator_value == "boolean" or "boolean" in error.validator_value:
             hint = " (YAML 1.2 booleans are written true or false; yes/no/on/off are strings)"
-        return "WRONG_TYPE", f"{where}: {instance!r} is not of type {error.validator_value}{hint}", False
+        return "WRONG_TYPE", f"{where}: {shown(instance)} is not of type {error.validator_value}{hint}", False
     return "SCHEMA", f"{where}: {error.message}", False
 
 
@@ -87,9 +106,13 @@ def _leaves(error):
         yield error
 
 
-def schema_problems(loaded: Loaded, schema_name: str, schemas_dir: Path) -> list[Problem]:
-    """Every schema violation of the document, each at the line of the offending node."""
-    validator = _validators(str(schemas_dir))[schema_name]
+def schema_problems(loaded: Loaded, schema_name: str,
+                    schemas: tuple[tuple[str, bytes], ...]) -> list[Problem]:
+    """Every schema violation of the document, each at the line of the offending node.
+
+    `schemas`: (path, bytes) of each of SCHEMA_NAMES, in that order.
+    """
+    validator = _validators(schemas)[schema_name]
     problems, seen = [], set()
     for error in validator.iter_errors(loaded.data):
         for leaf in _leaves(error):
@@ -98,7 +121,8 @@ def schema_problems(loaded: Loaded, schema_name: str, schemas_dir: Path) -> list
             if at_key and isinstance(leaf.instance, dict):
                 allowed = leaf.schema.get("properties", {})
                 for key in sorted(set(leaf.instance) - set(allowed)):
-                    problem = loaded.problem(path + (key,), code, message, key=True)
+                    problem = loaded.problem(path + (key,), code,
+                                             message.replace("\0", shown(key)), key=True)
                     if (problem.line, problem.col, code) not in seen:
                         seen.add((problem.line, problem.col, code))
                         problems.append(problem)

@@ -265,7 +265,10 @@ def _content(content) -> list[str]:
     if content.get("evidence"):
         lines += ["### Summary of evidence", ""]
         for entry in content["evidence"]:
-            sites = ", ".join(md_text(words(s)) for s in entry["cancer_sites"])
+            sites = ", ".join([*(md_text(words(s)) for s in entry.get("cancer_sites", ())),
+                               *(f"{md_text(words(p['cancer_site']))} (in part: "
+                                 f"{md_text(p['covers'])})"
+                                 for p in entry.get("partial_sites", ()))])
             lines += [f"#### {sites}", "", md_text(entry["text"]), ""]
     if content.get("guidelines"):
         lines += ["### Practice guidelines and position statements", ""]

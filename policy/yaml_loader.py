@@ -21,6 +21,8 @@ from .errors import DataError, Problem
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 32
+MAX_INT_DIGITS = 100
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 Path = tuple  # a path into the data: keys and list indexes
 
@@ -111,12 +113,31 @@ class _Builder:
     def build(self, node, path: Path):
         self.loaded.positions[path] = _pos(node.start_mark)
         if isinstance(node, ScalarNode):
+            problem = self._unusable(node)
+            if problem is not None:
+                self.problems.append(Problem(self.loaded.file, *_pos(node.start_mark), *problem))
+                return None
             return self._scalar(node)
         if isinstance(node, SequenceNode):
             return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
         if isinstance(node, MappingNode):
             return self._mapping(node, path)
         raise AssertionError(f"unexpected node {node!r}")  # composer yields only these three
+
+    @staticmethod
+    def _unusable(node: ScalarNode) -> tuple[str, str] | None:
+        """(code, message) for a scalar no later step could handle: a lone surrogate (no UTF-8
+        output can carry it), an integer longer than MAX_INT_DIGITS (Python's int() refuses
+        4,300 digits, and no field needs more than a few)."""
+        value = node.value
+        if not value.isascii() and _SURROGATE.search(value):
+            at = _SURROGATE.search(value).start()
+            return ("ENCODING", f"a lone surrogate \\u{ord(value[at]):04x} is not a character; "
+                                "write the text in UTF-8")
+        if node.tag == "tag:yaml.org,2002:int" and len(value.lstrip("+-")) > MAX_INT_DIGITS:
+            return ("WRONG_TYPE", f"an integer of {len(value.lstrip('+-'))} digits; numbers here "
+                                  f"have at most {MAX_INT_DIGITS}")
+        return None
 
     @staticmethod
     def _scalar(node: ScalarNode):
@@ -142,6 +163,10 @@ class _Builder:
                                              f"key {shown!r} is not a string; quote it"))
                 continue
             key = key_node.value
+            unusable = self._unusable(key_node)
+            if unusable is not None:
+                self.problems.append(Problem(self.loaded.file, line, col, *unusable))
+                continue
             if key == "<<" and key_node.style is None:
                 self.problems.append(Problem(self.loaded.file, line, col, "MERGE_KEY",
                                              "merge keys '<<' are not allowed; write the keys out"))
@@ -163,8 +188,8 @@ def load_yaml(raw: bytes, file: str) -> Loaded:
     def fail(code: str, message: str, line: int = 1, col: int = 1):
         raise DataError(Problem(file, line, col, code, message))
 
-    if len(raw) > MAX_BYTES:
-        fail("FILE_TOO_LARGE", f"file is {len(raw)} bytes; the limit is {MAX_BYTES}")
+    if len(raw) > MAX_BYTES:  # (files are refused by reading.read_bounded with their real size)
+        fail("FILE_TOO_LARGE", f"the text is {len(raw)} bytes; the limit is {MAX_BYTES}")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -204,14 +229,11 @@ def load_yaml(raw: bytes, file: str) -> Loaded:
     return builder.loaded
 
 
-def read_yaml_file(path, display: str | None = None) -> Loaded:
-    """Read and parse a file; an unreadable file is a `PolicyIOError`."""
-    from .errors import PolicyIOError
+def read_yaml_file(path, display: str | None = None, *, folder=None, what: str = "table") -> Loaded:
+    """Read (bounded: `reading.read_bounded`) and parse a file; with `folder`, a symbolic link or
+    a path resolving outside it is refused unread."""
+    from .reading import read_bounded
 
     display = display or str(path)
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise PolicyIOError(f"{display}: cannot read: {exc.strerror or exc}") from exc
-    return load_yaml(raw, display)
+    return load_yaml(read_bounded(path, MAX_BYTES, what=what, display=display, folder=folder),
+                     display)

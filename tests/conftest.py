@@ -1,6 +1,7 @@
 import os
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,11 +12,15 @@ POLICY_DIR = TABLES / "fep-8.01.08"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _private_cache(tmp_path_factory):
-    """Tests never read or write the user's cache of compiled tables."""
-    os.environ["FEP_POLICY_CACHE_DIR"] = str(tmp_path_factory.mktemp("policy-cache"))
-    yield
+# Tests never read or write the user's cache of compiled tables, nor its secret. Set at import,
+# before any test module is collected (some build a policy at module level).
+_PRIVATE = tempfile.mkdtemp(prefix="policy-tests-")
+os.environ["FEP_POLICY_CACHE_DIR"] = os.path.join(_PRIVATE, "cache")
+os.environ["XDG_CONFIG_HOME"] = os.path.join(_PRIVATE, "config")
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(_PRIVATE, ignore_errors=True)
 
 
 @pytest.fixture

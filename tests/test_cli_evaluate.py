@@ -112,6 +112,11 @@ BAD = [
      "<stdin>:1:1: NOT_A_MAPPING"),
     ("duplicate key in a case file", ["--case", "-", "--as-of", "2020-01-01"],
      "cancer_site: rectal\ncancer_site: colon\n", 1, "<stdin>:2:1: DUPLICATE_KEY"),
+    ("a field given twice on the command line",
+     ["--as-of", "2020-01-01", "cancer_site=rectal", "margin_status=positive", "t_stage=T4",
+      "cancer_site=colon"], None, 1,
+     "cancer_site=colon: DUPLICATE_KEY: field 'cancer_site' is given twice (cancer_site=rectal "
+     "and cancer_site=colon)"),
     ("empty standard input", ["--case", "-", "--as-of", "2020-01-01"], "", 1,
      "<stdin>:1:1: EMPTY_FILE"),
     ("a yes where a boolean is due", ["--case", "-", "--as-of", "2020-01-01"],

@@ -131,6 +131,51 @@ def test_documented_dask_map_partitions_matches_the_per_case_api(tmp_path, monke
     assert {"indeterminate", "no_policy_in_force", "medically_necessary"} <= determinations
 
 
+def _write_partitions(tmp_path, cases: list[dict], per_file: int) -> Path:
+    table = _table(cases, dates=pa.date32())
+    source = tmp_path / "claims"
+    source.mkdir()
+    for part, start in enumerate(range(0, len(cases), per_file)):
+        pq.write_table(table.slice(start, per_file), source / f"part-{part:03d}.parquet")
+    return source
+
+
+def _documented_code(tmp_path, monkeypatch) -> dict:
+    (tmp_path / "iort_dask.py").write_text(_section_blocks("Scale-out with Dask")[0])
+    monkeypatch.syspath_prepend(str(tmp_path))
+    sys.modules.pop("iort_dask", None)  # a fresh module (and policy) per test
+    return vars(importlib.import_module("iort_dask"))
+
+
+# The threaded scheduler (Dask's default for dataframes) and workers with several threads run
+# partitions of one process at once against one shared policy: its columnar memos must hold.
+@pytest.mark.filterwarnings(
+    "ignore:The inplace keyword in DataFrame.reset_index is deprecated:"
+    "pandas.errors.Pandas4Warning")
+@pytest.mark.parametrize("scheduler", ["threads", "distributed"])
+def test_documented_dask_recipe_under_threads_matches_the_per_case_api(tmp_path, monkeypatch,
+                                                                        scheduler):
+    import dask
+
+    bad = [case for case in BAD if case["case_id"] != "bad-date"]
+    cases = _cases(24_000, bad)
+    source = _write_partitions(tmp_path, cases, per_file=1000)
+    target = tmp_path / "determinations"
+    code = _documented_code(tmp_path, monkeypatch)
+    if scheduler == "threads":
+        with dask.config.set(scheduler="threads", num_workers=8):
+            code["evaluate_dataset"](str(source), str(target))
+    else:
+        with distributed.LocalCluster(n_workers=1, threads_per_worker=6, processes=True,
+                                      dashboard_address=":0") as cluster, \
+                distributed.Client(cluster):
+            code["evaluate_dataset"](str(source), str(target))
+    # the parts in partition order (part.2 before part.10)
+    parts = sorted(target.glob("*.parquet"), key=lambda path: int(path.name.split(".")[1]))
+    rows = [row for part in parts for row in pq.read_table(part).to_pylist()]
+    assert _check_rows(cases, rows) == len(bad)
+
+
 def test_documented_spark_function_yields_the_declared_schema():
     code = _page_code("Spark: `mapInArrow`", 0)
     cases = _cases(600, BAD)

@@ -82,13 +82,13 @@ def test_bookkeeping_is_folded_after_the_substance(cli):
     folded = "\n".join(lines[book:])
     for path in ("revision.id", "revision.version", "revision.effective_from",
                  "revision.history.description",
-                 "table.rules[id=rectal-margins-t4, rectal-margins-recurrent].provenance_note"):
+                 "interpretation[id=effective-date].text"):
         assert path in folded, path
     data = json.loads(cli("diff", "2011-12", "2012-12", "--json")[1])
     kinds = {t["path"]: t["bookkeeping"] for t in data["text_changes"]}
     assert kinds["revision.version"] is True
     assert kinds["statements[id=other-oncologic].text"] is False
-    assert kinds["table.rules[id=rectal-margins-t4].provenance_note"] is True
+    assert kinds["interpretation[id=effective-date].text"] is True  # only dates and ids change
 
 
 def _hostile(rev, text):

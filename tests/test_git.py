@@ -35,8 +35,18 @@ def _edit(repo: Path, name: str, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1))
 
 
+def _edit_non_oncologic_to_investigational(repo: Path) -> None:
+    """A decision change that is a valid table: the rule cites the statement that decides it."""
+    path = repo / "tables" / "fep-8.01.08" / "2023-09.yaml"
+    text = path.read_text()
+    start = text.index("      then: not_addressed\n      statement: none\n")
+    end = text.index("\n", text.index("no_statement_reason:", start)) + 1
+    path.write_text(text[:start] + "      then: investigational\n      statement: other-oncologic\n"
+                    + text[end:])
+
+
 def test_an_edited_rule_shows_in_diff_and_fails_against_until_a_major_bump(repo):
-    _edit(repo, "2023-09.yaml", "then: not_addressed", "then: investigational")
+    _edit_non_oncologic_to_investigational(repo)
     result = policy(repo, "diff", "--rev", "HEAD", "--json")
     assert result.returncode == 0, result.stderr
     [diff] = json.loads(result.stdout)
@@ -64,7 +74,7 @@ def test_an_edited_rule_shows_in_diff_and_fails_against_until_a_major_bump(repo)
 
 
 def test_markdown_diff_for_a_pull_request(repo):
-    _edit(repo, "2023-09.yaml", "then: not_addressed", "then: investigational")
+    _edit_non_oncologic_to_investigational(repo)
     result = policy(repo, "diff", "--rev", "HEAD", "--format", "markdown")
     assert result.returncode == 0 and "| not_addressed | investigational | 54 |" in result.stdout
 

@@ -1,0 +1,51 @@
+"""The one escaper of echoed text: values, field names, file names and dates from untrusted input.
+
+A raw newline in an echoed value would forge a second output line (`policy: all good`), an ESC
+sequence would reach the terminal, and a file name holding `\\n::warning ...` would inject a GitHub
+workflow command. Every control character (C0, DEL, C1), the Unicode line and paragraph separators,
+the bidirectional overrides, and lone surrogates (which no UTF-8 output can carry) are written
+repr-style (`\\n`, `\\x1b`, `\\u202e`, `\\ud800`); all other text is left as it is. JSON output is
+safe by construction (json.dumps escapes them itself).
+"""
+
+from __future__ import annotations
+
+import re
+
+# C0 and C1 controls and DEL; line/paragraph separators; bidi embeddings, overrides and isolates;
+# surrogates (only lone ones can occur in a str).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escaped(match: re.Match) -> str:
+    char = match.group()
+    if char in _SHORT:
+        return _SHORT[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def escape(text: str) -> str:
+    """`text` with every unsafe character written repr-style; one line, whatever the input."""
+    if text.isascii() and text.isprintable():  # the usual case: nothing to do
+        return text
+    return _UNSAFE.sub(_escaped, text)
+
+
+def shown(value, limit: int = 120) -> str:
+    """A value as a message quotes it: 'text' (escaped, cut to `limit` characters with the full
+    length named), true/false for booleans, numbers cut the same way. Keeps messages linear in
+    the input: no value is echoed at more than a bounded length."""
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, str):
+        text, quote = value, "'"
+    else:
+        try:
+            text, quote = repr(value), ""
+        except ValueError:  # int too large for its decimal form
+            return f"<an integer of about {value.bit_length() * 0.30103:.0f} digits>"
+    if len(text) > limit:
+        return f"{quote}{escape(text[:limit])}...{quote} ({len(text)} characters)"
+    return f"{quote}{escape(text)}{quote}"

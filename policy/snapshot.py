@@ -1,0 +1,69 @@
+"""A policy's files read once: the bytes that are hashed are exactly the bytes that are validated.
+
+The compiled cache is keyed by a hash of the tables, the source text and the schemas. Hashing the files
+and then reading them again to validate would leave a window in which an editor, `git checkout` or
+rsync changes a table: the new tables' compiled form would be stored under the old tables' key, and
+every later run with the old tables would answer from the other version. So every file is read once,
+into a `Snapshot`, and both the key and the validation use its bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import namedtuple
+
+from .errors import PolicyError, PolicyIOError
+from .reading import read_bounded
+from .tables import PolicyFiles, display_path
+from .yaml_loader import MAX_BYTES
+
+
+class Snapshot(namedtuple("Snapshot", "files contents")):
+    """`contents`: path -> the file's bytes, or the PolicyError reading it raised (reported where
+    the file is used, as if it were read there)."""
+
+    __slots__ = ()
+
+    def read(self, path: str) -> bytes:
+        found = self.contents[path]
+        if isinstance(found, PolicyError):
+            raise found
+        return found
+
+    def schema(self, name: str) -> tuple[str, bytes]:
+        """(path, bytes) of `schemas/<name>.schema.json`."""
+        path = os.path.join(self.files.schemas_dir, f"{name}.schema.json")
+        if path not in self.contents:
+            raise PolicyIOError(f"{display_path(path)}: cannot load schema: no such file")
+        return path, self.read(path)
+
+    def digest(self) -> str:
+        """SHA-256 of every file's name and bytes (lengths included, so no two snapshots collide
+        by shifting bytes from one file to the next)."""
+        hashed = hashlib.sha256()
+        for path, found in self.contents.items():
+            data = b"<unreadable>" if isinstance(found, PolicyError) else found
+            name = os.path.basename(path).encode("utf-8", "surrogateescape")
+            hashed.update(b"%d:%s%d:" % (len(name), name, len(data)))
+            hashed.update(data)
+        return hashed.hexdigest()
+
+
+def read_snapshot(files: PolicyFiles) -> Snapshot:
+    """Read every file of a policy once (tables, source text, schemas), each bounded, regular and
+    confined to its folder (`reading.read_bounded`)."""
+    contents: dict[str, bytes | PolicyError] = {}
+    for path in files.all_files():
+        if path in files.revision_files:
+            what, folder = "table", files.folder
+        elif path == files.source_file:
+            what, folder = "source text", files.folder
+        else:
+            what, folder = "schema", files.schemas_dir
+        try:
+            contents[path] = read_bounded(path, MAX_BYTES, what=what, display=display_path(path),
+                                          folder=folder)
+        except PolicyError as exc:
+            contents[path] = exc
+    return Snapshot(files, contents)

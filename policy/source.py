@@ -1,0 +1,99 @@
+"""The source text (`source.md`) as validation reads it: the quote normalisation, where its sentences
+start and end, and the facts it states about itself (the effective date, the last history row).
+
+The normalisation (`normalize_text`) lets a table quote the words without their Markdown: list
+markers, `**`/`*` emphasis, `\\_` escapes, `[text](url)` links (the text is kept), `<sup>n</sup>`
+reference marks and line breaks are dropped or made single spaces. Quotes and source are normalised
+the same way, then compared as text.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+_LIST_MARKER = re.compile(r"(?m)^\s*(?:[-*]|[0-9]+\.)\s+")
+_LINK = re.compile(r"\[([^\]]*)\]\([^)\s]*\)")
+_REFERENCE_MARK = re.compile(r"\s*<sup>[^<]*</sup>\s*,?")
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]?$")
+_INNER_START = re.compile(r"[.!?][\"')\]]? ")  # a sentence ends and the next begins in a line
+_MID_SENTENCE = re.compile(r"[a-z,;(-]$")  # a line that ends like this runs on into the next one
+_STATED_DATE = re.compile(r"Effective Policy Date:\**\s*([A-Z][a-z]+ [0-9]{1,2}, [0-9]{4})")
+_HISTORY_ROW = re.compile(r"(?m)^([A-Z][a-z]+ [0-9]{4})\t([^\t\n]*)\t([^\n]*)$")
+
+
+def normalize_text(text: str) -> str:
+    """Compare quotes with the source ignoring Markdown emphasis, escapes, links, reference marks,
+    list markers and line breaks (see the module's docstring)."""
+    text = _LIST_MARKER.sub(" ", text)
+    text = _LINK.sub(r"\1", text)
+    text = _REFERENCE_MARK.sub(" ", text)
+    text = text.replace("**", "").replace("*", "")
+    text = re.sub(r"\\+_", "_", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+class SourceText:
+    """The normalised source and the offsets in it where a sentence may start.
+
+    A sentence starts at a line (a heading, list item, table cell or paragraph) unless the line
+    before it runs on (ends in a lower-case letter, comma, semicolon, parenthesis or hyphen: a page
+    break inside a sentence), and after `.`, `!` or `?` and a space inside a line.
+    """
+
+    def __init__(self, raw: str):
+        self.raw = raw
+        pieces: list[str] = []
+        starts: set[int] = set()
+        offset, previous = 0, None
+        for line in raw.splitlines():
+            for cell in line.split("\t"):  # a table row: each cell starts afresh
+                piece = normalize_text(cell)
+                if not piece:
+                    continue
+                if pieces:
+                    offset += 1  # the joining space
+                heading = previous is not None and previous[0].lstrip().startswith(("#", "**"))
+                if previous is None or heading or not _MID_SENTENCE.search(previous[1]):
+                    starts.add(offset)
+                starts.update(offset + m.end() for m in _INNER_START.finditer(piece))
+                pieces.append(piece)
+                offset += len(piece)
+                previous = (cell, piece)
+        self.text = " ".join(pieces)
+        self.sentence_starts = frozenset(starts)
+
+    def __contains__(self, quote: str) -> bool:
+        return normalize_text(quote) in self.text
+
+    def whole_sentences(self, quote: str) -> bool:
+        """True when `quote` (normalised) is one or more whole sentences of the source: it starts
+        where a sentence starts and ends with a sentence's end."""
+        words = normalize_text(quote)
+        if not words or not _SENTENCE_END.search(words):
+            return False
+        at = self.text.find(words)
+        while at >= 0:
+            end = at + len(words)
+            if at in self.sentence_starts and (end == len(self.text) or self.text[end] == " "):
+                return True
+            at = self.text.find(words, at + 1)
+        return False
+
+    def stated_effective_date(self) -> str | None:
+        """The date the source states as effective ("Effective Policy Date: October 1, 2023"),
+        as YYYY-MM-DD; None when it states none."""
+        found = _STATED_DATE.search(self.raw)
+        if not found:
+            return None
+        return datetime.strptime(found.group(1), "%B %d, %Y").date().isoformat()
+
+    def history_rows(self) -> list[tuple[str, str, str]]:
+        """The Policy History rows (date, action, description), oldest first."""
+        return [(d, a, desc.strip()) for d, a, desc in _HISTORY_ROW.findall(self.raw)]
+
+
+def whole_sentences_of(quote: str, source: str | SourceText) -> bool:
+    """`SourceText.whole_sentences` for a raw source text or a built one."""
+    built = source if isinstance(source, SourceText) else SourceText(source)
+    return built.whole_sentences(quote)

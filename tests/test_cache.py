@@ -1,0 +1,172 @@
+"""The compiled cache can be neither raced nor forged: an entry is used only if this user's own
+process wrote it from exactly the bytes it was validated from; anything else is ignored and rebuilt.
+"""
+
+import json
+import os
+import stat
+import threading
+from pathlib import Path
+
+import pytest
+
+from policy import cache, checks
+from policy.api import Policy
+from policy.tables import policy_files
+
+CASE = {"cancer_site": "gastric"}
+DAY = "2016-11-23"  # in force: 2015-12, whose "all other oncologic" rule says not medically necessary
+
+
+@pytest.fixture
+def private(tmp_path, monkeypatch):
+    """A cache folder and a secret folder of this test's own."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("FEP_POLICY_CACHE_DIR", str(folder))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    return folder
+
+
+def _decide(tables) -> str:
+    compiled = cache.compiled_policy(policy_files(str(tables)))
+    return Policy(compiled).evaluate(CASE, as_of=DAY).determination
+
+
+def _flip_2015_12(tables: Path) -> tuple[Path, bytes]:
+    """Edit 2015-12 so that gastric cancer is investigational (a valid table, another answer)."""
+    path = tables / "fep-8.01.08" / "2015-12.yaml"
+    original = path.read_bytes()
+    edited = original.replace(b"then: not_medically_necessary", b"then: investigational")
+    assert edited != original
+    return path, original
+
+
+def _entries(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.json"))
+
+
+def test_an_edit_between_hashing_and_validation_cannot_poison_the_cache(tables_copy, private,
+                                                                       monkeypatch):
+    path, original = _flip_2015_12(tables_copy)
+    edited = original.replace(b"then: not_medically_necessary", b"then: investigational")
+    # The edited table must itself be valid for the race to poison anything: check it is.
+    path.write_bytes(edited)
+    try:
+        checks.load_and_validate(policy_files(str(tables_copy)), chain=False)
+    except Exception as exc:  # pragma: no cover - the fixture edit must stay valid
+        pytest.skip(f"the edit is not a valid table: {exc}")
+    path.write_bytes(original)
+
+    real = checks.load_and_validate
+
+    def saved_meanwhile(*args, **kwargs):  # an editor saves the table right after the key is made
+        path.write_bytes(edited)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(checks, "load_and_validate", saved_meanwhile)
+    first = _decide(tables_copy)
+    monkeypatch.setattr(checks, "load_and_validate", real)
+    path.write_bytes(original)  # the old tables are back
+    assert first == _decide(tables_copy) == "not_medically_necessary"
+
+
+def test_entries_are_sealed_and_the_folders_private(tables_copy, private):
+    assert _decide(tables_copy) == "not_medically_necessary"
+    (entry,) = _entries(private)
+    assert stat.S_IMODE(private.stat().st_mode) == 0o700
+    secret = Path(cache.secret_path())
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600
+    assert private not in secret.parents  # the secret is kept outside the cache folder
+    mac, _, payload = entry.read_bytes().partition(b"\n")
+    assert len(mac) == 64 and json.loads(payload)["policy"]["id"] == "fep-8.01.08"
+    assert _decide(tables_copy) == "not_medically_necessary"  # read back from the entry
+
+
+def _forge(entry: Path, payload: dict, mac: bytes | None = None) -> None:
+    body = json.dumps(payload).encode()
+    entry.write_bytes((mac or entry.read_bytes().partition(b"\n")[0]) + b"\n" + body)
+
+
+def test_a_forged_entry_changes_no_determination(tables_copy, private):
+    _decide(tables_copy)
+    (entry,) = _entries(private)
+    payload = json.loads(entry.read_bytes().partition(b"\n")[2])
+    for revision in payload["revisions"]:  # every outcome becomes medically necessary
+        revision["outcomes"] = [["medically_necessary", *o[1:]] for o in revision["outcomes"]]
+    _forge(entry, payload)
+    assert _decide(tables_copy) == "not_medically_necessary"
+    entry.write_bytes(json.dumps(payload).encode())  # the old, unsealed format
+    assert _decide(tables_copy) == "not_medically_necessary"
+
+
+WRONG_SHAPES = {
+    "a JSON list": b"[]",
+    "truncated": None,  # the real entry cut in half
+    "deep nesting": b"[" * 200_000 + b"]" * 200_000,
+    "not JSON": b"\xff\xfe garbage",
+    "empty": b"",
+}
+
+
+@pytest.mark.parametrize("shape", list(WRONG_SHAPES))
+def test_a_wrong_shaped_entry_is_rebuilt(tables_copy, private, shape):
+    _decide(tables_copy)
+    (entry,) = _entries(private)
+    body = WRONG_SHAPES[shape]
+    entry.write_bytes(entry.read_bytes()[: entry.stat().st_size // 2] if body is None else body)
+    assert _decide(tables_copy) == "not_medically_necessary"
+    assert _decide(tables_copy) == "not_medically_necessary"  # and the rebuilt entry is good
+
+
+def test_wrong_shapes_under_a_valid_seal_are_refused_too(tables_copy, private):
+    """Even an entry sealed with the right secret (our own bug, an old format) is checked."""
+    _decide(tables_copy)
+    (entry,) = _entries(private)
+    secret = Path(cache.secret_path()).read_bytes()
+    key = entry.stem
+    for body in (b"[]", b'{"format": 1}', entry.read_bytes().partition(b"\n")[2][:-10]):
+        entry.write_bytes(cache._seal(secret, key, body) + b"\n" + body)
+        assert _decide(tables_copy) == "not_medically_necessary"
+
+
+def test_a_fifo_or_a_device_at_the_entry_never_hangs(tables_copy, private):
+    _decide(tables_copy)
+    (entry,) = _entries(private)
+    entry.unlink()
+    os.mkfifo(entry)
+    answers = []
+    worker = threading.Thread(target=lambda: answers.append(_decide(tables_copy)), daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+    assert not worker.is_alive(), "reading a FIFO in the cache folder hung"
+    assert answers == ["not_medically_necessary"]
+    os.unlink(entry)
+    os.symlink("/dev/zero", entry)
+    assert _decide(tables_copy) == "not_medically_necessary"
+
+
+def test_a_folder_others_can_write_is_not_used(tables_copy, private):
+    private.mkdir(mode=0o700)
+    os.chmod(private, 0o777)
+    assert _decide(tables_copy) == "not_medically_necessary"
+    assert _entries(private) == []  # nothing written to, nor read from, a shared folder
+
+
+def test_a_secret_others_can_read_is_not_trusted(tables_copy, private):
+    _decide(tables_copy)
+    secret = Path(cache.secret_path())
+    os.chmod(secret, 0o644)
+    (entry,) = _entries(private)
+    payload = json.loads(entry.read_bytes().partition(b"\n")[2])
+    for revision in payload["revisions"]:
+        revision["outcomes"] = [["medically_necessary", *o[1:]] for o in revision["outcomes"]]
+    body = json.dumps(payload).encode()
+    entry.write_bytes(cache._seal(secret.read_bytes(), entry.stem, body) + b"\n" + body)
+    assert _decide(tables_copy) == "not_medically_necessary"
+
+
+def test_an_empty_setting_turns_the_cache_off(tables_copy, tmp_path, monkeypatch):
+    monkeypatch.setenv("FEP_POLICY_CACHE_DIR", "")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    assert _decide(tables_copy) == "not_medically_necessary"
+    assert not (tmp_path / "config").exists()  # no secret is made when nothing is cached

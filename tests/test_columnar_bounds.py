@@ -1,0 +1,36 @@
+"""The columnar memos stay bounded whatever the input (endless distinct bad values and dates)."""
+
+from pathlib import Path
+
+import pyarrow as pa
+
+from policy import load_policy
+from policy.columnar import DAY_MEMO_LIMIT, VALUE_MEMO_LIMIT, ColumnarPolicy
+from policy.memo import BoundedMemo
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_distinct_junk_values_and_days_do_not_grow_the_memos_past_their_bounds():
+    columnar = ColumnarPolicy(load_policy(ROOT / "tables").compiled)
+    n = VALUE_MEMO_LIMIT * 3
+    batch = pa.RecordBatch.from_pydict({
+        "cancer_site": [f"junk-{i}" for i in range(n)],
+        "t_stage": ["T" + "9" * 100 + str(i) for i in range(n)],  # long: never kept at all
+        "service_date": [f"20{i:06d}" for i in range(n)],
+    })
+    result = columnar.evaluate(batch)
+    assert result.column("error").null_count == 0  # every row is bad, and says why
+    assert len(columnar._value_memo) <= VALUE_MEMO_LIMIT
+    assert len(columnar._date_memo) <= VALUE_MEMO_LIMIT
+    assert len(columnar._day_table.days) <= DAY_MEMO_LIMIT
+    assert all(len(day) <= 10 for day in columnar._day_table.days.to_pylist())
+
+
+def test_bounded_memo_starts_afresh_when_full_and_skips_long_keys():
+    memo: BoundedMemo[int] = BoundedMemo(limit=3, max_key_chars=4)
+    for i in range(10):
+        assert memo.get(i, str(i), lambda i=i: i * i) == i * i
+        assert len(memo) <= 3
+    assert memo.get("long-key", "long-key", lambda: 7) == 7
+    assert memo.get("long-key", "long-key", lambda: 8) == 8  # not kept: computed again
