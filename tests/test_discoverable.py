@@ -128,3 +128,14 @@ def test_batch_keys_come_in_the_order_of_evaluate_json(tmp_path):
                             "cancer_site=gastric", "--json").stdout)
     assert list(row) == ["line", *single]
     assert {k: v for k, v in row.items() if k != "line"} == single
+
+
+def test_cli_docs_list_every_json_key_in_order():
+    """docs/cli.md's table of `evaluate --json` members is the real list, in the real order."""
+    import re
+
+    page = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    section = page[page.index("`--json` prints the decision"):page.index("## Validate the tables")]
+    listed = re.findall(r"^\| `([a-z_]+)` \|", section, flags=re.M)
+    decision = IORT.evaluate({"cancer_site": "gastric"}, as_of="2020-01-01").to_json()
+    assert listed == list(decision)
