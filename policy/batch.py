@@ -397,32 +397,38 @@ class JsonLinesWriter:
 
     def __init__(self, handle, columnar: ColumnarPolicy):
         self.handle, self.columnar = handle, columnar
-        self._templates: dict[int, list[str]] = {}
-        self._texts: dict[str, str] = {}  # explanation -> its JSON
+        self._templates: dict[tuple[int, str], list[str]] = {}
+        self._texts: dict[str, str] = {}  # a repeated text -> its JSON
 
     def write(self, lines, keyed: Keyed, plain: bool = False) -> None:
         key = pc.add(pc.multiply(pc.cast(keyed.gid, pa.int64()), self.columnar.n_codes),
                      keyed.code)
-        distinct = pc.drop_null(pc.unique(key))
-        indices = pc.cast(pc.index_in(key, value_set=distinct), pa.int32())
-        templates = [self._template(k) for k in distinct.to_pylist()]
-        # The members of `policy evaluate --json` in its order: runs of members that depend only
-        # on the outcome (one dictionary array per run) around the members that vary per row.
-        statics = [pa.DictionaryArray.from_arrays(indices, pa.array(
-            [template[i] for template in templates], pa.string()))
-            for i in range(len(self._PER_ROW) + 1)]
+        # The explanation is fixed by the outcome, except before the first revision (it names
+        # the day), so it joins the outcome's parts: the key is (outcome, explanation).
         explanation = self.columnar.explanations(keyed)
-        per_row = {
-            "as_of": ['"as_of":"', keyed.as_of.cast(pa.string()), '"'],
-            "case_id": ['"case_id":', _json_strings(keyed.case_id)],
-            "explanation": ['"explanation":', pa.DictionaryArray.from_arrays(
-                explanation.indices,
-                pa.array([self._json(t) for t in explanation.dictionary.to_pylist()],
-                         pa.string()))]}
+        explanations = explanation.dictionary.to_pylist()
+        n = max(len(explanations), 1)
+        combined = pc.add(pc.multiply(key, n), pc.cast(explanation.indices, pa.int64()))
+        distinct = pc.drop_null(pc.unique(combined))
+        indices = pc.cast(pc.index_in(combined, value_set=distinct), pa.int32())
+        templates = [self._template(k // n, explanations[k % n]) for k in distinct.to_pylist()]
+        # The members of `policy evaluate --json` in its order: the members that vary per row
+        # (as_of, case_id) between runs of members that depend only on the outcome, one
+        # dictionary array per run; each run carries the punctuation around it, so a row joins
+        # few parts.
+        around = {"as_of": (',"as_of":"', '"'), "case_id": (',"case_id":', "")}
+        edges = [("", around[self._PER_ROW[0]][0]),
+                 *((around[self._PER_ROW[i]][1], around[self._PER_ROW[i + 1]][0])
+                   for i in range(len(self._PER_ROW) - 1)),
+                 (around[self._PER_ROW[-1]][1], "}\n")]
+        statics = [pa.DictionaryArray.from_arrays(indices, pa.array(
+            [before + template[i] + after for template in templates], pa.string()))
+            for i, (before, after) in enumerate(edges)]
+        per_row = {"as_of": keyed.as_of.cast(pa.string()),
+                   "case_id": _json_strings(keyed.case_id)}
         parts = ['{"line":', pc.cast(lines, pa.string()), statics[0]]
         for i, name in enumerate(self._PER_ROW):
-            parts += [",", *per_row[name], statics[i + 1]]
-        parts.append("}\n")
+            parts += [per_row[name], statics[i + 1]]
         error = keyed.error
         for offset in range(0, len(lines), JSON_OUT_ROWS):  # long rows: bounded memory
             size = min(JSON_OUT_ROWS, len(lines) - offset)
@@ -434,12 +440,13 @@ class JsonLinesWriter:
             if errors.null_count < size:
                 bad = pc.is_valid(errors)
                 case_ids = pc.filter(keyed.case_id.slice(offset, size), bad).to_pylist()
-                texts = [self._json({"line": line, **({"case_id": case_id} if case_id is not None
-                                                      else {}), "error": message}) + "\n"
-                         for line, case_id, message in zip(
-                             pc.filter(lines.slice(offset, size), bad).to_pylist(), case_ids,
-                             pc.filter(errors, bad).to_pylist())]
-                rows = pc.replace_with_mask(rows, bad, pa.array(texts, pa.string()))
+                bad_rows = [self._json({"line": line, **({"case_id": case_id}
+                                                         if case_id is not None else {}),
+                                        "error": message}) + "\n"
+                            for line, case_id, message in zip(
+                                pc.filter(lines.slice(offset, size), bad).to_pylist(), case_ids,
+                                pc.filter(errors, bad).to_pylist())]
+                rows = pc.replace_with_mask(rows, bad, pa.array(bad_rows, pa.string()))
             _write_strings(self.handle, rows)
 
     def _json(self, value) -> str:
@@ -450,18 +457,19 @@ class JsonLinesWriter:
             return found
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
-    _PER_ROW = ("as_of", "explanation", "case_id")  # in the order of Decision.to_json
+    _PER_ROW = ("as_of", "case_id")  # in the order of Decision.to_json
 
-    def _template(self, key: int) -> list[str]:
-        """The JSON members of a decision that depend only on its outcome and partial case, as
-        the runs before, between and after the per-row members (each run starts with a comma
-        unless it is empty)."""
-        found = self._templates.get(key)
+    def _template(self, key: int, explanation: str) -> list[str]:
+        """The JSON members of a decision that depend only on its outcome, partial case and
+        explanation, as the runs before, between and after the per-row members (each run starts
+        with a comma unless it is empty)."""
+        found = self._templates.get((key, explanation))
         if found is None:
             columnar = self.columnar
             gid, code = divmod(key, columnar.n_codes)
             day = columnar.outcome_day(gid)
             decision = columnar.compiled.evaluate(columnar.decode(code), day).to_json()
+            decision["explanation"] = explanation
             runs: list[str] = [""]
             for name, value in decision.items():
                 if name in self._PER_ROW:
@@ -470,7 +478,7 @@ class JsonLinesWriter:
                     runs[-1] += f",{self._json(name)}:{self._json(value)}"
             if [n for n in decision if n in self._PER_ROW] != list(self._PER_ROW):
                 raise AssertionError("Decision.to_json changed its per-row members' order")
-            found = self._templates[key] = runs
+            found = self._templates[(key, explanation)] = runs
         return found
 
     def close(self) -> None:

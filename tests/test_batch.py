@@ -156,7 +156,7 @@ def test_planted_bad_json_lines_are_reported_at_their_lines(tmp_path):
         11: ('{"cancer_site": "gastric", "cancer_site": "colon", "service_date": "2019-06-15"}',
              "MALFORMED_LINE"),                                   # duplicate key
         50: ('{"cancer": "gastric", "service_date": "2019-06-15"}', "UNKNOWN_FIELD"),
-        51: ('{"recurrent": "true", "service_date": "2019-06-15"}', "UNKNOWN_VALUE"),
+        51: ('{"recurrent": "true", "service_date": "2019-06-15"}', "WRONG_TYPE"),  # a quoted boolean says so
         52: ('{"case_id": 7, "service_date": "2019-06-15"}', "WRONG_TYPE"),
         53: ('{"cancer_site": "", "service_date": "2019-06-15"}', "UNKNOWN_VALUE"),
         120: ('{"cancer_site": "gastric", "service_date": "20190615"}', "DATE_INVALID"),
