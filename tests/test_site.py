@@ -29,7 +29,7 @@ def site(tmp_path_factory):
 
 def test_every_page_is_built(site):
     built = set(pages(site))
-    expected = {"", "timeline/", "matrix/", "cli/", "api/", "ci/"}
+    expected = {"", "timeline/", "matrix/", "fields/", "cli/", "api/", "ci/"}
     expected |= {f"revisions/{r}/" for r in REVISIONS}
     expected |= {f"changes/{a}-to-{b}/" for a, b in zip(REVISIONS, REVISIONS[1:])}
     if (ROOT / "docs" / "batch.md").exists():
