@@ -223,7 +223,7 @@ def words_text(ops: list[tuple[str, str]]) -> str:
     marks = {"=": "{}", "-": "[-{}-]", "+": "{{+{}+}}"}
     out = ""
     for op, text in ops:
-        piece = marks[op].format(text)
+        piece = marks[op].format(escape(text))  # table text is untrusted: no terminal controls
         glue = "" if not out or (op == "+" and out.endswith("-]")) else " "
         out += glue + piece
     return out or "(empty)"
@@ -252,11 +252,11 @@ def diff_text(diff: dict) -> str:
     bookkeeping = [g for g in groups if g["bookkeeping"]]
     if content:
         lines.append("text changes:")
-        lines += [f"  {g['path']}: {words_text(word_ops(g, 6))}" for g in content]
+        lines += [f"  {escape(g['path'])}: {words_text(word_ops(g, 6))}" for g in content]
     if bookkeeping:
         lines.append(f"bookkeeping ({len(bookkeeping)} change(s) of ids, versions, dates and the "
                      "history row):")
-        lines += [f"  {g['path']}: {words_text(word_ops(g, 3))}" for g in bookkeeping]
+        lines += [f"  {escape(g['path'])}: {words_text(word_ops(g, 3))}" for g in bookkeeping]
     return "\n".join(lines)
 
 

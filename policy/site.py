@@ -11,7 +11,6 @@ and to the http(s) URLs of references.
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections import namedtuple
 from urllib.parse import urlsplit

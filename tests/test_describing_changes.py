@@ -138,3 +138,12 @@ def test_change_page_says_in_words_without_set_notation():
     assert "{" not in words_line and " in " not in words_line and "=" not in words_line
     assert "rectal cancer" in words_line.lower()
     assert "<del>investigational</del>" in page
+
+
+def test_text_diff_escapes_terminal_controls():
+    from policy.render import diff_text
+
+    text = "considered \x1b[31mred\x1b[0m \u202eevil for all other oncologic applications."
+    out = diff_text(diff_revisions(_rev("2011-12"), _hostile(_rev("2012-12"), text)))
+    assert "\x1b" not in out and "\u202e" not in out
+    assert "\\x1b[31mred" in out
