@@ -5,20 +5,29 @@ Lines and an in-memory Arrow table, then measures in one run, repetitions interl
 noise hits every evaluator alike, and reports medians:
 
 - the Arrow core: `policy.columnar.evaluate_arrow` on the in-memory table (all N rows);
-- `policy batch IN.csv --out OUT.csv` and `policy batch IN.jsonl --out OUT.jsonl` end to end, each a
-  subprocess, with the peak memory (max RSS) of that process alone (`os.wait4`);
+- `policy batch IN.csv --out OUT.csv`, `policy batch IN.parquet --out OUT.parquet` and
+  `policy batch IN.jsonl --out OUT.jsonl` end to end, each a subprocess, with the peak memory
+  (max RSS) of that process alone (`os.wait4`);
 - the floor: pyarrow's bare read of the same CSV in a fresh process;
 - the per-case Python API (`load_policy().evaluate`, one call per case; a sub-sample);
 - a naive row walk (`tests/reference_evaluator.py`: the YAML rules walked per case; a sub-sample);
 - GoRules ZEN (`zen-engine`) on a JDM model generated from our tables (`benchmarks/zen_model.py`),
   one engine call per case (a sub-sample).
 
-Every evaluator is checked against ours on every case it evaluated: the Arrow core and the two
+Every evaluator is checked against ours on every case it evaluated: the Arrow core and the three
 `policy batch` outputs on all N rows against the per-case API (every field they share), ZEN and the
 row walk on their samples (determination, revision, rule, needs). Any disagreement exits 1.
+`--check-goals` also exits 1 when a goal (GOALS) is missed; `benchmarks/startup.py --check-goals`
+does the same for start-up.
 
     python benchmarks/batch.py                               # quick: 20,000 rows, 3 repetitions
     python benchmarks/batch.py --rows 1000000 --repeat 5     # the issue's measurement
+    python benchmarks/batch.py --scale 100000000             # one policy batch run of 100M CSV rows
+
+`--scale N` writes an N-row CSV (blocks of the generated workload, each with its own case ids;
+about 56 bytes a row), runs `policy batch IN.csv --out OUT.csv` once and reports its time, rows per
+second and peak memory; it checks that every row was decided (the summary and the output's line
+count) and deletes both files afterwards.
 
 Generated files go to benchmarks/out/ (git-ignored) unless --out-dir says otherwise.
 """
@@ -45,7 +54,9 @@ sys.path[:0] = [str(HERE), str(ROOT / "tests")]
 import workload  # noqa: E402
 import zen_model  # noqa: E402
 
-GOALS = {"floor": 3.0, "zen": 100.0, "rss_mb": 500.0}
+# policy batch CSV / bare pyarrow read (wall) at most; the per-case API and the Arrow core at least
+# these multiples of GoRules ZEN per case; peak memory of policy batch under (MB)
+GOALS = {"floor": 2.0, "api_zen": 10.0, "zen": 100.0, "rss_mb": 500.0}
 COMPARED = ("determination", "revision", "rule", "needs")
 
 
@@ -251,6 +262,21 @@ def csv_disagreements(path: Path, expected: dict[str, list]) -> int:
     return wrong + max(0, n - seen)
 
 
+def parquet_disagreements(path: Path, expected: dict[str, list]) -> int:
+    """Rows of `policy batch` Parquet output that differ from the per-case API (every column it
+    shares), or whose `line` is not the row number."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    n = len(expected["valid"])
+    lines = table.column("line")
+    wrong = 0 if table.num_rows != n else pc.sum(pc.not_equal(
+        lines, pa.array(range(1, n + 1), pa.int64()))).as_py() or 0
+    return wrong + arrow_disagreements(table.drop_columns(["line"]), expected)
+
+
 def sample_disagreements(results: list[dict], expected: dict[str, list]) -> int:
     wrong = 0
     for i, got in enumerate(results):
@@ -275,6 +301,8 @@ def main() -> int:
     parser.add_argument("--out-dir", type=Path, default=HERE / "out")
     parser.add_argument("--check-goals", action="store_true",
                         help="exit 1 when a goal is missed (disagreements always exit 1)")
+    parser.add_argument("--scale", type=int, metavar="N",
+                        help="instead: one policy batch run of an N-row CSV (time, peak memory)")
     args = parser.parse_args()
 
     import pyarrow as pa  # noqa: F401  (fail early when the core dependency is missing)
@@ -282,7 +310,7 @@ def main() -> int:
 
     launcher = Launcher()  # before the workload is in memory (see LAUNCHER)
     try:
-        return benchmark(args, launcher)
+        return scale(args, launcher) if args.scale else benchmark(args, launcher)
     finally:
         launcher.close()
 
@@ -303,11 +331,16 @@ def benchmark(args, launcher: Launcher) -> int:
     data = workload.generate(n, iort.compiled.columns, seed=args.seed)
     table = workload.arrow_table(data)
     csv_in, jsonl_in = out / f"cases-{n}.csv", out / f"cases-{n}.jsonl"
+    parquet_in = out / f"cases-{n}.parquet"
     workload.write_csv(data, csv_in)
     workload.write_jsonl(data, jsonl_in)
+    import pyarrow.parquet as pq
+
+    pq.write_table(table, parquet_in)
     cases = workload.cases(data)
     print(f"workload: {n:,} cases (seed {args.seed}), CSV {csv_in.stat().st_size / 1e6:.1f} MB, "
-          f"JSON Lines {jsonl_in.stat().st_size / 1e6:.1f} MB, generated in "
+          f"JSON Lines {jsonl_in.stat().st_size / 1e6:.1f} MB, "
+          f"Parquet {parquet_in.stat().st_size / 1e6:.1f} MB, generated in "
           f"{time.perf_counter() - started:.1f} s; {args.repeat} repetitions, interleaved")
 
     api_cases = cases[:min(n, args.api_sample)]
@@ -321,11 +354,13 @@ def benchmark(args, launcher: Launcher) -> int:
     floor_cmd = [sys.executable, "-c",
                  "import pyarrow.csv as c, sys; c.read_csv(sys.argv[1])", str(csv_in)]
     csv_out, jsonl_out = out / f"results-{n}.csv", out / f"results-{n}.jsonl"
+    parquet_out = out / f"results-{n}.parquet"
     batch_csv_cmd = [*policy, "batch", str(csv_in), "--out", str(csv_out)]
     batch_jsonl_cmd = [*policy, "batch", str(jsonl_in), "--out", str(jsonl_out)]
+    batch_parquet_cmd = [*policy, "batch", str(parquet_in), "--out", str(parquet_out)]
 
     print(f"processes (cwd {ROOT}):")
-    for command in (batch_csv_cmd, batch_jsonl_cmd, floor_cmd):
+    for command in (batch_csv_cmd, batch_parquet_cmd, batch_jsonl_cmd, floor_cmd):
         print("  " + shlex.join(os.path.relpath(a, ROOT) if a.startswith("/") else a
                                 for a in command))
     print(f"samples: per-case API {len(api_cases):,}, GoRules ZEN {len(zen_cases):,}, "
@@ -341,8 +376,9 @@ def benchmark(args, launcher: Launcher) -> int:
     evaluate_arrow(table.slice(0, 1000), iort)
 
     times: dict[str, list[float]] = {k: [] for k in (
-        "arrow", "batch_csv", "batch_jsonl", "floor", "api", "walk", "zen")}
-    rss: dict[str, list[float]] = {"batch_csv": [], "batch_jsonl": [], "floor": []}
+        "arrow", "batch_csv", "batch_parquet", "batch_jsonl", "floor", "api", "walk", "zen")}
+    rss: dict[str, list[float]] = {"batch_csv": [], "batch_parquet": [], "batch_jsonl": [],
+                                   "floor": []}
     results: dict[str, object] = {}
     failures = []
 
@@ -378,6 +414,7 @@ def benchmark(args, launcher: Launcher) -> int:
         times["arrow"].append(timed(arrow))
         child("batch_csv", batch_csv_cmd)
         child("floor", floor_cmd)
+        child("batch_parquet", batch_parquet_cmd)
         child("batch_jsonl", batch_jsonl_cmd)
         times["api"].append(timed(api))
         times["zen"].append(timed(zen_run))
@@ -393,6 +430,7 @@ def benchmark(args, launcher: Launcher) -> int:
     disagree = {
         "arrow": arrow_disagreements(results["arrow"], expected),
         "batch_csv": csv_disagreements(csv_out, expected),
+        "batch_parquet": parquet_disagreements(parquet_out, expected),
         "batch_jsonl": jsonl_disagreements(jsonl_out, expected),
         "zen": sample_disagreements([zen_model.zen_result(r) for r in results["zen"]], expected),
         "walk": sample_disagreements(
@@ -400,20 +438,23 @@ def benchmark(args, launcher: Launcher) -> int:
     }
     checked = time.perf_counter() - started
 
-    rows = {"arrow": n, "batch_csv": n, "batch_jsonl": n, "floor": n, "api": len(api_cases),
+    rows = {"arrow": n, "batch_csv": n, "batch_parquet": n, "batch_jsonl": n, "floor": n,
+            "api": len(api_cases),
             "zen": len(zen_cases), "walk": len(walk_cases)}
     median = {k: statistics.median(v) for k, v in times.items()}
     rate = {k: rows[k] / median[k] for k in median}
     labels = {
         "arrow": "Arrow core: evaluate_arrow, in-memory table",
         "batch_csv": "policy batch IN.csv --out OUT.csv (process)",
+        "batch_parquet": "policy batch IN.parquet --out OUT.parquet (process)",
         "batch_jsonl": "policy batch IN.jsonl --out OUT.jsonl (process)",
         "floor": "floor: pyarrow.csv.read_csv(IN.csv) (process)",
         "api": "per-case API: load_policy().evaluate",
         "walk": "naive row walk: tests/reference_evaluator",
         "zen": "GoRules ZEN, generated JDM, 1 call/case",
     }
-    checks = {"arrow": "every field", "batch_csv": "every CSV column", "batch_jsonl": "every field",
+    checks = {"arrow": "every field", "batch_csv": "every CSV column",
+              "batch_parquet": "every field", "batch_jsonl": "every field",
               "zen": "det/rev/rule/needs", "walk": "det/rev/rule/needs"}
     print()
     print(f"{'evaluator':<50} {'rows':>9} {'median s':>9} {'rows/s':>12} {'peak RSS':>9}  "
@@ -428,20 +469,27 @@ def benchmark(args, launcher: Launcher) -> int:
 
     floor_ratio = median["batch_csv"] / median["floor"]
     zen_ratio = rate["arrow"] / rate["zen"]
+    api_zen_ratio = rate["api"] / rate["zen"]
     peak_csv, peak_jsonl = max(rss["batch_csv"]), max(rss["batch_jsonl"])
+    peak_parquet = max(rss["batch_parquet"])
     met = {"floor": floor_ratio <= GOALS["floor"], "zen": zen_ratio >= GOALS["zen"],
-           "rss": max(peak_csv, peak_jsonl) < GOALS["rss_mb"]}
+           "api_zen": api_zen_ratio >= GOALS["api_zen"],
+           "rss": max(peak_csv, peak_jsonl, peak_parquet) < GOALS["rss_mb"]}
     print()
     print(f"ratios at {n:,} rows (medians of {args.repeat}):")
     print(f"  policy batch CSV end to end / pyarrow CSV read floor (wall): {floor_ratio:6.2f}  "
           f"(goal <= {GOALS['floor']:g}: {'met' if met['floor'] else 'MISSED'})")
+    print(f"  per-case API cases/s / GoRules ZEN cases/s (same cases):    {api_zen_ratio:6.2f}  "
+          f"(goal >= {GOALS['api_zen']:g}: {'met' if met['api_zen'] else 'MISSED'})")
     print(f"  Arrow core rows/s / GoRules ZEN rows/s:                     {zen_ratio:6.0f}  "
           f"(goal >= {GOALS['zen']:g}: {'met' if met['zen'] else 'MISSED'})")
-    print(f"  peak RSS of policy batch: CSV {peak_csv:.0f} MB, JSON Lines {peak_jsonl:.0f} MB"
-          f"          (goal < {GOALS['rss_mb']:g} MB: {'met' if met['rss'] else 'MISSED'})")
+    print(f"  peak RSS of policy batch: CSV {peak_csv:.0f} MB, Parquet {peak_parquet:.0f} MB, "
+          f"JSON Lines {peak_jsonl:.0f} MB (goal < {GOALS['rss_mb']:g} MB: "
+          f"{'met' if met['rss'] else 'MISSED'})")
     print(f"  also: Arrow core / per-case API {rate['arrow'] / rate['api']:.0f}x, "
           f"Arrow core / naive row walk {rate['arrow'] / rate['walk']:.0f}x, "
-          f"policy batch JSON Lines / floor {median['batch_jsonl'] / median['floor']:.2f}")
+          f"policy batch Parquet / CSV floor {median['batch_parquet'] / median['floor']:.2f}, "
+          f"JSON Lines / CSV floor {median['batch_jsonl'] / median['floor']:.2f}")
     total = sum(disagree.values())
     print(f"disagreements: {total}")
     if total:
@@ -449,6 +497,59 @@ def benchmark(args, launcher: Launcher) -> int:
     if args.check_goals and not all(met.values()):
         return 1
     return 0
+
+
+# --- scale: one run of many rows ---------------------------------------------------------------
+
+def write_scaled_csv(path: Path, rows: int, columns, seed: int, block: int = 1_000_000) -> None:
+    """An N-row CSV at bounded memory: the generated workload's first `block` rows over and
+    over, each repetition with case ids of its own (`B<k>-<id>`), written by pyarrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    base = workload.arrow_table(workload.generate(min(rows, block), columns, seed=seed))
+    options = pacsv.WriteOptions(quoting_style="needed")
+    with pacsv.CSVWriter(path, base.schema, write_options=options) as writer:
+        for k, start in enumerate(range(0, rows, block)):
+            part = base.slice(0, min(block, rows - start))
+            ids = pc.binary_join_element_wise(f"B{k}-", part.column("case_id"), "")
+            writer.write_table(part.set_column(0, "case_id", ids))
+
+
+def scale(args, launcher: Launcher) -> int:
+    from policy import load_policy
+
+    for line in machine():
+        print(line)
+    n = args.scale
+    out = args.out_dir
+    out.mkdir(parents=True, exist_ok=True)
+    csv_in, csv_out = out / f"scale-{n}.csv", out / f"scale-{n}.results.csv"
+    iort = load_policy(ROOT / "tables")
+    started = time.perf_counter()
+    try:
+        write_scaled_csv(csv_in, n, iort.compiled.columns, args.seed)
+        print(f"workload: {n:,} rows, CSV {csv_in.stat().st_size / 1e9:.2f} GB, written in "
+              f"{time.perf_counter() - started:.0f} s")
+        command = [*policy_command(), "batch", str(csv_in), "--out", str(csv_out)]
+        os.sync()
+        log = out / "scale.log"
+        wall, peak, code = launcher.run(command, log)
+        summary = log.read_text(encoding="utf-8").strip().splitlines()[-1:]
+        with open(csv_out, "rb") as handle:
+            lines = sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 24), b""))
+    finally:
+        for path in (csv_in, csv_out):
+            path.unlink(missing_ok=True)
+    print(f"policy batch IN.csv --out OUT.csv: {wall:.1f} s, {n / wall:,.0f} rows/s, "
+          f"peak RSS {peak:.0f} MB, exit {code}; {lines - 1:,} result rows")
+    print("  " + (summary[0] if summary else "(no summary)"))
+    decided = code == 0 and lines - 1 == n and summary and summary[0].startswith(f"{n:,} rows, 0 bad")
+    if not decided:
+        print("FAILED: not every row was decided")
+        return 1
+    return 1 if args.check_goals and peak >= GOALS["rss_mb"] else 0
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 from .cases import check_case
 from .dates import parse_date
-from .engine import CompiledPolicy, Decision
+from .engine import CompiledPolicy, Decision, DecisionTemplates
 from .errors import DataError, Problem, UsageError
 
 
@@ -25,6 +25,7 @@ class Policy:
 
     def __init__(self, compiled: CompiledPolicy):
         self.compiled = compiled
+        self._templates = DecisionTemplates(compiled)
 
     @property
     def id(self) -> str:
@@ -39,6 +40,10 @@ class Policy:
 
         Raises DataError for an invalid case or date, UsageError when there is no date at all.
         """
+        decided = self._templates.decide(case, as_of)
+        if decided is not None:
+            return decided
+        # the full path: anything the fast path does not take, with every error it can raise
         clean = check_case(case, self.compiled.columns)
         day = as_of.isoformat() if isinstance(as_of, date) else as_of
         if day is None:

@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 
 from .cases import DATE_FIELDS, TEXT_FIELDS, check_case
 from .columnar import RESULT_SCHEMA, ColumnarPolicy, Keyed, for_policy
-from .errors import DataError, PolicyIOError, Problem, UsageError
+from .errors import DataError, PolicyError, PolicyIOError, Problem, UsageError
 
 INPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet",
                  ".pq": "parquet"}
@@ -67,7 +67,163 @@ def _arange(start: int, n: int) -> pa.Array:
 # --- readers ----------------------------------------------------------------------------------------
 
 def read_csv(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
-    """CSV with a header naming the fields; an empty cell is unknown (text-cell semantics)."""
+    """CSV with a header naming the fields; an empty cell is unknown (text-cell semantics).
+
+    Standard input and pipes are first copied to an unnamed temporary file (pyarrow reads from
+    a file). A record longer than MAX_CSV_RECORD_BYTES is that line's LINE_TOO_LONG error: when
+    pyarrow meets one (it cannot read a record longer than its block), the file is copied once
+    with each such record replaced by an empty one spanning the same lines, and the reading
+    resumes after the last line already handed out."""
+    with _seekable(path) as source:
+        handed_out = 0
+        try:
+            for chunk in _read_csv(source, columnar, path):
+                handed_out = _last_line(chunk, handed_out)
+                yield chunk
+            return
+        except _LongRecord:
+            pass
+        with _without_long_records(source) as (short, long_lines):
+            for chunk in _read_csv(short, columnar, path, long_lines):
+                chunk = _lines_after(chunk, handed_out)
+                if chunk is not None:
+                    yield chunk
+
+
+MAX_CSV_RECORD_BYTES = BLOCK_BYTES  # shorter records are always read; longer ones may be refused
+
+
+class _LongRecord(Exception):
+    """pyarrow met a CSV record longer than its read block."""
+
+
+def _last_line(chunk: Chunk, last: int) -> int:
+    if chunk.lines is not None and len(chunk.lines):
+        last = max(last, pc.max(chunk.lines).as_py())
+    return max([last, *(line for line, _ in chunk.bad)])
+
+
+def _lines_after(chunk: Chunk, last: int) -> Chunk | None:
+    """The part of a chunk after line `last` (None when nothing is left)."""
+    bad = [(line, message) for line, message in chunk.bad if line > last]
+    cases, lines = chunk.cases, chunk.lines
+    if cases is not None and len(lines):
+        keep = pc.greater(lines, last)
+        cases, lines = cases.filter(keep), pc.filter(lines, keep)
+    if (cases is None or not cases.num_rows) and not bad:
+        return None
+    if cases is not None and not cases.num_rows:
+        cases = lines = None
+    return chunk._replace(cases=cases, lines=lines, bad=bad)
+
+
+@contextlib.contextmanager
+def _seekable(path: str):
+    """`path` itself when it is a regular file; else (standard input '-', a pipe, a device) a
+    path to an unnamed temporary copy, gone when the block ends (or the process is killed)."""
+    import shutil
+    import stat
+
+    if path != "-":
+        try:
+            if stat.S_ISREG(os.stat(path).st_mode):
+                yield path
+                return
+        except OSError as exc:
+            raise PolicyIOError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    with _open(path) as source, _scratch_file() as (copy, copy_path):
+        try:
+            shutil.copyfileobj(source, copy, BLOCK_BYTES)
+            copy.flush()
+        except OSError as exc:
+            raise PolicyIOError(f"{_display(path)}: cannot read: {exc.strerror or exc}") from exc
+        yield copy_path
+
+
+@contextlib.contextmanager
+def _scratch_file():
+    """(binary file, a path that opens it) for a temporary copy: an unnamed file (O_TMPFILE
+    where the system has it), opened again through /proc, so a killed run leaves nothing;
+    without /proc a named temporary file, removed when the block ends."""
+    import tempfile
+
+    with tempfile.TemporaryFile(prefix="policy-input-") as copy:
+        if os.path.exists(f"/proc/self/fd/{copy.fileno()}"):
+            yield copy, f"/proc/self/fd/{copy.fileno()}"
+            return
+    with tempfile.NamedTemporaryFile(prefix="policy-input-") as copy:
+        yield copy, copy.name
+
+
+@contextlib.contextmanager
+def _without_long_records(path: str):
+    """A temporary copy of the CSV at `path` where every record longer than
+    MAX_CSV_RECORD_BYTES is replaced by a ragged one of the same lines; yields (copy path,
+    first lines of the replaced records). Records end at a line break outside quotes."""
+    import csv
+    import io
+
+    long_lines: set[int] = set()
+    with _open(path) as source, _scratch_file() as (copy, copy_path):
+        record: list[bytes] = []  # the current record's bytes, while it is short enough
+        size = newlines = 0  # its length, and the line breaks inside its quoted cells
+        quoted, line, columns = False, 1, None
+
+        def emit(ended: bool) -> None:
+            nonlocal record, size, newlines, quoted, line, columns
+            if columns is None:  # the header: a replacement record must be ragged against it
+                text = b"".join(record).decode("utf-8", "replace")
+                columns = len(next(csv.reader(io.StringIO(text)), [])) or 1
+            if size > MAX_CSV_RECORD_BYTES:
+                long_lines.add(line)
+                copy.write(b'"' + b"\n" * newlines + b'"' + (b',""' if columns == 1 else b"")
+                           + (b"\n" if ended else b""))
+            else:
+                copy.write(b"".join(record))
+            line += newlines + 1
+            record, size, newlines, quoted = [], 0, 0, False
+
+        while block := source.read(BLOCK_BYTES):
+            position = 0
+            while position < len(block):
+                if quoted and size > MAX_CSV_RECORD_BYTES:  # inside a long quoted cell: skip
+                    close = block.find(b'"', position)  # to its next quote, counting lines
+                    close = len(block) if close < 0 else close
+                    newlines += block.count(b"\n", position, close)
+                    size += close - position
+                    position = close
+                    if position == len(block):
+                        break
+                end = block.find(b"\n", position)
+                piece = block[position:] if end < 0 else block[position:end + 1]
+                position += len(piece)
+                quoted ^= piece.count(b'"') % 2 == 1
+                size += len(piece)
+                if size <= MAX_CSV_RECORD_BYTES:
+                    record.append(piece)
+                else:
+                    record = []  # too long: only its length and line breaks are kept
+                if end >= 0:
+                    if quoted:
+                        newlines += 1
+                    else:
+                        emit(True)
+        if size:
+            emit(False)
+        copy.flush()
+        yield copy_path, frozenset(long_lines)
+
+
+def _too_long(_lines=None) -> str:
+    return f"LINE_TOO_LONG: a CSV record longer than {MAX_CSV_RECORD_BYTES} bytes"
+
+
+def _display(path: str) -> str:
+    return "<stdin>" if path == "-" else path
+
+
+def _read_csv(path: str, columnar: ColumnarPolicy, display: str,
+              long_lines: frozenset = frozenset()) -> Iterator[Chunk]:
     import pyarrow.csv as pacsv
 
     invalid: list[tuple[int, str, int, int]] = []  # (record number, text, expected, actual)
@@ -98,11 +254,18 @@ def read_csv(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
     except pa.ArrowInvalid as exc:
         if "Empty CSV file" in str(exc):
             return
-        raise _unreadable(path, exc) from None
+        if "straddl" in str(exc) and not long_lines:
+            raise _LongRecord from None
+        raise _unreadable(display, exc) from None
     except OSError as exc:
-        raise PolicyIOError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        raise PolicyIOError(f"{display}: cannot read: {exc.strerror or exc}") from exc
     with reader:
-        problems = columnar.name_problems(reader.schema.names, path, line=1)
+        try:
+            names = reader.schema.names
+        except UnicodeDecodeError as exc:  # pyarrow decodes the header's names only here
+            raise DataError(Problem(display, 1, 1, "ENCODING",
+                                    f"the header is not UTF-8 (byte 0x{exc.object[exc.start]:02x})"))
+        problems = columnar.name_problems(names, display, line=1)
         if problems:
             raise DataError(problems)
         record = 2  # pyarrow numbers records from 1, the header being record 1
@@ -113,9 +276,11 @@ def read_csv(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
             except StopIteration:
                 break
             except pa.ArrowInvalid as exc:
-                raise _unreadable(path, exc) from None
+                if "straddl" in str(exc) and not long_lines:
+                    raise _LongRecord from None
+                raise _unreadable(display, exc) from None
             except OSError as exc:  # named here: an error escaping the run would name the output
-                raise PolicyIOError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+                raise PolicyIOError(f"{display}: cannot read: {exc.strerror or exc}") from exc
             # This batch's rows take the next record numbers not taken by invalid rows (the
             # reader parses ahead, so invalid rows of later batches may be known already).
             runs, here = [], []
@@ -142,7 +307,8 @@ def read_csv(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
                 extra += sum(_newlines(row[1]) for row in here)
             else:
                 lines, bad_lines, extra = _physical_lines(records, cell_newlines, here, extra)
-            bad = [(line, f"RAGGED_ROW: expected {expected} cells, found {actual}")
+            bad = [(line, _too_long(long_lines) if line in long_lines else
+                    f"RAGGED_ROW: expected {expected} cells, found {actual}")
                    for line, (_, text, expected, actual) in zip(bad_lines, here) if text.strip()]
             filled = _any_cell(batch)  # a row of empty cells is a blank line: counted, skipped
             if filled is not None:
@@ -153,8 +319,9 @@ def read_csv(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
             bad = []
             for number, text, expected, actual in sorted(invalid):
                 if text.strip():
-                    bad.append((number + extra, f"RAGGED_ROW: expected {expected} cells, "
-                                                f"found {actual}"))
+                    bad.append((number + extra, _too_long(long_lines)
+                                if number + extra in long_lines else
+                                f"RAGGED_ROW: expected {expected} cells, found {actual}"))
                 extra += _newlines(text)
             yield Chunk(None, None, bad, 1.0)
 
@@ -176,10 +343,24 @@ def _unreadable(path: str, exc: Exception) -> DataError:
 
 
 def _open(path: str):
+    """The input opened for reading ('-': standard input, which stays open afterwards). A named
+    device (/dev/zero, a disk) is refused: it may never end; pipes and standard input are read."""
+    import stat
+
     try:
-        return open(path, "rb")
+        if path == "-":
+            return os.fdopen(os.dup(0), "rb")
+        handle = open(path, "rb")
+        mode = os.fstat(handle.fileno()).st_mode
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+            handle.close()
+            raise PolicyIOError(f"{path}: cannot read: a device, not a file or pipe")
+        return handle
+    except PolicyIOError:
+        raise
     except OSError as exc:
-        raise PolicyIOError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        reason = "standard input is closed" if path == "-" else exc.strerror or exc
+        raise PolicyIOError(f"{_display(path)}: cannot read: {reason}") from exc
 
 
 def _newlines(text: str) -> int:
@@ -230,21 +411,24 @@ def _any_cell(batch: pa.RecordBatch) -> pa.Array | None:
 
 
 def read_jsonl(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
-    """JSON Lines: one case object per line (typed like a JSON case file); blank lines skipped."""
+    """JSON Lines: one case object per line (typed like a JSON case file); blank lines skipped.
+    Read as a stream: standard input and pipes are decided as their lines arrive."""
     handle = _open(path)
     with handle:
-        size = os.fstat(handle.fileno()).st_size
+        size = os.fstat(handle.fileno()).st_size  # 0 for a pipe: no progress fraction
+        consumed = 0
         line = 1  # the line number of the first line of `pending`
         pending, first, skipping = b"", True, False
         while True:
             try:
                 block = handle.read(BLOCK_BYTES)
             except OSError as exc:  # named here: an error escaping the run would name the output
-                raise PolicyIOError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+                raise PolicyIOError(f"{_display(path)}: cannot read: {exc.strerror or exc}") from exc
+            consumed += len(block)
             if first and block.startswith(b"\xef\xbb\xbf"):
                 block = block[3:]
             first = False
-            done = handle.tell() / size if size else 1.0
+            done = min(consumed / size, 1.0) if size else 0.0 if block else 1.0
             if skipping:  # the rest of an over-long line
                 cut = block.find(b"\n")
                 if cut < 0 and block:
@@ -361,11 +545,18 @@ def _reason(exc: BaseException) -> str:
 
 
 def read_parquet(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
-    """Parquet: columns named as case fields, typed like a JSON case; line = 1-based row."""
+    """Parquet: columns named as case fields, typed like a JSON case; line = 1-based row.
+    Standard input and pipes are first copied to an unnamed temporary file (Parquet is read
+    from its end)."""
+    with _seekable(path) as source:
+        yield from _read_parquet(source, columnar, _display(path))
+
+
+def _read_parquet(source_path: str, columnar: ColumnarPolicy, path: str) -> Iterator[Chunk]:
     import pyarrow.parquet as pq
 
     try:
-        source = pq.ParquetFile(path)
+        source = pq.ParquetFile(source_path)
     except OSError as exc:
         raise PolicyIOError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     except pa.ArrowException as exc:
@@ -484,6 +675,9 @@ class JsonLinesWriter:
     def close(self) -> None:
         pass
 
+    def abandon(self) -> None:
+        pass
+
 
 def _json_strings(column: pa.Array) -> pa.Array:
     """JSON text of each string (null -> null); escaping in Python only for rows that need it."""
@@ -546,6 +740,9 @@ class CsvWriter:
     def close(self) -> None:
         pass
 
+    def abandon(self) -> None:
+        pass
+
 
 def _csv_cell(value) -> str:
     """One CSV cell: empty for null, quoted when needed, formula-looking text defused."""
@@ -601,6 +798,14 @@ class ParquetWriter:
     def close(self) -> None:
         self.writer.close()
 
+    def abandon(self) -> None:
+        """Close pyarrow's writer on an error path (quietly: the output is thrown away), so its
+        __del__ never writes to a closed file ("Exception ignored in ParquetWriter.__del__")."""
+        try:
+            self.writer.close()
+        except Exception:  # the file may be closed or broken already; it is discarded anyway
+            pass
+
 
 WRITERS = {"jsonl": JsonLinesWriter, "csv": CsvWriter, "parquet": ParquetWriter}
 
@@ -609,23 +814,61 @@ WRITERS = {"jsonl": JsonLinesWriter, "csv": CsvWriter, "parquet": ParquetWriter}
 
 def run_batch(path: str, policy, *, out: str | None = None, as_of: str | None = None,
               stdout=None, on_bad: Callable[[int, str], None] | None = None,
-              on_progress: Callable[[float, int], None] | None = None) -> Summary:
-    """Evaluate every case of the file at `path`; write results to `out` (atomically) or to the
-    binary stream `stdout` as JSON Lines. `on_bad(line, "CODE: message")` hears each bad line in
-    order; `on_progress(fraction read, rows so far)` after each chunk."""
+              on_progress: Callable[[float, int], None] | None = None,
+              input_format: str | None = None) -> Summary:
+    """Evaluate every case of the file at `path` ('-': standard input); write results to `out`
+    (atomically) or to the binary stream `stdout` as JSON Lines. `input_format` (csv, jsonl,
+    parquet) is needed for standard input or a name without a known suffix; else the suffix
+    tells. `on_bad(line, "CODE: message")` hears each bad line in order; `on_progress(fraction
+    read, rows so far)` after each chunk.
+
+    On a fatal error (a file-level DataError, an I/O error of the input, an interrupt) results
+    already streamed to `stdout` stay, and the stream ends with one line
+    `{"fatal": "CODE: message"}` before the error is raised; `out` is never left behind."""
     from .writer import atomic_output
 
     columnar = for_policy(policy)
-    reader = READERS[format_of(path, INPUT_FORMATS, "input")]
+    if input_format is not None:
+        if input_format not in set(INPUT_FORMATS.values()):
+            raise UsageError(f"unknown input format {input_format!r}; use csv, jsonl or parquet")
+        reader = READERS[input_format]
+    elif path == "-":
+        raise UsageError("standard input has no suffix to tell its format: give --format csv, "
+                         "jsonl or parquet")
+    else:
+        reader = READERS[format_of(path, INPUT_FORMATS, "input")]
     kind = format_of(out, OUTPUT_FORMATS, "output") if out else "jsonl"
     if as_of is not None:
         columnar.check_as_of(as_of)
-    if out is not None and os.path.exists(out) and os.path.samefile(out, path):
+    if out is not None and path != "-" and os.path.exists(out) and os.path.exists(path) and \
+            os.path.samefile(out, path):
         raise UsageError(f"{out}: the output would overwrite the input")
     with contextlib.ExitStack() as stack:
         handle = stdout if out is None else stack.enter_context(atomic_output(out))
-        return _run(reader(path, columnar), WRITERS[kind](handle, columnar), columnar, as_of,
-                    text_cells=reader is read_csv, on_bad=on_bad, on_progress=on_progress)
+        writer = WRITERS[kind](handle, columnar)
+        try:
+            return _run(reader(path, columnar), writer, columnar, as_of,
+                        text_cells=reader is read_csv, on_bad=on_bad, on_progress=on_progress)
+        except BaseException as exc:
+            writer.abandon()  # before the output file closes: nothing may write to it later
+            if out is None and isinstance(exc, (PolicyError, KeyboardInterrupt)):
+                _fatal_line(handle, exc)
+            raise
+
+
+def _fatal_line(handle, exc: BaseException) -> None:
+    """The last line of a JSON Lines stream cut short by a fatal error."""
+    if isinstance(exc, DataError):
+        text = "; ".join(f"{p.code}: {p.message}" for p in exc.problems[:10])
+    elif isinstance(exc, KeyboardInterrupt):
+        text = "INTERRUPTED: the run was interrupted"
+    else:
+        text = str(exc)
+    try:
+        handle.write((json.dumps({"fatal": text}) + "\n").encode())
+        handle.flush()
+    except (OSError, PolicyError):
+        pass  # standard output itself failed: the exit code and standard error still tell
 
 
 class _InOrder:

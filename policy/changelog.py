@@ -12,7 +12,7 @@ from collections import namedtuple
 
 from .diff import consecutive_diffs
 from .engine import complete_outcomes
-from .render import condition_text, md_text
+from .render import attributed, condition_text, md_text
 
 FILE_NAME = "CHANGELOG.md"
 
@@ -33,7 +33,8 @@ class RevisionChange(namedtuple("RevisionChange", "revision previous diff")):
 
 class ChangeGroup(namedtuple("ChangeGroup", "was becomes cases boxes quotes")):
     """Every decision change from one determination to another: the total number of complete
-    cases, the boxes (each {"when", "cases"}) and the quotes of the new revision deciding them."""
+    cases, the boxes (each {"when", "cases"}) and the words of the new revision's statements
+    deciding them, as (text, provenance) pairs."""
 
     __slots__ = ()
 
@@ -56,7 +57,7 @@ def change_groups(change: RevisionChange) -> list[ChangeGroup]:
     new = change.revision
     columns = tuple((c.name, tuple(c.values)) for c in new.columns)
     outcomes = complete_outcomes(new, columns)
-    quotes_by_rule = {r.id: r.quote for r in new.rules}
+    quotes_by_rule = {r.id: (r.quote, r.provenance) for r in new.rules}
     groups: dict[tuple, list[dict]] = {}
     for box in change.diff["decision_changes"]:
         groups.setdefault((box["from"], box["to"]), []).append(box)
@@ -64,7 +65,8 @@ def change_groups(change: RevisionChange) -> list[ChangeGroup]:
     for (was, becomes), boxes in groups.items():
         covered = [values for values in outcomes if any(_in_box(values, columns, b["when"])
                                                         for b in boxes)]
-        quotes = sorted({quotes_by_rule[outcomes[v][0]] for v in covered} - {None})
+        quotes = sorted({quotes_by_rule[outcomes[v][0]] for v in covered
+                         if quotes_by_rule[outcomes[v][0]][0] is not None})
         boxes = [{"when": b["when"], "cases": b["cases"], "from_rule": b["from_rule"],
                   "to_rule": b["to_rule"]} for b in boxes]
         result.append(ChangeGroup(was, becomes, sum(b["cases"] for b in boxes), boxes, quotes))
@@ -116,8 +118,9 @@ def _entry(change: RevisionChange) -> list[str]:
                 where = md_text(condition_text(box["when"]))
                 lines.append(f"    - {box['cases']} cases where {where} (rule "
                              f"{md_text(box['from_rule'])} → {md_text(box['to_rule'])})")
-            for quote in group.quotes:
-                lines.append(f"    - now decided by: “{md_text(quote)}”")
+            for text, provenance in group.quotes:
+                label, shown = attributed(md_text(text), provenance)
+                lines.append(f"    - now decided by ({label}): {shown}")
     return lines + [""]
 
 

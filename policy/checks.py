@@ -2,8 +2,11 @@
 
 Per table: file name = revision id, policy id = folder, approval month before `effective_from`, the
 inputs are the case vocabulary, rule ids unique, conditions on declared columns and values only, the
-table complete under its hit policy with no overlap and no rule that can never fire, verbatim text
-present in the source. Across tables: ids unique, effective dates and versions strictly increasing.
+table complete under its hit policy with no overlap and no rule that can never fire; each rule cites a
+statement of its own determination (or `none`, for not_addressed only), each statement's words name
+its determination, verbatim statements are whole sentences of the source and every other quoted value
+is in it; a stated effective date is the source's, an inferred one follows the rule. Across tables:
+ids unique, effective dates and versions strictly increasing.
 """
 
 from __future__ import annotations
@@ -180,6 +183,10 @@ def _statement_problems(loaded: Loaded, rev: Revision, source: SourceText) -> li
     problems: list[Problem] = []
     statements = {}
     for i, statement in enumerate(loaded.data["statements"]):
+        if statement["id"] in statements:
+            problems.append(loaded.problem(
+                ("statements", i, "id"), "DUPLICATE_STATEMENT_ID",
+                f"statement id '{statement['id']}' is used again; a rule must cite one statement"))
         statements.setdefault(statement["id"], statement)
         named = named_determinations(statement["text"])
         if named != {statement["determination"]}:

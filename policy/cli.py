@@ -11,12 +11,32 @@ import json
 import os
 import sys
 
-from .errors import DataError, PolicyError, UsageError
+from .errors import DataError, PolicyError, PolicyIOError, UsageError
 
 PROG = "policy"
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's formatter, told the width: its own look-up imports shutil (and with it bz2,
+    lzma and zlib) on every `add_argument`, a cost on the start-up path of `policy evaluate`."""
+
+    def __init__(self, prog, **options):
+        try:
+            width = int(os.environ["COLUMNS"])
+        except (KeyError, ValueError):
+            try:
+                width = os.get_terminal_size(sys.__stdout__.fileno()).columns
+            except (AttributeError, ValueError, OSError):
+                width = 80
+        options.setdefault("width", max(width, 20) - 2)
+        super().__init__(prog, **options)
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message):  # one line and exit 2, like every usage error here
         raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 
@@ -41,18 +61,13 @@ def _validated(args, *, chain: bool = True):
 
 def _validated_at_rev(args, rev: str, *, chain: bool = True):
     """The policy as it was at git revision `rev` (validated like the working tree)."""
-    import shutil
-
     from .checks import load_and_validate
-    from .gitrev import materialize
+    from .gitrev import tables_at
     from .tables import find_tables_dir, policy_files
 
     files = _policy_files(args)
-    tables_dir, _sha = materialize(rev, find_tables_dir(args.tables), files.policy_id)
-    try:
+    with tables_at(rev, find_tables_dir(args.tables), files.policy_id) as (tables_dir, _sha):
         return load_and_validate(policy_files(tables_dir, files.policy_id), chain=chain)
-    finally:
-        shutil.rmtree(os.path.dirname(tables_dir), ignore_errors=True)
 
 
 def _out(text: str, *, escaped: bool = True) -> None:
@@ -62,7 +77,48 @@ def _out(text: str, *, escaped: bool = True) -> None:
         from .escaping import escape
 
         text = "\n".join(map(escape, text.split("\n")))
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    with _writing_stdout():
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+class _writing_stdout:
+    """Turns a failed write to standard output (a full disk, a closed descriptor) into one
+    PolicyIOError (exit 4); a closed pipe stays BrokenPipeError (the reader left: exit 0)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, traceback):
+        if kind is not None and issubclass(kind, OSError) and not issubclass(
+                kind, (BrokenPipeError, PolicyError)):
+            _discard_stdout()  # what is still buffered can never be written
+            raise PolicyIOError(f"standard output: cannot write: {exc.strerror or exc}") from None
+        return False
+
+
+class _StdoutStream:
+    """The binary standard output for `policy batch`, with write errors as `_writing_stdout`."""
+
+    def __init__(self, raw):
+        self.raw = raw
+
+    def write(self, data):
+        with _writing_stdout():
+            return self.raw.write(data)
+
+    def flush(self):
+        with _writing_stdout():
+            self.raw.flush()
+
+
+def _discard_stdout() -> None:
+    """Point descriptor 1 at the null device, so the interpreter's last flush cannot fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+    except OSError:
+        pass
 
 
 # --- commands ------------------------------------------------------------------------------------
@@ -243,20 +299,26 @@ def cmd_batch(args) -> int:
             raise UsageError(f"--as-of: {exc}") from None
     compiled = _compiled(args)
 
+    name = "<stdin>" if args.input == "-" else args.input
+
     def on_bad(line: int, message: str) -> None:
-        sys.stderr.write(escape(f"{args.input}:{line}: {message}") + "\n")
+        sys.stderr.write(escape(f"{name}:{line}: {message}") + "\n")
 
-    def on_terminate(signum, frame):  # `kill`: unwind like Ctrl-C, so no output file is left
-        raise KeyboardInterrupt
+    def on_terminate(signum, frame):  # `kill`, a closed terminal: unwind like Ctrl-C, so no
+        raise KeyboardInterrupt          # output file is left
 
-    previous = signal.signal(signal.SIGTERM, on_terminate)
+    hangup = getattr(signal, "SIGHUP", None)  # (none on Windows)
+    previous = {sig: signal.signal(sig, on_terminate)
+                for sig in (signal.SIGTERM, hangup) if sig is not None}
     progress = _ProgressBar(sys.stderr) if sys.stderr.isatty() else None
     try:
         summary = run_batch(args.input, compiled, out=args.out, as_of=args.as_of,
-                            stdout=sys.stdout.buffer, on_bad=on_bad,
-                            on_progress=progress.update if progress else None)
+                            stdout=_StdoutStream(sys.stdout.buffer), on_bad=on_bad,
+                            on_progress=progress.update if progress else None,
+                            input_format=args.input_format)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         if progress:
             progress.clear()
     sys.stderr.write(summary_text(summary, args.out) + "\n")
@@ -389,6 +451,10 @@ def _configure_batch(parser) -> None:
                              "at all); default: JSON Lines on standard output")
     parser.add_argument("--as-of", metavar="DATE",
                         help="evaluate every case as of this date instead of its service_date")
+    parser.add_argument("--format", "--input-format", dest="input_format",
+                        choices=("csv", "jsonl", "parquet"),
+                        help="the input's format; needed for standard input ('-') and names "
+                             "without a known suffix (default: from the suffix)")
     parser.set_defaults(run=cmd_batch)
 
 
@@ -419,35 +485,57 @@ COMMANDS = {
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
-    """The parser; when argv names a command, only that command's options are built, since
+    """The parser; when argv names a command, only that command's parser is built, since
     building every subcommand's parser costs start-up time that `evaluate` cannot spare."""
-    chosen = next((a for a in argv or () if a in COMMANDS), None)
+    chosen = _command_word(argv or [])
     parser = _Parser(prog=PROG, description="FEP medical policy 8.01.08 as versioned decision tables.")
     _add_common(parser, top=True)
     parser.add_argument("--version", action=_Version)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
     for name, (summary, configure) in COMMANDS.items():
-        extra = {}
-        if name == "evaluate" and chosen == name and ("-h" in argv or "--help" in argv):
-            extra = {"epilog": _fields_epilog(argv),  # only for help: it reads the tables
-                     "formatter_class": argparse.RawDescriptionHelpFormatter}
-        sub = commands.add_parser(name, help=summary, description=summary[0].upper() + summary[1:],
-                                  **extra)
         if chosen in (None, name):
+            extra = {}
+            if name == "evaluate" and chosen == name and ("-h" in argv or "--help" in argv):
+                extra = {"epilog": _fields_epilog(argv),  # only for help: it reads the tables
+                         "formatter_class": argparse.RawDescriptionHelpFormatter}
+            sub = commands.add_parser(name, help=summary,
+                                      description=summary[0].upper() + summary[1:], **extra)
             _add_common(sub)
             configure(sub)
     return parser
+
+
+def _command_word(argv: list[str]) -> str | None:
+    """The command named by argv: the first word that is a command name and not the value of an
+    option given before it (`--tables evaluate validate` is the command validate)."""
+    takes_value = {"--tables", "--policy"}
+    words = iter(argv)
+    for word in words:
+        if word in takes_value:
+            next(words, None)
+        elif word in COMMANDS:
+            return word
+        elif not word.startswith("-"):
+            return None  # not a command: the full parser says which ones there are
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
     standalone = argv is None  # the process runs this one command (not a caller in-process)
     argv = sys.argv[1:] if argv is None else argv
     debug = "--debug" in argv
+    if sys.stderr is None:  # started with 2>&-: messages are lost, exit codes are not
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")
     try:
+        if sys.stdout is None:  # started with >&-
+            raise PolicyIOError("standard output: cannot write: it is closed")
         args = build_parser(argv).parse_args(argv)
         args.standalone = standalone
-        return args.run(args)
+        code = args.run(args)
+        with _writing_stdout():
+            sys.stdout.flush()  # a full disk shows here, while it can still be reported
+        return code
     except PolicyError as exc:
         if debug:
             raise
@@ -466,10 +554,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         # stdout closed early (e.g. piped into head): not an error worth a traceback
-        import os
-
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _discard_stdout()
         return 0
     except Exception as exc:  # a bug: one line unless --debug
         if debug:

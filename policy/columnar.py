@@ -37,12 +37,14 @@ RESULT_SCHEMA = pa.schema([
     ("rule", pa.dictionary(pa.int32(), pa.string())),
     ("needs", pa.list_(pa.string())),
     ("source", pa.dictionary(pa.int32(), pa.string())),
+    ("provenance", pa.dictionary(pa.int32(), pa.string())),
     ("explanation", pa.dictionary(pa.int32(), pa.string())),
+    ("disclaimer", pa.dictionary(pa.int32(), pa.string())),
     ("error", pa.string()),
 ])
 # Columns that repeat one value per (revision, outcome): dictionary-encoded, never copied per row.
 _PER_OUTCOME = ("determination", "revision", "version", "effective_from", "effective_from_basis",
-                "rule", "source", "explanation")
+                "rule", "source", "provenance", "explanation", "disclaimer")
 NO_DATE = "NO_DATE: no date: give --as-of or the case's service_date"
 
 
@@ -111,7 +113,10 @@ class ColumnarPolicy:
             "effective_from_basis": [d.revision["effective_from_basis"] for d in rows] + [None],
             "rule": [d.rule for d in rows] + [None],
             "source": [d.source for d in rows] + [None],
+            "provenance": [d.provenance for d in rows] + [None],
             "explanation": [d.explanation for d in rows] + [None],  # per day; see evaluate
+            # before the first revision too: the manual's disclaimer as the first revision gives it
+            "disclaimer": [d.disclaimer for d in rows] + [compiled.revisions[0].disclaimer["text"]],
         }
         self._static_values = static
         # each per-outcome column as (distinct values, position of each outcome id's value)
@@ -190,7 +195,7 @@ class ColumnarPolicy:
         render whole rows from per-outcome fragments need no more; `results` builds the rest.
         `checked_utf8`: the reader has already refused invalid UTF-8 (pyarrow's CSV reader does)."""
         if as_of is not None:
-            self.check_as_of(as_of)
+            as_of = self.check_as_of(as_of)
         data = _plain_strings(data)
         self.check_columns(data.schema, text_cells)
         if not checked_utf8:
@@ -266,11 +271,18 @@ class ColumnarPolicy:
         return counts
 
     @staticmethod
-    def check_as_of(as_of: str) -> None:
+    def check_as_of(as_of) -> str:
+        """The date as YYYY-MM-DD: a string in that form or a datetime.date (as Policy.evaluate
+        takes); else DataError DATE_INVALID."""
+        import datetime
+
+        if isinstance(as_of, datetime.date) and not isinstance(as_of, datetime.datetime):
+            return as_of.isoformat()
         try:
             parse_date(as_of)
         except ValueError as exc:
             raise DataError(Problem("as_of", 0, 0, "DATE_INVALID", str(exc))) from None
+        return as_of
 
     def outcome_day(self, gid: int) -> str:
         """A day on which outcome id `gid` can occur (its revision's first day)."""
@@ -311,7 +323,7 @@ class ColumnarPolicy:
             if name not in vocabulary and name not in (*TEXT_FIELDS, *DATE_FIELDS):
                 continue  # reported above
             stringy = (pa.types.is_string(kind) or pa.types.is_large_string(kind)
-                       or pa.types.is_null(kind))
+                       or pa.types.is_string_view(kind) or pa.types.is_null(kind))
             boolean = isinstance(vocabulary.get(name, ("",))[0], bool)
             allowed = (stringy or (name in DATE_FIELDS and pa.types.is_date(kind))
                        or (boolean and pa.types.is_boolean(kind) and not text_cells))

@@ -165,12 +165,29 @@ def is_bookkeeping(path: str, old, new) -> bool:
 
 def text_changes(old, new) -> list[dict]:
     """Every value of the two tables that differs, as {path, old, new, bookkeeping} (None:
-    absent); `bookkeeping` marks ids, versions, dates and history rows (see `is_bookkeeping`)."""
+    absent); `bookkeeping` marks ids, versions, dates and history rows (see `is_bookkeeping`). A
+    change of quoted words (a statement's text, the disclaimer) also gives `old_provenance` and
+    `new_provenance`, so that the words are never shown without it."""
     out: list[dict] = []
     _walk(old.data, new.data, "", out)
     for change in out:
         change["bookkeeping"] = is_bookkeeping(change["path"], change["old"], change["new"])
+        if change["path"].endswith(".text"):
+            for side, revision in (("old", old), ("new", new)):
+                provenance = _provenance_of(revision.data, change["path"])
+                if provenance is not None:
+                    change[f"{side}_provenance"] = provenance
     return out
+
+
+def _provenance_of(data: Mapping, path: str) -> str | None:
+    """The provenance of the quoted words at `path` (`statements[id=X].text`, `disclaimer.text`)."""
+    if path == "disclaimer.text":
+        return (data.get("disclaimer") or {}).get("provenance")
+    for statement in data.get("statements", ()):
+        if path == f"statements[id={statement['id']}].text":
+            return statement["provenance"]
+    return None
 
 
 def diff_revisions(old, new) -> dict:

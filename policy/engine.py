@@ -12,16 +12,41 @@ from __future__ import annotations
 import itertools
 from collections import namedtuple
 from collections.abc import Mapping, Sequence
+from datetime import date
 
+from .dates import parse_date
 from .timeline import revision_in_force
 
-FORMAT = 1  # bump when the compiled JSON shape changes
+FORMAT = 2  # bump when the compiled JSON shape changes
 INDETERMINATE = "indeterminate"
 NO_POLICY = "no_policy_in_force"
 
 
 # Immutable records are named tuples, not dataclasses: this module is on the start-up path of
 # `policy evaluate`, where importing dataclasses (and inspect) costs more than the evaluation.
+
+class ReadOnlyDict(dict):
+    """A dict that refuses changes: the mappings inside a Decision (`revision`, `case`), which
+    the per-case API shares between decisions. Reads, equality, `dict(...)` and JSON are a
+    dict's; pickling and copying rebuild it."""
+
+    __slots__ = ()
+
+    def _read_only(self, *args, **kwargs):
+        raise TypeError("a decision's mappings are read-only")
+
+    __setitem__ = __delitem__ = __ior__ = _read_only
+    clear = pop = popitem = setdefault = update = _read_only
+
+    def __reduce__(self):
+        return type(self), (dict(self),)
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
 
 class Outcome(namedtuple("Outcome", "determination rules needs possible")):
     """What a partial case gets: the determination, the rules that decide some completion (one when
@@ -34,19 +59,20 @@ class CompiledRevision(namedtuple("CompiledRevision", "id version approved effec
                                   "effective_from_basis rules evidence disclaimer outcomes index")):
     """A revision ready for lookups. `rules`: id -> then, statement (the cited id, or None) and
     that statement's quote, provenance and provenance_note, note; `evidence`: cancer_site ->
-    {text, scope: full | partial, covers} (2023-09 only); `disclaimer`: {text, provenance,
+    {text, covers: None when the paragraph covers the site wholly, else what part} (2023-09
+    only); `disclaimer`: {text, provenance,
     provenance_note}; `index`: partial-case code -> position in `outcomes`."""
 
     __slots__ = ()
 
-    def identity(self) -> dict:
-        return {"id": self.id, "version": self.version, "effective_from": self.effective_from,
-                "effective_from_basis": self.effective_from_basis}
+    def identity(self) -> ReadOnlyDict:
+        return ReadOnlyDict(id=self.id, version=self.version, effective_from=self.effective_from,
+                            effective_from_basis=self.effective_from_basis)
 
 
 class Decision(namedtuple("Decision", "determination as_of policy revision rule rules needs possible "
                           "explanation source provenance provenance_note evidence evidence_scope "
-                          "disclaimer disclaimer_provenance case_id case")):
+                          "disclaimer disclaimer_provenance disclaimer_note case_id case")):
     """Everything needed to reproduce and explain one evaluation years later (immutable)."""
 
     __slots__ = ()
@@ -60,6 +86,7 @@ class Decision(namedtuple("Decision", "determination as_of policy revision rule 
                 "provenance_note": self.provenance_note, "evidence": self.evidence,
                 "evidence_scope": self.evidence_scope, "disclaimer": self.disclaimer,
                 "disclaimer_provenance": self.disclaimer_provenance,
+                "disclaimer_note": self.disclaimer_note,
                 "case_id": self.case_id, "case": dict(self.case)}
 
 
@@ -82,7 +109,8 @@ class CompiledPolicy(namedtuple("CompiledPolicy", "policy_id title columns revis
         """Decide a validated case (see `cases.check_case`) as of a validated date."""
         revision = revision_in_force(self.revisions, as_of)
         case_id = case.get("case_id")
-        known = {name: case[name] for name, _ in self.columns if case.get(name) is not None}
+        known = ReadOnlyDict(
+            {name: case[name] for name, _ in self.columns if case.get(name) is not None})
         if revision is None:
             first = self.revisions[0]
             return Decision(
@@ -90,7 +118,11 @@ class CompiledPolicy(namedtuple("CompiledPolicy", "policy_id title columns revis
                 rule=None, rules=(), needs=(), possible=(), source=None, provenance=None,
                 provenance_note=None, evidence=None, evidence_scope=None,
                 disclaimer=first.disclaimer["text"],  # the manual's, as the first revision gives it
-                disclaimer_provenance=first.disclaimer["provenance"], case_id=case_id, case=known,
+                disclaimer_provenance=first.disclaimer["provenance"],
+                disclaimer_note=(f"No revision is in force: the manual's disclaimer as the first "
+                                 f"revision, {first.id}, carries it. "
+                                 f"{first.disclaimer['provenance_note']}"),
+                case_id=case_id, case=known,
                 explanation=(f"No revision of {self.policy_id} is in force on {as_of}: the first, "
                              f"{first.id} (version {first.version}), is effective from "
                              f"{first.effective_from} ({first.effective_from_basis})."))
@@ -111,6 +143,7 @@ class CompiledPolicy(namedtuple("CompiledPolicy", "policy_id title columns revis
             evidence=evidence.get("text"), evidence_scope=evidence.get("covers"),
             disclaimer=revision.disclaimer["text"],
             disclaimer_provenance=revision.disclaimer["provenance"],
+            disclaimer_note=revision.disclaimer["provenance_note"],
             case_id=case_id, case=known)
 
     @staticmethod
@@ -140,7 +173,7 @@ class CompiledPolicy(namedtuple("CompiledPolicy", "policy_id title columns revis
                     "disclaimer": dict(r.disclaimer),
                     "outcomes": [[o.determination, list(o.rules), list(o.needs), list(o.possible)]
                                  for o in r.outcomes],
-                    "index": list(r.index)} for r in self.revisions]}
+                    "index": _index_json(r.index)} for r in self.revisions]}
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> "CompiledPolicy":
@@ -155,7 +188,153 @@ class CompiledPolicy(namedtuple("CompiledPolicy", "policy_id title columns revis
                 rules=r["rules"], evidence=r["evidence"], disclaimer=r["disclaimer"],
                 outcomes=tuple(Outcome(d, tuple(ru), tuple(ne), tuple(po))
                                for d, ru, ne, po in r["outcomes"]),
-                index=tuple(r["index"])) for r in data["revisions"]))
+                index=_index_from_json(r["index"])) for r in data["revisions"]))
+
+
+# A revision's index (partial-case code -> outcome position) is held as bytes when every position
+# fits in one (a few dozen outcomes: always, for this policy), and cached as hex: a warm
+# `policy evaluate` parses one short string per revision instead of 1,920 numbers.
+def _packed_index(index: Sequence[int]):
+    return bytes(index) if max(index, default=0) < 256 else tuple(index)
+
+
+def _index_json(index):
+    return index.hex() if isinstance(index, bytes) else list(index)
+
+
+def _index_from_json(data):
+    return bytes.fromhex(data) if isinstance(data, str) else tuple(data)
+
+
+MEMO_LIMIT = 100_000  # distinct days remembered; an input of endless distinct dates starts afresh
+
+
+class DecisionTemplates:
+    """The per-case API's fast path: each (revision, partial case) decided once, its Decision
+    kept, and each call fills in only `as_of` and `case_id` (and before the first revision `case`).
+
+    `decide` accepts only what `cases.check_case` accepts and decides it as
+    `CompiledPolicy.evaluate` does (the templates are that function's answers); anything else
+    (an unknown field or value, a bad or missing date, a value of another type, even a str
+    subclass, or a case that is not a plain dict) gets None, and the caller takes the full path, which gives the error. So every
+    field is still checked on every call.
+
+    Thread safety: the memos only ever map a key to a value computed from immutable inputs
+    (dict get and set are atomic), and the shared parts of a Decision are tuples and
+    `ReadOnlyDict`s; two threads may build the same template, and either result is right.
+    """
+
+    def __init__(self, compiled: CompiledPolicy):
+        self.compiled = compiled
+        radices = [len(values) + 1 for _, values in compiled.columns]
+        self.n_codes, weights = 1, []
+        for radix in reversed(radices):
+            weights.append(self.n_codes)
+            self.n_codes *= radix
+        weights.reverse()
+        # every column unknown; a known value adds its offset from unknown to the code
+        self.all_unknown = sum(w * (r - 1) for w, r in zip(weights, radices))
+        self.offsets = {name: (type(values[0]), {v: w * (i - len(values))
+                                                 for i, v in enumerate(values)})
+                        for (name, values), w in zip(compiled.columns, weights)}
+        self.weights = weights
+        # where the fields that differ between calls with the same template go
+        self.as_of_at, self.case_id_at, self.case_at = map(Decision._fields.index,
+                                                           ("as_of", "case_id", "case"))
+        self._templates: dict[int, list] = {}  # position * n_codes + code -> Decision as a list
+        self._days: dict[str, int] = {}  # checked day -> revision position, -1 before the first
+        self._before_first: dict[str, list] = {}  # day -> template of no_policy_in_force
+        self._known: dict[int, ReadOnlyDict] = {}  # code -> the known fields
+
+    def decide(self, case: Mapping[str, object], as_of) -> Decision | None:
+        """The Decision for a valid case and date (as_of: a str, a date or None), else None."""
+        if type(case) is not dict:  # other mappings (and non-mappings) take the full path
+            return None
+        code, case_id, service_date = self.all_unknown, None, None
+        offsets = self.offsets
+        try:
+            for name, value in case.items():
+                if value is None:
+                    continue
+                found = offsets.get(name)
+                if found is not None:
+                    offset = found[1].get(value)
+                    if offset is None or type(value) is not found[0]:
+                        return None
+                    code += offset
+                elif name == "service_date":
+                    service_date = value
+                elif name == "case_id" and type(value) is str:
+                    case_id = value
+                else:
+                    return None
+        except TypeError:  # an unhashable value
+            return None
+        days = self._days
+        if service_date is not None:  # checked even when as_of overrides it
+            position = days.get(service_date) if type(service_date) is str else None
+            if position is None and self._position(service_date) is None:
+                return None
+        if as_of is None:
+            as_of = service_date
+        elif type(as_of) is not str:
+            as_of = as_of.isoformat() if type(as_of) is date else None
+        position = days.get(as_of) if type(as_of) is str else None
+        if position is None:
+            position = self._position(as_of)
+            if position is None:
+                return None
+        if position < 0:
+            template = self._before_first.get(as_of) or self._before_first_template(as_of)
+            values = template.copy()
+            values[self.case_at] = self._known_fields(code)
+        else:
+            key = position * self.n_codes + code
+            values = (self._templates.get(key) or self._template(position, code)).copy()
+        values[self.as_of_at] = as_of
+        values[self.case_id_at] = case_id
+        return tuple.__new__(Decision, values)
+
+    def _position(self, day) -> int | None:
+        """The revision position of a day (-1 before the first); None for anything but a valid
+        YYYY-MM-DD string."""
+        position = self._days.get(day) if type(day) is str else None
+        if position is None and type(day) is str:
+            try:
+                parse_date(day)
+            except ValueError:
+                return None
+            revision = revision_in_force(self.compiled.revisions, day)
+            position = -1 if revision is None else self.compiled.revisions.index(revision)
+            if len(self._days) >= MEMO_LIMIT:
+                self._days.clear()
+            self._days[day] = position
+        return position
+
+    def _known_fields(self, code: int) -> ReadOnlyDict:
+        found = self._known.get(code)
+        if found is None:
+            found = {}
+            for (name, values), weight in zip(self.compiled.columns, self.weights):
+                digit = code // weight % (len(values) + 1)
+                if digit < len(values):
+                    found[name] = values[digit]
+            found = self._known[code] = ReadOnlyDict(found)
+        return found
+
+    def _template(self, position: int, code: int) -> list:
+        revision = self.compiled.revisions[position]
+        template = list(self.compiled.evaluate(self._known_fields(code), revision.effective_from))
+        template[self.case_at] = self._known_fields(code)
+        self._templates[position * self.n_codes + code] = template
+        return template
+
+    def _before_first_template(self, day: str) -> list:
+        template = list(self.compiled.evaluate({}, day))
+        if len(self._before_first) >= MEMO_LIMIT:
+            self._before_first.clear()
+        self._before_first[day] = template
+        return template
 
 
 def _check_compiled_shape(data) -> None:
@@ -188,7 +367,7 @@ def _check_compiled_shape(data) -> None:
         codes *= len(column[1]) + 1
     expect(isinstance(revisions, list) and len(revisions) > 0, "revisions")
     fields = {"id", "version", "approved", "effective_from", "effective_from_basis", "rules",
-              "evidence", "outcomes", "index"}
+              "evidence", "disclaimer", "outcomes", "index"}
     for revision in revisions:
         expect(isinstance(revision, dict) and set(revision) == fields, "a revision's keys")
         expect(all(isinstance(revision[k], str) for k in
@@ -197,24 +376,42 @@ def _check_compiled_shape(data) -> None:
         rules, outcomes, index = revision["rules"], revision["outcomes"], revision["index"]
         expect(isinstance(rules, dict) and all(isinstance(k, str) and text_map(v)
                                                for k, v in rules.items()), "rules")
-        expect(text_map(revision["evidence"]), "evidence")
+        evidence, disclaimer = revision["evidence"], revision["disclaimer"]
+        expect(isinstance(evidence, dict) and all(
+            isinstance(k, str) and text_map(v) and set(v) == {"text", "covers"}
+            and isinstance(v["text"], str) for k, v in evidence.items()), "evidence")
+        expect(text_map(disclaimer) and set(disclaimer) == {"text", "provenance", "provenance_note"}
+               and all(isinstance(v, str) for v in disclaimer.values()), "disclaimer")
         expect(isinstance(outcomes, list) and all(
             isinstance(o, list) and len(o) == 4 and isinstance(o[0], str)
             and all(strings(part) for part in o[1:]) and all(r in rules for r in o[1])
             for o in outcomes), "outcomes")
-        expect(isinstance(index, list) and len(index) == codes and all(
-            type(i) is int and 0 <= i < len(outcomes) for i in index), "index")
+        if isinstance(index, str):  # hex, one byte per entry (see _index_json): checked in C
+            try:
+                index = bytes.fromhex(index)
+            except ValueError:
+                expect(False, "index")
+            expect(len(index) == codes and max(index, default=0) < len(outcomes), "index")
+        else:
+            expect(isinstance(index, list) and len(index) == codes and all(
+                type(i) is int and 0 <= i < len(outcomes) for i in index), "index")
 
 
 def complete_outcomes(revision, columns) -> dict[tuple, tuple[str, str]]:
-    """(values...) -> (rule id, determination) for every complete case, under the hit policy."""
-    names = [name for name, _ in columns]
-    result = {}
-    for values in itertools.product(*(values for _, values in columns)):
-        case = dict(zip(names, values))
-        rule = next(r for r in revision.rules if r.matches(case))  # validation: exactly one outcome
-        result[values] = (rule.id, rule.then)
-    return result
+    """(values...) -> (rule id, determination) for every complete case, under the hit policy:
+    the first rule (in table order) that matches it; validation guarantees one matches each.
+
+    Each rule's cases are enumerated from its conditions (the product of the values it allows
+    per column), so no case is tested against rules that do not match it."""
+    result: dict[tuple, tuple[str, str]] = {}
+    for rule in revision.rules:
+        allowed = [values if rule.when.get(name) is None
+                   else [v for v in values if v in rule.when[name]] for name, values in columns]
+        outcome = (rule.id, rule.then)
+        for values in itertools.product(*allowed):
+            result.setdefault(values, outcome)
+    return {values: result[values]  # in the order of the cases, as before
+            for values in itertools.product(*(values for _, values in columns))}
 
 
 def _outcome(complete: dict, columns: Sequence, partial: tuple) -> Outcome:
@@ -268,7 +465,7 @@ def compile_revision(revision, columns) -> CompiledRevision:
         id=revision.id, version=revision.version, approved=revision.approved,
         effective_from=revision.effective_from, effective_from_basis=revision.effective_from_basis,
         rules=rules, evidence=evidence, disclaimer=dict(revision.data["disclaimer"]),
-        outcomes=tuple(outcomes), index=tuple(index))
+        outcomes=tuple(outcomes), index=_packed_index(index))
 
 
 def compile_policy(revisions: Sequence) -> CompiledPolicy:

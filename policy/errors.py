@@ -50,6 +50,7 @@ CODES = {
                            "not contain",
     "QUOTE_FRAGMENT": "a verbatim statement or disclaimer that is not whole sentences of the source",
     "STATEMENT_WORDING": "a statement whose words do not name its own determination, or name another",
+    "DUPLICATE_STATEMENT_ID": "two statements with one id in a table",
     "UNKNOWN_STATEMENT": "a rule citing a statement id that the revision does not have",
     "STATEMENT_CONTRADICTED": "a rule whose determination differs from that of the statement it cites",
     "UNSTATED_DETERMINATION": "a rule with `statement: none` that decides more than not_addressed",

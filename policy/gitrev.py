@@ -9,8 +9,10 @@ ordinary loader and validator read them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import shutil
 import tempfile
 
 from .errors import PolicyIOError, UsageError
@@ -18,6 +20,8 @@ from .yaml_loader import MAX_BYTES
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _REGULAR_FILE_MODES = (0o100644, 0o100755)
+_SYMLINK_MODE = 0o120000
+_LINK_PLACEHOLDER = "(a symbolic link at the git revision: never followed)"
 
 
 def check_rev(rev: str) -> str:
@@ -35,11 +39,23 @@ def _git():
     return git
 
 
-def materialize(rev: str, tables_dir: str, policy_id: str) -> tuple[str, str]:
-    """Copy `tables/<policy>` and `schemas/` at `rev` into a temporary folder.
+@contextlib.contextmanager
+def tables_at(rev: str, tables_dir: str, policy_id: str):
+    """`tables/<policy>` and `schemas/` as they were at git revision `rev`, copied into a private
+    temporary folder laid out like a policy repository; yields (tables folder, commit sha).
 
-    Returns (temporary tables folder, commit sha). The caller removes the folder's parent.
+    The folder is removed when the block ends, whatever happens, including an error while
+    copying (an oversized blob): nothing is left behind. A symbolic link at `rev` is copied as a
+    symbolic link (never followed), so validation refuses it as in the working tree (SYMLINK).
     """
+    work = tempfile.mkdtemp(prefix="policy-rev-")
+    try:
+        yield _copy_at(rev, tables_dir, policy_id, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _copy_at(rev: str, tables_dir: str, policy_id: str, work: str) -> tuple[str, str]:
     check_rev(rev)
     git = _git()
     try:
@@ -57,22 +73,35 @@ def materialize(rev: str, tables_dir: str, policy_id: str) -> tuple[str, str]:
     if relative.startswith(".."):
         raise PolicyIOError(f"{tables_dir}: not inside the repository at {top}")
     tree = repo.commit(sha).tree
-    work = tempfile.mkdtemp(prefix="policy-rev-")
-    wanted = [(f"{relative}/{policy_id}", os.path.join(work, "tables", policy_id)),
+    policy_folder = f"{relative}/{policy_id}".replace(os.sep, "/")
+    wanted = [(policy_folder, os.path.join(work, "tables", policy_id)),
               (os.path.normpath(os.path.join(os.path.dirname(relative), "schemas")),
                os.path.join(work, "schemas"))]
+    tables = 0
     for folder, target in wanted:
         os.makedirs(target)
         try:
             subtree = tree / folder.replace(os.sep, "/")
         except KeyError:
             continue  # absent at that revision: the loader reports what is missing
+        if subtree.type != "tree":
+            continue  # a link or file where the folder should be: nothing to read there
         for blob in subtree.blobs:
-            if not _SAFE_NAME.fullmatch(blob.name) or blob.mode not in _REGULAR_FILE_MODES:
-                continue  # symlinks, submodules and odd names are never followed
-            if blob.size > MAX_BYTES:
+            if not _SAFE_NAME.fullmatch(blob.name):
+                continue  # odd names are never copied
+            destination = os.path.join(target, blob.name)
+            if blob.mode == _SYMLINK_MODE:
+                os.symlink(_LINK_PLACEHOLDER, destination)  # refused as SYMLINK, never followed
+            elif blob.mode not in _REGULAR_FILE_MODES:
+                continue
+            elif blob.size > MAX_BYTES:
                 raise PolicyIOError(f"{rev}:{folder}/{blob.name}: {blob.size} bytes is over the "
                                     f"limit of {MAX_BYTES}")
-            with open(os.path.join(target, blob.name), "wb") as out:
-                out.write(blob.data_stream.read())
+            else:
+                with open(destination, "wb") as out:
+                    out.write(blob.data_stream.read())
+            tables += folder == policy_folder and blob.name.endswith(".yaml")
+    if not tables:
+        raise PolicyIOError(f"git revision '{rev}' ({sha[:12]}) has no tables of policy "
+                            f"'{policy_id}' (no {policy_folder}/*.yaml in its tree)")
     return os.path.join(work, "tables"), sha

@@ -15,6 +15,7 @@ import stat
 
 from .errors import DataError, PolicyIOError, Problem
 
+MAX_BYTES = 1024 * 1024  # the largest table, source text, schema or case file read
 
 try:  # POSIX
     _FLAG_NONBLOCK, _FLAG_NOFOLLOW = os.O_NONBLOCK, os.O_NOFOLLOW

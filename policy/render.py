@@ -10,6 +10,23 @@ from .errors import Problem
 from .escaping import escape
 
 
+# How words from the source are marked wherever they are shown: verbatim words in quotation marks,
+# reconstructed words never (they are not a quote), each with its mark on the same line.
+PROVENANCE_LABELS = {"verbatim": "verbatim", "reconstructed": "reconstructed, not in the source"}
+
+
+def attributed(text: str, provenance: str | None) -> tuple[str, str]:
+    """(label, words) for showing `text`: its provenance mark, and the words in quotation marks
+    when verbatim, bare when reconstructed. Markdown callers escape the words first."""
+    label = PROVENANCE_LABELS.get(provenance, f"{provenance or 'unknown'} provenance")
+    return label, (f"“{text}”" if provenance == "verbatim" else text)
+
+
+def attributed_text(text: str, provenance: str | None) -> str:
+    label, words = attributed(text, provenance)
+    return f"({label}) {words}"
+
+
 def decision_text(decision) -> str:
     d = decision
     lines = [d.determination]
@@ -27,10 +44,13 @@ def decision_text(decision) -> str:
     if d.needs:
         rows.append(("needs", ", ".join(d.needs)))
     if d.source:
-        rows.append(("quote", f"\"{d.source}\" ({d.provenance})"))
+        rows.append(("statement", attributed_text(d.source, d.provenance)))
     rows.append(("why", d.explanation))
     if d.evidence:
-        rows.append(("evidence", d.evidence))
+        scope = f"; for this case in part: {d.evidence_scope}" if d.evidence_scope else ""
+        rows.append(("evidence", f"(verbatim{scope}) “{d.evidence}”"))
+    if d.disclaimer:
+        rows.append(("disclaimer", attributed_text(d.disclaimer, d.disclaimer_provenance)))
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
         wrapped = textwrap.wrap(str(value), width=100 - width - 4) or [""]
@@ -171,7 +191,8 @@ def text_groups(changes: list[dict]) -> list[dict]:
         ids = _ITEM.findall(change["path"])
         pattern = _ITEM.sub("[id=*]", change["path"], count=1) if ids else change["path"]
         key = (pattern, json.dumps(change["old"], sort_keys=True),
-               json.dumps(change["new"], sort_keys=True))
+               json.dumps(change["new"], sort_keys=True), change.get("old_provenance"),
+               change.get("new_provenance"))
         if key in groups:
             groups[key]["ids"].append(ids[0])
         else:
@@ -182,7 +203,9 @@ def text_groups(changes: list[dict]) -> list[dict]:
         if len(group["ids"]) > 1:
             path = group["pattern"].replace("[id=*]", f"[id={', '.join(group['ids'])}]", 1)
         result.append({"path": path, "old": group["old"], "new": group["new"],
-                       "bookkeeping": group.get("bookkeeping", False)})
+                       "bookkeeping": group.get("bookkeeping", False),
+                       **{side: group[side] for side in ("old_provenance", "new_provenance")
+                          if group.get(side)}})
     return result
 
 
@@ -216,6 +239,16 @@ def word_ops(change: dict, context: int) -> list[tuple[str, str]]:
             text = " ".join([*head, "…", *tail])
         shown.append((op, text))
     return shown
+
+
+def provenance_note(change: dict) -> str:
+    """The provenance of quoted words that changed, as a prefix: '(verbatim) ' or
+    '(verbatim -> reconstructed, not in the source) '; '' for other values."""
+    old, new = change.get("old_provenance"), change.get("new_provenance")
+    if not old and not new:
+        return ""
+    label = [PROVENANCE_LABELS.get(p, f"{p} provenance") for p in (old, new) if p]
+    return f"({label[0] if len(set(label)) == 1 else ' -> '.join(label)}) "
 
 
 def words_text(ops: list[tuple[str, str]]) -> str:
@@ -252,11 +285,13 @@ def diff_text(diff: dict) -> str:
     bookkeeping = [g for g in groups if g["bookkeeping"]]
     if content:
         lines.append("text changes:")
-        lines += [f"  {escape(g['path'])}: {words_text(word_ops(g, 6))}" for g in content]
+        lines += [f"  {escape(g['path'])}: {provenance_note(g)}{words_text(word_ops(g, 6))}"
+                  for g in content]
     if bookkeeping:
         lines.append(f"bookkeeping ({len(bookkeeping)} change(s) of ids, versions, dates and the "
                      "history row):")
-        lines += [f"  {escape(g['path'])}: {words_text(word_ops(g, 3))}" for g in bookkeeping]
+        lines += [f"  {escape(g['path'])}: {provenance_note(g)}{words_text(word_ops(g, 3))}"
+                  for g in bookkeeping]
     return "\n".join(lines)
 
 
@@ -280,9 +315,15 @@ def md_text(value) -> str:
     return escaped or "&nbsp;"
 
 
+def change_markdown(change: dict, context: int) -> str:
+    """A text change as inert Markdown: the provenance of quoted words, then the changed words."""
+    note = provenance_note(change)
+    return (f"{md_text(note)} " if note else "") + words_markdown(word_ops(change, context))
+
+
 def _text_table(groups: list[dict]) -> list[str]:
     return ["| path | change |", "|---|---|",
-            *(f"| <code>{md_text(g['path'])}</code> | {words_markdown(word_ops(g, 8))} |" for g in groups)]
+            *(f"| <code>{md_text(g['path'])}</code> | {change_markdown(g, 8)} |" for g in groups)]
 
 
 def diff_markdown(diff: dict) -> str:

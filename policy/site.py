@@ -15,9 +15,12 @@ import re
 from collections import namedtuple
 from urllib.parse import urlsplit
 
-from .changelog import RevisionChange, _case_count, change_groups, decision_summary, revision_changes, words
-from .render import (condition_words, decision_text, md_text, text_groups, word_ops,
-                     words_markdown)
+from .changelog import (RevisionChange, _case_count, change_groups, decision_summary,
+                        revision_changes, words)
+from .render import (PROVENANCE_LABELS, attributed, change_markdown, condition_words,
+                     decision_text, md_text, text_groups)
+from .site_try import PAGE as TRY_PAGE
+from .site_try import case_query, contract_markdown, try_page
 
 DETERMINATIONS = {  # name -> (short label in the matrix, meaning for the legend)
     "medically_necessary": ("MN", "medically necessary"),
@@ -72,11 +75,36 @@ def _badge(determination: str, text: str | None = None) -> str:
     return f'<span class="det det-{css}">{label}</span>'
 
 
-def _provenance(mark: str | None) -> str:
+def _provenance(mark: str | None, label: str | None = None) -> str:
     if mark is None:
         return '<span class="prov prov-none">no statement</span>'
     css = re.sub(r"[^a-z]", "", mark)
-    return f'<span class="prov prov-{css}">{html.escape(mark)}</span>'
+    return f'<span class="prov prov-{css}">{html.escape(label or mark)}</span>'
+
+
+def _words(text: str, provenance: str | None) -> str:
+    """Quoted words as Markdown, their provenance mark first: in quotation marks when verbatim,
+    never when reconstructed (see `render.attributed`)."""
+    label, words = attributed(md_text(text), provenance)
+    return f"{_provenance(provenance, label)} {words}"
+
+
+def _statement(statement, *, note: bool) -> list[str]:
+    """A policy statement: its words with their mark, then its determination (and note). Verbatim
+    words are set as a quotation; reconstructed words as a plain paragraph."""
+    determination = statement.get("determination")
+    words = _words(statement["text"], statement["provenance"])
+    details = (_badge(determination) + (" · " if note else "") if determination else "") + (
+        md_text(statement["provenance_note"]) if note else "")
+    if statement["provenance"] == "verbatim":
+        return [f"> {words}", ">", f"> {details}", ""]
+    return [words, "", details, ""]
+
+
+def _disclaimer(disclaimer) -> list[str]:
+    return ["!!! note \"Disclaimer: shown with every determination\"", "",
+            f"    {_words(disclaimer['text'], disclaimer['provenance'])}", "",
+            f"    {md_text(disclaimer['provenance_note'])}", ""]
 
 
 def _fence(text: str) -> str:
@@ -94,8 +122,8 @@ def _flip_note(change: RevisionChange, here: str) -> list[str]:
     for group in change_groups(change):
         lines.append(f"    - **{md_text(words(group.was))} → {md_text(words(group.becomes))}** for "
                      f"{group.cases} cases")
-        for quote in group.quotes:
-            lines.append(f"        - now decided by: “{md_text(quote)}”")
+        for text, provenance in group.quotes:
+            lines.append(f"        - now decided by: {_words(text, provenance)}")
     link = _link("the changes", change_page(prev.id, change.revision.id), here)
     return lines + ["", f"    See {link} for every condition.", ""]
 
@@ -127,6 +155,8 @@ def _home(validated, compiled, changes: list[RevisionChange]) -> str:
         "## Where to look", "",
         f"- {_link('Outcomes over time', 'matrix.md', here)}: how each kind of case fared under "
         "every revision, colour-coded. Start here.",
+        f"- {_link('Try a case', TRY_PAGE, here)}: decide any case as of any date of service in "
+        "your browser, offline; the link holds the case, so it can be shared.",
         f"- {_link('Timeline', 'timeline.md', here)}: every revision with its date, version, "
         f"action, literature review and decision changes; {len(flips)} revision(s) changed "
         "decisions: " + ", ".join(_link(md_text(c.revision.id), revision_page(c.revision.id), here)
@@ -140,10 +170,8 @@ def _home(validated, compiled, changes: list[RevisionChange]) -> str:
         f"{md_text(latest.version)}), effective {md_text(latest.effective_from)} "
         f"({md_text(latest.effective_from_basis)}):", ""]
     for statement in latest.data["statements"]:
-        determination = statement.get("determination")
-        lines += [f"> “{md_text(statement['text'])}”", ">",
-                  f"> {_badge(determination) + ' · ' if determination else ''}"
-                  f"{_provenance(statement['provenance'])}", ""]
+        lines += _statement(statement, note=False)
+    lines += _disclaimer(latest.data["disclaimer"])
     decision = compiled.evaluate(EXAMPLE_CASE, EXAMPLE_DATE)
     words_args = " ".join(f"{k}={'true' if v is True else 'false' if v is False else v}"
                           for k, v in EXAMPLE_CASE.items())
@@ -158,6 +186,7 @@ def _home(validated, compiled, changes: list[RevisionChange]) -> str:
         f"{_link('the command line', 'cli.md', here)} and "
         f"{_link('the Python API', 'api.md', here)}.",
         "",
+        *_try_section(here),
         "## Run the checks", "",
         _fence("$ policy validate          # every table and the chain of revisions\n"
                "$ policy diff 2015-12 2018-03   # what changed, by meaning and by text\n"
@@ -166,6 +195,15 @@ def _home(validated, compiled, changes: list[RevisionChange]) -> str:
         f"{_link('Checking policy tables in CI', 'ci.md', here)} covers pre-commit, "
         "`policy diff --rev` and a GitHub Actions workflow.", ""]
     return "\n".join(lines)
+
+
+def _try_section(here: str) -> list[str]:
+    return ["## Try a case in your browser", "",
+            f"{_link('Try a case', TRY_PAGE, here)} decides a case as of a date of service without "
+            "installing anything: the page carries every decision of every revision. Its address "
+            "holds the case (`?as_of=2016-05-03&cancer_site=rectal&...`, values as on the command "
+            "line, an omitted field unknown), so a decision can be shared as a link. For scripts "
+            "and tests, these elements carry `data-value`:", "", *contract_markdown(), ""]
 
 
 # --- timeline ------------------------------------------------------------------------------------
@@ -252,6 +290,8 @@ def _reference_link(reference) -> str:
 
 def _content(content) -> list[str]:
     lines = ["## Policy text (the 2023 source)", ""]
+    if content.get("related_policies"):
+        lines += [f"Related policies: {md_text(content['related_policies'])}", ""]
     for key, title in (("description", "Description"), ("objective", "Objective"),
                        ("policy_guidelines", "Policy guidelines"),
                        ("benefit_application", "Benefit application"),
@@ -264,11 +304,14 @@ def _content(content) -> list[str]:
     if content.get("evidence"):
         lines += ["### Summary of evidence", ""]
         for entry in content["evidence"]:
-            sites = ", ".join([*(md_text(words(s)) for s in entry.get("cancer_sites", ())),
-                               *(f"{md_text(words(p['cancer_site']))} (in part: "
-                                 f"{md_text(p['covers'])})"
-                                 for p in entry.get("partial_sites", ()))])
-            lines += [f"#### {sites}", "", md_text(entry["text"]), ""]
+            sites = [md_text(words(s)) for s in entry.get("cancer_sites", ())]
+            sites += [f"{md_text(words(p['cancer_site']))} (in part)"
+                      for p in entry.get("partial_sites", ())]
+            lines += [f"#### {', '.join(sites)}", "", md_text(entry["text"]), ""]
+            lines += [f"*Partly: for {md_text(words(p['cancer_site']))} cases this covers "
+                      f"{md_text(p['covers'])}.*" for p in entry.get("partial_sites", ())]
+            if entry.get("partial_sites"):
+                lines.append("")
     if content.get("guidelines"):
         lines += ["### Practice guidelines and position statements", ""]
         for guideline in content["guidelines"]:
@@ -291,7 +334,8 @@ def _content(content) -> list[str]:
                 lines += [f"<small>{md_text(guideline['footnote'])}</small>", ""]
     for key, title in (("guideline_selection", "Guideline selection"),
                        ("uspstf", "U.S. Preventive Services Task Force recommendations"),
-                       ("medicare", "Medicare national coverage")):
+                       ("medicare", "Medicare national coverage"),
+                       ("closing_statement", "The manual's closing statement")):
         if content.get(key):
             lines += [f"### {title}", "", md_text(content[key]), ""]
     if content.get("references"):
@@ -312,6 +356,8 @@ def _revision(change: RevisionChange, following) -> str:
         nav += [_link(f"← {md_text(prev.id)}", revision_page(prev.id), here),
                 _link(f"changes from {md_text(prev.id)}", change_page(prev.id, rev.id), here)]
     nav.append(_link("timeline", "timeline.md", here))
+    nav.append(_link("try a case under this revision",
+                     f"{TRY_PAGE}?{case_query({}, rev.effective_from)}", here))
     if following is not None:
         nav.append(_link(f"{md_text(following.id)} →", revision_page(following.id), here))
     lines = [f"# Revision {md_text(rev.id)} · version {md_text(rev.version)}", "",
@@ -355,20 +401,19 @@ def _revision(change: RevisionChange, following) -> str:
             _badge(rule.then)]) + " |")
     lines += ["", "What each rule covers, and where its words come from:", ""]
     lines += [f"- **{md_text(rule.id)}**: {md_text(rule.note) + ' ' if rule.note else ''}"
-              f"{_provenance(rule.provenance)} {md_text(rule.provenance_note)}"
+              + (f"Decided by the statement <code>{md_text(rule.statement)}</code> "
+                 f"({_provenance(rule.provenance)})." if rule.statement is not None else
+                 f"{_provenance(None)}: {md_text(rule.provenance_note)}")
               for rule in rev.rules]
     lines += ["", "## Policy statements", "",
-              "Marks: <span class=\"prov prov-verbatim\">verbatim</span> the words are in the "
-              "source (the 2023 text); <span class=\"prov prov-reconstructed\">reconstructed"
-              "</span> the words are rebuilt from the Policy History rows and are not in the "
-              "source.", ""]
+              f"Marks: {_provenance('verbatim')} the words are in the source (the 2023 text), "
+              "shown in quotation marks; "
+              f"{_provenance('reconstructed', PROVENANCE_LABELS['reconstructed'])} the words are "
+              "rebuilt from the Policy History rows, are not in the source, and are never shown "
+              "as a quotation.", ""]
     for statement in data["statements"]:
-        determination = statement.get("determination")
-        lines += [f"> “{md_text(statement['text'])}”", ">",
-                  f"> {_badge(determination) + ' · ' if determination else ''}"
-                  f"{_provenance(statement['provenance'])} · "
-                  f"{md_text(statement['provenance_note'])}",
-                  ""]
+        lines += _statement(statement, note=True)
+    lines += _disclaimer(data["disclaimer"])
     lines += ["## Interpretation notes", ""]
     for note in data["interpretation"]:
         lines += [f"### {md_text(note['topic'])}", "", md_text(note["text"]), ""]
@@ -385,7 +430,7 @@ def _revision(change: RevisionChange, following) -> str:
 
 def _word_table(groups: list[dict]) -> list[str]:
     return ["| path | change |", "|---|---|",
-            *(f"| <code>{md_text(g['path'])}</code> | {words_markdown(word_ops(g, 12))} |"
+            *(f"| <code>{md_text(g['path'])}</code> | {change_markdown(g, 12)} |"
               for g in groups), ""]
 
 
@@ -421,8 +466,8 @@ def _change(change: RevisionChange) -> str:
                       f"{_case_count(rev)} complete cases.", "",
                       "In words: " + "; or ".join(
                 md_text(condition_words(box["when"])) for box in group.boxes) + ".", ""]
-            for quote in group.quotes:
-                lines += [f"Now decided by: “{md_text(quote)}”", ""]
+            for text, provenance in group.quotes:
+                lines += [f"Now decided by: {_words(text, provenance)}", ""]
     groups = text_groups(diff["text_changes"])
     content = [g for g in groups if not g["bookkeeping"]]
     bookkeeping = [g for g in groups if g["bookkeeping"]]
@@ -465,22 +510,26 @@ def _matrix(compiled, changes: list[RevisionChange]) -> str:
              "Each row is a kind of case, each column a revision (evaluated on its effective "
              "date), each cell the determination. **⚑** marks a revision that changed decisions "
              f"(see the {_link('timeline', 'timeline.md', here)}). Hover over a cell for the rule "
-             "that decides it.", ""]
+             "that decides it; click it to open the case on "
+             f"{_link('Try a case', TRY_PAGE, here)}, where any other case and date can be "
+             "decided.", ""]
     header = ["case"] + [
         f"{'⚑ ' if r.id in flipped else ''}{_link(md_text(r.id), revision_page(r.id), here)}"
         f"<br><small>{md_text(r.version)}</small>" for r in compiled.revisions]
     lines += ['<div class="matrix" markdown>', "",
               "| " + " | ".join(header) + " |", "|---|" + ":---:|" * len(compiled.revisions)]
-    for label, _case, decisions in matrix_cells(compiled):
+    for label, case, decisions in matrix_cells(compiled):
         cells = []
-        for decision in decisions:
+        for decision, revision in zip(decisions, compiled.revisions):
             short, meaning = DETERMINATIONS.get(decision.determination,
                                                 (decision.determination, decision.determination))
             why = decision.rule or (f"needs {', '.join(decision.needs)}" if decision.needs else
                                     " or ".join(decision.rules))
             css = re.sub(r"[^a-z_]", "", decision.determination)
-            cells.append(f'<span class="det det-{css}" title="{html.escape(meaning, quote=True)}'
-                         f' ({html.escape(why, quote=True)})">{html.escape(short)}</span>')
+            badge = (f'<span class="det det-{css}" title="{html.escape(meaning, quote=True)}'
+                     f' ({html.escape(why, quote=True)})">{html.escape(short)}</span>')
+            cells.append(_link(badge, f"{TRY_PAGE}?{case_query(case, revision.effective_from)}",
+                               here))
         lines.append(f"| {md_text(label)} | " + " | ".join(cells) + " |")
     lines += ["", "</div>", "", "**Legend**", ""]
     for determination, (short, meaning) in DETERMINATIONS.items():
@@ -524,7 +573,8 @@ def build_site(validated, compiled) -> Site:
     pages = {"index.md": _home(validated, compiled, changes),
              "timeline.md": _timeline(changes),
              "matrix.md": _matrix(compiled, changes),
-             "fields.md": _fields(compiled)}
+             "fields.md": _fields(compiled),
+             TRY_PAGE: try_page(compiled, revision_page)}
     for i, change in enumerate(changes):
         following = changes[i + 1].revision if i + 1 < len(changes) else None
         pages[revision_page(change.revision.id)] = _revision(change, following)
@@ -533,7 +583,8 @@ def build_site(validated, compiled) -> Site:
     lowered = [p.lower() for p in pages]
     if len(set(lowered)) != len(lowered):  # case-insensitive file systems would merge them
         raise ValueError("two generated pages differ only in letter case")
-    nav = [{"Home": "index.md"}, {"Outcomes over time": "matrix.md"}, {"Timeline": "timeline.md"},
+    nav = [{"Home": "index.md"}, {"Outcomes over time": "matrix.md"}, {"Try a case": TRY_PAGE},
+           {"Timeline": "timeline.md"},
            {"Revisions": [{f"{c.revision.id} · {c.revision.version}"
                            + (" ⚑" if c.flips else ""): revision_page(c.revision.id)}
                           for c in changes]},

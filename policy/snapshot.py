@@ -14,9 +14,8 @@ import os
 from collections import namedtuple
 
 from .errors import PolicyError, PolicyIOError
-from .reading import read_bounded
+from .reading import MAX_BYTES, read_bounded  # (not via yaml_loader: a warm evaluate needs no YAML)
 from .tables import PolicyFiles, display_path
-from .yaml_loader import MAX_BYTES
 
 
 class Snapshot(namedtuple("Snapshot", "files contents")):

@@ -36,30 +36,34 @@ def normalize_text(text: str) -> str:
 class SourceText:
     """The normalised source and the offsets in it where a sentence may start.
 
-    A sentence starts at a line (a heading, list item, table cell or paragraph) unless the line
-    before it runs on (ends in a lower-case letter, comma, semicolon, parenthesis or hyphen: a page
-    break inside a sentence), and after `.`, `!` or `?` and a space inside a line.
+    A sentence starts at each table cell, at a line after a heading, a bold line or a table row,
+    and at any other line unless the line before it runs on (ends in a lower-case letter, comma,
+    semicolon, parenthesis or hyphen: a page break inside a sentence); and after `.`, `!` or `?`
+    and a space inside a line.
     """
 
     def __init__(self, raw: str):
         self.raw = raw
         pieces: list[str] = []
         starts: set[int] = set()
-        offset, previous = 0, None
+        offset, previous = 0, None  # previous: (its line, its last piece) of the last non-empty line
         for line in raw.splitlines():
-            for cell in line.split("\t"):  # a table row: each cell starts afresh
+            cells = line.split("\t")
+            for cell in cells:
                 piece = normalize_text(cell)
                 if not piece:
                     continue
                 if pieces:
                     offset += 1  # the joining space
-                heading = previous is not None and previous[0].lstrip().startswith(("#", "**"))
-                if previous is None or heading or not _MID_SENTENCE.search(previous[1]):
+                if (len(cells) > 1 or previous is None or "\t" in previous[0]
+                        or previous[0].lstrip().startswith(("#", "**"))
+                        or not _MID_SENTENCE.search(previous[1])):
                     starts.add(offset)
                 starts.update(offset + m.end() for m in _INNER_START.finditer(piece))
                 pieces.append(piece)
                 offset += len(piece)
-                previous = (cell, piece)
+            if any(normalize_text(cell) for cell in cells):
+                previous = (line, normalize_text(cells[-1]) or normalize_text(line))
         self.text = " ".join(pieces)
         self.sentence_starts = frozenset(starts)
 

@@ -42,7 +42,10 @@ def find_tables_dir(explicit: str | os.PathLike | None = None, cwd: str | None =
 def schemas_dir_for(tables_dir: str) -> str:
     """The repository's own schemas beside its tables, else the installed ones."""
     beside = os.path.join(os.path.dirname(os.path.abspath(tables_dir)), "schemas")
-    if all(os.path.isfile(os.path.join(beside, f"{n}.schema.json")) for n in ("revision", "case")):
+    # a link counts as present, so it is refused (SYMLINK), never silently replaced
+    if all(os.path.isfile(os.path.join(beside, f"{n}.schema.json"))
+           or os.path.islink(os.path.join(beside, f"{n}.schema.json"))
+           for n in ("revision", "case")):
         return beside
     return _bundled("schemas")
 

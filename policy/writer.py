@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from contextlib import contextmanager
@@ -22,7 +23,8 @@ def write_atomic(path: str | os.PathLike, text: str) -> None:
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        handle, temp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp",
+                                        dir=target.parent)
     except OSError as exc:
         raise PolicyIOError(f"{target}: cannot write: {exc.strerror or exc}") from exc
     try:
@@ -45,11 +47,29 @@ def atomic_output(path: str | os.PathLike):
     """A binary file to stream into; it appears at `path` only when the block ends without error.
 
     On any exception (Ctrl-C included) the temporary file is removed and `path` is left as it was.
+    Where the file system allows (Linux, O_TMPFILE), the file being written has no name at all
+    until it is complete, so even `kill -9` leaves nothing behind; elsewhere it is a hidden
+    `.NAME.PID.XXXX.tmp` beside the target, and a later run for the same target removes those
+    whose process is gone.
     """
     target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    _remove_stale_temporaries(target)
+    unnamed = _unnamed_file(folder)
+    if unnamed is not None:
+        try:
+            with os.fdopen(unnamed, "wb") as out:
+                yield out
+                out.flush()
+                _link_unnamed(out.fileno(), target)
+        except BaseException as exc:
+            if isinstance(exc, OSError) and not isinstance(exc, PolicyIOError):
+                raise PolicyIOError(f"{target}: cannot write: {exc.strerror or exc}") from exc
+            raise
+        return
     try:
-        handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                        dir=target.parent if str(target.parent) else ".")
+        handle, temp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp",
+                                        dir=folder)
     except OSError as exc:
         raise PolicyIOError(f"{target}: cannot write: {exc.strerror or exc}") from exc
     try:
@@ -65,3 +85,89 @@ def atomic_output(path: str | os.PathLike):
         if isinstance(exc, OSError) and not isinstance(exc, PolicyIOError):
             raise PolicyIOError(f"{target}: cannot write: {exc.strerror or exc}") from exc
         raise
+
+
+def _unnamed_file(folder: Path) -> int | None:
+    """A descriptor of a new file without a name in `folder` (O_TMPFILE), or None where the
+    system or file system has none."""
+    flag = getattr(os, "O_TMPFILE", None)
+    if flag is None or _linkat() is None or not os.path.isdir("/proc/self/fd"):
+        return None
+    umask = os.umask(0)
+    os.umask(umask)
+    try:
+        return os.open(folder, flag | os.O_WRONLY, 0o666 & ~umask)
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.EACCES, errno.EROFS, errno.ENOSPC, errno.EDQUOT):
+            raise PolicyIOError(f"{folder / '?'}: cannot write: {exc.strerror}".replace(
+                "/?:", ":")) from exc
+        return None  # EOPNOTSUPP, EISDIR, EINVAL: no O_TMPFILE here, use a named file
+
+
+def _link_unnamed(fd: int, target: Path) -> None:
+    """Give the unnamed file its name: link it under a hidden name, then rename over the target
+    (a rename replaces atomically; a link cannot). The hidden name lives for one rename."""
+    temp = target.parent / f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+    # linkat(AT_SYMLINK_FOLLOW) on the /proc link: os.link would link the symlink itself
+    if _linkat()(_AT_FDCWD, f"/proc/self/fd/{fd}".encode(), _AT_FDCWD, os.fsencode(temp),
+                 _AT_SYMLINK_FOLLOW) != 0:
+        import ctypes
+
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code), str(target))
+    try:
+        os.replace(temp, target)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
+
+
+_AT_FDCWD, _AT_SYMLINK_FOLLOW = -100, 0x400  # Linux values (O_TMPFILE is Linux only)
+_LINKAT: list = []
+
+
+def _linkat():
+    """libc's linkat, or None (looked up once, only where O_TMPFILE exists)."""
+    if not _LINKAT:
+        try:
+            import ctypes
+
+            function = ctypes.CDLL(None, use_errno=True).linkat
+            function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                                 ctypes.c_int]
+        except (OSError, AttributeError, ImportError):
+            function = None
+        _LINKAT.append(function)
+    return _LINKAT[0]
+
+
+def _remove_stale_temporaries(target: Path) -> None:
+    """Remove `.NAME.PID.*.tmp` files beside `target` left by runs that were killed (their
+    process no longer exists)."""
+    folder = target.parent if str(target.parent) else Path(".")
+    prefix = f".{target.name}."
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(prefix) and n.endswith(".tmp")]
+    except OSError:
+        return  # the write itself will report the folder
+    for name in names:
+        pid = name[len(prefix):].split(".", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
+            continue
+        try:
+            os.unlink(folder / name)
+        except OSError:
+            pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, but belongs to someone else
+        return True
+    return True

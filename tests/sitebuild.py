@@ -25,8 +25,14 @@ def plant(table: Path, old: str, new: str) -> None:
 def plant_canaries(tables: Path) -> None:
     """PLANTED in the 2023-09 table of a copy of the tables: a rule note, an interpretation topic
     (a heading, so the table of contents), the history row (the timeline and a table cell), a
-    paragraph and a guideline table cell. The tables stay valid."""
+    paragraph and a guideline table cell. The same text goes into the copy's source.md where
+    the table quotes it, so the tables stay valid."""
     table = tables / "fep-8.01.08" / "2023-09.yaml"
+    source = tables / "fep-8.01.08" / "source.md"
+    plant(source, "Policy updated with literature review through May 31, 2023; reference added. "
+                  "Policy statements unchanged.", PLANTED)
+    plant(source, "Recommendations\n\nNot applicable.", f"Recommendations\n\n{PLANTED}")
+    plant(source, "Can consider in selected patients", PLANTED)
     quoted = json.dumps(PLANTED)  # a YAML double-quoted scalar
     plant(table, 'note: "Every oncologic site other than rectal."', f"note: {quoted}")
     plant(table, "topic: Why the effective date is stated", f"topic: {quoted}")
@@ -64,6 +70,7 @@ class Document(HTMLParser):
         self.text_parts: list[str] = []
         self.elements: list[tuple[str, dict]] = []
         self.scripts: list[str] = []
+        self.script_attributes: list[dict] = []  # the attributes of each script
         self.rows: list[list[tuple[str, list[str]]]] = []
         self._in_script = False
         self._cell: list | None = None
@@ -76,6 +83,7 @@ class Document(HTMLParser):
         if tag == "script":
             self._in_script = True
             self.scripts.append("")
+            self.script_attributes.append(attributes)
         elif tag == "tr":
             self.rows.append([])
         elif tag in ("td", "th") and self.rows:
@@ -101,3 +109,32 @@ class Document(HTMLParser):
 
 def document(site_dir: Path, page: str) -> Document:
     return Document((site_dir / page / "index.html").read_text(encoding="utf-8"))
+
+
+def try_page_data(site_dir: Path) -> dict:
+    """The data block of the built Try a case page (an inert application/json script)."""
+    doc = document(site_dir, "try")
+    blocks = [text for text, attributes in zip(doc.scripts, doc.script_attributes)
+              if attributes.get("id") == "try-data"]
+    assert len(blocks) == 1, len(blocks)
+    return json.loads(blocks[0])
+
+
+def try_days(compiled) -> list[str]:
+    """The dates the Try a case page is checked on: each revision's first day, the day before
+    each (the last day of the one before, or before the first revision), and a day long before."""
+    import datetime
+
+    days = {"1900-01-01"}
+    for revision in compiled.revisions:
+        first = datetime.date.fromisoformat(revision.effective_from)
+        days |= {first.isoformat(), (first - datetime.timedelta(days=1)).isoformat()}
+    return sorted(days)
+
+
+def partial_cases(columns):
+    """Every partial case (known fields only) of ((name, values), ...): each field known or not."""
+    import itertools
+
+    for values in itertools.product(*([*vals, None] for _, vals in columns)):
+        yield {name: v for (name, _), v in zip(columns, values) if v is not None}

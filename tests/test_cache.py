@@ -36,9 +36,16 @@ def _flip_2015_12(tables: Path) -> tuple[Path, bytes]:
     """Edit 2015-12 so that gastric cancer is investigational (a valid table, another answer)."""
     path = tables / "fep-8.01.08" / "2015-12.yaml"
     original = path.read_bytes()
-    edited = original.replace(b"then: not_medically_necessary", b"then: investigational")
-    assert edited != original
+    assert _flipped(original) != original
     return path, original
+
+
+def _flipped(table: bytes) -> bytes:
+    """The rules and the statement they cite change together (validation ties them)."""
+    return (table.replace(b"then: not_medically_necessary", b"then: investigational")
+            .replace(b"determination: not_medically_necessary", b"determination: investigational")
+            .replace(b"is considered not medically necessary for all",
+                     b"is considered investigational for all"))
 
 
 def _entries(folder: Path) -> list[Path]:
@@ -48,7 +55,7 @@ def _entries(folder: Path) -> list[Path]:
 def test_an_edit_between_hashing_and_validation_cannot_poison_the_cache(tables_copy, private,
                                                                        monkeypatch):
     path, original = _flip_2015_12(tables_copy)
-    edited = original.replace(b"then: not_medically_necessary", b"then: investigational")
+    edited = _flipped(original)
     # The edited table must itself be valid for the race to poison anything: check it is.
     path.write_bytes(edited)
     try:

@@ -7,14 +7,14 @@ batches and held to its declared schema and to the same answers.
 """
 
 import importlib
-import re
 import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from policy import PolicyError, load_policy
+from docs_recipes import check_rows, run_block, section_blocks
+from policy import load_policy
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")
@@ -26,25 +26,11 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import workload  # noqa: E402  (benchmarks/ is not a package)
 
 IORT = load_policy(ROOT / "tables")
-PAGE = ROOT / "docs" / "batch.md"
 # Rows that are not valid cases: each must get an error and leave the other rows alone.
 BAD = [{"case_id": "bad-site", "service_date": "2020-05-01", "cancer_site": "lung"},
        {"case_id": "bad-date", "service_date": "2023-02-30", "cancer_site": "rectal"},
        {"case_id": "no-date", "cancer_site": "colon"},
        {"case_id": "bad-stage", "service_date": "2019-01-01", "t_stage": "T5"}]
-
-
-def _section_blocks(heading: str) -> list[str]:
-    """The ```python blocks of one `## heading` section of docs/batch.md, in order."""
-    text = PAGE.read_text(encoding="utf-8")
-    section = text.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"```python\n(.*?)```", section, flags=re.S)
-
-
-def _page_code(heading: str, block: int) -> dict:
-    namespace = {"__name__": f"docs_batch_{block}"}
-    exec(compile(_section_blocks(heading)[block], f"{PAGE}:{heading}", "exec"), namespace)
-    return namespace
 
 
 def _cases(n: int, bad: list[dict]) -> list[dict]:
@@ -67,30 +53,21 @@ def _table(cases: list[dict], dates=pa.string()):
     return pa.table({name: pa.array(columns[name], types[name]) for name in names})
 
 
-def _check_rows(cases: list[dict], rows: list[dict]) -> int:
-    """Every result row equals the per-case API's decision (or is an error where it raises)."""
-    assert len(rows) == len(cases)
-    errors = 0
-    for case, row in zip(cases, rows):
-        assert row["case_id"] == case.get("case_id")
-        try:
-            decision = IORT.evaluate(case)
-        except PolicyError:
-            assert row["error"], (case, row)
-            assert row["determination"] is None, (case, row)
-            errors += 1
-            continue
-        revision = decision.revision or {}
-        expected = {"case_id": decision.case_id, "as_of": decision.as_of,
-                    "determination": decision.determination, "revision": revision.get("id"),
-                    "version": revision.get("version"),
-                    "effective_from": revision.get("effective_from"),
-                    "effective_from_basis": revision.get("effective_from_basis"),
-                    "rule": decision.rule, "needs": list(decision.needs),
-                    "source": decision.source, "explanation": decision.explanation,
-                    "error": None}
-        assert {k: row[k] for k in expected} == expected, case
-    return errors
+def _write_partitions(tmp_path, cases: list[dict], per_file: int) -> Path:
+    table = _table(cases, dates=pa.date32())
+    source = tmp_path / "claims"
+    source.mkdir()
+    for part, start in enumerate(range(0, len(cases), per_file)):
+        pq.write_table(table.slice(start, per_file), source / f"part-{part:03d}.parquet")
+    return source
+
+
+def _documented_code(tmp_path, monkeypatch) -> dict:
+    # Users keep this code in a module of their own; Dask pickles functions by reference to it.
+    (tmp_path / "iort_dask.py").write_text(section_blocks("Scale-out with Dask")[0])
+    monkeypatch.syspath_prepend(str(tmp_path))  # multiprocessing passes sys.path to the workers
+    sys.modules.pop("iort_dask", None)  # a fresh module (and policy) per test
+    return vars(importlib.import_module("iort_dask"))
 
 
 # dask 2026.8's Parquet reader calls DataFrame.reset_index(inplace=True), which pandas 3.1
@@ -103,18 +80,10 @@ def test_documented_dask_map_partitions_matches_the_per_case_api(tmp_path, monke
     # calendar date of BAD cannot occur in this dataset).
     bad = [case for case in BAD if case["case_id"] != "bad-date"]
     cases = _cases(4000, bad)
-    table = _table(cases, dates=pa.date32())
-    source = tmp_path / "claims"
-    source.mkdir()
-    starts = range(0, len(cases), 1000)  # five files (the last one small): five partitions
-    for part, start in enumerate(starts):
-        pq.write_table(table.slice(start, 1000), source / f"part-{part:02d}.parquet")
+    source = _write_partitions(tmp_path, cases, per_file=1000)  # five files: five partitions
+    starts = range(0, len(cases), 1000)
     target = tmp_path / "determinations"
-
-    # Users keep this code in a module of their own; Dask pickles functions by reference to it.
-    (tmp_path / "iort_dask.py").write_text(_section_blocks("Scale-out with Dask")[0])
-    monkeypatch.syspath_prepend(str(tmp_path))  # multiprocessing passes sys.path to the workers
-    code = vars(importlib.import_module("iort_dask"))
+    code = _documented_code(tmp_path, monkeypatch)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=":0") as cluster, \
             distributed.Client(cluster):
@@ -125,26 +94,11 @@ def test_documented_dask_map_partitions_matches_the_per_case_api(tmp_path, monke
     result = pq.read_table(target)
     assert result.column_names == ["case_id", "as_of", "determination", "revision", "version",
                                    "effective_from", "effective_from_basis", "rule", "needs",
-                                   "source", "explanation", "error"]
-    assert _check_rows(cases, result.to_pylist()) == len(bad)
+                                   "source", "provenance", "explanation", "disclaimer",
+                                   "error"]
+    assert check_rows(IORT, cases, result.to_pylist()) == len(bad)
     determinations = set(result.column("determination").to_pylist())
     assert {"indeterminate", "no_policy_in_force", "medically_necessary"} <= determinations
-
-
-def _write_partitions(tmp_path, cases: list[dict], per_file: int) -> Path:
-    table = _table(cases, dates=pa.date32())
-    source = tmp_path / "claims"
-    source.mkdir()
-    for part, start in enumerate(range(0, len(cases), per_file)):
-        pq.write_table(table.slice(start, per_file), source / f"part-{part:03d}.parquet")
-    return source
-
-
-def _documented_code(tmp_path, monkeypatch) -> dict:
-    (tmp_path / "iort_dask.py").write_text(_section_blocks("Scale-out with Dask")[0])
-    monkeypatch.syspath_prepend(str(tmp_path))
-    sys.modules.pop("iort_dask", None)  # a fresh module (and policy) per test
-    return vars(importlib.import_module("iort_dask"))
 
 
 # The threaded scheduler (Dask's default for dataframes) and workers with several threads run
@@ -173,11 +127,11 @@ def test_documented_dask_recipe_under_threads_matches_the_per_case_api(tmp_path,
     # the parts in partition order (part.2 before part.10)
     parts = sorted(target.glob("*.parquet"), key=lambda path: int(path.name.split(".")[1]))
     rows = [row for part in parts for row in pq.read_table(part).to_pylist()]
-    assert _check_rows(cases, rows) == len(bad)
+    assert check_rows(IORT, cases, rows) == len(bad)
 
 
 def test_documented_spark_function_yields_the_declared_schema():
-    code = _page_code("Spark: `mapInArrow`", 0)
+    code = run_block("Spark: `mapInArrow`", 0, {})
     cases = _cases(600, BAD)
     batches = _table(cases).to_batches(max_chunksize=150)
     out = list(code["evaluate_batches"](iter(batches)))
@@ -186,4 +140,4 @@ def test_documented_spark_function_yields_the_declared_schema():
     declared = [part.split()[0] for part in code["RESULT_DDL"].split(", ")]
     assert declared == code["RESULT"].names
     rows = [row for batch in out for row in batch.to_pylist()]
-    assert _check_rows(cases, rows) == len(BAD)
+    assert check_rows(IORT, cases, rows) == len(BAD)

@@ -124,3 +124,58 @@ def test_a_shallow_clone_without_the_revision_says_so(repo, tmp_path):
                    check=True)
     result = policy(shallow, "diff", "--rev", "HEAD~2")
     assert result.returncode == 4 and "shallow" in result.stderr
+
+
+# --- hostile revisions (issue 11) -------------------------------------------------------------------
+
+def _commit(repo: Path, message: str) -> None:
+    subprocess.run([*GIT, "add", "-A"], cwd=repo, check=True)
+    subprocess.run([*GIT, "commit", "-q", "-m", message], cwd=repo, check=True)
+
+
+def _leftover_folders(before: set) -> set:
+    import tempfile
+
+    return {p for p in Path(tempfile.gettempdir()).glob("policy-rev-*")} - before
+
+
+def test_a_commit_without_tables_is_exit_4_naming_the_revision(repo):
+    import tempfile
+
+    empty = subprocess.run([*GIT, "commit-tree", "-m", "no tables",
+                            subprocess.run(["git", "mktree"], input="", cwd=repo, text=True,
+                                           capture_output=True, check=True).stdout.strip()],
+                           cwd=repo, capture_output=True, text=True, check=True).stdout.strip()
+    before = set(Path(tempfile.gettempdir()).glob("policy-rev-*"))
+    for args in (("diff", "--rev", empty), ("validate", "--against", empty)):
+        result = policy(repo, *args)
+        assert result.returncode == 4, result
+        assert f"git revision '{empty}'" in result.stderr and "has no tables" in result.stderr
+        assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
+    assert _leftover_folders(before) == set()
+
+
+def test_a_2_mb_blob_at_the_revision_leaves_no_temporary_folder(repo):
+    import tempfile
+
+    (repo / "tables" / "fep-8.01.08" / "2015-12.yaml").write_bytes(b"#" * (2 << 20))
+    _commit(repo, "huge")
+    subprocess.run([*GIT, "checkout", "-q", "HEAD~1", "--", "tables"], cwd=repo, check=True)
+    before = set(Path(tempfile.gettempdir()).glob("policy-rev-*"))
+    result = policy(repo, "diff", "--rev", "HEAD")
+    assert result.returncode == 4 and "over the limit" in result.stderr, result
+    assert _leftover_folders(before) == set()
+
+
+def test_a_symlinked_table_is_refused_at_a_revision_as_in_the_working_tree(repo):
+    table = repo / "tables" / "fep-8.01.08" / "2015-12.yaml"
+    outside = repo / "elsewhere.yaml"
+    outside.write_bytes(table.read_bytes())
+    table.unlink()
+    table.symlink_to(Path("..") / ".." / "elsewhere.yaml")
+    _commit(repo, "a symlinked table")
+    working = policy(repo, "validate")
+    assert working.returncode == 1 and "2015-12.yaml: SYMLINK:" in working.stdout, working
+    at_rev = policy(repo, "diff", "--rev", "HEAD")
+    assert at_rev.returncode == 1 and "2015-12.yaml: SYMLINK:" in at_rev.stderr, at_rev
+    assert "Traceback" not in working.stderr + at_rev.stderr

@@ -99,8 +99,10 @@ def test_a_corrupt_cache_entry_is_rebuilt(tmp_path, monkeypatch):
     entry.write_text("{not json")
     assert load_policy().evaluate({"cancer_site": "none"}, "2020-01-01").determination == \
         "not_addressed"
+    from policy.engine import FORMAT
+
     sealed = entry.read_bytes().partition(b"\n")  # the rebuilt entry: a seal, then the JSON
-    assert len(sealed[0]) == 64 and json.loads(sealed[2])["format"] == 1
+    assert len(sealed[0]) == 64 and json.loads(sealed[2])["format"] == FORMAT
 
 
 def test_tables_are_found_in_the_nearest_parent(tables_copy, monkeypatch, cli):

@@ -10,8 +10,8 @@ import shutil
 import pytest
 
 from conftest import POLICY_DIR, ROOT
-from sitebuild import (CANARIES, PLANTED, document, mkdocs_build, pages, plant,
-                       plant_canaries)
+from sitebuild import (CANARIES, PLANTED, document, mkdocs_build, pages, partial_cases, plant,
+                       plant_canaries, try_days, try_page_data)
 
 REVISIONS = sorted(p.stem for p in POLICY_DIR.glob("*.yaml"))
 FLIPS = ("2012-12", "2018-03")
@@ -29,7 +29,7 @@ def site(tmp_path_factory):
 
 def test_every_page_is_built(site):
     built = set(pages(site))
-    expected = {"", "timeline/", "matrix/", "fields/", "cli/", "api/", "ci/"}
+    expected = {"", "timeline/", "matrix/", "fields/", "try/", "cli/", "api/", "ci/"}
     expected |= {f"revisions/{r}/" for r in REVISIONS}
     expected |= {f"changes/{a}-to-{b}/" for a, b in zip(REVISIONS, REVISIONS[1:])}
     if (ROOT / "docs" / "batch.md").exists():
@@ -125,7 +125,12 @@ def test_table_text_is_escaped(tables_copy, tmp_path):
             if path.name == "index.html" else None
         if doc is None:
             continue
-        assert not any("alert(1)" in s for s in doc.scripts), path
+        for script, attributes in zip(doc.scripts, doc.script_attributes):
+            if attributes.get("type") == "application/json":  # data, never run: plain JSON
+                json.loads(script)
+                assert "<" not in script and ">" not in script, path
+            else:
+                assert "alert(1)" not in script, path
         for tag, attributes in doc.elements:
             assert not any(name.startswith("on") for name in attributes), (path, tag, attributes)
             for name in ("href", "src", "action", "formaction"):
@@ -138,6 +143,8 @@ def test_table_text_is_escaped(tables_copy, tmp_path):
     assert any(row[0][0].strip() == "September 2023" and row[2][0].strip() == PLANTED
                for row in history)
     assert PLANTED in document(site_dir, "timeline").text
+    data = try_page_data(site_dir)  # the Try a case page carries it as data, shown as text
+    assert PLANTED in json.dumps(data["values"]["explanation"], ensure_ascii=False)
     assert PLANTED in document(site_dir, "changes/2022-09-to-2023-09").text
 
 
@@ -220,3 +227,162 @@ def test_md_text_leaves_no_markup(text):
     import html as html_module
 
     assert html_module.unescape(inner) == text
+
+
+# --- the Try a case page --------------------------------------------------------------------------
+
+def _page_decision(data: dict, day: str, known: dict) -> dict:
+    """What docs/assets/try.js computes from the page's data, step by step (the browser test runs
+    the script itself)."""
+    revision = None
+    for candidate in data["revisions"]:
+        if candidate["effective_from"] <= day:
+            revision = candidate
+    if revision is None:
+        fields = dict(data["no_policy"]["fields"])
+        fields.update({k: day.join(parts) for k, parts in data["no_policy"]["day_in"].items()})
+    else:
+        code = 0
+        for name, values in data["columns"]:
+            code = code * (len(values) + 1) + (values.index(known[name]) if name in known
+                                               else len(values))
+        outcome = revision["outcomes"][data["indexes"][revision["index"]][code]]
+        fields = {k: data["values"][k][i] for k, i in zip(data["outcome_keys"], outcome)}
+        fields.update({k: data["values"][k][data["indexes"][revision["by_case"][k]][code]]
+                       for k in data["case_keys"]})
+    fields.update(as_of=day, case={n: known[n] for n, _ in data["columns"] if n in known},
+                  case_id=None)
+    return {k: fields.get(k) for k in data["keys"]}
+
+
+def _differences(data: dict, compiled, days) -> list:
+    from policy.api import Policy
+
+    policy = Policy(compiled)
+    found = []
+    for day in days:
+        for case in partial_cases(compiled.columns):
+            expected = policy.evaluate(case, day).to_json()
+            if _page_decision(data, day, case) != expected:
+                found.append((day, case, expected["determination"]))
+    return found
+
+
+def test_try_page_data_agrees_with_the_engine_on_every_partial_case(site):
+    from policy import load_policy
+
+    compiled = load_policy().compiled
+    data = try_page_data(site)
+    assert data["columns"] == [[name, list(values)] for name, values in compiled.columns]
+    days = try_days(compiled)
+    assert len(days) == 25 and days[0] < compiled.revisions[0].effective_from
+    assert _differences(data, compiled, days) == []  # 25 days x 1920 partial cases
+    assert "evidence" in data["case_keys"]  # chosen by the cancer site, not by the outcome
+    assert "determination" in data["outcome_keys"] and "explanation" in data["outcome_keys"]
+
+
+def _hrefs(site, page: str) -> list[str]:
+    return [a.get("href", "") for tag, a in document(site, page).elements if tag == "a"]
+
+
+def test_try_page_is_linked_from_home_matrix_and_revision_pages(site):
+    from policy import load_policy
+
+    compiled = load_policy().compiled
+    assert "try/" in _hrefs(site, "")
+    matrix = [h for h in _hrefs(site, "matrix") if h.startswith("../try/?")]
+    assert len(matrix) == len(_matrix(site)) * 12  # every cell opens its case
+    assert "../try/?as_of=2016-01-01&cancer_site=gastric" in matrix  # 2015-12 is in force
+    assert ("../try/?as_of=2012-01-01&cancer_site=rectal&margin_status=close&t_stage=T2"
+            "&recurrent=true") in matrix
+    for revision in compiled.revisions:
+        assert f"../../try/?as_of={revision.effective_from}" in _hrefs(
+            site, f"revisions/{revision.id}")
+
+
+def test_try_page_controls_come_from_the_policy_inputs(site):
+    from policy import load_policy
+
+    doc = document(site, "try")
+    radios: dict[str, list[str]] = {}
+    for tag, attributes in doc.elements:
+        if tag == "input" and attributes.get("type") == "radio":
+            radios.setdefault(attributes["name"], []).append(attributes["value"])
+    words = {True: "true", False: "false"}
+    assert radios == {name: ["", *(words.get(v, v) for v in values)]
+                      for name, values in load_policy().compiled.columns}
+    with_value = {a["id"] for _, a in doc.elements if "id" in a and "data-value" in a}
+    assert {"determination", "revision", "needs", "rule", "problems"} <= with_value
+    assert ("input", "date") in {(tag, a.get("type")) for tag, a in doc.elements
+                                 if a.get("id") == "as_of"}
+
+
+def test_try_page_is_generic():
+    """Another policy's inputs (a boolean first, a two-value field) make other controls and data:
+    two revisions of the shipped tables with their columns and rules replaced."""
+    from dataclasses import replace
+
+    from policy.checks import load_and_validate
+    from policy.engine import compile_policy
+    from policy.model import ANY, Column
+    from policy.site import revision_page
+    from policy.site_try import try_data, try_page
+    from policy.tables import find_tables_dir, policy_files
+    from sitebuild import Document
+
+    shipped = load_and_validate(policy_files(find_tables_dir(None), None)).revisions
+
+    def toy(revision, rev_id, day, then):
+        first, second = revision.rules[:2]
+        rules = (replace(first, id="urgent", index=0, then="medically_necessary",
+                         quote="Urgent <b>cases</b>.",
+                         when={"urgent": frozenset({True}), "colour": ANY}),
+                 replace(second, id="other", index=1, then=then,
+                         when={"urgent": frozenset({False}), "colour": ANY}))
+        return replace(revision, id=rev_id, effective_from=day, hit_policy="first", rules=rules,
+                       columns=(Column("urgent", (True, False)), Column("colour", ("red", "blue"))))
+
+    compiled = compile_policy([toy(shipped[0], "2020-01", "2020-02-01", "investigational"),
+                               toy(shipped[1], "2021-01", "2021-02-01", "not_medically_necessary")])
+    page = try_page(compiled, revision_page)
+    radios = [(a["name"], a["value"]) for _, a in Document(page).elements
+              if a.get("type") == "radio"]
+    assert radios == [("urgent", ""), ("urgent", "true"), ("urgent", "false"), ("colour", ""),
+                      ("colour", "red"), ("colour", "blue")]
+    data = try_data(compiled)
+    assert data["columns"] == [["urgent", [True, False]], ["colour", ["red", "blue"]]]
+    assert _differences(data, compiled, ["2019-12-31", "2020-02-01", "2021-01-31",
+                                         "2021-02-01"]) == []
+    assert "Urgent <b>cases</b>." in data["values"]["source"]
+    assert "<b>" not in data_text(page)  # written as JSON escapes in the page
+
+
+def data_text(markdown: str) -> str:
+    """The data block's text as it stands in the page."""
+    return markdown.split('id="try-data">', 1)[1].split("</script>", 1)[0]
+
+
+def test_try_page_contract_is_documented(site):
+    home = document(site, "")
+    documented = {cells[0][0].strip() for cells in home.rows}  # the contract's table
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for element in ("determination", "revision", "needs", "rule", "problems"):
+        assert element in documented
+        assert f"| `{element}` |" in readme
+    assert "data-value" in home.text and "data-value" in readme and "`try/`" in readme
+
+
+def test_try_page_carries_fields_the_engine_adds(monkeypatch):
+    """A field `Decision.to_json()` gains (a disclaimer, say) reaches the page's data unasked,
+    with the value the engine gives for each case."""
+    from policy import load_policy
+    from policy.engine import Decision
+    from policy.site_try import try_data
+
+    plain = Decision.to_json
+    monkeypatch.setattr(Decision, "to_json", lambda self: {
+        **plain(self), "disclaimer": f"Not a warranty ({self.determination})."})
+    compiled = load_policy().compiled
+    data = try_data(compiled)
+    assert "disclaimer" in data["keys"] and "disclaimer" in data["outcome_keys"]
+    assert _differences(data, compiled, ["2011-12-31", "2016-05-03", "2023-10-01"]) == []

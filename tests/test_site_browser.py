@@ -1,23 +1,33 @@
 """The built site in a real browser: every page opens in headless Chromium with no console error, no
 page error, no dialog, no failed request and no request to a host other than the local server; the
-timeline marks both decision changes; the matrix renders as coloured cells.
+timeline marks both decision changes; the matrix renders as coloured cells; the Try a case page
+decides every partial case of every revision as the engine does.
 
 Marked `browser` (not run by default): `.ci/run` installs Debian's chromium and runs
-`pytest -m browser`. Screenshots of the timeline and the matrix are saved in build/screenshots/.
+`pytest -m browser`. Screenshots of the timeline, the matrix and the Try a case page are saved in
+build/screenshots/.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import http.server
+import json
+import os
+import random
 import shutil
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from sitebuild import PLANTED, ROOT, mkdocs_build, pages, plant_canaries
+from sitebuild import (PLANTED, ROOT, mkdocs_build, pages, partial_cases, plant_canaries,
+                       try_days)
 
 pytestmark = pytest.mark.browser
 
@@ -208,11 +218,14 @@ def test_planted_markup_stays_text_in_the_browser(browser, tmp_path):
     base = next(serving)
     context, page = _page(browser)
     try:
-        for path in ("revisions/2023-09/", "timeline/", "changes/2022-09-to-2023-09/"):
+        for path in ("revisions/2023-09/", "timeline/", "changes/2022-09-to-2023-09/",
+                     "try/?as_of=2023-10-01&cancer_site=gastric"):
             page.goto(base + path, wait_until="networkidle")
             assert PLANTED in page.locator("article").inner_text(), path  # shown as typed
             assert page.locator("img[src='x']").count() == 0
             assert page.locator("a[href^='javascript']").count() == 0
+        assert PLANTED in page.locator("#explanation").inner_text()  # the rule's note, as text
+        assert page.locator("#explanation *").count() == 0
         page.locator("input.md-search__input").first.click()
         page.keyboard.type("alert")
         page.locator(".md-search-result__item").first.wait_for()
@@ -246,3 +259,279 @@ def test_revision_and_change_tables_fit_the_window(site, server, browser, width)
             assert overflowing == 0 and cut == [], (width, path, overflowing, cut)
     finally:
         context.close()
+
+
+# --- the Try a case page ----------------------------------------------------------------------------
+
+# Show each query on the page through the function the page itself uses for every change and on
+# opening (`render`: read the query, set the controls, decide, fill the page), and read what it
+# shows: the contract's data-values and the decision's JSON as displayed. `show` does the same after
+# putting the query in the address, which Chromium throttles (a few ms a call), so a sample of
+# cases goes through it.
+# The decisions' JSON comes back as the SHA-256 of their compact forms, one a line (megabytes
+# otherwise); the decisions themselves only when that differs.
+RENDER_EACH = """async queries => {
+    const shown = [], texts = [];
+    for (const query of queries) {
+        shown.push(window.policyTry.render(query));
+        texts.push(JSON.stringify(JSON.parse(
+            document.getElementById("decision-json").textContent)));
+    }
+    const digest = await crypto.subtle.digest("SHA-256",
+                                              new TextEncoder().encode(texts.join("\\n")));
+    const hex = Array.from(new Uint8Array(digest), b => b.toString(16).padStart(2, "0"));
+    return {shown: shown, digest: hex.join("")};
+}"""
+RENDER_ALL = """queries => queries.map(query => (window.policyTry.render(query),
+    JSON.parse(document.getElementById("decision-json").textContent)))"""
+SHOW_EACH = """queries => queries.map(query => {
+    const shown = window.policyTry.show(query);
+    shown.address = location.search;
+    return shown;
+})"""
+CONTRACT_IDS = ("determination", "revision", "needs", "rule", "problems")
+
+
+def _expected(decision: dict) -> dict:
+    """The contract's data-values for an engine decision (`policy evaluate --json`)."""
+    return {"determination": decision["determination"],
+            "revision": decision["revision"]["id"] if decision["revision"] else "",
+            "needs": " ".join(sorted(decision["needs"])), "rule": decision["rule"] or "",
+            "problems": ""}
+
+
+def _query(case: dict, day: str) -> str:
+    from urllib.parse import urlencode
+
+    words = {"as_of": day, **{k: {True: "true", False: "false"}.get(v, v) for k, v in case.items()}}
+    return urlencode(words)
+
+
+@pytest.fixture(scope="module")
+def engine():
+    from policy import load_policy
+
+    return load_policy()
+
+
+def _shown(page) -> dict:
+    return {i: page.locator(f"#{i}").get_attribute("data-value") for i in CONTRACT_IDS}
+
+
+def test_try_page_agrees_with_the_engine_on_every_partial_case(server, page, engine):
+    """Every partial case of every revision on its first day, the day before each effective date
+    and a day before the first revision: the page's data-values and its JSON equal the engine's."""
+    page.goto(server + "try/", wait_until="networkidle")
+    cases = list(partial_cases(engine.compiled.columns))
+    days = try_days(engine.compiled)
+    differences, checked, same_text = [], 0, 0
+    started = time.monotonic()
+    for day in days:
+        queries = [_query(case, day) for case in cases]
+        decisions = [engine.evaluate(case, day).to_json() for case in cases]
+        result = page.evaluate(RENDER_EACH, queries)
+        for query, decision, shown in zip(queries, decisions, result["shown"]):
+            got = {i: shown[i] for i in CONTRACT_IDS}
+            if got != _expected(decision):
+                differences.append((query, got, _expected(decision)))
+        texts = "\n".join(json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+                          for d in decisions)
+        if result["digest"] == hashlib.sha256(texts.encode()).hexdigest():
+            same_text += len(queries)
+        else:  # compare the decisions themselves: a difference of key order or escapes is none
+            differences += [(q, "json") for q, d, shown in zip(
+                queries, decisions, page.evaluate(RENDER_ALL, queries)) if d != shown]
+        checked += len(queries)
+    print(f"Try a case: {checked} cases ({len(days)} days x {len(cases)} partial cases) in "
+          f"{time.monotonic() - started:.1f} s, {same_text} with the same JSON text, "
+          f"{len(differences)} differences")
+    assert len(days) == 25 and checked == len(days) * len(cases)
+    assert differences[:5] == [] and len(differences) == 0
+    assert page.watch.problems == []
+
+
+def test_try_page_puts_the_case_in_the_address(server, page, engine):
+    """A sample through `show`, which every control change calls: the address follows."""
+    rng = random.Random(4)
+    sample = [(case, rng.choice(try_days(engine.compiled)))
+              for case in rng.sample(list(partial_cases(engine.compiled.columns)), 150)]
+    page.goto(server + "try/", wait_until="networkidle")
+    queries = [_query(case, day) for case, day in sample]
+    for (case, day), query, shown in zip(sample, queries, page.evaluate(SHOW_EACH, queries)):
+        assert shown["address"] == "?" + query
+        assert {i: shown[i] for i in CONTRACT_IDS} == _expected(
+            engine.evaluate(case, day).to_json()), query
+    assert page.url.endswith("?" + queries[-1])
+    assert page.watch.problems == []
+
+
+def test_the_engine_api_prints_what_the_command_line_prints(engine, tmp_path):
+    """The browser checks compare with the API's `to_json()`; `policy evaluate --json` prints it."""
+    for day, words in (("2016-05-03", ["cancer_site=rectal", "margin_status=positive",
+                                       "t_stage=T3", "recurrent=false"]),
+                       ("2020-01-01", ["cancer_site=rectal"]),
+                       ("2011-12-31", ["t_stage=T4"]),
+                       ("2023-10-01", ["cancer_site=gastric", "recurrent=true"])):
+        result = subprocess.run([sys.executable, "-m", "policy", "evaluate", "--as-of", day,
+                                 *words, "--json"], capture_output=True, text=True, timeout=60,
+                                env={**os.environ, "FEP_POLICY_CACHE_DIR": str(tmp_path)})
+        assert result.returncode == 0, result.stderr
+        case = {k: {"true": True, "false": False}.get(v, v)
+                for k, v in (w.split("=", 1) for w in words)}
+        assert json.loads(result.stdout) == engine.evaluate(case, day).to_json()
+
+
+def test_try_page_by_address(server, page, engine):
+    """A sample of cases opened by their address, as a shared link is."""
+    rng = random.Random(15)
+    cases = list(partial_cases(engine.compiled.columns))
+    days = try_days(engine.compiled)
+    for case, day in [(rng.choice(cases), rng.choice(days)) for _ in range(12)]:
+        query = _query(case, day)
+        page.goto(server + "try/?" + query, wait_until="networkidle")
+        assert _shown(page) == _expected(engine.evaluate(case, day).to_json()), query
+    assert page.watch.problems == []
+
+
+def _click(page, field: str, value: str) -> None:
+    page.locator(f'fieldset[data-field="{field}"] label').filter(
+        has=page.locator(f'input[value="{value}"]')).click()
+
+
+def test_try_page_by_clicking(server, page, engine):
+    """Cases built by clicking the controls: the decision and the address follow each click."""
+    page.goto(server + "try/", wait_until="networkidle")
+    assert _shown(page)["problems"] == "as_of"  # no date yet: nothing decided
+    assert _shown(page)["determination"] == ""
+    page.fill("#as_of", "2016-05-03")
+    assert page.url.endswith("/try/?as_of=2016-05-03")
+    rng = random.Random(8)
+    columns = engine.compiled.columns
+    case: dict = {}
+    for _ in range(16):
+        name, values = rng.choice(columns)
+        value = rng.choice([*values, None])
+        word = "" if value is None else {True: "true", False: "false"}.get(value, value)
+        _click(page, name, word)
+        if value is None:
+            case.pop(name, None)
+        else:
+            case[name] = value
+        ordered = {n: case[n] for n, _ in columns if n in case}
+        assert _shown(page) == _expected(engine.evaluate(ordered, "2016-05-03").to_json()), case
+        assert page.url.split("?", 1)[1] == _query(ordered, "2016-05-03")
+    page.select_option("#as_of-revision", "2012-01-01")  # the first day of 2011-12
+    assert _shown(page)["revision"] == "2011-12"
+    page.click("#try-clear")
+    assert page.url.split("?", 1)[1] == "as_of=2012-01-01"
+    assert _shown(page) == _expected(engine.evaluate({}, "2012-01-01").to_json())
+    page.click("#as_of-today")
+    assert _shown(page)["revision"] == "2023-09" and _shown(page)["problems"] == ""
+    assert page.watch.problems == []
+
+
+INVALID = [  # (query, the fields shown as invalid)
+    ("as_of=2023-02-30&cancer_site=rectal", "as_of"),  # not a real day
+    ("as_of=2016-05-03&cancer_site=lung", "cancer_site"),
+    ("cancer_site=rectal", "as_of"),  # no date
+    ("as_of=20230101", "as_of"),
+    ("as_of=2023-1-5", "as_of"),
+    ("as_of=2016-05-03T00:00", "as_of"),
+    ("as_of=2016-05-03&recurrent=yes&t_stage=t4", "recurrent t_stage"),
+    ("as_of=2016-05-03&recurrent=True", "recurrent"),  # values as on the command line: lower case
+    ("as_of=2016-05-03&cancer_site=", "cancer_site"),
+    ("as_of=2016-05-03&colour=red", "colour"),
+    ("as_of=2016-05-03&cancer_site=rectal&cancer_site=colon", "cancer_site"),
+    ("service_date=2016-5-3", "service_date"),
+    ("as_of=2016-05-03&cancer_site=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E", "cancer_site"),
+]
+
+
+def _refused_by_the_engine(engine, query: str) -> bool:
+    """Whether `policy evaluate` refuses the case too (its date and words, as on the command line),
+    or the link is ambiguous: a field given twice, where the command line takes the last word."""
+    from urllib.parse import parse_qsl
+
+    from policy.cases import check_case, parse_words
+    from policy.dates import parse_date
+    from policy.errors import PolicyError
+
+    pairs = parse_qsl(query, keep_blank_values=True)
+    words = [f"{k}={v}" for k, v in pairs if k != "as_of"]
+    try:
+        day = dict(pairs).get("as_of")
+        if day is not None:
+            parse_date(day)
+        case = check_case(parse_words(words, engine.compiled.columns), engine.compiled.columns)
+        if len({k for k, _ in pairs}) != len(pairs):
+            return True  # a field given twice: the page cannot tell which one the link means
+        return day is None and case.get("service_date") is None
+    except (PolicyError, ValueError):
+        return True
+
+
+def test_try_page_shows_invalid_values_and_decides_nothing(server, page, engine):
+    """Invalid links are shown as invalid, with every data-value empty but `problems`; the first
+    few are opened by their address, the rest through `show`."""
+    for i, (query, problems) in enumerate(INVALID):
+        assert _refused_by_the_engine(engine, query), query
+        if i < 3:
+            page.goto(server + "try/?" + query, wait_until="networkidle")
+        else:
+            page.evaluate("query => window.policyTry.show(query)", query)
+        assert _shown(page) == {"determination": "", "revision": "", "needs": "", "rule": "",
+                                "problems": problems}, query
+        assert page.locator("#problems").is_visible()
+        assert page.url.endswith("?" + query)  # the link is kept as given
+        for field in problems.split():
+            fieldset = page.locator(f'fieldset[data-field="{field}"]')
+            if fieldset.count():  # a field with a control is marked, and set to no guess
+                assert "try-invalid" in fieldset.get_attribute("class"), query
+                assert fieldset.locator("input[type=radio]:checked").count() == 0, query
+        assert page.locator("#json-box").is_hidden()
+    assert page.locator("img[src='x']").count() == 0  # the planted value is shown as text
+    assert "<img src=x onerror=alert(1)>" in page.locator("#problems").inner_text()
+    assert page.watch.problems == []
+
+
+def test_try_page_uses_service_date_without_as_of(server, page, engine):
+    page.goto(server + "try/?service_date=2016-05-03&cancer_site=gastric",
+              wait_until="networkidle")
+    assert _shown(page) == _expected(engine.evaluate({"cancer_site": "gastric"},
+                                                     "2016-05-03").to_json())
+    assert page.watch.problems == []
+
+
+def test_try_page_works_from_a_file(site, browser, engine):
+    """Opened from file:// (the built folder, no server): decided, and the controls still work."""
+    context, page = _page(browser)
+    try:
+        page.goto((site / "try" / "index.html").as_uri()
+                  + "?as_of=2020-01-01&cancer_site=rectal", wait_until="load")
+        assert _shown(page) == _expected(engine.evaluate({"cancer_site": "rectal"},
+                                                         "2020-01-01").to_json())
+        _click(page, "margin_status", "negative")
+        assert _shown(page)["determination"] == "investigational"
+        assert page.watch.problems == []
+    finally:
+        context.close()
+
+
+def test_try_page_screenshots(server, page):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for name, query, determination in (
+            ("try-decided", "as_of=2016-05-03&cancer_site=rectal&margin_status=positive&t_stage=T3"
+                            "&recurrent=false", "not_medically_necessary"),
+            ("try-indeterminate", "as_of=2020-01-01&cancer_site=rectal&t_stage=T4",
+             "indeterminate")):
+        page.goto(server + "try/?" + query, wait_until="networkidle")
+        assert _shown(page)["determination"] == determination
+        colour = page.locator("#determination").evaluate(
+            "e => getComputedStyle(e).backgroundColor")
+        assert colour not in ("rgba(0, 0, 0, 0)", "transparent")  # coloured as in the matrix
+        shot = SCREENSHOTS / f"{name}.png"
+        box = page.locator(".try").bounding_box()
+        page.screenshot(path=str(shot), full_page=True,
+                        clip={"x": 0, "y": 0, "width": 1600, "height": box["y"] + box["height"] + 24})
+        print(f"screenshot: {shot}")
+    assert page.watch.problems == []

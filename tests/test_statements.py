@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import POLICY_DIR
-from policy.checks import normalize_text, whole_sentences_of
+from policy.checks import normalize_text
 
 
 def _edit(tables_copy, name: str, old: str, new: str, count: int = 1) -> None:
@@ -78,6 +78,8 @@ def test_a_verbatim_fragment_is_refused(tables_copy, cli, fragment):
 
 
 def test_the_bare_substring_check_no_longer_lets_a_letter_pass():
+    from policy.checks import whole_sentences_of
+
     source = (POLICY_DIR / "source.md").read_text(encoding="utf-8")
     assert "e" in normalize_text(source)
     assert not whole_sentences_of("e", source)
@@ -85,6 +87,13 @@ def test_the_bare_substring_check_no_longer_lets_a_letter_pass():
                                   "applications.", source)
     assert whole_sentences_of("Use of intraoperative radiotherapy is considered investigational "
                               "for all other oncologic applications.", source)
+    # a table cell and a paragraph after a heading start sentences; a page break inside one does not
+    assert whole_sentences_of("Monotherapy should not be offered unless in the context of a "
+                              "prospective clinical trial.", source)
+    assert whole_sentences_of("Not applicable.", source)
+    assert not whole_sentences_of("patients with stage III disease, OS improved.", source)
+    assert whole_sentences_of("When IORT was administered without adjuvant EBRT in patients with "
+                              "stage III disease, OS improved.", source)
 
 
 def test_a_rule_citing_an_unknown_statement_is_refused(tables_copy, cli):

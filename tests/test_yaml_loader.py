@@ -66,3 +66,23 @@ def test_all_duplicates_are_collected():
     with pytest.raises(DataError) as caught:
         load_yaml(b"a: 1\na: 2\nb:\n  c: 1\n  c: 2\n", "f")
     assert [p.line for p in caught.value.problems] == [2, 5]
+
+
+def test_libyaml_events_compose_exactly_what_the_pure_python_parser_does():
+    """`load_yaml` reads a clean document from libyaml's events when PyYAML has them: the same
+    data and the same line and column for every value and key as the reference parser."""
+    from pathlib import Path
+
+    from policy import yaml_loader
+
+    if len(yaml_loader._LOADERS) == 1:
+        pytest.skip("PyYAML without libyaml: only the pure-Python parser exists")
+    root = Path(__file__).resolve().parent.parent
+    files = sorted((root / "tables").glob("*/*.yaml")) + sorted(root.glob("tests/**/*.yaml"))
+    assert len(files) >= 12
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        fast, reference = (yaml_loader._compose(loader, text, path.name)
+                           for loader in yaml_loader._LOADERS)
+        assert (fast.data, fast.positions, fast.key_positions) == (
+            reference.data, reference.positions, reference.key_positions), path

@@ -1,0 +1,365 @@
+// The "Try a case" page: decides the case in the page's address as of its date, from the data that
+// policy/site_try.py writes into the page (the engine's own per-revision index and outcomes).
+// Loaded on every page; does nothing where there is no data block. Table text is only ever set as
+// text (textContent), never parsed as HTML. Nothing is fetched.
+(function () {
+  "use strict";
+  var block = document.getElementById("try-data");
+  if (!block) return;
+  var DATA = JSON.parse(block.textContent);
+  var COLUMNS = DATA.columns; // [[name, [values...]], ...] in the engine's code order
+  var VOCABULARY = {};
+  COLUMNS.forEach(function (c) { VOCABULARY[c[0]] = c[1]; });
+  var FIELDS = ["as_of"].concat(DATA.text_fields, DATA.date_fields, COLUMNS.map(function (c) {
+    return c[0];
+  }));
+  var CASE_FIELDS = DATA.text_fields.concat(DATA.date_fields, COLUMNS.map(function (c) {
+    return c[0];
+  }));
+  var DATE_EXAMPLE = "2023-10-01";
+
+  function word(value) { // a value as on the command line
+    return value === true ? "true" : value === false ? "false" : String(value);
+  }
+
+  // --- dates: policy/dates.py, the one rule ------------------------------------------------------
+  function dateProblem(text) {
+    if (!/^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(text)) {
+      return "'" + text + "' is not a date in the form YYYY-MM-DD (e.g. " + DATE_EXAMPLE +
+        "); times, zones, week dates and compact forms are not accepted";
+    }
+    var year = +text.slice(0, 4), month = +text.slice(5, 7), day = +text.slice(8, 10);
+    var leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+    var days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+    if (year < 1 || !days || day < 1 || day > days) {
+      return "'" + text + "' is not a real calendar date";
+    }
+    return null;
+  }
+
+  // --- the case in the query ---------------------------------------------------------------------
+  // Returns {date, known: {name: value}, caseId, problems: [[field, message]]}.
+  function readQuery(query) {
+    var params = new URLSearchParams(query);
+    var seen = {}, problems = [], known = {}, caseId = null, asOf = null, serviceDate = null;
+    params.forEach(function (value, name) {
+      if (seen[name]) {
+        if (seen[name] === 1) problems.push([name, name + " is given more than once"]);
+        seen[name] += 1;
+        return;
+      }
+      seen[name] = 1;
+      if (FIELDS.indexOf(name) < 0) {
+        problems.push([name, "unknown field '" + name + "'; fields: " + FIELDS.join(", ")]);
+      } else if (name === "as_of" || DATA.date_fields.indexOf(name) >= 0) {
+        var bad = dateProblem(value);
+        if (bad) problems.push([name, name + ": " + bad]);
+        else if (name === "as_of") asOf = value;
+        else serviceDate = value;
+      } else if (DATA.text_fields.indexOf(name) >= 0) {
+        caseId = value;
+      } else {
+        var allowed = VOCABULARY[name], found = null;
+        for (var i = 0; i < allowed.length; i++) {
+          if (word(allowed[i]) === value) found = { value: allowed[i] };
+        }
+        if (found) known[name] = found.value;
+        else problems.push([name, name + " cannot be '" + value + "'; allowed: " +
+          allowed.map(word).join(", ")]);
+      }
+    });
+    var date = asOf !== null ? asOf : serviceDate;
+    if (date === null && !seen.as_of && !seen.service_date) {
+      problems.push(["as_of", "no date: choose a date of service"]);
+    }
+    return { date: date, known: known, caseId: caseId, problems: problems, params: params };
+  }
+
+  // --- the decision: CompiledPolicy.evaluate on the shipped lookups ------------------------------
+  function revisionInForce(day) { // the latest revision with effective_from <= day (timeline.py)
+    var found = null;
+    DATA.revisions.forEach(function (r) { if (r.effective_from <= day) found = r; });
+    return found;
+  }
+
+  function code(known) { // CompiledPolicy.code: mixed radix, unknown = the last digit
+    var result = 0;
+    COLUMNS.forEach(function (c) {
+      var values = c[1], value = known[c[0]];
+      result = result * (values.length + 1) + (value === undefined ? values.length :
+        values.indexOf(value));
+    });
+    return result;
+  }
+
+  function decide(day, known, caseId) { // the object `policy evaluate --json` prints
+    var fields = {}, revision = revisionInForce(day);
+    if (revision === null) {
+      var none = DATA.no_policy;
+      Object.keys(none.fields).forEach(function (k) { fields[k] = none.fields[k]; });
+      Object.keys(none.day_in).forEach(function (k) { fields[k] = none.day_in[k].join(day); });
+    } else {
+      var at = code(known), outcome = revision.outcomes[DATA.indexes[revision.index][at]];
+      DATA.outcome_keys.forEach(function (k, i) { fields[k] = DATA.values[k][outcome[i]]; });
+      DATA.case_keys.forEach(function (k) {
+        fields[k] = DATA.values[k][DATA.indexes[revision.by_case[k]][at]];
+      });
+    }
+    var echoed = {};
+    COLUMNS.forEach(function (c) { if (c[0] in known) echoed[c[0]] = known[c[0]]; });
+    fields.as_of = day;
+    fields.case = echoed;
+    fields.case_id = caseId;
+    var decision = {};
+    DATA.keys.forEach(function (k) { decision[k] = fields[k] === undefined ? null : fields[k]; });
+    return decision;
+  }
+
+  // --- the page ----------------------------------------------------------------------------------
+  function $(id) { return document.getElementById(id); }
+
+  function words(code) { return String(code).replace(/_/g, " "); }
+
+  function set(id, value, text) {
+    var element = $(id);
+    element.setAttribute("data-value", value);
+    element.textContent = text === undefined ? value : text;
+    return element;
+  }
+
+  function badge(determination) {
+    var span = document.createElement("span");
+    span.className = "det det-" + String(determination).replace(/[^a-z_]/g, "");
+    span.textContent = words(determination);
+    return span;
+  }
+
+  function revisionLinks() { // the revision pages' addresses, as MkDocs wrote them on this page
+    var links = {};
+    var box = $("try-revision-links");
+    if (box) {
+      Array.prototype.forEach.call(box.querySelectorAll("a"), function (a) {
+        links[a.textContent.trim()] = a.getAttribute("href");
+      });
+    }
+    return links;
+  }
+  var REVISION_LINKS = revisionLinks();
+
+  function showRevision(revision) {
+    var element = set("revision", revision ? revision.id : "", "");
+    if (!revision) { element.textContent = "none in force"; return; }
+    var href = REVISION_LINKS[revision.id];
+    var name = document.createElement(href ? "a" : "strong");
+    if (href) name.setAttribute("href", href);
+    name.textContent = revision.id;
+    element.appendChild(name);
+    element.appendChild(document.createTextNode(
+      " · version " + revision.version + " · effective " + revision.effective_from + " (" +
+      revision.effective_from_basis + ")"));
+  }
+
+  function mark(provenance) { // verbatim or reconstructed, as on the revision pages
+    var span = document.createElement("span");
+    span.className = "prov prov-" + String(provenance).replace(/[^a-z]/g, "");
+    span.textContent = provenance;
+    return span;
+  }
+
+  function showStatement(decision) {
+    var element = $("statement");
+    element.textContent = "";
+    if (!decision.source) {
+      element.textContent = decision.determination === "indeterminate" ?
+        "depends on the facts it needs" : "—";
+      return;
+    }
+    // verbatim words are quoted; reconstructed words are not in the source, so never quoted
+    var quote = document.createElement(decision.provenance === "verbatim" ? "q" : "span");
+    quote.textContent = decision.source;
+    element.appendChild(quote);
+    if (decision.provenance) {
+      element.appendChild(document.createTextNode(" "));
+      element.appendChild(mark(decision.provenance));
+    }
+    if (decision.provenance_note) {
+      var note = document.createElement("span");
+      note.className = "try-note";
+      note.textContent = " " + decision.provenance_note;
+      element.appendChild(note);
+    }
+  }
+
+  function commandLine(day, known, caseId) {
+    var parts = ["policy evaluate --as-of " + (day || "DATE")];
+    COLUMNS.forEach(function (c) {
+      if (c[0] in known) parts.push(c[0] + "=" + word(known[c[0]]));
+    });
+    if (caseId !== null) parts.push("case_id=" + JSON.stringify(caseId));
+    return parts.join(" ");
+  }
+
+  function showProblems(problems) {
+    var box = $("problems");
+    box.textContent = "";
+    var names = problems.map(function (p) { return p[0]; }).filter(function (n, i, all) {
+      return all.indexOf(n) === i;
+    }).sort();
+    box.setAttribute("data-value", names.join(" "));
+    box.hidden = problems.length === 0;
+    if (!problems.length) return;
+    var title = document.createElement("p");
+    title.className = "try-problems-title";
+    title.textContent = problems.length === 1 && problems[0][1].indexOf("no date") === 0 ?
+      "Choose a date of service to decide the case." :
+      "This link holds a value the policy does not allow; nothing is decided until it is fixed:";
+    box.appendChild(title);
+    var list = document.createElement("ul");
+    problems.forEach(function (p) {
+      var item = document.createElement("li");
+      item.textContent = p[1];
+      list.appendChild(item);
+    });
+    box.appendChild(list);
+  }
+
+  function clearResult() {
+    var det = set("determination", "", "not decided");
+    det.className = "det det-none";
+    set("possible", "", "");
+    ["revision", "rule", "needs"].forEach(function (id) { set(id, "", "—"); });
+    ["statement", "explanation", "disclaimer", "decision-json", "evidence",
+      "evidence-scope"].forEach(function (id) { $(id).textContent = ""; });
+    $("evidence-box").hidden = true;
+    $("json-box").hidden = true;
+    document.querySelectorAll(".try-optional").forEach(function (e) { e.hidden = true; });
+  }
+
+  function showDecision(decision) {
+    var det = set("determination", decision.determination, words(decision.determination));
+    det.className = "det det-" + String(decision.determination).replace(/[^a-z_]/g, "");
+    var possible = set("possible", (decision.possible || []).join(" "), "");
+    if (decision.possible && decision.possible.length) {
+      possible.appendChild(document.createTextNode("could be "));
+      decision.possible.forEach(function (p, i) {
+        if (i) possible.appendChild(document.createTextNode(" or "));
+        possible.appendChild(badge(p));
+      });
+    }
+    showRevision(decision.revision);
+    var several = !decision.rule && decision.rules && decision.rules.length > 1 &&
+      decision.determination !== "indeterminate";
+    set("rule", decision.rule || "", decision.rule ? decision.rule : several ?
+      decision.rules.join(" or ") + " (depending on the unknown facts)" : "—");
+    var needs = (decision.needs || []).slice().sort();
+    set("needs", needs.join(" "), needs.length ? needs.join(", ") : "—");
+    showStatement(decision);
+    $("explanation").textContent = decision.explanation || "";
+    var disclaimer = decision.disclaimer;
+    $("disclaimer").textContent = disclaimer || "";
+    if (disclaimer && decision.disclaimer_provenance) {
+      $("disclaimer").appendChild(document.createTextNode(" "));
+      $("disclaimer").appendChild(mark(decision.disclaimer_provenance));
+    }
+    document.querySelectorAll(".try-optional").forEach(function (e) { e.hidden = !disclaimer; });
+    $("evidence").textContent = decision.evidence || "";
+    $("evidence-scope").textContent = decision.evidence_scope ? "Scope: " +
+      decision.evidence_scope : "";
+    $("evidence-box").hidden = !decision.evidence;
+    $("decision-json").textContent = JSON.stringify(decision, null, 2);
+    $("json-box").hidden = false;
+  }
+
+  var RADIOS = Array.prototype.slice.call(
+    document.querySelectorAll('#try-form input[type="radio"]'));
+  var FIELDSETS = Array.prototype.slice.call(document.querySelectorAll("#try-form .try-field"));
+
+  function syncControls(state) {
+    var raw = {};
+    state.params.forEach(function (value, name) { if (!(name in raw)) raw[name] = value; });
+    var date = $("as_of");
+    date.value = raw.as_of !== undefined && !dateProblem(raw.as_of) ? raw.as_of : "";
+    $("as_of-revision").value = "";
+    var bad = {};
+    state.problems.forEach(function (p) { bad[p[0]] = true; });
+    RADIOS.forEach(function (input) {
+      var name = input.name;
+      var want = bad[name] ? null : name in state.known ? word(state.known[name]) : "";
+      var checked = input.value === want; // an invalid value is not shown as unknown
+      if (input.checked !== checked) input.checked = checked;
+    });
+    FIELDSETS.forEach(function (fieldset) {
+      fieldset.classList.toggle("try-invalid", !!bad[fieldset.getAttribute("data-field")]);
+    });
+  }
+
+  // Show the case in `query` (a URL query, "?" optional): set the controls to it and decide it.
+  // Returns the contract's data-values as shown.
+  function render(query) {
+    var state = readQuery(String(query).replace(/^\?/, ""));
+    syncControls(state);
+    showProblems(state.problems);
+    $("command").textContent = commandLine(state.date, state.known, state.caseId);
+    if (state.problems.length) {
+      clearResult();
+    } else {
+      showDecision(decide(state.date, state.known, state.caseId));
+    }
+    var values = {};
+    ["determination", "revision", "needs", "rule", "problems"].forEach(function (id) {
+      values[id] = $(id).getAttribute("data-value");
+    });
+    return values;
+  }
+
+  // Put the case in `query` in the address and show it: what every change on the page does.
+  function show(query) {
+    query = String(query).replace(/^\?/, "");
+    try {
+      history.replaceState(null, "", query ? "?" + query : location.pathname);
+    } catch (error) { /* a browser that refuses it for file:// pages: the address stays */ }
+    return render(query);
+  }
+
+  // A control changed: the current query with that one field set (or removed when unknown),
+  // fields in the page's order, anything else in the query kept after them.
+  function change(name, value) {
+    var params = new URLSearchParams(location.search);
+    var entries = [];
+    params.forEach(function (v, k) { entries.push([k, v]); });
+    entries = entries.filter(function (e) { return e[0] !== name; });
+    if (value !== "") entries.push([name, value]);
+    entries.sort(function (a, b) {
+      var i = FIELDS.indexOf(a[0]), j = FIELDS.indexOf(b[0]);
+      return (i < 0 ? FIELDS.length : i) - (j < 0 ? FIELDS.length : j);
+    });
+    var next = new URLSearchParams();
+    entries.forEach(function (e) { next.append(e[0], e[1]); });
+    return show(next.toString());
+  }
+
+  function today() {
+    var now = new Date();
+    function pad(n, width) { return String(n).padStart(width, "0"); }
+    return pad(now.getFullYear(), 4) + "-" + pad(now.getMonth() + 1, 2) + "-" +
+      pad(now.getDate(), 2);
+  }
+
+  $("try-form").addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.id === "as_of") change("as_of", target.value);
+    else if (target.id === "as_of-revision") { if (target.value) change("as_of", target.value); }
+    else if (target.type === "radio") change(target.name, target.value);
+  });
+  $("try-form").addEventListener("submit", function (event) { event.preventDefault(); });
+  $("as_of-today").addEventListener("click", function () { change("as_of", today()); });
+  $("try-clear").addEventListener("click", function () {
+    var params = new URLSearchParams(location.search);
+    show(params.has("as_of") ? "as_of=" + encodeURIComponent(params.get("as_of")) : "");
+  });
+
+  // For tests and scripts: show (address + page), render (the page only: the same steps without
+  // touching the address, which browsers throttle), change (one control), decide (no page).
+  window.policyTry = { show: show, render: render, change: change, decide: decide, data: DATA };
+  render(location.search);
+})();

@@ -1,0 +1,159 @@
+"""Fuzz targets: one function per input surface, each taking arbitrary bytes.
+
+The property every target checks: the call returns a result, or raises a `PolicyError` whose exit
+code is documented (1, 2, 4) and whose problems carry documented codes (`errors.CODES`, enforced by
+`Problem`), each rendered as one escaped line. Any other exception is a crash. The campaign driver
+(benchmarks/fuzz.py) runs them under atheris (coverage-guided) or Hypothesis; every crash found is
+kept in tests/fuzz_corpus/<target>/ and replayed by tests/test_fuzz_corpus.py.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+POLICY_DIR = ROOT / "tables" / "fep-8.01.08"
+CORPUS = Path(__file__).resolve().parent / "fuzz_corpus"
+DOCUMENTED_EXIT_CODES = {1, 2, 4}
+AS_OF = "2020-01-01"
+
+
+def documented(call) -> object:
+    """Run `call()`; a PolicyError must be documented and print as escaped single lines."""
+    from policy.errors import CODES, DataError, PolicyError
+    from policy.escaping import escape
+
+    try:
+        return call()
+    except PolicyError as exc:
+        assert exc.exit_code in DOCUMENTED_EXIT_CODES, exc.exit_code
+        if isinstance(exc, DataError):
+            assert exc.problems and all(p.code in CODES for p in exc.problems)
+            lines = [str(p) for p in exc.problems]
+        else:
+            lines = [escape(str(exc))]
+        for line in lines:  # what the command line prints: one line each, nothing raw
+            assert "\n" not in line and escape(line) == line, line
+            assert len(line) < 20_000, len(line)
+        return exc
+
+
+@lru_cache(maxsize=None)
+def _compiled():
+    from policy.cache import compiled_policy
+    from policy.tables import find_tables_dir, policy_files
+
+    return compiled_policy(policy_files(find_tables_dir(ROOT / "tables")))
+
+
+@lru_cache(maxsize=None)
+def _scratch() -> str:
+    return tempfile.mkdtemp(prefix="policy-fuzz-")
+
+
+def fuzz_yaml(data: bytes) -> None:
+    """The YAML (and JSON) loader of tables and case files."""
+    from policy.yaml_loader import load_yaml
+
+    documented(lambda: load_yaml(data, "fuzz.yaml"))
+
+
+def fuzz_case(data: bytes) -> None:
+    """A case: FIELD=VALUE words (first byte even) or a YAML/JSON case file, then a decision."""
+    from policy.cases import WORDS, check_case, parse_words, read_case_file
+
+    compiled = _compiled()
+    if not data:
+        return
+
+    def words():
+        text = data[1:].decode("utf-8", "surrogateescape")  # as Python hands over argv
+        return check_case(parse_words(text.split("\n"), compiled.columns), compiled.columns,
+                          file=WORDS)
+
+    def case_file():
+        path = os.path.join(_scratch(), "case.yaml")
+        with open(path, "wb") as handle:
+            handle.write(data[1:])
+        raw, where, name = read_case_file(path)
+        return check_case(raw, compiled.columns, where=where, file=name)
+
+    case = documented(words if data[0] % 2 == 0 else case_file)
+    if isinstance(case, dict):
+        day = case.get("service_date", AS_OF)
+        decision = documented(lambda: compiled.evaluate(case, day))
+        if not isinstance(decision, Exception):
+            decision.to_json()
+
+
+def _batch(data: bytes, suffix: str) -> None:
+    from policy.batch import run_batch
+
+    path = os.path.join(_scratch(), f"claims.{suffix}")
+    with open(path, "wb") as handle:
+        handle.write(data)
+    out = io.BytesIO()
+    documented(lambda: run_batch(path, _compiled(), stdout=out, as_of=None))
+    for line in out.getvalue().splitlines():  # every output line is one JSON object
+        import json
+
+        assert isinstance(json.loads(line), dict)
+
+
+def fuzz_csv(data: bytes) -> None:
+    """`policy batch` on a CSV file."""
+    _batch(data, "csv")
+
+
+def fuzz_jsonl(data: bytes) -> None:
+    """`policy batch` on a JSON Lines file."""
+    _batch(data, "jsonl")
+
+
+@lru_cache(maxsize=None)
+def _shipped():
+    from policy.snapshot import read_snapshot
+    from policy.tables import policy_files
+
+    files = policy_files(str(ROOT / "tables"))
+    return files, read_snapshot(files)
+
+
+def fuzz_validate(data: bytes) -> None:
+    """`policy validate` of one mutated table (in place of 2015-12.yaml) with the shipped source
+    and schemas; read from memory, so each run costs one table's checks."""
+    from policy.checks import load_and_validate
+    from policy.snapshot import Snapshot
+
+    files, snapshot = _shipped()
+    table = next(p for p in files.revision_files if p.endswith("2015-12.yaml"))
+    contents = dict(snapshot.contents)
+    contents[table] = data
+    one = files._replace(revision_files=(table,))
+    documented(lambda: load_and_validate(one, chain=True, snapshot=Snapshot(one, contents)))
+
+
+TARGETS = {"yaml": fuzz_yaml, "case": fuzz_case, "csv": fuzz_csv, "jsonl": fuzz_jsonl,
+           "validate": fuzz_validate}
+
+
+def seeds(target: str) -> list[bytes]:
+    """Starting inputs: the kept corpus, plus real tables and small valid inputs."""
+    found = [p.read_bytes() for p in sorted((CORPUS / target).glob("*")) if p.is_file()]
+    if target in ("yaml", "validate"):
+        found += [p.read_bytes() for p in sorted(POLICY_DIR.glob("201[1-5]-12.yaml"))]
+    if target == "case":
+        found += [b"\x00cancer_site=rectal\nmargin_status=positive\nt_stage=T4\nrecurrent=false",
+                  b'\x01{"cancer_site": "rectal", "margin_status": "close", "recurrent": true}',
+                  b"\x01case_id: a\nservice_date: '2016-05-03'\ncancer_site: colon\n"]
+    if target == "csv":
+        found += [b"case_id,service_date,cancer_site,margin_status,t_stage,recurrent\n"
+                  b"a,2016-05-03,rectal,positive,T4,false\n\"b\",2019-01-01,,close,,true\n"]
+    if target == "jsonl":
+        found += [b'{"case_id": "a", "service_date": "2016-05-03", "cancer_site": "rectal"}\n'
+                  b'{"case_id": "b", "service_date": "2019-01-01", "recurrent": true}\n']
+    return found

@@ -1,0 +1,144 @@
+"""The per-case API's fast path (`engine.DecisionTemplates`) against the full path it stands in for.
+
+`Policy.evaluate` answers a valid case from a template built once per (revision, partial case);
+everything else takes the full path (`cases.check_case`, `dates.parse_date`,
+`CompiledPolicy.evaluate`). Here both paths decide the same inputs and must give equal Decisions,
+field by field and in `to_json()` key order, and the same errors.
+"""
+
+import copy
+import json
+import pickle
+import threading
+from datetime import date, datetime
+
+import pytest
+from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import strategies as st
+
+from policy import DataError, PolicyError, UsageError, load_policy
+from policy.cases import check_case
+from policy.dates import parse_date
+from policy.engine import Decision, DecisionTemplates
+
+from conftest import TABLES
+
+IORT = load_policy(TABLES)
+COLUMNS = dict(IORT.compiled.columns)
+
+
+def full_path(case, as_of=None):
+    """What `Policy.evaluate` did before the templates: the reference for the fast path."""
+    clean = check_case(case, IORT.compiled.columns)
+    day = as_of.isoformat() if isinstance(as_of, date) else as_of
+    if day is None:
+        day = clean.get("service_date")
+        if day is None:
+            raise UsageError("no date")
+    else:
+        try:
+            parse_date(day)
+        except ValueError as exc:
+            raise DataError([]) from exc
+    return IORT.compiled.evaluate(clean, day)
+
+
+def outcome(function, case, as_of):
+    try:
+        decision = function(case, as_of)
+    except PolicyError as exc:
+        return type(exc).__name__
+    assert isinstance(decision, Decision)
+    return tuple(decision), json.dumps(decision.to_json())
+
+
+odd_values = st.sampled_from(["", "Rectal", "T5", 1, 0, 1.0, "true", ("rectal",), b"x"])
+
+
+def _maybe(values):  # mostly a good value, sometimes unknown, now and then a bad one
+    return st.one_of(st.none(), st.sampled_from(list(values)), st.sampled_from(list(values)),
+                     odd_values)
+
+
+days = st.one_of(st.dates(date(2010, 1, 1), date(2030, 12, 31)).map(date.isoformat),
+                 st.sampled_from(["2023-02-30", "20230101", "2023-1-5", "", "2023-10-01"]))
+cases = st.fixed_dictionaries(
+    {name: _maybe(values) for name, values in COLUMNS.items()},
+    optional={"case_id": st.one_of(st.text(max_size=5), st.integers()), "service_date": days,
+              "bogus": st.just("x")})
+
+
+@seed(20261126)
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(case=cases, as_of=st.one_of(st.none(), days, st.dates(date(2010, 1, 1), date(2030, 1, 1))))
+def test_fast_path_equals_full_path(case, as_of):
+    assert outcome(IORT.evaluate, case, as_of) == outcome(full_path, case, as_of)
+
+
+@pytest.mark.parametrize("case,as_of", [
+    ({"cancer_site": "rectal", "recurrent": 1}, "2020-01-01"),  # 1 == True, but not a boolean
+    ({"cancer_site": "rectal", "recurrent": 1.0}, "2020-01-01"),
+    ({"cancer_site": "colon", "case_id": 7}, "2020-01-01"),
+    ({"cancer_site": ["rectal"]}, "2020-01-01"),  # unhashable
+    ({"cancer_site": "colon"}, datetime(2020, 1, 1, 12)),  # a datetime is no date
+    ({"cancer_site": "colon"}, 20200101),
+    ({"cancer_site": "colon", "service_date": "2020-02-30"}, "2020-01-01"),  # checked anyway
+    ({"cancer_site": "colon", "service_date": date(2020, 1, 1)}, None),
+    ({"cancer_site": "colon"}, None),
+    ({"cancer_site": "colon", "service_date": "2011-06-01"}, None),  # before the first revision
+    (__import__("types").MappingProxyType({"cancer_site": "colon"}), "2020-01-01"),  # not a dict
+])
+def test_edges_fall_back_to_the_full_path(case, as_of):
+    assert outcome(IORT.evaluate, case, as_of) == outcome(full_path, case, as_of)
+
+
+def test_a_decision_shares_nothing_that_can_be_changed():
+    one = IORT.evaluate({"cancer_site": "rectal", "margin_status": "positive"}, "2020-01-01")
+    two = IORT.evaluate({"cancer_site": "rectal", "margin_status": "positive"}, "2020-01-01")
+    assert one.revision is two.revision and one.case is two.case  # built once, shared
+    for mapping in (one.revision, one.case):
+        with pytest.raises(TypeError):
+            mapping["id"] = "x"
+        with pytest.raises(TypeError):
+            mapping.update(x=1)
+        with pytest.raises(TypeError):
+            mapping.pop("id", None)
+    assert one.revision["id"] == "2019-09" and dict(one.case) == {"cancer_site": "rectal",
+                                                                  "margin_status": "positive"}
+    assert pickle.loads(pickle.dumps(one)) == one and copy.deepcopy(one) == one
+
+
+def test_templates_built_in_threads_agree():
+    templates = DecisionTemplates(IORT.compiled)
+    work = [({"cancer_site": site, "t_stage": "T4"}, f"20{year}-03-0{day}")
+            for site in COLUMNS["cancer_site"] for year in range(10, 25) for day in (1, 2)]
+    results: dict[int, list] = {}
+
+    def run(k):
+        results[k] = [templates.decide(case, day) for case, day in work]
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    expected = [full_path(case, day) for case, day in work]
+    assert all(results[k] == expected for k in range(4))
+
+
+def test_the_compiled_cache_round_trips(tmp_path, monkeypatch):
+    """A warm load reads the cache entry instead of validating the YAML again: the compiled
+    policy's JSON is exactly what `from_json` takes back."""
+    from policy.engine import CompiledPolicy
+
+    data = json.loads(json.dumps(IORT.compiled.to_json()))
+    assert CompiledPolicy.from_json(data) == IORT.compiled
+    monkeypatch.setenv("FEP_POLICY_CACHE_DIR", str(tmp_path))
+    load_policy(TABLES)  # validates, compiles and writes the entry
+    import policy.checks
+
+    def no_validation(*args, **kwargs):
+        raise AssertionError("validated again: the cache entry was not used")
+
+    monkeypatch.setattr(policy.checks, "load_and_validate", no_validation)
+    assert load_policy(TABLES).compiled == IORT.compiled
