@@ -511,13 +511,24 @@ def _json_chunk(data: bytes, first_line: int, columnar: ColumnarPolicy, done: fl
         try:
             rows.append(check_case(case, columnar.columns))
         except DataError as exc:
-            case_id = case.get("case_id")  # kept with the error wherever it can be read
             bad.append((line, "; ".join(f"{p.code}: {p.message}" for p in exc.problems),
-                        case_id if isinstance(case_id, str) else None))
+                        _readable_case_id(case.get("case_id"))))
             continue
         lines.append(line)
     cases = pa.RecordBatch.from_pylist(rows, schema=schema) if rows else None
     yield Chunk(cases, pa.array(lines, pa.int64()) if rows else None, bad, done, True)
+
+
+def _readable_case_id(value) -> str | None:
+    """A bad line's case_id, kept with its error wherever it can be read: a string that UTF-8
+    output can carry (not a lone surrogate)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return value
 
 
 def _has_long_line(data: bytes) -> bool:

@@ -139,3 +139,13 @@ def test_cli_docs_list_every_json_key_in_order():
     listed = re.findall(r"^\| `([a-z_]+)` \|", section, flags=re.M)
     decision = IORT.evaluate({"cancer_site": "gastric"}, as_of="2020-01-01").to_json()
     assert listed == list(decision)
+
+
+def test_a_bad_json_line_with_an_unwritable_case_id_drops_only_the_id(tmp_path):
+    source = tmp_path / "claims.jsonl"
+    source.write_text('{"case_id": "\\ud800", "cancer_site": "x"}\n'
+                      '{"case_id": "ok", "cancer_site": "gastric"}\n')
+    result = run("batch", source, "--as-of", "2020-01-01")
+    assert result.returncode == 3, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert "case_id" not in rows[0] and rows[0]["error"] and rows[1]["case_id"] == "ok"
