@@ -211,7 +211,8 @@ def cmd_diff(args) -> int:
                          "or --rev REV [A B]")
     # Each table must be valid; the chain checks (semver bumps) are validate's job, so a diff can
     # show an edit whose version is not bumped yet.
-    new = _validated(args, chain=False).revisions
+    validated = _validated(args, chain=False)
+    new = validated.revisions
     old = _validated_at_rev(args, args.rev, chain=False).revisions if args.rev is not None else new
     if names:
         diffs = [diff_revisions(resolve(old, names[0]), resolve(new, names[1]))]
@@ -226,7 +227,8 @@ def cmd_diff(args) -> int:
     if args.json:
         _out(json.dumps(diffs[0] if names else diffs, indent=2, ensure_ascii=False), escaped=False)
     elif args.format == "markdown":
-        _out("\n".join(diff_markdown(d) for d in diffs) or "No revision changed.")
+        inputs = validated.definition.inputs
+        _out("\n".join(diff_markdown(d, inputs) for d in diffs) or "No revision changed.")
     else:
         _out("\n\n".join(diff_text(d) for d in diffs) or "No revision changed.")
     return 0
@@ -307,7 +309,7 @@ def cmd_batch(args) -> int:
     def on_terminate(signum, frame):  # `kill`, a closed terminal: unwind like Ctrl-C, so no
         raise KeyboardInterrupt          # output file is left
 
-    hangup = getattr(signal, "SIGHUP", None)  # (none on Windows)
+    hangup = signal.SIGHUP if hasattr(signal, "SIGHUP") else None  # (none on Windows)
     previous = {sig: signal.signal(sig, on_terminate)
                 for sig in (signal.SIGTERM, hangup) if sig is not None}
     progress = _ProgressBar(sys.stderr) if sys.stderr.isatty() else None
@@ -376,6 +378,38 @@ def _add_common(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
                         help="the policy (default: the only one present)")
     parser.add_argument("--debug", action="store_true", **default,
                         help="show tracebacks of internal errors")
+
+
+class _Version(argparse.Action):
+    """--version: the installed distribution's version (looked up only when asked for)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
+                         nargs=0, help="print the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("fep-medical-policy")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            found = "unknown (not installed)"
+        sys.stdout.write(f"{PROG} {found}\n")
+        parser.exit()
+
+
+def _fields_epilog(argv: list[str]) -> str:
+    """Every case field with its allowed values, from the tables the command would read."""
+    from .render import fields_text
+
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--tables")
+    pre.add_argument("--policy")
+    known, _ = pre.parse_known_args(argv)
+    try:
+        return fields_text(_compiled(known).columns)
+    except PolicyError as exc:
+        return f"case fields: cannot be listed: {exc}"
 
 
 def _configure_evaluate(parser) -> None:
@@ -458,12 +492,17 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     chosen = _command_word(argv or [])
     parser = _Parser(prog=PROG, description="Medical policies as versioned decision tables.")
     _add_common(parser, top=True)
+    parser.add_argument("--version", action=_Version)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
     for name, (summary, configure) in COMMANDS.items():
         if chosen in (None, name):
+            extra = {}
+            if name == "evaluate" and chosen == name and ("-h" in argv or "--help" in argv):
+                extra = {"epilog": _fields_epilog(argv),  # only for help: it reads the tables
+                         "formatter_class": argparse.RawDescriptionHelpFormatter}
             sub = commands.add_parser(name, help=summary,
-                                      description=summary[0].upper() + summary[1:])
+                                      description=summary[0].upper() + summary[1:], **extra)
             _add_common(sub)
             configure(sub)
     return parser

@@ -17,7 +17,10 @@ from .yaml_loader import Loaded
 
 
 
-class Input(namedtuple("Input", "name label values description")):
+class Input(namedtuple("Input", "name label values description words words_many value_words")):
+    """`words`, `words_many` ("{values}" where the values go) and `value_words` (a value as
+    written on the command line -> its own words) phrase a condition (`render.condition_words`)."""
+
     __slots__ = ()
 
     @property
@@ -112,7 +115,8 @@ def definition_problems(loaded: Loaded) -> list[Problem]:
 def build_definition(data: dict) -> PolicyDefinition:
     """The definition of data that passed the schema and `definition_problems`."""
     return PolicyDefinition(
-        inputs=tuple(Input(e["name"], e["label"], tuple(e["values"]), e.get("description"))
+        inputs=tuple(Input(e["name"], e["label"], tuple(e["values"]), e.get("description"),
+                           e.get("words"), e.get("words_many"), _copy(e.get("value_words")))
                      for e in data["inputs"]),
         evidence_key=data.get("evidence_key"),
         determinations=tuple(
