@@ -285,7 +285,7 @@ def _reference_link(reference) -> str:
 
 
 def _content(content) -> list[str]:
-    lines = ["## Policy text (the 2023 source)", ""]
+    lines = ["## Policy text (the source)", ""]
     if content.get("related_policies"):
         lines += [f"Related policies: {md_text(content['related_policies'])}", ""]
     for key, title in (("description", "Description"), ("objective", "Objective"),
@@ -342,7 +342,8 @@ def _content(content) -> list[str]:
     return lines
 
 
-def _revision(change: RevisionChange, following) -> str:
+def _revision(change: RevisionChange, following, source_name: str | None) -> str:
+    """`source_name`: what the source text is (policy.yaml's site.source_name), if it says."""
     rev, prev = change.revision, change.previous
     here = revision_page(rev.id)
     data = rev.data
@@ -402,7 +403,8 @@ def _revision(change: RevisionChange, following) -> str:
                  f"{_provenance(None)}: {md_text(rule.provenance_note)}")
               for rule in rev.rules]
     lines += ["", "## Policy statements", "",
-              f"Marks: {_provenance('verbatim')} the words are in the source (the 2023 text), "
+              f"Marks: {_provenance('verbatim')} the words are in the source"
+              + (f" ({md_text(source_name)})" if source_name else "") + ", "
               "shown in quotation marks; "
               f"{_provenance('reconstructed', PROVENANCE_LABELS['reconstructed'])} the words are "
               "rebuilt from the Policy History rows, are not in the source, and are never shown "
@@ -575,7 +577,8 @@ def build_site(validated, compiled) -> Site:
                                 validated.definition.site.get("try_links", ()))}
     for i, change in enumerate(changes):
         following = changes[i + 1].revision if i + 1 < len(changes) else None
-        pages[revision_page(change.revision.id)] = _revision(change, following)
+        pages[revision_page(change.revision.id)] = _revision(
+            change, following, validated.definition.site.get("source_name"))
         if change.previous is not None:
             pages[change_page(change.previous.id, change.revision.id)] = _change(
                 change, validated.definition.inputs)
