@@ -2,10 +2,11 @@
 
 Per table: file name = revision id, policy id = folder, approval month before `effective_from`, the
 inputs are the case vocabulary, rule ids unique, conditions on declared columns and values only, the
-table complete under its hit policy with no overlap and no rule that can never fire; each rule cites a
-statement of its own determination (or `none`, where policy.yaml allows it), each statement's words
-name its determination (policy.yaml gives the words), verbatim statements are whole sentences of the source and every other quoted value
-is in it; a stated effective date is the source's, an inferred one follows the rule. Across tables:
+table complete under its hit policy with no overlap and no rule that can never fire; each rule
+cites a statement of its own determination (or `none`, where policy.yaml allows it), each
+statement's words name its determination (policy.yaml gives the words), verbatim statements are
+whole sentences of the source and every other quoted value is in it; a stated effective date is
+the source's, an inferred one follows the rule. Across tables:
 ids unique, effective dates and versions strictly increasing. The policy's own file, policy.yaml, is
 checked first: the tables are read with its vocabulary and determinations.
 """

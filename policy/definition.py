@@ -17,7 +17,8 @@ from .yaml_loader import Loaded
 
 
 
-class Input(namedtuple("Input", "name label values description words words_many value_words")):
+class Input(namedtuple("Input",
+                       "name label values description words words_many value_words")):
     """`words`, `words_many` ("{values}" where the values go) and `value_words` (a value as
     written on the command line -> its own words) phrase a condition (`render.condition_words`)."""
 
@@ -91,9 +92,9 @@ def definition_problems(loaded: Loaded) -> list[Problem]:
     def check_case(path: tuple, case: dict) -> None:
         for name, value in case.items():
             if name not in vocabulary:
-                problems.append(loaded.problem(path + (name,), "UNKNOWN_COLUMN",
-                                               f"'{name}' is not an input ({', '.join(vocabulary)})",
-                                               key=True))
+                problems.append(loaded.problem(
+                    path + (name,), "UNKNOWN_COLUMN",
+                    f"'{name}' is not an input ({', '.join(vocabulary)})", key=True))
             elif value not in vocabulary[name] or isinstance(value, bool) != isinstance(
                     vocabulary[name][0], bool):
                 problems.append(loaded.problem(path + (name,), "UNKNOWN_VALUE",
