@@ -237,6 +237,30 @@ def test_planted_markup_stays_text_in_the_browser(browser, tmp_path):
         next(serving, None)
 
 
+@pytest.mark.parametrize("width", [1280, 800])
+def test_revision_and_change_tables_fit_the_window(site, server, browser, width):
+    """No table of a revision or change page is cut off or scrolls sideways: every determination
+    badge shows whole ("medically necessa" was cut at 1280 px)."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        for path in pages(site):
+            if not path.startswith(("revisions/", "changes/")):
+                continue
+            page.goto(server + path, wait_until="networkidle")
+            overflowing = page.evaluate("""() => [
+                ...document.querySelectorAll('article .md-typeset__scrollwrap, article table')]
+                .filter(e => e.scrollWidth > e.clientWidth + 1).length""")
+            cut = page.evaluate("""() => [...document.querySelectorAll('article table .det')]
+                .filter(e => { const wrap = e.closest('.md-typeset__scrollwrap') || e.closest('table');
+                               return e.getBoundingClientRect().right > wrap.getBoundingClientRect().right + 1
+                                      || e.scrollWidth > e.clientWidth + 1; })
+                .map(e => e.innerText)""")
+            assert overflowing == 0 and cut == [], (width, path, overflowing, cut)
+    finally:
+        context.close()
+
+
 # --- the Try a case page ----------------------------------------------------------------------------
 
 # Show each query on the page through the function the page itself uses for every change and on
