@@ -513,6 +513,8 @@ def test_try_page_marks_provenance_and_quotes_only_verbatim_words(server, page, 
         disclaimer = page.locator("#disclaimer")
         assert decision["disclaimer"] in disclaimer.inner_text()
         assert disclaimer.locator(f".prov-{decision['disclaimer_provenance']}").count() == 1
+        if decision.get("disclaimer_note"):
+            assert decision["disclaimer_note"] in disclaimer.inner_text()
     assert page.watch.problems == []
 
 
