@@ -47,7 +47,9 @@ def _renderings(validated, iort) -> dict[str, str]:
     from policy.site import build_site
 
     out = {"CHANGELOG.md": changelog_markdown(validated.revisions)}
-    out.update({f"site:{path}": text for path, text in
+    # the pages as people read them: data embedded for scripts (the Try a case page's JSON) is not
+    # shown as such; that page's own tests check what its script shows
+    out.update({f"site:{path}": re.sub(r"(?s)<script\b.*?</script>", "", text) for path, text in
                 build_site(validated, iort.compiled).pages.items()})
     for diff in consecutive_diffs(validated.revisions):
         name = f"{diff['from']['id']}..{diff['to']['id']}"
