@@ -307,7 +307,7 @@ def cmd_batch(args) -> int:
     def on_terminate(signum, frame):  # `kill`, a closed terminal: unwind like Ctrl-C, so no
         raise KeyboardInterrupt          # output file is left
 
-    hangup = getattr(signal, "SIGHUP", None)  # (none on Windows)
+    hangup = signal.SIGHUP if hasattr(signal, "SIGHUP") else None  # (none on Windows)
     previous = {sig: signal.signal(sig, on_terminate)
                 for sig in (signal.SIGTERM, hangup) if sig is not None}
     progress = _ProgressBar(sys.stderr) if sys.stderr.isatty() else None
@@ -376,6 +376,38 @@ def _add_common(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
                         help="the policy (default: the only one present)")
     parser.add_argument("--debug", action="store_true", **default,
                         help="show tracebacks of internal errors")
+
+
+class _Version(argparse.Action):
+    """--version: the installed distribution's version (looked up only when asked for)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
+                         nargs=0, help="print the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("fep-medical-policy")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            found = "unknown (not installed)"
+        sys.stdout.write(f"{PROG} {found}\n")
+        parser.exit()
+
+
+def _fields_epilog(argv: list[str]) -> str:
+    """Every case field with its allowed values, from the tables the command would read."""
+    from .render import fields_text
+
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--tables")
+    pre.add_argument("--policy")
+    known, _ = pre.parse_known_args(argv)
+    try:
+        return fields_text(_compiled(known).columns)
+    except PolicyError as exc:
+        return f"case fields: cannot be listed: {exc}"
 
 
 def _configure_evaluate(parser) -> None:
@@ -458,12 +490,17 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     chosen = _command_word(argv or [])
     parser = _Parser(prog=PROG, description="FEP medical policy 8.01.08 as versioned decision tables.")
     _add_common(parser, top=True)
+    parser.add_argument("--version", action=_Version)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
     for name, (summary, configure) in COMMANDS.items():
         if chosen in (None, name):
+            extra = {}
+            if name == "evaluate" and chosen == name and ("-h" in argv or "--help" in argv):
+                extra = {"epilog": _fields_epilog(argv),  # only for help: it reads the tables
+                         "formatter_class": argparse.RawDescriptionHelpFormatter}
             sub = commands.add_parser(name, help=summary,
-                                      description=summary[0].upper() + summary[1:])
+                                      description=summary[0].upper() + summary[1:], **extra)
             _add_common(sub)
             configure(sub)
     return parser
@@ -485,6 +522,28 @@ def _command_word(argv: list[str]) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; as the process's own entry point (`argv` None), end the process too."""
+    code = _main(argv)
+    if argv is None and "pyarrow" in sys.modules:
+        _end_process(code)
+    return code
+
+
+def _end_process(code: int) -> None:
+    """Exit without the interpreter's shutdown. pyarrow's CSV reader, once it has called back into
+    Python (the invalid-row handler) and then failed, can abort that shutdown ("terminate called
+    without an active exception", exit 134, about one run in ten after an unreadable CSV). Every
+    file this process writes is closed by now; the standard streams are flushed here."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            code = code or 4  # output lost on the way out: an I/O error, never a silent 0
+    os._exit(code)
+
+
+def _main(argv: list[str] | None) -> int:
     standalone = argv is None  # the process runs this one command (not a caller in-process)
     argv = sys.argv[1:] if argv is None else argv
     debug = "--debug" in argv

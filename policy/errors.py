@@ -70,7 +70,9 @@ CODES = {
     "NO_DATE": "a case without service_date in a batch run without --as-of",
     "RAGGED_ROW": "a CSV row with more or fewer cells than the header has columns",
     "MALFORMED_LINE": "a JSON Lines line that is not one JSON object",
-    "LINE_TOO_LONG": "a line longer than the batch reader accepts",
+    "INTERRUPTED": "a batch run stopped by Ctrl-C, SIGTERM or SIGHUP (the last line of a stream)",
+    "LINE_TOO_LONG": "a batch line longer than the reader accepts (JSON Lines 1 MiB; a CSV record "
+                     "over 4 MiB may be refused)",
 }
 
 

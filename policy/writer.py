@@ -21,6 +21,7 @@ def _as_if_created(handle: int) -> None:
 def write_atomic(path: str | os.PathLike, text: str) -> None:
     """Write `text` to `path` so that readers see the old file or the whole new one, never a part."""
     target = Path(path)
+    _refuse_special(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, temp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp",
@@ -54,6 +55,7 @@ def atomic_output(path: str | os.PathLike):
     """
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
+    _refuse_special(target)
     _remove_stale_temporaries(target)
     unnamed = _unnamed_file(folder)
     if unnamed is not None:
@@ -87,10 +89,27 @@ def atomic_output(path: str | os.PathLike):
         raise
 
 
+def _refuse_special(target: Path) -> None:
+    """An existing target must be a regular file: renaming over `/dev/null`, a FIFO or a link to
+    a device would replace it (as root, the system's /dev/null) instead of writing into it."""
+    import stat
+
+    try:
+        mode = os.stat(target).st_mode  # (follows a link: what it names must be a file too)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise PolicyIOError(f"{target}: cannot write: {exc.strerror or exc}") from exc
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file (a device or pipe)"
+        raise PolicyIOError(f"{target}: cannot write: {kind}; name a new or regular file "
+                            "(or leave the output to standard output)")
+
+
 def _unnamed_file(folder: Path) -> int | None:
     """A descriptor of a new file without a name in `folder` (O_TMPFILE), or None where the
     system or file system has none."""
-    flag = getattr(os, "O_TMPFILE", None)
+    flag = os.O_TMPFILE if hasattr(os, "O_TMPFILE") else None
     if flag is None or _linkat() is None or not os.path.isdir("/proc/self/fd"):
         return None
     umask = os.umask(0)

@@ -337,7 +337,7 @@ def test_a_folder_where_a_file_is_expected_is_one_line_exit_4(tmp_path):
                        cwd=tmp_path), 4)
     assert "a folder" in err
     assert "Is a directory" in clean(policy("batch", "folder.csv", cwd=tmp_path), 4)
-    assert "Is a directory" in clean(policy("batch", "claims.jsonl", "--as-of", "2020-01-01",
+    assert "a folder" in clean(policy("batch", "claims.jsonl", "--as-of", "2020-01-01",
                                             "--out", "out.jsonl", cwd=tmp_path), 4)
 
 
@@ -384,3 +384,61 @@ def test_a_very_long_line_in_a_case_file_or_table_is_bounded(tmp_path, tables_co
     err = clean(policy("evaluate", "--as-of", "2020-01-01", "--case", "long.yaml", cwd=tmp_path), 1)
     assert len(err) < 2000  # the value is echoed cut short, its length named
     assert "characters)" in err
+
+
+def test_an_output_that_is_a_device_pipe_or_link_to_one_is_refused_untouched(tmp_path):
+    (tmp_path / "claims.jsonl").write_text('{"cancer_site": "gastric"}\n')
+    os.mkfifo(tmp_path / "pipe.jsonl")
+    (tmp_path / "null.jsonl").symlink_to(os.devnull)
+    for out in ("pipe.jsonl", "null.jsonl"):
+        result = policy("batch", "claims.jsonl", "--as-of", "2020-01-01", "--out", out,
+                        cwd=tmp_path)
+        assert "not a regular file" in clean(result, 4)
+    assert (tmp_path / "null.jsonl").is_symlink() and os.readlink(tmp_path / "null.jsonl") == os.devnull
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["claims.jsonl", "null.jsonl", "pipe.jsonl"]
+
+
+def test_control_characters_in_table_text_never_reach_the_terminal(tables_copy):
+    """YAML escapes (\\e, \\n, \\u202e) put raw controls into table text; every text rendering
+    (history, diff text and markdown, evaluate) prints them escaped."""
+    table = tables_copy / "fep-8.01.08" / "2015-12.yaml"
+    text = table.read_text()
+    text = text.replace('  version_note: "MINOR:', '  version_note: "MINOR:\\e]0;pwned\\a\\nforged\\u202e', 1)
+    text = text.replace('      note: "The rectal criterion, T4 branch;',
+                        '      note: "The rectal\\e]2;x\\a\\nforged\\u202e criterion, T4 branch;', 1)
+    table.write_text(text)
+    runs = [("history",), ("diff", "2014-12", "2015-12"),
+            ("diff", "2014-12", "2015-12", "--format", "markdown"),
+            ("evaluate", "--as-of", "2016-05-03", "cancer_site=rectal", "margin_status=positive",
+             "t_stage=T4")]
+    for args in runs:
+        result = policy(*args, "--tables", tables_copy, cwd=tables_copy.parent)
+        assert result.returncode == 0, (args, result.stderr)
+        out = result.stdout.decode()
+        assert not any(c in out for c in "\x1b\x07\u202e"), args
+        assert "\nforged" not in out, args
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
+def test_permission_denied_is_one_line_exit_4(tmp_path, tables_copy):
+    case = tmp_path / "case.json"
+    case.write_text('{"cancer_site": "gastric"}')
+    case.chmod(0)
+    assert "Permission denied" in clean(policy("evaluate", "--as-of", "2020-01-01", "--case",
+                                               case, cwd=tmp_path), 4)
+    (tables_copy / "fep-8.01.08" / "2015-12.yaml").chmod(0)
+    result = policy("validate", "--tables", tables_copy, cwd=tables_copy.parent)
+    assert "Permission denied" in clean(result, 4)
+
+
+def test_parquet_from_standard_input(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    sink = pa.BufferOutputStream()
+    pq.write_table(pa.table({"cancer_site": ["gastric", "bogus"],
+                             "service_date": ["2020-01-01", "2020-01-01"]}), sink)
+    result = policy("batch", "-", "--format", "parquet", cwd=tmp_path,
+                    input=sink.getvalue().to_pybytes())
+    clean(result, 3, lines=2)
+    assert [json.loads(r)["line"] for r in result.stdout.splitlines()] == [1, 2]
