@@ -22,7 +22,6 @@ VERBATIM = ("Use of intraoperative radiotherapy is considered investigational fo
             "oncologic applications.")
 WARRANTY = "does not constitute a representation or warranty"
 QUOTE_MARKS = "“\"'>"
-TRY_DATA = re.compile(r'<script type="application/json" id="try-data">.*?</script>', re.S)
 
 
 @pytest.fixture(scope="module")
@@ -48,9 +47,9 @@ def _renderings(validated, iort) -> dict[str, str]:
     from policy.site import build_site
 
     out = {"CHANGELOG.md": changelog_markdown(validated.revisions)}
-    # The Try a case page's JSON data block is data, not words shown: its script renders them
-    # (tests/test_site_browser.py checks that page's marks and quotation marks).
-    out.update({f"site:{path}": TRY_DATA.sub("", text) for path, text in
+    # the pages as people read them: data embedded for scripts (the Try a case page's JSON) is not
+    # shown as such; that page's own tests check what its script shows
+    out.update({f"site:{path}": re.sub(r"(?s)<script\b.*?</script>", "", text) for path, text in
                 build_site(validated, iort.compiled).pages.items()})
     for diff in consecutive_diffs(validated.revisions):
         name = f"{diff['from']['id']}..{diff['to']['id']}"
@@ -82,9 +81,16 @@ def test_every_rendering_marks_reconstructed_words_and_never_quotes_them(validat
             shown += 1
             assert before not in QUOTE_MARKS, (name, line)
             assert "reconstructed" in line, (name, line)
-    # CHANGELOG, timeline, revision and change pages: 9 places; word-level diffs and the wrapped
-    # lines of evaluate's text show the sentence split, so they are not counted here
-    assert shown > 5
+    assert shown > 5  # CHANGELOG, timeline, revision and change pages (diffs show changed words)
+
+
+def test_diffs_mark_the_provenance_of_changed_statement_words(validated, iort):
+    for name, text in _renderings(validated, iort).items():
+        if name.startswith("diff") and ("2011-12..2012-12" in name or "2015-12..2018-03" in name):
+            [line] = [row for row in text.splitlines()
+                      if "statements[id=other-oncologic].text" in row.replace("&#91;", "[")
+                      .replace("&#93;", "]")]
+            assert "verbatim" in line and "reconstructed, not in the source" in line, (name, line)
 
 
 def test_every_rendering_marks_verbatim_words(validated, iort):
