@@ -496,6 +496,26 @@ def test_try_page_shows_invalid_values_and_decides_nothing(server, page, engine)
     assert page.watch.problems == []
 
 
+def test_try_page_marks_provenance_and_quotes_only_verbatim_words(server, page, engine):
+    """The statement's words with their mark: in quotation marks when verbatim, never when
+    reconstructed (they are not in the source); the disclaimer with its mark."""
+    for day, provenance in (("2014-06-01", "reconstructed"), ("2020-06-01", "verbatim")):
+        decision = engine.evaluate({"cancer_site": "gastric"}, day).to_json()
+        assert decision["provenance"] == provenance
+        page.goto(f"{server}try/?as_of={day}&cancer_site=gastric", wait_until="networkidle")
+        statement = page.locator("#statement")
+        assert decision["source"] in statement.inner_text()
+        assert statement.locator(f".prov-{provenance}").inner_text() == provenance
+        quoted = statement.locator("q")
+        assert quoted.count() == (provenance == "verbatim")
+        if quoted.count():
+            assert quoted.inner_text() == decision["source"]
+        disclaimer = page.locator("#disclaimer")
+        assert decision["disclaimer"] in disclaimer.inner_text()
+        assert disclaimer.locator(f".prov-{decision['disclaimer_provenance']}").count() == 1
+    assert page.watch.problems == []
+
+
 def test_try_page_uses_service_date_without_as_of(server, page, engine):
     page.goto(server + "try/?service_date=2016-05-03&cancer_site=gastric",
               wait_until="networkidle")
