@@ -450,8 +450,8 @@ INVALID = [  # (query, the fields shown as invalid)
 
 
 def _refused_by_the_engine(engine, query: str) -> bool:
-    """Whether `policy evaluate` refuses the case too (its date and words, as on the command line),
-    or the link is ambiguous: a field given twice, where the command line takes the last word."""
+    """Whether `policy evaluate` refuses the case too: its date, and its fields as command-line
+    words (a field given twice is DUPLICATE_KEY there as well)."""
     from urllib.parse import parse_qsl
 
     from policy.cases import check_case, parse_words
@@ -459,15 +459,13 @@ def _refused_by_the_engine(engine, query: str) -> bool:
     from policy.errors import PolicyError
 
     pairs = parse_qsl(query, keep_blank_values=True)
+    days = [v for k, v in pairs if k == "as_of"]
     words = [f"{k}={v}" for k, v in pairs if k != "as_of"]
     try:
-        day = dict(pairs).get("as_of")
-        if day is not None:
+        for day in days:
             parse_date(day)
         case = check_case(parse_words(words, engine.compiled.columns), engine.compiled.columns)
-        if len({k for k, _ in pairs}) != len(pairs):
-            return True  # a field given twice: the page cannot tell which one the link means
-        return day is None and case.get("service_date") is None
+        return not days and case.get("service_date") is None  # no date: a usage error
     except (PolicyError, ValueError):
         return True
 
@@ -493,6 +491,28 @@ def test_try_page_shows_invalid_values_and_decides_nothing(server, page, engine)
         assert page.locator("#json-box").is_hidden()
     assert page.locator("img[src='x']").count() == 0  # the planted value is shown as text
     assert "<img src=x onerror=alert(1)>" in page.locator("#problems").inner_text()
+    assert page.watch.problems == []
+
+
+def test_try_page_marks_provenance_and_quotes_only_verbatim_words(server, page, engine):
+    """The statement's words with their mark: in quotation marks when verbatim, never when
+    reconstructed (they are not in the source); the disclaimer with its mark."""
+    for day, provenance in (("2014-06-01", "reconstructed"), ("2020-06-01", "verbatim")):
+        decision = engine.evaluate({"cancer_site": "gastric"}, day).to_json()
+        assert decision["provenance"] == provenance
+        page.goto(f"{server}try/?as_of={day}&cancer_site=gastric", wait_until="networkidle")
+        statement = page.locator("#statement")
+        assert decision["source"] in statement.inner_text()
+        assert statement.locator(f".prov-{provenance}").inner_text() == provenance
+        quoted = statement.locator("q")
+        assert quoted.count() == (provenance == "verbatim")
+        if quoted.count():
+            assert quoted.inner_text() == decision["source"]
+        disclaimer = page.locator("#disclaimer")
+        assert decision["disclaimer"] in disclaimer.inner_text()
+        assert disclaimer.locator(f".prov-{decision['disclaimer_provenance']}").count() == 1
+        if decision.get("disclaimer_note"):
+            assert decision["disclaimer_note"] in disclaimer.inner_text()
     assert page.watch.problems == []
 
 
