@@ -148,13 +148,15 @@ def test_a_case_file_that_is_a_fifo_or_device_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize("content, expected", [
-    ('{"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object"}', "$defs"),
+    ('{"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": 5}', "policy.schema"),
     ("[1, 2", "cannot load schema"),
     ('{"$schema": "https://json-schema.org/draft/2020-12/schema", "type": 7}', "cannot load"),
 ])
-def test_a_malformed_case_schema_beside_the_tables_is_one_clean_line(tables_copy, content,
-                                                                      expected):
-    (tables_copy.parent / "schemas" / "case.schema.json").write_text(content)
+def test_a_malformed_policy_schema_beside_the_tables_is_one_clean_line(tables_copy, content,
+                                                                        expected):
+    """The schema of policy.yaml, which validation reads with the revision schema (the case
+    schema is the shipped policy's case, derived from its policy.yaml: validation reads that)."""
+    (tables_copy.parent / "schemas" / "policy.schema.json").write_text(content)
     result = _policy("validate", "--tables", tables_copy, cwd=tables_copy.parent)
     assert result.returncode == 4, result
     assert expected in result.stderr and "Traceback" not in result.stderr
