@@ -410,15 +410,19 @@ def benchmark(args, launcher: Launcher) -> int:
     def zen_run() -> None:
         results["zen"] = [zen_evaluate(context) for context in zen_contexts]
 
+    def in_process(key: str, function) -> None:
+        os.sync()  # as for the processes: no earlier output still being written back meanwhile
+        times[key].append(timed(function))
+
     for _ in range(args.repeat):
-        times["arrow"].append(timed(arrow))
+        in_process("arrow", arrow)
         child("batch_csv", batch_csv_cmd)
         child("floor", floor_cmd)
         child("batch_parquet", batch_parquet_cmd)
         child("batch_jsonl", batch_jsonl_cmd)
-        times["api"].append(timed(api))
-        times["zen"].append(timed(zen_run))
-        times["walk"].append(timed(walk))
+        in_process("api", api)
+        in_process("zen", zen_run)
+        in_process("walk", walk)
     if failures:
         for failure in failures:
             print("FAILED:", failure)

@@ -38,7 +38,7 @@ MAX_LINE_BYTES = 1 << 20
 CSV_FORMULA = r"^[=+\-@\t\r]"  # a cell a spreadsheet would run as a formula (OWASP CSV injection)
 
 # A chunk of input: the cases that parsed (a record batch), the line of each, and the lines that
-# did not parse as (line, "CODE: message").
+# did not parse as (line, "CODE: message") or (line, "CODE: message", case_id).
 # `checked_utf8`: the reader refused invalid UTF-8 already; `plain`: no cell can hold a comma, quote
 # or line break (a CSV without a single quote character), so CSV output needs no quoting checks.
 Chunk = namedtuple("Chunk", "cases lines bad done checked_utf8 plain", defaults=(False, False))
@@ -511,11 +511,24 @@ def _json_chunk(data: bytes, first_line: int, columnar: ColumnarPolicy, done: fl
         try:
             rows.append(check_case(case, columnar.columns))
         except DataError as exc:
-            bad.append((line, "; ".join(f"{p.code}: {p.message}" for p in exc.problems)))
+            bad.append((line, "; ".join(f"{p.code}: {p.message}" for p in exc.problems),
+                        _readable_case_id(case.get("case_id"))))
             continue
         lines.append(line)
     cases = pa.RecordBatch.from_pylist(rows, schema=schema) if rows else None
     yield Chunk(cases, pa.array(lines, pa.int64()) if rows else None, bad, done, True)
+
+
+def _readable_case_id(value) -> str | None:
+    """A bad line's case_id, kept with its error wherever it can be read: a string that UTF-8
+    output can carry (not a lone surrogate)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return value
 
 
 def _has_long_line(data: bytes) -> bool:
@@ -586,24 +599,38 @@ class JsonLinesWriter:
 
     def __init__(self, handle, columnar: ColumnarPolicy):
         self.handle, self.columnar = handle, columnar
-        self._templates: dict[int, str] = {}
-        self._texts: dict[str, str] = {}  # explanation -> its JSON
+        self._templates: dict[tuple[int, str], list[str]] = {}
+        self._texts: dict[str, str] = {}  # a repeated text -> its JSON
 
     def write(self, lines, keyed: Keyed, plain: bool = False) -> None:
         key = pc.add(pc.multiply(pc.cast(keyed.gid, pa.int64()), self.columnar.n_codes),
                      keyed.code)
-        distinct = pc.drop_null(pc.unique(key))
-        body = pa.DictionaryArray.from_arrays(
-            pc.cast(pc.index_in(key, value_set=distinct), pa.int32()),
-            pa.array([self._template(k) for k in distinct.to_pylist()], pa.string()))
+        # The explanation is fixed by the outcome, except before the first revision (it names
+        # the day), so it joins the outcome's parts: the key is (outcome, explanation).
         explanation = self.columnar.explanations(keyed)
-        explanation = pa.DictionaryArray.from_arrays(
-            explanation.indices,
-            pa.array([self._json(t) for t in explanation.dictionary.to_pylist()], pa.string()))
-        parts = ['{"line":', pc.cast(lines, pa.string()),
-                 ',"as_of":"', keyed.as_of.cast(pa.string()),
-                 '","case_id":', _json_strings(keyed.case_id),
-                 ',"explanation":', explanation, ",", body, "}\n"]
+        explanations = explanation.dictionary.to_pylist()
+        n = max(len(explanations), 1)
+        combined = pc.add(pc.multiply(key, n), pc.cast(explanation.indices, pa.int64()))
+        distinct = pc.drop_null(pc.unique(combined))
+        indices = pc.cast(pc.index_in(combined, value_set=distinct), pa.int32())
+        templates = [self._template(k // n, explanations[k % n]) for k in distinct.to_pylist()]
+        # The members of `policy evaluate --json` in its order: the members that vary per row
+        # (as_of, case_id) between runs of members that depend only on the outcome, one
+        # dictionary array per run; each run carries the punctuation around it, so a row joins
+        # few parts.
+        around = {"as_of": (',"as_of":"', '"'), "case_id": (',"case_id":', "")}
+        edges = [("", around[self._PER_ROW[0]][0]),
+                 *((around[self._PER_ROW[i]][1], around[self._PER_ROW[i + 1]][0])
+                   for i in range(len(self._PER_ROW) - 1)),
+                 (around[self._PER_ROW[-1]][1], "}\n")]
+        statics = [pa.DictionaryArray.from_arrays(indices, pa.array(
+            [before + template[i] + after for template in templates], pa.string()))
+            for i, (before, after) in enumerate(edges)]
+        per_row = {"as_of": keyed.as_of.cast(pa.string()),
+                   "case_id": _json_strings(keyed.case_id)}
+        parts = ['{"line":', pc.cast(lines, pa.string()), statics[0]]
+        for i, name in enumerate(self._PER_ROW):
+            parts += [per_row[name], statics[i + 1]]
         error = keyed.error
         for offset in range(0, len(lines), JSON_OUT_ROWS):  # long rows: bounded memory
             size = min(JSON_OUT_ROWS, len(lines) - offset)
@@ -614,11 +641,14 @@ class JsonLinesWriter:
             errors = error.slice(offset, size)
             if errors.null_count < size:
                 bad = pc.is_valid(errors)
-                texts = [self._json({"line": line, "error": message}) + "\n"
-                         for line, message in zip(pc.filter(lines.slice(offset, size),
-                                                            bad).to_pylist(),
-                                                  pc.filter(errors, bad).to_pylist())]
-                rows = pc.replace_with_mask(rows, bad, pa.array(texts, pa.string()))
+                case_ids = pc.filter(keyed.case_id.slice(offset, size), bad).to_pylist()
+                bad_rows = [self._json({"line": line, **({"case_id": case_id}
+                                                         if case_id is not None else {}),
+                                        "error": message}) + "\n"
+                            for line, case_id, message in zip(
+                                pc.filter(lines.slice(offset, size), bad).to_pylist(), case_ids,
+                                pc.filter(errors, bad).to_pylist())]
+                rows = pc.replace_with_mask(rows, bad, pa.array(bad_rows, pa.string()))
             _write_strings(self.handle, rows)
 
     def _json(self, value) -> str:
@@ -629,17 +659,28 @@ class JsonLinesWriter:
             return found
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
-    def _template(self, key: int) -> str:
-        """The JSON members of a decision that depend only on its outcome and partial case."""
-        found = self._templates.get(key)
+    _PER_ROW = ("as_of", "case_id")  # in the order of Decision.to_json
+
+    def _template(self, key: int, explanation: str) -> list[str]:
+        """The JSON members of a decision that depend only on its outcome, partial case and
+        explanation, as the runs before, between and after the per-row members (each run starts
+        with a comma unless it is empty)."""
+        found = self._templates.get((key, explanation))
         if found is None:
             columnar = self.columnar
             gid, code = divmod(key, columnar.n_codes)
             day = columnar.outcome_day(gid)
             decision = columnar.compiled.evaluate(columnar.decode(code), day).to_json()
-            for per_row in ("as_of", "case_id", "explanation"):
-                del decision[per_row]
-            found = self._templates[key] = self._json(decision)[1:-1]
+            decision["explanation"] = explanation
+            runs: list[str] = [""]
+            for name, value in decision.items():
+                if name in self._PER_ROW:
+                    runs.append("")
+                else:
+                    runs[-1] += f",{self._json(name)}:{self._json(value)}"
+            if [n for n in decision if n in self._PER_ROW] != list(self._PER_ROW):
+                raise AssertionError("Decision.to_json changed its per-row members' order")
+            found = self._templates[(key, explanation)] = runs
         return found
 
     def close(self) -> None:
@@ -758,7 +799,9 @@ class ParquetWriter:
 
         self.columnar = columnar
         self.schema = pa.schema([("line", pa.int64()), *RESULT_SCHEMA])
-        self.writer = pq.ParquetWriter(handle, self.schema)
+        # statistics (min/max per row group) only for `line`: computing them for the long
+        # texts and the unique case ids took a sixth of a large run, and no reader prunes on them
+        self.writer = pq.ParquetWriter(handle, self.schema, write_statistics=["line"])
 
     def write(self, lines, keyed: Keyed, plain: bool = False) -> None:
         result = self.columnar.results(keyed)
@@ -973,24 +1016,26 @@ def _with_bad_lines(keyed: Keyed | None, lines, bad) -> tuple[Keyed, pa.Array]:
     """Merge lines that did not parse ((line, "CODE: message") pairs) into a chunk's keyed
     results, in line order (the rare path: a ragged CSV row, a malformed JSON line)."""
     n = len(bad)
-    failed_lines = pa.array([line for line, _ in bad], pa.int64())
-    failed = Keyed(pa.nulls(n, pa.int32()), pa.nulls(n, pa.int64()), pa.nulls(n, pa.string()),
-                   pa.nulls(n, pa.string()), pa.array([message for _, message in bad], pa.string()),
+    failed_lines = pa.array([entry[0] for entry in bad], pa.int64())
+    case_ids = pa.array([entry[2] if len(entry) > 2 else None for entry in bad], pa.string())
+    failed = Keyed(pa.nulls(n, pa.int32()), pa.nulls(n, pa.int64()), case_ids,
+                   pa.nulls(n, pa.string()), pa.array([entry[1] for entry in bad], pa.string()),
                    None, [], None)
     if keyed is None:
         return failed._replace(as_of=pc.dictionary_encode(failed.as_of)), failed_lines
     order = pc.sort_indices(pa.concat_arrays([lines, failed_lines]))
 
-    def merged(good, none_type):
+    def merged(good, none_type, failed_values=None):
         if isinstance(good, pa.Scalar):
             good = pa.repeat(good, len(lines))
         if pa.types.is_dictionary(good.type):
             good = good.cast(good.type.value_type)
-        return pc.take(pa.concat_arrays([good, pa.nulls(n, good.type)]), order)
+        rest = pa.nulls(n, good.type) if failed_values is None else failed_values.cast(good.type)
+        return pc.take(pa.concat_arrays([good, rest]), order)
 
     return Keyed(
         gid=merged(keyed.gid, pa.int32()), code=merged(keyed.code, pa.int64()),
-        case_id=merged(keyed.case_id, pa.string()),
+        case_id=merged(keyed.case_id, pa.string(), case_ids),
         as_of=pc.dictionary_encode(merged(keyed.as_of, pa.string())),
         error=pc.take(pa.concat_arrays([keyed.error, failed.error]), order),
         before_first=None if keyed.before_first is None else merged(keyed.before_first, None),

@@ -22,13 +22,39 @@ DATE_FIELDS = ("service_date",)
 
 
 def suggest(word: str, choices) -> str:
+    """A hint for a value or name that is not allowed: the same word in another letter case first
+    (`T4A` -> `T4a`, not `T4`), then the same word without surrounding spaces, then the closest
+    spelling."""
     import difflib  # only on the error path
 
     word = str(word)[:100]  # a huge word is compared no further than its start
-    close = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
-    if not close:
-        close = [c for c in map(str, choices) if c.startswith(str(word)[:3])][:1] if word else []
+    choices = [str(c) for c in choices]
+    stripped = word.strip()
+    for candidate in (word, stripped):
+        exact = [c for c in choices if c.casefold() == candidate.casefold()]
+        if exact:
+            hint = f"; did you mean '{exact[0]}'?"
+            if candidate != word:
+                hint += " Names and values are exact: a space after the comma is part of the cell"
+            return hint
+    folded = {c.casefold(): c for c in choices}
+    close = difflib.get_close_matches(stripped.casefold(), list(folded), n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean '{folded[close[0]]}'?"
+    prefix = stripped.casefold()[:3]
+    close = [c for c in choices if prefix and c.casefold().startswith(prefix)][:1]
     return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def delimiter_hint(name: str, fields) -> str:
+    """For a CSV header cell that is several field names joined by another delimiter."""
+    for delimiter in (";", "\t", "|"):
+        parts = [part.strip() for part in name.split(delimiter)]
+        if len(parts) > 1 and any(part in fields for part in parts):
+            shown = "a tab" if delimiter == "\t" else f"'{delimiter}'"
+            return (f"; the delimiter looks wrong: the header separates names with {shown}, "
+                    "and a CSV separates cells with commas")
+    return ""
 
 
 def _render(value) -> str:

@@ -67,7 +67,8 @@ def change_groups(change: RevisionChange) -> list[ChangeGroup]:
                                                         for b in boxes)]
         quotes = sorted({quotes_by_rule[outcomes[v][0]] for v in covered
                          if quotes_by_rule[outcomes[v][0]][0] is not None})
-        boxes = [{"when": b["when"], "cases": b["cases"]} for b in boxes]
+        boxes = [{"when": b["when"], "cases": b["cases"], "from_rule": b["from_rule"],
+                  "to_rule": b["to_rule"]} for b in boxes]
         result.append(ChangeGroup(was, becomes, sum(b["cases"] for b in boxes), boxes, quotes))
     return sorted(result, key=lambda g: -g.cases)
 
@@ -115,11 +116,18 @@ def _entry(change: RevisionChange) -> list[str]:
                          f"for {group.cases} cases:")
             for box in group.boxes:
                 where = md_text(condition_text(box["when"]))
-                lines.append(f"    - {box['cases']} cases where {where}")
+                lines.append(f"    - {box['cases']} cases where {where} (rule "
+                             f"{md_text(box['from_rule'])} → {md_text(box['to_rule'])})")
             for text, provenance in group.quotes:
                 label, shown = attributed(md_text(text), provenance)
                 lines.append(f"    - now decided by ({label}): {shown}")
     return lines + [""]
+
+
+def _case_count(revision) -> int:
+    from .diff import complete_case_count
+
+    return complete_case_count([(c.name, c.values) for c in revision.columns])
 
 
 def changelog_markdown(revisions) -> str:
@@ -132,7 +140,10 @@ def changelog_markdown(revisions) -> str:
              "table, then run `policy changelog`).*", "",
              "Every revision, newest first: version, effective date, approval month, the Policy "
              "History row, the decision changes from the revision before (every complete case "
-             "decided under both, as `policy diff` does) and the literature-review date."]
+             "decided under both, as `policy diff` does) and the literature-review date. A case "
+             "is one combination of facts (one value for each case field: "
+             f"{_case_count(revisions[0])} complete cases); each group of cases lies inside one "
+             "rule of each revision, named before → after."]
     if flips:
         listed = ", ".join(f"{md_text(c.revision.id)} ({md_text(c.previous.id)} → "
                            f"{md_text(c.revision.id)}: {decision_summary(c)})" for c in flips)

@@ -378,6 +378,38 @@ def _add_common(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
                         help="show tracebacks of internal errors")
 
 
+class _Version(argparse.Action):
+    """--version: the installed distribution's version (looked up only when asked for)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
+                         nargs=0, help="print the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("fep-medical-policy")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            found = "unknown (not installed)"
+        sys.stdout.write(f"{PROG} {found}\n")
+        parser.exit()
+
+
+def _fields_epilog(argv: list[str]) -> str:
+    """Every case field with its allowed values, from the tables the command would read."""
+    from .render import fields_text
+
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--tables")
+    pre.add_argument("--policy")
+    known, _ = pre.parse_known_args(argv)
+    try:
+        return fields_text(_compiled(known).columns)
+    except PolicyError as exc:
+        return f"case fields: cannot be listed: {exc}"
+
+
 def _configure_evaluate(parser) -> None:
     parser.add_argument("fields", nargs="*", metavar="FIELD=VALUE",
                         help="case facts, e.g. cancer_site=rectal margin_status=positive t_stage=T4 "
@@ -458,12 +490,17 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     chosen = _command_word(argv or [])
     parser = _Parser(prog=PROG, description="FEP medical policy 8.01.08 as versioned decision tables.")
     _add_common(parser, top=True)
+    parser.add_argument("--version", action=_Version)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
     for name, (summary, configure) in COMMANDS.items():
         if chosen in (None, name):
+            extra = {}
+            if name == "evaluate" and chosen == name and ("-h" in argv or "--help" in argv):
+                extra = {"epilog": _fields_epilog(argv),  # only for help: it reads the tables
+                         "formatter_class": argparse.RawDescriptionHelpFormatter}
             sub = commands.add_parser(name, help=summary,
-                                      description=summary[0].upper() + summary[1:])
+                                      description=summary[0].upper() + summary[1:], **extra)
             _add_common(sub)
             configure(sub)
     return parser

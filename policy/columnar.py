@@ -19,7 +19,7 @@ from itertools import accumulate
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .cases import DATE_FIELDS, TEXT_FIELDS, check_case, parse_words, suggest
+from .cases import DATE_FIELDS, TEXT_FIELDS, check_case, delimiter_hint, parse_words, suggest
 from .dates import parse_date
 from .engine import NO_POLICY, CompiledPolicy, Decision
 from .errors import DataError, Problem
@@ -305,9 +305,10 @@ class ColumnarPolicy:
                 problems.append(Problem(file, line, position, "DUPLICATE_KEY",
                                         f"column '{name}' given twice"))
             elif name not in fields:
+                hint = delimiter_hint(name, fields) or suggest(name, fields)
                 problems.append(Problem(file, line, position, "UNKNOWN_FIELD",
                                         f"unknown field '{name}'; fields: {', '.join(fields)}"
-                                        + suggest(name, fields)))
+                                        + hint))
             seen.add(name)
         return problems
 

@@ -9,26 +9,27 @@ as a few lines rather than hundreds of cases. By text: every other value that di
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Mapping, Sequence
 
 from .engine import complete_outcomes
 
 
 def _merge_along(boxes: list[tuple], field: int) -> list[tuple]:
-    """Union boxes that agree on (from, to) and every field but `field`."""
+    """Union boxes that agree on their key and every field but `field`."""
     groups: dict[tuple, set] = {}
-    for change, sets in boxes:
-        key = (change, sets[:field] + sets[field + 1:])
-        groups.setdefault(key, set()).update(sets[field])
-    return [(change, rest[:field] + (frozenset(values),) + rest[field:])
-            for (change, rest), values in groups.items()]
+    for key, sets in boxes:
+        groups.setdefault((key, sets[:field] + sets[field + 1:]), set()).update(sets[field])
+    return [(key, rest[:field] + (frozenset(values),) + rest[field:])
+            for (key, rest), values in groups.items()]
 
 
 def _merged(cells: list[tuple], width: int) -> list[tuple]:
-    """The smallest partition found by merging along the fields in every order."""
+    """The smallest partition found by merging along the fields in every order; only cells with
+    the same key (the pair of rules and of determinations) are ever merged."""
     best = None
     for order in itertools.permutations(range(width)):
-        boxes = [(change, tuple(frozenset([v]) for v in values)) for change, values in cells]
+        boxes = [(key, tuple(frozenset([v]) for v in values)) for key, values in cells]
         while True:
             before = len(boxes)
             for field in order:
@@ -41,22 +42,36 @@ def _merged(cells: list[tuple], width: int) -> list[tuple]:
 
 
 def decision_changes(old, new, columns: Sequence[tuple[str, tuple]]) -> list[dict]:
-    """Boxes of complete cases whose determination differs from `old` to `new` (model revisions)."""
+    """Boxes of complete cases whose determination differs from `old` to `new` (model revisions).
+
+    The boxes follow the rules: each lies inside the intersection of one rule of `old`
+    (`from_rule`) and one rule of `new` (`to_rule`), and only cells of the same pair of rules are
+    merged, so a change reads as "what rule X decided, rule Y now decides differently"."""
     before, after = complete_outcomes(old, columns), complete_outcomes(new, columns)
-    cells = [((before[v][1], after[v][1]), v) for v in before if before[v][1] != after[v][1]]
+    cells = [((before[v], after[v]), v) for v in before if before[v][1] != after[v][1]]
     boxes = _merged(cells, len(columns))
     result = []
-    for (was, becomes), sets in boxes:
+    for ((from_rule, was), (to_rule, becomes)), sets in boxes:
         when, count = {}, 1
         for (name, domain), values in zip(columns, sets):
             count *= len(values)
             if len(values) < len(domain):
                 when[name] = [v for v in domain if v in values]  # domain order, stable output
-        result.append({"from": was, "to": becomes, "when": when, "cases": count})
+        result.append({"from": was, "to": becomes, "from_rule": from_rule, "to_rule": to_rule,
+                       "when": when, "cases": count})
     order = {name: i for i, (name, _) in enumerate(columns)}
     result.sort(key=lambda c: (c["from"], c["to"], -c["cases"],
-                               [(order[k], str(v)) for k, v in c["when"].items()]))
+                               [(order[k], str(v)) for k, v in c["when"].items()],
+                               c["from_rule"], c["to_rule"]))
     return result
+
+
+def complete_case_count(columns: Sequence[tuple[str, tuple]]) -> int:
+    """How many complete cases (combinations of one value per field) there are."""
+    count = 1
+    for _, values in columns:
+        count *= len(values)
+    return count
 
 
 def _key_of(item) -> str | None:
@@ -100,13 +115,63 @@ def _plain(value):
     return value
 
 
+def value_words(value) -> str:
+    """A table value as plain words, for a word-level diff ('' when absent)."""
+    if value is None:
+        return ""
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, Mapping):
+        return "; ".join(f"{key}: {value_words(item)}" for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(value_words(item) for item in value)
+    return str(value)
+
+
+def changed_words(old, new) -> list[tuple[str, str]]:
+    """A word-level diff of two values: [(op, words)] with op "=" (kept), "-" (removed) or "+"
+    (added), a removal always before the addition that replaces it."""
+    import difflib
+
+    a, b = value_words(old).split(), value_words(new).split()
+    ops: list[tuple[str, str]] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            ops.append(("=", " ".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            ops.append(("-", " ".join(a[i1:i2])))
+        if j2 > j1:
+            ops.append(("+", " ".join(b[j1:j2])))
+    return ops
+
+
+# Bookkeeping: what every revision changes and a reader skims. The revision block (id, version,
+# approval and effective dates, the Policy History row), and any other text whose changed words
+# are only dates, ids and version numbers ("see statements for why 2018-09 carries it").
+_MONTHS = ("January February March April May June July August September October November "
+           "December").split()
+_DATE_WORD = re.compile(r"[(\"'“]*(?:[0-9][0-9.\-–/]*|" + "|".join(_MONTHS) + r")[)\"'”.,;:]*")
+
+
+def is_bookkeeping(path: str, old, new) -> bool:
+    if path.startswith("revision."):
+        return True
+    if not isinstance(old, str) or not isinstance(new, str):
+        return False
+    changed = [w for op, text in changed_words(old, new) if op != "=" for w in text.split()]
+    return all(_DATE_WORD.fullmatch(word) for word in changed)
+
+
 def text_changes(old, new) -> list[dict]:
-    """Every value of the two tables that differs, as {path, old, new} (None: absent); a change of
-    quoted words (a statement's text, the disclaimer) also gives `old_provenance` and
+    """Every value of the two tables that differs, as {path, old, new, bookkeeping} (None:
+    absent); `bookkeeping` marks ids, versions, dates and history rows (see `is_bookkeeping`). A
+    change of quoted words (a statement's text, the disclaimer) also gives `old_provenance` and
     `new_provenance`, so that the words are never shown without it."""
     out: list[dict] = []
     _walk(old.data, new.data, "", out)
     for change in out:
+        change["bookkeeping"] = is_bookkeeping(change["path"], change["old"], change["new"])
         if change["path"].endswith(".text"):
             for side, revision in (("old", old), ("new", new)):
                 provenance = _provenance_of(revision.data, change["path"])
@@ -129,6 +194,8 @@ def diff_revisions(old, new) -> dict:
     """The contract's diff object for two model revisions of one policy."""
     columns = tuple((c.name, tuple(c.values)) for c in old.columns)
     return {"from": old.history_entry(), "to": new.history_entry(),
+            "case_fields": [name for name, _ in columns],
+            "complete_cases": complete_case_count(columns),
             "decision_changes": decision_changes(old, new, columns),
             "text_changes": text_changes(old, new)}
 

@@ -59,6 +59,26 @@ def decision_text(decision) -> str:
     return "\n".join(lines)
 
 
+def field_rows(columns) -> list[tuple[str, str]]:
+    """(field, what it may hold) for every case field, the vocabulary from the tables."""
+    from .cases import DATE_FIELDS, TEXT_FIELDS
+
+    rows = [(name, "any text, echoed in the result") for name in TEXT_FIELDS]
+    rows += [(name, "a date, YYYY-MM-DD (the date of service)") for name in DATE_FIELDS]
+    rows += [(name, _values(values)) for name, values in columns]
+    return rows
+
+
+def fields_text(columns) -> str:
+    """The case fields and their allowed values, for `policy evaluate --help`."""
+    lines = ["case fields (FIELD=VALUE; an omitted field is unknown; values are exact, letter "
+             "case included):"]
+    for name, allowed in field_rows(columns):
+        wrapped = textwrap.wrap(f"{name}: {allowed}", width=96, subsequent_indent="      ")
+        lines += [f"  {line}" for line in wrapped]
+    return "\n".join(lines)
+
+
 def history_text(entries: list[dict]) -> str:
     lines = [f"{'id':<8} {'version':<8} {'effective':<11} {'basis':<9} action / description"]
     for e in entries:
@@ -103,49 +123,176 @@ def condition_text(when: dict) -> str:
                      for name, vals in when.items())
 
 
+def _joined(values) -> str:
+    """a, b or c"""
+    values = [str(v) for v in values]
+    return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " or " + values[-1]
+
+
+def condition_words(when: dict) -> str:
+    """{cancer_site: [rectal], margin_status: [negative]} -> 'rectal cancer with negative
+    margins': a box of cases in words, without set notation."""
+    if not when:
+        return "every case"
+    sites = when.get("cancer_site")
+    if sites is None:
+        head = "any case"
+    elif sites == ["none"]:
+        head = "no cancer"
+    else:
+        named = [s.replace("_", " ") for s in sites if s != "none"]
+        head = (f"{named[0]} cancer" if len(named) == 1
+                else f"cancer of any of these sites: {_joined(named)}")
+        if "none" in sites:
+            head += ", or no cancer"
+    parts = []
+    for name, values in when.items():
+        if name == "cancer_site":
+            continue
+        if name == "margin_status":
+            parts.append(f"{_joined(values)} margins")
+        elif name == "t_stage":
+            parts.append(f"T stage {_joined(values)}")
+        elif name == "recurrent" and len(values) == 1:
+            parts.append("recurrent disease" if values[0] is True else "not recurrent")
+        else:
+            parts.append(f"{name.replace('_', ' ')} {_joined(_values(values).split(', '))}")
+    return head + (" with " + ", ".join(parts) if parts else "")
+
+
+def cases_note(diff: dict) -> str:
+    """What the case counts count."""
+    fields = ", ".join(diff.get("case_fields", ())) or "the case fields"
+    return (f"a case is one combination of facts, one value for each of {fields}; "
+            f"there are {diff['complete_cases']} complete cases")
+
+
 def diff_summary(diff: dict) -> str:
     old, new = diff["from"], diff["to"]
     changes = diff["decision_changes"]
     cases = sum(c["cases"] for c in changes)
     return (f"{old['id']} ({old['version']}) -> {new['id']} ({new['version']}): "
-            f"{len(changes)} decision change(s) covering {cases} case(s); "
+            f"{len(changes)} decision change(s) covering {cases} of the "
+            f"{diff['complete_cases']} complete cases (combinations of facts); "
             f"{len(diff['text_changes'])} text change(s)")
 
 
-def _shown_value(change: dict, side: str):
-    """A text change's old or new value, with its provenance when it is quoted words."""
-    provenance = change.get(f"{side}_provenance")
-    value = change[side]
-    return attributed_text(value, provenance) if provenance and isinstance(value, str) else value
+# --- text changes: grouped, bookkeeping folded, changed words marked ------------------------------
+
+_ITEM = re.compile(r"\[id=([^\]]*)\]")
+_LONG_BLOCK = 80  # words: an added or removed block longer than this is named, not printed
 
 
-def _short(value, width: int = 90) -> str:
-    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else repr(value)
-    return text if len(text) <= width else text[: width - 3] + "..."
+def text_groups(changes: list[dict]) -> list[dict]:
+    """Changes with the same old and new values at the same path in different items (rules that
+    all change one way) become one, with the item ids listed: {path, old, new, bookkeeping}."""
+    groups: dict[tuple, dict] = {}
+    for change in changes:
+        ids = _ITEM.findall(change["path"])
+        pattern = _ITEM.sub("[id=*]", change["path"], count=1) if ids else change["path"]
+        key = (pattern, json.dumps(change["old"], sort_keys=True),
+               json.dumps(change["new"], sort_keys=True), change.get("old_provenance"),
+               change.get("new_provenance"))
+        if key in groups:
+            groups[key]["ids"].append(ids[0])
+        else:
+            groups[key] = {**change, "ids": [ids[0]] if ids else [], "pattern": pattern}
+    result = []
+    for group in groups.values():
+        path = group["path"]
+        if len(group["ids"]) > 1:
+            path = group["pattern"].replace("[id=*]", f"[id={', '.join(group['ids'])}]", 1)
+        result.append({"path": path, "old": group["old"], "new": group["new"],
+                       "bookkeeping": group.get("bookkeeping", False),
+                       **{side: group[side] for side in ("old_provenance", "new_provenance")
+                          if group.get(side)}})
+    return result
+
+
+def _block(value) -> str | None:
+    """A name for an added or removed block too long to print, else None."""
+    from .diff import value_words
+
+    if isinstance(value, dict) and len(value_words(value).split()) > _LONG_BLOCK:
+        return f"a block of {len(value)} fields ({', '.join(map(str, value))})"
+    return None
+
+
+def word_ops(change: dict, context: int) -> list[tuple[str, str]]:
+    """The changed words of a change, with runs of unchanged words longer than 2 * `context`
+    cut to `context` words each side ("…" stands for the words left out)."""
+    from .diff import changed_words
+
+    for side, op in (("new", "+"), ("old", "-")):
+        other = change["old" if side == "new" else "new"]
+        name = _block(change[side]) if other is None else None
+        if name:
+            return [(op, name)]
+    ops = changed_words(change["old"], change["new"])
+    shown = []
+    for i, (op, text) in enumerate(ops):
+        words = text.split()
+        if op == "=" and len(words) > 2 * context:
+            first, last = i == 0, i == len(ops) - 1
+            head = [] if first else words[:context]
+            tail = [] if last else words[-context:]
+            text = " ".join([*head, "…", *tail])
+        shown.append((op, text))
+    return shown
+
+
+def provenance_note(change: dict) -> str:
+    """The provenance of quoted words that changed, as a prefix: '(verbatim) ' or
+    '(verbatim -> reconstructed, not in the source) '; '' for other values."""
+    old, new = change.get("old_provenance"), change.get("new_provenance")
+    if not old and not new:
+        return ""
+    label = [PROVENANCE_LABELS.get(p, f"{p} provenance") for p in (old, new) if p]
+    return f"({label[0] if len(set(label)) == 1 else ' -> '.join(label)}) "
+
+
+def words_text(ops: list[tuple[str, str]]) -> str:
+    """Changed words for a terminal: [-removed-]{+added+} (as `git diff --word-diff`)."""
+    marks = {"=": "{}", "-": "[-{}-]", "+": "{{+{}+}}"}
+    out = ""
+    for op, text in ops:
+        piece = marks[op].format(escape(text))  # table text is untrusted: no terminal controls
+        glue = "" if not out or (op == "+" and out.endswith("-]")) else " "
+        out += glue + piece
+    return out or "(empty)"
+
+
+def words_markdown(ops: list[tuple[str, str]]) -> str:
+    """Changed words as inert Markdown: <del>removed</del><ins>added</ins>."""
+    marks = {"=": "{}", "-": "<del>{}</del>", "+": "<ins>{}</ins>"}
+    out = ""
+    for op, text in ops:
+        piece = marks[op].format(md_text(text))
+        glue = "" if not out or (op == "+" and out.endswith("</del>")) else " "
+        out += glue + piece
+    return out or "&nbsp;"
 
 
 def diff_text(diff: dict) -> str:
     lines = [diff_summary(diff)]
     if diff["decision_changes"]:
-        lines.append("decision changes:")
+        lines.append(f"decision changes ({cases_note(diff)}):")
         for c in diff["decision_changes"]:
-            lines.append(f"  {c['from']} -> {c['to']}  ({c['cases']} cases)  when "
-                         f"{condition_text(c['when'])}")
-    if diff["text_changes"]:
+            lines.append(f"  {c['from']} -> {c['to']}  ({c['cases']} cases; rule {c['from_rule']} "
+                         f"-> {c['to_rule']})  when {condition_text(c['when'])}")
+    groups = text_groups(diff["text_changes"])
+    content = [g for g in groups if not g["bookkeeping"]]
+    bookkeeping = [g for g in groups if g["bookkeeping"]]
+    if content:
         lines.append("text changes:")
-        for t in diff["text_changes"]:
-            lines.append(f"  {t['path']}: {_short(_shown_value(t, 'old'))} -> "
-                         f"{_short(_shown_value(t, 'new'))}")
+        lines += [f"  {escape(g['path'])}: {provenance_note(g)}{words_text(word_ops(g, 6))}"
+                  for g in content]
+    if bookkeeping:
+        lines.append(f"bookkeeping ({len(bookkeeping)} change(s) of ids, versions, dates and the "
+                     "history row):")
+        lines += [f"  {escape(g['path'])}: {provenance_note(g)}{words_text(word_ops(g, 3))}"
+                  for g in bookkeeping]
     return "\n".join(lines)
-
-
-def md_escape(value) -> str:
-    """Text for a Markdown table cell or list item: HTML-escaped, pipes and breaks neutralised."""
-    import html
-
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    text = html.escape(text, quote=True).replace("|", "&#124;").replace("`", "&#96;")
-    return " ".join(text.split()) or "&nbsp;"
 
 
 # Characters that HTML or Markdown would read as markup (links, images, code, emphasis, cells).
@@ -168,20 +315,37 @@ def md_text(value) -> str:
     return escaped or "&nbsp;"
 
 
+def change_markdown(change: dict, context: int) -> str:
+    """A text change as inert Markdown: the provenance of quoted words, then the changed words."""
+    note = provenance_note(change)
+    return (f"{md_text(note)} " if note else "") + words_markdown(word_ops(change, context))
+
+
+def _text_table(groups: list[dict]) -> list[str]:
+    return ["| path | change |", "|---|---|",
+            *(f"| <code>{md_text(g['path'])}</code> | {change_markdown(g, 8)} |" for g in groups)]
+
+
 def diff_markdown(diff: dict) -> str:
+    """A diff for a pull-request comment: every piece of table text through `md_text`."""
     old, new = diff["from"], diff["to"]
-    lines = [f"### {md_escape(old['id'])} ({md_escape(old['version'])}) → "
-             f"{md_escape(new['id'])} ({md_escape(new['version'])})", "",
-             md_escape(diff_summary(diff)).replace(" -&gt; ", " → "), ""]
+    lines = [f"### {md_text(old['id'])} ({md_text(old['version'])}) → "
+             f"{md_text(new['id'])} ({md_text(new['version'])})", "",
+             md_text(diff_summary(diff)).replace(" -&gt; ", " → "), ""]
     if diff["decision_changes"]:
-        lines += ["| from | to | cases | when |", "|---|---|---:|---|"]
-        lines += [f"| {md_escape(c['from'])} | {md_escape(c['to'])} | {c['cases']} | "
-                  f"{md_escape(condition_text(c['when']))} |" for c in diff["decision_changes"]]
+        lines += [md_text(cases_note(diff)[0].upper() + cases_note(diff)[1:] + "."), "",
+                  "| from | to | cases | rules (from → to) | when |", "|---|---|---:|---|---|"]
+        lines += [f"| {md_text(c['from'])} | {md_text(c['to'])} | {c['cases']} | "
+                  f"{md_text(c['from_rule'])} → {md_text(c['to_rule'])} | "
+                  f"{md_text(condition_words(c['when']))} |" for c in diff["decision_changes"]]
         lines.append("")
-    if diff["text_changes"]:
-        lines += ["<details><summary>text changes</summary>", "",
-                  "| path | old | new |", "|---|---|---|"]
-        lines += [f"| {md_escape(t['path'])} | {md_escape(_shown_value(t, 'old'))} | "
-                  f"{md_escape(_shown_value(t, 'new'))} |" for t in diff["text_changes"]]
-        lines += ["", "</details>", ""]
+    groups = text_groups(diff["text_changes"])
+    content = [g for g in groups if not g["bookkeeping"]]
+    bookkeeping = [g for g in groups if g["bookkeeping"]]
+    if content:
+        lines += ["#### Text changes", "", *_text_table(content), ""]
+    if bookkeeping:
+        lines += [f"<details><summary>bookkeeping: {len(bookkeeping)} change(s) of ids, "
+                  "versions, dates and the history row</summary>", "", *_text_table(bookkeeping),
+                  "", "</details>", ""]
     return "\n".join(lines)

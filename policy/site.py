@@ -11,13 +11,14 @@ and to the http(s) URLs of references.
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections import namedtuple
 from urllib.parse import urlsplit
 
-from .changelog import RevisionChange, change_groups, decision_summary, revision_changes, words
-from .render import PROVENANCE_LABELS, attributed, condition_text, decision_text, md_text
+from .changelog import (RevisionChange, _case_count, change_groups, decision_summary,
+                        revision_changes, words)
+from .render import (PROVENANCE_LABELS, attributed, change_markdown, condition_words,
+                     decision_text, md_text, text_groups)
 from .site_try import PAGE as TRY_PAGE
 from .site_try import case_query, contract_markdown, try_page
 
@@ -390,7 +391,9 @@ def _revision(change: RevisionChange, following) -> str:
            ": the first matching rule decides." if rev.hit_policy == "first" else
            ": overlapping rules agree.") + " A condition lists the values a rule accepts; "
         "*any* accepts every value.", ""]
-    header = ["rule", *(md_text(c.name) for c in rev.columns), "determination"]
+    # a line may break after an underscore of a column name: the table fits narrow windows
+    header = ["rule", *(md_text(c.name).replace("_", "_<wbr>") for c in rev.columns),
+              "determination"]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for rule in rev.rules:
         lines.append("| " + " | ".join([
@@ -425,20 +428,10 @@ def _revision(change: RevisionChange, following) -> str:
 
 # --- the changes between two revisions -----------------------------------------------------------
 
-def _value(value, target_page: str, here: str, provenance: str | None = None) -> str:
-    if provenance is not None and isinstance(value, str):
-        return _words(value, provenance)
-    if value is None:
-        return "*(absent)*"
-    if isinstance(value, (dict, list)):
-        text = json.dumps(value, ensure_ascii=False)
-        if len(text) > 1500:
-            fields = ", ".join(md_text(k) for k in value) if isinstance(value, dict) else \
-                f"{len(value)} items"
-            return f"a block of {len(value)} fields ({fields}); shown on " \
-                   f"{_link('the revision page', target_page, here)}"
-        return md_text(text)
-    return md_text(value if isinstance(value, str) else json.dumps(value))
+def _word_table(groups: list[dict]) -> list[str]:
+    return ["| path | change |", "|---|---|",
+            *(f"| <code>{md_text(g['path'])}</code> | {change_markdown(g, 12)} |"
+              for g in groups), ""]
 
 
 def _change(change: RevisionChange) -> str:
@@ -460,28 +453,35 @@ def _change(change: RevisionChange) -> str:
         for group in change_groups(change):
             lines += [f"### {md_text(words(group.was))} → {md_text(words(group.becomes))} "
                       f"({group.cases} cases)", "",
-                      "| cases | " + " | ".join(md_text(c) for c in columns) + " |",
-                      "|---:|" + "---|" * len(columns)]
+                      "| cases | " + " | ".join(md_text(c) for c in columns)
+                      + " | rule before → after |",
+                      "|---:|" + "---|" * (len(columns) + 1)]
             for box in group.boxes:
                 when = box["when"]
                 lines.append(f"| {box['cases']} | " + " | ".join(
-                    _condition(when.get(c)) for c in columns) + " |")
+                    _condition(when.get(c)) for c in columns)
+                    + f" | {md_text(box['from_rule'])} → {md_text(box['to_rule'])} |")
             lines.append("")
-            lines += ["In words: " + "; or ".join(
-                md_text(condition_text(box["when"])) for box in group.boxes) + ".", ""]
+            lines += ["A case is one combination of facts, one value for each field: "
+                      f"{_case_count(rev)} complete cases.", "",
+                      "In words: " + "; or ".join(
+                md_text(condition_words(box["when"])) for box in group.boxes) + ".", ""]
             for text, provenance in group.quotes:
                 lines += [f"Now decided by: {_words(text, provenance)}", ""]
-    texts = diff["text_changes"]
+    groups = text_groups(diff["text_changes"])
+    content = [g for g in groups if not g["bookkeeping"]]
+    bookkeeping = [g for g in groups if g["bookkeeping"]]
     lines += ["## Text changes", "",
-              f"{len(texts)} value(s) of the table differ (a path names the value; "
-              "`[id=…]` picks an item by its id)." if texts else "None.", ""]
-    if texts:
-        lines += ["| path | before | after |", "|---|---|---|"]
-        lines += [f"| <code>{md_text(t['path'])}</code> | "
-                  f"{_value(t['old'], revision_page(prev.id), here, t.get('old_provenance'))} | "
-                  f"{_value(t['new'], revision_page(rev.id), here, t.get('new_provenance'))} |"
-                  for t in texts]
-        lines.append("")
+              (f"{len(diff['text_changes'])} value(s) of the table differ (a path names the value; "
+               "`[id=…]` picks an item by its id; values that change alike in several items share "
+               "a row). Removed words are struck through, added words underlined.")
+              if groups else "None.", ""]
+    if content:
+        lines += _word_table(content)
+    if bookkeeping:
+        lines += [f'<details markdown="1"><summary>Bookkeeping: {len(bookkeeping)} change(s) of '
+                  "ids, versions, dates and the history row</summary>", "",
+                  *_word_table(bookkeeping), "</details>", ""]
     return "\n".join(lines)
 
 
@@ -545,12 +545,35 @@ def _matrix(compiled, changes: list[RevisionChange]) -> str:
 
 # --- the whole site ------------------------------------------------------------------------------
 
+def _fields(compiled) -> str:
+    """Every case field and its allowed values, as the tables declare them (what
+    `policy evaluate --help` lists)."""
+    from .render import field_rows
+
+    vocabulary = dict(compiled.columns)
+    lines = ["# Case fields", "",
+             "A case gives any of these fields; an omitted field is unknown, and a field not listed "
+             "here is an error. Values are exact, letter case included. On the command line a "
+             "field is a `FIELD=VALUE` word; in a CSV file a column; in JSON, YAML or Parquet a "
+             "key or column (`recurrent` a boolean there). `policy evaluate --help` prints the "
+             "same list. This page is generated from the tables.", "",
+             "| field | allowed values |", "|---|---|"]
+    for name, allowed in field_rows(compiled.columns):
+        if name in vocabulary:
+            allowed = ", ".join(f"<code>{md_text(v)}</code>" for v in allowed.split(", "))
+        else:
+            allowed = md_text(allowed)
+        lines.append(f"| <code>{md_text(name)}</code> | {allowed} |")
+    return "\n".join(lines) + "\n"
+
+
 def build_site(validated, compiled) -> Site:
     """Every generated page and the navigation for them, from a validated, compiled policy."""
     changes = revision_changes(validated.revisions)
     pages = {"index.md": _home(validated, compiled, changes),
              "timeline.md": _timeline(changes),
              "matrix.md": _matrix(compiled, changes),
+             "fields.md": _fields(compiled),
              TRY_PAGE: try_page(compiled, revision_page)}
     for i, change in enumerate(changes):
         following = changes[i + 1].revision if i + 1 < len(changes) else None
@@ -568,4 +591,5 @@ def build_site(validated, compiled) -> Site:
            {"Changes": [{f"{c.previous.id} → {c.revision.id}" + (" ⚑" if c.flips else ""):
                          change_page(c.previous.id, c.revision.id)}
                         for c in changes if c.previous is not None]}]
+    nav.insert(1, {"Case fields": "fields.md"})
     return Site(pages=pages, nav=nav)

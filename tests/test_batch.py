@@ -89,7 +89,8 @@ def test_every_row_matches_evaluate(tmp_path, suffix):
     for case, row in zip(cases, rows):
         want = expected(case)
         if "error" in want:
-            assert row == {"line": row["line"], "error": row["error"]}
+            known = {"case_id": case["case_id"]} if case.get("case_id") is not None else {}
+            assert row == {"line": row["line"], **known, "error": row["error"]}
             assert row["error"].startswith("NO_DATE")
         else:
             assert row == {**want, "line": row["line"]}

@@ -89,6 +89,18 @@ def test_entries_are_sealed_and_the_folders_private(tables_copy, private):
     assert _decide(tables_copy) == "not_medically_necessary"  # read back from the entry
 
 
+def test_a_warm_call_reads_the_entry_and_validates_nothing(tables_copy, private, monkeypatch):
+    """The shape check must accept what to_json writes: an entry refused every time would make
+    every run validate the YAML again (it did, silently, when the compiled form gained a field)."""
+    first = cache.compiled_policy(policy_files(str(tables_copy)))
+
+    def no_validation(*args, **kwargs):
+        raise AssertionError("a warm call validated the tables instead of reading its entry")
+
+    monkeypatch.setattr(checks, "load_and_validate", no_validation)
+    assert cache.compiled_policy(policy_files(str(tables_copy))) == first
+
+
 def _forge(entry: Path, payload: dict, mac: bytes | None = None) -> None:
     body = json.dumps(payload).encode()
     entry.write_bytes((mac or entry.read_bytes().partition(b"\n")[0]) + b"\n" + body)

@@ -81,9 +81,9 @@ def test_dates_resolve_to_the_revision_in_force(cli):
 def test_summary_and_markdown(cli):
     code, out, _ = cli("diff", "2011-12", "2012-12")
     assert out.splitlines()[0].startswith("2011-12 (1.0.0) -> 2012-12 (2.0.0): 3 decision change(s) "
-                                          "covering 732 case(s);")
+                                          "covering 732 of the 810 complete cases")
     code, out, _ = cli("diff", "2011-12", "2012-12", "--format", "markdown")
-    assert "| investigational | not_medically_necessary | 468 |" in out
+    assert "| investigational | not_medically_necessary | 702 |" in out
 
 
 @pytest.mark.parametrize("args,message", [

@@ -35,13 +35,29 @@ def _edit(repo: Path, name: str, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1))
 
 
+# The non-oncologic rule made investigational: it must then cite the statement that decides it.
+NOT_ADDRESSED = "then: not_addressed\n      statement: none\n"
+MADE_INVESTIGATIONAL = "then: investigational\n      statement: other-oncologic\n"
+
+
+def _decide_non_oncologic_as_investigational(repo: Path) -> None:
+    path = repo / "tables" / "fep-8.01.08" / "2023-09.yaml"
+    text = path.read_text()
+    assert NOT_ADDRESSED in text
+    text = text.replace(NOT_ADDRESSED, MADE_INVESTIGATIONAL, 1)
+    path.write_text("".join(line for line in text.splitlines(keepends=True)
+                            if not line.lstrip().startswith("no_statement_reason:")))
+
+
 def test_an_edited_rule_shows_in_diff_and_fails_against_until_a_major_bump(repo):
-    _edit(repo, "2023-09.yaml", "then: not_addressed", "then: investigational")
+    _decide_non_oncologic_as_investigational(repo)
     result = policy(repo, "diff", "--rev", "HEAD", "--json")
     assert result.returncode == 0, result.stderr
     [diff] = json.loads(result.stdout)
     assert diff["from"]["id"] == diff["to"]["id"] == "2023-09"
     assert diff["decision_changes"] == [{"from": "not_addressed", "to": "investigational",
+                                         "from_rule": "non-oncologic",
+                                         "to_rule": "non-oncologic",
                                          "when": {"cancer_site": ["none"]}, "cases": 54}]
     assert any(t["path"] == "table.rules[id=non-oncologic].then" for t in diff["text_changes"])
 
@@ -58,11 +74,11 @@ def test_an_edited_rule_shows_in_diff_and_fails_against_until_a_major_bump(repo)
     _edit(repo, "2023-09.yaml", "  version: 3.7.0", "  version: 4.0.0")
     result = policy(repo, "validate", "--against", "HEAD")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "1 decision change(s) covering 54 case(s)" in result.stdout
+    assert "1 decision change(s) covering 54 of the 810 complete cases" in result.stdout
 
 
 def test_markdown_diff_for_a_pull_request(repo):
-    _edit(repo, "2023-09.yaml", "then: not_addressed", "then: investigational")
+    _decide_non_oncologic_as_investigational(repo)
     result = policy(repo, "diff", "--rev", "HEAD", "--format", "markdown")
     assert result.returncode == 0 and "| not_addressed | investigational | 54 |" in result.stdout
 

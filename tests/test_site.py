@@ -29,7 +29,7 @@ def site(tmp_path_factory):
 
 def test_every_page_is_built(site):
     built = set(pages(site))
-    expected = {"", "timeline/", "matrix/", "try/", "cli/", "api/", "ci/"}
+    expected = {"", "timeline/", "matrix/", "fields/", "try/", "cli/", "api/", "ci/"}
     expected |= {f"revisions/{r}/" for r in REVISIONS}
     expected |= {f"changes/{a}-to-{b}/" for a, b in zip(REVISIONS, REVISIONS[1:])}
     if (ROOT / "docs" / "batch.md").exists():
@@ -106,7 +106,7 @@ def test_change_pages(site):
     flip = document(site, "changes/2015-12-to-2018-03")
     assert "not medically necessary → investigational (732 cases)" in flip.text
     counts = [row[0][0] for row in flip.rows if row[0][0].strip().isdigit()]
-    assert counts == ["468", "252", "12"]
+    assert counts == ["702", "18", "12"]
     quiet = document(site, "changes/2018-09-to-2019-09")
     assert "None: every complete case gets the same determination" in quiet.text
     assert "revision.literature_review_through" in quiet.text

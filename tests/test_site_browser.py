@@ -237,6 +237,30 @@ def test_planted_markup_stays_text_in_the_browser(browser, tmp_path):
         next(serving, None)
 
 
+@pytest.mark.parametrize("width", [1280, 800])
+def test_revision_and_change_tables_fit_the_window(site, server, browser, width):
+    """No table of a revision or change page is cut off or scrolls sideways: every determination
+    badge shows whole ("medically necessa" was cut at 1280 px)."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        for path in pages(site):
+            if not path.startswith(("revisions/", "changes/")):
+                continue
+            page.goto(server + path, wait_until="networkidle")
+            overflowing = page.evaluate("""() => [
+                ...document.querySelectorAll('article .md-typeset__scrollwrap, article table')]
+                .filter(e => e.scrollWidth > e.clientWidth + 1).length""")
+            cut = page.evaluate("""() => [...document.querySelectorAll('article table .det')]
+                .filter(e => { const wrap = e.closest('.md-typeset__scrollwrap') || e.closest('table');
+                               return e.getBoundingClientRect().right > wrap.getBoundingClientRect().right + 1
+                                      || e.scrollWidth > e.clientWidth + 1; })
+                .map(e => e.innerText)""")
+            assert overflowing == 0 and cut == [], (width, path, overflowing, cut)
+    finally:
+        context.close()
+
+
 # --- the Try a case page ----------------------------------------------------------------------------
 
 # Show each query on the page through the function the page itself uses for every change and on
@@ -244,19 +268,21 @@ def test_planted_markup_stays_text_in_the_browser(browser, tmp_path):
 # shows: the contract's data-values and the decision's JSON as displayed. `show` does the same after
 # putting the query in the address, which Chromium throttles (a few ms a call), so a sample of
 # cases goes through it.
-# The decisions' JSON comes back as the SHA-256 of their compact forms, one a line (megabytes
+# The data-values come back as one JSON text (thousands of objects cost Playwright more than the
+# page's work), the decisions' JSON as the SHA-256 of their compact forms, one a line (megabytes
 # otherwise); the decisions themselves only when that differs.
-RENDER_EACH = """async queries => {
+RENDER_EACH = """async ([queries, ids]) => {
     const shown = [], texts = [];
     for (const query of queries) {
-        shown.push(window.policyTry.render(query));
+        const values = window.policyTry.render(query);
+        shown.push(ids.map(id => values[id]));
         texts.push(JSON.stringify(JSON.parse(
             document.getElementById("decision-json").textContent)));
     }
     const digest = await crypto.subtle.digest("SHA-256",
                                               new TextEncoder().encode(texts.join("\\n")));
     const hex = Array.from(new Uint8Array(digest), b => b.toString(16).padStart(2, "0"));
-    return {shown: shown, digest: hex.join("")};
+    return {shown: JSON.stringify(shown), digest: hex.join("")};
 }"""
 RENDER_ALL = """queries => queries.map(query => (window.policyTry.render(query),
     JSON.parse(document.getElementById("decision-json").textContent)))"""
@@ -305,9 +331,9 @@ def test_try_page_agrees_with_the_engine_on_every_partial_case(server, page, eng
     for day in days:
         queries = [_query(case, day) for case in cases]
         decisions = [engine.evaluate(case, day).to_json() for case in cases]
-        result = page.evaluate(RENDER_EACH, queries)
-        for query, decision, shown in zip(queries, decisions, result["shown"]):
-            got = {i: shown[i] for i in CONTRACT_IDS}
+        result = page.evaluate(RENDER_EACH, [queries, CONTRACT_IDS])
+        for query, decision, shown in zip(queries, decisions, json.loads(result["shown"])):
+            got = dict(zip(CONTRACT_IDS, shown))
             if got != _expected(decision):
                 differences.append((query, got, _expected(decision)))
         texts = "\n".join(json.dumps(d, ensure_ascii=False, separators=(",", ":"))
@@ -467,6 +493,26 @@ def test_try_page_shows_invalid_values_and_decides_nothing(server, page, engine)
         assert page.locator("#json-box").is_hidden()
     assert page.locator("img[src='x']").count() == 0  # the planted value is shown as text
     assert "<img src=x onerror=alert(1)>" in page.locator("#problems").inner_text()
+    assert page.watch.problems == []
+
+
+def test_try_page_marks_provenance_and_quotes_only_verbatim_words(server, page, engine):
+    """The statement's words with their mark: in quotation marks when verbatim, never when
+    reconstructed (they are not in the source); the disclaimer with its mark."""
+    for day, provenance in (("2014-06-01", "reconstructed"), ("2020-06-01", "verbatim")):
+        decision = engine.evaluate({"cancer_site": "gastric"}, day).to_json()
+        assert decision["provenance"] == provenance
+        page.goto(f"{server}try/?as_of={day}&cancer_site=gastric", wait_until="networkidle")
+        statement = page.locator("#statement")
+        assert decision["source"] in statement.inner_text()
+        assert statement.locator(f".prov-{provenance}").inner_text() == provenance
+        quoted = statement.locator("q")
+        assert quoted.count() == (provenance == "verbatim")
+        if quoted.count():
+            assert quoted.inner_text() == decision["source"]
+        disclaimer = page.locator("#disclaimer")
+        assert decision["disclaimer"] in disclaimer.inner_text()
+        assert disclaimer.locator(f".prov-{decision['disclaimer_provenance']}").count() == 1
     assert page.watch.problems == []
 
 
