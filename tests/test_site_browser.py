@@ -450,8 +450,8 @@ INVALID = [  # (query, the fields shown as invalid)
 
 
 def _refused_by_the_engine(engine, query: str) -> bool:
-    """Whether `policy evaluate` refuses the case too (its date and words, as on the command line),
-    or the link is ambiguous: a field given twice, where the command line takes the last word."""
+    """Whether `policy evaluate` refuses the case too: its date, and its fields as command-line
+    words (a field given twice is DUPLICATE_KEY there as well)."""
     from urllib.parse import parse_qsl
 
     from policy.cases import check_case, parse_words
@@ -459,15 +459,13 @@ def _refused_by_the_engine(engine, query: str) -> bool:
     from policy.errors import PolicyError
 
     pairs = parse_qsl(query, keep_blank_values=True)
+    days = [v for k, v in pairs if k == "as_of"]
     words = [f"{k}={v}" for k, v in pairs if k != "as_of"]
     try:
-        day = dict(pairs).get("as_of")
-        if day is not None:
+        for day in days:
             parse_date(day)
         case = check_case(parse_words(words, engine.compiled.columns), engine.compiled.columns)
-        if len({k for k, _ in pairs}) != len(pairs):
-            return True  # a field given twice: the page cannot tell which one the link means
-        return day is None and case.get("service_date") is None
+        return not days and case.get("service_date") is None  # no date: a usage error
     except (PolicyError, ValueError):
         return True
 
@@ -513,6 +511,8 @@ def test_try_page_marks_provenance_and_quotes_only_verbatim_words(server, page, 
         disclaimer = page.locator("#disclaimer")
         assert decision["disclaimer"] in disclaimer.inner_text()
         assert disclaimer.locator(f".prov-{decision['disclaimer_provenance']}").count() == 1
+        if decision.get("disclaimer_note"):
+            assert decision["disclaimer_note"] in disclaimer.inner_text()
     assert page.watch.problems == []
 
 

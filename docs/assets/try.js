@@ -261,6 +261,12 @@
       $("disclaimer").appendChild(document.createTextNode(" "));
       $("disclaimer").appendChild(mark(decision.disclaimer_provenance));
     }
+    if (disclaimer && decision.disclaimer_note) { // how it is carried to this date
+      var carried = document.createElement("span");
+      carried.className = "try-note";
+      carried.textContent = " " + decision.disclaimer_note;
+      $("disclaimer").appendChild(carried);
+    }
     document.querySelectorAll(".try-optional").forEach(function (e) { e.hidden = !disclaimer; });
     $("evidence").textContent = decision.evidence || "";
     $("evidence-scope").textContent = decision.evidence_scope ? "Scope: " +
