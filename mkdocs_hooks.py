@@ -55,7 +55,7 @@ def on_config(config):
         files = policy_files(_tables_dir(config), os.environ.get("FEP_POLICY_ID") or None)
         _state["tables"] = files.folder
         validated = load_and_validate(files)
-        site = build_site(validated, compile_policy(validated.revisions))
+        site = build_site(validated, compile_policy(validated.revisions, validated.definition))
     except PolicyError as exc:
         raise PluginError(f"policy tables: {exc}") from None
     _state["pages"] = site.pages

@@ -1,4 +1,4 @@
-"""FEP Medical Policy 8.01.08 (Intraoperative Radiotherapy) as versioned YAML decision tables.
+"""Medical policies as versioned YAML decision tables, one folder of tables per policy.
 
 Public API: `load_policy`, `Policy`, `Decision`, `evaluate_arrow` (columnar, on pyarrow tables) and
 the exceptions in `policy.errors`. Both `Policy.evaluate` and `evaluate_arrow` are safe to call from

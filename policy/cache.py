@@ -173,7 +173,8 @@ def compiled_policy(files: PolicyFiles) -> CompiledPolicy:
             return found
     from .checks import load_and_validate  # heavy path: YAML, jsonschema
 
-    compiled = compile_policy(load_and_validate(files, snapshot=snapshot).revisions)
+    validated = load_and_validate(files, snapshot=snapshot)
+    compiled = compile_policy(validated.revisions, validated.definition)
     if entry is not None and secret is not None and key is not None:
         _store_entry(entry, secret, key, compiled)
     return compiled

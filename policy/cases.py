@@ -23,7 +23,7 @@ DATE_FIELDS = ("service_date",)
 
 def suggest(word: str, choices) -> str:
     """A hint for a value or name that is not allowed: the same word in another letter case first
-    (`T4A` -> `T4a`, not `T4`), then the same word without surrounding spaces, then the closest
+    (`AB1x` -> `Ab1x`, not `Ab1`), then the same word without surrounding spaces, then the closest
     spelling."""
     import difflib  # only on the error path
 
@@ -68,7 +68,7 @@ def check_case(case: Mapping[str, object], columns, *, where=None, file: str = "
     (line, col) for a file, and `file` names the input in messages.
     """
     if not isinstance(case, Mapping):
-        raise TypeError(f"a case is a mapping of fields, e.g. {{'cancer_site': 'rectal'}}; "
+        raise TypeError(f"a case is a mapping of fields, e.g. {{'field': 'value'}}; "
                         f"not {type(case).__name__}")
     vocabulary = dict(columns)
     fields = [*TEXT_FIELDS, *DATE_FIELDS, *vocabulary]
@@ -121,7 +121,7 @@ def check_case(case: Mapping[str, object], columns, *, where=None, file: str = "
 
 
 def parse_words(words: list[str], columns) -> dict:
-    """`cancer_site=rectal recurrent=true` -> a raw case mapping (typed for booleans)."""
+    """`field=value flag=true` -> a raw case mapping (typed for booleans)."""
     booleans = {name for name, values in columns if isinstance(values[0], bool)}
     case: dict[str, object] = {}
     given: dict[str, str] = {}
@@ -129,7 +129,9 @@ def parse_words(words: list[str], columns) -> dict:
     for word in words:
         name, sep, value = word.partition("=")
         if not sep or not name:
-            raise UsageError(f"'{word}' is not FIELD=VALUE (e.g. cancer_site=rectal)")
+            raise UsageError(f"'{word}' is not FIELD=VALUE (e.g. {columns[0][0]}="
+                             f"{_render(columns[0][1][0])})" if columns else
+                             f"'{word}' is not FIELD=VALUE")
         if name in given:  # never silently let the last word win: the first may be the right one
             problems.append(Problem(word, 0, 0, "DUPLICATE_KEY",
                                     f"field '{name}' is given twice ({given[name]} and {word})"))
@@ -159,5 +161,5 @@ def read_case_file(path: str) -> tuple[dict, object, str]:
         kind = type(loaded.data).__name__
         raise DataError(Problem(name, 1, 1, "NOT_A_MAPPING",
                                 f"a case file holds one mapping of fields (found {kind}), "
-                                "e.g. {cancer_site: rectal, margin_status: positive}"))
+                                "e.g. {field: value, other_field: value}"))
     return loaded.data, loaded.where, name

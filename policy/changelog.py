@@ -46,7 +46,7 @@ def revision_changes(revisions) -> list[RevisionChange]:
 
 
 def words(determination: str) -> str:
-    """not_medically_necessary -> not medically necessary"""
+    """a_determination -> a determination"""
     return determination.replace("_", " ")
 
 

@@ -2,23 +2,26 @@
 
 Per table: file name = revision id, policy id = folder, approval month before `effective_from`, the
 inputs are the case vocabulary, rule ids unique, conditions on declared columns and values only, the
-table complete under its hit policy with no overlap and no rule that can never fire; each rule cites a
-statement of its own determination (or `none`, for not_addressed only), each statement's words name
-its determination, verbatim statements are whole sentences of the source and every other quoted value
-is in it; a stated effective date is the source's, an inferred one follows the rule. Across tables:
-ids unique, effective dates and versions strictly increasing.
+table complete under its hit policy with no overlap and no rule that can never fire; each rule
+cites a statement of its own determination (or `none`, where policy.yaml allows it), each
+statement's words name its determination (policy.yaml gives the words), verbatim statements are
+whole sentences of the source and every other quoted value is in it; a stated effective date is
+the source's, an inferred one follows the rule. Across tables:
+ids unique, effective dates and versions strictly increasing. The policy's own file, policy.yaml, is
+checked first: the tables are read with its vocabulary and determinations.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from .dates import first_of_next_month
+from .definition import PolicyDefinition, build_definition, definition_problems
 from .errors import DataError, PolicyIOError, Problem
+from .escaping import shown
 from .model import Revision, build_revision
 from .snapshot import Snapshot, read_snapshot
 from .source import SourceText, normalize_text, whole_sentences_of  # noqa: F401 (re-exported)
@@ -32,25 +35,20 @@ MAX_EXAMPLES = 3
 class ValidatedPolicy:
     files: PolicyFiles
     revisions: tuple[Revision, ...]  # in effective order
+    definition: PolicyDefinition  # its policy.yaml
 
 
-def case_vocabulary(snapshot: Snapshot) -> dict[str, tuple]:
-    """The closed value set of each condition field, as the case schema declares it."""
-    from .schema import parse_schema
+def load_definition(snapshot: Snapshot, schemas) -> PolicyDefinition:
+    """The policy's policy.yaml, checked by its schema and `definition.definition_problems`;
+    DataError listing every problem (the tables cannot be checked without it)."""
+    from .schema import schema_problems
 
-    path, raw = snapshot.schema("case")
-    definitions = parse_schema(path, raw).get("$defs")
-    if not isinstance(definitions, dict) or not all(isinstance(d, dict)
-                                                    for d in definitions.values()):
-        raise PolicyIOError(f"{path}: cannot load schema: $defs must map each field to its "
-                            "definition")
-    vocabulary = {}
-    for name, definition in definitions.items():
-        if isinstance(definition.get("enum"), list):
-            vocabulary[name] = tuple(definition["enum"])
-        elif definition.get("type") == "boolean":
-            vocabulary[name] = (True, False)
-    return vocabulary
+    path = snapshot.files.definition_file
+    loaded = load_yaml(snapshot.read(path), display_path(path))
+    problems = schema_problems(loaded, "policy", schemas) or definition_problems(loaded)
+    if problems:
+        raise DataError(problems)
+    return build_definition(loaded.data)
 
 
 def _looks_like_a_table(data, keys) -> bool:
@@ -64,9 +62,10 @@ def _describe(case: dict) -> str:
     return ", ".join(f"{k}={json.dumps(v) if isinstance(v, bool) else v}" for k, v in case.items())
 
 
-def _table_problems(loaded: Loaded, rev: Revision, vocabulary: dict) -> list[Problem]:
+def _table_problems(loaded: Loaded, rev: Revision, definition: PolicyDefinition) -> list[Problem]:
     problems: list[Problem] = []
     table = loaded.data["table"]
+    vocabulary = definition.vocabulary()
     seen_columns: dict[str, int] = {}
     for i, column in enumerate(rev.columns):
         if column.name in seen_columns:
@@ -74,14 +73,26 @@ def _table_problems(loaded: Loaded, rev: Revision, vocabulary: dict) -> list[Pro
                                            f"input column '{column.name}' is declared twice"))
         seen_columns[column.name] = i
         expected = vocabulary.get(column.name)
-        if expected is not None and set(column.values) != set(expected):
+        if expected is None:
+            problems.append(loaded.problem(
+                ("table", "inputs", i, "name"), "INPUT_DOMAIN",
+                f"input '{column.name}' is not an input of the policy (policy.yaml: "
+                f"{', '.join(vocabulary)})"))
+        elif set(column.values) != set(expected) or any(
+                isinstance(v, bool) != isinstance(expected[0], bool) for v in column.values):
             missing = [v for v in expected if v not in column.values]
             extra = [v for v in column.values if v not in expected]
             problems.append(loaded.problem(
                 ("table", "inputs", i, "values"), "INPUT_DOMAIN",
                 f"input '{column.name}' must list exactly the case vocabulary; "
                 f"missing: {missing or 'none'}; not in the vocabulary: {extra or 'none'}"))
+    absent = [name for name in vocabulary if name not in seen_columns]
+    if absent:
+        problems.append(loaded.problem(("table", "inputs"), "INPUT_DOMAIN",
+                                       f"the inputs must be every input of the policy; missing: "
+                                       f"{', '.join(absent)}"))
     domains = {c.name: c.values for c in rev.columns}
+    determinations = definition.order()
 
     first_rule_line: dict[str, int] = {}
     for i, rule in enumerate(rev.rules):
@@ -100,11 +111,21 @@ def _table_problems(loaded: Loaded, rev: Revision, vocabulary: dict) -> list[Pro
                 continue
             for j, value in enumerate(table["rules"][i]["when"][name]
                                       if allowed is not None else ()):
-                if value not in domains[name]:
+                boolean = isinstance(domains[name][0], bool)
+                if boolean and not isinstance(value, bool):
+                    problems.append(loaded.problem(
+                        at + ("when", name, j), "WRONG_TYPE",
+                        f"rule '{rule.id}': {shown(value)} is not of type boolean (YAML 1.2 "
+                        "booleans are written true or false; yes/no/on/off are strings)"))
+                elif value not in domains[name] or isinstance(value, bool) != boolean:
                     problems.append(loaded.problem(
                         at + ("when", name, j), "UNKNOWN_VALUE",
                         f"rule '{rule.id}': {value!r} is not a value of '{name}' "
                         f"({', '.join(map(str, domains[name]))})"))
+        if rule.then not in determinations:
+            problems.append(loaded.problem(at + ("then",), "UNKNOWN_VALUE",
+                                           f"rule '{rule.id}': {shown(rule.then)} is not one of "
+                                           f"{', '.join(determinations)}"))
         for name in domains:
             if name not in rule.when:
                 problems.append(loaded.problem(at + ("when",), "MISSING_CONDITION",
@@ -161,34 +182,33 @@ def _coverage_problems(loaded: Loaded, rev: Revision) -> list[Problem]:
     return problems
 
 
-# The words a statement uses for each determination it can state; "not medically necessary" holds
-# "medically necessary", so the latter counts only where "not " does not precede it.
-_DETERMINATION_WORDS = {
-    "medically_necessary": re.compile(r"(?<!\bnot )\bmedically necessary\b"),
-    "investigational": re.compile(r"\binvestigational\b"),
-    "not_medically_necessary": re.compile(r"\bnot medically necessary\b"),
-}
+def named_determinations(text: str, definition: PolicyDefinition) -> set[str]:
+    """The determinations that the words of a statement name (policy.yaml gives the words)."""
+    return definition.named_determinations(normalize_text(text).lower())
 
 
-def named_determinations(text: str) -> set[str]:
-    """The determinations that the words of a statement name."""
-    words = normalize_text(text).lower()
-    return {name for name, pattern in _DETERMINATION_WORDS.items() if pattern.search(words)}
-
-
-def _statement_problems(loaded: Loaded, rev: Revision, source: SourceText) -> list[Problem]:
+def _statement_problems(loaded: Loaded, rev: Revision, source: SourceText,
+                        definition: PolicyDefinition) -> list[Problem]:
     """Each statement's words name its own determination and no other; verbatim words are whole
-    sentences of the source; each rule cites a statement of its own determination (or none, for
-    `not_addressed` only)."""
+    sentences of the source; each rule cites a statement of its own determination (or none, where
+    policy.yaml allows it)."""
     problems: list[Problem] = []
     statements = {}
+    stated = [d.id for d in definition.determinations if d.words is not None]
+    unstated = [d.id for d in definition.determinations if d.no_statement]
     for i, statement in enumerate(loaded.data["statements"]):
         if statement["id"] in statements:
             problems.append(loaded.problem(
                 ("statements", i, "id"), "DUPLICATE_STATEMENT_ID",
                 f"statement id '{statement['id']}' is used again; a rule must cite one statement"))
         statements.setdefault(statement["id"], statement)
-        named = named_determinations(statement["text"])
+        if statement["determination"] not in stated:
+            problems.append(loaded.problem(
+                ("statements", i, "determination"), "UNKNOWN_VALUE",
+                f"statement '{statement['id']}': {shown(statement['determination'])} is not one of "
+                f"{', '.join(stated)}"))
+            continue
+        named = named_determinations(statement["text"], definition)
         if named != {statement["determination"]}:
             said = " and ".join(sorted(named)) or "no determination"
             problems.append(loaded.problem(
@@ -208,11 +228,11 @@ def _statement_problems(loaded: Loaded, rev: Revision, source: SourceText) -> li
     for rule in rev.rules:
         at = ("table", "rules", rule.index, "statement")
         if rule.statement is None:
-            if rule.then != "not_addressed":
+            if rule.then not in unstated:
                 problems.append(loaded.problem(
                     at, "UNSTATED_DETERMINATION",
                     f"rule '{rule.id}' decides {rule.then} with no statement; cite the statement "
-                    "that decides it (only not_addressed has none)"))
+                    f"that decides it (only {' or '.join(unstated) or 'none'} may have none)"))
             continue
         statement = statements.get(rule.statement)
         if statement is None:
@@ -275,8 +295,29 @@ _CONTENT_TEXT = ("description", "objective", "policy_guidelines", "benefit_appli
                  "closing_statement")
 
 
-def _text_problems(loaded: Loaded, rev: Revision, source: SourceText) -> list[Problem]:
-    problems = _statement_problems(loaded, rev, source)
+def _evidence_problems(loaded: Loaded, definition: PolicyDefinition) -> list[Problem]:
+    """The values an evidence paragraph is about are values of the policy's evidence_key."""
+    problems = []
+    key = definition.evidence_key
+    allowed = definition.vocabulary().get(key, ())
+    for i, entry in enumerate(loaded.data.get("content", {}).get("evidence", ())):
+        at = ("content", "evidence", i)
+        named = [(at + ("about", j), v) for j, v in enumerate(entry.get("about", ()))]
+        named += [(at + ("about_in_part", j, "value"), part["value"])
+                  for j, part in enumerate(entry.get("about_in_part", ()))]
+        for path, value in named:
+            if value not in allowed:
+                problems.append(loaded.problem(
+                    path, "UNKNOWN_VALUE",
+                    f"{shown(value)} is not a value of the evidence key"
+                    + (f" {key} ({', '.join(map(str, allowed))})" if key else
+                       " (policy.yaml names no evidence_key)")))
+    return problems
+
+
+def _text_problems(loaded: Loaded, rev: Revision, source: SourceText,
+                   definition: PolicyDefinition) -> list[Problem]:
+    problems = _statement_problems(loaded, rev, source, definition)
     for path, text in _quoted_fields(loaded.data):
         if text not in source:
             where = ".".join(str(part) for part in path)
@@ -414,8 +455,8 @@ def load_and_validate(files: PolicyFiles, *, chain: bool = True,
     except UnicodeDecodeError as exc:
         raise PolicyIOError(f"{display_path(files.source_file)}: cannot read the source text: "
                             f"not UTF-8 at byte {exc.start}") from None
-    vocabulary = case_vocabulary(snapshot)
-    schemas = (snapshot.schema("revision"), snapshot.schema("case"))
+    schemas = (snapshot.schema("revision"), snapshot.schema("policy"))
+    definition = load_definition(snapshot, schemas)
     table_keys = parse_schema(*schemas[0]).get("properties", {})
     entries: list[tuple[Loaded, Revision]] = []
     sound: set[str] = set()  # files whose decision table is well-formed and complete
@@ -436,11 +477,12 @@ def load_and_validate(files: PolicyFiles, *, chain: bool = True,
             continue
         rev = build_revision(loaded.data, loaded.file)
         problems += _revision_problems(loaded, rev, files, path)
-        table_problems = _table_problems(loaded, rev, vocabulary)
+        table_problems = _table_problems(loaded, rev, definition)
         if not table_problems:
             sound.add(rev.file)
         problems += table_problems
-        problems += _text_problems(loaded, rev, source)
+        problems += _text_problems(loaded, rev, source, definition)
+        problems += _evidence_problems(loaded, definition)
         problems += _effective_problems(loaded, rev, source)
         entries.append((loaded, rev))
     if chain:
@@ -448,7 +490,7 @@ def load_and_validate(files: PolicyFiles, *, chain: bool = True,
     if problems:
         raise DataError(problems)
     revisions = tuple(sorted((rev for _, rev in entries), key=lambda r: r.effective_from))
-    return ValidatedPolicy(files=files, revisions=revisions)
+    return ValidatedPolicy(files=files, revisions=revisions, definition=definition)
 
 
 def published_problems(before: dict, after: dict, diffs: list[dict], rev: str) -> list[Problem]:

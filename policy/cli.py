@@ -211,7 +211,8 @@ def cmd_diff(args) -> int:
                          "or --rev REV [A B]")
     # Each table must be valid; the chain checks (semver bumps) are validate's job, so a diff can
     # show an edit whose version is not bumped yet.
-    new = _validated(args, chain=False).revisions
+    validated = _validated(args, chain=False)
+    new = validated.revisions
     old = _validated_at_rev(args, args.rev, chain=False).revisions if args.rev is not None else new
     if names:
         diffs = [diff_revisions(resolve(old, names[0]), resolve(new, names[1]))]
@@ -226,7 +227,8 @@ def cmd_diff(args) -> int:
     if args.json:
         _out(json.dumps(diffs[0] if names else diffs, indent=2, ensure_ascii=False), escaped=False)
     elif args.format == "markdown":
-        _out("\n".join(diff_markdown(d) for d in diffs) or "No revision changed.")
+        inputs = validated.definition.inputs
+        _out("\n".join(diff_markdown(d, inputs) for d in diffs) or "No revision changed.")
     else:
         _out("\n\n".join(diff_text(d) for d in diffs) or "No revision changed.")
     return 0
@@ -412,8 +414,8 @@ def _fields_epilog(argv: list[str]) -> str:
 
 def _configure_evaluate(parser) -> None:
     parser.add_argument("fields", nargs="*", metavar="FIELD=VALUE",
-                        help="case facts, e.g. cancer_site=rectal margin_status=positive t_stage=T4 "
-                             "recurrent=false (an omitted field is unknown)")
+                        help="case facts, each a field of the policy and its value, e.g. "
+                             "FIELD=VALUE FLAG=true (an omitted field is unknown)")
     parser.add_argument("--case", metavar="FILE",
                         help="a YAML or JSON case file ('-' for standard input)")
     parser.add_argument("--as-of", metavar="DATE", help="the date of service, YYYY-MM-DD")
@@ -488,7 +490,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The parser; when argv names a command, only that command's parser is built, since
     building every subcommand's parser costs start-up time that `evaluate` cannot spare."""
     chosen = _command_word(argv or [])
-    parser = _Parser(prog=PROG, description="FEP medical policy 8.01.08 as versioned decision tables.")
+    parser = _Parser(prog=PROG, description="Medical policies as versioned decision tables.")
     _add_common(parser, top=True)
     parser.add_argument("--version", action=_Version)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

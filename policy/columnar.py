@@ -507,8 +507,8 @@ def evaluate_arrow(data, policy, *, as_of: str | None = None, text_cells: bool =
     """Evaluate every case in a pyarrow Table or RecordBatch; return the same kind, row for row.
 
     Columns are named as case fields (any subset; a missing column or a null is unknown).
-    `text_cells=False` reads values as a JSON case would (recurrent a boolean column, strings exact);
-    `text_cells=True` as CSV cells or `FIELD=VALUE` words ("" unknown, recurrent "true"/"false").
+    `text_cells=False` reads values as a JSON case would (a boolean input a boolean column, strings
+    exact); `text_cells=True` as CSV cells or `FIELD=VALUE` words ("" unknown, "true"/"false").
     `as_of` overrides every row's service_date. A bad row gets `error` ("CODE: message") and null
     results; a bad column (unknown name, wrong type) raises DataError for the whole input.
     """

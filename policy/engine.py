@@ -17,7 +17,7 @@ from datetime import date
 from .dates import parse_date
 from .timeline import revision_in_force
 
-FORMAT = 2  # bump when the compiled JSON shape changes
+FORMAT = 3  # bump when the compiled JSON shape changes
 INDETERMINATE = "indeterminate"
 NO_POLICY = "no_policy_in_force"
 
@@ -58,10 +58,10 @@ class Outcome(namedtuple("Outcome", "determination rules needs possible")):
 class CompiledRevision(namedtuple("CompiledRevision", "id version approved effective_from "
                                   "effective_from_basis rules evidence disclaimer outcomes index")):
     """A revision ready for lookups. `rules`: id -> then, statement (the cited id, or None) and
-    that statement's quote, provenance and provenance_note, note; `evidence`: cancer_site ->
-    {text, covers: None when the paragraph covers the site wholly, else what part} (2023-09
-    only); `disclaimer`: {text, provenance,
-    provenance_note}; `index`: partial-case code -> position in `outcomes`."""
+    that statement's quote, provenance and provenance_note, note; `evidence`: a value of the
+    policy's evidence key -> {text, covers: None when the paragraph covers that value wholly, else
+    what part}; `disclaimer`: {text, provenance, provenance_note}; `index`: partial-case code ->
+    position in `outcomes`."""
 
     __slots__ = ()
 
@@ -90,9 +90,11 @@ class Decision(namedtuple("Decision", "determination as_of policy revision rule 
                 "case_id": self.case_id, "case": dict(self.case)}
 
 
-class CompiledPolicy(namedtuple("CompiledPolicy", "policy_id title columns revisions")):
+class CompiledPolicy(namedtuple("CompiledPolicy", "policy_id title columns revisions evidence_key "
+                                "determinations")):
     """Every revision of a policy compiled; `columns`: ((name, values), ...) in table order;
-    `revisions` in effective order."""
+    `revisions` in effective order; `evidence_key`: the input whose value picks a revision's
+    evidence paragraph (None: none does); `determinations`: the policy's, in its order."""
 
     __slots__ = ()
 
@@ -131,7 +133,8 @@ class CompiledPolicy(namedtuple("CompiledPolicy", "policy_id title columns revis
         quotes = {revision.rules[r]["quote"] for r in outcome.rules}
         decided = outcome.determination != INDETERMINATE
         rule = revision.rules[outcome.rules[0]] if decided and len(quotes) == 1 else None
-        evidence = revision.evidence.get(case.get("cancer_site")) or {}
+        evidence = (revision.evidence.get(case.get(self.evidence_key))
+                    if self.evidence_key else None) or {}
         return Decision(
             determination=outcome.determination, as_of=as_of, policy=self.policy_id,
             revision=revision.identity(), rule=rule_id if decided else None,
@@ -164,6 +167,7 @@ class CompiledPolicy(namedtuple("CompiledPolicy", "policy_id title columns revis
     def to_json(self) -> dict:
         return {"format": FORMAT, "policy": {"id": self.policy_id, "title": self.title},
                 "columns": [[name, list(values)] for name, values in self.columns],
+                "evidence_key": self.evidence_key, "determinations": list(self.determinations),
                 "revisions": [{
                     "id": r.id, "version": r.version, "approved": r.approved,
                     "effective_from": r.effective_from,
@@ -182,6 +186,7 @@ class CompiledPolicy(namedtuple("CompiledPolicy", "policy_id title columns revis
         return cls(
             policy_id=data["policy"]["id"], title=data["policy"]["title"],
             columns=tuple((name, tuple(values)) for name, values in data["columns"]),
+            evidence_key=data["evidence_key"], determinations=tuple(data["determinations"]),
             revisions=tuple(CompiledRevision(
                 id=r["id"], version=r["version"], approved=r["approved"],
                 effective_from=r["effective_from"], effective_from_basis=r["effective_from_basis"],
@@ -192,7 +197,7 @@ class CompiledPolicy(namedtuple("CompiledPolicy", "policy_id title columns revis
 
 
 # A revision's index (partial-case code -> outcome position) is held as bytes when every position
-# fits in one (a few dozen outcomes: always, for this policy), and cached as hex: a warm
+# fits in one (a few dozen outcomes: always, for the shipped policy), and cached as hex: a warm
 # `policy evaluate` parses one short string per revision instead of 1,920 numbers.
 def _packed_index(index: Sequence[int]):
     return bytes(index) if max(index, default=0) < 256 else tuple(index)
@@ -354,7 +359,10 @@ def _check_compiled_shape(data) -> None:
             isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in value.items())
 
     expect(isinstance(data, dict) and data.get("format") == FORMAT, "format differs")
-    expect(set(data) == {"format", "policy", "columns", "revisions"}, "keys")
+    expect(set(data) == {"format", "policy", "columns", "revisions", "evidence_key",
+                         "determinations"}, "keys")
+    expect(data["evidence_key"] is None or isinstance(data["evidence_key"], str), "evidence_key")
+    expect(strings(data["determinations"]), "determinations")
     policy, columns, revisions = data["policy"], data["columns"], data["revisions"]
     expect(isinstance(policy, dict) and set(policy) == {"id", "title"}
            and strings(list(policy.values())), "policy")
@@ -414,7 +422,7 @@ def complete_outcomes(revision, columns) -> dict[tuple, tuple[str, str]]:
             for values in itertools.product(*(values for _, values in columns))}
 
 
-def _outcome(complete: dict, columns: Sequence, partial: tuple) -> Outcome:
+def _outcome(complete: dict, columns: Sequence, partial: tuple, order: Sequence[str]) -> Outcome:
     options = [[v] if v is not None else list(values) for v, (_, values) in zip(partial, columns)]
     completions = list(itertools.product(*options))
     determinations = {complete[c][1] for c in completions}
@@ -430,14 +438,14 @@ def _outcome(complete: dict, columns: Sequence, partial: tuple) -> Outcome:
             groups.setdefault(c[:i] + c[i + 1:], set()).add(complete[c][1])
         if any(len(g) > 1 for g in groups.values()):
             needs.append(name)
-    order = ("medically_necessary", "investigational", "not_medically_necessary", "not_addressed")
     possible = tuple(d for d in order if d in determinations) + tuple(
         sorted(determinations - set(order)))
     return Outcome(INDETERMINATE, rules, tuple(sorted(needs)), possible)
 
 
-def compile_revision(revision, columns) -> CompiledRevision:
+def compile_revision(revision, columns, order: Sequence[str] = ()) -> CompiledRevision:
     """Enumerate every partial case of a validated `model.Revision` into a lookup table.
+    `order`: the policy's determinations, in the order an indeterminate outcome lists them.
 
     `columns` fixes the column and value order of the codes; validation guarantees that every
     revision declares exactly these columns and values (the case vocabulary), in whatever order.
@@ -447,17 +455,17 @@ def compile_revision(revision, columns) -> CompiledRevision:
     positions: dict[Outcome, int] = {}
     index = []
     for partial in itertools.product(*([*values, None] for _, values in columns)):
-        outcome = _outcome(complete, columns, partial)
+        outcome = _outcome(complete, columns, partial, order)
         if outcome not in positions:
             positions[outcome] = len(outcomes)
             outcomes.append(outcome)
         index.append(positions[outcome])
     evidence = {}
     for entry in revision.content.get("evidence", ()):  # only where the paragraph's scope matches
-        for site in entry.get("cancer_sites", ()):
-            evidence[site] = {"text": entry["text"], "covers": None}
-        for partial in entry.get("partial_sites", ()):
-            evidence[partial["cancer_site"]] = {"text": entry["text"], "covers": partial["covers"]}
+        for value in entry.get("about", ()):
+            evidence[value] = {"text": entry["text"], "covers": None}
+        for partial in entry.get("about_in_part", ()):
+            evidence[partial["value"]] = {"text": entry["text"], "covers": partial["covers"]}
     rules = {r.id: {"then": r.then, "statement": r.statement, "quote": r.quote,
                     "provenance": r.provenance, "provenance_note": r.provenance_note,
                     "note": r.note} for r in revision.rules}
@@ -468,9 +476,12 @@ def compile_revision(revision, columns) -> CompiledRevision:
         outcomes=tuple(outcomes), index=_packed_index(index))
 
 
-def compile_policy(revisions: Sequence) -> CompiledPolicy:
-    """Compile validated revisions (in effective order); the first one's column order is used."""
+def compile_policy(revisions: Sequence, definition) -> CompiledPolicy:
+    """Compile validated revisions (in effective order) of the policy that `definition` (its
+    policy.yaml) describes; the first revision's column order is used."""
     first = revisions[0]
     columns = tuple((c.name, tuple(c.values)) for c in first.columns)
+    order = definition.order()
     return CompiledPolicy(policy_id=first.policy_id, title=first.policy_title, columns=columns,
-                          revisions=tuple(compile_revision(r, columns) for r in revisions))
+                          revisions=tuple(compile_revision(r, columns, order) for r in revisions),
+                          evidence_key=definition.evidence_key, determinations=order)

@@ -115,7 +115,7 @@ def _values(values) -> str:
 
 
 def condition_text(when: dict) -> str:
-    """{cancer_site: [rectal], margin_status: [negative]} -> readable words."""
+    """{field: [value], other_field: [value, value]} -> readable words."""
     if not when:
         return "every case"
     return "; ".join(f"{name} {'=' if len(vals) == 1 else 'in'} "
@@ -129,34 +129,32 @@ def _joined(values) -> str:
     return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " or " + values[-1]
 
 
-def condition_words(when: dict) -> str:
-    """{cancer_site: [rectal], margin_status: [negative]} -> 'rectal cancer with negative
-    margins': a box of cases in words, without set notation."""
+def condition_words(when: dict, inputs=()) -> str:
+    """{field: [value], other: [a, b]} -> 'value field with a or b other': a box of cases in
+    words, without set notation. `inputs`: the policy's (`definition.Input`, from its
+    policy.yaml), whose `words` ("{values} ..."), `words_many` and `value_words` (value -> words)
+    phrase a condition; the first input of the policy heads the phrase ("any case" when absent)."""
     if not when:
         return "every case"
-    sites = when.get("cancer_site")
-    if sites is None:
-        head = "any case"
-    elif sites == ["none"]:
-        head = "no cancer"
-    else:
-        named = [s.replace("_", " ") for s in sites if s != "none"]
-        head = (f"{named[0]} cancer" if len(named) == 1
-                else f"cancer of any of these sites: {_joined(named)}")
-        if "none" in sites:
-            head += ", or no cancer"
-    parts = []
-    for name, values in when.items():
-        if name == "cancer_site":
-            continue
-        if name == "margin_status":
-            parts.append(f"{_joined(values)} margins")
-        elif name == "t_stage":
-            parts.append(f"T stage {_joined(values)}")
-        elif name == "recurrent" and len(values) == 1:
-            parts.append("recurrent disease" if values[0] is True else "not recurrent")
-        else:
-            parts.append(f"{name.replace('_', ' ')} {_joined(_values(values).split(', '))}")
+    known = {i.name: i for i in inputs}
+
+    def phrase(name, values) -> str:
+        spec = known.get(name)
+        if spec is None or not (spec.words or spec.value_words):
+            return f"{name.replace('_', ' ')} {_joined(_values(values).split(', '))}"
+        own = spec.value_words or {}
+        special = [own[_values([v])] for v in values if _values([v]) in own]
+        plain = [str(v).replace("_", " ") for v in values if _values([v]) not in own]
+        template = (spec.words_many if len(plain) > 1 and spec.words_many else spec.words)
+        if plain and template:
+            special.insert(0, template.replace("{values}", _joined(plain)))
+        elif plain:
+            special.insert(0, f"{name.replace('_', ' ')} {_joined(plain)}")
+        return ", or ".join(special)
+
+    head_name = inputs[0].name if inputs else None
+    head = phrase(head_name, when[head_name]) if head_name in when else "any case"
+    parts = [phrase(name, values) for name, values in when.items() if name != head_name]
     return head + (" with " + ", ".join(parts) if parts else "")
 
 
@@ -298,7 +296,7 @@ def diff_text(diff: dict) -> str:
 # Characters that HTML or Markdown would read as markup (links, images, code, emphasis, cells).
 _INERT = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "&#124;", "`": "&#96;", "\\": "&#92;",
           "[": "&#91;", "]": "&#93;", "*": "&#42;"}
-_EMPHASIS_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")  # not in cancer_site
+_EMPHASIS_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")  # not in snake_case
 _BLOCK_MARKER = re.compile(r"[-+=#>!]|[0-9]+[.)](?:\s|$)")  # a list, heading, quote, admonition
 
 
@@ -326,8 +324,9 @@ def _text_table(groups: list[dict]) -> list[str]:
             *(f"| <code>{md_text(g['path'])}</code> | {change_markdown(g, 8)} |" for g in groups)]
 
 
-def diff_markdown(diff: dict) -> str:
-    """A diff for a pull-request comment: every piece of table text through `md_text`."""
+def diff_markdown(diff: dict, inputs=()) -> str:
+    """A diff for a pull-request comment: every piece of table text through `md_text`; `inputs`
+    phrase the conditions (`condition_words`)."""
     old, new = diff["from"], diff["to"]
     lines = [f"### {md_text(old['id'])} ({md_text(old['version'])}) → "
              f"{md_text(new['id'])} ({md_text(new['version'])})", "",
@@ -337,7 +336,7 @@ def diff_markdown(diff: dict) -> str:
                   "| from | to | cases | rules (from → to) | when |", "|---|---|---:|---|---|"]
         lines += [f"| {md_text(c['from'])} | {md_text(c['to'])} | {c['cases']} | "
                   f"{md_text(c['from_rule'])} → {md_text(c['to_rule'])} | "
-                  f"{md_text(condition_words(c['when']))} |" for c in diff["decision_changes"]]
+                  f"{md_text(condition_words(c['when'], inputs))} |" for c in diff["decision_changes"]]
         lines.append("")
     groups = text_groups(diff["text_changes"])
     content = [g for g in groups if not g["bookkeeping"]]

@@ -22,29 +22,24 @@ from .render import (PROVENANCE_LABELS, attributed, change_markdown, condition_w
 from .site_try import PAGE as TRY_PAGE
 from .site_try import case_query, contract_markdown, try_page
 
-DETERMINATIONS = {  # name -> (short label in the matrix, meaning for the legend)
-    "medically_necessary": ("MN", "medically necessary"),
-    "investigational": ("INV", "investigational"),
-    "not_medically_necessary": ("NMN", "not medically necessary"),
-    "not_addressed": ("N/A", "not addressed: a non-oncologic use, outside this policy"),
+# Every policy's own determinations (engine.INDETERMINATE, engine.NO_POLICY): name -> (short label
+# in the matrix, meaning for the legend). A policy's others come from its policy.yaml.
+COMMON_DETERMINATIONS = {
     "indeterminate": ("?", "indeterminate: depends on facts the case omits"),
     "no_policy_in_force": ("—", "no revision in force"),
 }
-EXAMPLE_CASE = {"cancer_site": "rectal", "margin_status": "positive", "t_stage": "T3",
-                "recurrent": False}
-EXAMPLE_DATE = "2016-05-03"
-# The rectal criterion's variants: each row exercises one branch of the reading (or the rejected
-# alternative reading). The other matrix rows are every other cancer site, taken from the tables.
-RECTAL_VARIANTS = (
-    ("rectal · positive margins · T4", {"margin_status": "positive", "t_stage": "T4"}),
-    ("rectal · close margins · T2 · recurrent", {"margin_status": "close", "t_stage": "T2",
-                                                 "recurrent": True}),
-    ("rectal · positive margins · T3 · not recurrent", {"margin_status": "positive",
-                                                        "t_stage": "T3", "recurrent": False}),
-    ("rectal · negative margins · T4 · recurrent", {"margin_status": "negative", "t_stage": "T4",
-                                                    "recurrent": True}),
-    ("rectal · nothing else known", {}),
-)
+
+
+def determination_labels(definition) -> dict[str, tuple[str, str]]:
+    """name -> (short label, meaning): the policy's determinations in its order, then the common."""
+    return {**{d.id: (d.short, d.meaning) for d in definition.determinations},
+            **COMMON_DETERMINATIONS}
+
+
+def _command_words(case) -> str:
+    return " ".join(f"{k}={'true' if v is True else 'false' if v is False else v}"
+                    for k, v in case.items())
+
 _REVISION_ID = re.compile(r"[0-9]{4}-[0-9]{2}")
 _PMID = re.compile(r"[0-9]{1,9}")
 _URL = re.compile(r"https?://[A-Za-z0-9._~:/?#@!$&*+,;=%-]+")  # no quotes, brackets or spaces
@@ -172,11 +167,10 @@ def _home(validated, compiled, changes: list[RevisionChange]) -> str:
     for statement in latest.data["statements"]:
         lines += _statement(statement, note=False)
     lines += _disclaimer(latest.data["disclaimer"])
-    decision = compiled.evaluate(EXAMPLE_CASE, EXAMPLE_DATE)
-    words_args = " ".join(f"{k}={'true' if v is True else 'false' if v is False else v}"
-                          for k, v in EXAMPLE_CASE.items())
-    command = (f"$ policy evaluate --as-of {EXAMPLE_DATE} \\\n    {words_args}\n"
-               f"{decision_text(decision)}")
+    example = validated.definition.site["example"]
+    decision = compiled.evaluate(example["case"], example["as_of"])
+    command = (f"$ policy evaluate --as-of {example['as_of']} \\\n    "
+               f"{_command_words(example['case'])}\n{decision_text(decision)}")
     lines += [
         "## Evaluate a case", "",
         "Install the package (`pip install .` in the repository; the command is `policy`), then "
@@ -186,10 +180,10 @@ def _home(validated, compiled, changes: list[RevisionChange]) -> str:
         f"{_link('the command line', 'cli.md', here)} and "
         f"{_link('the Python API', 'api.md', here)}.",
         "",
-        *_try_section(here),
+        *_try_section(here, example),
         "## Run the checks", "",
         _fence("$ policy validate          # every table and the chain of revisions\n"
-               "$ policy diff 2015-12 2018-03   # what changed, by meaning and by text\n"
+               f"$ policy diff {first.id} {latest.id}   # what changed, by meaning and by text\n"
                "$ policy changelog --check # CHANGELOG.md is current\n"
                "$ mkdocs build --strict    # this site; a broken link fails the build"), "",
         f"{_link('Checking policy tables in CI', 'ci.md', here)} covers pre-commit, "
@@ -197,11 +191,13 @@ def _home(validated, compiled, changes: list[RevisionChange]) -> str:
     return "\n".join(lines)
 
 
-def _try_section(here: str) -> list[str]:
+def _try_section(here: str, example) -> list[str]:
+    first_fact = dict(list(example["case"].items())[:1])
+    query = case_query(first_fact, example["as_of"]) + "&..."
     return ["## Try a case in your browser", "",
             f"{_link('Try a case', TRY_PAGE, here)} decides a case as of a date of service without "
             "installing anything: the page carries every decision of every revision. Its address "
-            "holds the case (`?as_of=2016-05-03&cancer_site=rectal&...`, values as on the command "
+            f"holds the case (`?{query}`, values as on the command "
             "line, an omitted field unknown), so a decision can be shared as a link. For scripts "
             "and tests, these elements carry `data-value`:", "", *contract_markdown(), ""]
 
@@ -289,7 +285,7 @@ def _reference_link(reference) -> str:
 
 
 def _content(content) -> list[str]:
-    lines = ["## Policy text (the 2023 source)", ""]
+    lines = ["## Policy text (the source)", ""]
     if content.get("related_policies"):
         lines += [f"Related policies: {md_text(content['related_policies'])}", ""]
     for key, title in (("description", "Description"), ("objective", "Objective"),
@@ -304,13 +300,13 @@ def _content(content) -> list[str]:
     if content.get("evidence"):
         lines += ["### Summary of evidence", ""]
         for entry in content["evidence"]:
-            sites = [md_text(words(s)) for s in entry.get("cancer_sites", ())]
-            sites += [f"{md_text(words(p['cancer_site']))} (in part)"
-                      for p in entry.get("partial_sites", ())]
+            sites = [md_text(words(s)) for s in entry.get("about", ())]
+            sites += [f"{md_text(words(p['value']))} (in part)"
+                      for p in entry.get("about_in_part", ())]
             lines += [f"#### {', '.join(sites)}", "", md_text(entry["text"]), ""]
-            lines += [f"*Partly: for {md_text(words(p['cancer_site']))} cases this covers "
-                      f"{md_text(p['covers'])}.*" for p in entry.get("partial_sites", ())]
-            if entry.get("partial_sites"):
+            lines += [f"*Partly: for {md_text(words(p['value']))} cases this covers "
+                      f"{md_text(p['covers'])}.*" for p in entry.get("about_in_part", ())]
+            if entry.get("about_in_part"):
                 lines.append("")
     if content.get("guidelines"):
         lines += ["### Practice guidelines and position statements", ""]
@@ -346,7 +342,8 @@ def _content(content) -> list[str]:
     return lines
 
 
-def _revision(change: RevisionChange, following) -> str:
+def _revision(change: RevisionChange, following, source_name: str | None) -> str:
+    """`source_name`: what the source text is (policy.yaml's site.source_name), if it says."""
     rev, prev = change.revision, change.previous
     here = revision_page(rev.id)
     data = rev.data
@@ -406,7 +403,8 @@ def _revision(change: RevisionChange, following) -> str:
                  f"{_provenance(None)}: {md_text(rule.provenance_note)}")
               for rule in rev.rules]
     lines += ["", "## Policy statements", "",
-              f"Marks: {_provenance('verbatim')} the words are in the source (the 2023 text), "
+              f"Marks: {_provenance('verbatim')} the words are in the source"
+              + (f" ({md_text(source_name)})" if source_name else "") + ", "
               "shown in quotation marks; "
               f"{_provenance('reconstructed', PROVENANCE_LABELS['reconstructed'])} the words are "
               "rebuilt from the Policy History rows, are not in the source, and are never shown "
@@ -434,7 +432,7 @@ def _word_table(groups: list[dict]) -> list[str]:
               for g in groups), ""]
 
 
-def _change(change: RevisionChange) -> str:
+def _change(change: RevisionChange, inputs=()) -> str:
     rev, prev = change.revision, change.previous
     here = change_page(prev.id, rev.id)
     diff = change.diff
@@ -465,7 +463,7 @@ def _change(change: RevisionChange) -> str:
             lines += ["A case is one combination of facts, one value for each field: "
                       f"{_case_count(rev)} complete cases.", "",
                       "In words: " + "; or ".join(
-                md_text(condition_words(box["when"])) for box in group.boxes) + ".", ""]
+                md_text(condition_words(box["when"], inputs)) for box in group.boxes) + ".", ""]
             for text, provenance in group.quotes:
                 lines += [f"Now decided by: {_words(text, provenance)}", ""]
     groups = text_groups(diff["text_changes"])
@@ -487,23 +485,27 @@ def _change(change: RevisionChange) -> str:
 
 # --- outcomes over time --------------------------------------------------------------------------
 
-def matrix_rows(compiled) -> list[tuple[str, dict]]:
-    """(label, case) for every row of the matrix: the rectal criterion's variants, then every other
-    cancer site (the last, `none`, is not oncologic)."""
-    sites = dict(compiled.columns)["cancer_site"]
-    rows = [(label, {"cancer_site": "rectal", **facts}) for label, facts in RECTAL_VARIANTS]
-    rows += [(site.replace("_", " "), {"cancer_site": site}) for site in sites if site != "rectal"]
+def matrix_rows(compiled, matrix) -> list[tuple[str, dict]]:
+    """(label, case) for every row of the matrix: the rows policy.yaml gives (`matrix`: its
+    site.matrix), then, if it names an input in `each_other_value_of`, one row for each value of
+    that input that no given row has, with nothing else known."""
+    rows = [(row["label"], dict(row["case"])) for row in matrix["rows"]]
+    other = matrix.get("each_other_value_of")
+    if other is not None:
+        given = {case.get(other) for _, case in rows}
+        rows += [(str(value).replace("_", " "), {other: value})
+                 for value in dict(compiled.columns)[other] if value not in given]
     return rows
 
 
-def matrix_cells(compiled) -> list[tuple[str, dict, list]]:
+def matrix_cells(compiled, matrix) -> list[tuple[str, dict, list]]:
     """(label, case, [decision under each revision, as of its effective date])."""
     return [(label, case, [compiled.evaluate(case, rev.effective_from)
                            for rev in compiled.revisions])
-            for label, case in matrix_rows(compiled)]
+            for label, case in matrix_rows(compiled, matrix)]
 
 
-def _matrix(compiled, changes: list[RevisionChange]) -> str:
+def _matrix(compiled, changes: list[RevisionChange], definition) -> str:
     here = "matrix.md"
     flipped = {c.revision.id for c in changes if c.flips}
     lines = ["---", "hide:", "  - navigation", "  - toc", "---", "", "# Outcomes over time", "",
@@ -518,10 +520,11 @@ def _matrix(compiled, changes: list[RevisionChange]) -> str:
         f"<br><small>{md_text(r.version)}</small>" for r in compiled.revisions]
     lines += ['<div class="matrix" markdown>', "",
               "| " + " | ".join(header) + " |", "|---|" + ":---:|" * len(compiled.revisions)]
-    for label, case, decisions in matrix_cells(compiled):
+    labels = determination_labels(definition)
+    for label, case, decisions in matrix_cells(compiled, definition.site["matrix"]):
         cells = []
         for decision, revision in zip(decisions, compiled.revisions):
-            short, meaning = DETERMINATIONS.get(decision.determination,
+            short, meaning = labels.get(decision.determination,
                                                 (decision.determination, decision.determination))
             why = decision.rule or (f"needs {', '.join(decision.needs)}" if decision.needs else
                                     " or ".join(decision.rules))
@@ -532,14 +535,10 @@ def _matrix(compiled, changes: list[RevisionChange]) -> str:
                                here))
         lines.append(f"| {md_text(label)} | " + " | ".join(cells) + " |")
     lines += ["", "</div>", "", "**Legend**", ""]
-    for determination, (short, meaning) in DETERMINATIONS.items():
+    for determination, (short, meaning) in labels.items():
         if determination != "no_policy_in_force":
             lines.append(f"- {_badge(determination, html.escape(short))} {md_text(meaning)}")
-    lines += ["", "The rows: the variants of the rectal criterion (“rectal cancer with positive or "
-              "close margins with T4 lesions or recurrent disease”, read as margins AND (T4 OR "
-              "recurrent)), then every other cancer site with nothing else known. A fact a row "
-              "does not give is unknown; when the determination depends on it the cell is "
-              "indeterminate.", ""]
+    lines += ["", md_text(definition.site["matrix"]["about"]), ""]
     return "\n".join(lines)
 
 
@@ -555,7 +554,7 @@ def _fields(compiled) -> str:
              "A case gives any of these fields; an omitted field is unknown, and a field not listed "
              "here is an error. Values are exact, letter case included. On the command line a "
              "field is a `FIELD=VALUE` word; in a CSV file a column; in JSON, YAML or Parquet a "
-             "key or column (`recurrent` a boolean there). `policy evaluate --help` prints the "
+             "key or column (a boolean input a boolean there). `policy evaluate --help` prints the "
              "same list. This page is generated from the tables.", "",
              "| field | allowed values |", "|---|---|"]
     for name, allowed in field_rows(compiled.columns):
@@ -572,14 +571,17 @@ def build_site(validated, compiled) -> Site:
     changes = revision_changes(validated.revisions)
     pages = {"index.md": _home(validated, compiled, changes),
              "timeline.md": _timeline(changes),
-             "matrix.md": _matrix(compiled, changes),
+             "matrix.md": _matrix(compiled, changes, validated.definition),
              "fields.md": _fields(compiled),
-             TRY_PAGE: try_page(compiled, revision_page)}
+             TRY_PAGE: try_page(compiled, revision_page,
+                                validated.definition.site.get("try_links", ()))}
     for i, change in enumerate(changes):
         following = changes[i + 1].revision if i + 1 < len(changes) else None
-        pages[revision_page(change.revision.id)] = _revision(change, following)
+        pages[revision_page(change.revision.id)] = _revision(
+            change, following, validated.definition.site.get("source_name"))
         if change.previous is not None:
-            pages[change_page(change.previous.id, change.revision.id)] = _change(change)
+            pages[change_page(change.previous.id, change.revision.id)] = _change(
+                change, validated.definition.inputs)
     lowered = [p.lower() for p in pages]
     if len(set(lowered)) != len(lowered):  # case-insensitive file systems would merge them
         raise ValueError("two generated pages differ only in letter case")

@@ -6,10 +6,10 @@ code -> outcome) with one record per outcome. A record holds what `Decision.to_j
 that outcome, taken from `CompiledPolicy.evaluate` itself, so the page shows what `policy evaluate
 --json` prints, including any field the engine adds later. Every partial case is evaluated at build
 time; a field that differs between partial cases of one outcome (the summary of evidence, chosen by
-cancer site) is stored per partial case instead. Each distinct value is stored once. Only the
-case's own fields (the date, the known facts, the case id) are filled in by the page. Before the
-first revision nothing is in force; the no-policy decision is stored with the day cut out of its
-text, so the page names the day as the engine does.
+the policy's evidence key) is stored per partial case instead. Each distinct value is stored once.
+Only the case's own fields (the date, the known facts, the case id) are filled in by the page.
+Before the first revision nothing is in force; the no-policy decision is stored with the day cut
+out of its text, so the page names the day as the engine does.
 
 `try_page` is the page's Markdown: an inert JSON block (`<`, `>` and `&` written as JSON escapes, so
 table text can neither close the block nor become markup) and the HTML the script fills in with
@@ -34,8 +34,8 @@ CASE_KEYS = ("as_of", "case", "case_id")
 _PROBE_DAYS = ("0001-01-01", "0002-02-02")
 # The page's contract: element id -> what its data-value holds (README and home page say the same).
 CONTRACT = (
-    ("determination", "the determination code (`medically_necessary`, `indeterminate`, "
-                      "`no_policy_in_force`, ...); empty when the case cannot be decided (an "
+    ("determination", "the determination code (one of the policy's, `indeterminate` or "
+                      "`no_policy_in_force`); empty when the case cannot be decided (an "
                       "invalid value in the link, or no date)"),
     ("revision", "the id of the revision in force (`2015-12`); empty when none is in force or "
                  "the case cannot be decided"),
@@ -230,13 +230,16 @@ def _result() -> list[str]:
         '</section>']
 
 
-def try_page(compiled, revision_page) -> str:
-    """The page's Markdown. `revision_page(id)` names a revision's page (the script links to it)."""
+def try_page(compiled, revision_page, examples=()) -> str:
+    """The page's Markdown. `revision_page(id)` names a revision's page (the script links to it);
+    `examples`: the policy's example links ({label, as_of, case}, its policy.yaml's
+    site.try_links)."""
     data = try_data(compiled)
     first = compiled.revisions[0]
-    example = case_query({"cancer_site": "rectal", "margin_status": "positive", "t_stage": "T4"},
-                         "2016-05-03")
-    unknown = case_query({"cancer_site": "rectal"}, "2016-05-03")
+    boolean = next((name for name, values in compiled.columns if isinstance(values[0], bool)),
+                   None)
+    boolean_example = f" (`{boolean}=true`)" if boolean else ""
+    links = [f"[{md_text(e['label'])}](?{case_query(e['case'], e['as_of'])})" for e in examples]
     before = (datetime.date.fromisoformat(first.effective_from)
               - datetime.timedelta(days=1)).isoformat()
     lines = [
@@ -249,9 +252,8 @@ def try_page(compiled, revision_page) -> str:
         "that decide it, or, when the outcome depends on an unknown fact, the facts it needs. "
         f"Before {md_text(first.effective_from)} no revision is in force.", "",
         "The address of this page holds the case, so a link shares the decision; for example "
-        f"[rectal, positive margins, T4 on 2016-05-03](?{example}), "
-        f"[rectal, nothing else known](?{unknown}) or "
-        f"[the day before the first revision](?as_of={before}). Everything is decided here: "
+        + "".join(f"{link}, " for link in links[:-1]) + (f"{links[-1]} or " if links else "")
+        + f"[the day before the first revision](?as_of={before}). Everything is decided here: "
         "the page sends nothing anywhere.", "",
         '<div class="try" markdown="0">', "", *_controls(compiled), *_result(), "</div>", "",
         data_block(data), "",
@@ -261,7 +263,7 @@ def try_page(compiled, revision_page) -> str:
         "</div>", "",
         "## For scripts and tests", "",
         "The link's query holds the case: `as_of` (a date `YYYY-MM-DD`) and any case field, "
-        "values as on the command line (`recurrent=true`); an omitted field is unknown. A value "
+        f"values as on the command line{boolean_example}; an omitted field is unknown. A value "
         "the tables do not allow, a date that is not a real `YYYY-MM-DD` day, an unknown field "
         "or a field given twice is shown as invalid and nothing is decided. These elements carry "
         "machine-readable values:", "",

@@ -50,14 +50,16 @@ class Snapshot(namedtuple("Snapshot", "files contents")):
 
 
 def read_snapshot(files: PolicyFiles) -> Snapshot:
-    """Read every file of a policy once (tables, source text, schemas), each bounded, regular and
-    confined to its folder (`reading.read_bounded`)."""
+    """Read every file of a policy once (tables, source text, policy.yaml, schemas), each
+    bounded, regular and confined to its folder (`reading.read_bounded`)."""
     contents: dict[str, bytes | PolicyError] = {}
     for path in files.all_files():
         if path in files.revision_files:
             what, folder = "table", files.folder
         elif path == files.source_file:
             what, folder = "source text", files.folder
+        elif path == files.definition_file:
+            what, folder = "policy definition", files.folder
         else:
             what, folder = "schema", files.schemas_dir
         try:

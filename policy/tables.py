@@ -15,6 +15,7 @@ from .errors import PolicyIOError, UsageError
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_FILE = "source.md"
+DEFINITION_FILE = "policy.yaml"  # the policy's own file (policy/definition.py), not a revision
 
 
 def _bundled(kind: str) -> str:
@@ -45,7 +46,7 @@ def schemas_dir_for(tables_dir: str) -> str:
     # a link counts as present, so it is refused (SYMLINK), never silently replaced
     if all(os.path.isfile(os.path.join(beside, f"{n}.schema.json"))
            or os.path.islink(os.path.join(beside, f"{n}.schema.json"))
-           for n in ("revision", "case")):
+           for n in ("revision", "policy")):
         return beside
     return _bundled("schemas")
 
@@ -60,19 +61,22 @@ def display_path(path: str | os.PathLike) -> str:
     return path if relative.startswith("..") else relative
 
 
-class PolicyFiles(namedtuple("PolicyFiles", "policy_id folder revision_files source_file schemas_dir")):
-    """The files of one policy; `revision_files` sorted by name, i.e. by revision id."""
+class PolicyFiles(namedtuple("PolicyFiles", "policy_id folder revision_files source_file "
+                                            "definition_file schemas_dir")):
+    """The files of one policy; `revision_files` sorted by name, i.e. by revision id;
+    `definition_file`: its policy.yaml."""
 
     __slots__ = ()
 
     def all_files(self) -> list[str]:
         schema_files = sorted(glob.glob(os.path.join(glob.escape(self.schemas_dir), "*.schema.json")))
-        return [*self.revision_files, self.source_file, *schema_files]
+        return [*self.revision_files, self.source_file, self.definition_file, *schema_files]
 
 
 def policy_files(tables_dir: str, policy_id: str | None = None) -> PolicyFiles:
     def revision_files(folder: str) -> list[str]:
-        return sorted(glob.glob(os.path.join(glob.escape(folder), "*.yaml")))
+        return sorted(path for path in glob.glob(os.path.join(glob.escape(folder), "*.yaml"))
+                      if os.path.basename(path) != DEFINITION_FILE)
 
     try:
         entries = sorted(os.listdir(tables_dir))
@@ -92,4 +96,5 @@ def policy_files(tables_dir: str, policy_id: str | None = None) -> PolicyFiles:
     return PolicyFiles(policy_id=policy_id, folder=folder,
                        revision_files=tuple(revision_files(folder)),
                        source_file=os.path.join(folder, SOURCE_FILE),
+                       definition_file=os.path.join(folder, DEFINITION_FILE),
                        schemas_dir=schemas_dir_for(tables_dir))

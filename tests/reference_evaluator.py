@@ -13,7 +13,7 @@ from policy.yaml_loader import load_yaml
 class ReferenceEvaluator:
     def __init__(self, policy_dir: Path):
         self.revisions = []
-        for path in sorted(policy_dir.glob("*.yaml")):
+        for path in sorted(policy_dir.glob("[0-9]*.yaml")):
             data = load_yaml(path.read_bytes(), path.name).data
             self.revisions.append(data)
         self.revisions.sort(key=lambda d: d["revision"]["effective_from"])

@@ -12,7 +12,8 @@ from policy.diff import diff_revisions, resolve
 from policy.tables import find_tables_dir, policy_files
 from test_properties import IORT
 
-REVISIONS = load_and_validate(policy_files(find_tables_dir())).revisions
+VALIDATED = load_and_validate(policy_files(find_tables_dir()))
+REVISIONS = VALIDATED.revisions
 
 
 def _covered(changes):

@@ -63,7 +63,7 @@ def test_fields_page_is_generated_from_the_tables():
     from policy.tables import find_tables_dir, policy_files
 
     validated = load_and_validate(policy_files(find_tables_dir()))
-    site = build_site(validated, compile_policy(validated.revisions))
+    site = build_site(validated, compile_policy(validated.revisions, validated.definition))
     page = site.pages["fields.md"]
     for name, values in IORT.compiled.columns:
         assert f"<code>{name}</code>" in page

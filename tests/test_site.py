@@ -13,7 +13,7 @@ from conftest import POLICY_DIR, ROOT
 from sitebuild import (CANARIES, PLANTED, document, mkdocs_build, pages, partial_cases, plant,
                        plant_canaries, try_days, try_page_data)
 
-REVISIONS = sorted(p.stem for p in POLICY_DIR.glob("*.yaml"))
+REVISIONS = sorted(p.stem for p in POLICY_DIR.glob("[0-9]*.yaml"))
 FLIPS = ("2012-12", "2018-03")
 INV, NMN, MN = "det-investigational", "det-not_medically_necessary", "det-medically_necessary"
 
@@ -330,7 +330,8 @@ def test_try_page_is_generic():
     from policy.tables import find_tables_dir, policy_files
     from sitebuild import Document
 
-    shipped = load_and_validate(policy_files(find_tables_dir(None), None)).revisions
+    validated = load_and_validate(policy_files(find_tables_dir(None), None))
+    shipped = validated.revisions
 
     def toy(revision, rev_id, day, then):
         first, second = revision.rules[:2]
@@ -343,7 +344,8 @@ def test_try_page_is_generic():
                        columns=(Column("urgent", (True, False)), Column("colour", ("red", "blue"))))
 
     compiled = compile_policy([toy(shipped[0], "2020-01", "2020-02-01", "investigational"),
-                               toy(shipped[1], "2021-01", "2021-02-01", "not_medically_necessary")])
+                               toy(shipped[1], "2021-01", "2021-02-01", "not_medically_necessary")],
+                              validated.definition)
     page = try_page(compiled, revision_page)
     radios = [(a["name"], a["value"]) for _, a in Document(page).elements
               if a.get("type") == "radio"]

@@ -1,0 +1,143 @@
+"""A policy's own file, `tables/<policy-id>/policy.yaml`: what is specific to the policy as a whole.
+
+The package knows no policy: the case vocabulary (inputs, their closed value sets and labels), the
+input that keys the evidence paragraphs, the determinations with their order, labels and the words a
+statement must use for each, and what the site pages show all come from this file, which
+`schemas/policy.schema.json` checks like the tables. `case_schema` derives a case's JSON Schema from
+it (the shipped `schemas/case.schema.json` is that of the shipped policy; a test keeps them equal).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import namedtuple
+
+from .errors import Problem
+from .yaml_loader import Loaded
+
+
+
+class Input(namedtuple("Input",
+                       "name label values description words words_many value_words")):
+    """`words`, `words_many` ("{values}" where the values go) and `value_words` (a value as
+    written on the command line -> its own words) phrase a condition (`render.condition_words`)."""
+
+    __slots__ = ()
+
+    @property
+    def boolean(self) -> bool:
+        return isinstance(self.values[0], bool)
+
+
+class Determination(namedtuple("Determination", "id short meaning words no_statement")):
+    """`words`: the compiled pattern a statement of it matches (None when no statement states it)."""
+
+    __slots__ = ()
+
+
+class PolicyDefinition(namedtuple("PolicyDefinition", "inputs evidence_key determinations site")):
+    """The checked content of policy.yaml (immutable but for `site`, a plain copy of the data)."""
+
+    __slots__ = ()
+
+    def vocabulary(self) -> dict[str, tuple]:
+        return {i.name: i.values for i in self.inputs}
+
+    def order(self) -> tuple[str, ...]:
+        return tuple(d.id for d in self.determinations)
+
+    def named_determinations(self, lowered_text: str) -> set[str]:
+        """The determinations that the (normalised, lower-case) words of a statement name."""
+        return {d.id for d in self.determinations
+                if d.words is not None and d.words.search(lowered_text)}
+
+
+def _copy(value):
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def definition_problems(loaded: Loaded) -> list[Problem]:
+    """What the schema cannot say: names unique, patterns that compile, the example cases, matrix
+    rows and evidence key naming declared inputs and values."""
+    data, problems = loaded.data, []
+    vocabulary: dict[str, list] = {}
+    for i, entry in enumerate(data["inputs"]):
+        if entry["name"] in vocabulary:
+            problems.append(loaded.problem(("inputs", i, "name"), "DUPLICATE_INPUT",
+                                           f"input '{entry['name']}' is declared twice"))
+        vocabulary.setdefault(entry["name"], entry["values"])
+    seen: set[str] = set()
+    for i, entry in enumerate(data["determinations"]):
+        if entry["id"] in seen:
+            problems.append(loaded.problem(("determinations", i, "id"), "SCHEMA",
+                                           f"determination '{entry['id']}' is listed twice"))
+        seen.add(entry["id"])
+        if "words" in entry:
+            try:
+                re.compile(entry["words"])
+            except re.error as exc:
+                problems.append(loaded.problem(("determinations", i, "words"), "SCHEMA",
+                                               f"words of '{entry['id']}' is no regular "
+                                               f"expression: {exc}"))
+    key = data.get("evidence_key")
+    if key is not None and (key not in vocabulary or isinstance(vocabulary[key][0], bool)):
+        problems.append(loaded.problem(("evidence_key",), "UNKNOWN_VALUE",
+                                       f"evidence_key '{key}' is not a string input "
+                                       f"({', '.join(vocabulary)})"))
+
+    def check_case(path: tuple, case: dict) -> None:
+        for name, value in case.items():
+            if name not in vocabulary:
+                problems.append(loaded.problem(
+                    path + (name,), "UNKNOWN_COLUMN",
+                    f"'{name}' is not an input ({', '.join(vocabulary)})", key=True))
+            elif value not in vocabulary[name] or isinstance(value, bool) != isinstance(
+                    vocabulary[name][0], bool):
+                problems.append(loaded.problem(path + (name,), "UNKNOWN_VALUE",
+                                               f"{value!r} is not a value of '{name}'"))
+
+    site = data["site"]
+    check_case(("site", "example", "case"), site["example"]["case"])
+    for i, link in enumerate(site.get("try_links", ())):
+        check_case(("site", "try_links", i, "case"), link["case"])
+    for i, row in enumerate(site["matrix"]["rows"]):
+        check_case(("site", "matrix", "rows", i, "case"), row["case"])
+    other = site["matrix"].get("each_other_value_of")
+    if other is not None and other not in vocabulary:
+        problems.append(loaded.problem(("site", "matrix", "each_other_value_of"), "UNKNOWN_VALUE",
+                                       f"'{other}' is not an input ({', '.join(vocabulary)})"))
+    return problems
+
+
+def build_definition(data: dict) -> PolicyDefinition:
+    """The definition of data that passed the schema and `definition_problems`."""
+    return PolicyDefinition(
+        inputs=tuple(Input(e["name"], e["label"], tuple(e["values"]), e.get("description"),
+                           e.get("words"), e.get("words_many"), _copy(e.get("value_words")))
+                     for e in data["inputs"]),
+        evidence_key=data.get("evidence_key"),
+        determinations=tuple(
+            Determination(e["id"], e["short"], e["meaning"],
+                          re.compile(e["words"]) if "words" in e else None,
+                          bool(e.get("no_statement"))) for e in data["determinations"]),
+        site=_copy(data["site"]))
+
+
+def case_schema(definition: PolicyDefinition, *, schema_id: str, title: str) -> dict:
+    """The JSON Schema (draft 2020-12) of a case of the policy: every field optional, none other."""
+    defs: dict[str, dict] = {"date": {
+        "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "format": "date",
+        "description": "A calendar date, YYYY-MM-DD, e.g. 2023-10-01"}}
+    for entry in definition.inputs:
+        defs[entry.name] = {"type": "boolean"} if entry.boolean else {"enum": list(entry.values)}
+        if entry.description:
+            defs[entry.name]["description"] = entry.description
+    properties = {"case_id": {"type": "string"}, "service_date": {"$ref": "#/$defs/date"}}
+    properties.update({e.name: {"$ref": f"#/$defs/{e.name}"} for e in definition.inputs})
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": schema_id,
+            "title": title, "$defs": defs, "type": "object", "additionalProperties": False,
+            "properties": properties}

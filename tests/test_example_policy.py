@@ -1,0 +1,196 @@
+"""A second, invented policy works through every command and the site with no code change.
+
+`tests/fixtures/example-policy/tables/demo-1.00.00/` is a made-up policy (bicycle bells: not a real
+policy; its source.md says so) with other input names and values (a boolean among them), other
+determinations, a `first` hit policy with a catch-all rule, and three revisions. Its policy.yaml
+gives everything about it that is not a revision. And the package's code names nothing of the
+shipped policy (FEP 8.01.08): a grep over policy/*.py finds none of its fields, values, ids or prose.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = Path(__file__).parent / "fixtures" / "example-policy"
+POLICY = "demo-1.00.00"
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch) -> Path:
+    """A writable copy of the example policy repository (tables and the package's schemas), as
+    the current directory: the commands find its tables/ folder themselves."""
+    shutil.copytree(EXAMPLE / "tables", tmp_path / "tables")
+    shutil.copytree(ROOT / "schemas", tmp_path / "schemas")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_the_example_says_it_is_invented():
+    source = (EXAMPLE / "tables" / POLICY / "source.md").read_text(encoding="utf-8")
+    assert "invented example" in source and "not a real policy" in source
+    assert "not a real policy" in (EXAMPLE / "tables" / POLICY / "policy.yaml").read_text()
+
+
+def test_validate(repo, cli):
+    code, out, err = cli("validate")
+    assert (code, err) == (0, ""), out
+    assert out.strip() == f"{POLICY}: 3 revisions valid (2020-01 .. 2022-01)"
+    code, out, _ = cli("validate", "--format", "json")
+    assert code == 0
+
+
+def test_history(repo, cli):
+    code, out, _ = cli("history", "--json")
+    assert code == 0
+    revisions = json.loads(out)
+    assert [(r["id"], r["version"], r["effective_from_basis"]) for r in revisions] == [
+        ("2020-01", "1.0.0", "inferred"), ("2021-01", "2.0.0", "inferred"),
+        ("2022-01", "2.1.0", "stated")]
+
+
+def test_evaluate_text_and_json(repo, cli):
+    code, out, _ = cli("evaluate", "--as-of", "2021-06-01", "bell_kind=electronic",
+                       "night_riding=true")
+    assert code == 0 and out.startswith("referred\n")
+    code, out, _ = cli("evaluate", "--as-of", "2020-06-01", "bell_kind=electronic",
+                       "night_riding=true", "--json")
+    decision = json.loads(out)
+    assert (decision["determination"], decision["revision"]["id"], decision["rule"]) == (
+        "declined", "2020-01", "electronic-at-night")
+    # the order of possible outcomes is the example's own (policy.yaml), the needs its inputs
+    code, out, _ = cli("evaluate", "--as-of", "2022-03-01", "bell_kind=electronic", "--json")
+    decision = json.loads(out)
+    assert decision["determination"] == "indeterminate"
+    assert (decision["needs"], decision["possible"]) == (["night_riding"], ["referred", "declined"])
+    # the evidence is keyed by the example's evidence_key, in part where the table says so
+    assert decision["evidence"].startswith("Electronic bells were heard at night")
+    assert decision["evidence_scope"] == "at night only"
+    code, out, _ = cli("evaluate", "--as-of", "2022-03-01", "bell_kind=none", "rider_age=child",
+                       "--json")
+    decision = json.loads(out)
+    assert (decision["determination"], decision["source"]) == ("out_of_scope", None)
+    code, out, _ = cli("evaluate", "--as-of", "2019-01-01", "bell_kind=brass", "--json")
+    assert json.loads(out)["determination"] == "no_policy_in_force"
+
+
+def test_evaluate_rejects_what_the_example_does_not_know(repo, cli):
+    code, out, err = cli("evaluate", "--as-of", "2022-03-01", "cancer_site=rectal")
+    assert code == 1 and "UNKNOWN_FIELD" in err and "bell_kind" in err
+    code, out, err = cli("evaluate", "--as-of", "2022-03-01", "night_riding=yes")
+    assert code == 1 and "night_riding" in err
+
+
+def test_diff(repo, cli):
+    code, out, _ = cli("diff", "2020-01", "2021-01", "--json")
+    assert code == 0
+    changes = json.loads(out)["decision_changes"]
+    assert [(c["from"], c["to"], c["when"], c["cases"]) for c in changes] == [
+        ("declined", "referred", {"bell_kind": ["electronic"], "night_riding": [True]}, 2)]
+    code, out, _ = cli("diff", "2021-01", "2022-01", "--json")
+    assert code == 0 and json.loads(out)["decision_changes"] == []
+
+
+def test_batch_csv_and_json_lines(repo, cli):
+    (repo / "claims.csv").write_text(
+        "case_id,service_date,bell_kind,night_riding,rider_age\n"
+        "a,2021-06-01,electronic,true,\n"
+        "b,2021-06-01,brass,,\n"
+        "c,2021-06-01,cancer,,\n", encoding="utf-8")
+    code, out, err = cli("batch", "claims.csv", "--out", "results.jsonl")
+    assert code == 3, err  # one bad line
+    results = [json.loads(line) for line in
+               (repo / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r.get("determination") for r in results] == ["referred", "approved", None]
+    assert "error" in results[2] and "bell_kind" in results[2]["error"]
+    (repo / "claims.jsonl").write_text(
+        json.dumps({"case_id": "d", "bell_kind": "none", "rider_age": "adult"}) + "\n"
+        + json.dumps({"case_id": "e", "bell_kind": "electronic", "night_riding": False}) + "\n",
+        encoding="utf-8")
+    code, out, err = cli("batch", "claims.jsonl", "--as-of", "2022-03-01")
+    assert code == 0, err
+    assert [json.loads(line)["determination"] for line in out.splitlines()] == [
+        "declined", "declined"]
+
+
+def test_changelog(repo, cli):
+    code, out, err = cli("changelog", "--check")
+    assert code == 1  # none written yet
+    code, out, err = cli("changelog")
+    assert code == 0, err
+    text = (repo / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert "2.0.0" in text and "referred" in text
+    code, out, err = cli("changelog", "--check")
+    assert code == 0, (out, err)
+
+
+def test_site_pages(repo):
+    from policy.checks import load_and_validate
+    from policy.engine import compile_policy
+    from policy.site import build_site
+    from policy.tables import policy_files
+
+    validated = load_and_validate(policy_files(str(repo / "tables")))
+    pages = build_site(validated, compile_policy(validated.revisions,
+                                                 validated.definition)).pages
+    assert {"index.md", "matrix.md", "timeline.md", "try.md", "revisions/2022-01.md",
+            "changes/2020-01-to-2021-01.md"} <= set(pages)
+    matrix = pages["matrix.md"]
+    for label in ("electronic · at night", "electronic · by day", "| brass |", "| none |"):
+        assert label in matrix
+    assert "referred for review" in matrix and "invented example" in matrix
+    assert "bell_kind=electronic" in pages["index.md"]
+
+
+@pytest.mark.skipif(shutil.which("mkdocs") is None and not Path(
+    __import__("sys").executable).with_name("mkdocs").exists(), reason="mkdocs not installed")
+def test_site_builds_with_mkdocs(repo, tmp_path):
+    from sitebuild import document, mkdocs_build, try_page_data
+
+    result = mkdocs_build(tmp_path / "site", tables=repo / "tables")
+    assert result.returncode == 0, result.stderr[-3000:]
+    data = try_page_data(tmp_path / "site")
+    assert data["policy"] == POLICY
+    assert "electronic · at night" in document(tmp_path / "site", "matrix").text
+
+
+# --- no policy knowledge in the package ---------------------------------------------------------
+
+# The shipped policy's field names, values that name it, rule and statement ids, determinations
+# and prose. Matched as words, case-insensitively, in every module of policy/.
+SHIPPED_WORDS = ["cancer_site", "margin_status", "t_stage", "recurrent", "rectal", "IORT",
+                 "8.01.08", "medically_necessary", "investigational", "not_addressed",
+                 "oncologic", "radiotherapy", "medically necessary", "soft_tissue_sarcoma",
+                 "head_and_neck", "T4", "other-oncologic", "rectal-margins"]
+# The doctest of the Python API evaluates the shipped policy (it is what `load_policy()` loads
+# with no arguments); those lines are its example, not knowledge the code relies on.
+ALLOWED = {"api.py": range(1, 10)}
+
+
+def test_the_package_names_no_field_value_id_or_prose_of_the_shipped_policy():
+    pattern = re.compile("|".join(rf"(?<![A-Za-z0-9_]){re.escape(w)}(?![A-Za-z0-9_])"
+                                  for w in SHIPPED_WORDS), re.IGNORECASE)
+    found = []
+    for module in sorted((ROOT / "policy").glob("*.py")):
+        allowed = ALLOWED.get(module.name, ())
+        for number, line in enumerate(module.read_text(encoding="utf-8").splitlines(), 1):
+            if pattern.search(line) and number not in allowed:
+                found.append(f"{module.name}:{number}: {line.strip()}")
+    assert found == []
+
+
+def test_the_case_schema_is_derived_from_the_shipped_policy_yaml():
+    """schemas/case.schema.json is the shipped policy's case schema: what
+    `definition.case_schema` derives from its policy.yaml, so the two cannot drift apart."""
+    from policy.definition import build_definition, case_schema
+    from policy.yaml_loader import load_yaml
+
+    shipped = json.loads((ROOT / "schemas" / "case.schema.json").read_text(encoding="utf-8"))
+    raw = (ROOT / "tables" / "fep-8.01.08" / "policy.yaml").read_bytes()
+    definition = build_definition(load_yaml(raw, "policy.yaml").data)
+    assert case_schema(definition, schema_id=shipped["$id"], title=shipped["title"]) == shipped
