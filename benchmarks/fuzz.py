@@ -150,9 +150,11 @@ def _campaign(targets, seconds: float, engine: str, timeout: int, rss_mb: int) -
     failed = 0
     print(f"{'target':<9} {'engine':<10} {'executions':>11} {'seconds':>8} {'peak MB':>8}  crashes")
     for target in targets:
-        crashes = Path(tempfile.mkdtemp(prefix=f"policy-fuzz-crashes-{target}-"))
+        work = Path(tempfile.mkdtemp(prefix=f"policy-fuzz-{target}-"))  # all the worker writes
+        crashes = work / "crashes"
+        crashes.mkdir()
         started = time.monotonic()
-        env = {**os.environ, "FEP_POLICY_CACHE_DIR": tempfile.mkdtemp(prefix="policy-fuzz-cache-")}
+        env = {**os.environ, "FEP_POLICY_CACHE_DIR": str(work / "cache"), "TMPDIR": str(work)}
         try:
             worker = subprocess.run(
                 [sys.executable, __file__, "--worker", target, "--seconds", str(seconds),
@@ -170,7 +172,7 @@ def _campaign(targets, seconds: float, engine: str, timeout: int, rss_mb: int) -
         for crash in found:
             kept.mkdir(parents=True, exist_ok=True)
             shutil.copy(crash, kept / crash.name)
-        shutil.rmtree(crashes, ignore_errors=True)
+        shutil.rmtree(work, ignore_errors=True)
         bad = code != 0 or bool(found)
         failed += bad
         print(f"{target:<9} {engine:<10} {int(runs[-1]) if runs else 0:>11,} {elapsed:>8.0f} "

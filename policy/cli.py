@@ -545,6 +545,24 @@ def _end_process(code: int) -> None:
     os._exit(code)
 
 
+# Options that take one value: given twice, argparse would silently keep the last one, while the
+# first may be the one meant (as with a case field given twice).
+_SINGLE_VALUED = ("--as-of", "--case", "--out", "--tables", "--policy", "--format",
+                  "--input-format", "--rev", "--against")
+
+
+def _refuse_repeated_options(argv: list[str]) -> None:
+    seen: set[str] = set()
+    for word in argv:
+        if word == "--":
+            break
+        name = word.partition("=")[0]
+        if name in _SINGLE_VALUED:
+            if name in seen:
+                raise UsageError(f"{name} is given twice; give it once")
+            seen.add(name)
+
+
 def _main(argv: list[str] | None) -> int:
     standalone = argv is None  # the process runs this one command (not a caller in-process)
     argv = sys.argv[1:] if argv is None else argv
@@ -554,6 +572,7 @@ def _main(argv: list[str] | None) -> int:
     try:
         if sys.stdout is None:  # started with >&-
             raise PolicyIOError("standard output: cannot write: it is closed")
+        _refuse_repeated_options(argv)
         args = build_parser(argv).parse_args(argv)
         args.standalone = standalone
         code = args.run(args)

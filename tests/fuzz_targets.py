@@ -52,7 +52,12 @@ def _compiled():
 
 @lru_cache(maxsize=None)
 def _scratch() -> str:
-    return tempfile.mkdtemp(prefix="policy-fuzz-")
+    import atexit
+    import shutil
+
+    path = tempfile.mkdtemp(prefix="policy-fuzz-")
+    atexit.register(shutil.rmtree, path, True)
+    return path
 
 
 def fuzz_yaml(data: bytes) -> None:

@@ -118,6 +118,8 @@ BAD = [
       "cancer_site=colon"], None, 1,
      "cancer_site=colon: DUPLICATE_KEY: field 'cancer_site' is given twice (cancer_site=rectal "
      "and cancer_site=colon)"),
+    ("--as-of given twice", ["--as-of", "2020-01-01", "--as-of=2016-05-03", "cancer_site=rectal"],
+     None, 2, "--as-of is given twice"),
     ("empty standard input", ["--case", "-", "--as-of", "2020-01-01"], "", 1,
      "<stdin>:1:1: EMPTY_FILE"),
     ("a yes where a boolean is due", ["--case", "-", "--as-of", "2020-01-01"],

@@ -137,38 +137,37 @@ def _commit(repo: Path, message: str) -> None:
     subprocess.run([*GIT, "commit", "-q", "-m", message], cwd=repo, check=True)
 
 
-def _leftover_folders(before: set) -> set:
-    import tempfile
+def _policy_with_private_tmp(repo: Path, tmp: Path, *args: str):
+    """The command with its own temporary folder, so what it leaves there is its own."""
+    import os
 
-    return {p for p in Path(tempfile.gettempdir()).glob("policy-rev-*")} - before
+    tmp.mkdir(exist_ok=True)
+    return subprocess.run([sys.executable, "-m", "policy", *args], cwd=repo, capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "TMPDIR": str(tmp)})
 
 
-def test_a_commit_without_tables_is_exit_4_naming_the_revision(repo):
-    import tempfile
-
+def test_a_commit_without_tables_is_exit_4_naming_the_revision(repo, tmp_path_factory):
     empty = subprocess.run([*GIT, "commit-tree", "-m", "no tables",
                             subprocess.run(["git", "mktree"], input="", cwd=repo, text=True,
                                            capture_output=True, check=True).stdout.strip()],
                            cwd=repo, capture_output=True, text=True, check=True).stdout.strip()
-    before = set(Path(tempfile.gettempdir()).glob("policy-rev-*"))
+    tmp = tmp_path_factory.mktemp("private-tmp")
     for args in (("diff", "--rev", empty), ("validate", "--against", empty)):
-        result = policy(repo, *args)
+        result = _policy_with_private_tmp(repo, tmp, *args)
         assert result.returncode == 4, result
         assert f"git revision '{empty}'" in result.stderr and "has no tables" in result.stderr
         assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
-    assert _leftover_folders(before) == set()
+    assert list(tmp.iterdir()) == []
 
 
-def test_a_2_mb_blob_at_the_revision_leaves_no_temporary_folder(repo):
-    import tempfile
-
+def test_a_2_mb_blob_at_the_revision_leaves_no_temporary_folder(repo, tmp_path_factory):
     (repo / "tables" / "fep-8.01.08" / "2015-12.yaml").write_bytes(b"#" * (2 << 20))
     _commit(repo, "huge")
     subprocess.run([*GIT, "checkout", "-q", "HEAD~1", "--", "tables"], cwd=repo, check=True)
-    before = set(Path(tempfile.gettempdir()).glob("policy-rev-*"))
-    result = policy(repo, "diff", "--rev", "HEAD")
+    tmp = tmp_path_factory.mktemp("private-tmp")
+    result = _policy_with_private_tmp(repo, tmp, "diff", "--rev", "HEAD")
     assert result.returncode == 4 and "over the limit" in result.stderr, result
-    assert _leftover_folders(before) == set()
+    assert list(tmp.iterdir()) == []
 
 
 def test_a_symlinked_table_is_refused_at_a_revision_as_in_the_working_tree(repo):
