@@ -3,11 +3,11 @@
 Per table: file name = revision id, policy id = folder, approval month before `effective_from`, the
 inputs are the case vocabulary, rule ids unique, conditions on declared columns and values only, the
 table complete under its hit policy with no overlap and no rule that can never fire; each rule
-cites a statement of its own determination (or `none`, where policy.yaml allows it), each
-statement's words name its determination (policy.yaml gives the words), verbatim statements are
+cites a statement of its own determination (or `none`, where policy.yml allows it), each
+statement's words name its determination (policy.yml gives the words), verbatim statements are
 whole sentences of the source and every other quoted value is in it; a stated effective date is
 the source's, an inferred one follows the rule. Across tables:
-ids unique, effective dates and versions strictly increasing. The policy's own file, policy.yaml, is
+ids unique, effective dates and versions strictly increasing. The policy's own file, policy.yml, is
 checked first: the tables are read with its vocabulary and determinations.
 """
 
@@ -35,11 +35,11 @@ MAX_EXAMPLES = 3
 class ValidatedPolicy:
     files: PolicyFiles
     revisions: tuple[Revision, ...]  # in effective order
-    definition: PolicyDefinition  # its policy.yaml
+    definition: PolicyDefinition  # its policy.yml
 
 
 def load_definition(snapshot: Snapshot, schemas) -> PolicyDefinition:
-    """The policy's policy.yaml, checked by its schema and `definition.definition_problems`;
+    """The policy's policy.yml, checked by its schema and `definition.definition_problems`;
     DataError listing every problem (the tables cannot be checked without it)."""
     from .schema import schema_problems
 
@@ -76,7 +76,7 @@ def _table_problems(loaded: Loaded, rev: Revision, definition: PolicyDefinition)
         if expected is None:
             problems.append(loaded.problem(
                 ("table", "inputs", i, "name"), "INPUT_DOMAIN",
-                f"input '{column.name}' is not an input of the policy (policy.yaml: "
+                f"input '{column.name}' is not an input of the policy (policy.yml: "
                 f"{', '.join(vocabulary)})"))
         elif set(column.values) != set(expected) or any(
                 isinstance(v, bool) != isinstance(expected[0], bool) for v in column.values):
@@ -183,7 +183,7 @@ def _coverage_problems(loaded: Loaded, rev: Revision) -> list[Problem]:
 
 
 def named_determinations(text: str, definition: PolicyDefinition) -> set[str]:
-    """The determinations that the words of a statement name (policy.yaml gives the words)."""
+    """The determinations that the words of a statement name (policy.yml gives the words)."""
     return definition.named_determinations(normalize_text(text).lower())
 
 
@@ -191,7 +191,7 @@ def _statement_problems(loaded: Loaded, rev: Revision, source: SourceText,
                         definition: PolicyDefinition) -> list[Problem]:
     """Each statement's words name its own determination and no other; verbatim words are whole
     sentences of the source; each rule cites a statement of its own determination (or none, where
-    policy.yaml allows it)."""
+    policy.yml allows it)."""
     problems: list[Problem] = []
     statements = {}
     stated = [d.id for d in definition.determinations if d.words is not None]
@@ -311,7 +311,7 @@ def _evidence_problems(loaded: Loaded, definition: PolicyDefinition) -> list[Pro
                     path, "UNKNOWN_VALUE",
                     f"{shown(value)} is not a value of the evidence key"
                     + (f" {key} ({', '.join(map(str, allowed))})" if key else
-                       " (policy.yaml names no evidence_key)")))
+                       " (policy.yml names no evidence_key)")))
     return problems
 
 

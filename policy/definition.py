@@ -1,4 +1,4 @@
-"""A policy's own file, `tables/<policy-id>/policy.yaml`: what is specific to the policy as a whole.
+"""A policy's own file, `tables/<policy-id>/policy.yml`: what is specific to the policy as a whole.
 
 The package knows no policy: the case vocabulary (inputs, their closed value sets and labels), the
 input that keys the evidence paragraphs, the determinations with their order, labels and the words a
@@ -36,7 +36,7 @@ class Determination(namedtuple("Determination", "id short meaning words no_state
 
 
 class PolicyDefinition(namedtuple("PolicyDefinition", "inputs evidence_key determinations site")):
-    """The checked content of policy.yaml (immutable but for `site`, a plain copy of the data)."""
+    """The checked content of policy.yml (immutable but for `site`, a plain copy of the data)."""
 
     __slots__ = ()
 

@@ -478,7 +478,7 @@ def compile_revision(revision, columns, order: Sequence[str] = ()) -> CompiledRe
 
 def compile_policy(revisions: Sequence, definition) -> CompiledPolicy:
     """Compile validated revisions (in effective order) of the policy that `definition` (its
-    policy.yaml) describes; the first revision's column order is used."""
+    policy.yml) describes; the first revision's column order is used."""
     first = revisions[0]
     columns = tuple((c.name, tuple(c.values)) for c in first.columns)
     order = definition.order()

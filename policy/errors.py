@@ -53,7 +53,7 @@ CODES = {
     "DUPLICATE_STATEMENT_ID": "two statements with one id in a table",
     "UNKNOWN_STATEMENT": "a rule citing a statement id that the revision does not have",
     "STATEMENT_CONTRADICTED": "a rule whose determination differs from that of the statement it cites",
-    "UNSTATED_DETERMINATION": "a rule with `statement: none` whose determination policy.yaml does not "
+    "UNSTATED_DETERMINATION": "a rule with `statement: none` whose determination policy.yml does not "
                               "mark no_statement",
     "EFFECTIVE_NOT_STATED": "effective_from marked stated that is not the date the source states",
     "EFFECTIVE_NOT_INFERRED": "effective_from marked inferred that breaks the rule (first day of the "

@@ -132,7 +132,7 @@ def _joined(values) -> str:
 def condition_words(when: dict, inputs=()) -> str:
     """{field: [value], other: [a, b]} -> 'value field with a or b other': a box of cases in
     words, without set notation. `inputs`: the policy's (`definition.Input`, from its
-    policy.yaml), whose `words` ("{values} ..."), `words_many` and `value_words` (value -> words)
+    policy.yml), whose `words` ("{values} ..."), `words_many` and `value_words` (value -> words)
     phrase a condition; the first input of the policy heads the phrase ("any case" when absent)."""
     if not when:
         return "every case"

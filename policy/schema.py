@@ -17,7 +17,7 @@ from .errors import PolicyIOError, Problem
 from .escaping import shown
 from .yaml_loader import Loaded
 
-SCHEMA_NAMES = ("revision", "policy")  # a table; a policy's policy.yaml
+SCHEMA_NAMES = ("revision", "policy")  # a table; a policy's policy.yml
 
 
 def _refuse_retrieval(uri: str):

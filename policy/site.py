@@ -23,7 +23,7 @@ from .site_try import PAGE as TRY_PAGE
 from .site_try import case_query, contract_markdown, try_page
 
 # Every policy's own determinations (engine.INDETERMINATE, engine.NO_POLICY): name -> (short label
-# in the matrix, meaning for the legend). A policy's others come from its policy.yaml.
+# in the matrix, meaning for the legend). A policy's others come from its policy.yml.
 COMMON_DETERMINATIONS = {
     "indeterminate": ("?", "indeterminate: depends on facts the case omits"),
     "no_policy_in_force": ("—", "no revision in force"),
@@ -343,7 +343,7 @@ def _content(content) -> list[str]:
 
 
 def _revision(change: RevisionChange, following, source_name: str | None) -> str:
-    """`source_name`: what the source text is (policy.yaml's site.source_name), if it says."""
+    """`source_name`: what the source text is (policy.yml's site.source_name), if it says."""
     rev, prev = change.revision, change.previous
     here = revision_page(rev.id)
     data = rev.data
@@ -486,7 +486,7 @@ def _change(change: RevisionChange, inputs=()) -> str:
 # --- outcomes over time --------------------------------------------------------------------------
 
 def matrix_rows(compiled, matrix) -> list[tuple[str, dict]]:
-    """(label, case) for every row of the matrix: the rows policy.yaml gives (`matrix`: its
+    """(label, case) for every row of the matrix: the rows policy.yml gives (`matrix`: its
     site.matrix), then, if it names an input in `each_other_value_of`, one row for each value of
     that input that no given row has, with nothing else known."""
     rows = [(row["label"], dict(row["case"])) for row in matrix["rows"]]

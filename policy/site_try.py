@@ -232,7 +232,7 @@ def _result() -> list[str]:
 
 def try_page(compiled, revision_page, examples=()) -> str:
     """The page's Markdown. `revision_page(id)` names a revision's page (the script links to it);
-    `examples`: the policy's example links ({label, as_of, case}, its policy.yaml's
+    `examples`: the policy's example links ({label, as_of, case}, its policy.yml's
     site.try_links)."""
     data = try_data(compiled)
     first = compiled.revisions[0]

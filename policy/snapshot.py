@@ -50,7 +50,7 @@ class Snapshot(namedtuple("Snapshot", "files contents")):
 
 
 def read_snapshot(files: PolicyFiles) -> Snapshot:
-    """Read every file of a policy once (tables, source text, policy.yaml, schemas), each
+    """Read every file of a policy once (tables, source text, policy.yml, schemas), each
     bounded, regular and confined to its folder (`reading.read_bounded`)."""
     contents: dict[str, bytes | PolicyError] = {}
     for path in files.all_files():

@@ -15,7 +15,7 @@ from .errors import PolicyIOError, UsageError
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_FILE = "source.md"
-DEFINITION_FILE = "policy.yaml"  # the policy's own file (policy/definition.py), not a revision
+DEFINITION_FILE = "policy.yml"  # the policy's own file (policy/definition.py), not a revision
 
 
 def _bundled(kind: str) -> str:
@@ -64,7 +64,7 @@ def display_path(path: str | os.PathLike) -> str:
 class PolicyFiles(namedtuple("PolicyFiles", "policy_id folder revision_files source_file "
                                             "definition_file schemas_dir")):
     """The files of one policy; `revision_files` sorted by name, i.e. by revision id;
-    `definition_file`: its policy.yaml."""
+    `definition_file`: its policy.yml."""
 
     __slots__ = ()
 

@@ -135,7 +135,7 @@ def test_change_page_says_in_words_without_set_notation():
     from test_diff import VALIDATED
 
     change = revision_changes(REVISIONS)[1]
-    page = _change(change, VALIDATED.definition.inputs)  # policy.yaml phrases the conditions
+    page = _change(change, VALIDATED.definition.inputs)  # policy.yml phrases the conditions
     words_line = next(x for x in page.splitlines() if x.startswith("In words"))
     assert "{" not in words_line and " in " not in words_line and "=" not in words_line
     assert "rectal cancer" in words_line.lower()

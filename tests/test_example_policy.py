@@ -2,7 +2,7 @@
 
 `tests/fixtures/example-policy/tables/demo-1.00.00/` is a made-up policy (bicycle bells: not a real
 policy; its source.md says so) with other input names and values (a boolean among them), other
-determinations, a `first` hit policy with a catch-all rule, and three revisions. Its policy.yaml
+determinations, a `first` hit policy with a catch-all rule, and three revisions. Its policy.yml
 gives everything about it that is not a revision. And the package's code names nothing of the
 shipped policy (FEP 8.01.08): a grep over policy/*.py finds none of its fields, values, ids or prose.
 """
@@ -34,7 +34,7 @@ def repo(tmp_path, monkeypatch) -> Path:
 def test_the_example_says_it_is_invented():
     source = (EXAMPLE / "tables" / POLICY / "source.md").read_text(encoding="utf-8")
     assert "invented example" in source and "not a real policy" in source
-    assert "not a real policy" in (EXAMPLE / "tables" / POLICY / "policy.yaml").read_text()
+    assert "not a real policy" in (EXAMPLE / "tables" / POLICY / "policy.yml").read_text()
 
 
 def test_validate(repo, cli):
@@ -63,7 +63,7 @@ def test_evaluate_text_and_json(repo, cli):
     decision = json.loads(out)
     assert (decision["determination"], decision["revision"]["id"], decision["rule"]) == (
         "declined", "2020-01", "electronic-at-night")
-    # the order of possible outcomes is the example's own (policy.yaml), the needs its inputs
+    # the order of possible outcomes is the example's own (policy.yml), the needs its inputs
     code, out, _ = cli("evaluate", "--as-of", "2022-03-01", "bell_kind=electronic", "--json")
     decision = json.loads(out)
     assert decision["determination"] == "indeterminate"
@@ -186,11 +186,11 @@ def test_the_package_names_no_field_value_id_or_prose_of_the_shipped_policy():
 
 def test_the_case_schema_is_derived_from_the_shipped_policy_yaml():
     """schemas/case.schema.json is the shipped policy's case schema: what
-    `definition.case_schema` derives from its policy.yaml, so the two cannot drift apart."""
+    `definition.case_schema` derives from its policy.yml, so the two cannot drift apart."""
     from policy.definition import build_definition, case_schema
     from policy.yaml_loader import load_yaml
 
     shipped = json.loads((ROOT / "schemas" / "case.schema.json").read_text(encoding="utf-8"))
-    raw = (ROOT / "tables" / "fep-8.01.08" / "policy.yaml").read_bytes()
-    definition = build_definition(load_yaml(raw, "policy.yaml").data)
+    raw = (ROOT / "tables" / "fep-8.01.08" / "policy.yml").read_bytes()
+    definition = build_definition(load_yaml(raw, "policy.yml").data)
     assert case_schema(definition, schema_id=shipped["$id"], title=shipped["title"]) == shipped

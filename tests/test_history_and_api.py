@@ -118,3 +118,15 @@ def test_tables_are_found_in_the_nearest_parent(tables_copy, monkeypatch, cli):
 def test_unknown_policy_is_a_usage_error(cli):
     code, _, err = cli("history", "--policy", "fep-9.99.99")
     assert code == 2 and "unknown policy 'fep-9.99.99'" in err
+
+
+def test_the_policy_folder_holds_one_yaml_file_per_revision_and_nothing_else():
+    """CONTRACT.md: tables/fep-8.01.08/<revision-id>.yaml, one complete revision per file; the
+    policy's own definition is policy.yml, which no `*.yaml` glob takes for a revision."""
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent.parent / "tables" / "fep-8.01.08"
+    assert sorted(p.stem for p in folder.glob("*.yaml")) == [
+        "2011-12", "2012-12", "2013-12", "2014-12", "2015-12", "2018-03", "2018-09", "2019-09",
+        "2020-09", "2021-09", "2022-09", "2023-09"]
+    assert (folder / "policy.yml").is_file()

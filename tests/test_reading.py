@@ -162,8 +162,8 @@ def test_a_malformed_schema_beside_the_tables_is_one_clean_line(tables_copy, con
 
 
 def test_a_malformed_case_schema_is_not_read_by_validate(tables_copy):
-    """The case schema is derived from policy.yaml (for editors and other tools); validation
-    reads the vocabulary from policy.yaml, so a broken case schema cannot crash it."""
+    """The case schema is derived from policy.yml (for editors and other tools); validation
+    reads the vocabulary from policy.yml, so a broken case schema cannot crash it."""
     (tables_copy.parent / "schemas" / "case.schema.json").write_text("[1, 2")
     result = _policy("validate", "--tables", tables_copy, cwd=tables_copy.parent)
     assert result.returncode == 0 and "Traceback" not in result.stderr, result
