@@ -454,17 +454,12 @@ def read_jsonl(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
                 break
 
 
-_JSON_SCHEMA_CACHE: dict[int, pa.Schema] = {}
-
-
 def _json_schema(columnar: ColumnarPolicy) -> pa.Schema:
-    found = _JSON_SCHEMA_CACHE.get(id(columnar))
-    if found is None:
-        boolean = {name for name, values in columnar.columns if isinstance(values[0], bool)}
-        found = pa.schema([(name, pa.bool_() if name in boolean else pa.string())
-                           for name in _case_fields(columnar)])
-        _JSON_SCHEMA_CACHE[id(columnar)] = found
-    return found
+    """The Arrow schema JSON Lines cases are parsed with. Built per chunk (microseconds): a memo
+    keyed by id(columnar) answered with another policy's schema once that id was reused."""
+    boolean = {name for name, values in columnar.columns if isinstance(values[0], bool)}
+    return pa.schema([(name, pa.bool_() if name in boolean else pa.string())
+                      for name in _case_fields(columnar)])
 
 
 def _json_chunk(data: bytes, first_line: int, columnar: ColumnarPolicy, done: float):

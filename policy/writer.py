@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import tempfile
 from contextlib import contextmanager
@@ -145,22 +146,18 @@ def _link_unnamed(fd: int, target: Path) -> None:
 
 
 _AT_FDCWD, _AT_SYMLINK_FOLLOW = -100, 0x400  # Linux values (O_TMPFILE is Linux only)
-_LINKAT: list = []
-
-
+@functools.cache
 def _linkat():
     """libc's linkat, or None (looked up once, only where O_TMPFILE exists)."""
-    if not _LINKAT:
-        try:
-            import ctypes
+    try:
+        import ctypes
 
-            function = ctypes.CDLL(None, use_errno=True).linkat
-            function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
-                                 ctypes.c_int]
-        except (OSError, AttributeError, ImportError):
-            function = None
-        _LINKAT.append(function)
-    return _LINKAT[0]
+        function = ctypes.CDLL(None, use_errno=True).linkat
+        function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                             ctypes.c_int]
+    except (OSError, AttributeError, ImportError):
+        return None
+    return function
 
 
 def _remove_stale_temporaries(target: Path) -> None:
