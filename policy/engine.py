@@ -14,6 +14,7 @@ from collections import namedtuple
 from collections.abc import Mapping, Sequence
 from datetime import date
 
+from . import codes
 from .dates import parse_date
 from .timeline import revision_in_force
 
@@ -66,8 +67,16 @@ class CompiledRevision(namedtuple("CompiledRevision", "id version approved effec
     __slots__ = ()
 
     def identity(self) -> ReadOnlyDict:
-        return ReadOnlyDict(id=self.id, version=self.version, effective_from=self.effective_from,
-                            effective_from_basis=self.effective_from_basis)
+        return identity(self)
+
+
+IDENTITY_FIELDS = ("id", "version", "effective_from", "effective_from_basis")
+
+
+def identity(revision: object) -> ReadOnlyDict:
+    """The revision object of the JSON outputs, of a compiled or a model revision (both have
+    these fields)."""
+    return ReadOnlyDict({name: getattr(revision, name) for name in IDENTITY_FIELDS})
 
 
 class Decision(namedtuple("Decision", "determination as_of policy revision rule rules needs possible "
@@ -101,11 +110,7 @@ class CompiledPolicy(namedtuple("CompiledPolicy", "policy_id title columns revis
     # --- evaluation ---------------------------------------------------------------------------
     def code(self, case: Mapping[str, object]) -> int:
         """The partial-case code of a (valid) case; absent or None fields are unknown."""
-        code = 0
-        for name, values in self.columns:
-            value = case.get(name)
-            code = code * (len(values) + 1) + (len(values) if value is None else values.index(value))
-        return code
+        return codes.encode(self.columns, case)
 
     def evaluate(self, case: Mapping[str, object], as_of: str) -> Decision:
         """Decide a validated case (see `cases.check_case`) as of a validated date."""
@@ -231,18 +236,13 @@ class DecisionTemplates:
 
     def __init__(self, compiled: CompiledPolicy):
         self.compiled = compiled
-        radices = [len(values) + 1 for _, values in compiled.columns]
-        self.n_codes, weights = 1, []
-        for radix in reversed(radices):
-            weights.append(self.n_codes)
-            self.n_codes *= radix
-        weights.reverse()
+        weights = codes.weights(compiled.columns)
+        self.n_codes = codes.count(compiled.columns)
         # every column unknown; a known value adds its offset from unknown to the code
-        self.all_unknown = sum(w * (r - 1) for w, r in zip(weights, radices))
+        self.all_unknown = codes.encode(compiled.columns, {})
         self.offsets = {name: (type(values[0]), {v: w * (i - len(values))
                                                  for i, v in enumerate(values)})
                         for (name, values), w in zip(compiled.columns, weights)}
-        self.weights = weights
         # where the fields that differ between calls with the same template go
         self.as_of_at, self.case_id_at, self.case_at = map(Decision._fields.index,
                                                            ("as_of", "case_id", "case"))
@@ -319,12 +319,7 @@ class DecisionTemplates:
     def _known_fields(self, code: int) -> ReadOnlyDict:
         found = self._known.get(code)
         if found is None:
-            found = {}
-            for (name, values), weight in zip(self.compiled.columns, self.weights):
-                digit = code // weight % (len(values) + 1)
-                if digit < len(values):
-                    found[name] = values[digit]
-            found = self._known[code] = ReadOnlyDict(found)
+            found = self._known[code] = ReadOnlyDict(codes.decode(self.compiled.columns, code))
         return found
 
     def _template(self, position: int, code: int) -> list:

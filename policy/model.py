@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from .engine import identity
+
 ANY = None  # a condition that matches every value of its column
 
 
@@ -19,15 +21,6 @@ def freeze(value: Any) -> Any:
         return MappingProxyType({k: freeze(v) for k, v in value.items()})
     if isinstance(value, list):
         return tuple(freeze(v) for v in value)
-    return value
-
-
-def thaw(value: Any) -> Any:
-    """Plain JSON-ready copy of a frozen value."""
-    if isinstance(value, Mapping):
-        return {k: thaw(v) for k, v in value.items()}
-    if isinstance(value, tuple):
-        return [thaw(v) for v in value]
     return value
 
 
@@ -79,13 +72,9 @@ class Revision:
     def content(self) -> Mapping[str, Any]:
         return self.data.get("content", MappingProxyType({}))
 
-    def identity(self) -> dict:
-        """The revision object of the JSON outputs."""
-        return {"id": self.id, "version": self.version, "effective_from": self.effective_from,
-                "effective_from_basis": self.effective_from_basis}
-
-    def history_entry(self) -> dict:
-        return {**self.identity(), "approved": self.approved,
+    def history_entry(self) -> dict[str, Any]:
+        """The revision object of `policy history --json`."""
+        return {**identity(self), "approved": self.approved,
                 "action": self.history["action"], "description": self.history["description"],
                 "history_date": self.history["date"],
                 "literature_review_through": self.literature_review_through,
