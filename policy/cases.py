@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 
 from .dates import parse_date
 from .escaping import shown
-from .errors import DataError, Problem, UsageError
+from .codes import Columns
+from .errors import DataError, Problem
 
 WORDS = "<command line>"
+AS_OF = "as_of"  # what a problem of the as-of date names as its place
+NO_DATE_MESSAGE = "no date: the case has no service_date and no as-of date is given"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 TEXT_FIELDS = ("case_id",)
 DATE_FIELDS = ("service_date",)
@@ -57,8 +61,45 @@ def delimiter_hint(name: str, fields) -> str:
     return ""
 
 
-def _render(value) -> str:
+def value_text(value: object) -> str:
+    """A case value as a `FIELD=VALUE` word, a CSV cell or a message writes it: booleans as
+    true/false (never Python's True/False), anything else as str."""
     return "true" if value is True else "false" if value is False else str(value)
+
+
+def case_fields(columns: Columns) -> list[str]:
+    """Every field a case may have, in the order messages list them."""
+    return [*TEXT_FIELDS, *DATE_FIELDS, *(name for name, _ in columns)]
+
+
+def unknown_field(name: str, fields: Sequence[str], hint: str = "") -> str:
+    """The UNKNOWN_FIELD message for a case key or column name `name`; `hint` replaces the
+    spelling suggestion (a CSV header's delimiter hint)."""
+    return (f"unknown field {shown(name)}; fields: {', '.join(fields)}"
+            + (hint or suggest(name, fields)))
+
+
+def as_of_day(as_of: object) -> str:
+    """The one check of an as-of date: a `YYYY-MM-DD` string or a `datetime.date` (not a
+    datetime), as that string; else DataError DATE_INVALID naming `as_of`."""
+    if isinstance(as_of, date) and not isinstance(as_of, datetime):
+        return as_of.isoformat()
+    try:
+        parse_date(as_of)
+    except ValueError as exc:
+        raise DataError(Problem(AS_OF, 0, 0, "DATE_INVALID", str(exc))) from None
+    return as_of  # type: ignore[return-value]  # parse_date accepts only str
+
+
+def day_of(case: Mapping[str, object], as_of: object) -> str:
+    """The day to decide a checked case on: `as_of` (see `as_of_day`), else the case's
+    service_date; DataError NO_DATE when there is neither."""
+    if as_of is not None:
+        return as_of_day(as_of)
+    day = case.get("service_date")
+    if day is None:
+        raise DataError(Problem(AS_OF, 0, 0, "NO_DATE", NO_DATE_MESSAGE))
+    return day  # type: ignore[return-value]  # check_case has checked it
 
 
 def check_case(case: Mapping[str, object], columns, *, where=None, file: str = "case") -> dict:
@@ -71,13 +112,13 @@ def check_case(case: Mapping[str, object], columns, *, where=None, file: str = "
         raise TypeError(f"a case is a mapping of fields, e.g. {{'field': 'value'}}; "
                         f"not {type(case).__name__}")
     vocabulary = dict(columns)
-    fields = [*TEXT_FIELDS, *DATE_FIELDS, *vocabulary]
+    fields = case_fields(columns)
     problems, clean = [], {}
 
     def problem(name, code, message, key=False):
         if where is None:  # command-line words: the word itself names the place
             value = case[name]
-            label = f"{shown(name)[1:-1]}={shown(_render(value))[1:-1]}" if file == WORDS else file
+            label = f"{shown(name)[1:-1]}={shown(value_text(value))[1:-1]}" if file == WORDS else file
             problems.append(Problem(label, 0, 0, code, message))
         else:
             line, col = where((name,), key=key)
@@ -85,8 +126,7 @@ def check_case(case: Mapping[str, object], columns, *, where=None, file: str = "
 
     for name, value in case.items():
         if name not in fields:
-            problem(name, "UNKNOWN_FIELD", f"unknown field {shown(name)}; fields: "
-                    f"{', '.join(fields)}" + suggest(name, fields), key=True)
+            problem(name, "UNKNOWN_FIELD", unknown_field(name, fields), key=True)
         elif value is None:
             continue  # an explicit null is the same as omitting the field: unknown
         elif name in TEXT_FIELDS:
@@ -111,8 +151,8 @@ def check_case(case: Mapping[str, object], columns, *, where=None, file: str = "
             elif isinstance(value, bool) != isinstance(allowed[0], bool) or value not in allowed:
                 problem(name, "UNKNOWN_VALUE",
                         f"{name} cannot be {shown(value)}; allowed: "
-                        f"{', '.join(map(_render, allowed))}" + suggest(_render(value),
-                                                                       map(_render, allowed)))
+                        f"{', '.join(map(value_text, allowed))}" + suggest(value_text(value),
+                                                                       map(value_text, allowed)))
             else:
                 clean[name] = value
     if problems:
@@ -120,29 +160,32 @@ def check_case(case: Mapping[str, object], columns, *, where=None, file: str = "
     return clean
 
 
-def parse_words(words: list[str], columns) -> dict:
-    """`field=value flag=true` -> a raw case mapping (typed for booleans)."""
+def parse_words(words: Sequence[str], columns: Columns) -> dict[str, object]:
+    """`field=value flag=true` -> a raw case mapping (typed for booleans). A word without `=`
+    is a ValueError (the command line checks its words first, see `is_field_word`)."""
     booleans = {name for name, values in columns if isinstance(values[0], bool)}
     case: dict[str, object] = {}
     given: dict[str, str] = {}
     problems = []
     for word in words:
-        name, sep, value = word.partition("=")
-        if not sep or not name:
-            raise UsageError(f"'{word}' is not FIELD=VALUE (e.g. {columns[0][0]}="
-                             f"{_render(columns[0][1][0])})" if columns else
-                             f"'{word}' is not FIELD=VALUE")
+        if not is_field_word(word):
+            raise ValueError(f"{shown(word)} is not FIELD=VALUE")
+        name, _, value = word.partition("=")
         if name in given:  # never silently let the last word win: the first may be the right one
             problems.append(Problem(word, 0, 0, "DUPLICATE_KEY",
                                     f"field '{name}' is given twice ({given[name]} and {word})"))
             continue
         given[name] = word
-        if name in booleans:
-            value = {"true": True, "false": False}.get(value, value)
-        case[name] = value
+        case[name] = {"true": True, "false": False}.get(value, value) if name in booleans else value
     if problems:
         raise DataError(problems)
     return case
+
+
+def is_field_word(word: str) -> bool:
+    """A `FIELD=VALUE` word: a name, `=`, and a value (which may be empty)."""
+    name, sep, _ = word.partition("=")
+    return bool(sep and name)
 
 
 def read_case_file(path: str) -> tuple[dict, object, str]:

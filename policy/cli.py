@@ -14,6 +14,25 @@ import sys
 from .errors import DataError, PolicyError, PolicyIOError, UsageError
 
 PROG = "policy"
+NO_DATE_HINT = "give --as-of YYYY-MM-DD or a service_date in the case"
+
+
+def _as_usage_error(exc: DataError) -> UsageError | None:
+    """The library's problems that on the command line are a wrong or missing option: said
+    with the option's name, as a usage error (exit 2); None for any other DataError."""
+    from .cases import AS_OF
+
+    if len(exc.problems) != 1:
+        return None
+    problem = exc.problems[0]
+    if problem.file == AS_OF and problem.line == 0:  # from cases.as_of_day / cases.day_of
+        if problem.code == "DATE_INVALID":
+            return UsageError(f"--as-of: {problem.message}")
+        if problem.code == "NO_DATE":
+            return UsageError(f"no date to evaluate as of: {NO_DATE_HINT}")
+    if problem.code == "UNKNOWN_POLICY":
+        return UsageError(f"{problem.file}: {problem.message}; choose one with --policy ID")
+    return None
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -123,14 +142,19 @@ def _discard_stdout() -> None:
 
 # --- commands ------------------------------------------------------------------------------------
 
-def cmd_evaluate(args) -> int:
-    from .cases import WORDS, check_case, parse_words, read_case_file
-    from .dates import parse_date
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .api import Policy
+    from .cases import WORDS, check_case, is_field_word, parse_words, read_case_file, value_text
 
     compiled = _compiled(args)
     raw, where, name = {}, None, "case"
     if args.case is not None:
         raw, where, name = read_case_file(args.case)
+    for word in args.fields:
+        if not is_field_word(word):
+            example = (f" (e.g. {compiled.columns[0][0]}={value_text(compiled.columns[0][1][0])})"
+                       if compiled.columns else "")
+            raise UsageError(f"'{word}' is not FIELD=VALUE{example}")
     words = parse_words(args.fields, compiled.columns)
     if words:  # words override the file; their problems are named by the word, not a line
         file_case = check_case({k: v for k, v in raw.items() if k not in words},
@@ -138,15 +162,7 @@ def cmd_evaluate(args) -> int:
         case = {**file_case, **check_case(words, compiled.columns, file=WORDS)}
     else:
         case = check_case(raw, compiled.columns, where=where, file=name)
-    day = args.as_of if args.as_of is not None else case.get("service_date")
-    if day is None:
-        raise UsageError("no date to evaluate as of: give --as-of YYYY-MM-DD or a service_date "
-                         "in the case")
-    try:
-        parse_date(day)
-    except ValueError as exc:
-        raise UsageError(f"--as-of: {exc}") from None
-    decision = compiled.evaluate(case, day)
+    decision = Policy(compiled).evaluate(case, args.as_of)
     if args.json:
         _out(json.dumps(decision.to_json(), indent=2, ensure_ascii=False), escaped=False)
     else:
@@ -291,19 +307,18 @@ def cmd_batch(args) -> int:
     if args.standalone:
         _without_pandas()
     from .batch import run_batch, summary_text
-    from .dates import parse_date
+    from .cases import as_of_day
     from .escaping import escape
 
     if args.as_of is not None:
-        try:
-            parse_date(args.as_of)
-        except ValueError as exc:
-            raise UsageError(f"--as-of: {exc}") from None
+        as_of_day(args.as_of)  # a bad date stops the run before any input is read
     compiled = _compiled(args)
 
     name = "<stdin>" if args.input == "-" else args.input
 
     def on_bad(line: int, message: str) -> None:
+        if message.startswith("NO_DATE:"):
+            message += f" ({NO_DATE_HINT})"
         sys.stderr.write(escape(f"{name}:{line}: {message}") + "\n")
 
     def on_terminate(signum, frame):  # `kill`, a closed terminal: unwind like Ctrl-C, so no
@@ -583,6 +598,9 @@ def _main(argv: list[str] | None) -> int:
         if debug:
             raise
         from .escaping import escape
+
+        if isinstance(exc, DataError):
+            exc = _as_usage_error(exc) or exc
 
         # one line per problem; any other error is one line, whatever its text holds
         lines = ([str(p) for p in exc.problems] if isinstance(exc, DataError)

@@ -14,12 +14,22 @@ The decided fields of each (revision, outcome) pair are taken from one call of t
 from __future__ import annotations
 
 from collections import namedtuple
-from itertools import accumulate
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .cases import DATE_FIELDS, TEXT_FIELDS, check_case, delimiter_hint, parse_words, suggest
+from . import codes
+from .cases import (
+    DATE_FIELDS,
+    NO_DATE_MESSAGE,
+    TEXT_FIELDS,
+    as_of_day,
+    case_fields,
+    check_case,
+    delimiter_hint,
+    parse_words,
+    unknown_field,
+)
 from .dates import parse_date
 from .engine import NO_POLICY, CompiledPolicy, Decision
 from .errors import DataError, Problem
@@ -45,7 +55,7 @@ RESULT_SCHEMA = pa.schema([
 # Columns that repeat one value per (revision, outcome): dictionary-encoded, never copied per row.
 _PER_OUTCOME = ("determination", "revision", "version", "effective_from", "effective_from_basis",
                 "rule", "source", "provenance", "explanation", "disclaimer")
-NO_DATE = "NO_DATE: no date: give --as-of or the case's service_date"
+NO_DATE = f"NO_DATE: {NO_DATE_MESSAGE}"
 
 
 # Bounds of the memos shared by every thread using one ColumnarPolicy (see `memo.BoundedMemo`):
@@ -87,12 +97,8 @@ class ColumnarPolicy:
     def __init__(self, compiled: CompiledPolicy):
         self.compiled = compiled
         self.columns = compiled.columns
-        radices = [len(values) + 1 for _, values in self.columns]
-        self.n_codes = 1
-        for radix in radices:
-            self.n_codes *= radix
-        # weight of each column's digit in the partial-case code (the last column varies fastest)
-        self.weights = list(accumulate([1, *reversed(radices[1:])], lambda a, b: a * b))[::-1]
+        self.n_codes = codes.count(self.columns)
+        self.weights = codes.weights(self.columns)  # of each column's digit in a partial-case code
         self._outcome_rows: list[Decision] = []  # one per outcome id (gid)
         key_to_gid: list[int] = []
         for revision in compiled.revisions:
@@ -139,12 +145,7 @@ class ColumnarPolicy:
     # --- codes ------------------------------------------------------------------------------------
     def decode(self, code: int) -> dict:
         """The partial case (known fields only) that a code stands for."""
-        case = {}
-        for (name, values), weight in zip(self.columns, self.weights):
-            digit = code // weight % (len(values) + 1)
-            if digit < len(values):
-                case[name] = values[digit]
-        return case
+        return codes.decode(self.columns, code)
 
     def check_value(self, name: str, value, text_cells: bool) -> tuple[int | None, str | None]:
         """(digit, None) for a valid value or unknown, (None, "CODE: message") for a bad one."""
@@ -272,17 +273,8 @@ class ColumnarPolicy:
 
     @staticmethod
     def check_as_of(as_of) -> str:
-        """The date as YYYY-MM-DD: a string in that form or a datetime.date (as Policy.evaluate
-        takes); else DataError DATE_INVALID."""
-        import datetime
-
-        if isinstance(as_of, datetime.date) and not isinstance(as_of, datetime.datetime):
-            return as_of.isoformat()
-        try:
-            parse_date(as_of)
-        except ValueError as exc:
-            raise DataError(Problem("as_of", 0, 0, "DATE_INVALID", str(exc))) from None
-        return as_of
+        """The date as YYYY-MM-DD (`cases.as_of_day`, the one check of an as-of date)."""
+        return as_of_day(as_of)
 
     def outcome_day(self, gid: int) -> str:
         """A day on which outcome id `gid` can occur (its revision's first day)."""
@@ -298,17 +290,15 @@ class ColumnarPolicy:
 
     def name_problems(self, names, file: str = "input", line: int = 0) -> list[Problem]:
         """Problems of column names (a CSV header, a schema): unknown or repeated fields."""
-        fields = [*TEXT_FIELDS, *DATE_FIELDS, *dict(self.columns)]
+        fields = case_fields(self.columns)
         problems, seen = [], set()
         for position, name in enumerate(names, start=1):
             if name in seen:
                 problems.append(Problem(file, line, position, "DUPLICATE_KEY",
                                         f"column '{name}' given twice"))
             elif name not in fields:
-                hint = delimiter_hint(name, fields) or suggest(name, fields)
                 problems.append(Problem(file, line, position, "UNKNOWN_FIELD",
-                                        f"unknown field '{name}'; fields: {', '.join(fields)}"
-                                        + hint))
+                                        unknown_field(name, fields, delimiter_hint(name, fields))))
             seen.add(name)
         return problems
 

@@ -65,10 +65,14 @@ CODES = {
     "SEMVER_BUMP": "a version bump that does not match the diff (decision change <=> MAJOR)",
     "PUBLISHED_CHANGED": "a published revision's decisions changed without a MAJOR version bump",
     "REVISION_REMOVED": "a published revision was removed or renamed",
+    # choosing a policy
+    "UNKNOWN_POLICY": "no policy of the given id in the tables folder, or none given and not "
+                      "exactly one present",
     # a case
     "UNKNOWN_FIELD": "a case field the contract does not define",
+    "NO_DATE": "a case without service_date evaluated with no as-of date (a batch line, or "
+               "Policy.evaluate)",
     # a line of a batch file
-    "NO_DATE": "a case without service_date in a batch run without --as-of",
     "RAGGED_ROW": "a CSV row with more or fewer cells than the header has columns",
     "MALFORMED_LINE": "a JSON Lines line that is not one JSON object",
     "INTERRUPTED": "a batch run stopped by Ctrl-C, SIGTERM or SIGHUP (the last line of a stream)",
