@@ -21,10 +21,10 @@ def test_distinct_junk_values_and_days_do_not_grow_the_memos_past_their_bounds()
     })
     result = columnar.evaluate(batch)
     assert result.column("error").null_count == 0  # every row is bad, and says why
-    assert len(columnar._value_memo) <= VALUE_MEMO_LIMIT
-    assert len(columnar._date_memo) <= VALUE_MEMO_LIMIT
-    assert len(columnar._day_table.days) <= DAY_MEMO_LIMIT
-    assert all(len(day) <= 10 for day in columnar._day_table.days.to_pylist())
+    assert len(columnar.inputs._value_memo) <= VALUE_MEMO_LIMIT
+    assert len(columnar.inputs._date_memo) <= VALUE_MEMO_LIMIT
+    assert len(columnar.inputs._day_table.days) <= DAY_MEMO_LIMIT
+    assert all(len(day) <= 10 for day in columnar.inputs._day_table.days.to_pylist())
 
 
 def test_bounded_memo_starts_afresh_when_full_and_skips_long_keys():
