@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 
-from .dates import parse_date
-from .escaping import shown
 from .codes import Columns
+from .dates import parse_date
 from .errors import DataError, Problem
+from .escaping import shown
 
+Where = Callable[..., tuple[int, int]]  # (path, key=...) -> (line, col) of a case file
 WORDS = "<command line>"
 AS_OF = "as_of"  # what a problem of the as-of date names as its place
 NO_DATE_MESSAGE = "no date: the case has no service_date and no as-of date is given"
@@ -25,32 +26,32 @@ TEXT_FIELDS = ("case_id",)
 DATE_FIELDS = ("service_date",)
 
 
-def suggest(word: str, choices) -> str:
+def suggest(word: str, choices: Iterable[object]) -> str:
     """A hint for a value or name that is not allowed: the same word in another letter case first
     (`AB1x` -> `Ab1x`, not `Ab1`), then the same word without surrounding spaces, then the closest
     spelling."""
     import difflib  # only on the error path
 
     word = str(word)[:100]  # a huge word is compared no further than its start
-    choices = [str(c) for c in choices]
+    names = [str(c) for c in choices]
     stripped = word.strip()
     for candidate in (word, stripped):
-        exact = [c for c in choices if c.casefold() == candidate.casefold()]
+        exact = [c for c in names if c.casefold() == candidate.casefold()]
         if exact:
             hint = f"; did you mean '{exact[0]}'?"
             if candidate != word:
                 hint += " Names and values are exact: a space after the comma is part of the cell"
             return hint
-    folded = {c.casefold(): c for c in choices}
+    folded = {c.casefold(): c for c in names}
     close = difflib.get_close_matches(stripped.casefold(), list(folded), n=1, cutoff=0.6)
     if close:
         return f"; did you mean '{folded[close[0]]}'?"
     prefix = stripped.casefold()[:3]
-    close = [c for c in choices if prefix and c.casefold().startswith(prefix)][:1]
+    close = [c for c in names if prefix and c.casefold().startswith(prefix)][:1]
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
-def delimiter_hint(name: str, fields) -> str:
+def delimiter_hint(name: str, fields: Sequence[str]) -> str:
     """For a CSV header cell that is several field names joined by another delimiter."""
     for delimiter in (";", "\t", "|"):
         parts = [part.strip() for part in name.split(delimiter)]
@@ -102,7 +103,8 @@ def day_of(case: Mapping[str, object], as_of: object) -> str:
     return day  # type: ignore[return-value]  # check_case has checked it
 
 
-def check_case(case: Mapping[str, object], columns, *, where=None, file: str = "case") -> dict:
+def check_case(case: Mapping[str, object], columns: Columns, *,
+               where: Where | None = None, file: str = "case") -> dict[str, object]:
     """Return a clean case dict or raise DataError listing every bad field.
 
     `columns` is the compiled policy's ((name, values), ...); `where(path, key=...)` gives
@@ -113,12 +115,14 @@ def check_case(case: Mapping[str, object], columns, *, where=None, file: str = "
                         f"not {type(case).__name__}")
     vocabulary = dict(columns)
     fields = case_fields(columns)
-    problems, clean = [], {}
+    problems: list[Problem] = []
+    clean: dict[str, object] = {}
 
-    def problem(name, code, message, key=False):
+    def problem(name: str, code: str, message: str, key: bool = False) -> None:
         if where is None:  # command-line words: the word itself names the place
             value = case[name]
-            label = f"{shown(name)[1:-1]}={shown(value_text(value))[1:-1]}" if file == WORDS else file
+            label = (f"{shown(name)[1:-1]}={shown(value_text(value))[1:-1]}" if file == WORDS
+                     else file)
             problems.append(Problem(label, 0, 0, code, message))
         else:
             line, col = where((name,), key=key)

@@ -291,8 +291,8 @@ def cmd_changelog(args) -> int:
         return 0
     if args.check:
         state = "missing" if current is None else "out of date with the tables"
-        print(f"{PROG} changelog: {escape(name)} is {state}; run `policy changelog` to regenerate it",
-              file=sys.stderr)
+        print(f"{PROG} changelog: {escape(name)} is {state}; run `policy changelog` to "
+              "regenerate it", file=sys.stderr)
         return 1
     from .writer import write_atomic
 

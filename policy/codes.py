@@ -43,7 +43,7 @@ def encode(columns: Columns, case: Mapping[str, object]) -> int:
 def decode(columns: Columns, code: int) -> dict[str, object]:
     """The partial case (its known fields only) that a code stands for."""
     case = {}
-    for (name, values), weight in zip(columns, weights(columns)):
+    for (name, values), weight in zip(columns, weights(columns), strict=True):
         digit = code // weight % (len(values) + 1)
         if digit < len(values):
             case[name] = values[digit]

@@ -1,10 +1,10 @@
 """Evaluation: each revision compiled once into a lookup table over every partial case.
 
-A partial case gives each input column a value or leaves it unknown. With n values a column has n + 1
-codes (the last means unknown), so a partial case is one mixed-radix integer and its outcome a list
-lookup. Compilation enumerates the completions of every partial case once: when they all get the same
-determination that is the answer; otherwise the case is `indeterminate` and `needs` lists each omitted
-field on which, for some completion, changing only that field changes the determination.
+A partial case gives each input column a value or leaves it unknown; it is numbered by one integer
+(`codes`, the mixed-radix code), and its outcome is a list lookup. Compilation enumerates the
+completions of every partial case once: when they all get the same determination that is the
+answer; otherwise the case is `indeterminate` and `needs` lists each omitted field on which, for
+some completion, changing only that field changes the determination.
 """
 
 from __future__ import annotations
@@ -13,10 +13,16 @@ import itertools
 from collections import namedtuple
 from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from . import codes
 from .dates import parse_date
 from .timeline import revision_in_force
+
+if TYPE_CHECKING:  # model imports dataclasses: not on the start-up path of `policy evaluate`
+    from .codes import Columns
+    from .definition import PolicyDefinition
+    from .model import Revision
 
 FORMAT = 3  # bump when the compiled JSON shape changes
 INDETERMINATE = "indeterminate"
@@ -33,19 +39,19 @@ class ReadOnlyDict(dict):
 
     __slots__ = ()
 
-    def _read_only(self, *args, **kwargs):
+    def _read_only(self, *args: object, **kwargs: object) -> NoReturn:
         raise TypeError("a decision's mappings are read-only")
 
     __setitem__ = __delitem__ = __ior__ = _read_only
     clear = pop = popitem = setdefault = update = _read_only
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type, tuple[dict]]:
         return type(self), (dict(self),)
 
-    def __copy__(self):
+    def __copy__(self) -> ReadOnlyDict:
         return self
 
-    def __deepcopy__(self, memo):
+    def __deepcopy__(self, memo: object) -> ReadOnlyDict:
         return self
 
 
@@ -79,9 +85,10 @@ def identity(revision: object) -> ReadOnlyDict:
     return ReadOnlyDict({name: getattr(revision, name) for name in IDENTITY_FIELDS})
 
 
-class Decision(namedtuple("Decision", "determination as_of policy revision rule rules needs possible "
-                          "explanation source provenance provenance_note evidence evidence_scope "
-                          "disclaimer disclaimer_provenance disclaimer_note case_id case")):
+class Decision(namedtuple("Decision", "determination as_of policy revision rule rules needs "
+                          "possible explanation source provenance provenance_note evidence "
+                          "evidence_scope disclaimer disclaimer_provenance disclaimer_note "
+                          "case_id case")):
     """Everything needed to reproduce and explain one evaluation years later (immutable)."""
 
     __slots__ = ()
@@ -185,7 +192,7 @@ class CompiledPolicy(namedtuple("CompiledPolicy", "policy_id title columns revis
                     "index": _index_json(r.index)} for r in self.revisions]}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, object]) -> "CompiledPolicy":
+    def from_json(cls, data: Mapping[str, Any]) -> CompiledPolicy:
         """The inverse of `to_json`; ValueError for anything not exactly of its shape."""
         _check_compiled_shape(data)
         return cls(
@@ -204,15 +211,15 @@ class CompiledPolicy(namedtuple("CompiledPolicy", "policy_id title columns revis
 # A revision's index (partial-case code -> outcome position) is held as bytes when every position
 # fits in one (a few dozen outcomes: always, for the shipped policy), and cached as hex: a warm
 # `policy evaluate` parses one short string per revision instead of 1,920 numbers.
-def _packed_index(index: Sequence[int]):
+def _packed_index(index: Sequence[int]) -> bytes | tuple[int, ...]:
     return bytes(index) if max(index, default=0) < 256 else tuple(index)
 
 
-def _index_json(index):
+def _index_json(index: bytes | tuple[int, ...]) -> str | list[int]:
     return index.hex() if isinstance(index, bytes) else list(index)
 
 
-def _index_from_json(data):
+def _index_from_json(data: str | list[int]) -> bytes | tuple[int, ...]:
     return bytes.fromhex(data) if isinstance(data, str) else tuple(data)
 
 
@@ -226,15 +233,15 @@ class DecisionTemplates:
     `decide` accepts only what `cases.check_case` accepts and decides it as
     `CompiledPolicy.evaluate` does (the templates are that function's answers); anything else
     (an unknown field or value, a bad or missing date, a value of another type, even a str
-    subclass, or a case that is not a plain dict) gets None, and the caller takes the full path, which gives the error. So every
-    field is still checked on every call.
+    subclass, or a case that is not a plain dict) gets None, and the caller takes the full path,
+    which gives the error. So every field is still checked on every call.
 
     Thread safety: the memos only ever map a key to a value computed from immutable inputs
     (dict get and set are atomic), and the shared parts of a Decision are tuples and
     `ReadOnlyDict`s; two threads may build the same template, and either result is right.
     """
 
-    def __init__(self, compiled: CompiledPolicy):
+    def __init__(self, compiled: CompiledPolicy) -> None:
         self.compiled = compiled
         weights = codes.weights(compiled.columns)
         self.n_codes = codes.count(compiled.columns)
@@ -242,7 +249,7 @@ class DecisionTemplates:
         self.all_unknown = codes.encode(compiled.columns, {})
         self.offsets = {name: (type(values[0]), {v: w * (i - len(values))
                                                  for i, v in enumerate(values)})
-                        for (name, values), w in zip(compiled.columns, weights)}
+                        for (name, values), w in zip(compiled.columns, weights, strict=True)}
         # where the fields that differ between calls with the same template go
         self.as_of_at, self.case_id_at, self.case_at = map(Decision._fields.index,
                                                            ("as_of", "case_id", "case"))
@@ -251,7 +258,7 @@ class DecisionTemplates:
         self._before_first: dict[str, list] = {}  # day -> template of no_policy_in_force
         self._known: dict[int, ReadOnlyDict] = {}  # code -> the known fields
 
-    def decide(self, case: Mapping[str, object], as_of) -> Decision | None:
+    def decide(self, case: Mapping[str, object], as_of: object) -> Decision | None:
         """The Decision for a valid case and date (as_of: a str, a date or None), else None."""
         if type(case) is not dict:  # other mappings (and non-mappings) take the full path
             return None
@@ -290,7 +297,8 @@ class DecisionTemplates:
             if position is None:
                 return None
         if position < 0:
-            template = self._before_first.get(as_of) or self._before_first_template(as_of)
+            day = cast(str, as_of)  # _position answers only for a str
+            template = self._before_first.get(day) or self._before_first_template(day)
             values = template.copy()
             values[self.case_at] = self._known_fields(code)
         else:
@@ -300,7 +308,7 @@ class DecisionTemplates:
         values[self.case_id_at] = case_id
         return tuple.__new__(Decision, values)
 
-    def _position(self, day) -> int | None:
+    def _position(self, day: object) -> int | None:
         """The revision position of a day (-1 before the first); None for anything but a valid
         YYYY-MM-DD string."""
         position = self._days.get(day) if type(day) is str else None
@@ -337,7 +345,7 @@ class DecisionTemplates:
         return template
 
 
-def _check_compiled_shape(data) -> None:
+def _check_compiled_shape(data: Any) -> None:
     """Raise ValueError unless `data` has exactly the shape `CompiledPolicy.to_json` gives, with
     every index entry pointing at an outcome and one entry per partial case."""
 
@@ -345,11 +353,11 @@ def _check_compiled_shape(data) -> None:
         if not condition:
             raise ValueError(f"compiled policy: {what}")
 
-    def strings(value, *, nullable: bool = False) -> bool:
+    def strings(value: object, *, nullable: bool = False) -> bool:
         return isinstance(value, list) and all(
             isinstance(v, str) or (nullable and v is None) for v in value)
 
-    def text_map(value) -> bool:
+    def text_map(value: object) -> bool:
         return isinstance(value, dict) and all(
             isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in value.items())
 
@@ -400,7 +408,8 @@ def _check_compiled_shape(data) -> None:
                 type(i) is int and 0 <= i < len(outcomes) for i in index), "index")
 
 
-def complete_outcomes(revision, columns) -> dict[tuple, tuple[str, str]]:
+def complete_outcomes(revision: Revision,
+                      columns: Columns) -> dict[tuple[Any, ...], tuple[str, str]]:
     """(values...) -> (rule id, determination) for every complete case, under the hit policy:
     the first rule (in table order) that matches it; validation guarantees one matches each.
 
@@ -408,8 +417,8 @@ def complete_outcomes(revision, columns) -> dict[tuple, tuple[str, str]]:
     per column), so no case is tested against rules that do not match it."""
     result: dict[tuple, tuple[str, str]] = {}
     for rule in revision.rules:
-        allowed = [values if rule.when.get(name) is None
-                   else [v for v in values if v in rule.when[name]] for name, values in columns]
+        allowed = [values if (condition := rule.when.get(name)) is None
+                   else [v for v in values if v in condition] for name, values in columns]
         outcome = (rule.id, rule.then)
         for values in itertools.product(*allowed):
             result.setdefault(values, outcome)
@@ -418,7 +427,8 @@ def complete_outcomes(revision, columns) -> dict[tuple, tuple[str, str]]:
 
 
 def _outcome(complete: dict, columns: Sequence, partial: tuple, order: Sequence[str]) -> Outcome:
-    options = [[v] if v is not None else list(values) for v, (_, values) in zip(partial, columns)]
+    options = [[v] if v is not None else list(values)
+               for v, (_, values) in zip(partial, columns, strict=True)]
     completions = list(itertools.product(*options))
     determinations = {complete[c][1] for c in completions}
     rules = tuple(sorted({complete[c][0] for c in completions}))
@@ -438,7 +448,8 @@ def _outcome(complete: dict, columns: Sequence, partial: tuple, order: Sequence[
     return Outcome(INDETERMINATE, rules, tuple(sorted(needs)), possible)
 
 
-def compile_revision(revision, columns, order: Sequence[str] = ()) -> CompiledRevision:
+def compile_revision(revision: Revision, columns: Columns,
+                     order: Sequence[str] = ()) -> CompiledRevision:
     """Enumerate every partial case of a validated `model.Revision` into a lookup table.
     `order`: the policy's determinations, in the order an indeterminate outcome lists them.
 
@@ -471,7 +482,8 @@ def compile_revision(revision, columns, order: Sequence[str] = ()) -> CompiledRe
         outcomes=tuple(outcomes), index=_packed_index(index))
 
 
-def compile_policy(revisions: Sequence, definition) -> CompiledPolicy:
+def compile_policy(revisions: Sequence[Revision],
+                   definition: PolicyDefinition) -> CompiledPolicy:
     """Compile validated revisions (in effective order) of the policy that `definition` (its
     policy.yml) describes; the first revision's column order is used."""
     first = revisions[0]

@@ -1,14 +1,15 @@
 """Frozen model objects built from validated table data.
 
-Nothing here parses or checks: `checks.load_and_validate` builds these only from data that passed the
-schema, so every key the schema requires is present.
+Nothing here parses or checks: `checks.load_and_validate` builds these only from data that passed
+the schema, so every key the schema requires is present.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from .engine import identity
 
@@ -86,7 +87,7 @@ NO_STATEMENT = "none"  # `statement: none`: no statement decides the rule (it sa
 
 def _rule(r: Mapping[str, Any], index: int, statements: Mapping[str, Mapping]) -> Rule:
     cited = None if r["statement"] == NO_STATEMENT else r["statement"]
-    statement = statements.get(cited, {})  # an unknown id is reported by validation
+    statement = statements.get(cited, {}) if cited else {}  # an unknown id: validation says so
     return Rule(id=r["id"], index=index,
                 when=MappingProxyType({name: ANY if cond == "any" else frozenset(cond)
                                        for name, cond in r["when"].items()}),

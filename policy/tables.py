@@ -1,8 +1,9 @@
 """Where the tables are: the folder of one folder per policy, and the files of one policy.
 
-Search order (as git finds `.git`): `--tables DIR`; else a `tables/` folder in the current directory or
-its nearest parent that has one; else the tables installed with the package.
-(os.path, not pathlib: this runs at every start-up and pathlib's import costs more than the lookup.)
+Search order (as git finds `.git`): `--tables DIR`; else a `tables/` folder in the current
+directory or its nearest parent that has one; else the tables installed with the package.
+(os.path, not pathlib: this runs at every start-up and pathlib's import costs more than the
+lookup.)
 """
 
 from __future__ import annotations
@@ -70,7 +71,8 @@ class PolicyFiles(namedtuple("PolicyFiles", "policy_id folder revision_files sou
     __slots__ = ()
 
     def all_files(self) -> list[str]:
-        schema_files = sorted(glob.glob(os.path.join(glob.escape(self.schemas_dir), "*.schema.json")))
+        pattern = os.path.join(glob.escape(self.schemas_dir), "*.schema.json")
+        schema_files = sorted(glob.glob(pattern))
         return [*self.revision_files, self.source_file, self.definition_file, *schema_files]
 
 

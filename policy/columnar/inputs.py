@@ -206,7 +206,8 @@ class InputChecks:
                            pa.nulls(n, AS_OF_TYPE), [], pa.scalar(0, pa.int64()))
         position = pc.fill_null(pc.take(positions, dates.indices), -1)
         if dates.null_count:
-            no_date = pc.if_else(pc.is_null(dates), pa.scalar(NO_DATE), pa.scalar(None, pa.string()))
+            no_date = pc.if_else(pc.is_null(dates), pa.scalar(NO_DATE),
+                                 pa.scalar(None, pa.string()))
             error = no_date if error is None else join_errors([error, no_date], n)
         before_first = pc.fill_null(pc.equal(positions, -1), False)
         no_policy_days = pc.filter(dates.dictionary, before_first).to_pylist()
@@ -226,7 +227,7 @@ class InputChecks:
             new = pc.filter(days, pc.is_null(found))
             positions, messages = self._check_new_dates(new)
             table = _DayTable(*(pa.concat_arrays([old, added]) for old, added in
-                                zip(table, (new, positions, messages))))
+                                zip(table, (new, positions, messages), strict=True)))
             found = pc.index_in(days, value_set=table.days)
             self._publish_days(new, positions, messages)
         messages = pc.take(table.messages, found)
@@ -242,7 +243,7 @@ class InputChecks:
         if len(table.days) + len(added[0]) > DAY_MEMO_LIMIT:
             table = _NO_DAYS
         self._day_table = _DayTable(*(pa.concat_arrays([old, more]) for old, more in
-                                      zip(table, added)))
+                                      zip(table, added, strict=True)))
 
     def _check_new_dates(self, days: pa.Array) -> tuple[pa.Array, pa.Array]:
         """Days not seen before, one Python call each (`timeline.revision_in_force`, the one

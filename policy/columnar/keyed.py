@@ -79,11 +79,12 @@ class ColumnarPolicy:
             try:
                 data.validate(full=True)
             except pa.ArrowInvalid as exc:
-                raise DataError(Problem("input", 0, 0, "ENCODING", f"invalid data: {exc}")) from None
+                raise DataError(Problem("input", 0, 0, "ENCODING",
+                                        f"invalid data: {exc}")) from None
         n = data.num_rows
         errors: list[pa.Array] = []
         code = pa.scalar(0, pa.int64())
-        for (name, values), weight in zip(self.columns, outcomes.weights):
+        for (name, values), weight in zip(self.columns, outcomes.weights, strict=True):
             if name in data.schema.names:
                 digits, error = inputs.column_digits(name, data.column(name), text_cells)
                 if error is not None:
