@@ -192,7 +192,7 @@ def is_field_word(word: str) -> bool:
     return bool(sep and name)
 
 
-def read_case_file(path: str) -> tuple[dict, object, str]:
+def read_case_file(path: str) -> tuple[dict[str, object], Where, str]:
     """Load a YAML or JSON case file ('-' for standard input) safely; return data, where, name."""
     from .reading import read_bounded, read_stream_bounded
     from .yaml_loader import MAX_BYTES, load_yaml
