@@ -86,15 +86,15 @@ def _validated(args: argparse.Namespace, *, chain: bool = True) -> ValidatedPoli
     return load_and_validate(_policy_files(args), chain=chain)
 
 
-def _validated_at_rev(args: argparse.Namespace, rev: str, *,
+def _validated_at_rev(args: argparse.Namespace, git_rev: str, *,
                       chain: bool = True) -> ValidatedPolicy:
-    """The policy as it was at git revision `rev` (validated like the working tree)."""
+    """The policy as it was at git revision `git_rev` (validated like the working tree)."""
     from .checks import load_and_validate
     from .gitrev import tables_at
     from .tables import find_tables_dir, policy_files
 
     files = _policy_files(args)
-    with tables_at(rev, find_tables_dir(args.tables), files.policy_id) as (tables_dir, _sha):
+    with tables_at(git_rev, find_tables_dir(args.tables), files.policy_id) as (tables_dir, _sha):
         return load_and_validate(policy_files(tables_dir, files.policy_id), chain=chain)
 
 
@@ -167,11 +167,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             example = (f" (e.g. {compiled.columns[0][0]}={value_text(compiled.columns[0][1][0])})"
                        if compiled.columns else "")
             raise UsageError(f"'{word}' is not FIELD=VALUE{example}")
-    words = parse_words(args.fields, compiled.columns)
-    if words:  # words override the file; their problems are named by the word, not a line
-        file_case = check_case({k: v for k, v in raw.items() if k not in words},
+    word_case = parse_words(args.fields, compiled.columns)
+    if word_case:  # words override the file; their problems are named by the word, not a line
+        file_case = check_case({k: v for k, v in raw.items() if k not in word_case},
                                compiled.columns, where=where, file=name)
-        case = {**file_case, **check_case(words, compiled.columns, file=WORDS)}
+        case = {**file_case, **check_case(word_case, compiled.columns, file=WORDS)}
     else:
         case = check_case(raw, compiled.columns, where=where, file=name)
     decision = Policy(compiled).evaluate(case, args.as_of)
@@ -184,16 +184,16 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _diffs_against(args: argparse.Namespace, rev: str,
+def _diffs_against(args: argparse.Namespace, git_rev: str,
                    validated: ValidatedPolicy) -> tuple[list[dict], list[Problem]]:
-    """(diffs of every revision changed since rev, problems of published revisions)."""
+    """(diffs of every revision changed since git_rev, problems of published revisions)."""
     from .checks import published_problems
     from .diff import changed_revisions
 
-    before = {r.id: r for r in _validated_at_rev(args, rev, chain=False).revisions}
+    before = {r.id: r for r in _validated_at_rev(args, git_rev, chain=False).revisions}
     after = {r.id: r for r in validated.revisions}
     diffs = changed_revisions(before, after)
-    return diffs, published_problems(before, after, diffs, rev)
+    return diffs, published_problems(before, after, diffs, git_rev)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -267,7 +267,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def cmd_history(args: argparse.Namespace) -> int:
     from .render import history_text
 
-    entries = [rev.history_entry() for rev in _validated(args).revisions]
+    entries = [revision.history_entry() for revision in _validated(args).revisions]
     if args.json:
         _out(json.dumps(entries, indent=2, ensure_ascii=False), escaped=False)
     else:
@@ -544,10 +544,10 @@ def _command_word(argv: list[str]) -> str | None:
     """The command named by argv: the first word that is a command name and not the value of an
     option given before it (`--tables evaluate validate` is the command validate)."""
     takes_value = {"--tables", "--policy"}
-    words = iter(argv)
-    for word in words:
+    remaining = iter(argv)
+    for word in remaining:
         if word in takes_value:
-            next(words, None)
+            next(remaining, None)
         elif word in COMMANDS:
             return word
         elif not word.startswith("-"):

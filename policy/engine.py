@@ -121,11 +121,11 @@ class CompiledPolicy(namedtuple("CompiledPolicy", "policy_id title columns revis
 
     def evaluate(self, case: Mapping[str, object], as_of: str) -> Decision:
         """Decide a validated case (see `cases.check_case`) as of a validated date."""
-        revision = revision_in_force(self.revisions, as_of)
+        in_force = revision_in_force(self.revisions, as_of)
         case_id = case.get("case_id")
         known = ReadOnlyDict(
             {name: case[name] for name, _ in self.columns if case.get(name) is not None})
-        if revision is None:
+        if in_force is None:
             first = self.revisions[0]
             return Decision(
                 determination=NO_POLICY, as_of=as_of, policy=self.policy_id, revision=None,
@@ -140,36 +140,36 @@ class CompiledPolicy(namedtuple("CompiledPolicy", "policy_id title columns revis
                 explanation=(f"No revision of {self.policy_id} is in force on {as_of}: the first, "
                              f"{first.id} (version {first.version}), is effective from "
                              f"{first.effective_from} ({first.effective_from_basis})."))
-        outcome = revision.outcomes[revision.index[self.code(case)]]
+        outcome = in_force.outcomes[in_force.index[self.code(case)]]
         rule_id = outcome.rules[0] if len(outcome.rules) == 1 else None
-        quotes = {revision.rules[r]["quote"] for r in outcome.rules}
+        quotes = {in_force.rules[r]["quote"] for r in outcome.rules}
         decided = outcome.determination != INDETERMINATE
-        rule = revision.rules[outcome.rules[0]] if decided and len(quotes) == 1 else None
-        evidence = (revision.evidence.get(case.get(self.evidence_key))
+        rule = in_force.rules[outcome.rules[0]] if decided and len(quotes) == 1 else None
+        evidence = (in_force.evidence.get(case.get(self.evidence_key))
                     if self.evidence_key else None) or {}
         return Decision(
             determination=outcome.determination, as_of=as_of, policy=self.policy_id,
-            revision=revision.identity(), rule=rule_id if decided else None,
+            revision=in_force.identity(), rule=rule_id if decided else None,
             rules=outcome.rules, needs=outcome.needs, possible=outcome.possible,
-            explanation=self._explain(revision, outcome, rule_id),
+            explanation=self._explain(in_force, outcome, rule_id),
             source=rule["quote"] if rule else None,
             provenance=rule["provenance"] if rule else None,
             provenance_note=rule["provenance_note"] if rule else None,
             evidence=evidence.get("text"), evidence_scope=evidence.get("covers"),
-            disclaimer=revision.disclaimer["text"],
-            disclaimer_provenance=revision.disclaimer["provenance"],
-            disclaimer_note=revision.disclaimer["provenance_note"],
+            disclaimer=in_force.disclaimer["text"],
+            disclaimer_provenance=in_force.disclaimer["provenance"],
+            disclaimer_note=in_force.disclaimer["provenance_note"],
             case_id=case_id, case=known)
 
     @staticmethod
-    def _explain(revision: CompiledRevision, outcome: Outcome, rule_id: str | None) -> str:
-        head = (f"Revision {revision.id} (version {revision.version}, effective "
-                f"{revision.effective_from}, {revision.effective_from_basis})")
+    def _explain(in_force: CompiledRevision, outcome: Outcome, rule_id: str | None) -> str:
+        head = (f"Revision {in_force.id} (version {in_force.version}, effective "
+                f"{in_force.effective_from}, {in_force.effective_from_basis})")
         if outcome.determination == INDETERMINATE:
             return (f"{head}: the outcome depends on omitted facts ({', '.join(outcome.needs)}); "
                     f"it could be {' or '.join(outcome.possible)}.")
         if rule_id is not None:
-            note = revision.rules[rule_id].get("note")
+            note = in_force.rules[rule_id].get("note")
             return (f"{head} decides {outcome.determination} by rule {rule_id}"
                     + (f": {note}" if note else "."))
         return (f"{head} decides {outcome.determination} whatever the omitted facts are, by rule "
@@ -309,7 +309,7 @@ class DecisionTemplates:
         return tuple.__new__(Decision, values)
 
     def _position(self, day: object) -> int | None:
-        """The revision position of a day (-1 before the first); None for anything but a valid
+        """The in_force position of a day (-1 before the first); None for anything but a valid
         YYYY-MM-DD string."""
         position = self._days.get(day) if type(day) is str else None
         if position is None and type(day) is str:
@@ -317,8 +317,8 @@ class DecisionTemplates:
                 parse_date(day)
             except ValueError:
                 return None
-            revision = revision_in_force(self.compiled.revisions, day)
-            position = -1 if revision is None else self.compiled.revisions.index(revision)
+            in_force = revision_in_force(self.compiled.revisions, day)
+            position = -1 if in_force is None else self.compiled.revisions.index(in_force)
             if len(self._days) >= MEMO_LIMIT:
                 self._days.clear()
             self._days[day] = position
@@ -331,8 +331,9 @@ class DecisionTemplates:
         return found
 
     def _template(self, position: int, code: int) -> list:
-        revision = self.compiled.revisions[position]
-        template = list(self.compiled.evaluate(self._known_fields(code), revision.effective_from))
+        compiled_revision = self.compiled.revisions[position]
+        template = list(self.compiled.evaluate(self._known_fields(code),
+                                               compiled_revision.effective_from))
         template[self.case_at] = self._known_fields(code)
         self._templates[position * self.n_codes + code] = template
         return template
@@ -379,15 +380,15 @@ def _check_compiled_shape(data: Any) -> None:
     expect(isinstance(revisions, list) and len(revisions) > 0, "revisions")
     fields = {"id", "version", "approved", "effective_from", "effective_from_basis", "rules",
               "evidence", "disclaimer", "outcomes", "index"}
-    for revision in revisions:
-        expect(isinstance(revision, dict) and set(revision) == fields, "a revision's keys")
-        expect(all(isinstance(revision[k], str) for k in
+    for entry in revisions:
+        expect(isinstance(entry, dict) and set(entry) == fields, "a revision's keys")
+        expect(all(isinstance(entry[k], str) for k in
                    ("id", "version", "approved", "effective_from", "effective_from_basis")),
                "a revision's identity")
-        rules, outcomes, index = revision["rules"], revision["outcomes"], revision["index"]
+        rules, outcomes, index = entry["rules"], entry["outcomes"], entry["index"]
         expect(isinstance(rules, dict) and all(isinstance(k, str) and text_map(v)
                                                for k, v in rules.items()), "rules")
-        evidence, disclaimer = revision["evidence"], revision["disclaimer"]
+        evidence, disclaimer = entry["evidence"], entry["disclaimer"]
         expect(isinstance(evidence, dict) and all(
             isinstance(k, str) and text_map(v) and set(v) == {"text", "covers"}
             and isinstance(v["text"], str) for k, v in evidence.items()), "evidence")

@@ -99,14 +99,15 @@ def _rule(r: Mapping[str, Any], index: int, statements: Mapping[str, Mapping]) -
 
 
 def build_revision(data: Mapping[str, Any], file: str) -> Revision:
-    rev, table = data["revision"], data["table"]
+    header, table = data["revision"], data["table"]  # the revision's own fields; its table
     columns = tuple(Column(c["name"], tuple(c["values"])) for c in table["inputs"])
     statements = {s["id"]: s for s in data["statements"]}
     rules = tuple(_rule(r, i, statements) for i, r in enumerate(table["rules"]))
     return Revision(
         file=file, policy_id=data["policy"]["id"], policy_title=data["policy"]["title"],
-        id=rev["id"], version=rev["version"], approved=rev["approved"],
-        effective_from=rev["effective_from"], effective_from_basis=rev["effective_from_basis"],
-        effective_from_note=rev["effective_from_note"], history=freeze(rev["history"]),
-        literature_review_through=rev.get("literature_review_through"),
+        id=header["id"], version=header["version"], approved=header["approved"],
+        effective_from=header["effective_from"],
+        effective_from_basis=header["effective_from_basis"],
+        effective_from_note=header["effective_from_note"], history=freeze(header["history"]),
+        literature_review_through=header.get("literature_review_through"),
         hit_policy=table["hit_policy"], columns=columns, rules=rules, data=freeze(dict(data)))

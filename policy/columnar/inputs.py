@@ -75,7 +75,8 @@ class InputChecks:
         self.compiled = compiled
         self.columns = compiled.columns
         self._vocabulary = dict(self.columns)
-        self._positions = {revision.id: i for i, revision in enumerate(compiled.revisions)}
+        self._positions = {compiled_revision.id: i
+                           for i, compiled_revision in enumerate(compiled.revisions)}
         self._value_memo: BoundedMemo[Checked] = BoundedMemo(VALUE_MEMO_LIMIT)
         self._date_memo: BoundedMemo[Checked] = BoundedMemo(VALUE_MEMO_LIMIT)
         self._day_table = _NO_DAYS  # see _check_dates
@@ -182,8 +183,8 @@ class InputChecks:
             parse_date(value)
         except ValueError as exc:
             return None, f"DATE_INVALID: service_date: {exc}"
-        revision = revision_in_force(self.compiled.revisions, value)
-        return -1 if revision is None else self._positions[revision.id], None
+        in_force = revision_in_force(self.compiled.revisions, value)
+        return -1 if in_force is None else self._positions[in_force.id], None
 
     def row_days(self, data: pa.RecordBatch, as_of: str | None, text_cells: bool) -> RowDays:
         """The days of the rows: `as_of` (checked) for every row, else each row's service_date."""

@@ -47,13 +47,13 @@ class OutcomeTable:
         self.weights = codes.weights(self.columns)  # of each column's digit in a partial-case code
         self.decisions: list[Decision] = []  # one per outcome id (gid)
         key_to_gid: list[int] = []
-        for revision in compiled.revisions:
+        for compiled_revision in compiled.revisions:
             base = len(self.decisions)
-            for position in range(len(revision.outcomes)):
-                code = revision.index.index(position)  # a partial case with this outcome
+            for position in range(len(compiled_revision.outcomes)):
+                code = compiled_revision.index.index(position)  # a partial case with this outcome
                 self.decisions.append(
-                    compiled.evaluate(self.decode(code), revision.effective_from))
-            key_to_gid.extend(base + position for position in revision.index)
+                    compiled.evaluate(self.decode(code), compiled_revision.effective_from))
+            key_to_gid.extend(base + position for position in compiled_revision.index)
         self.key_to_gid = pa.array(key_to_gid, pa.int32())
         self.no_policy_gid = len(self.decisions)  # the one id of every row before the first
         rows = self.decisions
