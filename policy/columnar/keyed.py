@@ -14,7 +14,7 @@ from datetime import date
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..engine import CompiledPolicy
+from ..engine import CompiledPolicy, Decision
 from ..errors import DataError, Problem
 from ..memo import BoundedMemo
 from .inputs import VALUE_MEMO_LIMIT, InputChecks, join_errors, plain_strings
@@ -139,6 +139,17 @@ class ColumnarPolicy:
                                  indices)
             distinct = pa.concat_arrays([distinct, pa.array(texts, pa.string())])
         return pa.DictionaryArray.from_arrays(indices, distinct)
+
+    def outcome_keys(self, keyed: Keyed) -> pa.Array:
+        """Per row, one int64 for its (outcome id, partial-case code) pair, null for a bad row:
+        rows with one key share every result field but as_of, case_id and the explanation."""
+        return pc.add(pc.multiply(pc.cast(keyed.gid, pa.int64()), self.n_codes), keyed.code)
+
+    def decision_of_key(self, key: int) -> Decision:
+        """The decision of the rows with `outcome_keys` value `key`, on a day its outcome occurs
+        (as_of, case_id and, before the first revision, the explanation are the row's own)."""
+        gid, code = divmod(key, self.n_codes)
+        return self.compiled.evaluate(self.decode(code), self.outcome_day(gid))
 
     def no_policy_explanation(self, day: str) -> str:
         """The explanation of a day before the first revision (it names the day)."""
