@@ -290,7 +290,7 @@ def cmd_batch(args) -> int:
 
     if args.standalone:
         _without_pandas()
-    from .batch import run_batch, summary_text
+    from .batch import BatchCallError, run_batch, summary_text
     from .dates import parse_date
     from .escaping import escape
 
@@ -300,6 +300,9 @@ def cmd_batch(args) -> int:
         except ValueError as exc:
             raise UsageError(f"--as-of: {exc}") from None
     compiled = _compiled(args)
+    if args.input == "-" and args.input_format is None:
+        raise UsageError("standard input has no suffix to tell its format: give --format csv, "
+                         "jsonl or parquet")
 
     name = "<stdin>" if args.input == "-" else args.input
 
@@ -318,6 +321,8 @@ def cmd_batch(args) -> int:
                             stdout=_StdoutStream(sys.stdout.buffer), on_bad=on_bad,
                             on_progress=progress.update if progress else None,
                             input_format=args.input_format)
+    except BatchCallError as exc:  # (a format it cannot tell, an output that is its input)
+        raise UsageError(str(exc)) from None
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
