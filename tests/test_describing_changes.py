@@ -2,6 +2,7 @@
 
 import itertools
 import json
+from collections.abc import Mapping
 
 import markdown
 import pytest
@@ -95,7 +96,12 @@ def _hostile(rev, text):
     """A copy of `rev` whose other-oncologic statement text is `text`."""
     import dataclasses
 
-    from policy.model import freeze, thaw
+    from policy.model import freeze
+
+    def thaw(value):  # a plain, editable copy of the frozen table
+        if isinstance(value, Mapping):
+            return {k: thaw(v) for k, v in value.items()}
+        return [thaw(v) for v in value] if isinstance(value, tuple) else value
 
     data = thaw(rev.data)
     for statement in data["statements"]:
