@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -148,7 +149,7 @@ def test_site_pages(repo):
 
 
 @pytest.mark.skipif(shutil.which("mkdocs") is None and not Path(
-    __import__("sys").executable).with_name("mkdocs").exists(), reason="mkdocs not installed")
+    sys.executable).with_name("mkdocs").exists(), reason="mkdocs not installed")
 def test_site_builds_with_mkdocs(repo, tmp_path):
     from sitebuild import document, mkdocs_build, try_page_data
 

@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from conftest import POLICY_DIR, ROOT
+from repo_paths import POLICY_DIR, ROOT
 from sitebuild import (CANARIES, PLANTED, document, mkdocs_build, pages, partial_cases, plant,
                        plant_canaries, try_days, try_page_data)
 
