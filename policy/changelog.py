@@ -9,10 +9,12 @@ changes come from `policy.diff`, so the words here always agree with `policy dif
 from __future__ import annotations
 
 from collections import namedtuple
+from collections.abc import Sequence
+from typing import Any
 
 from .diff import consecutive_diffs
 from .engine import complete_outcomes
-from .render import attributed, condition_text, md_text
+from .render import condition_text, condition_words
 
 FILE_NAME = "CHANGELOG.md"
 
@@ -79,76 +81,36 @@ def _in_box(values: tuple, columns, when: dict) -> bool:
 
 def decision_summary(change: RevisionChange) -> str:
     """One line: what the revision changed in the decisions, in words (Markdown-safe)."""
-    if change.previous is None:
-        return "first revision: every decision is new"
-    groups = change_groups(change)
-    if not groups:
-        return f"none: every case is decided as under {change.previous.id}"
-    return "; ".join(f"{md_text(words(g.was))} → {md_text(words(g.becomes))} for {g.cases} cases"
-                     for g in groups)
+    from .templating import environment
+
+    macros = environment().get_template("decisions.md.j2").module
+    return str(macros.summary(change, change_groups(change)))  # type: ignore[attr-defined]
 
 
-def _review(rev) -> str:
-    return rev.literature_review_through or "not stated"
-
-
-def _entry(change: RevisionChange) -> list[str]:
-    rev, prev = change.revision, change.previous
-    flip = " ⚑ decision change" if change.flips else ""
-    history = rev.history
-    description = f": “{md_text(history['description'])}”" if history["description"] else ""
-    lines = [f"## {md_text(rev.version)} ({md_text(rev.id)}){flip}", "",
-             f"- Effective: {md_text(rev.effective_from)} ({md_text(rev.effective_from_basis)})",
-             f"- Approved: {md_text(rev.approved)}",
-             f"- Policy History ({md_text(history['date'])}): {md_text(history['action'])}"
-             f"{description}",
-             f"- Literature review through: {md_text(_review(rev))}"]
-    if prev is None:
-        lines.append("- Decision changes: first revision; every decision is new")
-    elif not change.flips:
-        lines.append("- Decision changes: none (every case is decided as under "
-                     f"{md_text(prev.id)}, {md_text(prev.version)})")
-    else:
-        lines.append(f"- Decision changes from {md_text(prev.id)} ({md_text(prev.version)}): "
-                     f"**{change.cases_changed} cases decided differently**")
-        for group in change_groups(change):
-            lines.append(f"  - **{md_text(words(group.was))} → {md_text(words(group.becomes))}** "
-                         f"for {group.cases} cases:")
-            for box in group.boxes:
-                where = md_text(condition_text(box["when"]))
-                lines.append(f"    - {box['cases']} cases where {where} (rule "
-                             f"{md_text(box['from_rule'])} → {md_text(box['to_rule'])})")
-            for text, provenance in group.quotes:
-                label, shown = attributed(md_text(text), provenance)
-                lines.append(f"    - now decided by ({label}): {shown}")
-    return lines + [""]
-
-
-def _case_count(revision) -> int:
+def _case_count(revision: Any) -> int:
     from .diff import complete_case_count
 
     return complete_case_count([(c.name, c.values) for c in revision.columns])
 
 
-def changelog_markdown(revisions) -> str:
-    """CHANGELOG.md for one policy: every revision, newest first."""
+def condition_phrase(when: dict, definition: Any = None) -> str:
+    """A group of cases in words: `render.condition_words` with policy.yml's labels and words,
+    as the site's change pages phrase it; `render.condition_text` without a definition."""
+    if definition is None:
+        return condition_text(when)
+    return condition_words(when, definition.inputs)
+
+
+def changelog_markdown(revisions: Sequence[Any], definition: Any = None) -> str:
+    """CHANGELOG.md for one policy: every revision, newest first. `definition` (policy.yml's)
+    gives the inputs' labels and the policy's notice; without it fields go by their names."""
+    from .templating import render
+
     changes = revision_changes(revisions)
     first = revisions[0]
-    flips = [c for c in changes if c.flips]
-    lines = [f"# Changelog: {md_text(first.policy_id)} {md_text(first.policy_title)}", "",
-             "*Generated from the tables by `policy changelog`; do not edit by hand (change a "
-             "table, then run `policy changelog`).*", "",
-             "Every revision, newest first: version, effective date, approval month, the Policy "
-             "History row, the decision changes from the revision before (every complete case "
-             "decided under both, as `policy diff` does) and the literature-review date. A case "
-             "is one combination of facts (one value for each case field: "
-             f"{_case_count(revisions[0])} complete cases); each group of cases lies inside one "
-             "rule of each revision, named before → after."]
-    if flips:
-        listed = ", ".join(f"{md_text(c.revision.id)} ({md_text(c.previous.id)} → "
-                           f"{md_text(c.revision.id)}: {decision_summary(c)})" for c in flips)
-        lines += ["", f"**⚑ Decision changes** ({len(flips)}): {listed}."]
-    lines.append("")
-    for change in reversed(changes):
-        lines += _entry(change)
-    return "\n".join(lines).rstrip("\n") + "\n"
+    notice = definition.site.get("notice") if definition is not None else None
+    text = render("changelog.md.j2", policy_id=first.policy_id, title=first.policy_title,
+                  notice=notice, case_count=_case_count(first),
+                  flips=[c for c in changes if c.flips], changes=list(reversed(changes)),
+                  groups=change_groups, where=lambda when: condition_phrase(when, definition))
+    return text.rstrip("\n") + "\n"

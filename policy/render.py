@@ -260,17 +260,6 @@ def words_text(ops: list[tuple[str, str]]) -> str:
     return out or "(empty)"
 
 
-def words_markdown(ops: list[tuple[str, str]]) -> str:
-    """Changed words as inert Markdown: <del>removed</del><ins>added</ins>."""
-    marks = {"=": "{}", "-": "<del>{}</del>", "+": "<ins>{}</ins>"}
-    out = ""
-    for op, text in ops:
-        piece = marks[op].format(md_text(text))
-        glue = "" if not out or (op == "+" and out.endswith("</del>")) else " "
-        out += glue + piece
-    return out or "&nbsp;"
-
-
 def diff_text(diff: dict) -> str:
     lines = [diff_summary(diff)]
     if diff["decision_changes"]:
@@ -293,33 +282,17 @@ def diff_text(diff: dict) -> str:
     return "\n".join(lines)
 
 
-# Characters that HTML or Markdown would read as markup (links, images, code, emphasis, cells).
-_INERT = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "&#124;", "`": "&#96;", "\\": "&#92;",
-          "[": "&#91;", "]": "&#93;", "*": "&#42;"}
-_EMPHASIS_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")  # not in snake_case
-_BLOCK_MARKER = re.compile(r"[-+=#>!]|[0-9]+[.)](?:\s|$)")  # a list, heading, quote, admonition
-
-
-def md_text(value) -> str:
-    """Table text as inert Markdown: HTML, pipes, backticks and the punctuation of links, images
-    and emphasis escaped, so `<script>` or `[x](javascript:...)` stay text, and text that starts
-    like a list, heading or quote does not become one. Line breaks become spaces (nothing is
-    dropped). Needs no Markdown extension that reads attributes from text (attr_list)."""
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    text = " ".join(text.split())
-    escaped = _EMPHASIS_UNDERSCORE.sub("&#95;", "".join(_INERT.get(c, c) for c in text))
-    if _BLOCK_MARKER.match(text) and not escaped.startswith("&"):
-        escaped = f"&#{ord(escaped[0])};{escaped[1:]}"
-    return escaped or "&nbsp;"
-
-
 def change_markdown(change: dict, context: int) -> str:
     """A text change as inert Markdown: the provenance of quoted words, then the changed words."""
+    from .markdown import md_text, words_markdown
+
     note = provenance_note(change)
     return (f"{md_text(note)} " if note else "") + words_markdown(word_ops(change, context))
 
 
 def _text_table(groups: list[dict]) -> list[str]:
+    from .markdown import md_text
+
     return ["| path | change |", "|---|---|",
             *(f"| <code>{md_text(g['path'])}</code> | {change_markdown(g, 8)} |" for g in groups)]
 
@@ -327,6 +300,8 @@ def _text_table(groups: list[dict]) -> list[str]:
 def diff_markdown(diff: dict, inputs=()) -> str:
     """A diff for a pull-request comment: every piece of table text through `md_text`; `inputs`
     phrase the conditions (`condition_words`)."""
+    from .markdown import md_text
+
     old, new = diff["from"], diff["to"]
     lines = [f"### {md_text(old['id'])} ({md_text(old['version'])}) → "
              f"{md_text(new['id'])} ({md_text(new['version'])})", "",

@@ -219,7 +219,7 @@ def test_page_names_come_only_from_safe_revision_ids():
 def test_md_text_leaves_no_markup(text):
     import markdown
 
-    from policy.render import md_text
+    from policy.markdown import md_text
 
     html = markdown.markdown(f"| a |\n|---|\n| {md_text(text)} |", extensions=["tables"])
     inner = html.split("<td>")[1].split("</td>")[0]

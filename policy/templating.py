@@ -1,0 +1,95 @@
+"""The Jinja2 templates of the site pages and the changelog (`policy/templates/*.md.j2`).
+
+The wording of every generated page lives in the templates, so editing it needs no Python; what is
+specific to one policy (its labels, matrix rows, example case and prose) comes from its policy.yml,
+never from a template. Imported only by the site and the changelog: `policy evaluate` never loads
+Jinja2.
+
+Escaping, deliberately: Jinja2's own autoescaping is HTML escaping, which would leave
+`[x](javascript:...)`, `*` and `|` live in Markdown. So it is off, and instead every `{{ ... }}`
+passes through `finalize`, which sends anything that is not marked `Markup` through the one
+Markdown escaper (`markdown.md_text`). A template cannot make table text live markup: only the
+helpers below, which escape what they are given, return `Markup`. Joining or concatenating inside a
+template gives a plain string, which is escaped again (shown too escaped, never run).
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from . import markdown
+from .render import attributed
+
+
+def _finalize(value: object) -> object:
+    return value if isinstance(value, Markup) else Markup(markdown.md_text(value))
+
+
+def _safe(function: Callable[..., str]) -> Callable[..., Markup]:
+    """A helper of `markdown` whose result is Markdown already, returned as `Markup`."""
+
+    @functools.wraps(function)
+    def marked(*args: Any, **kwargs: Any) -> Markup:
+        return Markup(function(*args, **kwargs))
+
+    return marked
+
+
+def _escaped(value: object) -> Markup:
+    """Markdown-escaped text (a Markup passes as it is)."""
+    return _finalize(value)  # type: ignore[return-value]
+
+
+def _join(items: Iterable[object], separator: str = "") -> Markup:
+    """Items joined, each escaped unless it is Markup already (`separator` is template text)."""
+    return Markup(separator.join(str(_escaped(item)) for item in items))
+
+
+def _attribute(value: object) -> Markup:
+    """Text for an HTML attribute value in double quotes."""
+    return Markup(html.escape(str(value), quote=True))
+
+
+def _attributed(text: str, provenance: str | None) -> tuple[str, Markup]:
+    """(label, words) of `render.attributed`, the words escaped first."""
+    label, words = attributed(markdown.md_text(text), provenance)
+    return label, Markup(words)
+
+
+def _determination_words(determination: str) -> str:
+    """a_determination -> a determination"""
+    return determination.replace("_", " ")
+
+
+def _code(value: object) -> Markup:
+    return Markup(f"<code>{markdown.md_text(value)}</code>")
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("policy", "templates"), autoescape=False,
+        finalize=_finalize, undefined=jinja2.StrictUndefined, trim_blocks=True,
+        lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters.update(md=_escaped, join=_join, attr=_attribute, code=_code,
+                       value=markdown.value_word,
+                       words=_determination_words)
+    env.globals.update(
+        link=_safe(markdown.link), badge=_safe(markdown.badge),
+        mark=_safe(markdown.provenance_mark), quoted=_safe(markdown.quoted),
+        fence=_safe(markdown.fence), row=lambda cells: Markup(markdown.row(
+            str(_escaped(c)) for c in cells)),
+        rule_line=_safe(markdown.rule_line), provenance_label=markdown.provenance_label,
+        attributed=_attributed)
+    return env
+
+
+def render(template: str, **context: object) -> str:
+    """The template `policy/templates/<template>` filled in with `context`."""
+    return environment().get_template(template).render(**context)
