@@ -87,7 +87,7 @@ def decision_summary(change: RevisionChange) -> str:
     return str(macros.summary(change, change_groups(change)))  # type: ignore[attr-defined]
 
 
-def _case_count(revision: Any) -> int:
+def case_count(revision: Any) -> int:
     from .diff import complete_case_count
 
     return complete_case_count([(c.name, c.values) for c in revision.columns])
@@ -110,7 +110,8 @@ def changelog_markdown(revisions: Sequence[Any], definition: Any = None) -> str:
     first = revisions[0]
     notice = definition.site.get("notice") if definition is not None else None
     text = render("changelog.md.j2", policy_id=first.policy_id, title=first.policy_title,
-                  notice=notice, case_count=_case_count(first),
+                  notice=notice, case_count=case_count(first),
                   flips=[c for c in changes if c.flips], changes=list(reversed(changes)),
-                  groups=change_groups, where=lambda when: condition_phrase(when, definition))
+                  groups=change_groups,
+                  where_joint=":" if definition is not None else " where", where=lambda when: condition_phrase(when, definition))
     return text.rstrip("\n") + "\n"

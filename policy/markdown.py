@@ -52,9 +52,11 @@ def link(text: str, target: str, here: str = "") -> str:
     return f"[{text}]({'../' * here.count('/')}{target})"
 
 
-def badge(determination: str, label: str) -> str:
-    """A determination as a coloured badge; `label` is Markdown/HTML already."""
-    return f'<span class="det det-{css_name(determination)}">{label}</span>'
+def badge(determination: str, label: str, title: str | None = None) -> str:
+    """A determination as a coloured badge; `label` is Markdown/HTML already, `title` plain text
+    (a tooltip)."""
+    tooltip = f' title="{html.escape(title, quote=True)}"' if title is not None else ""
+    return f'<span class="det det-{css_name(determination)}"{tooltip}>{label}</span>'
 
 
 def provenance_mark(mark: str | None, label: str | None = None) -> str:

@@ -5,12 +5,12 @@ specific to one policy (its labels, matrix rows, example case and prose) comes f
 never from a template. Imported only by the site and the changelog: `policy evaluate` never loads
 Jinja2.
 
-Escaping, deliberately: Jinja2's own autoescaping is HTML escaping, which would leave
-`[x](javascript:...)`, `*` and `|` live in Markdown. So it is off, and instead every `{{ ... }}`
-passes through `finalize`, which sends anything that is not marked `Markup` through the one
-Markdown escaper (`markdown.md_text`). A template cannot make table text live markup: only the
-helpers below, which escape what they are given, return `Markup`. Joining or concatenating inside a
-template gives a plain string, which is escaped again (shown too escaped, never run).
+Escaping, deliberately: autoescaping is on, and every `{{ ... }}` first passes `finalize`, which
+sends anything not marked `Markup` through the one Markdown escaper (`markdown.md_text`) and marks
+it. Jinja2's own escaping (HTML only) would leave `[x](javascript:...)`, `*` and `|` live in
+Markdown, so it only ever sees `Markup`. Only the helpers registered here, which escape what they
+are given, return `Markup`, and no template concatenates text (`~` or `+`; a test checks): table
+text cannot become live markup through a template.
 """
 
 from __future__ import annotations
@@ -67,6 +67,16 @@ def _determination_words(determination: str) -> str:
     return determination.replace("_", " ")
 
 
+def _link(text: object, target: str, here: str = "") -> Markup:
+    """`markdown.link`, its text escaped unless it is Markup."""
+    return Markup(markdown.link(str(_escaped(text)), target, here))
+
+
+def _text(value: object) -> Markup:
+    """Text for the content of an HTML element (in a block Markdown leaves alone)."""
+    return Markup(html.escape(str(value), quote=False))
+
+
 def _code(value: object) -> Markup:
     return Markup(f"<code>{markdown.md_text(value)}</code>")
 
@@ -74,14 +84,14 @@ def _code(value: object) -> Markup:
 @functools.cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("policy", "templates"), autoescape=False,
+        loader=jinja2.PackageLoader("policy", "templates"), autoescape=True,
         finalize=_finalize, undefined=jinja2.StrictUndefined, trim_blocks=True,
         lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(md=_escaped, join=_join, attr=_attribute, code=_code,
+    env.filters.update(md=_escaped, join=_join, attr=_attribute, text=_text, code=_code,
                        value=markdown.value_word,
                        words=_determination_words)
     env.globals.update(
-        link=_safe(markdown.link), badge=_safe(markdown.badge),
+        link=_link, badge=_safe(markdown.badge),
         mark=_safe(markdown.provenance_mark), quoted=_safe(markdown.quoted),
         fence=_safe(markdown.fence), row=lambda cells: Markup(markdown.row(
             str(_escaped(c)) for c in cells)),

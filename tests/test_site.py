@@ -60,7 +60,7 @@ def _matrix(site) -> dict[str, list[str]]:
     ("rectal · positive margins · T4", [MN] * 12),
     ("rectal · close margins · T2 · recurrent", [MN] * 12),
     ("rectal · nothing else known", ["det-indeterminate"] * 12),
-    ("none", ["det-not_addressed"] * 12),
+    ("no cancer", ["det-not_addressed"] * 12),  # policy.yml's words for cancer_site=none
 ])
 def test_matrix_cells(site, row, expected):
     assert _matrix(site)[row] == expected
@@ -70,7 +70,9 @@ def test_matrix_has_every_cancer_site_and_a_legend(site):
     schema = json.loads((ROOT / "schemas" / "case.schema.json").read_text())
     sites = schema["$defs"]["cancer_site"]["enum"]
     labels = set(_matrix(site))
-    assert {s.replace("_", " ") for s in sites if s != "rectal"} <= labels
+    # each other site by its words: underscores as spaces, none as policy.yml's "no cancer"
+    assert {s.replace("_", " ") for s in sites if s not in ("rectal", "none")} <= labels
+    assert "no cancer" in labels
     text = document(site, "matrix").text
     assert "Legend" in text and "not medically necessary" in text
 
@@ -326,7 +328,7 @@ def test_try_page_is_generic():
     from policy.engine import compile_policy
     from policy.model import ANY, Column
     from policy.site import revision_page
-    from policy.site_try import try_data, try_page
+    from policy.site.try_page import try_data, try_page
     from policy.tables import find_tables_dir, policy_files
     from sitebuild import Document
 
@@ -379,7 +381,7 @@ def test_try_page_carries_fields_the_engine_adds(monkeypatch):
     with the value the engine gives for each case."""
     from policy import load_policy
     from policy.engine import Decision
-    from policy.site_try import try_data
+    from policy.site.try_page import try_data
 
     plain = Decision.to_json
     monkeypatch.setattr(Decision, "to_json", lambda self: {
@@ -388,3 +390,28 @@ def test_try_page_carries_fields_the_engine_adds(monkeypatch):
     data = try_data(compiled)
     assert "disclaimer" in data["keys"] and "disclaimer" in data["outcome_keys"]
     assert _differences(data, compiled, ["2011-12-31", "2016-05-03", "2023-10-01"]) == []
+
+
+def test_templates_never_concatenate_text():
+    """`{{ ... }}` escapes what it shows with the one Markdown escaper unless a helper marked it
+    Markup; joining escaped Markup with raw text (`~`, `+` or `%` on strings) would escape the
+    raw text for HTML only. The templates build text from `{% set %}` blocks instead."""
+    templates = sorted((ROOT / "policy" / "templates").rglob("*.j2"))
+    assert len(templates) > 5
+    expression = __import__("re").compile(r"\{\{.*?\}\}|\{%.*?%\}", __import__("re").S)
+    for template in templates:
+        for code in expression.findall(template.read_text(encoding="utf-8")):
+            assert "~" not in code and '" %' not in code and '" +' not in code, (template, code)
+
+
+def test_a_template_shows_table_text_inert():
+    from markupsafe import Markup
+
+    from policy.templating import environment
+
+    hostile = "[x](javascript:alert(1)) <script>alert(1)</script> **bold** a|b"
+    shown = environment().from_string("{{ text }} {{ link(text, 'matrix.md') }}").render(
+        text=hostile)
+    assert "<script>" not in shown and "](javascript" not in shown and "**" not in shown
+    assert "|" not in shown.replace("](matrix.md)", "")
+    assert environment().from_string("{{ text }}").render(text=Markup("<b>")) == "<b>"
