@@ -41,7 +41,7 @@ class ChangeGroup(namedtuple("ChangeGroup", "was becomes cases boxes quotes")):
     __slots__ = ()
 
 
-def revision_changes(revisions) -> list[RevisionChange]:
+def revision_changes(revisions: Any) -> list[RevisionChange]:
     diffs = consecutive_diffs(revisions)
     return [RevisionChange(rev, revisions[i - 1] if i else None, diffs[i - 1] if i else None)
             for i, rev in enumerate(revisions)]
@@ -75,8 +75,9 @@ def change_groups(change: RevisionChange) -> list[ChangeGroup]:
     return sorted(result, key=lambda g: -g.cases)
 
 
-def _in_box(values: tuple, columns, when: dict) -> bool:
-    return all(value in when[name] for (name, _), value in zip(columns, values) if name in when)
+def _in_box(values: tuple, columns: Any, when: dict) -> bool:
+    return all(value in when[name]
+               for (name, _), value in zip(columns, values, strict=True) if name in when)
 
 
 def decision_summary(change: RevisionChange) -> str:
@@ -113,5 +114,6 @@ def changelog_markdown(revisions: Sequence[Any], definition: Any = None) -> str:
                   notice=notice, case_count=case_count(first),
                   flips=[c for c in changes if c.flips], changes=list(reversed(changes)),
                   groups=change_groups,
-                  where_joint=":" if definition is not None else " where", where=lambda when: condition_phrase(when, definition))
+                  where_joint=":" if definition is not None else " where",
+                  where=lambda when: condition_phrase(when, definition))
     return text.rstrip("\n") + "\n"

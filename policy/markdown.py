@@ -1,4 +1,5 @@
-"""The one home of Markdown: the escaper of table text and the helpers that build Markdown around it.
+"""The one home of Markdown: the escaper of table text and the helpers that build Markdown
+around it.
 
 Everything the site, the changelog and `policy diff --format markdown` write as Markdown goes
 through here: `md_text` makes table text inert (never a link, an image, emphasis, a cell break or a

@@ -11,6 +11,7 @@ from ..render import decision_text
 from .paths import render_page
 from .try_page import case_query
 
+
 def command_words(case: dict) -> str:
     from ..markdown import value_word
 

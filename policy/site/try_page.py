@@ -13,7 +13,8 @@ out of its text, so the page names the day as the engine does.
 
 `try_page` is the page's Markdown: an inert JSON block (`<`, `>` and `&` written as JSON escapes, so
 table text can neither close the block nor become markup) and the HTML the script fills in with
-text nodes only. The page's contract (element ids and `data-value`s) is `policy/templates/site/contract.md.j2`.
+text nodes only. The page's contract (element ids and `data-value`s) is
+`policy/templates/site/contract.md.j2`.
 """
 
 from __future__ import annotations
@@ -31,11 +32,11 @@ FORMAT = 1  # bump when the data's shape changes (docs/assets/try.js reads it)
 CASE_KEYS = ("as_of", "case", "case_id")
 # Two days before any revision: the no-policy decision is stored with the day cut out of its text.
 _PROBE_DAYS = ("0001-01-01", "0002-02-02")
-def _canonical(value) -> str:
+def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
-def _known(compiled, code: int) -> dict:
+def _known(compiled: Any, code: int) -> dict:
     """The partial case a code stands for (known fields only): `CompiledPolicy.code` reversed."""
     case = {}
     for name, values in reversed(compiled.columns):
@@ -45,17 +46,17 @@ def _known(compiled, code: int) -> dict:
     return dict(reversed(list(case.items())))
 
 
-def _decisions(compiled, revision) -> list[dict]:
+def _decisions(compiled: Any, revision: Any) -> list[dict]:
     """`Decision.to_json()` of every partial case (by code) on the revision's first day."""
     return [compiled.evaluate(_known(compiled, code), revision.effective_from).to_json()
             for code in range(len(revision.index))]
 
 
-def _same(a, b) -> bool:
+def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b  # JSON values: strings, lists, mappings, null
 
 
-def _varies_within_an_outcome(revision, decisions: list[dict], key: str) -> bool:
+def _varies_within_an_outcome(revision: Any, decisions: list[dict], key: str) -> bool:
     seen: dict[int, object] = {}
     for code, decision in enumerate(decisions):
         value = decision[key]
@@ -68,11 +69,11 @@ def _varies_within_an_outcome(revision, decisions: list[dict], key: str) -> bool
 class _Table:
     """Distinct values, each stored once; a value is referred to by its position."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.items: list = []
         self._positions: dict[str, int] = {}
 
-    def position(self, value) -> int:
+    def position(self, value: Any) -> int:
         key = _canonical(value)
         if key not in self._positions:
             self._positions[key] = len(self.items)
@@ -80,7 +81,7 @@ class _Table:
         return self._positions[key]
 
 
-def _no_policy(compiled) -> dict:
+def _no_policy(compiled: Any) -> dict:
     """The decision before the first revision, each text cut where the engine writes the day."""
     first, second = (compiled.evaluate({}, day).to_json() for day in _PROBE_DAYS)
     fields, cut = {}, {}
@@ -100,7 +101,7 @@ def _no_policy(compiled) -> dict:
     return {"fields": fields, "day_in": cut}
 
 
-def try_data(compiled) -> dict:
+def try_data(compiled: Any) -> dict:
     """Everything the page needs, JSON-ready. Per revision: the engine's index (partial-case code ->
     outcome, as a position in `indexes`), each outcome as positions in `values` of its
     `outcome_keys` fields, and for each of `case_keys` (fields that differ within an outcome) a
