@@ -49,6 +49,10 @@ def _guideline_rows(guideline: dict, with_refs: bool) -> list[list[Markup]]:
     return rows
 
 
+def _guideline_header(guideline: dict, with_refs: bool) -> list[str]:
+    return [*guideline["columns"], *(["ref."] if with_refs else [])]
+
+
 def _reference_link(reference: dict) -> Markup:
     """Links leave the site only to PubMed (a PMID of digits) and to http(s) URLs."""
     links = []
@@ -76,5 +80,6 @@ def revision_page_text(change: RevisionChange, following: Any, definition: Any) 
         "revision.md.j2", revision_page(rev.id), change=change, rev=rev, prev=change.previous,
         following=following, data=rev.data, header=header, rule_rows=rule_rows,
         try_link=f"{TRY_PAGE}?{case_query({}, rev.effective_from)}",
-        source_name=definition.site.get("source_name"), guideline_rows=_guideline_rows,
+        source_name=definition.site.get("source_name"), guideline_header=_guideline_header,
+        guideline_rows=_guideline_rows,
         reference_link=_reference_link)
