@@ -418,3 +418,19 @@ def test_a_template_shows_table_text_inert():
     assert "<script>" not in shown and "](javascript" not in shown and "**" not in shown
     assert "|" not in shown.replace("](matrix.md)", "")
     assert environment().from_string("{{ text }}").render(text=Markup("<b>")) == "<b>"
+
+
+def test_evaluate_never_imports_the_template_engine():
+    """Start-up time: Jinja2 (and the site's and changelog's modules) load only when a page or the
+    changelog is written, never on the `policy evaluate` path."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom policy.cli import main\n"
+            "try:\n    main(['evaluate', '--as-of', '2016-05-03', 'cancer_site=rectal'])\n"
+            "except SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('jinja2', 'markupsafe', 'policy.templating', "
+            "'policy.markdown', 'policy.site', 'policy.changelog') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=ROOT, timeout=120)
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout + result.stderr
