@@ -3,7 +3,8 @@ site.
 
 Pure functions over validated model revisions (in effective order). A revision "flips" when at least
 one complete case gets a different determination than under the revision before it; the decision
-changes come from `policy.diff`, so the words here always agree with `policy diff`.
+changes come from `policy.diff`, so the words here always agree with `policy diff`. The wording is
+in `policy/templates/changelog.md.j2` (and `decisions.md.j2`, shared with the site's timeline).
 """
 
 from __future__ import annotations
@@ -47,11 +48,6 @@ def revision_changes(revisions: Any) -> list[RevisionChange]:
             for i, rev in enumerate(revisions)]
 
 
-def words(determination: str) -> str:
-    """a_determination -> a determination"""
-    return determination.replace("_", " ")
-
-
 def change_groups(change: RevisionChange) -> list[ChangeGroup]:
     """The decision changes of a revision grouped by (from, to), largest first."""
     if not change.flips:
@@ -78,14 +74,6 @@ def change_groups(change: RevisionChange) -> list[ChangeGroup]:
 def _in_box(values: tuple, columns: Any, when: dict) -> bool:
     return all(value in when[name]
                for (name, _), value in zip(columns, values, strict=True) if name in when)
-
-
-def decision_summary(change: RevisionChange) -> str:
-    """One line: what the revision changed in the decisions, in words (Markdown-safe)."""
-    from .templating import environment
-
-    macros = environment().get_template("decisions.md.j2").module
-    return str(macros.summary(change, change_groups(change)))  # type: ignore[attr-defined]
 
 
 def case_count(revision: Any) -> int:

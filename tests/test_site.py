@@ -420,6 +420,15 @@ def test_a_template_shows_table_text_inert():
     assert environment().from_string("{{ text }}").render(text=Markup("<b>")) == "<b>"
 
 
+def test_a_template_naming_what_it_is_not_given_fails():
+    import jinja2
+
+    from policy.templating import environment
+
+    with pytest.raises(jinja2.UndefinedError):  # StrictUndefined: never a silent empty string
+        environment().from_string("Revision {{ revision.id }}").render()
+
+
 def test_evaluate_never_imports_the_template_engine():
     """Start-up time: Jinja2 (and the site's and changelog's modules) load only when a page or the
     changelog is written, never on the `policy evaluate` path."""
