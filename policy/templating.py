@@ -77,6 +77,16 @@ def _text(value: object) -> Markup:
     return Markup(html.escape(str(value), quote=False))
 
 
+def _badge(determination: str, label: object, title: str | None = None) -> Markup:
+    """`markdown.badge`, its label escaped unless it is Markup."""
+    return Markup(markdown.badge(determination, str(_escaped(label)), title))
+
+
+def _row(cells: Iterable[object]) -> Markup:
+    """A table row, each cell escaped unless it is Markup."""
+    return Markup(markdown.row(str(_escaped(c)) for c in cells))
+
+
 def _code(value: object) -> Markup:
     return Markup(f"<code>{markdown.md_text(value)}</code>")
 
@@ -87,14 +97,12 @@ def environment() -> jinja2.Environment:
         loader=jinja2.PackageLoader("policy", "templates"), autoescape=True,
         finalize=_finalize, undefined=jinja2.StrictUndefined, trim_blocks=True,
         lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters.update(md=_escaped, join=_join, attr=_attribute, text=_text, code=_code,
-                       value=markdown.value_word,
+    env.filters.update(join=_join, attr=_attribute, text=_text, code=_code,
                        words=_determination_words)
     env.globals.update(
-        link=_link, badge=_safe(markdown.badge),
+        link=_link, badge=_badge,
         mark=_safe(markdown.provenance_mark), quoted=_safe(markdown.quoted),
-        fence=_safe(markdown.fence), row=lambda cells: Markup(markdown.row(
-            str(_escaped(c)) for c in cells)),
+        fence=_safe(markdown.fence), row=_row,
         rule_line=_safe(markdown.rule_line), provenance_label=markdown.provenance_label,
         attributed=_attributed)
     return env

@@ -413,8 +413,9 @@ def test_a_template_shows_table_text_inert():
     from policy.templating import environment
 
     hostile = "[x](javascript:alert(1)) <script>alert(1)</script> **bold** a|b"
-    shown = environment().from_string("{{ text }} {{ link(text, 'matrix.md') }}").render(
-        text=hostile)
+    shown = environment().from_string(
+        "{{ text }} {{ link(text, 'matrix.md') }} {{ badge('x', text) }} {{ [text, text]|join }}"
+    ).render(text=hostile)
     assert "<script>" not in shown and "](javascript" not in shown and "**" not in shown
     assert "|" not in shown.replace("](matrix.md)", "")
     assert environment().from_string("{{ text }}").render(text=Markup("<b>")) == "<b>"
