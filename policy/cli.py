@@ -290,8 +290,9 @@ def cmd_changelog(args: argparse.Namespace) -> int:
             raise UsageError("the tables are the ones installed with the package: run this in a "
                              "policy repository, or give --out FILE")
         target = os.path.join(os.path.dirname(tables_dir), FILE_NAME)
-    revisions = _validated(args).revisions
-    text = changelog_markdown(revisions)
+    validated = _validated(args)
+    revisions = validated.revisions
+    text = changelog_markdown(revisions, validated.definition)
     name = display_path(target)
     try:
         with open(target, "rb") as handle:

@@ -138,10 +138,10 @@ def test_markdown_diff_marks_words_and_folds_bookkeeping(cli):
 
 def test_change_page_says_in_words_without_set_notation():
     from policy.changelog import revision_changes
-    from policy.site import _change
+    from policy.site.change import change_page_text
 
     change = revision_changes(REVISIONS)[1]
-    page = _change(change, shipped_validated().definition.inputs)  # policy.yml phrases the conditions
+    page = change_page_text(change, shipped_validated().definition)  # policy.yml phrases the conditions
     words_line = next(x for x in page.splitlines() if x.startswith("In words"))
     assert "{" not in words_line and " in " not in words_line and "=" not in words_line
     assert "rectal cancer" in words_line.lower()
