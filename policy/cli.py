@@ -290,8 +290,9 @@ def cmd_changelog(args: argparse.Namespace) -> int:
             raise UsageError("the tables are the ones installed with the package: run this in a "
                              "policy repository, or give --out FILE")
         target = os.path.join(os.path.dirname(tables_dir), FILE_NAME)
-    revisions = _validated(args).revisions
-    text = changelog_markdown(revisions)
+    validated = _validated(args)
+    revisions = validated.revisions
+    text = changelog_markdown(revisions, validated.definition)
     name = display_path(target)
     try:
         with open(target, "rb") as handle:
@@ -320,13 +321,16 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
     if args.standalone:
         _without_pandas()
-    from .batch import run_batch, summary_text
+    from .batch import BatchCallError, run_batch, summary_text
     from .cases import as_of_day
     from .escaping import escape
 
     if args.as_of is not None:
         as_of_day(args.as_of)  # a bad date stops the run before any input is read
     compiled = _compiled(args)
+    if args.input == "-" and args.input_format is None:
+        raise UsageError("standard input has no suffix to tell its format: give --format csv, "
+                         "jsonl or parquet")
 
     name = "<stdin>" if args.input == "-" else args.input
 
@@ -348,6 +352,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
                             stdout=_StdoutStream(sys.stdout.buffer), on_bad=on_bad,
                             on_progress=progress.update if progress else None,
                             input_format=args.input_format)
+    except BatchCallError as exc:  # (a format it cannot tell, an output that is its input)
+        raise UsageError(str(exc)) from None
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
