@@ -10,7 +10,7 @@ import argparse
 import json
 import os
 import sys
-from typing import TYPE_CHECKING, Any, BinaryIO, Literal, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, NoReturn, TextIO, cast
 
 from .errors import DataError, PolicyError, PolicyIOError, UsageError
 
@@ -349,7 +349,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
     progress = _ProgressBar(sys.stderr) if sys.stderr.isatty() else None
     try:
         summary = run_batch(args.input, compiled, out=args.out, as_of=args.as_of,
-                            stdout=_StdoutStream(sys.stdout.buffer), on_bad=on_bad,
+                            # (a stream with the write and flush that run_batch uses)
+                            stdout=cast(BinaryIO, _StdoutStream(sys.stdout.buffer)),
+                            on_bad=on_bad,
                             on_progress=progress.update if progress else None,
                             input_format=args.input_format)
     except BatchCallError as exc:  # (a format it cannot tell, an output that is its input)

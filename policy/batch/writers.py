@@ -40,9 +40,7 @@ class JsonLinesWriter:
         self._texts: dict[str, str] = {}  # a repeated text -> its JSON
 
     def write(self, lines: pa.Array, keyed: Keyed, no_quotes: bool = False) -> None:
-        # one home: core helper (the mixed-radix key (outcome, partial-case code))
-        key = pc.add(pc.multiply(pc.cast(keyed.gid, pa.int64()), self.columnar.n_codes),
-                     keyed.code)
+        key = self.columnar.outcome_keys(keyed)
         # The explanation is fixed by the outcome, except before the first revision (it names
         # the day), so it joins the outcome's parts: the key is (outcome, explanation).
         explanation = self.columnar.explanations(keyed)
@@ -105,10 +103,7 @@ class JsonLinesWriter:
         with a comma unless it is empty)."""
         found = self._templates.get((key, explanation))
         if found is None:
-            columnar = self.columnar
-            gid, code = divmod(key, columnar.n_codes)
-            day = columnar.outcome_day(gid)
-            decision = columnar.compiled.evaluate(columnar.decode(code), day).to_json()
+            decision = self.columnar.decision_of_key(key).to_json()
             decision["explanation"] = explanation
             runs: list[str] = [""]
             for name, value in decision.items():
