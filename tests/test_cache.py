@@ -4,7 +4,10 @@ process wrote it from exactly the bytes it was validated from; anything else is 
 
 import json
 import os
+import shutil
 import stat
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -189,3 +192,82 @@ def test_an_empty_setting_turns_the_cache_off(tables_copy, tmp_path, monkeypatch
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     assert _decide(tables_copy) == "not_medically_necessary"
     assert not (tmp_path / "config").exists()  # no secret is made when nothing is cached
+
+
+@pytest.fixture
+def package_copy(tmp_path, monkeypatch, request):
+    """A copy of this package's modules that the cache takes for its code (the key's code part is
+    recomputed for it, and again after the test for the real package)."""
+    package = tmp_path / "package"
+    shutil.copytree(Path(cache.__file__).parent, package,
+                    ignore=shutil.ignore_patterns("__pycache__", "_data"))
+    monkeypatch.setattr(cache, "_PACKAGE", str(package))
+    cache._code_digest.cache_clear()
+    request.addfinalizer(cache._code_digest.cache_clear)
+    return package
+
+
+def _validations(monkeypatch) -> list[int]:
+    calls: list[int] = []
+    real = checks.load_and_validate
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(checks, "load_and_validate", counted)
+    return calls
+
+
+@pytest.mark.parametrize("edit", ["changed bytes", "same size and modification time"])
+def test_an_edit_of_the_engine_code_invalidates_the_entries(tables_copy, private, package_copy,
+                                                            monkeypatch, edit):
+    """A compiled form built by other code is a silent wrong determination: an edit of the engine,
+    even one that keeps the file's size and modification time, must make every entry a miss."""
+    files = policy_files(str(tables_copy))
+    validations = _validations(monkeypatch)
+    first = cache.compiled_policy(files)
+    assert cache.compiled_policy(files) == first and len(validations) == 1  # warm: no validation
+    engine = package_copy / "engine.py"
+    before, code = engine.stat(), engine.read_bytes()
+    if edit == "changed bytes":
+        engine.write_bytes(code + b"\n# edited\n")
+    else:  # one character swapped in place, the modification time put back
+        at = code.index(b"e")  # in the docstring or a comment: still valid Python
+        edited = code[:at] + b"E" + code[at + 1:]
+        assert edited != code and len(edited) == len(code)
+        engine.write_bytes(edited)
+        os.utime(engine, ns=(before.st_atime_ns, before.st_mtime_ns))
+        assert engine.stat().st_mtime_ns == before.st_mtime_ns
+    cache._code_digest.cache_clear()  # a new process: the code is looked at afresh
+    cache.compiled_policy(files)
+    assert len(validations) == 2  # rebuilt, not read from the old code's entry
+    assert len(_entries(private)) == 2
+
+
+def test_an_edit_of_a_table_is_a_miss(tables_copy, private, monkeypatch):
+    """Keyed by exactly the bytes: even a comment added to a table builds a new entry."""
+    validations = _validations(monkeypatch)
+    assert _decide(tables_copy) == _decide(tables_copy) == "not_medically_necessary"
+    assert len(validations) == 1
+    path = tables_copy / "fep-8.01.08" / "2015-12.yaml"
+    path.write_bytes(path.read_bytes() + b"\n# a comment\n")
+    assert _decide(tables_copy) == "not_medically_necessary"
+    assert len(validations) == 2 and len(_entries(private)) == 2
+
+
+def test_a_warm_evaluate_loads_no_openssl_yaml_or_jsonschema(tables_copy, private):
+    """hashlib and hmac load OpenSSL (milliseconds of every run); the warm path needs neither,
+    nor the YAML and schema libraries, which only validation uses."""
+    _decide(tables_copy)  # the entry, written by this process
+    script = (
+        "import sys\n"
+        "from policy.cli import main\n"
+        f"code = main(['--tables', {str(tables_copy)!r}, 'evaluate', '--as-of', {DAY!r},"
+        " 'cancer_site=gastric'])\n"
+        "loaded = sorted({'_hashlib', 'hashlib', 'hmac', 'yaml', 'jsonschema', 'pyarrow',"
+        " 'jinja2'} & set(sys.modules))\n"
+        "print(code, loaded)\n")
+    found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           check=True, env=os.environ.copy())
+    assert found.stdout.splitlines()[-1] == "0 []", found.stderr
