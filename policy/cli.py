@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+from types import SimpleNamespace
 
 from .errors import DataError, PolicyError, PolicyIOError, UsageError
 
@@ -523,6 +524,51 @@ def _command_word(argv: list[str]) -> str | None:
     return None
 
 
+# `policy evaluate` in its plain forms is parsed without argparse: building the parsers and
+# parsing (with gettext's look-ups for every message) cost about 5 ms of a warm run's start-up.
+# Anything else (help, --version, an abbreviated or unknown option, a value that starts with '-',
+# `--`, fields on both sides of an option, another command) goes to argparse, which gives the
+# same result or the same error; tests/test_cli_evaluate.py checks the two agree.
+_EVALUATE_VALUED = {"--tables": "tables", "--policy": "policy", "--case": "case",
+                    "--as-of": "as_of"}
+
+
+def _plain_evaluate_args(argv: list[str]) -> SimpleNamespace | None:
+    """The parsed arguments of a plain `policy evaluate` command line, else None."""
+    values: dict[str, str | None] = dict.fromkeys(_EVALUATE_VALUED.values())
+    fields: list[str] = []
+    command, debug, as_json, fields_done = None, False, False, False
+    words = iter(argv)
+    for word in words:
+        name, equals, value = word.partition("=")
+        if word.startswith("-"):
+            if name in _EVALUATE_VALUED and (command or name in ("--tables", "--policy")):
+                if not equals:
+                    value = next(words, "-")  # (missing: argparse says so)
+                if value.startswith("-"):
+                    return None
+                values[_EVALUATE_VALUED[name]] = value
+            elif word == "--debug":
+                debug = True
+            elif word == "--json" and command:
+                as_json = True
+            else:
+                return None
+            fields_done = fields_done or bool(fields)
+        elif command is None:
+            if word != "evaluate":
+                return None
+            command = word
+        elif fields_done:
+            return None  # argparse takes one run of fields only: it gives the error
+        else:
+            fields.append(word)
+    if command is None:
+        return None
+    return SimpleNamespace(**values, debug=debug, command=command, fields=fields, json=as_json,
+                           run=cmd_evaluate)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; as the process's own entry point (`argv` None), end the process too."""
     code = _main(argv)
@@ -573,7 +619,7 @@ def _main(argv: list[str] | None) -> int:
         if sys.stdout is None:  # started with >&-
             raise PolicyIOError("standard output: cannot write: it is closed")
         _refuse_repeated_options(argv)
-        args = build_parser(argv).parse_args(argv)
+        args = _plain_evaluate_args(argv) or build_parser(argv).parse_args(argv)
         args.standalone = standalone
         code = args.run(args)
         with _writing_stdout():
