@@ -15,12 +15,15 @@ what the loader expects is ignored and rebuilt. Set FEP_POLICY_CACHE_DIR to an e
 the cache off: every run then validates and compiles the tables itself.
 
 BLAKE2b and the constant-time comparison come from CPython's built-in modules, not `hashlib` and
-`hmac`: those load OpenSSL, a few milliseconds of every `policy evaluate`.
+`hmac`: those load OpenSSL, a few milliseconds of every `policy evaluate`. The content is
+`CompiledPolicy.to_json()` in `marshal`'s format (the key names the interpreter's version), not
+JSON, so a warm run needs no JSON parser: marshal reads only what the seal shows this user's own
+process wrote, and the loader's shape check runs on it all the same.
 """
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
 import stat
 import sys
@@ -41,6 +44,7 @@ from .tables import PolicyFiles
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 MAX_ENTRY_BYTES = 16 * 1024 * 1024
+ENTRY_SUFFIX = ".marshal"  # the seal, a newline, then `CompiledPolicy.to_json()` marshalled
 _SECRET_HEX = 64  # 32 random bytes, as hex
 
 
@@ -179,20 +183,21 @@ def _load_entry(path: str, secret: bytes, key: str) -> CompiledPolicy | None:
     mac, _, payload = data.partition(b"\n")
     if not compare_digest(mac, _seal(secret, key, payload)):
         return None
-    try:
-        return CompiledPolicy.from_json(json.loads(payload))
-    except (ValueError, RecursionError):  # from_json refuses any other shape with ValueError
+    try:  # (only bytes this user's own process sealed reach marshal, and it is checked anyway)
+        return CompiledPolicy.from_json(marshal.loads(payload))
+    except (ValueError, EOFError, TypeError, RecursionError):  # from_json: ValueError
         return None
 
 
 def _store_entry(path: str, secret: bytes, key: str, compiled: CompiledPolicy) -> None:
     from .errors import PolicyIOError
-    from .writer import write_atomic
+    from .writer import atomic_output
 
-    payload = json.dumps(compiled.to_json(), separators=(",", ":"), ensure_ascii=True)
+    payload = marshal.dumps(compiled.to_json())
     try:
-        write_atomic(path, _seal(secret, key, payload.encode()).decode() + "\n" + payload)
-    except PolicyIOError:
+        with atomic_output(path) as out:
+            out.write(_seal(secret, key, payload) + b"\n" + payload)
+    except (PolicyIOError, OSError):
         pass  # a read-only cache folder only costs speed
 
 
@@ -205,7 +210,7 @@ def compiled_policy(files: PolicyFiles) -> CompiledPolicy:
     if folder and secret:
         key = content_key(snapshot)
     if folder and secret and key:
-        entry = os.path.join(folder, f"{key}.json")
+        entry = os.path.join(folder, f"{key}{ENTRY_SUFFIX}")
         found = _load_entry(entry, secret, key)
         if found is not None:
             return found

@@ -7,7 +7,6 @@ Only this module prints or exits. Exit codes: 0 done, 1 invalid data (a case or 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from types import SimpleNamespace
@@ -149,6 +148,8 @@ def cmd_evaluate(args) -> int:
         raise UsageError(f"--as-of: {exc}") from None
     decision = compiled.evaluate(case, day)
     if args.json:
+        import json  # (not on the text path: a warm evaluate's start-up counts)
+
         _out(json.dumps(decision.to_json(), indent=2, ensure_ascii=False), escaped=False)
     else:
         from .render import decision_text
@@ -226,6 +227,8 @@ def cmd_diff(args) -> int:
         for added in sorted(after.keys() - before.keys()):
             print(f"{PROG} diff: revision {added} is new since {args.rev}", file=sys.stderr)
     if args.json:
+        import json
+
         _out(json.dumps(diffs[0] if names else diffs, indent=2, ensure_ascii=False), escaped=False)
     elif args.format == "markdown":
         inputs = validated.definition.inputs
@@ -240,6 +243,8 @@ def cmd_history(args) -> int:
 
     entries = [rev.history_entry() for rev in _validated(args).revisions]
     if args.json:
+        import json
+
         _out(json.dumps(entries, indent=2, ensure_ascii=False), escaped=False)
     else:
         _out(history_text(entries))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import textwrap
 
@@ -93,6 +92,8 @@ def problems_text(problems: list[Problem]) -> str:
 
 
 def problems_json(problems: list[Problem]) -> str:
+    import json  # (json is imported where used: `policy evaluate`'s text path needs none)
+
     return json.dumps([p.as_json() for p in problems], indent=2)
 
 
@@ -184,6 +185,8 @@ _LONG_BLOCK = 80  # words: an added or removed block longer than this is named, 
 def text_groups(changes: list[dict]) -> list[dict]:
     """Changes with the same old and new values at the same path in different items (rules that
     all change one way) become one, with the item ids listed: {path, old, new, bookkeeping}."""
+    import json
+
     groups: dict[tuple, dict] = {}
     for change in changes:
         ids = _ITEM.findall(change["path"])
@@ -305,6 +308,8 @@ def md_text(value) -> str:
     and emphasis escaped, so `<script>` or `[x](javascript:...)` stay text, and text that starts
     like a list, heading or quote does not become one. Line breaks become spaces (nothing is
     dropped). Needs no Markdown extension that reads attributes from text (attr_list)."""
+    import json
+
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     text = " ".join(text.split())
     escaped = _EMPHASIS_UNDERSCORE.sub("&#95;", "".join(_INERT.get(c, c) for c in text))

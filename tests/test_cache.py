@@ -3,6 +3,7 @@ process wrote it from exactly the bytes it was validated from; anything else is 
 """
 
 import json
+import marshal
 import os
 import shutil
 import stat
@@ -52,7 +53,7 @@ def _flipped(table: bytes) -> bytes:
 
 
 def _entries(folder: Path) -> list[Path]:
-    return sorted(folder.glob("*.json"))
+    return sorted(folder.glob(f"*{cache.ENTRY_SUFFIX}"))
 
 
 def test_an_edit_between_hashing_and_validation_cannot_poison_the_cache(tables_copy, private,
@@ -88,7 +89,7 @@ def test_entries_are_sealed_and_the_folders_private(tables_copy, private):
     assert stat.S_IMODE(secret.stat().st_mode) == 0o600
     assert private not in secret.parents  # the secret is kept outside the cache folder
     mac, _, payload = entry.read_bytes().partition(b"\n")
-    assert len(mac) == 64 and json.loads(payload)["policy"]["id"] == "fep-8.01.08"
+    assert len(mac) == 64 and marshal.loads(payload)["policy"]["id"] == "fep-8.01.08"
     assert _decide(tables_copy) == "not_medically_necessary"  # read back from the entry
 
 
@@ -105,19 +106,19 @@ def test_a_warm_call_reads_the_entry_and_validates_nothing(tables_copy, private,
 
 
 def _forge(entry: Path, payload: dict, mac: bytes | None = None) -> None:
-    body = json.dumps(payload).encode()
+    body = marshal.dumps(payload)
     entry.write_bytes((mac or entry.read_bytes().partition(b"\n")[0]) + b"\n" + body)
 
 
 def test_a_forged_entry_changes_no_determination(tables_copy, private):
     _decide(tables_copy)
     (entry,) = _entries(private)
-    payload = json.loads(entry.read_bytes().partition(b"\n")[2])
+    payload = marshal.loads(entry.read_bytes().partition(b"\n")[2])
     for revision in payload["revisions"]:  # every outcome becomes medically necessary
         revision["outcomes"] = [["medically_necessary", *o[1:]] for o in revision["outcomes"]]
     _forge(entry, payload)
     assert _decide(tables_copy) == "not_medically_necessary"
-    entry.write_bytes(json.dumps(payload).encode())  # the old, unsealed format
+    entry.write_bytes(json.dumps(payload).encode())  # an old, unsealed JSON entry
     assert _decide(tables_copy) == "not_medically_necessary"
 
 
@@ -146,7 +147,8 @@ def test_wrong_shapes_under_a_valid_seal_are_refused_too(tables_copy, private):
     (entry,) = _entries(private)
     secret = Path(cache.secret_path()).read_bytes()
     key = entry.stem
-    for body in (b"[]", b'{"format": 1}', entry.read_bytes().partition(b"\n")[2][:-10]):
+    for body in (b"[]", b'{"format": 1}', marshal.dumps([]), marshal.dumps({"format": 1}),
+                 marshal.dumps(("format", 1)), entry.read_bytes().partition(b"\n")[2][:-10]):
         entry.write_bytes(cache._seal(secret, key, body) + b"\n" + body)
         assert _decide(tables_copy) == "not_medically_necessary"
 
@@ -179,10 +181,10 @@ def test_a_secret_others_can_read_is_not_trusted(tables_copy, private):
     secret = Path(cache.secret_path())
     os.chmod(secret, 0o644)
     (entry,) = _entries(private)
-    payload = json.loads(entry.read_bytes().partition(b"\n")[2])
+    payload = marshal.loads(entry.read_bytes().partition(b"\n")[2])
     for revision in payload["revisions"]:
         revision["outcomes"] = [["medically_necessary", *o[1:]] for o in revision["outcomes"]]
-    body = json.dumps(payload).encode()
+    body = marshal.dumps(payload)
     entry.write_bytes(cache._seal(secret.read_bytes(), entry.stem, body) + b"\n" + body)
     assert _decide(tables_copy) == "not_medically_necessary"
 
@@ -256,17 +258,19 @@ def test_an_edit_of_a_table_is_a_miss(tables_copy, private, monkeypatch):
     assert len(validations) == 2 and len(_entries(private)) == 2
 
 
-def test_a_warm_evaluate_loads_no_openssl_yaml_or_jsonschema(tables_copy, private):
+def test_a_warm_evaluate_loads_no_openssl_json_yaml_or_jsonschema(tables_copy, private):
     """hashlib and hmac load OpenSSL (milliseconds of every run); the warm path needs neither,
-    nor the YAML and schema libraries, which only validation uses."""
+    nor JSON (the entry is marshalled; only --json prints JSON), nor the YAML and schema
+    libraries, which only validation uses, nor `locale` (argparse's message look-ups load it when
+    its parsers are built, which a plain `evaluate` skips)."""
     _decide(tables_copy)  # the entry, written by this process
     script = (
         "import sys\n"
         "from policy.cli import main\n"
         f"code = main(['--tables', {str(tables_copy)!r}, 'evaluate', '--as-of', {DAY!r},"
         " 'cancer_site=gastric'])\n"
-        "loaded = sorted({'_hashlib', 'hashlib', 'hmac', 'yaml', 'jsonschema', 'pyarrow',"
-        " 'jinja2'} & set(sys.modules))\n"
+        "loaded = sorted({'_hashlib', 'hashlib', 'hmac', 'json', 'yaml', 'jsonschema',"
+        " 'pyarrow', 'jinja2', 'locale'} & set(sys.modules))\n"
         "print(code, loaded)\n")
     found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                            check=True, env=os.environ.copy())
