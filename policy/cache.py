@@ -75,15 +75,15 @@ def _code_digest() -> str | None:
     for folder, subfolders, names in os.walk(_PACKAGE):
         subfolders[:] = sorted(d for d in subfolders if d not in ("__pycache__", "_data"))
         for name in sorted(n for n in names if n.endswith((".py", ".pyc"))):
+            path = os.path.join(folder, name)
             try:
-                info = os.stat(os.path.join(folder, name))
+                info = os.stat(path)
             except OSError:
                 return None
-            relative = os.path.relpath(os.path.join(folder, name), _PACKAGE)
-            hashed.update(b"%d:%s %d %d %d %d %d;" % (
-                len(relative.encode("utf-8", "surrogateescape")),
-                relative.encode("utf-8", "surrogateescape"), info.st_size, info.st_ino,
-                info.st_dev, info.st_mtime_ns, info.st_ctime_ns))
+            relative = path[len(_PACKAGE):].encode("utf-8", "surrogateescape")
+            hashed.update(b"%d:%s %d %d %d %d %d;" % (len(relative), relative, info.st_size,
+                                                      info.st_ino, info.st_dev,
+                                                      info.st_mtime_ns, info.st_ctime_ns))
             found = True
     return hashed.hexdigest() if found else None
 
