@@ -260,7 +260,8 @@ def test_an_edit_of_a_table_is_a_miss(tables_copy, private, monkeypatch):
 
 def test_a_warm_evaluate_loads_no_openssl_json_yaml_or_jsonschema(tables_copy, private):
     """hashlib and hmac load OpenSSL (milliseconds of every run); the warm path needs neither,
-    nor JSON (the entry is marshalled; only --json prints JSON), nor the YAML and schema
+    nor JSON (the entry is marshalled; only --json prints JSON), nor typing (about 5 ms: the
+    modules import it for mypy only, under a TYPE_CHECKING of their own), nor the YAML and schema
     libraries, which only validation uses, nor `locale` (argparse's message look-ups load it when
     its parsers are built, which a plain `evaluate` skips)."""
     _decide(tables_copy)  # the entry, written by this process
@@ -269,7 +270,7 @@ def test_a_warm_evaluate_loads_no_openssl_json_yaml_or_jsonschema(tables_copy, p
         "from policy.cli import main\n"
         f"code = main(['--tables', {str(tables_copy)!r}, 'evaluate', '--as-of', {DAY!r},"
         " 'cancer_site=gastric'])\n"
-        "loaded = sorted({'_hashlib', 'hashlib', 'hmac', 'json', 'yaml', 'jsonschema',"
+        "loaded = sorted({'_hashlib', 'hashlib', 'hmac', 'json', 'typing', 'yaml', 'jsonschema',"
         " 'pyarrow', 'jinja2', 'locale'} & set(sys.modules))\n"
         "print(code, loaded)\n")
     found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
