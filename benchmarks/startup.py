@@ -45,9 +45,20 @@ GOALS = {"startup": 2.0}  # policy evaluate wall time / python -c pass wall time
 CASE = ["--as-of", "2016-05-03", "cancer_site=rectal", "margin_status=positive", "t_stage=T3",
         "recurrent=false"]
 ROOT = Path(__file__).resolve().parent.parent
-COPY_IGNORED = shutil.ignore_patterns(".git", ".venv", "build", "dist", "site", "*.egg-info",
-                                      "__pycache__", ".pytest_cache", ".hypothesis", "out",
-                                      ".site-build-*", "node_modules")
+# left out of the copy that is installed: at the top, build output and tool folders (not, say,
+# policy/site/, a package); anywhere, bytecode and egg-info
+TOP_IGNORED = {".git", ".venv", "build", "dist", "site", ".pytest_cache", ".hypothesis",
+               ".mypy_cache", ".ruff_cache", "node_modules"}
+EVERYWHERE_IGNORED = shutil.ignore_patterns("__pycache__", "*.egg-info", ".site-build-*")
+
+
+def copy_ignored(folder: str, names: list[str]) -> set[str]:
+    ignored = set(EVERYWHERE_IGNORED(folder, names))
+    if Path(folder).resolve() == ROOT:
+        ignored |= TOP_IGNORED & set(names)
+    elif Path(folder).resolve() == ROOT / "benchmarks":
+        ignored |= {"out"} & set(names)
+    return ignored
 
 
 def run(command: list[str], env: dict[str, str]) -> tuple[float, float]:
@@ -83,7 +94,7 @@ def this_environment() -> Setup:
 def installed_environment(folder: Path, env: dict[str, str]) -> Setup:
     """A new virtual environment with a regular install of a copy of this checkout."""
     source = folder / "source"
-    shutil.copytree(ROOT, source, ignore=COPY_IGNORED)
+    shutil.copytree(ROOT, source, ignore=copy_ignored)
     target = folder / "venv"
     venv.create(target, with_pip=False)
     python = str(target / "bin" / "python")
