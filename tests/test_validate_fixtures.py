@@ -80,7 +80,8 @@ def test_codes_used_in_the_package_are_documented():
 
     used = set()
     for source in (Path(__file__).parent.parent / "policy").rglob("*.py"):
-        text = source.read_text()
+        # a package's __all__ lists names, not codes
+        text = re.sub(r"__all__ = \[.*?\]", "", source.read_text(), flags=re.S)
         used |= set(re.findall(r'(?<!metavar=)"([A-Z][A-Z_]{4,})",', text))
         used |= set(re.findall(r'"([A-Z][A-Z_]{4,}): ', text))  # "CODE: message" of batch lines
     assert used - {"COMMAND"} <= set(CODES)
