@@ -39,6 +39,8 @@ def _as_usage_error(exc: DataError) -> UsageError | None:
             return UsageError(f"--as-of: {problem.message}")
         if problem.code == "NO_DATE":
             return UsageError(f"no date to evaluate as of: {NO_DATE_HINT}")
+    if problem.code in ("UNKNOWN_REVISION", "GIT_REV_REFUSED"):  # diff's A B, --rev, --against
+        return UsageError(problem.message)
     if problem.code == "UNKNOWN_POLICY":
         return UsageError(f"{problem.file}: {problem.message}; choose one with --policy ID")
     return None

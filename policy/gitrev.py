@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Iterator
 from types import ModuleType
 
-from .errors import PolicyIOError, UsageError
+from .errors import DataError, PolicyIOError, Problem
 from .yaml_loader import MAX_BYTES
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -27,9 +27,12 @@ _LINK_PLACEHOLDER = "(a symbolic link at the git revision: never followed)"
 
 
 def check_rev(rev: str) -> str:
+    """`rev` if git may be asked about it; DataError (GIT_REV_REFUSED) if it could be read as
+    an option or break a line."""
     if not rev or rev.startswith("-") or any(c in rev for c in "\0\n\r"):
-        raise UsageError(f"refusing git revision {rev!r}: it must not be empty, start with '-' or "
-                         "hold a NUL or line break")
+        raise DataError(Problem(repr(rev), 0, 0, "GIT_REV_REFUSED",
+                                f"refusing git revision {rev!r}: it must not be empty, start "
+                                "with '-' or hold a NUL or line break"))
     return rev
 
 
