@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .engine import complete_outcomes
+from .value_text import value_text
 
 
 def _merge_along(boxes: list[tuple], field: int) -> list[tuple]:
@@ -123,7 +124,7 @@ def value_words(value: Any) -> str:
     if value is None:
         return ""
     if value is True or value is False:
-        return "true" if value else "false"
+        return value_text(value)
     if isinstance(value, Mapping):
         return "; ".join(f"{key}: {value_words(item)}" for key, item in value.items())
     if isinstance(value, (list, tuple)):
