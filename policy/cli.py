@@ -97,7 +97,7 @@ def _validated_at_rev(args: argparse.Namespace, git_rev: str, *,
     from .tables import find_tables_dir, policy_files
 
     files = _policy_files(args)
-    with tables_at(git_rev, find_tables_dir(args.tables), files.policy_id) as (tables_dir, _sha):
+    with tables_at(git_rev, find_tables_dir(args.tables), files.policy_id) as tables_dir:
         return load_and_validate(policy_files(tables_dir, files.policy_id), chain=chain)
 
 

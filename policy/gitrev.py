@@ -45,9 +45,9 @@ def _git() -> ModuleType:
 
 
 @contextlib.contextmanager
-def tables_at(rev: str, tables_dir: str, policy_id: str) -> Iterator[tuple[str, str]]:
+def tables_at(rev: str, tables_dir: str, policy_id: str) -> Iterator[str]:
     """`tables/<policy>` and `schemas/` as they were at git revision `rev`, copied into a private
-    temporary folder laid out like a policy repository; yields (tables folder, commit sha).
+    temporary folder laid out like a policy repository; yields its tables folder.
 
     The folder is removed when the block ends, whatever happens, including an error while
     copying (an oversized blob): nothing is left behind. A symbolic link at `rev` is copied as a
@@ -60,7 +60,7 @@ def tables_at(rev: str, tables_dir: str, policy_id: str) -> Iterator[tuple[str, 
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _copy_at(rev: str, tables_dir: str, policy_id: str, work: str) -> tuple[str, str]:
+def _copy_at(rev: str, tables_dir: str, policy_id: str, work: str) -> str:
     check_rev(rev)
     git = _git()
     try:
@@ -109,4 +109,4 @@ def _copy_at(rev: str, tables_dir: str, policy_id: str, work: str) -> tuple[str,
     if not tables:
         raise PolicyIOError(f"git revision '{rev}' ({sha[:12]}) has no tables of policy "
                             f"'{policy_id}' (no {policy_folder}/*.yaml in its tree)")
-    return os.path.join(work, "tables"), sha
+    return os.path.join(work, "tables")
