@@ -198,7 +198,8 @@ def _read_csv(path: str, columnar: ColumnarPolicy, display: str,
 
 def _has_quote(handle: BinaryIO) -> bool:
     """Whether the file holds a quote character anywhere; without one, no cell can hold a comma,
-    quote or line break. Read in blocks (memory stays flat) until the first quote."""
+    quote or line break. Read in blocks (memory stays flat) until the first quote. (Not a memory
+    map: a file truncated meanwhile would kill the process with SIGBUS.)"""
     handle.seek(0)
     while block := handle.read(BLOCK_BYTES):
         if b'"' in block:

@@ -147,24 +147,23 @@ _CSV_PER_OUTCOME = CSV_COLUMNS[3:-1]
 
 class CsvWriter:
     """One row per input line; `needs` space-separated. Rows are assembled by Arrow string
-    kernels from a CSV fragment per outcome (pyarrow's CSV writer is several times slower here).
+    kernels from a CSV fragment per outcome. (pyarrow's CSV writer quotes every string, or with
+    quoting_style="none" refuses the commas inside a fragment: it cannot write these bytes.)
     User text that a spreadsheet would run as a formula (= + - @ first) gets an apostrophe."""
 
     def __init__(self, handle: BinaryIO, columnar: ColumnarPolicy):
         self.handle, self.columnar = handle, columnar
         self._fragments: dict[int, str] = {}
+        self._by_gid = pa.array([], pa.string())  # fragment of outcome id i at i ("": not yet)
         handle.write((",".join(CSV_COLUMNS) + "\n").encode())
 
     def write(self, lines: pa.Array, keyed: Keyed, no_quotes: bool = False) -> None:
         gid = keyed.gid
-        distinct = pc.drop_null(pc.unique(gid))
-        fragments = [self._fragment(g) for g in distinct.to_pylist()]
-        outcome = pa.DictionaryArray.from_arrays(
-            pc.cast(pc.index_in(gid, value_set=distinct), pa.int32()),
-            pa.array(fragments, pa.string())).cast(pa.string())
+        self._know(pc.drop_null(pc.unique(gid)).to_pylist())
         rows = pc.binary_join_element_wise(  # the fragment ends with the empty error cell
             pc.cast(lines, pa.string()), _csv_cells(keyed.case_id, no_quotes),
-            keyed.as_of.cast(pa.string()), outcome, ",")
+            keyed.as_of.cast(pa.string()), pc.take(self._by_gid, gid), ",",
+            null_handling="replace", null_replacement="")  # (a bad row is replaced below)
         error = keyed.error
         if error.null_count < len(error):
             bad = pc.is_valid(error)
@@ -176,6 +175,16 @@ class CsvWriter:
                          pc.filter(error, bad).to_pylist(), strict=True)]
             rows = pc.replace_with_mask(rows, bad, pa.array(texts, pa.string()))
         _write_strings(self.handle, rows)
+
+    def _know(self, gids: list[int]) -> None:
+        """Make sure the fragments of these outcome ids are in `_by_gid` (an outcome occurs in
+        the first chunks or hardly ever, so the array is rebuilt a few times per run)."""
+        if all(g in self._fragments for g in gids):
+            return
+        for g in gids:
+            self._fragment(g)
+        size = max(self._fragments) + 1
+        self._by_gid = pa.array([self._fragments.get(g, "") for g in range(size)], pa.string())
 
     def _fragment(self, gid: int) -> str:
         """The CSV cells from determination to source of outcome id `gid` (the same every row)."""
@@ -207,19 +216,28 @@ def _csv_cell(value: object) -> str:
 
 
 def _csv_cells(column: pa.Array, no_quotes: bool = False) -> pa.Array:
-    """User strings as CSV cells: Python only for the rare values that need quoting or defusing.
-    `no_quotes`: no value holds a comma, quote or line break, so only formulas are looked for."""
-    special = None
-    tests = [*(pc.starts_with(column, c) for c in "=+-@\t\r")]
+    """User strings as CSV cells (null stays null): Python only for the rare values that may need
+    quoting or defusing. `no_quotes`: no value holds a comma, quote or line break, so only
+    formulas are looked for."""
+    # A cheap superset of the values starting with a formula character: those starting below
+    # "0" (tab, CR, + and - among them) or from ":" up to "A" (= and @); comparisons are bytewise.
+    maybe = pc.or_(pc.less(column, "0"),
+                   pc.and_(pc.greater_equal(column, ":"), pc.less(column, "A")))
     if not no_quotes:
-        tests += [pc.match_substring(column, c) for c in ',"\n']
-    for test in tests:
-        special = test if special is None else pc.or_(special, test)
-    special = pc.fill_null(special, False)
-    if pc.any(special).as_py():
-        fixed = [_csv_cell(v) for v in pc.filter(column, special).to_pylist()]
-        column = pc.replace_with_mask(column, special, pa.array(fixed, pa.string()))
-    return pc.fill_null(column, "")
+        maybe = pc.or_(maybe, pc.match_substring_regex(column, '[,"\n]'))
+    maybe = pc.fill_null(maybe, False)
+    if pc.any(maybe).as_py():
+        fixed = [_csv_cell(v) if _special(v, no_quotes) else v
+                 for v in pc.filter(column, maybe).to_pylist()]
+        column = pc.replace_with_mask(column, maybe, pa.array(fixed, pa.string()))
+    return column
+
+
+def _special(text: str, no_quotes: bool) -> bool:
+    """Whether a cell value goes through `_csv_cell`: it starts with a formula character, or (in
+    a file with quotes) holds a comma, quote or line feed."""
+    return text[:1] in ("=", "+", "-", "@", "\t", "\r") or (
+        not no_quotes and any(c in text for c in ',"\n'))
 
 
 def _write_strings(handle: BinaryIO, rows: pa.Array) -> None:
