@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .dates import first_of_next_month
 from .definition import PolicyDefinition, build_definition, definition_problems
@@ -26,7 +28,10 @@ from .model import Revision, build_revision
 from .snapshot import Snapshot, read_snapshot
 from .source import SourceText, normalize_text, whole_sentences_of  # noqa: F401 (re-exported)
 from .tables import PolicyFiles, display_path
-from .yaml_loader import Loaded, load_yaml, read_yaml_file
+from .yaml_loader import KeyPath, Loaded, load_yaml, read_yaml_file
+
+if TYPE_CHECKING:
+    import semver
 
 MAX_EXAMPLES = 3
 
@@ -38,7 +43,7 @@ class ValidatedPolicy:
     definition: PolicyDefinition  # its policy.yml
 
 
-def load_definition(snapshot: Snapshot, schemas) -> PolicyDefinition:
+def load_definition(snapshot: Snapshot, schemas: tuple[tuple[str, bytes], ...]) -> PolicyDefinition:
     """The policy's policy.yml, checked by its schema and `definition.definition_problems`;
     DataError listing every problem (the tables cannot be checked without it)."""
     from .schema import schema_problems
@@ -51,14 +56,14 @@ def load_definition(snapshot: Snapshot, schemas) -> PolicyDefinition:
     return build_definition(loaded.data)
 
 
-def _looks_like_a_table(data, keys) -> bool:
+def _looks_like_a_table(data: object, keys: Iterable[str]) -> bool:
     """A mapping sharing a top-level key with the revision schema (`keys`: its properties): any
     other document may be a file that is no table at all (credentials, a key), and its content is
     never echoed."""
     return isinstance(data, dict) and any(key in keys for key in data)
 
 
-def _describe(case: dict) -> str:
+def _describe(case: dict[str, Any]) -> str:
     return ", ".join(f"{k}={json.dumps(v) if isinstance(v, bool) else v}" for k, v in case.items())
 
 
@@ -105,9 +110,10 @@ def _table_problems(loaded: Loaded, rev: Revision, definition: PolicyDefinition)
             first_rule_line[rule.id] = loaded.where(at + ("id",))[0]
         for name, allowed in rule.when.items():
             if name not in domains:
-                problems.append(loaded.problem(at + ("when", name), "UNKNOWN_COLUMN",
-                                               f"rule '{rule.id}' conditions on '{name}', which is not "
-                                               f"an input column ({', '.join(domains)})", key=True))
+                problems.append(loaded.problem(
+                    at + ("when", name), "UNKNOWN_COLUMN",
+                    f"rule '{rule.id}' conditions on '{name}', which is not an input column "
+                    f"({', '.join(domains)})", key=True))
                 continue
             for j, value in enumerate(table["rules"][i]["when"][name]
                                       if allowed is not None else ()):
@@ -137,14 +143,15 @@ def _table_problems(loaded: Loaded, rev: Revision, definition: PolicyDefinition)
 
 
 def _coverage_problems(loaded: Loaded, rev: Revision) -> list[Problem]:
-    """Every complete case gets exactly one outcome; no overlap that disagrees; every rule can fire."""
+    """Every complete case gets exactly one outcome; no overlap that disagrees; every rule can
+    fire."""
     problems: list[Problem] = []
     names = [c.name for c in rev.columns]
-    uncovered: list[dict] = []
-    overlaps: dict[tuple[int, ...], list[dict]] = {}
+    uncovered: list[dict[str, Any]] = []
+    overlaps: dict[tuple[int, ...], list[dict[str, Any]]] = {}
     fired = [0] * len(rev.rules)
     for values in itertools.product(*(c.values for c in rev.columns)):
-        case = dict(zip(names, values))
+        case = dict(zip(names, values, strict=True))
         hits = [r for r in rev.rules if r.matches(case)]
         if not hits:
             uncovered.append(case)
@@ -174,9 +181,10 @@ def _coverage_problems(loaded: Loaded, rev: Revision) -> list[Problem]:
                                        f"{_describe(cases[0])}; {why}"))
     for rule in rev.rules:
         if not fired[rule.index]:
-            reason = ("it matches no case" if not any(rule.matches(dict(zip(names, v))) for v in
-                      itertools.product(*(c.values for c in rev.columns)))
-                      else "earlier rules decide every case it matches (hit policy first)")
+            matches_a_case = any(rule.matches(dict(zip(names, v, strict=True)))
+                                 for v in itertools.product(*(c.values for c in rev.columns)))
+            reason = ("earlier rules decide every case it matches (hit policy first)"
+                      if matches_a_case else "it matches no case")
             problems.append(loaded.problem(("table", "rules", rule.index), "UNREACHABLE_RULE",
                                            f"rule '{rule.id}' can never fire: {reason}"))
     return problems
@@ -193,7 +201,7 @@ def _statement_problems(loaded: Loaded, rev: Revision, source: SourceText,
     sentences of the source; each rule cites a statement of its own determination (or none, where
     policy.yml allows it)."""
     problems: list[Problem] = []
-    statements = {}
+    statements: dict[str, dict[str, Any]] = {}
     stated = [d.id for d in definition.determinations if d.words is not None]
     unstated = [d.id for d in definition.determinations if d.no_statement]
     for i, statement in enumerate(loaded.data["statements"]):
@@ -218,13 +226,15 @@ def _statement_problems(loaded: Loaded, rev: Revision, source: SourceText,
         if statement["provenance"] != "verbatim":
             continue
         if statement["text"] not in source:
-            problems.append(loaded.problem(("statements", i, "text"), "QUOTE_NOT_IN_SOURCE",
-                                           f"statement '{statement['id']}' is marked verbatim but its "
-                                           "text is not in the source; fix it or mark it reconstructed"))
+            problems.append(loaded.problem(
+                ("statements", i, "text"), "QUOTE_NOT_IN_SOURCE",
+                f"statement '{statement['id']}' is marked verbatim but its text is not in the "
+                "source; fix it or mark it reconstructed"))
         elif not source.whole_sentences(statement["text"]):
-            problems.append(loaded.problem(("statements", i, "text"), "QUOTE_FRAGMENT",
-                                           f"statement '{statement['id']}' is marked verbatim but is "
-                                           "not whole sentences of the source; quote whole sentences"))
+            problems.append(loaded.problem(
+                ("statements", i, "text"), "QUOTE_FRAGMENT",
+                f"statement '{statement['id']}' is marked verbatim but is not whole sentences of "
+                "the source; quote whole sentences"))
     for rule in rev.rules:
         at = ("table", "rules", rule.index, "statement")
         if rule.statement is None:
@@ -238,8 +248,8 @@ def _statement_problems(loaded: Loaded, rev: Revision, source: SourceText,
         if statement is None:
             problems.append(loaded.problem(
                 at, "UNKNOWN_STATEMENT",
-                f"rule '{rule.id}' cites statement '{rule.statement}', which this revision does not "
-                f"have ({', '.join(statements) or 'no statements'}; or none)"))
+                f"rule '{rule.id}' cites statement '{rule.statement}', which this revision does "
+                f"not have ({', '.join(statements) or 'no statements'}; or none)"))
         elif statement["determination"] != rule.then:
             problems.append(loaded.problem(
                 ("table", "rules", rule.index, "then"), "STATEMENT_CONTRADICTED",
@@ -248,10 +258,10 @@ def _statement_problems(loaded: Loaded, rev: Revision, source: SourceText,
     return problems
 
 
-def _quoted_fields(data) -> list[tuple[tuple, str]]:
+def _quoted_fields(data: dict[str, Any]) -> list[tuple[KeyPath, str]]:
     """(path, text) of every value a table quotes from the source, apart from the statements."""
     history = data["revision"]["history"]  # the whole row, so each cell is checked in its place
-    fields = [(("revision", "history", "description"),
+    fields: list[tuple[KeyPath, str]] = [(("revision", "history", "description"),
                f"{history['date']}\t{history['action']}\t{history['description']}")]
     fields += [(("policy", key), _LABELS.get(key, "") + data["policy"][key])
                for key in ("title", "manual", "original_policy_date") if key in data["policy"]]
@@ -285,8 +295,8 @@ def _quoted_fields(data) -> list[tuple[tuple, str]]:
 
 # Short values are checked with the label the source gives them, so that "None" is the related
 # policies' None and not any "None" of the text.
-_LABELS = {"original_policy_date": "Original Policy Date: ", "related_policies": "Related Policies: ",
-           "policy_guidelines": "POLICY GUIDELINES ",
+_LABELS = {"original_policy_date": "Original Policy Date: ",
+           "related_policies": "Related Policies: ", "policy_guidelines": "POLICY GUIDELINES ",
            "uspstf": "U.S. Preventive Services Task Force Recommendations ",
            "medicare": "Medicare National Coverage "}
 # content keys whose whole value is quoted text
@@ -297,12 +307,13 @@ _CONTENT_TEXT = ("description", "objective", "policy_guidelines", "benefit_appli
 
 def _evidence_problems(loaded: Loaded, definition: PolicyDefinition) -> list[Problem]:
     """The values an evidence paragraph is about are values of the policy's evidence_key."""
-    problems = []
+    problems: list[Problem] = []
     key = definition.evidence_key
     allowed = definition.vocabulary().get(key, ())
     for i, entry in enumerate(loaded.data.get("content", {}).get("evidence", ())):
         at = ("content", "evidence", i)
-        named = [(at + ("about", j), v) for j, v in enumerate(entry.get("about", ()))]
+        named: list[tuple[KeyPath, Any]] = [(at + ("about", j), v)
+                                            for j, v in enumerate(entry.get("about", ()))]
         named += [(at + ("about_in_part", j, "value"), part["value"])
                   for j, part in enumerate(entry.get("about_in_part", ()))]
         for path, value in named:
@@ -341,10 +352,10 @@ def _effective_problems(loaded: Loaded, rev: Revision, source: SourceText) -> li
         stated, rows = source.stated_effective_date(), source.history_rows()
         latest = rows[-1][0] if rows else None
         if rev.history["date"] != latest:
-            return [loaded.problem(("revision", "effective_from_basis"), "EFFECTIVE_NOT_STATED",
-                                   f"effective_from is marked stated, but the source states a date "
-                                   f"only for its own revision ({latest or 'none'}), not for "
-                                   f"{rev.history['date']}; mark it inferred")]
+            return [loaded.problem(
+                ("revision", "effective_from_basis"), "EFFECTIVE_NOT_STATED",
+                f"effective_from is marked stated, but the source states a date only for its own "
+                f"revision ({latest or 'none'}), not for {rev.history['date']}; mark it inferred")]
         if rev.effective_from != stated:
             return [loaded.problem(at, "EFFECTIVE_NOT_STATED",
                                    f"effective_from {rev.effective_from} is marked stated, but the "
@@ -353,14 +364,16 @@ def _effective_problems(loaded: Loaded, rev: Revision, source: SourceText) -> li
     expected = first_of_next_month(rev.approved)
     if rev.effective_from != expected and "effective_from_deviation" not in loaded.data["revision"]:
         return [loaded.problem(at, "EFFECTIVE_NOT_INFERRED",
-                               f"effective_from {rev.effective_from} is marked inferred, but the rule "
-                               f"(the first day of the month after approval {rev.approved}) gives "
-                               f"{expected}; use it, or give effective_from_deviation saying why")]
+                               f"effective_from {rev.effective_from} is marked inferred, but the "
+                               f"rule (the first day of the month after approval {rev.approved}) "
+                               f"gives {expected}; use it, or give effective_from_deviation saying "
+                               "why")]
     return []
 
 
-def _revision_problems(loaded: Loaded, rev: Revision, files: PolicyFiles, path: Path) -> list[Problem]:
-    problems = []
+def _revision_problems(loaded: Loaded, rev: Revision, files: PolicyFiles,
+                       path: Path) -> list[Problem]:
+    problems: list[Problem] = []
     if path.stem != rev.id:
         problems.append(loaded.problem(("revision", "id"), "FILE_NAME_MISMATCH",
                                        f"revision id '{rev.id}' does not match the file name "
@@ -371,9 +384,10 @@ def _revision_problems(loaded: Loaded, rev: Revision, files: PolicyFiles, path: 
                                        f"'{files.policy_id}'"))
     earliest = first_of_next_month(rev.approved)
     if rev.effective_from < earliest:
-        problems.append(loaded.problem(("revision", "effective_from"), "EFFECTIVE_BEFORE_APPROVAL",
-                                       f"effective_from {rev.effective_from} is not after the approval "
-                                       f"month {rev.approved}; the earliest is {earliest}"))
+        problems.append(loaded.problem(
+            ("revision", "effective_from"), "EFFECTIVE_BEFORE_APPROVAL",
+            f"effective_from {rev.effective_from} is not after the approval month "
+            f"{rev.approved}; the earliest is {earliest}"))
     return problems
 
 
@@ -381,7 +395,7 @@ def _chain_problems(entries: list[tuple[Loaded, Revision]], sound: set[str]) -> 
     """Across revisions: unique ids, strictly increasing effective dates and versions."""
     import semver  # only validation needs it
 
-    problems = []
+    problems: list[Problem] = []
     by_id: dict[str, Loaded] = {}
     for loaded, rev in entries:
         if rev.id in by_id:
@@ -396,13 +410,15 @@ def _chain_problems(entries: list[tuple[Loaded, Revision]], sound: set[str]) -> 
             problems.append(loaded.problem(
                 ("revision", "effective_from"), "EFFECTIVE_DATE_ORDER",
                 f"{rev.id} has {same} effective_from ({rev.effective_from}) as {prev.id} in "
-                f"{prev_loaded.file} ({prev.effective_from}); effective dates must strictly increase"))
-        old_version, new_version = semver.Version.parse(prev.version), semver.Version.parse(rev.version)
+                f"{prev_loaded.file} ({prev.effective_from}); effective dates must strictly "
+                "increase"))
+        old_version = semver.Version.parse(prev.version)
+        new_version = semver.Version.parse(rev.version)
         if new_version <= old_version:
             problems.append(loaded.problem(
                 ("revision", "version"), "VERSION_ORDER",
-                f"version {rev.version} of {rev.id} is not greater than {prev.version} of {prev.id} "
-                f"in {prev_loaded.file}; versions must strictly increase with dates"))
+                f"version {rev.version} of {rev.id} is not greater than {prev.version} of "
+                f"{prev.id} in {prev_loaded.file}; versions must strictly increase with dates"))
             continue
         # the bump check decides every case under both tables, so both must be sound
         problem = (_bump_problem(prev_loaded, prev, loaded, rev, old_version, new_version)
@@ -412,7 +428,8 @@ def _chain_problems(entries: list[tuple[Loaded, Revision]], sound: set[str]) -> 
     return problems
 
 
-def _bump_problem(prev_loaded, prev, loaded, rev, old_version, new_version) -> Problem | None:
+def _bump_problem(prev_loaded: Loaded, prev: Revision, loaded: Loaded, rev: Revision,
+                  old_version: semver.Version, new_version: semver.Version) -> Problem | None:
     """A decision change needs a MAJOR bump; no decision change forbids one."""
     from .engine import complete_outcomes
 
@@ -493,12 +510,13 @@ def load_and_validate(files: PolicyFiles, *, chain: bool = True,
     return ValidatedPolicy(files=files, revisions=revisions, definition=definition)
 
 
-def published_problems(before: dict, after: dict, diffs: list[dict], rev: str) -> list[Problem]:
+def published_problems(before: dict[str, Revision], after: dict[str, Revision],
+                       diffs: list[dict[str, Any]], rev: str) -> list[Problem]:
     """For `validate --against REV`: published revisions must not vanish, nor change decisions
     without a MAJOR bump of their own version."""
     import semver
 
-    problems = []
+    problems: list[Problem] = []
     for gone in sorted(before.keys() - after.keys()):
         problems.append(Problem(f"{rev}:{Path(before[gone].file).name}", 0, 0, "REVISION_REMOVED",
             f"revision {gone} (version {before[gone].version}) exists at {rev} but not in the "

@@ -1,7 +1,7 @@
 """Strict calendar dates: the ASCII form YYYY-MM-DD and nothing else.
 
-`date.fromisoformat` alone is too lenient on Python 3.11 (it takes `20230101` and `2023-W01-1`), so the
-shape is checked first, then the calendar.
+`date.fromisoformat` alone is too lenient on Python 3.11 (it takes `20230101` and `2023-W01-1`), so
+the shape is checked first, then the calendar.
 """
 
 from __future__ import annotations

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from collections import namedtuple
+from typing import Any
 
 from .errors import Problem
-from .yaml_loader import Loaded
-
+from .yaml_loader import KeyPath, Loaded
 
 
 class Input(namedtuple("Input",
@@ -30,7 +30,8 @@ class Input(namedtuple("Input",
 
 
 class Determination(namedtuple("Determination", "id short meaning words no_statement")):
-    """`words`: the compiled pattern a statement of it matches (None when no statement states it)."""
+    """`words`: the compiled pattern a statement of it matches (None when no statement states
+    it)."""
 
     __slots__ = ()
 
@@ -40,7 +41,7 @@ class PolicyDefinition(namedtuple("PolicyDefinition", "inputs evidence_key deter
 
     __slots__ = ()
 
-    def vocabulary(self) -> dict[str, tuple]:
+    def vocabulary(self) -> dict[str, tuple[Any, ...]]:
         return {i.name: i.values for i in self.inputs}
 
     def order(self) -> tuple[str, ...]:
@@ -52,7 +53,9 @@ class PolicyDefinition(namedtuple("PolicyDefinition", "inputs evidence_key deter
                 if d.words is not None and d.words.search(lowered_text)}
 
 
-def _copy(value):
+def _copy(value: Any) -> Any:
+    """A deep copy of plain data (dicts, lists, scalars): the definition shares nothing with the
+    loaded document."""
     if isinstance(value, dict):
         return {k: _copy(v) for k, v in value.items()}
     if isinstance(value, list):
@@ -63,8 +66,9 @@ def _copy(value):
 def definition_problems(loaded: Loaded) -> list[Problem]:
     """What the schema cannot say: names unique, patterns that compile, the example cases, matrix
     rows and evidence key naming declared inputs and values."""
-    data, problems = loaded.data, []
-    vocabulary: dict[str, list] = {}
+    data = loaded.data
+    problems: list[Problem] = []
+    vocabulary: dict[str, list[Any]] = {}
     for i, entry in enumerate(data["inputs"]):
         if entry["name"] in vocabulary:
             problems.append(loaded.problem(("inputs", i, "name"), "DUPLICATE_INPUT",
@@ -89,7 +93,7 @@ def definition_problems(loaded: Loaded) -> list[Problem]:
                                        f"evidence_key '{key}' is not a string input "
                                        f"({', '.join(vocabulary)})"))
 
-    def check_case(path: tuple, case: dict) -> None:
+    def check_case(path: KeyPath, case: dict[str, Any]) -> None:
         for name, value in case.items():
             if name not in vocabulary:
                 problems.append(loaded.problem(
@@ -113,7 +117,7 @@ def definition_problems(loaded: Loaded) -> list[Problem]:
     return problems
 
 
-def build_definition(data: dict) -> PolicyDefinition:
+def build_definition(data: dict[str, Any]) -> PolicyDefinition:
     """The definition of data that passed the schema and `definition_problems`."""
     return PolicyDefinition(
         inputs=tuple(Input(e["name"], e["label"], tuple(e["values"]), e.get("description"),
@@ -127,16 +131,17 @@ def build_definition(data: dict) -> PolicyDefinition:
         site=_copy(data["site"]))
 
 
-def case_schema(definition: PolicyDefinition, *, schema_id: str, title: str) -> dict:
+def case_schema(definition: PolicyDefinition, *, schema_id: str, title: str) -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a case of the policy: every field optional, none other."""
-    defs: dict[str, dict] = {"date": {
+    defs: dict[str, dict[str, Any]] = {"date": {
         "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "format": "date",
         "description": "A calendar date, YYYY-MM-DD, e.g. 2023-10-01"}}
     for entry in definition.inputs:
         defs[entry.name] = {"type": "boolean"} if entry.boolean else {"enum": list(entry.values)}
         if entry.description:
             defs[entry.name]["description"] = entry.description
-    properties = {"case_id": {"type": "string"}, "service_date": {"$ref": "#/$defs/date"}}
+    properties: dict[str, dict[str, str]] = {"case_id": {"type": "string"},
+                                             "service_date": {"$ref": "#/$defs/date"}}
     properties.update({e.name: {"$ref": f"#/$defs/{e.name}"} for e in definition.inputs})
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": schema_id,
             "title": title, "$defs": defs, "type": "object", "additionalProperties": False,

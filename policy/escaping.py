@@ -18,7 +18,7 @@ _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\
 _SHORT = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
-def _escaped(match: re.Match) -> str:
+def _escaped(match: re.Match[str]) -> str:
     char = match.group()
     if char in _SHORT:
         return _SHORT[char]
@@ -33,7 +33,7 @@ def escape(text: str) -> str:
     return _UNSAFE.sub(_escaped, text)
 
 
-def shown(value, limit: int = 120) -> str:
+def shown(value: object, limit: int = 120) -> str:
     """A value as a message quotes it: 'text' (escaped, cut to `limit` characters with the full
     length named), true/false for booleans, numbers cut the same way. Keeps messages linear in
     the input: no value is echoed at more than a bounded length."""
@@ -45,6 +45,8 @@ def shown(value, limit: int = 120) -> str:
         try:
             text, quote = repr(value), ""
         except ValueError:  # int too large for its decimal form
+            if not isinstance(value, int):
+                raise
             return f"<an integer of about {value.bit_length() * 0.30103:.0f} digits>"
     if len(text) > limit:
         return f"{quote}{escape(text[:limit])}...{quote} ({len(text)} characters)"

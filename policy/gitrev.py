@@ -14,6 +14,8 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Iterator
+from types import ModuleType
 
 from .errors import PolicyIOError, UsageError
 from .yaml_loader import MAX_BYTES
@@ -31,7 +33,7 @@ def check_rev(rev: str) -> str:
     return rev
 
 
-def _git():
+def _git() -> ModuleType:
     try:
         import git  # gitpython: imported only for --rev / --against
     except ImportError as exc:
@@ -40,7 +42,7 @@ def _git():
 
 
 @contextlib.contextmanager
-def tables_at(rev: str, tables_dir: str, policy_id: str):
+def tables_at(rev: str, tables_dir: str, policy_id: str) -> Iterator[tuple[str, str]]:
     """`tables/<policy>` and `schemas/` as they were at git revision `rev`, copied into a private
     temporary folder laid out like a policy repository; yields (tables folder, commit sha).
 

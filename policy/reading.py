@@ -12,10 +12,17 @@ from __future__ import annotations
 
 import os
 import stat
+from typing import Protocol
 
 from .errors import DataError, PolicyIOError, Problem
 
 MAX_BYTES = 1024 * 1024  # the largest table, source text, schema or case file read
+
+
+class ByteStream(Protocol):
+    """What `read_stream_bounded` reads: `sys.stdin.buffer` or any binary file object."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
 
 try:  # POSIX
     _FLAG_NONBLOCK, _FLAG_NOFOLLOW = os.O_NONBLOCK, os.O_NOFOLLOW
@@ -79,7 +86,8 @@ def read_bounded(path: str | os.PathLike, limit: int, *, what: str = "file",
             raise _too_large(display, info.st_size, limit)
         if hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)
-        chunks, total = [], 0
+        chunks: list[bytes] = []
+        total = 0
         while total <= limit:  # a file that grows while read is still cut at the cap
             try:
                 chunk = os.read(fd, min(limit + 1 - total, 1 << 20))
@@ -97,7 +105,7 @@ def read_bounded(path: str | os.PathLike, limit: int, *, what: str = "file",
         os.close(fd)
 
 
-def read_stream_bounded(stream, limit: int, *, what: str = "input",
+def read_stream_bounded(stream: ByteStream | None, limit: int, *, what: str = "input",
                         display: str = "<stdin>") -> bytes:
     """At most `limit` bytes of a binary stream (standard input); `None` (a closed standard
     input) and read errors are a `PolicyIOError`; more than `limit` bytes a FILE_TOO_LARGE."""

@@ -7,7 +7,9 @@ against a schema, never on the cached evaluation path.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
@@ -17,14 +19,19 @@ from .errors import PolicyIOError, Problem
 from .escaping import shown
 from .yaml_loader import Loaded
 
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+
 SCHEMA_NAMES = ("revision", "policy")  # a table; a policy's policy.yml
 
 
-def _refuse_retrieval(uri: str):
-    raise NoSuchResource(ref=uri)  # no network: every reference must resolve to a local schema
+def _refuse_retrieval(uri: str) -> NoReturn:
+    # no network: every reference must resolve to a local schema
+    # (referencing's attrs classes carry a dataclass_transform mypy does not read: hence ignores)
+    raise NoSuchResource(ref=uri)  # type: ignore[call-arg]
 
 
-def parse_schema(path: str, raw: bytes) -> dict:
+def parse_schema(path: str, raw: bytes) -> dict[str, Any]:
     """One schema file's bytes, checked as draft 2020-12.
 
     A schema that is not JSON, or is not a valid draft 2020-12 schema is a `PolicyIOError` (exit 4:
@@ -62,22 +69,24 @@ def _schema_error(raw: bytes) -> str | None:
 # Keyed by the schemas' own bytes (never by their folder, whose files may change in a long-lived
 # process); small, since a process meets one or two versions of the schemas.
 @lru_cache(maxsize=8)
-def _validators(texts: tuple[tuple[str, bytes], ...]) -> dict:
-    resources, schemas = [], {}
-    for name, (path, raw) in zip(SCHEMA_NAMES, texts):
+def _validators(texts: tuple[tuple[str, bytes], ...]) -> dict[str, Any]:
+    resources: list[tuple[str, Resource[Any]]] = []
+    schemas: dict[str, dict[str, Any]] = {}
+    for name, (path, raw) in zip(SCHEMA_NAMES, texts, strict=True):
         schema = parse_schema(path, raw)
         schemas[name] = schema
         resource = Resource.from_contents(schema)
         # Register under both the $id and the bare file name used by relative $refs.
         resources += [(schema.get("$id", f"{name}.schema.json"), resource),
                       (f"{name}.schema.json", resource)]
-    registry = Registry(retrieve=_refuse_retrieval).with_resources(resources)
+    registry = Registry(retrieve=_refuse_retrieval).with_resources(  # type: ignore[call-arg]
+        resources)
     return {name: Draft202012Validator(schema, registry=registry,
                                        format_checker=Draft202012Validator.FORMAT_CHECKER)
             for name, schema in schemas.items()}
 
 
-def _code_and_message(error) -> tuple[str, str, bool]:
+def _code_and_message(error: ValidationError) -> tuple[str, str, bool]:
     """Map one jsonschema error to (code, message, points-at-key)."""
     kind, instance = error.validator, error.instance
     where = shown(error.json_path, 200)[1:-1]  # a path of long keys is echoed cut short
@@ -91,8 +100,8 @@ def _code_and_message(error) -> tuple[str, str, bool]:
     is_date = error.schema.get("format") == "date"
     is_month = "YYYY-MM," in str(error.schema.get("description", ""))
     if kind in ("format", "pattern", "type") and is_date:
-        return ("DATE_INVALID", f"{where}: {shown(instance)} is not a valid date; write YYYY-MM-DD, "
-                                f"e.g. 2023-10-01 (quoted)", False)
+        return ("DATE_INVALID", f"{where}: {shown(instance)} is not a valid date; write "
+                                "YYYY-MM-DD, e.g. 2023-10-01 (quoted)", False)
     if kind in ("pattern", "type") and is_month:
         return ("DATE_INVALID", f"{where}: {shown(instance)} is not a month; write YYYY-MM, "
                                 f"e.g. \"2015-12\"", False)
@@ -104,11 +113,12 @@ def _code_and_message(error) -> tuple[str, str, bool]:
         hint = ""
         if error.validator_value == "boolean" or "boolean" in error.validator_value:
             hint = " (YAML 1.2 booleans are written true or false; yes/no/on/off are strings)"
-        return "WRONG_TYPE", f"{where}: {shown(instance)} is not of type {error.validator_value}{hint}", False
+        return ("WRONG_TYPE",
+                f"{where}: {shown(instance)} is not of type {error.validator_value}{hint}", False)
     return "SCHEMA", f"{where}: {error.message}", False
 
 
-def _leaves(error):
+def _leaves(error: ValidationError) -> Iterator[ValidationError]:
     """The most specific errors under an if/then/else or anyOf branch."""
     if error.context:
         for sub in error.context:
@@ -124,7 +134,8 @@ def schema_problems(loaded: Loaded, schema_name: str,
     `schemas`: (path, bytes) of each of SCHEMA_NAMES, in that order.
     """
     validator = _validators(schemas)[schema_name]
-    problems, seen = [], set()
+    problems: list[Problem] = []
+    seen: set[tuple[int, int, str]] = set()
     for error in validator.iter_errors(loaded.data):
         for leaf in _leaves(error):
             code, message, at_key = _code_and_message(leaf)

@@ -1,5 +1,6 @@
-"""The source text (`source.md`) as validation reads it: the quote normalisation, where its sentences
-start and end, and the facts it states about itself (the effective date, the last history row).
+"""The source text (`source.md`) as validation reads it: the quote normalisation, where its
+sentences start and end, and the facts it states about itself (the effective date, the last history
+row).
 
 The normalisation (`normalize_text`) lets a table quote the words without their Markdown: list
 markers, `**`/`*` emphasis, `\\_` escapes, `[text](url)` links (the text is kept), `<sup>n</sup>`
@@ -46,7 +47,8 @@ class SourceText:
         self.raw = raw
         pieces: list[str] = []
         starts: set[int] = set()
-        offset, previous = 0, None  # previous: (its line, its last piece) of the last non-empty line
+        offset = 0
+        previous = None  # (its line, its last piece) of the last non-empty line
         for line in raw.splitlines():
             cells = line.split("\t")
             for cell in cells:

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
+from typing import Protocol, TypeVar
 
 
-def revision_in_force(revisions: Sequence, day: str):
+class _Dated(Protocol):
+    @property
+    def effective_from(self) -> str: ...
+
+
+# a model or a compiled revision: whichever is given comes back
+_Revision = TypeVar("_Revision", bound=_Dated)
+
+
+def revision_in_force(revisions: Sequence[_Revision], day: str) -> _Revision | None:
     """The latest revision with `effective_from <= day`, or None before the first one.
 
     `revisions` must be in effective order (validation guarantees strictly increasing dates);

@@ -10,12 +10,15 @@ Every node's position is kept, keyed by its path, so later checks can point at t
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
+from typing import Any, NoReturn, TypeAlias
 
 import yaml
+from yaml.error import Mark
 from yaml.events import AliasEvent
-from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import DataError, Problem
 from .reading import MAX_BYTES  # noqa: F401  (its home is the bounded reader; named here too)
@@ -24,7 +27,7 @@ MAX_DEPTH = 32
 MAX_INT_DIGITS = 100
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
-Path = tuple  # a path into the data: keys and list indexes
+KeyPath: TypeAlias = tuple[str | int, ...]  # where a value is in the data: keys and list indexes
 
 _STR = "tag:yaml.org,2002:str"
 _CORE_RESOLVERS = [
@@ -43,12 +46,12 @@ class _Checks:
 
     yaml_implicit_resolvers: dict = {}
 
-    def __init__(self, stream):
-        super().__init__(stream)
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)  # type: ignore[call-arg]  # (a mixin: the loader's __init__)
         self._depth = 0
 
-    def compose_node(self, parent, index):
-        event = self.peek_event()
+    def compose_node(self, parent: Node | None, index: object) -> Node | None:
+        event = self.peek_event()  # type: ignore[attr-defined]
         if isinstance(event, AliasEvent):
             raise _Stop(event.start_mark, "ALIAS_FORBIDDEN",
                         f"alias '*{event.anchor}' is not allowed; write the value out in full")
@@ -63,7 +66,7 @@ class _Checks:
         if self._depth > MAX_DEPTH:
             raise _Stop(event.start_mark, "TOO_DEEP", f"nesting deeper than {MAX_DEPTH} levels")
         try:
-            return super().compose_node(parent, index)
+            return super().compose_node(parent, index)  # type: ignore[misc]
         finally:
             self._depth -= 1
 
@@ -85,13 +88,13 @@ if getattr(yaml, "__with_libyaml__", False):
 
         yaml_implicit_resolvers: dict = {}
 
-        def __init__(self, stream):
+        def __init__(self, stream: str) -> None:
             yaml.cyaml.CParser.__init__(self, stream)
             yaml.composer.Composer.__init__(self)
             yaml.resolver.Resolver.__init__(self)
             self._depth = 0
 
-        def compose_scalar_node(self, anchor):
+        def compose_scalar_node(self, anchor: str | None) -> ScalarNode:
             node = super().compose_scalar_node(anchor)
             if node.style == "":  # libyaml's plain style; PyYAML's is None (see MERGE_KEY)
                 node.style = None
@@ -105,7 +108,7 @@ for _loader in _LOADERS:
 
 
 class _Stop(Exception):
-    def __init__(self, mark, code: str, message: str):
+    def __init__(self, mark: Mark, code: str, message: str) -> None:
         self.mark, self.code, self.message = mark, code, message
 
 
@@ -113,12 +116,12 @@ class _Stop(Exception):
 class Loaded:
     """A document's data with the 1-based (line, column) of every value and every mapping key."""
 
-    data: object
+    data: Any  # whatever the document holds: later checks look at its shape
     file: str
-    positions: dict = field(default_factory=dict)
-    key_positions: dict = field(default_factory=dict)
+    positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
 
-    def where(self, path: Path, *, key: bool = False) -> tuple[int, int]:
+    def where(self, path: KeyPath, *, key: bool = False) -> tuple[int, int]:
         """Position of the value at `path` (or of its key), else of its nearest ancestor."""
         path = tuple(path)
         if key and path in self.key_positions:
@@ -129,12 +132,12 @@ class Loaded:
             path = path[:-1]
         return self.positions.get((), (1, 1))
 
-    def problem(self, path: Path, code: str, message: str, *, key: bool = False) -> Problem:
+    def problem(self, path: KeyPath, code: str, message: str, *, key: bool = False) -> Problem:
         line, col = self.where(path, key=key)
         return Problem(self.file, line, col, code, message)
 
 
-def _pos(mark) -> tuple[int, int]:
+def _pos(mark: Mark) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1)
 
 
@@ -143,7 +146,7 @@ class _Builder:
         self.loaded = Loaded(None, file)
         self.problems: list[Problem] = []
 
-    def build(self, node, path: Path):
+    def build(self, node: Node, path: KeyPath) -> Any:
         self.loaded.positions[path] = _pos(node.start_mark)
         if isinstance(node, ScalarNode):
             problem = self._unusable(node)
@@ -163,8 +166,9 @@ class _Builder:
         output can carry it), an integer longer than MAX_INT_DIGITS (Python's int() refuses
         4,300 digits, and no field needs more than a few)."""
         value = node.value
-        if not value.isascii() and _SURROGATE.search(value):
-            at = _SURROGATE.search(value).start()
+        surrogate = None if value.isascii() else _SURROGATE.search(value)
+        if surrogate is not None:
+            at = surrogate.start()
             return ("ENCODING", f"a lone surrogate \\u{ord(value[at]):04x} is not a character; "
                                 "write the text in UTF-8")
         if node.tag == "tag:yaml.org,2002:int" and len(value.lstrip("+-")) > MAX_INT_DIGITS:
@@ -173,7 +177,7 @@ class _Builder:
         return None
 
     @staticmethod
-    def _scalar(node: ScalarNode):
+    def _scalar(node: ScalarNode) -> bool | int | float | str | None:
         value, tag = node.value, node.tag
         if tag == "tag:yaml.org,2002:bool":
             return value.lower() == "true"
@@ -185,9 +189,9 @@ class _Builder:
             return None
         return value
 
-    def _mapping(self, node: MappingNode, path: Path) -> dict:
-        result: dict = {}
-        first_seen: dict = {}
+    def _mapping(self, node: MappingNode, path: KeyPath) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        first_seen: dict[str, tuple[int, int]] = {}
         for key_node, value_node in node.value:
             line, col = _pos(key_node.start_mark)
             if not isinstance(key_node, ScalarNode) or key_node.tag != _STR:
@@ -218,7 +222,7 @@ class _Builder:
 def load_yaml(raw: bytes, file: str) -> Loaded:
     """Parse one untrusted YAML (or JSON) document. Raises `DataError` listing every problem."""
 
-    def fail(code: str, message: str, line: int = 1, col: int = 1):
+    def fail(code: str, message: str, line: int = 1, col: int = 1) -> NoReturn:
         raise DataError(Problem(file, line, col, code, message))
 
     if len(raw) > MAX_BYTES:  # (files are refused by reading.read_bounded with their real size)
@@ -242,20 +246,21 @@ def load_yaml(raw: bytes, file: str) -> Loaded:
     return _compose(_CoreResolverLoader, text, file)
 
 
-def _compose(loader_class, text: str, file: str) -> Loaded:
-    def fail(code: str, message: str, line: int = 1, col: int = 1):
+def _compose(loader_class: type[_Checks], text: str, file: str) -> Loaded:
+    def fail(code: str, message: str, line: int = 1, col: int = 1) -> NoReturn:
         raise DataError(Problem(file, line, col, code, message))
 
     loader = None
     try:
         loader = loader_class(text)  # (its reader refuses control characters right here)
-        node = loader.get_single_node()
+        node = loader.get_single_node()  # type: ignore[attr-defined]
     except _Stop as stop:
         fail(stop.code, stop.message, *_pos(stop.mark))
     except yaml.composer.ComposerError as exc:
         mark = exc.problem_mark or exc.context_mark
         if "single document" in str(exc.context or ""):
-            fail("MULTIPLE_DOCUMENTS", "more than one YAML document; keep one per file", *_pos(mark))
+            fail("MULTIPLE_DOCUMENTS", "more than one YAML document; keep one per file",
+                 *_pos(mark))
         fail("YAML_SYNTAX", str(exc.problem), *_pos(mark))
     except yaml.reader.ReaderError as exc:
         before = text[: exc.position]
@@ -270,7 +275,7 @@ def _compose(loader_class, text: str, file: str) -> Loaded:
         fail("YAML_SYNTAX", str(exc).splitlines()[0])
     finally:
         if loader is not None:
-            loader.dispose()
+            loader.dispose()  # type: ignore[attr-defined]
     if node is None:
         fail("EMPTY_FILE", "the file holds no YAML document (empty or only comments)")
 
@@ -281,7 +286,8 @@ def _compose(loader_class, text: str, file: str) -> Loaded:
     return builder.loaded
 
 
-def read_yaml_file(path, display: str | None = None, *, folder=None, what: str = "table") -> Loaded:
+def read_yaml_file(path: str | os.PathLike[str], display: str | None = None, *,
+                   folder: str | os.PathLike[str] | None = None, what: str = "table") -> Loaded:
     """Read (bounded: `reading.read_bounded`) and parse a file; with `folder`, a symbolic link or
     a path resolving outside it is refused unread."""
     from .reading import read_bounded

@@ -1,26 +1,12 @@
-import os
 import shutil
-import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-TABLES = ROOT / "tables"
-POLICY_DIR = TABLES / "fep-8.01.08"
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from repo_paths import ROOT, TABLES
 
-
-# Tests never read or write the user's cache of compiled tables, nor its secret. Set at import,
-# before any test module is collected (some build a policy at module level).
-_PRIVATE = tempfile.mkdtemp(prefix="policy-tests-")
-os.environ["FEP_POLICY_CACHE_DIR"] = os.path.join(_PRIVATE, "cache")
-os.environ["XDG_CONFIG_HOME"] = os.path.join(_PRIVATE, "config")
-
-
-def pytest_unconfigure(config):
-    shutil.rmtree(_PRIVATE, ignore_errors=True)
+# The cache and its secret are redirected by the conftest.py at the top of the repository, which
+# pytest imports before anything here is collected.
 
 
 @pytest.fixture

@@ -11,17 +11,18 @@ import json
 import pickle
 import threading
 from datetime import date, datetime
+from types import MappingProxyType
 
 import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-from policy import DataError, PolicyError, UsageError, load_policy
+from policy import DataError, PolicyError, load_policy
 from policy.cases import check_case
 from policy.dates import parse_date
 from policy.engine import Decision, DecisionTemplates
 
-from conftest import TABLES
+from repo_paths import TABLES
 
 IORT = load_policy(TABLES)
 COLUMNS = dict(IORT.compiled.columns)
@@ -34,7 +35,7 @@ def full_path(case, as_of=None):
     if day is None:
         day = clean.get("service_date")
         if day is None:
-            raise UsageError("no date")
+            raise DataError([])
     else:
         try:
             parse_date(day)
@@ -86,7 +87,7 @@ def test_fast_path_equals_full_path(case, as_of):
     ({"cancer_site": "colon", "service_date": date(2020, 1, 1)}, None),
     ({"cancer_site": "colon"}, None),
     ({"cancer_site": "colon", "service_date": "2011-06-01"}, None),  # before the first revision
-    (__import__("types").MappingProxyType({"cancer_site": "colon"}), "2020-01-01"),  # not a dict
+    (MappingProxyType({"cancer_site": "colon"}), "2020-01-01"),  # not a dict
 ])
 def test_edges_fall_back_to_the_full_path(case, as_of):
     assert outcome(IORT.evaluate, case, as_of) == outcome(full_path, case, as_of)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import ROOT, TABLES
+from repo_paths import ROOT, TABLES
 
 FLIPS = {"2012-12", "2018-03"}  # the contract: the two revisions that change determinations
 HEADING = re.compile(

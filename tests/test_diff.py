@@ -7,18 +7,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policy.checks import load_and_validate
 from policy.diff import diff_revisions, resolve
-from policy.tables import find_tables_dir, policy_files
-from test_properties import IORT
+from shipped import shipped_policy, shipped_validated
 
-VALIDATED = load_and_validate(policy_files(find_tables_dir()))
-REVISIONS = VALIDATED.revisions
+REVISIONS = shipped_validated().revisions  # (validation only: the strategies below sample them)
 
 
 def _covered(changes):
     """Every complete case inside the boxes, as value tuples (fields not listed: any value)."""
-    columns = IORT.compiled.columns
+    columns = shipped_policy().compiled.columns
     cells = []
     for change in changes:
         sets = [change["when"].get(name, list(values)) for name, values in columns]
@@ -27,13 +24,13 @@ def _covered(changes):
 
 
 def _differing(a, b):
-    columns = IORT.compiled.columns
+    columns = shipped_policy().compiled.columns
     names = [n for n, _ in columns]
     out = []
     for values in itertools.product(*(v for _, v in columns)):
         case = dict(zip(names, values))
-        was = IORT.evaluate(case, a.effective_from).determination
-        now = IORT.evaluate(case, b.effective_from).determination
+        was = shipped_policy().evaluate(case, a.effective_from).determination
+        now = shipped_policy().evaluate(case, b.effective_from).determination
         if was != now:
             out.append((was, now, values))
     return out
@@ -49,7 +46,7 @@ def test_2011_to_2012_flips_exactly_the_other_oncologic_cases(cli):
     covered = {cell for _, _, cell in _covered(diff["decision_changes"])}
     # exactly the oncologic complete cases outside the rectal criterion
     expected = set()
-    for site, margin, stage, recurrent in itertools.product(*(v for _, v in IORT.compiled.columns)):
+    for site, margin, stage, recurrent in itertools.product(*(v for _, v in shipped_policy().compiled.columns)):
         mn = site == "rectal" and margin in ("positive", "close") and (
             stage in ("T4", "T4a", "T4b") or recurrent)
         if site != "none" and not mn:

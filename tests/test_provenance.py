@@ -12,7 +12,7 @@ import sys
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import POLICY_DIR, ROOT, TABLES
+from repo_paths import POLICY_DIR, ROOT, TABLES
 from policy.checks import normalize_text
 from policy.yaml_loader import load_yaml
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import POLICY_DIR
+from repo_paths import POLICY_DIR
 from policy.checks import normalize_text
 
 
