@@ -15,11 +15,12 @@ from io import BufferedReader
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..cases import case_fields
 from ..columnar import ColumnarPolicy
 from ..errors import DataError, PolicyIOError, Problem
 from .csv_lines import RecordLines
 from .inputs import BLOCK_BYTES, open_input, scratch_file, seekable
-from .records import Chunk, case_fields
+from .records import Chunk
 
 MAX_CSV_RECORD_BYTES = BLOCK_BYTES  # shorter records are always read; longer ones may be refused
 TOO_LONG = f"LINE_TOO_LONG: a CSV record longer than {MAX_CSV_RECORD_BYTES} bytes"
@@ -138,7 +139,7 @@ def _read_csv(path: str, columnar: ColumnarPolicy, display: str,
 
     bookkeeping = RecordLines(long_lines, TOO_LONG)
     types = {name: pa.string() if name == "case_id" else pa.dictionary(pa.int32(), pa.string())
-             for name in case_fields(columnar)}
+             for name in case_fields(columnar.columns)}
     with open_input(path) as handle:  # the readable check, and a first look at the bytes
         size = os.fstat(handle.fileno()).st_size
         no_quotes = not _has_quote(handle)

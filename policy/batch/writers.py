@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, BinaryIO, Protocol
+from typing import Any, Protocol, cast
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -18,6 +18,14 @@ from ..columnar import RESULT_SCHEMA, ColumnarPolicy, Keyed
 
 JSON_OUT_ROWS = 8192  # JSON Lines results are long (explanations, quotes): render a slice at a time
 CSV_FORMULA = r"^[=+\-@\t\r]"  # a cell a spreadsheet would run as a formula (OWASP CSV injection)
+
+
+class Sink(Protocol):
+    """Where results go: a binary file, or standard output (which the CLI wraps)."""
+
+    def write(self, data: Any, /) -> object: ...
+
+    def flush(self) -> None: ...
 
 
 class Writer(Protocol):
@@ -34,15 +42,13 @@ class JsonLinesWriter:
     """One JSON object per input line: `policy evaluate --json`'s object plus "line", or
     {"line", "error"} for a bad line. Assembled by Arrow string kernels from per-outcome parts."""
 
-    def __init__(self, handle: BinaryIO, columnar: ColumnarPolicy):
+    def __init__(self, handle: Sink, columnar: ColumnarPolicy):
         self.handle, self.columnar = handle, columnar
         self._templates: dict[tuple[int, str], list[str]] = {}
         self._texts: dict[str, str] = {}  # a repeated text -> its JSON
 
     def write(self, lines: pa.Array, keyed: Keyed, no_quotes: bool = False) -> None:
-        # one home: core helper (the mixed-radix key (outcome, partial-case code))
-        key = pc.add(pc.multiply(pc.cast(keyed.gid, pa.int64()), self.columnar.n_codes),
-                     keyed.code)
+        key = self.columnar.outcome_keys(keyed)
         # The explanation is fixed by the outcome, except before the first revision (it names
         # the day), so it joins the outcome's parts: the key is (outcome, explanation).
         explanation = self.columnar.explanations(keyed)
@@ -106,9 +112,7 @@ class JsonLinesWriter:
         found = self._templates.get((key, explanation))
         if found is None:
             columnar = self.columnar
-            gid, code = divmod(key, columnar.n_codes)
-            day = columnar.outcome_day(gid)
-            decision = columnar.compiled.evaluate(columnar.decode(code), day).to_json()
+            decision = columnar.decision_of_key(key).to_json()
             decision["explanation"] = explanation
             runs: list[str] = [""]
             for name, value in decision.items():
@@ -151,7 +155,7 @@ class CsvWriter:
     quoting_style="none" refuses the commas inside a fragment: it cannot write these bytes.)
     User text that a spreadsheet would run as a formula (= + - @ first) gets an apostrophe."""
 
-    def __init__(self, handle: BinaryIO, columnar: ColumnarPolicy):
+    def __init__(self, handle: Sink, columnar: ColumnarPolicy):
         self.handle, self.columnar = handle, columnar
         self._fragments: dict[int, str] = {}
         self._by_gid = pa.array([], pa.string())  # fragment of outcome id i at i ("": not yet)
@@ -191,7 +195,7 @@ class CsvWriter:
         found = self._fragments.get(gid)
         if found is None:
             values = self.columnar.outcome_values(gid)
-            cells = [" ".join(values["needs"]) if name == "needs" else values[name]
+            cells = [" ".join(cast(list[str], values["needs"])) if name == "needs" else values[name]
                      for name in _CSV_PER_OUTCOME]
             found = self._fragments[gid] = ",".join(map(_csv_cell, cells)) + ",\n"
         return found
@@ -240,7 +244,7 @@ def _special(text: str, no_quotes: bool) -> bool:
         not no_quotes and any(c in text for c in ',"\n'))
 
 
-def _write_strings(handle: BinaryIO, rows: pa.Array) -> None:
+def _write_strings(handle: Sink, rows: pa.Array) -> None:
     """Write the concatenation of a string array (each element already ends in a newline)."""
     if len(rows):  # the characters of a string array lie end to end in its data buffer
         offsets = pa.Array.from_buffers(pa.int32(), len(rows) + 1, [None, rows.buffers()[1]],
@@ -251,7 +255,7 @@ def _write_strings(handle: BinaryIO, rows: pa.Array) -> None:
 
 
 class ParquetWriter:
-    def __init__(self, handle: BinaryIO, columnar: ColumnarPolicy):
+    def __init__(self, handle: Sink, columnar: ColumnarPolicy):
         import pyarrow.parquet as pq
 
         self.columnar = columnar
