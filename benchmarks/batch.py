@@ -493,6 +493,10 @@ def benchmark(args, launcher: Launcher) -> int:
     print(f"ratios at {n:,} rows (medians of {args.repeat}):")
     print(f"  policy batch CSV end to end / pyarrow CSV read floor (wall): {floor_ratio:6.2f}  "
           f"(goal <= {GOALS['floor']:g}: {'met' if met['floor'] else 'MISSED'})")
+    pairs = sorted(zip(times["batch_csv"], times["floor"], strict=True),
+                   key=lambda pair: pair[0] / pair[1])
+    print("    each repetition, batch / floor: " + ", ".join(
+        f"{a:.2f}/{b:.2f} s = {a / b:.2f}" for a, b in pairs))
     print(f"  per-case API cases/s / GoRules ZEN cases/s (same cases):    {api_zen_ratio:6.2f}  "
           f"(goal >= {GOALS['api_zen']:g}: {'met' if met['api_zen'] else 'MISSED'})")
     print(f"  Arrow core rows/s / GoRules ZEN rows/s:                     {zen_ratio:6.0f}  "
