@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from typing import BinaryIO
+from io import BufferedReader
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -197,12 +197,16 @@ def _read_csv(path: str, columnar: ColumnarPolicy, display: str,
             yield Chunk(None, None, bookkeeping.after_last(), 1.0)
 
 
-def _has_quote(handle: BinaryIO) -> bool:
+def _has_quote(handle: BufferedReader) -> bool:
     """Whether the file holds a quote character anywhere; without one, no cell can hold a comma,
-    quote or line break. Read in blocks (memory stays flat) until the first quote."""
+    quote or line break. Read into one reused buffer (memory stays flat, and no fresh pages per
+    block) until the first quote. (Not a memory map: a file truncated meanwhile would kill the
+    process with SIGBUS.)"""
+    block = bytearray(1 << 20)
+    view = memoryview(block)
     handle.seek(0)
-    while block := handle.read(BLOCK_BYTES):
-        if b'"' in block:
+    while size := handle.readinto(view):
+        if block.find(b'"', 0, size) >= 0:
             return True
     return False
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
+from io import BufferedReader
 from typing import BinaryIO
 
 from ..errors import PolicyIOError
@@ -21,7 +22,7 @@ def cannot_read(path: str, exc: OSError) -> PolicyIOError:
     return PolicyIOError(f"{display(path)}: cannot read: {exc.strerror or exc}")
 
 
-def open_input(path: str) -> BinaryIO:
+def open_input(path: str) -> BufferedReader:
     """The input opened for reading ('-': standard input, which stays open afterwards). A named
     device (/dev/zero, a disk) is refused: it may never end; pipes and standard input are read."""
     import stat
