@@ -286,8 +286,8 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 def cmd_changelog(args: argparse.Namespace) -> int:
     from .changelog import FILE_NAME, changelog_markdown
-    from .errors import PolicyIOError
     from .escaping import escape
+    from .reading import read_bounded
     from .tables import display_path
 
     files = _policy_files(args)
@@ -303,14 +303,16 @@ def cmd_changelog(args: argparse.Namespace) -> int:
     revisions = validated.revisions
     text = changelog_markdown(revisions, validated.definition)
     name = display_path(target)
-    try:
-        with open(target, "rb") as handle:
-            current = handle.read()
-    except FileNotFoundError:
-        current = None
-    except OSError as exc:
-        raise PolicyIOError(f"{name}: cannot read: {exc.strerror or exc}") from exc
-    if current == text.encode("utf-8"):
+    expected = text.encode("utf-8")
+    # bounded, regular files only (a FIFO would wait for a writer); one byte more than the
+    # generated text is enough to tell that it differs
+    current: bytes | None = None
+    if os.path.lexists(target):
+        try:
+            current = read_bounded(target, len(expected) + 1, what="changelog", display=name)
+        except DataError:  # FILE_TOO_LARGE: longer than the generated text, so out of date
+            current = b""
+    if current == expected:
         _out(f"{name} is up to date ({len(revisions)} revisions)")
         return 0
     if args.check:

@@ -17,7 +17,8 @@ import pyarrow.compute as pc
 
 from ..cases import case_fields
 from ..columnar import ColumnarPolicy
-from ..errors import DataError, PolicyIOError, Problem
+from ..errors import DataError, Problem
+from ..reading import cannot_read
 from .csv_lines import RecordLines
 from .inputs import BLOCK_BYTES, open_input, scratch_file, seekable
 from .records import Chunk
@@ -164,7 +165,7 @@ def _read_csv(path: str, columnar: ColumnarPolicy, display: str,
             raise _LongRecord from None
         raise _unreadable(display, exc) from None
     except OSError as exc:
-        raise PolicyIOError(f"{display}: cannot read: {exc.strerror or exc}") from exc
+        raise cannot_read(display, exc) from exc
     with reader:
         try:
             names = reader.schema.names
@@ -186,7 +187,7 @@ def _read_csv(path: str, columnar: ColumnarPolicy, display: str,
                     raise _LongRecord from None
                 raise _unreadable(display, exc) from None
             except OSError as exc:  # named here: an error escaping the run would name the output
-                raise PolicyIOError(f"{display}: cannot read: {exc.strerror or exc}") from exc
+                raise cannot_read(display, exc) from exc
             lines, bad = bookkeeping.of_batch(batch, no_quotes)
             filled = _any_cell(batch)  # a row of empty cells is a blank line: counted, skipped
             if filled is not None:

@@ -13,7 +13,8 @@ import pyarrow as pa
 from ..cases import case_fields, check_case
 from ..columnar import ColumnarPolicy
 from ..errors import DataError
-from .inputs import BLOCK_BYTES, cannot_read, open_input
+from ..reading import cannot_read
+from .inputs import BLOCK_BYTES, display, open_input
 from .records import BadLine, Chunk, numbered
 
 MAX_LINE_BYTES = 1 << 20
@@ -32,7 +33,7 @@ def read_jsonl(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
             try:
                 block = handle.read(BLOCK_BYTES)
             except OSError as exc:  # named here: an error escaping the run would name the output
-                raise cannot_read(path, exc) from exc
+                raise cannot_read(display(path), exc) from exc
             consumed += len(block)
             if first and block.startswith(b"\xef\xbb\xbf"):
                 block = block[3:]
