@@ -527,3 +527,50 @@ def test_json_lines_schema_follows_the_policy_even_when_an_id_is_reused(monkeypa
     assert "cancer_site" in jsonl_reader.json_schema(iort).names
     names = jsonl_reader.json_schema(example).names
     assert "cancer_site" not in names and set(dict(example.columns)) <= set(names)
+
+
+# --- memory bounded by the policy and the blocks in flight, not by the file ---------------------
+
+def _keyed_chunk(columnar, days: list[str], first_line: int):
+    from policy.batch.records import numbered
+
+    cases = pa.RecordBatch.from_pylist(
+        [{"case_id": f"c{i}", "service_date": day, "cancer_site": "rectal"}
+         for i, day in enumerate(days)],
+        schema=pa.schema([("case_id", pa.string()), ("service_date", pa.string()),
+                          ("cancer_site", pa.string())]))
+    return numbered(first_line, len(days)), columnar.evaluate_keyed(cases)
+
+
+def test_json_lines_writer_remembers_parts_per_outcome_not_per_day():
+    """Before the first revision each day has its own explanation (it names the day). The JSON
+    Lines writer's remembered parts are fixed by the policy's outcomes: a file with more such days
+    does not make them grow (they once held every (outcome, day) pair met: 140 MB of a 1,000,000
+    row run, growing with the file)."""
+    from datetime import date, timedelta
+
+    from policy.batch.writers import JsonLinesWriter
+    from policy.columnar import for_policy
+
+    columnar = for_policy(IORT)
+    first = date.fromisoformat(IORT.compiled.revisions[0].effective_from)
+    days = [(first - timedelta(days=d)).isoformat() for d in range(1, 1501)]
+    sink = io.BytesIO()
+    writer = JsonLinesWriter(sink, columnar)
+
+    def remembered() -> int:
+        return len(writer._templates) + len(writer._texts)
+
+    lines, keyed = _keyed_chunk(columnar, days[:500], 1)
+    writer.write(lines, keyed)
+    after_one = remembered()
+    for start in (500, 1000):
+        lines, keyed = _keyed_chunk(columnar, days[start:start + 500], start + 1)
+        writer.write(lines, keyed)
+    assert remembered() == after_one
+    written = jsonl(sink.getvalue().decode())
+    assert [row["line"] for row in written] == list(range(1, 1501))
+    for row, day in zip(written, days, strict=True):
+        want = expected({"case_id": row["case_id"], "service_date": day,
+                         "cancer_site": "rectal"})
+        assert {k: v for k, v in row.items() if k != "line"} == want

@@ -44,25 +44,20 @@ class JsonLinesWriter:
 
     def __init__(self, handle: Sink, columnar: ColumnarPolicy):
         self.handle, self.columnar = handle, columnar
-        self._templates: dict[tuple[int, str], list[str]] = {}
+        self._templates: dict[int, list[str]] = {}
         self._texts: dict[str, str] = {}  # a repeated text -> its JSON
 
     def write(self, lines: pa.Array, keyed: Keyed, no_quotes: bool = False) -> None:
         key = self.columnar.outcome_keys(keyed)
-        # The explanation is fixed by the outcome, except before the first revision (it names
-        # the day), so it joins the outcome's parts: the key is (outcome, explanation).
-        explanation = self.columnar.explanations(keyed)
-        explanations = explanation.dictionary.to_pylist()
-        n = max(len(explanations), 1)
-        combined = pc.add(pc.multiply(key, n), pc.cast(explanation.indices, pa.int64()))
-        distinct = pc.drop_null(pc.unique(combined))
-        indices = pc.cast(pc.index_in(combined, value_set=distinct), pa.int32())
-        templates = [self._template(k // n, explanations[k % n]) for k in distinct.to_pylist()]
+        distinct = pc.drop_null(pc.unique(key))
+        indices = pc.cast(pc.index_in(key, value_set=distinct), pa.int32())
+        templates = [self._template(k) for k in distinct.to_pylist()]
         # The members of `policy evaluate --json` in its order: the members that vary per row
-        # (as_of, case_id) between runs of members that depend only on the outcome, one
-        # dictionary array per run; each run carries the punctuation around it, so a row joins
-        # few parts.
-        around = {"as_of": (',"as_of":"', '"'), "case_id": (',"case_id":', "")}
+        # (as_of, the explanation, case_id) between runs of members that depend only on the
+        # outcome, one dictionary array per run; each run carries the punctuation around it, so
+        # a row joins few parts.
+        around = {"as_of": (',"as_of":"', '"'), "explanation": ("", ""),
+                  "case_id": (',"case_id":', "")}
         edges = [("", around[self._PER_ROW[0]][0]),
                  *((around[self._PER_ROW[i]][1], around[self._PER_ROW[i + 1]][0])
                    for i in range(len(self._PER_ROW) - 1)),
@@ -71,6 +66,7 @@ class JsonLinesWriter:
             [before + template[i] + after for template in templates], pa.string()))
             for i, (before, after) in enumerate(edges)]
         per_row = {"as_of": keyed.as_of.cast(pa.string()),
+                   "explanation": self._explanation_members(keyed),
                    "case_id": _json_strings(keyed.case_id)}
         parts = ['{"line":', pc.cast(lines, pa.string()), statics[0]]
         for i, name in enumerate(self._PER_ROW):
@@ -103,16 +99,25 @@ class JsonLinesWriter:
             return found
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
-    _PER_ROW = ("as_of", "case_id")  # in the order of Decision.to_json
+    _PER_ROW = ("as_of", "explanation", "case_id")  # in the order of Decision.to_json
 
-    def _template(self, key: int, explanation: str) -> list[str]:
-        """The JSON members of a decision that depend only on its outcome, partial case and
-        explanation, as the runs before, between and after the per-row members (each run starts
-        with a comma unless it is empty)."""
-        found = self._templates.get((key, explanation))
+    def _explanation_members(self, keyed: Keyed) -> pa.DictionaryArray:
+        """Per row, its `,"explanation":...` member. The explanation is fixed by the outcome
+        except before the first revision, where it names the day: so it is a per-row member,
+        and what the writer remembers stays bounded by the policy, not by the days in a file."""
+        explanation = self.columnar.explanations(keyed)
+        texts = [',"explanation":' + json.dumps(text, ensure_ascii=False)
+                 for text in explanation.dictionary.to_pylist()]
+        return pa.DictionaryArray.from_arrays(explanation.indices, pa.array(texts, pa.string()))
+
+    def _template(self, key: int) -> list[str]:
+        """The JSON members of a decision that depend only on its outcome and partial case, as
+        the runs before, between and after the per-row members (each run starts with a comma
+        unless it is empty). Remembered per key: at most the policy's outcomes times its
+        partial cases."""
+        found = self._templates.get(key)
         if found is None:
             decision = self.columnar.decision_of_key(key).to_json()
-            decision["explanation"] = explanation
             runs: list[str] = [""]
             for name, value in decision.items():
                 if name in self._PER_ROW:
@@ -121,7 +126,7 @@ class JsonLinesWriter:
                     runs[-1] += f",{self._json(name)}:{self._json(value)}"
             if [n for n in decision if n in self._PER_ROW] != list(self._PER_ROW):
                 raise AssertionError("Decision.to_json changed its per-row members' order")
-            found = self._templates[(key, explanation)] = runs
+            found = self._templates[key] = runs
         return found
 
     def close(self) -> None:
