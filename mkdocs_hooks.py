@@ -23,9 +23,12 @@ import logging
 import os
 import shutil
 import tempfile
+from typing import Any
 
+from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.structure.files import File
+from mkdocs.livereload import LiveReloadServer
+from mkdocs.structure.files import File, Files
 
 from policy.checks import load_and_validate
 from policy.engine import compile_policy
@@ -37,20 +40,20 @@ log = logging.getLogger("mkdocs.hooks.policy")
 HOW_TO = (("Command line", "cli.md"), ("Python API", "api.md"), ("Batch evaluation", "batch.md"),
           ("CI", "ci.md"))
 
-_state: dict = {}
+_state: dict[str, Any] = {}
 
 
-def on_startup(command, dirty):
+def on_startup(command: str, dirty: bool) -> None:
     _state.clear()
     _state["command"] = command
 
 
-def _tables_dir(config) -> str:
+def _tables_dir(config: MkDocsConfig) -> str:
     explicit = os.environ.get("FEP_POLICY_TABLES") or None
     return find_tables_dir(explicit, cwd=os.path.dirname(os.path.abspath(config.config_file_path)))
 
 
-def on_config(config):
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
     try:
         files = policy_files(_tables_dir(config), os.environ.get("FEP_POLICY_ID") or None)
         _state["tables"] = files.folder
@@ -73,12 +76,13 @@ def on_config(config):
     return config
 
 
-def on_serve(server, config, builder):
+def on_serve(server: LiveReloadServer, config: MkDocsConfig,
+             builder: Any) -> LiveReloadServer:
     server.watch(_state["tables"])  # `mkdocs serve` rebuilds when a table changes
     return server
 
 
-def on_files(files, config):
+def on_files(files: Files, config: MkDocsConfig) -> Files:
     for path, markdown in _state["pages"].items():
         existing = files.get_file_from_path(path)
         if existing is not None:  # a hand-written file would silently shadow a generated page
@@ -87,17 +91,17 @@ def on_files(files, config):
     return files
 
 
-def on_post_build(config):
+def on_post_build(config: MkDocsConfig) -> None:
     _state["built"] = True
 
 
-def on_build_error(error):
+def on_build_error(error: Exception) -> None:
     _state["failed"] = True
 
 
-def on_shutdown():
+def on_shutdown() -> None:
     building, target = _state.get("building"), _state.get("target")
-    if not building:
+    if not building or not target:
         return
     if _state.get("built") and not _state.get("failed"):
         previous = f"{building}.previous"

@@ -92,7 +92,8 @@ def machine() -> list[str]:
     return [f"machine: {os.cpu_count()} logical cores ({usable} usable), {model}{memory}, "
             f"{platform.system()} {platform.release()}",
             f"software: Python {platform.python_version()}, pyarrow {version('pyarrow')}, "
-            f"zen-engine {version('zen-engine')}, fep-medical-policy {version('fep-medical-policy')}"]
+            f"zen-engine {version('zen-engine')}, "
+            f"fep-medical-policy {version('fep-medical-policy')}"]
 
 
 # --- running things ----------------------------------------------------------------------------
@@ -185,7 +186,7 @@ def arrow_disagreements(result, expected: dict[str, list]) -> int:
         return n
     wrong = set()
     errors = result.column("error").to_pylist()
-    for i, (valid, error) in enumerate(zip(expected["valid"], errors)):
+    for i, (valid, error) in enumerate(zip(expected["valid"], errors, strict=True)):
         if valid == (error is not None):
             wrong.add(i)
     for name, values in expected.items():
@@ -194,7 +195,7 @@ def arrow_disagreements(result, expected: dict[str, list]) -> int:
         got = result.column(name).to_pylist()
         if name == "needs":
             got = [[] if v is None else v for v in got]
-        for i, (a, b) in enumerate(zip(got, values)):
+        for i, (a, b) in enumerate(zip(got, values, strict=True)):
             if expected["valid"][i] and a != b:
                 wrong.add(i)
     return len(wrong)
@@ -316,9 +317,10 @@ def main() -> int:
 
 
 def benchmark(args, launcher: Launcher) -> int:
+    from reference_evaluator import ReferenceEvaluator
+
     from policy import load_policy
     from policy.columnar import evaluate_arrow
-    from reference_evaluator import ReferenceEvaluator
 
     for line in machine():
         print(line)
@@ -469,7 +471,8 @@ def benchmark(args, launcher: Launcher) -> int:
                      else "(reference)" if key == "api" else "")
         print(f"{label:<50} {rows[key]:>9,} {median[key]:>9.3f} {rate[key]:>12,.0f} {peak:>9}  "
               f"{agreement}")
-    print(f"(agreement checked in {checked:.1f} s against the per-case API on every evaluated case)")
+    print(f"(agreement checked in {checked:.1f} s against the per-case API on every evaluated "
+          "case)")
 
     floor_ratio = median["batch_csv"] / median["floor"]
     zen_ratio = rate["arrow"] / rate["zen"]
@@ -508,7 +511,6 @@ def benchmark(args, launcher: Launcher) -> int:
 def write_scaled_csv(path: Path, rows: int, columns, seed: int, block: int = 1_000_000) -> None:
     """An N-row CSV at bounded memory: the generated workload's first `block` rows over and
     over, each repetition with case ids of its own (`B<k>-<id>`), written by pyarrow."""
-    import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
@@ -549,7 +551,8 @@ def scale(args, launcher: Launcher) -> int:
     print(f"policy batch IN.csv --out OUT.csv: {wall:.1f} s, {n / wall:,.0f} rows/s, "
           f"peak RSS {peak:.0f} MB, exit {code}; {lines - 1:,} result rows")
     print("  " + (summary[0] if summary else "(no summary)"))
-    decided = code == 0 and lines - 1 == n and summary and summary[0].startswith(f"{n:,} rows, 0 bad")
+    decided = (code == 0 and lines - 1 == n and summary
+               and summary[0].startswith(f"{n:,} rows, 0 bad"))
     if not decided:
         print("FAILED: not every row was decided")
         return 1

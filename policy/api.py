@@ -11,19 +11,17 @@
 from __future__ import annotations
 
 import os
-from datetime import date
 from collections.abc import Mapping
+from datetime import date
 
-from .cases import check_case
-from .dates import parse_date
-from .engine import CompiledPolicy, Decision, DecisionTemplates
-from .errors import DataError, Problem, UsageError
+from .cases import check_case, day_of
+from .engine import CompiledPolicy, CompiledRevision, Decision, DecisionTemplates
 
 
 class Policy:
     """A validated, compiled policy: every revision, ready to evaluate."""
 
-    def __init__(self, compiled: CompiledPolicy):
+    def __init__(self, compiled: CompiledPolicy) -> None:
         self.compiled = compiled
         self._templates = DecisionTemplates(compiled)
 
@@ -32,33 +30,23 @@ class Policy:
         return self.compiled.policy_id
 
     @property
-    def revisions(self):
+    def revisions(self) -> tuple[CompiledRevision, ...]:
         return self.compiled.revisions
 
     def evaluate(self, case: Mapping[str, object], as_of: str | date | None = None) -> Decision:
         """Decide `case` as of `as_of` (else the case's `service_date`).
 
-        Raises DataError for an invalid case or date, UsageError when there is no date at all.
+        Raises DataError for an invalid case or date, and (code NO_DATE) when there is no date.
         """
         decided = self._templates.decide(case, as_of)
         if decided is not None:
             return decided
         # the full path: anything the fast path does not take, with every error it can raise
         clean = check_case(case, self.compiled.columns)
-        day = as_of.isoformat() if isinstance(as_of, date) else as_of
-        if day is None:
-            day = clean.get("service_date")
-            if day is None:
-                raise UsageError("no date: give as_of or the case's service_date")
-        else:
-            try:
-                parse_date(day)
-            except ValueError as exc:
-                raise DataError(Problem("as_of", 0, 0, "DATE_INVALID", str(exc))) from None
-        return self.compiled.evaluate(clean, day)
+        return self.compiled.evaluate(clean, day_of(clean, as_of))
 
 
-def load_policy(tables: str | os.PathLike | None = None, policy: str | None = None) -> Policy:
+def load_policy(tables: str | os.PathLike[str] | None = None, policy: str | None = None) -> Policy:
     """Find, validate (or reuse the validated cache) and compile a policy's tables."""
     from .cache import compiled_policy
     from .tables import find_tables_dir, policy_files

@@ -9,44 +9,49 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime
 
+from .codes import Columns
 from .dates import parse_date
+from .errors import DataError, Problem
 from .escaping import shown
-from .errors import DataError, Problem, UsageError
 
+Where = Callable[..., tuple[int, int]]  # (path, key=...) -> (line, col) of a case file
 WORDS = "<command line>"
+AS_OF = "as_of"  # what a problem of the as-of date names as its place
+NO_DATE_MESSAGE = "no date: the case has no service_date and no as-of date is given"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 TEXT_FIELDS = ("case_id",)
 DATE_FIELDS = ("service_date",)
 
 
-def suggest(word: str, choices) -> str:
+def suggest(word: str, choices: Iterable[object]) -> str:
     """A hint for a value or name that is not allowed: the same word in another letter case first
     (`AB1x` -> `Ab1x`, not `Ab1`), then the same word without surrounding spaces, then the closest
     spelling."""
     import difflib  # only on the error path
 
     word = str(word)[:100]  # a huge word is compared no further than its start
-    choices = [str(c) for c in choices]
+    names = [str(c) for c in choices]
     stripped = word.strip()
     for candidate in (word, stripped):
-        exact = [c for c in choices if c.casefold() == candidate.casefold()]
+        exact = [c for c in names if c.casefold() == candidate.casefold()]
         if exact:
             hint = f"; did you mean '{exact[0]}'?"
             if candidate != word:
                 hint += " Names and values are exact: a space after the comma is part of the cell"
             return hint
-    folded = {c.casefold(): c for c in choices}
+    folded = {c.casefold(): c for c in names}
     close = difflib.get_close_matches(stripped.casefold(), list(folded), n=1, cutoff=0.6)
     if close:
         return f"; did you mean '{folded[close[0]]}'?"
     prefix = stripped.casefold()[:3]
-    close = [c for c in choices if prefix and c.casefold().startswith(prefix)][:1]
+    close = [c for c in names if prefix and c.casefold().startswith(prefix)][:1]
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
-def delimiter_hint(name: str, fields) -> str:
+def delimiter_hint(name: str, fields: Sequence[str]) -> str:
     """For a CSV header cell that is several field names joined by another delimiter."""
     for delimiter in (";", "\t", "|"):
         parts = [part.strip() for part in name.split(delimiter)]
@@ -57,11 +62,49 @@ def delimiter_hint(name: str, fields) -> str:
     return ""
 
 
-def _render(value) -> str:
+def value_text(value: object) -> str:
+    """A case value as a `FIELD=VALUE` word, a CSV cell or a message writes it: booleans as
+    true/false (never Python's True/False), anything else as str."""
     return "true" if value is True else "false" if value is False else str(value)
 
 
-def check_case(case: Mapping[str, object], columns, *, where=None, file: str = "case") -> dict:
+def case_fields(columns: Columns) -> list[str]:
+    """Every field a case may have, in the order messages list them."""
+    return [*TEXT_FIELDS, *DATE_FIELDS, *(name for name, _ in columns)]
+
+
+def unknown_field(name: str, fields: Sequence[str], hint: str = "") -> str:
+    """The UNKNOWN_FIELD message for a case key or column name `name`; `hint` replaces the
+    spelling suggestion (a CSV header's delimiter hint)."""
+    return (f"unknown field {shown(name)}; fields: {', '.join(fields)}"
+            + (hint or suggest(name, fields)))
+
+
+def as_of_day(as_of: object) -> str:
+    """The one check of an as-of date: a `YYYY-MM-DD` string or a `datetime.date` (not a
+    datetime), as that string; else DataError DATE_INVALID naming `as_of`."""
+    if isinstance(as_of, date) and not isinstance(as_of, datetime):
+        return as_of.isoformat()
+    try:
+        parse_date(as_of)
+    except ValueError as exc:
+        raise DataError(Problem(AS_OF, 0, 0, "DATE_INVALID", str(exc))) from None
+    return as_of  # type: ignore[return-value]  # parse_date accepts only str
+
+
+def day_of(case: Mapping[str, object], as_of: object) -> str:
+    """The day to decide a checked case on: `as_of` (see `as_of_day`), else the case's
+    service_date; DataError NO_DATE when there is neither."""
+    if as_of is not None:
+        return as_of_day(as_of)
+    day = case.get("service_date")
+    if day is None:
+        raise DataError(Problem(AS_OF, 0, 0, "NO_DATE", NO_DATE_MESSAGE))
+    return day  # type: ignore[return-value]  # check_case has checked it
+
+
+def check_case(case: Mapping[str, object], columns: Columns, *,
+               where: Where | None = None, file: str = "case") -> dict[str, object]:
     """Return a clean case dict or raise DataError listing every bad field.
 
     `columns` is the compiled policy's ((name, values), ...); `where(path, key=...)` gives
@@ -71,13 +114,15 @@ def check_case(case: Mapping[str, object], columns, *, where=None, file: str = "
         raise TypeError(f"a case is a mapping of fields, e.g. {{'field': 'value'}}; "
                         f"not {type(case).__name__}")
     vocabulary = dict(columns)
-    fields = [*TEXT_FIELDS, *DATE_FIELDS, *vocabulary]
-    problems, clean = [], {}
+    fields = case_fields(columns)
+    problems: list[Problem] = []
+    clean: dict[str, object] = {}
 
-    def problem(name, code, message, key=False):
+    def problem(name: str, code: str, message: str, key: bool = False) -> None:
         if where is None:  # command-line words: the word itself names the place
             value = case[name]
-            label = f"{shown(name)[1:-1]}={shown(_render(value))[1:-1]}" if file == WORDS else file
+            label = (f"{shown(name)[1:-1]}={shown(value_text(value))[1:-1]}" if file == WORDS
+                     else file)
             problems.append(Problem(label, 0, 0, code, message))
         else:
             line, col = where((name,), key=key)
@@ -85,8 +130,7 @@ def check_case(case: Mapping[str, object], columns, *, where=None, file: str = "
 
     for name, value in case.items():
         if name not in fields:
-            problem(name, "UNKNOWN_FIELD", f"unknown field {shown(name)}; fields: "
-                    f"{', '.join(fields)}" + suggest(name, fields), key=True)
+            problem(name, "UNKNOWN_FIELD", unknown_field(name, fields), key=True)
         elif value is None:
             continue  # an explicit null is the same as omitting the field: unknown
         elif name in TEXT_FIELDS:
@@ -111,8 +155,8 @@ def check_case(case: Mapping[str, object], columns, *, where=None, file: str = "
             elif isinstance(value, bool) != isinstance(allowed[0], bool) or value not in allowed:
                 problem(name, "UNKNOWN_VALUE",
                         f"{name} cannot be {shown(value)}; allowed: "
-                        f"{', '.join(map(_render, allowed))}" + suggest(_render(value),
-                                                                       map(_render, allowed)))
+                        f"{', '.join(map(value_text, allowed))}" + suggest(value_text(value),
+                                                                       map(value_text, allowed)))
             else:
                 clean[name] = value
     if problems:
@@ -120,32 +164,35 @@ def check_case(case: Mapping[str, object], columns, *, where=None, file: str = "
     return clean
 
 
-def parse_words(words: list[str], columns) -> dict:
-    """`field=value flag=true` -> a raw case mapping (typed for booleans)."""
+def parse_words(words: Sequence[str], columns: Columns) -> dict[str, object]:
+    """`field=value flag=true` -> a raw case mapping (typed for booleans). A word without `=`
+    is a ValueError (the command line checks its words first, see `is_field_word`)."""
     booleans = {name for name, values in columns if isinstance(values[0], bool)}
     case: dict[str, object] = {}
     given: dict[str, str] = {}
     problems = []
     for word in words:
-        name, sep, value = word.partition("=")
-        if not sep or not name:
-            raise UsageError(f"'{word}' is not FIELD=VALUE (e.g. {columns[0][0]}="
-                             f"{_render(columns[0][1][0])})" if columns else
-                             f"'{word}' is not FIELD=VALUE")
+        if not is_field_word(word):
+            raise ValueError(f"{shown(word)} is not FIELD=VALUE")
+        name, _, value = word.partition("=")
         if name in given:  # never silently let the last word win: the first may be the right one
             problems.append(Problem(word, 0, 0, "DUPLICATE_KEY",
                                     f"field '{name}' is given twice ({given[name]} and {word})"))
             continue
         given[name] = word
-        if name in booleans:
-            value = {"true": True, "false": False}.get(value, value)
-        case[name] = value
+        case[name] = {"true": True, "false": False}.get(value, value) if name in booleans else value
     if problems:
         raise DataError(problems)
     return case
 
 
-def read_case_file(path: str) -> tuple[dict, object, str]:
+def is_field_word(word: str) -> bool:
+    """A `FIELD=VALUE` word: a name, `=`, and a value (which may be empty)."""
+    name, sep, _ = word.partition("=")
+    return bool(sep and name)
+
+
+def read_case_file(path: str) -> tuple[dict[str, object], Where, str]:
     """Load a YAML or JSON case file ('-' for standard input) safely; return data, where, name."""
     from .reading import read_bounded, read_stream_bounded
     from .yaml_loader import MAX_BYTES, load_yaml

@@ -10,22 +10,49 @@ import argparse
 import json
 import os
 import sys
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal, NoReturn, TextIO
 
 from .errors import DataError, PolicyError, PolicyIOError, UsageError
 
+if TYPE_CHECKING:  # only for the types: the modules load when a command needs them
+    from .cases import Where
+    from .checks import ValidatedPolicy
+    from .engine import CompiledPolicy
+    from .errors import Problem
+    from .tables import PolicyFiles
+
 PROG = "policy"
+NO_DATE_HINT = "give --as-of YYYY-MM-DD or a service_date in the case"
+
+
+def _as_usage_error(exc: DataError) -> UsageError | None:
+    """The library's problems that on the command line are a wrong or missing option: said
+    with the option's name, as a usage error (exit 2); None for any other DataError."""
+    from .cases import AS_OF
+
+    if len(exc.problems) != 1:
+        return None
+    problem = exc.problems[0]
+    if problem.file == AS_OF and problem.line == 0:  # from cases.as_of_day / cases.day_of
+        if problem.code == "DATE_INVALID":
+            return UsageError(f"--as-of: {problem.message}")
+        if problem.code == "NO_DATE":
+            return UsageError(f"no date to evaluate as of: {NO_DATE_HINT}")
+    if problem.code == "UNKNOWN_POLICY":
+        return UsageError(f"{problem.file}: {problem.message}; choose one with --policy ID")
+    return None
 
 
 class _Formatter(argparse.HelpFormatter):
     """argparse's formatter, told the width: its own look-up imports shutil (and with it bz2,
     lzma and zlib) on every `add_argument`, a cost on the start-up path of `policy evaluate`."""
 
-    def __init__(self, prog, **options):
+    def __init__(self, prog: str, **options: Any) -> None:
         try:
             width = int(os.environ["COLUMNS"])
         except (KeyError, ValueError):
             try:
-                width = os.get_terminal_size(sys.__stdout__.fileno()).columns
+                width = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
             except (AttributeError, ValueError, OSError):
                 width = 80
         options.setdefault("width", max(width, 20) - 2)
@@ -33,40 +60,41 @@ class _Formatter(argparse.HelpFormatter):
 
 
 class _Parser(argparse.ArgumentParser):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("formatter_class", _Formatter)
         super().__init__(*args, **kwargs)
 
-    def error(self, message):  # one line and exit 2, like every usage error here
+    def error(self, message: str) -> NoReturn:  # one line and exit 2, like every usage error here
         raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 
 
-def _policy_files(args):
+def _policy_files(args: argparse.Namespace) -> PolicyFiles:
     from .tables import find_tables_dir, policy_files
 
     return policy_files(find_tables_dir(args.tables), args.policy)
 
 
-def _compiled(args):
+def _compiled(args: argparse.Namespace) -> CompiledPolicy:
     from .cache import compiled_policy
 
     return compiled_policy(_policy_files(args))
 
 
-def _validated(args, *, chain: bool = True):
+def _validated(args: argparse.Namespace, *, chain: bool = True) -> ValidatedPolicy:
     from .checks import load_and_validate
 
     return load_and_validate(_policy_files(args), chain=chain)
 
 
-def _validated_at_rev(args, rev: str, *, chain: bool = True):
-    """The policy as it was at git revision `rev` (validated like the working tree)."""
+def _validated_at_rev(args: argparse.Namespace, git_rev: str, *,
+                      chain: bool = True) -> ValidatedPolicy:
+    """The policy as it was at git revision `git_rev` (validated like the working tree)."""
     from .checks import load_and_validate
     from .gitrev import tables_at
     from .tables import find_tables_dir, policy_files
 
     files = _policy_files(args)
-    with tables_at(rev, find_tables_dir(args.tables), files.policy_id) as (tables_dir, _sha):
+    with tables_at(git_rev, find_tables_dir(args.tables), files.policy_id) as (tables_dir, _sha):
         return load_and_validate(policy_files(tables_dir, files.policy_id), chain=chain)
 
 
@@ -85,12 +113,12 @@ class _writing_stdout:
     """Turns a failed write to standard output (a full disk, a closed descriptor) into one
     PolicyIOError (exit 4); a closed pipe stays BrokenPipeError (the reader left: exit 0)."""
 
-    def __enter__(self):
+    def __enter__(self) -> _writing_stdout:
         return self
 
-    def __exit__(self, kind, exc, traceback):
-        if kind is not None and issubclass(kind, OSError) and not issubclass(
-                kind, (BrokenPipeError, PolicyError)):
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 traceback: object) -> Literal[False]:
+        if isinstance(exc, OSError) and not isinstance(exc, (BrokenPipeError, PolicyError)):
             _discard_stdout()  # what is still buffered can never be written
             raise PolicyIOError(f"standard output: cannot write: {exc.strerror or exc}") from None
         return False
@@ -99,14 +127,15 @@ class _writing_stdout:
 class _StdoutStream:
     """The binary standard output for `policy batch`, with write errors as `_writing_stdout`."""
 
-    def __init__(self, raw):
+    def __init__(self, raw: BinaryIO) -> None:
         self.raw = raw
 
-    def write(self, data):
+    def write(self, data: bytes) -> int:
         with _writing_stdout():
-            return self.raw.write(data)
+            written = self.raw.write(data)
+        return written
 
-    def flush(self):
+    def flush(self) -> None:
         with _writing_stdout():
             self.raw.flush()
 
@@ -123,30 +152,29 @@ def _discard_stdout() -> None:
 
 # --- commands ------------------------------------------------------------------------------------
 
-def cmd_evaluate(args) -> int:
-    from .cases import WORDS, check_case, parse_words, read_case_file
-    from .dates import parse_date
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .api import Policy
+    from .cases import WORDS, check_case, is_field_word, parse_words, read_case_file, value_text
 
     compiled = _compiled(args)
-    raw, where, name = {}, None, "case"
+    raw: dict[str, object] = {}
+    where: Where | None = None
+    name = "case"
     if args.case is not None:
         raw, where, name = read_case_file(args.case)
-    words = parse_words(args.fields, compiled.columns)
-    if words:  # words override the file; their problems are named by the word, not a line
-        file_case = check_case({k: v for k, v in raw.items() if k not in words},
+    for word in args.fields:
+        if not is_field_word(word):
+            example = (f" (e.g. {compiled.columns[0][0]}={value_text(compiled.columns[0][1][0])})"
+                       if compiled.columns else "")
+            raise UsageError(f"'{word}' is not FIELD=VALUE{example}")
+    word_case = parse_words(args.fields, compiled.columns)
+    if word_case:  # words override the file; their problems are named by the word, not a line
+        file_case = check_case({k: v for k, v in raw.items() if k not in word_case},
                                compiled.columns, where=where, file=name)
-        case = {**file_case, **check_case(words, compiled.columns, file=WORDS)}
+        case = {**file_case, **check_case(word_case, compiled.columns, file=WORDS)}
     else:
         case = check_case(raw, compiled.columns, where=where, file=name)
-    day = args.as_of if args.as_of is not None else case.get("service_date")
-    if day is None:
-        raise UsageError("no date to evaluate as of: give --as-of YYYY-MM-DD or a service_date "
-                         "in the case")
-    try:
-        parse_date(day)
-    except ValueError as exc:
-        raise UsageError(f"--as-of: {exc}") from None
-    decision = compiled.evaluate(case, day)
+    decision = Policy(compiled).evaluate(case, args.as_of)
     if args.json:
         _out(json.dumps(decision.to_json(), indent=2, ensure_ascii=False), escaped=False)
     else:
@@ -156,18 +184,19 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
-def _diffs_against(args, rev: str, validated):
-    """(diffs of every revision changed since rev, problems of published revisions)."""
+def _diffs_against(args: argparse.Namespace, git_rev: str,
+                   validated: ValidatedPolicy) -> tuple[list[dict], list[Problem]]:
+    """(diffs of every revision changed since git_rev, problems of published revisions)."""
     from .checks import published_problems
     from .diff import changed_revisions
 
-    before = {r.id: r for r in _validated_at_rev(args, rev, chain=False).revisions}
+    before = {r.id: r for r in _validated_at_rev(args, git_rev, chain=False).revisions}
     after = {r.id: r for r in validated.revisions}
     diffs = changed_revisions(before, after)
-    return diffs, published_problems(before, after, diffs, rev)
+    return diffs, published_problems(before, after, diffs, git_rev)
 
 
-def cmd_validate(args) -> int:
+def cmd_validate(args: argparse.Namespace) -> int:
     from .render import diff_text, problems_github, problems_json, problems_text
 
     problems, validated = [], None
@@ -192,6 +221,7 @@ def cmd_validate(args) -> int:
         files = len({p.file for p in problems})
         print(f"{PROG} validate: {len(problems)} problem(s) in {files} file(s)", file=sys.stderr)
         return 1
+    assert validated is not None  # no problems: the tables loaded
     if args.format == "json":
         _out("[]", escaped=False)
     elif args.format == "text":
@@ -201,7 +231,7 @@ def cmd_validate(args) -> int:
     return 0
 
 
-def cmd_diff(args) -> int:
+def cmd_diff(args: argparse.Namespace) -> int:
     from .diff import changed_revisions, diff_revisions, resolve
     from .render import diff_markdown, diff_text
 
@@ -234,10 +264,10 @@ def cmd_diff(args) -> int:
     return 0
 
 
-def cmd_history(args) -> int:
+def cmd_history(args: argparse.Namespace) -> int:
     from .render import history_text
 
-    entries = [rev.history_entry() for rev in _validated(args).revisions]
+    entries = [revision.history_entry() for revision in _validated(args).revisions]
     if args.json:
         _out(json.dumps(entries, indent=2, ensure_ascii=False), escaped=False)
     else:
@@ -245,7 +275,7 @@ def cmd_history(args) -> int:
     return 0
 
 
-def cmd_changelog(args) -> int:
+def cmd_changelog(args: argparse.Namespace) -> int:
     from .changelog import FILE_NAME, changelog_markdown
     from .errors import PolicyIOError
     from .escaping import escape
@@ -260,8 +290,9 @@ def cmd_changelog(args) -> int:
             raise UsageError("the tables are the ones installed with the package: run this in a "
                              "policy repository, or give --out FILE")
         target = os.path.join(os.path.dirname(tables_dir), FILE_NAME)
-    revisions = _validated(args).revisions
-    text = changelog_markdown(revisions)
+    validated = _validated(args)
+    revisions = validated.revisions
+    text = changelog_markdown(revisions, validated.definition)
     name = display_path(target)
     try:
         with open(target, "rb") as handle:
@@ -275,8 +306,8 @@ def cmd_changelog(args) -> int:
         return 0
     if args.check:
         state = "missing" if current is None else "out of date with the tables"
-        print(f"{PROG} changelog: {escape(name)} is {state}; run `policy changelog` to regenerate it",
-              file=sys.stderr)
+        print(f"{PROG} changelog: {escape(name)} is {state}; run `policy changelog` to "
+              "regenerate it", file=sys.stderr)
         return 1
     from .writer import write_atomic
 
@@ -285,29 +316,32 @@ def cmd_changelog(args) -> int:
     return 0
 
 
-def cmd_batch(args) -> int:
+def cmd_batch(args: argparse.Namespace) -> int:
     import signal
 
     if args.standalone:
         _without_pandas()
-    from .batch import run_batch, summary_text
-    from .dates import parse_date
+    from .batch import BatchCallError, run_batch, summary_text
+    from .cases import as_of_day
     from .escaping import escape
 
     if args.as_of is not None:
-        try:
-            parse_date(args.as_of)
-        except ValueError as exc:
-            raise UsageError(f"--as-of: {exc}") from None
+        as_of_day(args.as_of)  # a bad date stops the run before any input is read
     compiled = _compiled(args)
+    if args.input == "-" and args.input_format is None:
+        raise UsageError("standard input has no suffix to tell its format: give --format csv, "
+                         "jsonl or parquet")
 
     name = "<stdin>" if args.input == "-" else args.input
 
     def on_bad(line: int, message: str) -> None:
+        if message.startswith("NO_DATE:"):
+            message += f" ({NO_DATE_HINT})"
         sys.stderr.write(escape(f"{name}:{line}: {message}") + "\n")
 
-    def on_terminate(signum, frame):  # `kill`, a closed terminal: unwind like Ctrl-C, so no
-        raise KeyboardInterrupt          # output file is left
+    def on_terminate(signum: int, frame: object) -> NoReturn:
+        raise KeyboardInterrupt  # `kill`, a closed terminal: unwind like Ctrl-C, so no output
+                                 # file is left
 
     hangup = signal.SIGHUP if hasattr(signal, "SIGHUP") else None  # (none on Windows)
     previous = {sig: signal.signal(sig, on_terminate)
@@ -318,6 +352,8 @@ def cmd_batch(args) -> int:
                             stdout=_StdoutStream(sys.stdout.buffer), on_bad=on_bad,
                             on_progress=progress.update if progress else None,
                             input_format=args.input_format)
+    except BatchCallError as exc:  # (a format it cannot tell, an output that is its input)
+        raise UsageError(str(exc)) from None
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -335,7 +371,7 @@ def _without_pandas() -> None:
 
     class NoPandas:  # a meta path finder (importlib.abc would cost an import of its own)
         @staticmethod
-        def find_spec(name, path=None, target=None):
+        def find_spec(name: str, path: object = None, target: object = None) -> None:
             if name == "pandas" or name.startswith("pandas."):
                 raise ModuleNotFoundError("pandas is not used by policy batch", name=name)
             return None
@@ -347,7 +383,7 @@ def _without_pandas() -> None:
 class _ProgressBar:
     """A one-line bar on a terminal's standard error, redrawn at most ten times a second."""
 
-    def __init__(self, stream):
+    def __init__(self, stream: TextIO) -> None:
         import time
 
         self.stream, self.clock, self.last = stream, time.monotonic, 0.0
@@ -370,7 +406,7 @@ class _ProgressBar:
 def _add_common(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
     # Accepted before or after the command; a subcommand's default must not override a value
     # given before it, hence SUPPRESS below the top level.
-    default = {} if top else {"default": argparse.SUPPRESS}
+    default: dict[str, Any] = {} if top else {"default": argparse.SUPPRESS}
     parser.add_argument("--tables", metavar="DIR", **default,
                         help="the folder holding one folder of tables per policy "
                              "(default: the nearest tables/ folder, else the installed tables)")
@@ -383,11 +419,12 @@ def _add_common(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
 class _Version(argparse.Action):
     """--version: the installed distribution's version (looked up only when asked for)."""
 
-    def __init__(self, option_strings, dest, **kwargs):
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
         super().__init__(option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
                          nargs=0, help="print the version and exit")
 
-    def __call__(self, parser, namespace, values, option_string=None):
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
         from importlib.metadata import PackageNotFoundError, version
 
         try:
@@ -412,7 +449,7 @@ def _fields_epilog(argv: list[str]) -> str:
         return f"case fields: cannot be listed: {exc}"
 
 
-def _configure_evaluate(parser) -> None:
+def _configure_evaluate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("fields", nargs="*", metavar="FIELD=VALUE",
                         help="case facts, each a field of the policy and its value, e.g. "
                              "FIELD=VALUE FLAG=true (an omitted field is unknown)")
@@ -423,7 +460,7 @@ def _configure_evaluate(parser) -> None:
     parser.set_defaults(run=cmd_evaluate)
 
 
-def _configure_validate(parser) -> None:
+def _configure_validate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json", "github"), default="text")
     parser.add_argument("--against", metavar="REV",
                         help="also diff every revision changed since git revision REV and fail "
@@ -432,7 +469,7 @@ def _configure_validate(parser) -> None:
     parser.set_defaults(run=cmd_validate)
 
 
-def _configure_diff(parser) -> None:
+def _configure_diff(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("revisions", nargs="*", metavar="A B",
                         help="two revisions: ids (2015-12), versions (2.3.0) or dates (the "
                              "revision in force)")
@@ -444,7 +481,7 @@ def _configure_diff(parser) -> None:
     parser.set_defaults(run=cmd_diff)
 
 
-def _configure_batch(parser) -> None:
+def _configure_batch(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", metavar="INPUT",
                         help="cases: .csv (a header names the fields; an empty cell is unknown), "
                              ".jsonl (one JSON object per line) or .parquet")
@@ -460,12 +497,12 @@ def _configure_batch(parser) -> None:
     parser.set_defaults(run=cmd_batch)
 
 
-def _configure_history(parser) -> None:
+def _configure_history(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true")
     parser.set_defaults(run=cmd_history)
 
 
-def _configure_changelog(parser) -> None:
+def _configure_changelog(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--check", action="store_true",
                         help="only compare: exit 1 when the file is stale or missing")
     parser.add_argument("--out", metavar="FILE",
@@ -489,7 +526,8 @@ COMMANDS = {
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     """The parser; when argv names a command, only that command's parser is built, since
     building every subcommand's parser costs start-up time that `evaluate` cannot spare."""
-    chosen = _command_word(argv or [])
+    argv = argv or []
+    chosen = _command_word(argv)
     parser = _Parser(prog=PROG, description="Medical policies as versioned decision tables.")
     _add_common(parser, top=True)
     parser.add_argument("--version", action=_Version)
@@ -497,7 +535,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     commands.required = True
     for name, (summary, configure) in COMMANDS.items():
         if chosen in (None, name):
-            extra = {}
+            extra: dict[str, Any] = {}
             if name == "evaluate" and chosen == name and ("-h" in argv or "--help" in argv):
                 extra = {"epilog": _fields_epilog(argv),  # only for help: it reads the tables
                          "formatter_class": argparse.RawDescriptionHelpFormatter}
@@ -512,10 +550,10 @@ def _command_word(argv: list[str]) -> str | None:
     """The command named by argv: the first word that is a command name and not the value of an
     option given before it (`--tables evaluate validate` is the command validate)."""
     takes_value = {"--tables", "--policy"}
-    words = iter(argv)
-    for word in words:
+    remaining = iter(argv)
+    for word in remaining:
         if word in takes_value:
-            next(words, None)
+            next(remaining, None)
         elif word in COMMANDS:
             return word
         elif not word.startswith("-"):
@@ -583,6 +621,9 @@ def _main(argv: list[str] | None) -> int:
         if debug:
             raise
         from .escaping import escape
+
+        if isinstance(exc, DataError):
+            exc = _as_usage_error(exc) or exc
 
         # one line per problem; any other error is one line, whatever its text holds
         lines = ([str(p) for p in exc.problems] if isinstance(exc, DataError)

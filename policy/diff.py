@@ -2,8 +2,9 @@
 
 By meaning: every complete case (the input space is small) is decided under both revisions; the
 cases whose determination differs are grouped by (from, to) and merged into boxes (for each field a
-set of values; a field whose set is its whole domain is left out), so a change of one statement reads
-as a few lines rather than hundreds of cases. By text: every other value that differs, as a path.
+set of values; a field whose set is its whole domain is left out), so a change of one statement
+reads as a few lines rather than hundreds of cases. By text: every other value that differs, as a
+path.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from .engine import complete_outcomes
 
@@ -41,7 +43,7 @@ def _merged(cells: list[tuple], width: int) -> list[tuple]:
     return best or []
 
 
-def decision_changes(old, new, columns: Sequence[tuple[str, tuple]]) -> list[dict]:
+def decision_changes(old: Any, new: Any, columns: Sequence[tuple[str, tuple]]) -> list[dict]:
     """Boxes of complete cases whose determination differs from `old` to `new` (model revisions).
 
     The boxes follow the rules: each lies inside the intersection of one rule of `old`
@@ -53,7 +55,7 @@ def decision_changes(old, new, columns: Sequence[tuple[str, tuple]]) -> list[dic
     result = []
     for ((from_rule, was), (to_rule, becomes)), sets in boxes:
         when, count = {}, 1
-        for (name, domain), values in zip(columns, sets):
+        for (name, domain), values in zip(columns, sets, strict=True):
             count *= len(values)
             if len(values) < len(domain):
                 when[name] = [v for v in domain if v in values]  # domain order, stable output
@@ -74,7 +76,7 @@ def complete_case_count(columns: Sequence[tuple[str, tuple]]) -> int:
     return count
 
 
-def _key_of(item) -> str | None:
+def _key_of(item: Any) -> str | None:
     if isinstance(item, Mapping):
         for key in ("id", "number"):
             if key in item:
@@ -82,7 +84,7 @@ def _key_of(item) -> str | None:
     return None
 
 
-def _walk(old, new, path: str, out: list[dict]) -> None:
+def _walk(old: Any, new: Any, path: str, out: list[dict]) -> None:
     if isinstance(old, Mapping) and isinstance(new, Mapping):
         for key in [*old, *(k for k in new if k not in old)]:
             _walk(old.get(key), new.get(key), f"{path}.{key}" if path else key, out)
@@ -91,7 +93,8 @@ def _walk(old, new, path: str, out: list[dict]) -> None:
         old_keys, new_keys = [_key_of(i) for i in old], [_key_of(i) for i in new]
         if all(old_keys) and all(new_keys) and len(set(old_keys)) == len(old_keys) \
                 and len(set(new_keys)) == len(new_keys):
-            old_by, new_by = dict(zip(old_keys, old)), dict(zip(new_keys, new))
+            old_by = dict(zip(old_keys, old, strict=True))
+            new_by = dict(zip(new_keys, new, strict=True))
             for key in [*old_keys, *(k for k in new_keys if k not in old_by)]:
                 _walk(old_by.get(key), new_by.get(key), f"{path}[{key}]", out)
             return
@@ -107,7 +110,7 @@ def _walk(old, new, path: str, out: list[dict]) -> None:
         out.append({"path": path, "old": _plain(old), "new": _plain(new)})
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -115,7 +118,7 @@ def _plain(value):
     return value
 
 
-def value_words(value) -> str:
+def value_words(value: Any) -> str:
     """A table value as plain words, for a word-level diff ('' when absent)."""
     if value is None:
         return ""
@@ -128,7 +131,7 @@ def value_words(value) -> str:
     return str(value)
 
 
-def changed_words(old, new) -> list[tuple[str, str]]:
+def changed_words(old: Any, new: Any) -> list[tuple[str, str]]:
     """A word-level diff of two values: [(op, words)] with op "=" (kept), "-" (removed) or "+"
     (added), a removal always before the addition that replaces it."""
     import difflib
@@ -154,7 +157,7 @@ _MONTHS = ("January February March April May June July August September October 
 _DATE_WORD = re.compile(r"[(\"'“]*(?:[0-9][0-9.\-–/]*|" + "|".join(_MONTHS) + r")[)\"'”.,;:]*")
 
 
-def is_bookkeeping(path: str, old, new) -> bool:
+def is_bookkeeping(path: str, old: Any, new: Any) -> bool:
     if path.startswith("revision."):
         return True
     if not isinstance(old, str) or not isinstance(new, str):
@@ -163,7 +166,7 @@ def is_bookkeeping(path: str, old, new) -> bool:
     return all(_DATE_WORD.fullmatch(word) for word in changed)
 
 
-def text_changes(old, new) -> list[dict]:
+def text_changes(old: Any, new: Any) -> list[dict]:
     """Every value of the two tables that differs, as {path, old, new, bookkeeping} (None:
     absent); `bookkeeping` marks ids, versions, dates and history rows (see `is_bookkeeping`). A
     change of quoted words (a statement's text, the disclaimer) also gives `old_provenance` and
@@ -190,7 +193,7 @@ def _provenance_of(data: Mapping, path: str) -> str | None:
     return None
 
 
-def diff_revisions(old, new) -> dict:
+def diff_revisions(old: Any, new: Any) -> dict:
     """The contract's diff object for two model revisions of one policy."""
     columns = tuple((c.name, tuple(c.values)) for c in old.columns)
     return {"from": old.history_entry(), "to": new.history_entry(),
@@ -200,7 +203,7 @@ def diff_revisions(old, new) -> dict:
             "text_changes": text_changes(old, new)}
 
 
-def resolve(revisions: Sequence, name: str):
+def resolve(revisions: Sequence, name: str) -> Any:
     """A revision by id (2015-12), version (2.3.0) or date (2016-05-03: the one in force)."""
     from .dates import parse_date
     from .errors import UsageError
@@ -230,4 +233,4 @@ def changed_revisions(before: Mapping, after: Mapping) -> list[dict]:
 
 def consecutive_diffs(revisions: Sequence) -> list[dict]:
     """The diff of each revision from the one before it (model revisions in effective order)."""
-    return [diff_revisions(old, new) for old, new in zip(revisions, revisions[1:])]
+    return [diff_revisions(old, new) for old, new in zip(revisions, revisions[1:], strict=False)]

@@ -1,10 +1,10 @@
 """Evaluation: each revision compiled once into a lookup table over every partial case.
 
-A partial case gives each input column a value or leaves it unknown. With n values a column has n + 1
-codes (the last means unknown), so a partial case is one mixed-radix integer and its outcome a list
-lookup. Compilation enumerates the completions of every partial case once: when they all get the same
-determination that is the answer; otherwise the case is `indeterminate` and `needs` lists each omitted
-field on which, for some completion, changing only that field changes the determination.
+A partial case gives each input column a value or leaves it unknown; it is numbered by one integer
+(`codes`, the mixed-radix code), and its outcome is a list lookup. Compilation enumerates the
+completions of every partial case once: when they all get the same determination that is the
+answer; otherwise the case is `indeterminate` and `needs` lists each omitted field on which, for
+some completion, changing only that field changes the determination.
 """
 
 from __future__ import annotations
@@ -13,9 +13,16 @@ import itertools
 from collections import namedtuple
 from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
+from . import codes
 from .dates import parse_date
 from .timeline import revision_in_force
+
+if TYPE_CHECKING:  # model imports dataclasses: not on the start-up path of `policy evaluate`
+    from .codes import Columns
+    from .definition import PolicyDefinition
+    from .model import Revision
 
 FORMAT = 3  # bump when the compiled JSON shape changes
 INDETERMINATE = "indeterminate"
@@ -32,19 +39,19 @@ class ReadOnlyDict(dict):
 
     __slots__ = ()
 
-    def _read_only(self, *args, **kwargs):
+    def _read_only(self, *args: object, **kwargs: object) -> NoReturn:
         raise TypeError("a decision's mappings are read-only")
 
     __setitem__ = __delitem__ = __ior__ = _read_only
     clear = pop = popitem = setdefault = update = _read_only
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type, tuple[dict]]:
         return type(self), (dict(self),)
 
-    def __copy__(self):
+    def __copy__(self) -> ReadOnlyDict:
         return self
 
-    def __deepcopy__(self, memo):
+    def __deepcopy__(self, memo: object) -> ReadOnlyDict:
         return self
 
 
@@ -66,13 +73,22 @@ class CompiledRevision(namedtuple("CompiledRevision", "id version approved effec
     __slots__ = ()
 
     def identity(self) -> ReadOnlyDict:
-        return ReadOnlyDict(id=self.id, version=self.version, effective_from=self.effective_from,
-                            effective_from_basis=self.effective_from_basis)
+        return identity(self)
 
 
-class Decision(namedtuple("Decision", "determination as_of policy revision rule rules needs possible "
-                          "explanation source provenance provenance_note evidence evidence_scope "
-                          "disclaimer disclaimer_provenance disclaimer_note case_id case")):
+IDENTITY_FIELDS = ("id", "version", "effective_from", "effective_from_basis")
+
+
+def identity(revision: object) -> ReadOnlyDict:
+    """The revision object of the JSON outputs, of a compiled or a model revision (both have
+    these fields)."""
+    return ReadOnlyDict({name: getattr(revision, name) for name in IDENTITY_FIELDS})
+
+
+class Decision(namedtuple("Decision", "determination as_of policy revision rule rules needs "
+                          "possible explanation source provenance provenance_note evidence "
+                          "evidence_scope disclaimer disclaimer_provenance disclaimer_note "
+                          "case_id case")):
     """Everything needed to reproduce and explain one evaluation years later (immutable)."""
 
     __slots__ = ()
@@ -101,19 +117,15 @@ class CompiledPolicy(namedtuple("CompiledPolicy", "policy_id title columns revis
     # --- evaluation ---------------------------------------------------------------------------
     def code(self, case: Mapping[str, object]) -> int:
         """The partial-case code of a (valid) case; absent or None fields are unknown."""
-        code = 0
-        for name, values in self.columns:
-            value = case.get(name)
-            code = code * (len(values) + 1) + (len(values) if value is None else values.index(value))
-        return code
+        return codes.encode(self.columns, case)
 
     def evaluate(self, case: Mapping[str, object], as_of: str) -> Decision:
         """Decide a validated case (see `cases.check_case`) as of a validated date."""
-        revision = revision_in_force(self.revisions, as_of)
+        in_force = revision_in_force(self.revisions, as_of)
         case_id = case.get("case_id")
         known = ReadOnlyDict(
             {name: case[name] for name, _ in self.columns if case.get(name) is not None})
-        if revision is None:
+        if in_force is None:
             first = self.revisions[0]
             return Decision(
                 determination=NO_POLICY, as_of=as_of, policy=self.policy_id, revision=None,
@@ -128,36 +140,36 @@ class CompiledPolicy(namedtuple("CompiledPolicy", "policy_id title columns revis
                 explanation=(f"No revision of {self.policy_id} is in force on {as_of}: the first, "
                              f"{first.id} (version {first.version}), is effective from "
                              f"{first.effective_from} ({first.effective_from_basis})."))
-        outcome = revision.outcomes[revision.index[self.code(case)]]
+        outcome = in_force.outcomes[in_force.index[self.code(case)]]
         rule_id = outcome.rules[0] if len(outcome.rules) == 1 else None
-        quotes = {revision.rules[r]["quote"] for r in outcome.rules}
+        quotes = {in_force.rules[r]["quote"] for r in outcome.rules}
         decided = outcome.determination != INDETERMINATE
-        rule = revision.rules[outcome.rules[0]] if decided and len(quotes) == 1 else None
-        evidence = (revision.evidence.get(case.get(self.evidence_key))
+        rule = in_force.rules[outcome.rules[0]] if decided and len(quotes) == 1 else None
+        evidence = (in_force.evidence.get(case.get(self.evidence_key))
                     if self.evidence_key else None) or {}
         return Decision(
             determination=outcome.determination, as_of=as_of, policy=self.policy_id,
-            revision=revision.identity(), rule=rule_id if decided else None,
+            revision=in_force.identity(), rule=rule_id if decided else None,
             rules=outcome.rules, needs=outcome.needs, possible=outcome.possible,
-            explanation=self._explain(revision, outcome, rule_id),
+            explanation=self._explain(in_force, outcome, rule_id),
             source=rule["quote"] if rule else None,
             provenance=rule["provenance"] if rule else None,
             provenance_note=rule["provenance_note"] if rule else None,
             evidence=evidence.get("text"), evidence_scope=evidence.get("covers"),
-            disclaimer=revision.disclaimer["text"],
-            disclaimer_provenance=revision.disclaimer["provenance"],
-            disclaimer_note=revision.disclaimer["provenance_note"],
+            disclaimer=in_force.disclaimer["text"],
+            disclaimer_provenance=in_force.disclaimer["provenance"],
+            disclaimer_note=in_force.disclaimer["provenance_note"],
             case_id=case_id, case=known)
 
     @staticmethod
-    def _explain(revision: CompiledRevision, outcome: Outcome, rule_id: str | None) -> str:
-        head = (f"Revision {revision.id} (version {revision.version}, effective "
-                f"{revision.effective_from}, {revision.effective_from_basis})")
+    def _explain(in_force: CompiledRevision, outcome: Outcome, rule_id: str | None) -> str:
+        head = (f"Revision {in_force.id} (version {in_force.version}, effective "
+                f"{in_force.effective_from}, {in_force.effective_from_basis})")
         if outcome.determination == INDETERMINATE:
             return (f"{head}: the outcome depends on omitted facts ({', '.join(outcome.needs)}); "
                     f"it could be {' or '.join(outcome.possible)}.")
         if rule_id is not None:
-            note = revision.rules[rule_id].get("note")
+            note = in_force.rules[rule_id].get("note")
             return (f"{head} decides {outcome.determination} by rule {rule_id}"
                     + (f": {note}" if note else "."))
         return (f"{head} decides {outcome.determination} whatever the omitted facts are, by rule "
@@ -180,7 +192,7 @@ class CompiledPolicy(namedtuple("CompiledPolicy", "policy_id title columns revis
                     "index": _index_json(r.index)} for r in self.revisions]}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, object]) -> "CompiledPolicy":
+    def from_json(cls, data: Mapping[str, Any]) -> CompiledPolicy:
         """The inverse of `to_json`; ValueError for anything not exactly of its shape."""
         _check_compiled_shape(data)
         return cls(
@@ -199,15 +211,15 @@ class CompiledPolicy(namedtuple("CompiledPolicy", "policy_id title columns revis
 # A revision's index (partial-case code -> outcome position) is held as bytes when every position
 # fits in one (a few dozen outcomes: always, for the shipped policy), and cached as hex: a warm
 # `policy evaluate` parses one short string per revision instead of 1,920 numbers.
-def _packed_index(index: Sequence[int]):
+def _packed_index(index: Sequence[int]) -> bytes | tuple[int, ...]:
     return bytes(index) if max(index, default=0) < 256 else tuple(index)
 
 
-def _index_json(index):
+def _index_json(index: bytes | tuple[int, ...]) -> str | list[int]:
     return index.hex() if isinstance(index, bytes) else list(index)
 
 
-def _index_from_json(data):
+def _index_from_json(data: str | list[int]) -> bytes | tuple[int, ...]:
     return bytes.fromhex(data) if isinstance(data, str) else tuple(data)
 
 
@@ -221,28 +233,23 @@ class DecisionTemplates:
     `decide` accepts only what `cases.check_case` accepts and decides it as
     `CompiledPolicy.evaluate` does (the templates are that function's answers); anything else
     (an unknown field or value, a bad or missing date, a value of another type, even a str
-    subclass, or a case that is not a plain dict) gets None, and the caller takes the full path, which gives the error. So every
-    field is still checked on every call.
+    subclass, or a case that is not a plain dict) gets None, and the caller takes the full path,
+    which gives the error. So every field is still checked on every call.
 
     Thread safety: the memos only ever map a key to a value computed from immutable inputs
     (dict get and set are atomic), and the shared parts of a Decision are tuples and
     `ReadOnlyDict`s; two threads may build the same template, and either result is right.
     """
 
-    def __init__(self, compiled: CompiledPolicy):
+    def __init__(self, compiled: CompiledPolicy) -> None:
         self.compiled = compiled
-        radices = [len(values) + 1 for _, values in compiled.columns]
-        self.n_codes, weights = 1, []
-        for radix in reversed(radices):
-            weights.append(self.n_codes)
-            self.n_codes *= radix
-        weights.reverse()
+        weights = codes.weights(compiled.columns)
+        self.n_codes = codes.count(compiled.columns)
         # every column unknown; a known value adds its offset from unknown to the code
-        self.all_unknown = sum(w * (r - 1) for w, r in zip(weights, radices))
+        self.all_unknown = codes.encode(compiled.columns, {})
         self.offsets = {name: (type(values[0]), {v: w * (i - len(values))
                                                  for i, v in enumerate(values)})
-                        for (name, values), w in zip(compiled.columns, weights)}
-        self.weights = weights
+                        for (name, values), w in zip(compiled.columns, weights, strict=True)}
         # where the fields that differ between calls with the same template go
         self.as_of_at, self.case_id_at, self.case_at = map(Decision._fields.index,
                                                            ("as_of", "case_id", "case"))
@@ -251,7 +258,7 @@ class DecisionTemplates:
         self._before_first: dict[str, list] = {}  # day -> template of no_policy_in_force
         self._known: dict[int, ReadOnlyDict] = {}  # code -> the known fields
 
-    def decide(self, case: Mapping[str, object], as_of) -> Decision | None:
+    def decide(self, case: Mapping[str, object], as_of: object) -> Decision | None:
         """The Decision for a valid case and date (as_of: a str, a date or None), else None."""
         if type(case) is not dict:  # other mappings (and non-mappings) take the full path
             return None
@@ -290,7 +297,8 @@ class DecisionTemplates:
             if position is None:
                 return None
         if position < 0:
-            template = self._before_first.get(as_of) or self._before_first_template(as_of)
+            day = cast(str, as_of)  # _position answers only for a str
+            template = self._before_first.get(day) or self._before_first_template(day)
             values = template.copy()
             values[self.case_at] = self._known_fields(code)
         else:
@@ -300,8 +308,8 @@ class DecisionTemplates:
         values[self.case_id_at] = case_id
         return tuple.__new__(Decision, values)
 
-    def _position(self, day) -> int | None:
-        """The revision position of a day (-1 before the first); None for anything but a valid
+    def _position(self, day: object) -> int | None:
+        """The in_force position of a day (-1 before the first); None for anything but a valid
         YYYY-MM-DD string."""
         position = self._days.get(day) if type(day) is str else None
         if position is None and type(day) is str:
@@ -309,8 +317,8 @@ class DecisionTemplates:
                 parse_date(day)
             except ValueError:
                 return None
-            revision = revision_in_force(self.compiled.revisions, day)
-            position = -1 if revision is None else self.compiled.revisions.index(revision)
+            in_force = revision_in_force(self.compiled.revisions, day)
+            position = -1 if in_force is None else self.compiled.revisions.index(in_force)
             if len(self._days) >= MEMO_LIMIT:
                 self._days.clear()
             self._days[day] = position
@@ -319,17 +327,13 @@ class DecisionTemplates:
     def _known_fields(self, code: int) -> ReadOnlyDict:
         found = self._known.get(code)
         if found is None:
-            found = {}
-            for (name, values), weight in zip(self.compiled.columns, self.weights):
-                digit = code // weight % (len(values) + 1)
-                if digit < len(values):
-                    found[name] = values[digit]
-            found = self._known[code] = ReadOnlyDict(found)
+            found = self._known[code] = ReadOnlyDict(codes.decode(self.compiled.columns, code))
         return found
 
     def _template(self, position: int, code: int) -> list:
-        revision = self.compiled.revisions[position]
-        template = list(self.compiled.evaluate(self._known_fields(code), revision.effective_from))
+        compiled_revision = self.compiled.revisions[position]
+        template = list(self.compiled.evaluate(self._known_fields(code),
+                                               compiled_revision.effective_from))
         template[self.case_at] = self._known_fields(code)
         self._templates[position * self.n_codes + code] = template
         return template
@@ -342,7 +346,7 @@ class DecisionTemplates:
         return template
 
 
-def _check_compiled_shape(data) -> None:
+def _check_compiled_shape(data: Any) -> None:
     """Raise ValueError unless `data` has exactly the shape `CompiledPolicy.to_json` gives, with
     every index entry pointing at an outcome and one entry per partial case."""
 
@@ -350,11 +354,11 @@ def _check_compiled_shape(data) -> None:
         if not condition:
             raise ValueError(f"compiled policy: {what}")
 
-    def strings(value, *, nullable: bool = False) -> bool:
+    def strings(value: object, *, nullable: bool = False) -> bool:
         return isinstance(value, list) and all(
             isinstance(v, str) or (nullable and v is None) for v in value)
 
-    def text_map(value) -> bool:
+    def text_map(value: object) -> bool:
         return isinstance(value, dict) and all(
             isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in value.items())
 
@@ -376,15 +380,15 @@ def _check_compiled_shape(data) -> None:
     expect(isinstance(revisions, list) and len(revisions) > 0, "revisions")
     fields = {"id", "version", "approved", "effective_from", "effective_from_basis", "rules",
               "evidence", "disclaimer", "outcomes", "index"}
-    for revision in revisions:
-        expect(isinstance(revision, dict) and set(revision) == fields, "a revision's keys")
-        expect(all(isinstance(revision[k], str) for k in
+    for entry in revisions:
+        expect(isinstance(entry, dict) and set(entry) == fields, "a revision's keys")
+        expect(all(isinstance(entry[k], str) for k in
                    ("id", "version", "approved", "effective_from", "effective_from_basis")),
                "a revision's identity")
-        rules, outcomes, index = revision["rules"], revision["outcomes"], revision["index"]
+        rules, outcomes, index = entry["rules"], entry["outcomes"], entry["index"]
         expect(isinstance(rules, dict) and all(isinstance(k, str) and text_map(v)
                                                for k, v in rules.items()), "rules")
-        evidence, disclaimer = revision["evidence"], revision["disclaimer"]
+        evidence, disclaimer = entry["evidence"], entry["disclaimer"]
         expect(isinstance(evidence, dict) and all(
             isinstance(k, str) and text_map(v) and set(v) == {"text", "covers"}
             and isinstance(v["text"], str) for k, v in evidence.items()), "evidence")
@@ -405,7 +409,8 @@ def _check_compiled_shape(data) -> None:
                 type(i) is int and 0 <= i < len(outcomes) for i in index), "index")
 
 
-def complete_outcomes(revision, columns) -> dict[tuple, tuple[str, str]]:
+def complete_outcomes(revision: Revision,
+                      columns: Columns) -> dict[tuple[Any, ...], tuple[str, str]]:
     """(values...) -> (rule id, determination) for every complete case, under the hit policy:
     the first rule (in table order) that matches it; validation guarantees one matches each.
 
@@ -413,8 +418,8 @@ def complete_outcomes(revision, columns) -> dict[tuple, tuple[str, str]]:
     per column), so no case is tested against rules that do not match it."""
     result: dict[tuple, tuple[str, str]] = {}
     for rule in revision.rules:
-        allowed = [values if rule.when.get(name) is None
-                   else [v for v in values if v in rule.when[name]] for name, values in columns]
+        allowed = [values if (condition := rule.when.get(name)) is None
+                   else [v for v in values if v in condition] for name, values in columns]
         outcome = (rule.id, rule.then)
         for values in itertools.product(*allowed):
             result.setdefault(values, outcome)
@@ -423,7 +428,8 @@ def complete_outcomes(revision, columns) -> dict[tuple, tuple[str, str]]:
 
 
 def _outcome(complete: dict, columns: Sequence, partial: tuple, order: Sequence[str]) -> Outcome:
-    options = [[v] if v is not None else list(values) for v, (_, values) in zip(partial, columns)]
+    options = [[v] if v is not None else list(values)
+               for v, (_, values) in zip(partial, columns, strict=True)]
     completions = list(itertools.product(*options))
     determinations = {complete[c][1] for c in completions}
     rules = tuple(sorted({complete[c][0] for c in completions}))
@@ -443,7 +449,8 @@ def _outcome(complete: dict, columns: Sequence, partial: tuple, order: Sequence[
     return Outcome(INDETERMINATE, rules, tuple(sorted(needs)), possible)
 
 
-def compile_revision(revision, columns, order: Sequence[str] = ()) -> CompiledRevision:
+def compile_revision(revision: Revision, columns: Columns,
+                     order: Sequence[str] = ()) -> CompiledRevision:
     """Enumerate every partial case of a validated `model.Revision` into a lookup table.
     `order`: the policy's determinations, in the order an indeterminate outcome lists them.
 
@@ -476,7 +483,8 @@ def compile_revision(revision, columns, order: Sequence[str] = ()) -> CompiledRe
         outcomes=tuple(outcomes), index=_packed_index(index))
 
 
-def compile_policy(revisions: Sequence, definition) -> CompiledPolicy:
+def compile_policy(revisions: Sequence[Revision],
+                   definition: PolicyDefinition) -> CompiledPolicy:
     """Compile validated revisions (in effective order) of the policy that `definition` (its
     policy.yml) describes; the first revision's column order is used."""
     first = revisions[0]

@@ -1,13 +1,13 @@
 """The exception hierarchy and the `Problem` record that validation collects.
 
-Every error the package raises derives from `PolicyError`; each subclass also inherits the builtin it
-behaves like, so callers that know nothing of this package can still catch `ValueError` or `OSError`.
+Every error the package raises derives from `PolicyError`; each subclass also inherits the builtin
+it behaves like, so callers that know nothing of this package can still catch `ValueError` or
+`OSError`.
 """
 
 from __future__ import annotations
 
 from collections import namedtuple
-
 
 CODES = {
     # reading a YAML (or JSON) document
@@ -48,16 +48,19 @@ CODES = {
     "UNREACHABLE_RULE": "a rule that decides no case",
     "QUOTE_NOT_IN_SOURCE": "text marked verbatim (or quoted content) that the source text does "
                            "not contain",
-    "QUOTE_FRAGMENT": "a verbatim statement or disclaimer that is not whole sentences of the source",
-    "STATEMENT_WORDING": "a statement whose words do not name its own determination, or name another",
+    "QUOTE_FRAGMENT": "a verbatim statement or disclaimer that is not whole sentences of the "
+                      "source",
+    "STATEMENT_WORDING": "a statement whose words do not name its own determination, or name "
+                         "another",
     "DUPLICATE_STATEMENT_ID": "two statements with one id in a table",
     "UNKNOWN_STATEMENT": "a rule citing a statement id that the revision does not have",
-    "STATEMENT_CONTRADICTED": "a rule whose determination differs from that of the statement it cites",
-    "UNSTATED_DETERMINATION": "a rule with `statement: none` whose determination policy.yml does not "
-                              "mark no_statement",
+    "STATEMENT_CONTRADICTED": "a rule whose determination differs from that of the statement it "
+                              "cites",
+    "UNSTATED_DETERMINATION": "a rule with `statement: none` whose determination policy.yml does "
+                              "not mark no_statement",
     "EFFECTIVE_NOT_STATED": "effective_from marked stated that is not the date the source states",
-    "EFFECTIVE_NOT_INFERRED": "effective_from marked inferred that breaks the rule (first day of the "
-                              "month after approval) without effective_from_deviation",
+    "EFFECTIVE_NOT_INFERRED": "effective_from marked inferred that breaks the rule (first day of "
+                              "the month after approval) without effective_from_deviation",
     # the chain of revisions
     "DUPLICATE_REVISION": "two files with one revision id",
     "EFFECTIVE_DATE_ORDER": "effective dates do not strictly increase with revision ids",
@@ -65,10 +68,14 @@ CODES = {
     "SEMVER_BUMP": "a version bump that does not match the diff (decision change <=> MAJOR)",
     "PUBLISHED_CHANGED": "a published revision's decisions changed without a MAJOR version bump",
     "REVISION_REMOVED": "a published revision was removed or renamed",
+    # choosing a policy
+    "UNKNOWN_POLICY": "no policy of the given id in the tables folder, or none given and not "
+                      "exactly one present",
     # a case
     "UNKNOWN_FIELD": "a case field the contract does not define",
+    "NO_DATE": "a case without service_date evaluated with no as-of date (a batch line, or "
+               "Policy.evaluate)",
     # a line of a batch file
-    "NO_DATE": "a case without service_date in a batch run without --as-of",
     "RAGGED_ROW": "a CSV row with more or fewer cells than the header has columns",
     "MALFORMED_LINE": "a JSON Lines line that is not one JSON object",
     "INTERRUPTED": "a batch run stopped by Ctrl-C, SIGTERM or SIGHUP (the last line of a stream)",
@@ -90,7 +97,7 @@ class Problem(namedtuple("Problem", "file line col code message")):
 
     __slots__ = ()
 
-    def __new__(cls, file: str, line: int, col: int, code: str, message: str):
+    def __new__(cls, file: str, line: int, col: int, code: str, message: str) -> Problem:
         if code not in CODES:  # every code is documented in one place
             raise ValueError(f"undocumented problem code {code!r}")
         if len(message) > MAX_MESSAGE:  # output stays linear in the input, whatever it echoes

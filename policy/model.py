@@ -1,14 +1,17 @@
 """Frozen model objects built from validated table data.
 
-Nothing here parses or checks: `checks.load_and_validate` builds these only from data that passed the
-schema, so every key the schema requires is present.
+Nothing here parses or checks: `checks.load_and_validate` builds these only from data that passed
+the schema, so every key the schema requires is present.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
+
+from .engine import identity
 
 ANY = None  # a condition that matches every value of its column
 
@@ -19,15 +22,6 @@ def freeze(value: Any) -> Any:
         return MappingProxyType({k: freeze(v) for k, v in value.items()})
     if isinstance(value, list):
         return tuple(freeze(v) for v in value)
-    return value
-
-
-def thaw(value: Any) -> Any:
-    """Plain JSON-ready copy of a frozen value."""
-    if isinstance(value, Mapping):
-        return {k: thaw(v) for k, v in value.items()}
-    if isinstance(value, tuple):
-        return [thaw(v) for v in value]
     return value
 
 
@@ -79,13 +73,9 @@ class Revision:
     def content(self) -> Mapping[str, Any]:
         return self.data.get("content", MappingProxyType({}))
 
-    def identity(self) -> dict:
-        """The revision object of the JSON outputs."""
-        return {"id": self.id, "version": self.version, "effective_from": self.effective_from,
-                "effective_from_basis": self.effective_from_basis}
-
-    def history_entry(self) -> dict:
-        return {**self.identity(), "approved": self.approved,
+    def history_entry(self) -> dict[str, Any]:
+        """The revision object of `policy history --json`."""
+        return {**identity(self), "approved": self.approved,
                 "action": self.history["action"], "description": self.history["description"],
                 "history_date": self.history["date"],
                 "literature_review_through": self.literature_review_through,
@@ -97,7 +87,7 @@ NO_STATEMENT = "none"  # `statement: none`: no statement decides the rule (it sa
 
 def _rule(r: Mapping[str, Any], index: int, statements: Mapping[str, Mapping]) -> Rule:
     cited = None if r["statement"] == NO_STATEMENT else r["statement"]
-    statement = statements.get(cited, {})  # an unknown id is reported by validation
+    statement = statements.get(cited, {}) if cited else {}  # an unknown id: validation says so
     return Rule(id=r["id"], index=index,
                 when=MappingProxyType({name: ANY if cond == "any" else frozenset(cond)
                                        for name, cond in r["when"].items()}),
@@ -109,14 +99,15 @@ def _rule(r: Mapping[str, Any], index: int, statements: Mapping[str, Mapping]) -
 
 
 def build_revision(data: Mapping[str, Any], file: str) -> Revision:
-    rev, table = data["revision"], data["table"]
+    header, table = data["revision"], data["table"]  # the revision's own fields; its table
     columns = tuple(Column(c["name"], tuple(c["values"])) for c in table["inputs"])
     statements = {s["id"]: s for s in data["statements"]}
     rules = tuple(_rule(r, i, statements) for i, r in enumerate(table["rules"]))
     return Revision(
         file=file, policy_id=data["policy"]["id"], policy_title=data["policy"]["title"],
-        id=rev["id"], version=rev["version"], approved=rev["approved"],
-        effective_from=rev["effective_from"], effective_from_basis=rev["effective_from_basis"],
-        effective_from_note=rev["effective_from_note"], history=freeze(rev["history"]),
-        literature_review_through=rev.get("literature_review_through"),
+        id=header["id"], version=header["version"], approved=header["approved"],
+        effective_from=header["effective_from"],
+        effective_from_basis=header["effective_from_basis"],
+        effective_from_note=header["effective_from_note"], history=freeze(header["history"]),
+        literature_review_through=header.get("literature_review_through"),
         hit_policy=table["hit_policy"], columns=columns, rules=rules, data=freeze(dict(data)))

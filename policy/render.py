@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import re
 import textwrap
+from typing import Any
 
 from .errors import Problem
 from .escaping import escape
-
 
 # How words from the source are marked wherever they are shown: verbatim words in quotation marks,
 # reconstructed words never (they are not a quote), each with its mark on the same line.
@@ -18,7 +18,7 @@ PROVENANCE_LABELS = {"verbatim": "verbatim", "reconstructed": "reconstructed, no
 def attributed(text: str, provenance: str | None) -> tuple[str, str]:
     """(label, words) for showing `text`: its provenance mark, and the words in quotation marks
     when verbatim, bare when reconstructed. Markdown callers escape the words first."""
-    label = PROVENANCE_LABELS.get(provenance, f"{provenance or 'unknown'} provenance")
+    label = PROVENANCE_LABELS.get(provenance or "", f"{provenance or 'unknown'} provenance")
     return label, (f"“{text}”" if provenance == "verbatim" else text)
 
 
@@ -27,7 +27,7 @@ def attributed_text(text: str, provenance: str | None) -> str:
     return f"({label}) {words}"
 
 
-def decision_text(decision) -> str:
+def decision_text(decision: Any) -> str:
     d = decision
     lines = [d.determination]
     rows = [("policy", d.policy), ("as of", d.as_of)]
@@ -59,7 +59,7 @@ def decision_text(decision) -> str:
     return "\n".join(lines)
 
 
-def field_rows(columns) -> list[tuple[str, str]]:
+def field_rows(columns: Any) -> list[tuple[str, str]]:
     """(field, what it may hold) for every case field, the vocabulary from the tables."""
     from .cases import DATE_FIELDS, TEXT_FIELDS
 
@@ -69,7 +69,7 @@ def field_rows(columns) -> list[tuple[str, str]]:
     return rows
 
 
-def fields_text(columns) -> str:
+def fields_text(columns: Any) -> str:
     """The case fields and their allowed values, for `policy evaluate --help`."""
     lines = ["case fields (FIELD=VALUE; an omitted field is unknown; values are exact, letter "
              "case included):"]
@@ -110,7 +110,7 @@ def problems_github(problems: list[Problem]) -> str:
         f"{_github_escape(p.message)}" for p in problems)
 
 
-def _values(values) -> str:
+def _values(values: Any) -> str:
     return ", ".join("true" if v is True else "false" if v is False else str(v) for v in values)
 
 
@@ -123,13 +123,13 @@ def condition_text(when: dict) -> str:
                      for name, vals in when.items())
 
 
-def _joined(values) -> str:
+def _joined(values: Any) -> str:
     """a, b or c"""
     values = [str(v) for v in values]
     return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " or " + values[-1]
 
 
-def condition_words(when: dict, inputs=()) -> str:
+def condition_words(when: dict, inputs: Any=()) -> str:
     """{field: [value], other: [a, b]} -> 'value field with a or b other': a box of cases in
     words, without set notation. `inputs`: the policy's (`definition.Input`, from its
     policy.yml), whose `words` ("{values} ..."), `words_many` and `value_words` (value -> words)
@@ -138,7 +138,7 @@ def condition_words(when: dict, inputs=()) -> str:
         return "every case"
     known = {i.name: i for i in inputs}
 
-    def phrase(name, values) -> str:
+    def phrase(name: Any, values: Any) -> str:
         spec = known.get(name)
         if spec is None or not (spec.words or spec.value_words):
             return f"{name.replace('_', ' ')} {_joined(_values(values).split(', '))}"
@@ -207,7 +207,7 @@ def text_groups(changes: list[dict]) -> list[dict]:
     return result
 
 
-def _block(value) -> str | None:
+def _block(value: Any) -> str | None:
     """A name for an added or removed block too long to print, else None."""
     from .diff import value_words
 
@@ -260,17 +260,6 @@ def words_text(ops: list[tuple[str, str]]) -> str:
     return out or "(empty)"
 
 
-def words_markdown(ops: list[tuple[str, str]]) -> str:
-    """Changed words as inert Markdown: <del>removed</del><ins>added</ins>."""
-    marks = {"=": "{}", "-": "<del>{}</del>", "+": "<ins>{}</ins>"}
-    out = ""
-    for op, text in ops:
-        piece = marks[op].format(md_text(text))
-        glue = "" if not out or (op == "+" and out.endswith("</del>")) else " "
-        out += glue + piece
-    return out or "&nbsp;"
-
-
 def diff_text(diff: dict) -> str:
     lines = [diff_summary(diff)]
     if diff["decision_changes"]:
@@ -293,40 +282,26 @@ def diff_text(diff: dict) -> str:
     return "\n".join(lines)
 
 
-# Characters that HTML or Markdown would read as markup (links, images, code, emphasis, cells).
-_INERT = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "&#124;", "`": "&#96;", "\\": "&#92;",
-          "[": "&#91;", "]": "&#93;", "*": "&#42;"}
-_EMPHASIS_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")  # not in snake_case
-_BLOCK_MARKER = re.compile(r"[-+=#>!]|[0-9]+[.)](?:\s|$)")  # a list, heading, quote, admonition
-
-
-def md_text(value) -> str:
-    """Table text as inert Markdown: HTML, pipes, backticks and the punctuation of links, images
-    and emphasis escaped, so `<script>` or `[x](javascript:...)` stay text, and text that starts
-    like a list, heading or quote does not become one. Line breaks become spaces (nothing is
-    dropped). Needs no Markdown extension that reads attributes from text (attr_list)."""
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    text = " ".join(text.split())
-    escaped = _EMPHASIS_UNDERSCORE.sub("&#95;", "".join(_INERT.get(c, c) for c in text))
-    if _BLOCK_MARKER.match(text) and not escaped.startswith("&"):
-        escaped = f"&#{ord(escaped[0])};{escaped[1:]}"
-    return escaped or "&nbsp;"
-
-
 def change_markdown(change: dict, context: int) -> str:
     """A text change as inert Markdown: the provenance of quoted words, then the changed words."""
+    from .markdown import md_text, words_markdown
+
     note = provenance_note(change)
     return (f"{md_text(note)} " if note else "") + words_markdown(word_ops(change, context))
 
 
 def _text_table(groups: list[dict]) -> list[str]:
+    from .markdown import md_text
+
     return ["| path | change |", "|---|---|",
             *(f"| <code>{md_text(g['path'])}</code> | {change_markdown(g, 8)} |" for g in groups)]
 
 
-def diff_markdown(diff: dict, inputs=()) -> str:
+def diff_markdown(diff: dict, inputs: Any=()) -> str:
     """A diff for a pull-request comment: every piece of table text through `md_text`; `inputs`
     phrase the conditions (`condition_words`)."""
+    from .markdown import md_text
+
     old, new = diff["from"], diff["to"]
     lines = [f"### {md_text(old['id'])} ({md_text(old['version'])}) → "
              f"{md_text(new['id'])} ({md_text(new['version'])})", "",
@@ -336,7 +311,8 @@ def diff_markdown(diff: dict, inputs=()) -> str:
                   "| from | to | cases | rules (from → to) | when |", "|---|---|---:|---|---|"]
         lines += [f"| {md_text(c['from'])} | {md_text(c['to'])} | {c['cases']} | "
                   f"{md_text(c['from_rule'])} → {md_text(c['to_rule'])} | "
-                  f"{md_text(condition_words(c['when'], inputs))} |" for c in diff["decision_changes"]]
+                  f"{md_text(condition_words(c['when'], inputs))} |"
+                  for c in diff["decision_changes"]]
         lines.append("")
     groups = text_groups(diff["text_changes"])
     content = [g for g in groups if not g["bookkeeping"]]

@@ -1,8 +1,9 @@
 """Where the tables are: the folder of one folder per policy, and the files of one policy.
 
-Search order (as git finds `.git`): `--tables DIR`; else a `tables/` folder in the current directory or
-its nearest parent that has one; else the tables installed with the package.
-(os.path, not pathlib: this runs at every start-up and pathlib's import costs more than the lookup.)
+Search order (as git finds `.git`): `--tables DIR`; else a `tables/` folder in the current
+directory or its nearest parent that has one; else the tables installed with the package.
+(os.path, not pathlib: this runs at every start-up and pathlib's import costs more than the
+lookup.)
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ import glob
 import os
 from collections import namedtuple
 
-from .errors import PolicyIOError, UsageError
+from .errors import DataError, PolicyIOError, Problem
+from .escaping import shown
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_FILE = "source.md"
@@ -69,7 +71,8 @@ class PolicyFiles(namedtuple("PolicyFiles", "policy_id folder revision_files sou
     __slots__ = ()
 
     def all_files(self) -> list[str]:
-        schema_files = sorted(glob.glob(os.path.join(glob.escape(self.schemas_dir), "*.schema.json")))
+        pattern = os.path.join(glob.escape(self.schemas_dir), "*.schema.json")
+        schema_files = sorted(glob.glob(pattern))
         return [*self.revision_files, self.source_file, self.definition_file, *schema_files]
 
 
@@ -86,12 +89,14 @@ def policy_files(tables_dir: str, policy_id: str | None = None) -> PolicyFiles:
                 and revision_files(os.path.join(tables_dir, name))]
     if policy_id is None:
         if len(policies) != 1:
-            found = ", ".join(policies) or "none"
-            raise UsageError(f"{display_path(tables_dir)}: choose a policy with --policy ID "
-                             f"(found: {found})")
+            raise DataError(Problem(display_path(tables_dir), 0, 0, "UNKNOWN_POLICY",
+                                    f"no policy chosen, and not exactly one present "
+                                    f"(found: {', '.join(policies) or 'none'})"))
         policy_id = policies[0]
     elif policy_id not in policies:
-        raise UsageError(f"unknown policy '{policy_id}'; available: {', '.join(policies) or 'none'}")
+        raise DataError(Problem(display_path(tables_dir), 0, 0, "UNKNOWN_POLICY",
+                                f"unknown policy {shown(policy_id)}; available: "
+                                f"{', '.join(policies) or 'none'}"))
     folder = os.path.join(tables_dir, policy_id)
     return PolicyFiles(policy_id=policy_id, folder=folder,
                        revision_files=tuple(revision_files(folder)),

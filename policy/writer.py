@@ -6,8 +6,10 @@ import errno
 import functools
 import os
 import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import PolicyIOError
 
@@ -19,8 +21,9 @@ def _as_if_created(handle: int) -> None:
     os.fchmod(handle, 0o666 & ~umask)
 
 
-def write_atomic(path: str | os.PathLike, text: str) -> None:
-    """Write `text` to `path` so that readers see the old file or the whole new one, never a part."""
+def write_atomic(path: str | os.PathLike[str], text: str) -> None:
+    """Write `text` to `path` so that readers see the old file or the whole new one, never a
+    part."""
     target = Path(path)
     _refuse_special(target)
     try:
@@ -45,7 +48,7 @@ def write_atomic(path: str | os.PathLike, text: str) -> None:
 
 
 @contextmanager
-def atomic_output(path: str | os.PathLike):
+def atomic_output(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
     """A binary file to stream into; it appears at `path` only when the block ends without error.
 
     On any exception (Ctrl-C included) the temporary file is removed and `path` is left as it was.
@@ -128,8 +131,11 @@ def _link_unnamed(fd: int, target: Path) -> None:
     """Give the unnamed file its name: link it under a hidden name, then rename over the target
     (a rename replaces atomically; a link cannot). The hidden name lives for one rename."""
     temp = target.parent / f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+    linkat = _linkat()
+    if linkat is None:  # (only called where _unnamed_file found it)
+        raise OSError(errno.ENOSYS, "linkat is not available", str(target))
     # linkat(AT_SYMLINK_FOLLOW) on the /proc link: os.link would link the symlink itself
-    if _linkat()(_AT_FDCWD, f"/proc/self/fd/{fd}".encode(), _AT_FDCWD, os.fsencode(temp),
+    if linkat(_AT_FDCWD, f"/proc/self/fd/{fd}".encode(), _AT_FDCWD, os.fsencode(temp),
                  _AT_SYMLINK_FOLLOW) != 0:
         import ctypes
 
@@ -146,8 +152,10 @@ def _link_unnamed(fd: int, target: Path) -> None:
 
 
 _AT_FDCWD, _AT_SYMLINK_FOLLOW = -100, 0x400  # Linux values (O_TMPFILE is Linux only)
+
+
 @functools.cache
-def _linkat():
+def _linkat() -> Callable[..., int] | None:
     """libc's linkat, or None (looked up once, only where O_TMPFILE exists)."""
     try:
         import ctypes

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-from policy import DataError, PolicyError, UsageError, load_policy
+from policy import DataError, PolicyError, load_policy
 from policy.cases import check_case
 from policy.dates import parse_date
 from policy.engine import Decision, DecisionTemplates
@@ -35,7 +35,7 @@ def full_path(case, as_of=None):
     if day is None:
         day = clean.get("service_date")
         if day is None:
-            raise UsageError("no date")
+            raise DataError([])
     else:
         try:
             parse_date(day)

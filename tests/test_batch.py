@@ -493,13 +493,14 @@ def test_a_damaged_or_mislabelled_parquet_file_is_one_line_naming_it(tmp_path):
 def test_json_lines_schema_follows_the_policy_even_when_an_id_is_reused(monkeypatch):
     """The JSON Lines schema was memoised by id(columnar); once a ColumnarPolicy was collected and
     another policy's got the same id, its claims were parsed with the old policy's columns."""
-    from policy import batch, load_policy
+    from policy import load_policy
+    from policy.batch import jsonl_reader
     from policy.columnar import ColumnarPolicy
 
     iort = ColumnarPolicy(load_policy(ROOT / "tables").compiled)
     example = ColumnarPolicy(load_policy(ROOT / "tests" / "fixtures" / "example-policy" /
                                          "tables").compiled)
-    monkeypatch.setattr(batch, "id", lambda _: 1, raising=False)  # both objects share one id
-    assert "cancer_site" in batch._json_schema(iort).names
-    names = batch._json_schema(example).names
+    monkeypatch.setattr(jsonl_reader, "id", lambda _: 1, raising=False)  # both share one id
+    assert "cancer_site" in jsonl_reader.json_schema(iort).names
+    names = jsonl_reader.json_schema(example).names
     assert "cancer_site" not in names and set(dict(example.columns)) <= set(names)

@@ -21,10 +21,10 @@ def test_distinct_junk_values_and_days_do_not_grow_the_memos_past_their_bounds()
     })
     result = columnar.evaluate(batch)
     assert result.column("error").null_count == 0  # every row is bad, and says why
-    assert len(columnar._value_memo) <= VALUE_MEMO_LIMIT
-    assert len(columnar._date_memo) <= VALUE_MEMO_LIMIT
-    assert len(columnar._day_table.days) <= DAY_MEMO_LIMIT
-    assert all(len(day) <= 10 for day in columnar._day_table.days.to_pylist())
+    assert len(columnar.inputs._value_memo) <= VALUE_MEMO_LIMIT
+    assert len(columnar.inputs._date_memo) <= VALUE_MEMO_LIMIT
+    assert len(columnar.inputs._day_table.days) <= DAY_MEMO_LIMIT
+    assert all(len(day) <= 10 for day in columnar.inputs._day_table.days.to_pylist())
 
 
 def test_bounded_memo_starts_afresh_when_full_and_skips_long_keys():
@@ -34,3 +34,21 @@ def test_bounded_memo_starts_afresh_when_full_and_skips_long_keys():
         assert len(memo) <= 3
     assert memo.get("long-key", "long-key", lambda: 7) == 7
     assert memo.get("long-key", "long-key", lambda: 8) == 8  # not kept: computed again
+
+
+def test_an_outcome_key_names_the_decision_of_its_rows():
+    """`outcome_keys` and `decision_of_key` are the one (outcome id, partial-case code) numbering
+    that the batch writers render each decision once by."""
+    iort = load_policy(ROOT / "tables")
+    columnar = ColumnarPolicy(iort.compiled)
+    cases = [{"cancer_site": "rectal", "margin_status": "positive", "t_stage": "T4",
+              "service_date": "2016-05-03"},
+             {"cancer_site": "colon", "service_date": "2020-01-01"},
+             {"cancer_site": "breast", "service_date": "2001-01-01"}]
+    batch = pa.RecordBatch.from_pylist(cases)
+    keys = columnar.outcome_keys(columnar.evaluate_keyed(batch)).to_pylist()
+    for case, key in zip(cases, keys, strict=True):
+        want = iort.evaluate(case).to_json()
+        got = columnar.decision_of_key(key).to_json()
+        for name in ("determination", "revision", "rule", "needs", "source", "disclaimer"):
+            assert got[name] == want[name], name

@@ -2,6 +2,7 @@
 
 import itertools
 import json
+from collections.abc import Mapping
 
 import markdown
 import pytest
@@ -97,7 +98,12 @@ def _hostile(rev, text):
     """A copy of `rev` whose other-oncologic statement text is `text`."""
     import dataclasses
 
-    from policy.model import freeze, thaw
+    from policy.model import freeze
+
+    def thaw(value):  # a plain, editable copy of the frozen table
+        if isinstance(value, Mapping):
+            return {k: thaw(v) for k, v in value.items()}
+        return [thaw(v) for v in value] if isinstance(value, tuple) else value
 
     data = thaw(rev.data)
     for statement in data["statements"]:
@@ -132,10 +138,10 @@ def test_markdown_diff_marks_words_and_folds_bookkeeping(cli):
 
 def test_change_page_says_in_words_without_set_notation():
     from policy.changelog import revision_changes
-    from policy.site import _change
+    from policy.site.change import change_page_text
 
     change = revision_changes(REVISIONS)[1]
-    page = _change(change, shipped_validated().definition.inputs)  # policy.yml phrases the conditions
+    page = change_page_text(change, shipped_validated().definition)  # policy.yml phrases the conditions
     words_line = next(x for x in page.splitlines() if x.startswith("In words"))
     assert "{" not in words_line and " in " not in words_line and "=" not in words_line
     assert "rectal cancer" in words_line.lower()

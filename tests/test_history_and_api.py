@@ -73,8 +73,9 @@ def test_api_errors_are_policy_errors_and_builtins():
         iort.evaluate({"cancer_site": "rectum"}, as_of="2020-01-01")
     assert isinstance(caught.value, ValueError)
     assert caught.value.problems[0].code == "UNKNOWN_VALUE"
-    with pytest.raises(UsageError):
+    with pytest.raises(DataError, match="NO_DATE") as caught:
         iort.evaluate({"cancer_site": "rectal"})
+    assert not isinstance(caught.value, UsageError)
     with pytest.raises(DataError, match="DATE_INVALID"):
         iort.evaluate({}, as_of="2020-02-30")
     assert iort.evaluate({"service_date": "2016-05-03", "cancer_site": "colon"}).revision[
@@ -117,7 +118,37 @@ def test_tables_are_found_in_the_nearest_parent(tables_copy, monkeypatch, cli):
 
 def test_unknown_policy_is_a_usage_error(cli):
     code, _, err = cli("history", "--policy", "fep-9.99.99")
-    assert code == 2 and "unknown policy 'fep-9.99.99'" in err
+    assert code == 2 and "unknown policy 'fep-9.99.99'" in err and "--policy ID" in err
+
+
+def test_the_library_raises_no_usage_error_and_names_no_option(tables_copy):
+    """Only the command line knows its options: the library's errors are DataError (with a
+    code) and never say `--as-of` or `--policy`; the CLI adds those (tests above)."""
+    from policy.cases import parse_words
+
+    iort = load_policy(tables_copy)
+    for call in (lambda: iort.evaluate({"cancer_site": "rectal"}),
+                 lambda: iort.evaluate({}, as_of="2020-02-30"),
+                 lambda: load_policy(tables_copy, policy="fep-9.99.99")):
+        with pytest.raises(DataError) as caught:
+            call()
+        assert not isinstance(caught.value, UsageError)
+        assert "--" not in str(caught.value)
+    (tables_copy / "fep-0.00.00").mkdir()
+    (tables_copy / "fep-0.00.00" / "2020-01.yaml").write_text("{}\n")
+    with pytest.raises(DataError, match="UNKNOWN_POLICY") as caught:
+        load_policy(tables_copy)
+    assert "--" not in str(caught.value)
+    with pytest.raises(ValueError) as caught:
+        parse_words(["rectal"], iort.compiled.columns)
+    assert not isinstance(caught.value, UsageError)
+
+
+def test_two_policies_and_none_chosen_is_a_usage_error_naming_the_option(tables_copy, cli):
+    (tables_copy / "fep-0.00.00").mkdir()
+    (tables_copy / "fep-0.00.00" / "2020-01.yaml").write_text("{}\n")
+    code, _, err = cli("history", "--tables", tables_copy)
+    assert code == 2 and "found: fep-0.00.00, fep-8.01.08" in err and "--policy ID" in err
 
 
 def test_the_policy_folder_holds_one_yaml_file_per_revision_and_nothing_else():
@@ -130,3 +161,16 @@ def test_the_policy_folder_holds_one_yaml_file_per_revision_and_nothing_else():
         "2011-12", "2012-12", "2013-12", "2014-12", "2015-12", "2018-03", "2018-09", "2019-09",
         "2020-09", "2021-09", "2022-09", "2023-09"]
     assert (folder / "policy.yml").is_file()
+
+
+def test_a_batch_line_without_a_date_names_the_option_on_stderr_only(tmp_path, cli):
+    """The result file carries the library's message (no option named); the command line's
+    report of the bad line adds how to give a date."""
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text('{"cancer_site": "colon"}\n')
+    out = tmp_path / "out.jsonl"
+    code, _, err = cli("batch", cases, "--out", out)
+    assert code == 3
+    error = json.loads(out.read_text())["error"]
+    assert error.startswith("NO_DATE: ") and "--" not in error
+    assert "NO_DATE" in err and "--as-of" in err

@@ -5,6 +5,7 @@ broken link fails the build while the previous site stays."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import pytest
@@ -60,7 +61,7 @@ def _matrix(site) -> dict[str, list[str]]:
     ("rectal · positive margins · T4", [MN] * 12),
     ("rectal · close margins · T2 · recurrent", [MN] * 12),
     ("rectal · nothing else known", ["det-indeterminate"] * 12),
-    ("none", ["det-not_addressed"] * 12),
+    ("no cancer", ["det-not_addressed"] * 12),  # policy.yml's words for cancer_site=none
 ])
 def test_matrix_cells(site, row, expected):
     assert _matrix(site)[row] == expected
@@ -70,7 +71,9 @@ def test_matrix_has_every_cancer_site_and_a_legend(site):
     schema = json.loads((ROOT / "schemas" / "case.schema.json").read_text())
     sites = schema["$defs"]["cancer_site"]["enum"]
     labels = set(_matrix(site))
-    assert {s.replace("_", " ") for s in sites if s != "rectal"} <= labels
+    # each other site by its words: underscores as spaces, none as policy.yml's "no cancer"
+    assert {s.replace("_", " ") for s in sites if s not in ("rectal", "none")} <= labels
+    assert "no cancer" in labels
     text = document(site, "matrix").text
     assert "Legend" in text and "not medically necessary" in text
 
@@ -219,7 +222,7 @@ def test_page_names_come_only_from_safe_revision_ids():
 def test_md_text_leaves_no_markup(text):
     import markdown
 
-    from policy.render import md_text
+    from policy.markdown import md_text
 
     html = markdown.markdown(f"| a |\n|---|\n| {md_text(text)} |", extensions=["tables"])
     inner = html.split("<td>")[1].split("</td>")[0]
@@ -326,7 +329,7 @@ def test_try_page_is_generic():
     from policy.engine import compile_policy
     from policy.model import ANY, Column
     from policy.site import revision_page
-    from policy.site_try import try_data, try_page
+    from policy.site.try_page import try_data, try_page
     from policy.tables import find_tables_dir, policy_files
     from sitebuild import Document
 
@@ -379,7 +382,7 @@ def test_try_page_carries_fields_the_engine_adds(monkeypatch):
     with the value the engine gives for each case."""
     from policy import load_policy
     from policy.engine import Decision
-    from policy.site_try import try_data
+    from policy.site.try_page import try_data
 
     plain = Decision.to_json
     monkeypatch.setattr(Decision, "to_json", lambda self: {
@@ -388,3 +391,56 @@ def test_try_page_carries_fields_the_engine_adds(monkeypatch):
     data = try_data(compiled)
     assert "disclaimer" in data["keys"] and "disclaimer" in data["outcome_keys"]
     assert _differences(data, compiled, ["2011-12-31", "2016-05-03", "2023-10-01"]) == []
+
+
+def test_templates_never_concatenate_text():
+    """`{{ ... }}` escapes what it shows with the one Markdown escaper unless a helper marked it
+    Markup; joining escaped Markup with raw text (`~`, `+` or `%` on strings) would escape the
+    raw text for HTML only. The templates build text from `{% set %}` blocks instead."""
+    templates = sorted((ROOT / "policy" / "templates").rglob("*.j2"))
+    assert len(templates) > 5
+    tag = re.compile(r"\{\{-?(.*?)-?\}\}|\{%[-+]?(.*?)[-+]?%\}", re.S)
+    joined = re.compile(r"~|[\"'][\s)]*[%+]|[%+]\s*[\"'(]")  # ~, or % or + beside a string
+    for template in templates:
+        for inner in tag.findall(template.read_text(encoding="utf-8")):
+            code = "".join(inner)
+            assert not joined.search(code), (template, code)
+
+
+def test_a_template_shows_table_text_inert():
+    from markupsafe import Markup
+
+    from policy.templating import environment
+
+    hostile = "[x](javascript:alert(1)) <script>alert(1)</script> **bold** a|b"
+    shown = environment().from_string(
+        "{{ text }} {{ link(text, 'matrix.md') }} {{ badge('x', text) }} {{ [text, text]|join }}"
+    ).render(text=hostile)
+    assert "<script>" not in shown and "](javascript" not in shown and "**" not in shown
+    assert "|" not in shown.replace("](matrix.md)", "")
+    assert environment().from_string("{{ text }}").render(text=Markup("<b>")) == "<b>"
+
+
+def test_a_template_naming_what_it_is_not_given_fails():
+    import jinja2
+
+    from policy.templating import environment
+
+    with pytest.raises(jinja2.UndefinedError):  # StrictUndefined: never a silent empty string
+        environment().from_string("Revision {{ revision.id }}").render()
+
+
+def test_evaluate_never_imports_the_template_engine():
+    """Start-up time: Jinja2 (and the site's and changelog's modules) load only when a page or the
+    changelog is written, never on the `policy evaluate` path."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom policy.cli import main\n"
+            "try:\n    main(['evaluate', '--as-of', '2016-05-03', 'cancer_site=rectal'])\n"
+            "except SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('jinja2', 'markupsafe', 'policy.templating', "
+            "'policy.markdown', 'policy.site', 'policy.changelog') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=ROOT, timeout=120)
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout + result.stderr

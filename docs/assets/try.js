@@ -1,5 +1,5 @@
 // The "Try a case" page: decides the case in the page's address as of its date, from the data that
-// policy/site_try.py writes into the page (the engine's own per-revision index and outcomes).
+// policy/site/try_page.py writes into the page (the engine's own per-revision index and outcomes).
 // Loaded on every page; does nothing where there is no data block. Table text is only ever set as
 // text (textContent), never parsed as HTML. Nothing is fetched.
 (function () {

@@ -1,0 +1,161 @@
+"""Reading JSON Lines of cases: one case object per line (typed like a JSON case file); blank
+lines skipped. Read as a stream: standard input and pipes are decided as their lines arrive."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pyarrow as pa
+
+from ..cases import check_case
+from ..columnar import ColumnarPolicy
+from ..errors import DataError
+from .inputs import BLOCK_BYTES, cannot_read, open_input
+from .records import BadLine, Chunk, case_fields, numbered
+
+MAX_LINE_BYTES = 1 << 20
+TOO_LONG = f"LINE_TOO_LONG: a line longer than {MAX_LINE_BYTES} bytes"
+
+
+def read_jsonl(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
+    """The chunks of the JSON Lines file at `path` ('-': standard input)."""
+    handle = open_input(path)
+    with handle:
+        size = os.fstat(handle.fileno()).st_size  # 0 for a pipe: no progress fraction
+        consumed = 0
+        line = 1  # the line number of the first line of `pending`
+        pending, first, skipping = b"", True, False
+        while True:
+            try:
+                block = handle.read(BLOCK_BYTES)
+            except OSError as exc:  # named here: an error escaping the run would name the output
+                raise cannot_read(path, exc) from exc
+            consumed += len(block)
+            if first and block.startswith(b"\xef\xbb\xbf"):
+                block = block[3:]
+            first = False
+            done = min(consumed / size, 1.0) if size else 0.0 if block else 1.0
+            if skipping:  # the rest of an over-long line
+                cut = block.find(b"\n")
+                if cut < 0 and block:
+                    continue
+                block, skipping, line = block[cut + 1:], False, line + 1
+            data = pending + block
+            if block:
+                cut = data.rfind(b"\n")
+                pending, data = data[cut + 1:], data[:cut + 1]
+                if len(pending) > MAX_LINE_BYTES:
+                    long_line = line + data.count(b"\n")
+                    yield from _json_chunk(data, line, columnar, done)
+                    yield Chunk(None, None, [BadLine(long_line, TOO_LONG)], done)
+                    line, pending, skipping = long_line, b"", True
+                    continue
+            else:
+                pending = b""
+            if data:
+                yield from _json_chunk(data, line, columnar, done)
+                line += data.count(b"\n")
+            if not block:
+                break
+
+
+def json_schema(columnar: ColumnarPolicy) -> pa.Schema:
+    """The Arrow schema JSON Lines cases are parsed with. Built per chunk (microseconds): a memo
+    keyed by id(columnar) answered with another policy's schema once that id was reused."""
+    boolean = {name for name, values in columnar.columns if isinstance(values[0], bool)}
+    return pa.schema([(name, pa.bool_() if name in boolean else pa.string())
+                      for name in case_fields(columnar)])
+
+
+def _json_chunk(data: bytes, first_line: int, columnar: ColumnarPolicy,
+                done: float) -> Iterator[Chunk]:
+    """Cases of whole lines: pyarrow's parser when every line is a clean case object, else a
+    line-by-line reading that reports each bad line."""
+    import pyarrow.json as pajson
+
+    schema = json_schema(columnar)
+    body = data[:-1] if data.endswith(b"\n") else data
+    if body and not _has_long_line(body):
+        try:  # blocks of at least the longest line; several, so both cores parse
+            table = pajson.read_json(
+                pa.BufferReader(data),  # no Python callbacks from its threads
+                read_options=pajson.ReadOptions(block_size=MAX_LINE_BYTES + 2),
+                parse_options=pajson.ParseOptions(explicit_schema=schema,
+                                                  unexpected_field_behavior="error"))
+            table.validate(full=True)  # the JSON reader lets invalid UTF-8 into strings
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            table = None
+        # pyarrow skips blank lines; then line numbers need the line-by-line reading
+        if table is not None and table.num_rows == body.count(b"\n") + 1:
+            for batch in table.combine_chunks().to_batches():  # few large batches: less overhead
+                yield Chunk(batch, numbered(first_line, batch.num_rows), [], done,
+                            utf8_checked=True)
+                first_line += batch.num_rows
+            return
+    rows, lines, bad = [], [], []
+    for offset, raw in enumerate(body.split(b"\n")):
+        line = first_line + offset
+        if len(raw) > MAX_LINE_BYTES:  # (_has_long_line sent the chunk here)
+            bad.append(BadLine(line, TOO_LONG))
+            continue
+        text = raw.strip()
+        if not text:
+            continue
+        try:
+            case = json.loads(text, object_pairs_hook=_no_duplicate_keys)
+        except (ValueError, RecursionError) as exc:
+            bad.append(BadLine(line, f"MALFORMED_LINE: not one JSON object: {_reason(exc)}"))
+            continue
+        if not isinstance(case, dict):
+            bad.append(BadLine(line, f"MALFORMED_LINE: a line holds one JSON object of case "
+                                     f"fields, not {type(case).__name__}"))
+            continue
+        try:
+            rows.append(check_case(case, columnar.columns))
+        except DataError as exc:
+            bad.append(BadLine(line, "; ".join(f"{p.code}: {p.message}" for p in exc.problems),
+                               _readable_case_id(case.get("case_id"))))
+            continue
+        lines.append(line)
+    cases = pa.RecordBatch.from_pylist(rows, schema=schema) if rows else None
+    yield Chunk(cases, pa.array(lines, pa.int64()) if rows else None, bad, done,
+                utf8_checked=True)
+
+
+def _readable_case_id(value: object) -> str | None:
+    """A bad line's case_id, kept with its error wherever it can be read: a string that UTF-8
+    output can carry (not a lone surrogate)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return value
+
+
+def _has_long_line(data: bytes) -> bool:
+    """Whether a line of `data` exceeds MAX_LINE_BYTES. A longer line would contain a whole
+    aligned block of half that size without a newline, so a few `find`s usually settle it."""
+    half = MAX_LINE_BYTES // 2
+    if all(data.find(b"\n", start, start + half) >= 0
+           for start in range(0, len(data) - half + 1, half)):
+        return False
+    return max(map(len, data.split(b"\n"))) > MAX_LINE_BYTES
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        twice = sorted({key for key in keys if keys.count(key) > 1})
+        raise ValueError(f"duplicate key {', '.join(map(repr, twice))}")
+    return dict(pairs)
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc).split(":")[0] if isinstance(exc, json.JSONDecodeError) else str(exc)

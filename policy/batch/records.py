@@ -1,0 +1,59 @@
+"""The records that pass between the readers, the run and the writers, with named fields."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..cases import DATE_FIELDS, TEXT_FIELDS
+
+if TYPE_CHECKING:
+    from ..columnar import ColumnarPolicy
+
+
+class BadLine(NamedTuple):
+    """An input line that did not parse or check: its line, "CODE: message", and the case_id it
+    carried where that could be read (kept beside its error in the output)."""
+
+    line: int
+    message: str
+    case_id: str | None = None
+
+
+class Chunk(NamedTuple):
+    """A piece of input: the cases that parsed (a record batch, or None), the line of each, the
+    lines that did not parse, and the fraction of the input read so far."""
+
+    cases: pa.RecordBatch | None
+    lines: pa.Array | None
+    bad: list[BadLine]
+    done: float
+    # the reader refused invalid UTF-8 already (pyarrow's CSV and JSON readers do)
+    utf8_checked: bool = False
+    # no cell can hold a comma, quote or line break (a CSV without a single quote character), so
+    # CSV output of its text needs no quoting checks
+    no_quotes: bool = False
+
+
+class Summary(NamedTuple):
+    """What a run did: rows written, bad rows among them, seconds, rows per determination."""
+
+    rows: int
+    bad: int
+    seconds: float
+    determinations: dict[str, int]
+
+
+def numbered(start: int, n: int) -> pa.Array:
+    """start, start + 1, ... (n values) as int64: line numbers of consecutive rows."""
+    if not n:
+        return pa.array([], pa.int64())
+    return pc.add(pc.cumulative_sum(pa.repeat(pa.scalar(1, pa.int64()), n)), start - 1)
+
+
+def case_fields(columnar: ColumnarPolicy) -> list[str]:
+    """Every field a case may have, in order."""
+    # one home: core helper (the list of case fields moves to one place in cases/columnar)
+    return [*TEXT_FIELDS, *DATE_FIELDS, *(name for name, _ in columnar.columns)]

@@ -1,0 +1,172 @@
+"""One batch run: read chunks ahead, decide each with the columnar core, write behind, in order."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from typing import Any, BinaryIO
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..columnar import ColumnarPolicy, Keyed, for_policy
+from ..errors import DataError, PolicyError
+from .csv_reader import read_csv
+from .formats import INPUT_FORMATS, OUTPUT_FORMATS, BatchCallError, format_of
+from .jsonl_reader import read_jsonl
+from .parquet_reader import read_parquet
+from .pipeline import InOrder, prefetched
+from .records import BadLine, Chunk, Summary
+from .writers import CsvWriter, JsonLinesWriter, ParquetWriter, Writer
+
+READERS: dict[str, Callable[[str, ColumnarPolicy], Iterator[Chunk]]] = {
+    "csv": read_csv, "jsonl": read_jsonl, "parquet": read_parquet}
+WRITERS: dict[str, Callable[[BinaryIO, ColumnarPolicy], Writer]] = {
+    "jsonl": JsonLinesWriter, "csv": CsvWriter, "parquet": ParquetWriter}
+
+
+def run_batch(path: str, policy: Any, *, out: str | None = None, as_of: str | None = None,
+              stdout: BinaryIO | None = None, on_bad: Callable[[int, str], None] | None = None,
+              on_progress: Callable[[float, int], None] | None = None,
+              input_format: str | None = None) -> Summary:
+    """Evaluate every case of the file at `path` ('-': standard input); write results to `out`
+    (atomically) or to the binary stream `stdout` as JSON Lines. `input_format` (csv, jsonl,
+    parquet) is needed for standard input or a name without a known suffix; else the suffix
+    tells. `on_bad(line, "CODE: message")` hears each bad line in order; `on_progress(fraction
+    read, rows so far)` after each chunk.
+
+    On a fatal error (a file-level DataError, an I/O error of the input, an interrupt) results
+    already streamed to `stdout` stay, and the stream ends with one line
+    `{"fatal": "CODE: message"}` before the error is raised; `out` is never left behind."""
+    from ..writer import atomic_output
+
+    columnar = for_policy(policy)
+    if input_format is not None:
+        if input_format not in set(INPUT_FORMATS.values()):
+            raise BatchCallError(f"unknown input format {input_format!r}; use csv, jsonl or "
+                                 "parquet")
+        reader = READERS[input_format]
+    elif path == "-":
+        raise BatchCallError("standard input has no suffix to tell its format: name its format "
+                             "(csv, jsonl or parquet)")
+    else:
+        reader = READERS[format_of(path, INPUT_FORMATS, "input")]
+    kind = format_of(out, OUTPUT_FORMATS, "output") if out else "jsonl"
+    if as_of is not None:
+        columnar.check_as_of(as_of)
+    if out is not None and path != "-" and os.path.exists(out) and os.path.exists(path) and \
+            os.path.samefile(out, path):
+        raise BatchCallError(f"{out}: the output would overwrite the input")
+    with contextlib.ExitStack() as stack:
+        handle = stdout if out is None else stack.enter_context(atomic_output(out))
+        if handle is None:
+            raise TypeError("run_batch needs `out` or a binary `stdout` stream")
+        writer = WRITERS[kind](handle, columnar)
+        try:
+            return _run(reader(path, columnar), writer, columnar, as_of,
+                        text_cells=reader is read_csv, on_bad=on_bad, on_progress=on_progress)
+        except BaseException as exc:
+            writer.abandon()  # before the output file closes: nothing may write to it later
+            if out is None and isinstance(exc, (PolicyError, KeyboardInterrupt)):
+                _fatal_line(handle, exc)
+            raise
+
+
+def _fatal_line(handle: BinaryIO, exc: BaseException) -> None:
+    """The last line of a JSON Lines stream cut short by a fatal error."""
+    if isinstance(exc, DataError):
+        text = "; ".join(f"{p.code}: {p.message}" for p in exc.problems[:10])
+    elif isinstance(exc, KeyboardInterrupt):
+        text = "INTERRUPTED: the run was interrupted"
+    else:
+        text = str(exc)
+    try:
+        handle.write((json.dumps({"fatal": text}) + "\n").encode())
+        handle.flush()
+    except (OSError, PolicyError):
+        pass  # standard output itself failed: the exit code and standard error still tell
+
+
+def _run(chunks: Iterator[Chunk], writer: Writer, columnar: ColumnarPolicy, as_of: str | None,
+         *, text_cells: bool, on_bad: Callable[[int, str], None] | None,
+         on_progress: Callable[[float, int], None] | None) -> Summary:
+    started = time.perf_counter()
+    rows = bad_rows = 0
+    counts: Counter[str] = Counter()
+    with InOrder() as later:  # results are formatted and written while the next chunk is decided
+        for chunk in prefetched(chunks):  # type: ignore[arg-type]
+            keyed = lines = None
+            if chunk.cases is not None and chunk.cases.num_rows:
+                keyed = columnar.evaluate_keyed(chunk.cases, as_of=as_of, text_cells=text_cells,
+                                                checked_utf8=chunk.utf8_checked)
+                lines = chunk.lines
+            if chunk.bad:
+                keyed, lines = _with_bad_lines(keyed, lines, chunk.bad)
+            if keyed is None or lines is None:
+                continue
+            error = keyed.error
+            if error.null_count < len(error):
+                failed = pc.is_valid(error)
+                bad_rows += len(error) - error.null_count
+                if on_bad is not None:
+                    for line, message in zip(pc.filter(lines, failed).to_pylist(),
+                                             pc.filter(error, failed).to_pylist(),
+                                             strict=True):
+                        on_bad(line, message)
+            counts.update(columnar.determination_counts(keyed.gid))
+            rows += len(lines)
+            later.submit(writer.write, lines, keyed, chunk.no_quotes)
+            if on_progress is not None:
+                on_progress(chunk.done, rows)
+        later.submit(writer.close)
+    return Summary(rows, bad_rows, time.perf_counter() - started, dict(counts))
+
+
+def summary_text(summary: Summary, out: str | None) -> str:
+    """The closing line of `policy batch`: rows, bad lines, time, counts per determination."""
+    counts = ", ".join(f"{name} {count:,}" for name, count in sorted(
+        summary.determinations.items(), key=lambda item: (-item[1], item[0])))
+    rate = summary.rows / summary.seconds if summary.seconds > 0 else 0.0
+    where = f" -> {out}" if out else ""
+    return (f"{summary.rows:,} rows, {summary.bad:,} bad, {summary.seconds:.2f} s "
+            f"({rate:,.0f} rows/s){where}" + (f"; {counts}" if counts else ""))
+
+
+def _with_bad_lines(keyed: Keyed | None, lines: pa.Array | None,
+                    bad: list[BadLine]) -> tuple[Keyed, pa.Array]:
+    """Merge lines that did not parse into a chunk's keyed results, in line order (the rare
+    path: a ragged CSV row, a malformed JSON line)."""
+    n = len(bad)
+    failed_lines = pa.array([entry.line for entry in bad], pa.int64())
+    case_ids = pa.array([entry.case_id for entry in bad], pa.string())
+    failed = Keyed(gid=pa.nulls(n, pa.int32()), code=pa.nulls(n, pa.int64()), case_id=case_ids,
+                   as_of=pa.nulls(n, pa.string()),
+                   error=pa.array([entry.message for entry in bad], pa.string()),
+                   before_first=None, no_policy_days=[], no_policy_index=None)
+    if keyed is None or lines is None:
+        return failed._replace(as_of=pc.dictionary_encode(failed.as_of)), failed_lines
+    order = pc.sort_indices(pa.concat_arrays([lines, failed_lines]))
+    good_rows = len(lines)
+
+    def merged(good: Any, failed_values: pa.Array | None = None) -> pa.Array:
+        if isinstance(good, pa.Scalar):
+            good = pa.repeat(good, good_rows)
+        if pa.types.is_dictionary(good.type):
+            good = good.cast(good.type.value_type)
+        rest = pa.nulls(n, good.type) if failed_values is None else failed_values.cast(good.type)
+        return pc.take(pa.concat_arrays([good, rest]), order)
+
+    return Keyed(
+        gid=merged(keyed.gid), code=merged(keyed.code),
+        case_id=merged(keyed.case_id, case_ids),
+        as_of=pc.dictionary_encode(merged(keyed.as_of)),
+        error=pc.take(pa.concat_arrays([keyed.error, failed.error]), order),
+        before_first=None if keyed.before_first is None else merged(keyed.before_first),
+        no_policy_days=keyed.no_policy_days,
+        no_policy_index=None if keyed.no_policy_index is None
+        else merged(keyed.no_policy_index)), pc.take(pa.concat_arrays([lines, failed_lines]),
+                                                     order)

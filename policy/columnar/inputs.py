@@ -1,0 +1,304 @@
+"""The input checks of the columnar core: the column-wise counterpart of `cases.check_case`.
+
+Each input column is dictionary-encoded and its few distinct values are checked once with
+`cases.check_case` (so messages match `policy evaluate` word for word) and turned into digits of
+the partial-case code; dates go through `timeline.revision_in_force` once per distinct date. The
+answers are remembered in memos that every thread using one policy shares: bounded
+(`memo.BoundedMemo`), and the day table is replaced whole, never edited.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..cases import (
+    DATE_FIELDS,
+    NO_DATE_MESSAGE,
+    TEXT_FIELDS,
+    as_of_day,
+    case_fields,
+    check_case,
+    delimiter_hint,
+    parse_words,
+    unknown_field,
+    value_text,
+)
+from ..dates import parse_date
+from ..engine import CompiledPolicy
+from ..errors import DataError, Problem
+from ..memo import BoundedMemo
+from ..timeline import revision_in_force
+
+NO_DATE = f"NO_DATE: {NO_DATE_MESSAGE}"
+AS_OF_TYPE = pa.dictionary(pa.int32(), pa.string())  # the result's as_of column
+
+# Bounds of the memos shared by every thread using one ColumnarPolicy (see `memo.BoundedMemo`):
+# distinct (field, value) pairs and dates checked, and days remembered in the Arrow day table. With
+# keys of at most 64 characters the memos hold a few MB at most, whatever the input.
+VALUE_MEMO_LIMIT = 4096
+DAY_MEMO_LIMIT = 200_000
+_ISO_LENGTH = len("2023-10-01")  # only days of this length can be valid: longer ones are junk
+
+Checked = tuple[int | None, str | None]  # (digit or revision position, None) or (None, error)
+
+
+class _DayTable(namedtuple("_DayTable", "days positions messages")):
+    """Checked days as Arrow arrays: the day, its revision position (-1 before the first; null
+    when invalid) and its error. Immutable: a thread that learns new days publishes a new table."""
+
+    __slots__ = ()
+
+
+_NO_DAYS = _DayTable(pa.array([], pa.string()), pa.array([], pa.int64()), pa.array([], pa.string()))
+
+
+class RowDays(namedtuple("RowDays", "position error days no_policy_days no_policy_index")):
+    """The days of a record batch's rows: per row (or one scalar for all) the revision position
+    (-1 before the first), the date error (None when no row has one) and the day decided on
+    (dictionary-encoded); the distinct days before the first revision, and each row's index
+    among them."""
+
+    __slots__ = ()
+
+
+def _message(problem: Problem) -> str:
+    return f"{problem.code}: {problem.message}"
+
+
+class InputChecks:
+    """Checks of a policy's input columns, values and dates, with their shared memos."""
+
+    def __init__(self, compiled: CompiledPolicy) -> None:
+        self.compiled = compiled
+        self.columns = compiled.columns
+        self._vocabulary = dict(self.columns)
+        self._positions = {compiled_revision.id: i
+                           for i, compiled_revision in enumerate(compiled.revisions)}
+        self._value_memo: BoundedMemo[Checked] = BoundedMemo(VALUE_MEMO_LIMIT)
+        self._date_memo: BoundedMemo[Checked] = BoundedMemo(VALUE_MEMO_LIMIT)
+        self._day_table = _NO_DAYS  # see _check_dates
+
+    # --- names and types of columns -------------------------------------------------------------
+    def name_problems(self, names: list[str], file: str = "input",
+                      line: int = 0) -> list[Problem]:
+        """Problems of column names (a CSV header, a schema): unknown or repeated fields."""
+        fields = case_fields(self.columns)
+        problems, seen = [], set()
+        for position, name in enumerate(names, start=1):
+            if name in seen:
+                problems.append(Problem(file, line, position, "DUPLICATE_KEY",
+                                        f"column '{name}' given twice"))
+            elif name not in fields:
+                problems.append(Problem(file, line, position, "UNKNOWN_FIELD",
+                                        unknown_field(name, fields, delimiter_hint(name, fields))))
+            seen.add(name)
+        return problems
+
+    def check_columns(self, schema: pa.Schema, text_cells: bool, file: str = "input") -> None:
+        """Raise DataError for columns that are not case fields or hold the wrong Arrow type."""
+        vocabulary = self._vocabulary
+        problems = self.name_problems(schema.names, file)
+        for position, field in enumerate(schema, start=1):
+            name, kind = field.name, field.type
+            if pa.types.is_dictionary(kind):
+                kind = kind.value_type
+            if name not in vocabulary and name not in (*TEXT_FIELDS, *DATE_FIELDS):
+                continue  # reported above
+            stringy = (pa.types.is_string(kind) or pa.types.is_large_string(kind)
+                       or pa.types.is_string_view(kind) or pa.types.is_null(kind))
+            boolean = isinstance(vocabulary.get(name, ("",))[0], bool)
+            allowed = (stringy or (name in DATE_FIELDS and pa.types.is_date(kind))
+                       or (boolean and pa.types.is_boolean(kind) and not text_cells))
+            if not allowed:
+                want = ("strings" if text_cells else "booleans" if boolean
+                        else "strings or dates" if name in DATE_FIELDS else "strings")
+                problems.append(Problem(file, 0, position, "WRONG_TYPE",
+                                        f"column '{name}' holds {kind}; it must hold {want}"))
+        if problems:
+            raise DataError(problems)
+
+    # --- values -----------------------------------------------------------------------------------
+    def check_value(self, name: str, value: object, text_cells: bool) -> Checked:
+        """(digit, None) for a valid value or unknown, (None, "CODE: message") for a bad one."""
+        return self._value_memo.get((name, value, text_cells, type(value)), value_text(value),
+                                    lambda: self._check_value(name, value, text_cells))
+
+    def _check_value(self, name: str, value: object, text_cells: bool) -> Checked:
+        values = self._vocabulary[name]
+        if value is None or (text_cells and value == ""):
+            return len(values), None
+        raw = parse_words([f"{name}={value}"], self.columns) if text_cells else {name: value}
+        try:
+            clean = check_case(raw, self.columns)
+        except DataError as exc:
+            return None, "; ".join(_message(p) for p in exc.problems)
+        return values.index(clean[name]), None
+
+    def column_digits(self, name: str, column: pa.Array,
+                      text_cells: bool) -> tuple[pa.Array, pa.Array | None]:
+        """Per-row digit (unknown = len(values)) and per-row error (None when no row is bad)."""
+        unknown = len(self._vocabulary[name])
+        if pa.types.is_null(column.type):
+            return pa.array([unknown] * len(column), pa.int64()), None
+        encoded = column if pa.types.is_dictionary(column.type) else pc.dictionary_encode(column)
+        digits, messages = [], []
+        for value in encoded.dictionary.to_pylist():
+            digit, message = self.check_value(name, value, text_cells)
+            digits.append(unknown if digit is None else digit)
+            messages.append(message)
+        indices = encoded.indices
+        row_digits = pc.fill_null(pc.take(pa.array(digits, pa.int64()), indices), unknown)
+        if not any(messages):
+            return row_digits, None
+        return row_digits, pc.take(pa.array(messages, pa.string()), indices)
+
+    @staticmethod
+    def case_ids(data: pa.RecordBatch, text_cells: bool) -> pa.Array:
+        """The case_id column as strings (null when absent; an empty cell is unknown)."""
+        if "case_id" not in data.schema.names:
+            return pa.nulls(data.num_rows, pa.string())
+        column = data.column("case_id")
+        if pa.types.is_dictionary(column.type):
+            column = column.cast(column.type.value_type)
+        column = column.cast(pa.string())
+        if text_cells:  # an empty cell is unknown
+            column = pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
+        return column
+
+    # --- dates ------------------------------------------------------------------------------------
+    @staticmethod
+    def check_as_of(as_of: object) -> str:
+        """The date as YYYY-MM-DD (`cases.as_of_day`, the one check of an as-of date)."""
+        return as_of_day(as_of)
+
+    def check_date(self, value: str) -> Checked:
+        """(revision position or -1 before the first, None) or (None, "CODE: message")."""
+        return self._date_memo.get(value, value, lambda: self._check_date(value))
+
+    def _check_date(self, value: str) -> Checked:
+        try:
+            parse_date(value)
+        except ValueError as exc:
+            return None, f"DATE_INVALID: service_date: {exc}"
+        in_force = revision_in_force(self.compiled.revisions, value)
+        return -1 if in_force is None else self._positions[in_force.id], None
+
+    def row_days(self, data: pa.RecordBatch, as_of: str | None, text_cells: bool) -> RowDays:
+        """The days of the rows: `as_of` (checked) for every row, else each row's service_date."""
+        n = data.num_rows
+        error, dates = None, None
+        if "service_date" in data.schema.names:
+            dates = dictionary_of_strings(data.column("service_date"), blank_is_null=text_cells)
+            positions, messages = self._check_dates(dates.dictionary)
+            if messages is not None:
+                error = pc.take(messages, dates.indices)
+        if as_of is not None:
+            position, _ = self.check_date(as_of)
+            assert position is not None  # as_of passed check_as_of
+            days = pa.DictionaryArray.from_arrays(pa.repeat(pa.scalar(0, pa.int32()), n),
+                                                  pa.array([as_of], pa.string()))
+            return RowDays(pa.scalar(position, pa.int64()), error, days,
+                           [as_of] if position < 0 else [], pa.scalar(0, pa.int64()))
+        if dates is None:  # no service_date column and no as-of date: every row lacks a date
+            return RowDays(pa.scalar(-1, pa.int64()), pa.array([NO_DATE] * n, pa.string()),
+                           pa.nulls(n, AS_OF_TYPE), [], pa.scalar(0, pa.int64()))
+        position = pc.fill_null(pc.take(positions, dates.indices), -1)
+        if dates.null_count:
+            no_date = pc.if_else(pc.is_null(dates), pa.scalar(NO_DATE),
+                                 pa.scalar(None, pa.string()))
+            error = no_date if error is None else join_errors([error, no_date], n)
+        before_first = pc.fill_null(pc.equal(positions, -1), False)
+        no_policy_days = pc.filter(dates.dictionary, before_first).to_pylist()
+        index = pc.subtract(pc.cumulative_sum(pc.cast(before_first, pa.int64())), 1)
+        return RowDays(position, error, dates, no_policy_days, pc.take(index, dates.indices))
+
+    def _check_dates(self, days: pa.Array) -> tuple[pa.Array, pa.Array | None]:
+        """For distinct day strings: the revision position (-1 before the first; null for a bad
+        date) and the error message (None when every day is good). Days seen before are looked up
+        in the shared day table (a batch of claims repeats the same few thousand dates).
+
+        The table is read once into a local: this call works on its own consistent copy, and
+        publishes a grown copy for later calls (a racing thread's copy may win; both are right)."""
+        table = self._day_table
+        found = pc.index_in(days, value_set=table.days)
+        if found.null_count:
+            new = pc.filter(days, pc.is_null(found))
+            positions, messages = self._check_new_dates(new)
+            table = _DayTable(*(pa.concat_arrays([old, added]) for old, added in
+                                zip(table, (new, positions, messages), strict=True)))
+            found = pc.index_in(days, value_set=table.days)
+            self._publish_days(new, positions, messages)
+        messages = pc.take(table.messages, found)
+        return (pc.take(table.positions, found),
+                None if messages.null_count == len(messages) else messages)
+
+    def _publish_days(self, new: pa.Array, positions: pa.Array, messages: pa.Array) -> None:
+        """Add checked days of plausible length to the shared table; past the bound, start afresh
+        (an input of endless distinct junk)."""
+        keep = pc.less_equal(pc.utf8_length(new), _ISO_LENGTH)
+        added = [pc.filter(array, keep) for array in (new, positions, messages)]
+        table = self._day_table
+        if len(table.days) + len(added[0]) > DAY_MEMO_LIMIT:
+            table = _NO_DAYS
+        self._day_table = _DayTable(*(pa.concat_arrays([old, more]) for old, more in
+                                      zip(table, added, strict=True)))
+
+    def _check_new_dates(self, days: pa.Array) -> tuple[pa.Array, pa.Array]:
+        """Days not seen before, one Python call each (`timeline.revision_in_force`, the one
+        answer to "which revision is in force"): a run meets a few thousand distinct days."""
+        checked = [self.check_date(day) for day in days.to_pylist()]
+        return (pa.array([position for position, _ in checked], pa.int64()),
+                pa.array([message for _, message in checked], pa.string()))
+
+
+def plain_strings(data: pa.RecordBatch) -> pa.RecordBatch:
+    """Large and view strings (Polars, DuckDB) as plain strings, so one code path reads them."""
+    wider = [i for i, field in enumerate(data.schema)
+             if pa.types.is_large_string(field.type) or pa.types.is_string_view(field.type)]
+    for i in wider:
+        data = data.set_column(i, data.schema[i].name, data.column(i).cast(pa.string()))
+    return data
+
+
+def dictionary_of_strings(column: pa.Array, *, blank_is_null: bool) -> pa.DictionaryArray:
+    """A column as dictionary<int32, string>: dates as YYYY-MM-DD, "" as null when asked."""
+    if pa.types.is_dictionary(column.type):
+        dictionary = column.dictionary
+        if pa.types.is_date(dictionary.type):
+            column = pa.DictionaryArray.from_arrays(column.indices, _iso(dictionary))
+    elif pa.types.is_date(column.type):
+        column = pc.dictionary_encode(column)
+        column = pa.DictionaryArray.from_arrays(column.indices, _iso(column.dictionary))
+    else:
+        column = pc.dictionary_encode(column)
+    if column.indices.type != pa.int32() or column.dictionary.type != pa.string():
+        column = pa.DictionaryArray.from_arrays(pc.cast(column.indices, pa.int32()),
+                                                pc.cast(column.dictionary, pa.string()))
+    if blank_is_null:
+        cells = column.dictionary.to_pylist()
+        if "" in cells:
+            blank = cells.index("")
+            indices = pc.if_else(pc.equal(column.indices, blank),
+                                 pa.scalar(None, pa.int32()), column.indices)
+            column = pa.DictionaryArray.from_arrays(indices, column.dictionary)
+    return column
+
+
+def _iso(dates: pa.Array) -> pa.Array:
+    return pa.array([None if d is None else d.isoformat() for d in dates.to_pylist()], pa.string())
+
+
+def join_errors(errors: list[pa.Array], n: int) -> pa.Array:
+    """One error text per row ("CODE: message; CODE: message"), null for rows without errors."""
+    if not errors:
+        return pa.nulls(n, pa.string())
+    joined = errors[0]
+    for error in errors[1:]:
+        # folded pairwise: binary_join_element_wise's null_handling="skip" drops all-null rows
+        # (pyarrow 26), so nulls are handled here
+        both = pc.binary_join_element_wise(joined, error, "; ")
+        joined = pc.if_else(pc.is_null(joined), error, pc.if_else(pc.is_null(error), joined, both))
+    return joined

@@ -1,0 +1,193 @@
+"""The keyed evaluation of the columnar core: a record batch of cases in, per row an outcome id.
+
+Each input column's checked digits (`inputs.InputChecks`) are combined with Arrow arithmetic into
+the partial-case code (`codes`), each row's day into a revision position, and the outcome id of each
+row is one `take` from the outcome table (`outcomes.OutcomeTable`). No Python code runs per row.
+`ColumnarPolicy` joins the three; `results` turns a keyed evaluation into the result columns.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from datetime import date
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..engine import CompiledPolicy, Decision
+from ..errors import DataError, Problem
+from ..memo import BoundedMemo
+from .inputs import VALUE_MEMO_LIMIT, InputChecks, join_errors, plain_strings
+from .outcomes import PER_OUTCOME, RESULT_SCHEMA, OutcomeTable
+
+
+class Keyed(namedtuple("Keyed", "gid code case_id as_of error before_first no_policy_days "
+                                "no_policy_index")):
+    """A keyed evaluation of a record batch: per row the outcome id (null for a bad row), the
+    partial-case code, case_id, as_of and error; and what the no-policy explanations need (rows
+    before the first revision, the distinct such days, each row's index among them)."""
+
+    __slots__ = ()
+
+
+class ColumnarPolicy:
+    """A compiled policy's outcome table and input checks, for evaluating Arrow data.
+
+    Build once per policy (`for_policy` keeps one per policy) and reuse it for every batch, from any
+    number of threads: the outcome table never changes after construction, and the memos of the
+    input checks are bounded and safe to share (`memo.BoundedMemo`; the day table is replaced
+    whole, never edited).
+    """
+
+    def __init__(self, compiled: CompiledPolicy) -> None:
+        self.compiled = compiled
+        self.columns = compiled.columns
+        self.outcomes = OutcomeTable(compiled)
+        self.inputs = InputChecks(compiled)
+        self.n_codes = self.outcomes.n_codes
+        self._no_policy_memo: BoundedMemo[str] = BoundedMemo(VALUE_MEMO_LIMIT)
+        # what the batch readers and writers use, from the part that owns it
+        self.decode = self.outcomes.decode
+        self.outcome_day = self.outcomes.outcome_day
+        self.outcome_values = self.outcomes.outcome_values
+        self.determination_counts = self.outcomes.determination_counts
+        self.name_problems = self.inputs.name_problems
+        self.check_columns = self.inputs.check_columns
+        self.check_as_of = self.inputs.check_as_of
+
+    def evaluate(self, data: pa.Table | pa.RecordBatch, *, as_of: str | date | None = None,
+                 text_cells: bool = False) -> pa.Table | pa.RecordBatch:
+        """Results for a pyarrow Table or RecordBatch of cases (see `evaluate_arrow`)."""
+        if isinstance(data, pa.Table):
+            batches = [self.evaluate(b, as_of=as_of, text_cells=text_cells)
+                       for b in data.to_batches()]
+            return pa.Table.from_batches(batches, schema=RESULT_SCHEMA)
+        if not isinstance(data, pa.RecordBatch):
+            raise TypeError(f"expected a pyarrow Table or RecordBatch, not {type(data).__name__}")
+        return self.results(self.evaluate_keyed(data, as_of=as_of, text_cells=text_cells))
+
+    def evaluate_keyed(self, data: pa.RecordBatch, *, as_of: str | date | None = None,
+                       text_cells: bool = False, checked_utf8: bool = False) -> Keyed:
+        """Each row's outcome id and partial-case code, and the per-row fields. Writers that
+        render whole rows from per-outcome fragments need no more; `results` builds the rest.
+        `checked_utf8`: the reader has already refused invalid UTF-8 (pyarrow's CSV reader does)."""
+        inputs, outcomes = self.inputs, self.outcomes
+        day = None if as_of is None else inputs.check_as_of(as_of)
+        data = plain_strings(data)
+        inputs.check_columns(data.schema, text_cells)
+        if not checked_utf8:
+            try:
+                data.validate(full=True)
+            except pa.ArrowInvalid as exc:
+                raise DataError(Problem("input", 0, 0, "ENCODING",
+                                        f"invalid data: {exc}")) from None
+        n = data.num_rows
+        errors: list[pa.Array] = []
+        code = pa.scalar(0, pa.int64())
+        for (name, values), weight in zip(self.columns, outcomes.weights, strict=True):
+            if name in data.schema.names:
+                digits, error = inputs.column_digits(name, data.column(name), text_cells)
+                if error is not None:
+                    errors.append(error)
+            else:
+                digits = pa.scalar(len(values), pa.int64())
+            code = pc.add(code, pc.multiply(digits, weight))
+        if isinstance(code, pa.Scalar):  # no vocabulary column at all: every row alike
+            code = pa.array([code.as_py()] * n, pa.int64())
+
+        row_days = inputs.row_days(data, day, text_cells)
+        if row_days.error is not None:
+            errors.append(row_days.error)
+        error = join_errors(errors, n)
+
+        # The outcome id of each row: a lookup by (revision, code) for rows in force, one shared
+        # id for rows before the first revision (only their explanation differs: it names the day).
+        position = row_days.position
+        gid = pc.take(outcomes.key_to_gid, pc.add(pc.multiply(pc.max_element_wise(position, 0),
+                                                              self.n_codes), code))
+        before_first = pc.less(position, 0) if row_days.no_policy_days else None
+        if before_first is not None:
+            gid = pc.if_else(before_first, pa.scalar(outcomes.no_policy_gid, pa.int32()), gid)
+        days = row_days.days
+        if error.null_count < n:
+            gid = pc.if_else(pc.is_null(error), gid, pa.scalar(None, pa.int32()))
+            days = pc.if_else(pc.is_null(error), days, pa.scalar(None, days.type))
+        return Keyed(gid, code, inputs.case_ids(data, text_cells), days, error, before_first,
+                     row_days.no_policy_days, row_days.no_policy_index)
+
+    def results(self, keyed: Keyed) -> pa.RecordBatch:
+        """The result record batch (RESULT_SCHEMA) of a keyed evaluation."""
+        gid = keyed.gid
+        columns = {"case_id": keyed.case_id, "as_of": keyed.as_of, "error": keyed.error,
+                   "needs": pc.take(self.outcomes.needs, gid),
+                   "explanation": self.explanations(keyed)}
+        for name in PER_OUTCOME:
+            if name != "explanation":
+                columns[name] = self.outcomes.column(name, gid)
+        return pa.RecordBatch.from_arrays([columns[f.name] for f in RESULT_SCHEMA],
+                                          schema=RESULT_SCHEMA)
+
+    def explanations(self, keyed: Keyed) -> pa.DictionaryArray:
+        """Per row, the explanation: one per outcome, and for days before the first revision one
+        per day (it names the day)."""
+        distinct, positions = self.outcomes.dictionaries["explanation"]
+        indices = pc.take(positions, keyed.gid)
+        if keyed.before_first is not None:
+            texts = [self.no_policy_explanation(day) for day in keyed.no_policy_days]
+            indices = pc.if_else(keyed.before_first,
+                                 pc.cast(pc.add(keyed.no_policy_index, len(distinct)), pa.int32()),
+                                 indices)
+            distinct = pa.concat_arrays([distinct, pa.array(texts, pa.string())])
+        return pa.DictionaryArray.from_arrays(indices, distinct)
+
+    def outcome_keys(self, keyed: Keyed) -> pa.Array:
+        """Per row, one int64 for its (outcome id, partial-case code) pair, null for a bad row:
+        rows with one key share every result field but as_of, case_id and the explanation."""
+        return pc.add(pc.multiply(pc.cast(keyed.gid, pa.int64()), self.n_codes), keyed.code)
+
+    def decision_of_key(self, key: int) -> Decision:
+        """The decision of the rows with `outcome_keys` value `key`, on a day its outcome occurs
+        (as_of, case_id and, before the first revision, the explanation are the row's own)."""
+        gid, code = divmod(key, self.n_codes)
+        return self.compiled.evaluate(self.decode(code), self.outcome_day(gid))
+
+    def no_policy_explanation(self, day: str) -> str:
+        """The explanation of a day before the first revision (it names the day)."""
+        return self._no_policy_memo.get(day, day,
+                                        lambda: self.compiled.evaluate({}, day).explanation)
+
+
+# The columnar forms of the last few compiled policies, by identity. Replaced whole, never edited
+# in place, so a thread reading it sees one consistent dict; a race only builds one twice.
+_RECENT: dict[int, ColumnarPolicy] = {}
+_RECENT_LIMIT = 8
+
+
+def for_policy(policy: object) -> ColumnarPolicy:
+    """The columnar form of a `Policy` (from `load_policy`) or a `CompiledPolicy`, built once."""
+    global _RECENT
+    compiled = getattr(policy, "compiled", policy)
+    if not isinstance(compiled, CompiledPolicy):
+        raise TypeError(f"expected a Policy (from load_policy) or a CompiledPolicy, "
+                        f"not {type(policy).__name__}")
+    recent = _RECENT
+    found = recent.get(id(compiled))
+    if found is None or found.compiled is not compiled:
+        found = ColumnarPolicy(compiled)
+        kept = list(recent.items())[-(_RECENT_LIMIT - 1):]
+        _RECENT = {**dict(kept), id(compiled): found}
+    return found
+
+
+def evaluate_arrow(data: pa.Table | pa.RecordBatch, policy: object, *,
+                   as_of: str | date | None = None,
+                   text_cells: bool = False) -> pa.Table | pa.RecordBatch:
+    """Evaluate every case in a pyarrow Table or RecordBatch; return the same kind, row for row.
+
+    Columns are named as case fields (any subset; a missing column or a null is unknown).
+    `text_cells=False` reads values as a JSON case would (a boolean input a boolean column, strings
+    exact); `text_cells=True` as CSV cells or `FIELD=VALUE` words ("" unknown, "true"/"false").
+    `as_of` overrides every row's service_date. A bad row gets `error` ("CODE: message") and null
+    results; a bad column (unknown name, wrong type) raises DataError for the whole input.
+    """
+    return for_policy(policy).evaluate(data, as_of=as_of, text_cells=text_cells)

@@ -1,0 +1,62 @@
+"""The pages of the policy's history site, generated from validated tables: pure functions.
+
+`build_site` returns every generated page as Markdown (site path -> text) and the navigation for
+them; the MkDocs hook (`mkdocs_hooks.py`) hands them to MkDocs at build time, so nothing generated
+is stored under docs/. One module per page (home, timeline, matrix, fields, revision, change,
+try_page), each filling in its template under `policy/templates/site/`; `paths` names the pages.
+Every piece of table text goes through the one Markdown escaper (`policy.markdown`), in a template
+by `{{ ... }}` itself (see `policy.templating`), so table text is shown, never run: no `<script>`,
+event handler or `javascript:` link can come from a table. Links leave the site only to PubMed (a
+PMID of digits) and to the http(s) URLs of references.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import Any
+
+from ..changelog import revision_changes
+from .change import change_page_text
+from .fields import fields_page
+from .home import home_page
+from .matrix import matrix_page
+from .paths import TRY_PAGE, change_page, revision_page
+from .revision import revision_page_text
+from .timeline import timeline_page
+from .try_page import try_page
+
+__all__ = ["Site", "build_site", "change_page", "revision_page"]
+
+Site = namedtuple("Site", "pages nav")  # pages: {path: markdown}; nav: MkDocs nav entries
+
+
+def build_site(validated: Any, compiled: Any) -> Site:
+    """Every generated page and the navigation for them, from a validated, compiled policy."""
+    definition = validated.definition
+    changes = revision_changes(validated.revisions)
+    pages = {"index.md": home_page(validated, compiled, changes),
+             "timeline.md": timeline_page(changes),
+             "matrix.md": matrix_page(compiled, changes, definition),
+             "fields.md": fields_page(compiled, definition),
+             TRY_PAGE: try_page(compiled, revision_page, definition.site.get("try_links", ()),
+                                definition)}
+    for i, change in enumerate(changes):
+        following = changes[i + 1].revision if i + 1 < len(changes) else None
+        pages[revision_page(change.revision.id)] = revision_page_text(change, following,
+                                                                      definition)
+        if change.previous is not None:
+            pages[change_page(change.previous.id, change.revision.id)] = change_page_text(
+                change, definition)
+    lowered = [p.lower() for p in pages]
+    if len(set(lowered)) != len(lowered):  # case-insensitive file systems would merge them
+        raise ValueError("two generated pages differ only in letter case")
+    nav = [{"Home": "index.md"}, {"Case fields": "fields.md"},
+           {"Outcomes over time": "matrix.md"}, {"Try a case": TRY_PAGE},
+           {"Timeline": "timeline.md"},
+           {"Revisions": [{f"{c.revision.id} · {c.revision.version}"
+                           + (" ⚑" if c.flips else ""): revision_page(c.revision.id)}
+                          for c in changes]},
+           {"Changes": [{f"{c.previous.id} → {c.revision.id}" + (" ⚑" if c.flips else ""):
+                         change_page(c.previous.id, c.revision.id)}
+                        for c in changes if c.previous is not None]}]
+    return Site(pages=pages, nav=nav)

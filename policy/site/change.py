@@ -1,0 +1,37 @@
+"""One page per pair of consecutive revisions: the decision changes and the text changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import Markup
+
+from ..changelog import RevisionChange, case_count
+from ..markdown import md_text
+from ..render import change_markdown, condition_words, text_groups
+from .paths import change_page, render_page
+from .revision import condition
+
+
+def _word_table(groups: list[dict]) -> Markup:
+    return Markup("\n".join(["| path | change |", "|---|---|",
+                             *(f"| <code>{md_text(g['path'])}</code> | {change_markdown(g, 12)} |"
+                               for g in groups)]))
+
+
+def change_page_text(change: RevisionChange, definition: Any) -> str:
+    rev, prev = change.revision, change.previous
+    labels = {i.name: i.label for i in definition.inputs}
+    columns = [c.name for c in rev.columns]
+    groups = text_groups(change.diff["text_changes"])
+    return render_page(
+        "change.md.j2", change_page(prev.id, rev.id), change=change, rev=rev, prev=prev,
+        column_labels=[labels.get(c, c) for c in columns],
+        condition_cells=lambda when: [Markup(condition(when.get(c))) for c in columns],
+        transition=lambda box: Markup(f"{md_text(box['from_rule'])} → "
+                                      f"{md_text(box['to_rule'])}"),
+        case_count=case_count(rev),
+        phrase=lambda when: condition_words(when, definition.inputs),
+        text_changes=change.diff["text_changes"],
+        content=[g for g in groups if not g["bookkeeping"]],
+        bookkeeping=[g for g in groups if g["bookkeeping"]], word_table=_word_table)

@@ -1,0 +1,81 @@
+"""Outcomes over time: each kind of case (a row) under each revision (a column)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import Markup
+
+from ..changelog import RevisionChange
+from ..markdown import link, md_text
+from .paths import TRY_PAGE, render_page, revision_page
+from .try_page import case_query
+
+# Every policy's own determinations (engine.INDETERMINATE, engine.NO_POLICY): name -> (short label
+# in the matrix, meaning for the legend). A policy's others come from its policy.yml.
+COMMON_DETERMINATIONS = {
+    "indeterminate": ("?", "indeterminate: depends on facts the case omits"),
+    "no_policy_in_force": ("—", "no revision in force"),
+}
+
+
+def determination_labels(definition: Any) -> dict[str, tuple[str, str]]:
+    """name -> (short label, meaning): the policy's determinations in its order, then the common."""
+    return {**{d.id: (d.short, d.meaning) for d in definition.determinations},
+            **COMMON_DETERMINATIONS}
+
+
+def value_label(spec: Any, value: Any) -> str:
+    """A value as the site shows it: its own words from policy.yml (`value_words`), else the
+    value with underscores as spaces."""
+    from ..markdown import value_word
+
+    own = (spec.value_words or {}) if spec is not None else {}
+    return own.get(value_word(value), value_word(value).replace("_", " "))
+
+
+def matrix_rows(compiled: Any, definition: Any) -> list[tuple[str, dict]]:
+    """(label, case) for every row of the matrix: the rows policy.yml gives (its site.matrix), then,
+    if it names an input in `each_other_value_of`, one row for each value of that input that no
+    given row has, with nothing else known, labelled with the value's words."""
+    matrix = definition.site["matrix"]
+    rows = [(row["label"], dict(row["case"])) for row in matrix["rows"]]
+    other = matrix.get("each_other_value_of")
+    if other is not None:
+        spec = {i.name: i for i in definition.inputs}.get(other)
+        given = {case.get(other) for _, case in rows}
+        rows += [(value_label(spec, value), {other: value})
+                 for value in dict(compiled.columns)[other] if value not in given]
+    return rows
+
+
+def matrix_cells(compiled: Any, definition: Any) -> list[tuple[str, dict, list]]:
+    """(label, case, [decision under each revision, as of its effective date])."""
+    return [(label, case, [compiled.evaluate(case, rev.effective_from)
+                           for rev in compiled.revisions])
+            for label, case in matrix_rows(compiled, definition)]
+
+
+def matrix_page(compiled: Any, changes: list[RevisionChange], definition: Any) -> str:
+    here = "matrix.md"
+    flipped = {c.revision.id for c in changes if c.flips}
+    header = [Markup("case")] + [
+        Markup(f"{'⚑ ' if r.id in flipped else ''}{link(md_text(r.id), revision_page(r.id), here)}"
+               f"<br><small>{md_text(r.version)}</small>") for r in compiled.revisions]
+    labels = determination_labels(definition)
+    rows = []
+    for label, case, decisions in matrix_cells(compiled, definition):
+        cells = []
+        for decision, revision in zip(decisions, compiled.revisions, strict=True):
+            short, meaning = labels.get(decision.determination,
+                                        (decision.determination, decision.determination))
+            why = decision.rule or (f"needs {', '.join(decision.needs)}" if decision.needs else
+                                    " or ".join(decision.rules))
+            cells.append({"determination": decision.determination, "short": short,
+                          "title": f"{meaning} ({why})",
+                          "target": f"{TRY_PAGE}?{case_query(case, revision.effective_from)}"})
+        rows.append((label, cells))
+    legend = [(d, short, meaning) for d, (short, meaning) in labels.items()
+              if d != "no_policy_in_force"]
+    return render_page("matrix.md.j2", here, header=header, rows=rows, legend=legend,
+                       about=definition.site["matrix"]["about"])

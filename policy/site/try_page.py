@@ -1,0 +1,180 @@
+"""The site's "Try a case" page: every decision of every revision, shipped to the browser.
+
+`try_data` lays out the compiled policy for the page's script (`docs/assets/try.js`): the inputs
+(`CompiledPolicy.columns`) and, per revision, the engine's own mixed-radix index (partial-case
+code -> outcome) with one record per outcome. A record holds what `Decision.to_json()` gives for
+that outcome, taken from `CompiledPolicy.evaluate` itself, so the page shows what `policy evaluate
+--json` prints, including any field the engine adds later. Every partial case is evaluated at build
+time; a field that differs between partial cases of one outcome (the summary of evidence, chosen by
+the policy's evidence key) is stored per partial case instead. Each distinct value is stored once.
+Only the case's own fields (the date, the known facts, the case id) are filled in by the page.
+Before the first revision nothing is in force; the no-policy decision is stored with the day cut
+out of its text, so the page names the day as the engine does.
+
+`try_page` is the page's Markdown: an inert JSON block (`<`, `>` and `&` written as JSON escapes, so
+table text can neither close the block nor become markup) and the HTML the script fills in with
+text nodes only. The page's contract (element ids and `data-value`s) is
+`policy/templates/site/contract.md.j2`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from ..cases import DATE_FIELDS, TEXT_FIELDS
+
+FORMAT = 1  # bump when the data's shape changes (docs/assets/try.js reads it)
+# The decision's fields that come from the case, not from the tables: the page fills them in.
+CASE_KEYS = ("as_of", "case", "case_id")
+# Two days before any revision: the no-policy decision is stored with the day cut out of its text.
+_PROBE_DAYS = ("0001-01-01", "0002-02-02")
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _known(compiled: Any, code: int) -> dict:
+    """The partial case a code stands for (known fields only): `CompiledPolicy.code` reversed."""
+    case = {}
+    for name, values in reversed(compiled.columns):
+        code, digit = divmod(code, len(values) + 1)
+        if digit < len(values):
+            case[name] = values[digit]
+    return dict(reversed(list(case.items())))
+
+
+def _decisions(compiled: Any, revision: Any) -> list[dict]:
+    """`Decision.to_json()` of every partial case (by code) on the revision's first day."""
+    return [compiled.evaluate(_known(compiled, code), revision.effective_from).to_json()
+            for code in range(len(revision.index))]
+
+
+def _same(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and a == b  # JSON values: strings, lists, mappings, null
+
+
+def _varies_within_an_outcome(revision: Any, decisions: list[dict], key: str) -> bool:
+    seen: dict[int, object] = {}
+    for code, decision in enumerate(decisions):
+        value = decision[key]
+        first = seen.setdefault(revision.index[code], value)
+        if first is not value and not _same(first, value):
+            return True
+    return False
+
+
+class _Table:
+    """Distinct values, each stored once; a value is referred to by its position."""
+
+    def __init__(self) -> None:
+        self.items: list = []
+        self._positions: dict[str, int] = {}
+
+    def position(self, value: Any) -> int:
+        key = _canonical(value)
+        if key not in self._positions:
+            self._positions[key] = len(self.items)
+            self.items.append(value)
+        return self._positions[key]
+
+
+def _no_policy(compiled: Any) -> dict:
+    """The decision before the first revision, each text cut where the engine writes the day."""
+    first, second = (compiled.evaluate({}, day).to_json() for day in _PROBE_DAYS)
+    fields, cut = {}, {}
+    for key, value in first.items():
+        if key in CASE_KEYS:
+            continue
+        if isinstance(value, str) and _PROBE_DAYS[0] in value:
+            parts = value.split(_PROBE_DAYS[0])
+            if _PROBE_DAYS[1].join(parts) != second[key]:
+                raise ValueError(f"the no-policy decision's {key} depends on the day in a way "
+                                 "the page cannot reproduce")
+            cut[key] = parts
+        elif value != second[key]:
+            raise ValueError(f"the no-policy decision's {key} depends on the day")
+        else:
+            fields[key] = value
+    return {"fields": fields, "day_in": cut}
+
+
+def try_data(compiled: Any) -> dict:
+    """Everything the page needs, JSON-ready. Per revision: the engine's index (partial-case code ->
+    outcome, as a position in `indexes`), each outcome as positions in `values` of its
+    `outcome_keys` fields, and for each of `case_keys` (fields that differ within an outcome) a
+    per-code index of positions in `values`."""
+    decisions = {r.id: _decisions(compiled, r) for r in compiled.revisions}
+    keys = list(decisions[compiled.revisions[0].id][0])
+    fields = [k for k in keys if k not in CASE_KEYS]
+    case_keys = [k for k in fields if any(
+        _varies_within_an_outcome(r, decisions[r.id], k) for r in compiled.revisions)]
+    outcome_keys = [k for k in fields if k not in case_keys]
+    values = {k: _Table() for k in fields}
+    indexes = _Table()
+    revisions = []
+    for revision in compiled.revisions:
+        made = decisions[revision.id]
+        outcomes = []
+        for position in range(len(revision.outcomes)):
+            representative = made[revision.index.index(position)]
+            outcomes.append([values[k].position(representative[k]) for k in outcome_keys])
+        revisions.append({
+            **revision.identity(), "index": indexes.position(list(revision.index)),
+            "outcomes": outcomes,
+            "by_case": {k: indexes.position([values[k].position(d[k]) for d in made])
+                        for k in case_keys}})
+    return {"format": FORMAT, "policy": compiled.policy_id, "title": compiled.title,
+            "columns": [[name, list(values)] for name, values in compiled.columns],
+            "text_fields": list(TEXT_FIELDS), "date_fields": list(DATE_FIELDS),
+            "keys": keys, "outcome_keys": outcome_keys, "case_keys": case_keys,
+            "values": {k: table.items for k, table in values.items()},
+            "indexes": indexes.items, "revisions": revisions, "no_policy": _no_policy(compiled)}
+
+
+def data_block(data: dict) -> str:
+    """The data as an inert <script type="application/json"> element on one line."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return f'<script type="application/json" id="try-data">{text}</script>'
+
+
+def case_query(case: dict, as_of: str) -> str:
+    """The page's URL query for a case (`as_of=...&field=value...`), values as on the command
+    line."""
+    words = {"as_of": as_of}
+    words.update({k: "true" if v is True else "false" if v is False else str(v)
+                  for k, v in case.items() if v is not None})
+    return urlencode(words)
+
+
+def try_page(compiled: Any, revision_page: Callable[[str], str], examples: Any = (),
+             definition: Any = None) -> str:
+    """The page's Markdown. `revision_page(id)` names a revision's page (the script links to it);
+    `examples`: the policy's example links ({label, as_of, case}, its policy.yml's
+    site.try_links); `definition` (policy.yml's) gives the inputs' labels."""
+    from markupsafe import Markup
+
+    from ..markdown import md_text, value_word
+    from ..templating import render
+
+    first = compiled.revisions[0]
+    labels = {i.name: i.label for i in definition.inputs} if definition is not None else {}
+    fields = [{"name": name, "label": labels.get(name),
+               "options": [(value_word(v), value_word(v)) for v in values]}
+              for name, values in compiled.columns]
+    before = (datetime.date.fromisoformat(first.effective_from)
+              - datetime.timedelta(days=1)).isoformat()
+    text = render(
+        "site/try.md.j2", policy_id=compiled.policy_id, first=first,
+        revisions=compiled.revisions, fields=fields, examples=examples,
+        example_link=lambda e: Markup(f"[{md_text(e['label'])}]"
+                                      f"(?{case_query(e['case'], e['as_of'])})"),
+        before_target=f"?as_of={before}", data_block=Markup(data_block(try_data(compiled))),
+        revision_page=revision_page,
+        boolean=next((name for name, values in compiled.columns if isinstance(values[0], bool)),
+                     None))
+    return text.removesuffix("\n")
