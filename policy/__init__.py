@@ -13,7 +13,7 @@ __all__ = ["Decision", "DataError", "Policy", "PolicyError", "PolicyIOError", "U
            "evaluate_arrow", "load_policy"]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     # pyarrow is imported only by callers of the columnar API, not by every `policy evaluate`
     if name == "evaluate_arrow":
         from .columnar import evaluate_arrow

@@ -1,26 +1,42 @@
 """Compiled policies cached by the hash of exactly the bytes they were validated and compiled from.
 
 Trust model: an entry decides real claims, so it is used only if this user's own process wrote it
-from the same bytes. The key is the SHA-256 of the tables, source text and schemas as read once
-(`snapshot`), and of this package's code; an entry is written only after those bytes passed full
-validation, and carries an HMAC-SHA256 of its key and content under a per-user secret that lives
-outside the cache folder (`$XDG_CONFIG_HOME/fep-medical-policy/cache-secret`, else under
-`~/.config`; created 0600 in a 0700 folder). The cache folder (`FEP_POLICY_CACHE_DIR`, else
+from the same bytes. The key is a BLAKE2b hash of the tables, source text and schemas as read once
+(`snapshot`), and of this package's code (each module file's size, modification and change times:
+an edit of the code, even one that keeps the size and the modification time, changes the key); an
+entry is written only after those bytes passed full validation, and is sealed with keyed BLAKE2b
+(a MAC, like HMAC) of its key and content under a per-user secret that lives outside the cache
+folder (`$XDG_CONFIG_HOME/fep-medical-policy/cache-secret`, else under `~/.config`; created 0600
+in a 0700 folder). The cache folder (`FEP_POLICY_CACHE_DIR`, else
 `$XDG_CACHE_HOME/fep-medical-policy`, else `~/.cache/fep-medical-policy`) is created 0700, and a
 folder or secret that is a link, is not this user's own, or that others can write, is not used.
-An entry that is not a regular file, is too large, fails the HMAC, or whose shape is not exactly
+An entry that is not a regular file, is too large, fails the seal, or whose shape is not exactly
 what the loader expects is ignored and rebuilt. Set FEP_POLICY_CACHE_DIR to an empty value to turn
 the cache off: every run then validates and compiles the tables itself.
+
+BLAKE2b and the constant-time comparison come from CPython's built-in modules, not `hashlib` and
+`hmac`: those load OpenSSL, a few milliseconds of every `policy evaluate`. The content is
+`CompiledPolicy.to_json()` in `marshal`'s format (the key names the interpreter's version), not
+JSON, so a warm run needs no JSON parser: marshal reads only what the seal shows this user's own
+process wrote, and the loader's shape check runs on it all the same.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
+import marshal
 import os
 import stat
+import sys
 from functools import lru_cache
+
+try:  # built into CPython; hashlib's blake2b is this same type, imported with OpenSSL
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - another interpreter
+    from hashlib import blake2b
+try:  # what hmac.compare_digest is when OpenSSL is absent: constant time
+    from _operator import _compare_digest as compare_digest
+except ImportError:  # pragma: no cover - another interpreter
+    from hmac import compare_digest  # type: ignore[no-redef]
 
 from .engine import CompiledPolicy, compile_policy
 from .snapshot import Snapshot, read_snapshot
@@ -28,6 +44,7 @@ from .tables import PolicyFiles
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 MAX_ENTRY_BYTES = 16 * 1024 * 1024
+ENTRY_SUFFIX = ".marshal"  # the seal, a newline, then `CompiledPolicy.to_json()` marshalled
 _SECRET_HEX = 64  # 32 random bytes, as hex
 
 
@@ -45,22 +62,42 @@ def secret_path() -> str:
 
 
 @lru_cache(maxsize=1)
-def _code_digest() -> str:
-    """This package's own code: a new version of the compiler never reads an old one's entries."""
-    hashed = hashlib.sha256()
+def _code_digest() -> str | None:
+    """This package's own code: a new version of the compiler never reads an old one's entries.
+
+    Each module file is known by its path, size, inode and modification and change times (not its
+    bytes: reading every module on every run cost more than the rest of the key). Any write to a
+    file moves its change time, which no program can set back, so an edited module is never taken
+    for the one an entry was built by. None (no caching) when no module file is found, as in a
+    zipped or frozen package."""
+    hashed = blake2b(digest_size=32, person=b"fep-policy-code")
+    found = False
     for folder, subfolders, names in os.walk(_PACKAGE):
         subfolders[:] = sorted(d for d in subfolders if d not in ("__pycache__", "_data"))
-        for name in sorted(n for n in names if n.endswith(".py")):
-            with open(os.path.join(folder, name), "rb") as handle:
-                code = handle.read()
-            hashed.update(b"%d:%s%d:" % (len(name), name.encode(), len(code)) + code)
+        for name in sorted(n for n in names if n.endswith((".py", ".pyc"))):
+            path = os.path.join(folder, name)
+            try:
+                info = os.stat(path)
+            except OSError:
+                return None
+            relative = path[len(_PACKAGE):].encode("utf-8", "surrogateescape")
+            hashed.update(b"%d:%s %d %d %d %d %d;" % (len(relative), relative, info.st_size,
+                                                      info.st_ino, info.st_dev,
+                                                      info.st_mtime_ns, info.st_ctime_ns))
+            found = True
+    return hashed.hexdigest() if found else None
+
+
+def content_key(snapshot: Snapshot) -> str | None:
+    """The key of a policy's compiled form: its id, its files' bytes, this package's code and the
+    interpreter (None when the code cannot be identified: nothing is cached then)."""
+    code = _code_digest()
+    if code is None:
+        return None
+    material = f"{snapshot.files.policy_id}\0{snapshot.digest()}\0{code}\0{sys.version}"
+    hashed = blake2b(material.encode("utf-8", "surrogateescape"), digest_size=32,
+                     person=b"fep-policy-key")
     return hashed.hexdigest()
-
-
-def content_key(snapshot: Snapshot) -> str:
-    """The key of a policy's compiled form: its id, its files' bytes and this package's code."""
-    material = f"{snapshot.files.policy_id}\0{snapshot.digest()}\0{_code_digest()}"
-    return hashlib.sha256(material.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _mine(status: os.stat_result) -> bool:
@@ -68,7 +105,8 @@ def _mine(status: os.stat_result) -> bool:
 
 
 def _private_folder(path: str) -> bool:
-    """Create `path` 0700 if absent; True if it is a real folder of ours that no one else can write."""
+    """Create `path` 0700 if absent; True if it is a real folder of ours that no one else can
+    write."""
     try:
         os.makedirs(path, mode=0o700, exist_ok=True)
         status = os.lstat(path)
@@ -132,7 +170,10 @@ def _create_secret(path: str) -> None:
 
 
 def _seal(secret: bytes, key: str, payload: bytes) -> bytes:
-    return hmac.new(secret, key.encode() + b"\n" + payload, hashlib.sha256).hexdigest().encode()
+    """Keyed BLAKE2b (a MAC by design: no HMAC construction needed) of the key and the content."""
+    sealed = blake2b(key.encode() + b"\n" + payload, digest_size=32, key=secret,
+                     person=b"fep-policy-seal")
+    return sealed.hexdigest().encode()
 
 
 def _load_entry(path: str, secret: bytes, key: str) -> CompiledPolicy | None:
@@ -140,22 +181,23 @@ def _load_entry(path: str, secret: bytes, key: str) -> CompiledPolicy | None:
     if data is None:
         return None
     mac, _, payload = data.partition(b"\n")
-    if not hmac.compare_digest(mac, _seal(secret, key, payload)):
+    if not compare_digest(mac, _seal(secret, key, payload)):
         return None
-    try:
-        return CompiledPolicy.from_json(json.loads(payload))
-    except (ValueError, RecursionError):  # from_json refuses any other shape with ValueError
+    try:  # (only bytes this user's own process sealed reach marshal, and it is checked anyway)
+        return CompiledPolicy.from_json(marshal.loads(payload))
+    except (ValueError, EOFError, TypeError, RecursionError):  # from_json: ValueError
         return None
 
 
 def _store_entry(path: str, secret: bytes, key: str, compiled: CompiledPolicy) -> None:
     from .errors import PolicyIOError
-    from .writer import write_atomic
+    from .writer import atomic_output
 
-    payload = json.dumps(compiled.to_json(), separators=(",", ":"), ensure_ascii=True)
+    payload = marshal.dumps(compiled.to_json())
     try:
-        write_atomic(path, _seal(secret, key, payload.encode()).decode() + "\n" + payload)
-    except PolicyIOError:
+        with atomic_output(path) as out:
+            out.write(_seal(secret, key, payload) + b"\n" + payload)
+    except (PolicyIOError, OSError):
         pass  # a read-only cache folder only costs speed
 
 
@@ -167,7 +209,8 @@ def compiled_policy(files: PolicyFiles) -> CompiledPolicy:
     entry = key = None
     if folder and secret:
         key = content_key(snapshot)
-        entry = os.path.join(folder, f"{key}.json")
+    if folder and secret and key:
+        entry = os.path.join(folder, f"{key}{ENTRY_SUFFIX}")
         found = _load_entry(entry, secret, key)
         if found is not None:
             return found

@@ -7,14 +7,15 @@ Only this module prints or exits. Exit codes: 0 done, 1 invalid data (a case or 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-from typing import TYPE_CHECKING, Any, BinaryIO, Literal, NoReturn, TextIO
 
 from .errors import DataError, PolicyError, PolicyIOError, UsageError
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import (5 ms of start-up)
 if TYPE_CHECKING:  # only for the types: the modules load when a command needs them
+    from typing import Any, BinaryIO, Literal, NoReturn, TextIO
+
     from .cases import Where
     from .checks import ValidatedPolicy
     from .engine import CompiledPolicy
@@ -176,6 +177,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         case = check_case(raw, compiled.columns, where=where, file=name)
     decision = Policy(compiled).evaluate(case, args.as_of)
     if args.json:
+        import json  # (not on the text path: a warm evaluate's start-up counts)
+
         _out(json.dumps(decision.to_json(), indent=2, ensure_ascii=False), escaped=False)
     else:
         from .render import decision_text
@@ -255,6 +258,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
         for added in sorted(after.keys() - before.keys()):
             print(f"{PROG} diff: revision {added} is new since {args.rev}", file=sys.stderr)
     if args.json:
+        import json
+
         _out(json.dumps(diffs[0] if names else diffs, indent=2, ensure_ascii=False), escaped=False)
     elif args.format == "markdown":
         inputs = validated.definition.inputs
@@ -269,6 +274,8 @@ def cmd_history(args: argparse.Namespace) -> int:
 
     entries = [revision.history_entry() for revision in _validated(args).revisions]
     if args.json:
+        import json
+
         _out(json.dumps(entries, indent=2, ensure_ascii=False), escaped=False)
     else:
         _out(history_text(entries))
@@ -561,6 +568,51 @@ def _command_word(argv: list[str]) -> str | None:
     return None
 
 
+# `policy evaluate` in its plain forms is parsed without argparse: building the parsers and
+# parsing (with gettext's look-ups for every message) cost about 5 ms of a warm run's start-up.
+# Anything else (help, --version, an abbreviated or unknown option, a value that starts with '-',
+# `--`, fields on both sides of an option, another command) goes to argparse, which gives the
+# same result or the same error; tests/test_cli_evaluate.py checks the two agree.
+_EVALUATE_VALUED = {"--tables": "tables", "--policy": "policy", "--case": "case",
+                    "--as-of": "as_of"}
+
+
+def _plain_evaluate_args(argv: list[str]) -> argparse.Namespace | None:
+    """The parsed arguments of a plain `policy evaluate` command line, else None."""
+    values: dict[str, str | None] = dict.fromkeys(_EVALUATE_VALUED.values())
+    fields: list[str] = []
+    command, debug, as_json, fields_done = None, False, False, False
+    words = iter(argv)
+    for word in words:
+        name, equals, value = word.partition("=")
+        if word.startswith("-"):
+            if name in _EVALUATE_VALUED and (command or name in ("--tables", "--policy")):
+                if not equals:
+                    value = next(words, "-")  # (missing: argparse says so)
+                if value.startswith("-"):
+                    return None
+                values[_EVALUATE_VALUED[name]] = value
+            elif word == "--debug":
+                debug = True
+            elif word == "--json" and command:
+                as_json = True
+            else:
+                return None
+            fields_done = fields_done or bool(fields)
+        elif command is None:
+            if word != "evaluate":
+                return None
+            command = word
+        elif fields_done:
+            return None  # argparse takes one run of fields only: it gives the error
+        else:
+            fields.append(word)
+    if command is None:
+        return None
+    return argparse.Namespace(**values, debug=debug, command=command, fields=fields, json=as_json,
+                              run=cmd_evaluate)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; as the process's own entry point (`argv` None), end the process too."""
     code = _main(argv)
@@ -611,7 +663,7 @@ def _main(argv: list[str] | None) -> int:
         if sys.stdout is None:  # started with >&-
             raise PolicyIOError("standard output: cannot write: it is closed")
         _refuse_repeated_options(argv)
-        args = build_parser(argv).parse_args(argv)
+        args = _plain_evaluate_args(argv) or build_parser(argv).parse_args(argv)
         args.standalone = standalone
         code = args.run(args)
         with _writing_stdout():

@@ -13,13 +13,15 @@ import itertools
 from collections import namedtuple
 from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from . import codes
 from .dates import parse_date
 from .timeline import revision_in_force
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import (5 ms of start-up)
 if TYPE_CHECKING:  # model imports dataclasses: not on the start-up path of `policy evaluate`
+    from typing import Any, NoReturn
+
     from .codes import Columns
     from .definition import PolicyDefinition
     from .model import Revision
@@ -297,7 +299,7 @@ class DecisionTemplates:
             if position is None:
                 return None
         if position < 0:
-            day = cast(str, as_of)  # _position answers only for a str
+            day = str(as_of)  # (a str already: _position answers only for one)
             template = self._before_first.get(day) or self._before_first_template(day)
             values = template.copy()
             values[self.case_at] = self._known_fields(code)

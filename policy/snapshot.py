@@ -1,21 +1,26 @@
 """A policy's files read once: the bytes that are hashed are exactly the bytes that are validated.
 
-The compiled cache is keyed by a hash of the tables, the source text and the schemas. Hashing the files
-and then reading them again to validate would leave a window in which an editor, `git checkout` or
-rsync changes a table: the new tables' compiled form would be stored under the old tables' key, and
-every later run with the old tables would answer from the other version. So every file is read once,
-into a `Snapshot`, and both the key and the validation use its bytes.
+The compiled cache is keyed by a hash (BLAKE2b) of the tables, the source text and the schemas.
+Hashing the files and then reading them again to validate would leave a window in which an
+editor, `git checkout` or rsync changes a table: the new tables' compiled form would be stored
+under the old tables' key, and every later run with the old tables would answer from the other
+version. So every file is read once, into a `Snapshot`, and both the key and the validation use
+its bytes.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections import namedtuple
 
 from .errors import PolicyError, PolicyIOError
 from .reading import MAX_BYTES, read_bounded  # (not via yaml_loader: a warm evaluate needs no YAML)
 from .tables import PolicyFiles, display_path
+
+try:  # built into CPython; `hashlib` would load OpenSSL too, on every `policy evaluate`
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - another interpreter
+    from hashlib import blake2b
 
 
 class Snapshot(namedtuple("Snapshot", "files contents")):
@@ -38,9 +43,9 @@ class Snapshot(namedtuple("Snapshot", "files contents")):
         return path, self.read(path)
 
     def digest(self) -> str:
-        """SHA-256 of every file's name and bytes (lengths included, so no two snapshots collide
-        by shifting bytes from one file to the next)."""
-        hashed = hashlib.sha256()
+        """BLAKE2b (256 bits) of every file's name and bytes (lengths included, so no two
+        snapshots collide by shifting bytes from one file to the next)."""
+        hashed = blake2b(digest_size=32, person=b"fep-policy-files")
         for path, found in self.contents.items():
             data = b"<unreadable>" if isinstance(found, PolicyError) else found
             name = os.path.basename(path).encode("utf-8", "surrogateescape")

@@ -2,13 +2,12 @@
 
 Search order (as git finds `.git`): `--tables DIR`; else a `tables/` folder in the current
 directory or its nearest parent that has one; else the tables installed with the package.
-(os.path, not pathlib: this runs at every start-up and pathlib's import costs more than the
-lookup.)
+(os.path, not pathlib, and a listing, not glob: this runs at every start-up, and those imports
+cost more than the lookup.)
 """
 
 from __future__ import annotations
 
-import glob
 import os
 from collections import namedtuple
 
@@ -18,6 +17,17 @@ from .escaping import shown
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_FILE = "source.md"
 DEFINITION_FILE = "policy.yml"  # the policy's own file (policy/definition.py), not a revision
+
+
+def _entries_ending(folder: str, suffix: str) -> list[str]:
+    """The paths of `folder`'s entries named `*<suffix>`, hidden ones left out, sorted by name:
+    what `glob.glob(escaped folder + "/*" + suffix)` gives (an unreadable folder has none)."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    return [os.path.join(folder, name) for name in sorted(names)
+            if name.endswith(suffix) and not name.startswith(".")]
 
 
 def _bundled(kind: str) -> str:
@@ -71,15 +81,14 @@ class PolicyFiles(namedtuple("PolicyFiles", "policy_id folder revision_files sou
     __slots__ = ()
 
     def all_files(self) -> list[str]:
-        pattern = os.path.join(glob.escape(self.schemas_dir), "*.schema.json")
-        schema_files = sorted(glob.glob(pattern))
+        schema_files = _entries_ending(self.schemas_dir, ".schema.json")
         return [*self.revision_files, self.source_file, self.definition_file, *schema_files]
 
 
 def policy_files(tables_dir: str, policy_id: str | None = None) -> PolicyFiles:
     def revision_files(folder: str) -> list[str]:
-        return sorted(path for path in glob.glob(os.path.join(glob.escape(folder), "*.yaml"))
-                      if os.path.basename(path) != DEFINITION_FILE)
+        return [path for path in _entries_ending(folder, ".yaml")
+                if os.path.basename(path) != DEFINITION_FILE]
 
     try:
         entries = sorted(os.listdir(tables_dir))

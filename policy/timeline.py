@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
-from typing import Protocol, TypeVar
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import (5 ms of start-up)
+if TYPE_CHECKING:
+    from typing import Protocol, TypeVar
 
-class _Dated(Protocol):
-    @property
-    def effective_from(self) -> str: ...
+    class _Dated(Protocol):
+        @property
+        def effective_from(self) -> str: ...
 
-
-# a model or a compiled revision: whichever is given comes back
-_Revision = TypeVar("_Revision", bound=_Dated)
+    # a model or a compiled revision: whichever is given comes back
+    _Revision = TypeVar("_Revision", bound=_Dated)
 
 
 def revision_in_force(revisions: Sequence[_Revision], day: str) -> _Revision | None:

@@ -3,8 +3,12 @@ process wrote it from exactly the bytes it was validated from; anything else is 
 """
 
 import json
+import marshal
 import os
+import shutil
 import stat
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -49,7 +53,7 @@ def _flipped(table: bytes) -> bytes:
 
 
 def _entries(folder: Path) -> list[Path]:
-    return sorted(folder.glob("*.json"))
+    return sorted(folder.glob(f"*{cache.ENTRY_SUFFIX}"))
 
 
 def test_an_edit_between_hashing_and_validation_cannot_poison_the_cache(tables_copy, private,
@@ -85,7 +89,7 @@ def test_entries_are_sealed_and_the_folders_private(tables_copy, private):
     assert stat.S_IMODE(secret.stat().st_mode) == 0o600
     assert private not in secret.parents  # the secret is kept outside the cache folder
     mac, _, payload = entry.read_bytes().partition(b"\n")
-    assert len(mac) == 64 and json.loads(payload)["policy"]["id"] == "fep-8.01.08"
+    assert len(mac) == 64 and marshal.loads(payload)["policy"]["id"] == "fep-8.01.08"
     assert _decide(tables_copy) == "not_medically_necessary"  # read back from the entry
 
 
@@ -102,19 +106,19 @@ def test_a_warm_call_reads_the_entry_and_validates_nothing(tables_copy, private,
 
 
 def _forge(entry: Path, payload: dict, mac: bytes | None = None) -> None:
-    body = json.dumps(payload).encode()
+    body = marshal.dumps(payload)
     entry.write_bytes((mac or entry.read_bytes().partition(b"\n")[0]) + b"\n" + body)
 
 
 def test_a_forged_entry_changes_no_determination(tables_copy, private):
     _decide(tables_copy)
     (entry,) = _entries(private)
-    payload = json.loads(entry.read_bytes().partition(b"\n")[2])
+    payload = marshal.loads(entry.read_bytes().partition(b"\n")[2])
     for revision in payload["revisions"]:  # every outcome becomes medically necessary
         revision["outcomes"] = [["medically_necessary", *o[1:]] for o in revision["outcomes"]]
     _forge(entry, payload)
     assert _decide(tables_copy) == "not_medically_necessary"
-    entry.write_bytes(json.dumps(payload).encode())  # the old, unsealed format
+    entry.write_bytes(json.dumps(payload).encode())  # an old, unsealed JSON entry
     assert _decide(tables_copy) == "not_medically_necessary"
 
 
@@ -143,7 +147,8 @@ def test_wrong_shapes_under_a_valid_seal_are_refused_too(tables_copy, private):
     (entry,) = _entries(private)
     secret = Path(cache.secret_path()).read_bytes()
     key = entry.stem
-    for body in (b"[]", b'{"format": 1}', entry.read_bytes().partition(b"\n")[2][:-10]):
+    for body in (b"[]", b'{"format": 1}', marshal.dumps([]), marshal.dumps({"format": 1}),
+                 marshal.dumps(("format", 1)), entry.read_bytes().partition(b"\n")[2][:-10]):
         entry.write_bytes(cache._seal(secret, key, body) + b"\n" + body)
         assert _decide(tables_copy) == "not_medically_necessary"
 
@@ -176,10 +181,10 @@ def test_a_secret_others_can_read_is_not_trusted(tables_copy, private):
     secret = Path(cache.secret_path())
     os.chmod(secret, 0o644)
     (entry,) = _entries(private)
-    payload = json.loads(entry.read_bytes().partition(b"\n")[2])
+    payload = marshal.loads(entry.read_bytes().partition(b"\n")[2])
     for revision in payload["revisions"]:
         revision["outcomes"] = [["medically_necessary", *o[1:]] for o in revision["outcomes"]]
-    body = json.dumps(payload).encode()
+    body = marshal.dumps(payload)
     entry.write_bytes(cache._seal(secret.read_bytes(), entry.stem, body) + b"\n" + body)
     assert _decide(tables_copy) == "not_medically_necessary"
 
@@ -189,3 +194,85 @@ def test_an_empty_setting_turns_the_cache_off(tables_copy, tmp_path, monkeypatch
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     assert _decide(tables_copy) == "not_medically_necessary"
     assert not (tmp_path / "config").exists()  # no secret is made when nothing is cached
+
+
+@pytest.fixture
+def package_copy(tmp_path, monkeypatch, request):
+    """A copy of this package's modules that the cache takes for its code (the key's code part is
+    recomputed for it, and again after the test for the real package)."""
+    package = tmp_path / "package"
+    shutil.copytree(Path(cache.__file__).parent, package,
+                    ignore=shutil.ignore_patterns("__pycache__", "_data"))
+    monkeypatch.setattr(cache, "_PACKAGE", str(package))
+    cache._code_digest.cache_clear()
+    request.addfinalizer(cache._code_digest.cache_clear)
+    return package
+
+
+def _validations(monkeypatch) -> list[int]:
+    calls: list[int] = []
+    real = checks.load_and_validate
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(checks, "load_and_validate", counted)
+    return calls
+
+
+@pytest.mark.parametrize("edit", ["changed bytes", "same size and modification time"])
+def test_an_edit_of_the_engine_code_invalidates_the_entries(tables_copy, private, package_copy,
+                                                            monkeypatch, edit):
+    """A compiled form built by other code is a silent wrong determination: an edit of the engine,
+    even one that keeps the file's size and modification time, must make every entry a miss."""
+    files = policy_files(str(tables_copy))
+    validations = _validations(monkeypatch)
+    first = cache.compiled_policy(files)
+    assert cache.compiled_policy(files) == first and len(validations) == 1  # warm: no validation
+    engine = package_copy / "engine.py"
+    before, code = engine.stat(), engine.read_bytes()
+    if edit == "changed bytes":
+        engine.write_bytes(code + b"\n# edited\n")
+    else:  # one character swapped in place, the modification time put back
+        at = code.index(b"e")  # in the docstring or a comment: still valid Python
+        edited = code[:at] + b"E" + code[at + 1:]
+        assert edited != code and len(edited) == len(code)
+        engine.write_bytes(edited)
+        os.utime(engine, ns=(before.st_atime_ns, before.st_mtime_ns))
+        assert engine.stat().st_mtime_ns == before.st_mtime_ns
+    cache._code_digest.cache_clear()  # a new process: the code is looked at afresh
+    cache.compiled_policy(files)
+    assert len(validations) == 2  # rebuilt, not read from the old code's entry
+    assert len(_entries(private)) == 2
+
+
+def test_an_edit_of_a_table_is_a_miss(tables_copy, private, monkeypatch):
+    """Keyed by exactly the bytes: even a comment added to a table builds a new entry."""
+    validations = _validations(monkeypatch)
+    assert _decide(tables_copy) == _decide(tables_copy) == "not_medically_necessary"
+    assert len(validations) == 1
+    path = tables_copy / "fep-8.01.08" / "2015-12.yaml"
+    path.write_bytes(path.read_bytes() + b"\n# a comment\n")
+    assert _decide(tables_copy) == "not_medically_necessary"
+    assert len(validations) == 2 and len(_entries(private)) == 2
+
+
+def test_a_warm_evaluate_loads_no_openssl_json_yaml_or_jsonschema(tables_copy, private):
+    """hashlib and hmac load OpenSSL (milliseconds of every run); the warm path needs neither,
+    nor JSON (the entry is marshalled; only --json prints JSON), nor typing (about 5 ms: the
+    modules import it for mypy only, under a TYPE_CHECKING of their own), nor the YAML and schema
+    libraries, which only validation uses, nor `locale` (argparse's message look-ups load it when
+    its parsers are built, which a plain `evaluate` skips)."""
+    _decide(tables_copy)  # the entry, written by this process
+    script = (
+        "import sys\n"
+        "from policy.cli import main\n"
+        f"code = main(['--tables', {str(tables_copy)!r}, 'evaluate', '--as-of', {DAY!r},"
+        " 'cancer_site=gastric'])\n"
+        "loaded = sorted({'_hashlib', 'hashlib', 'hmac', 'json', 'typing', 'yaml', 'jsonschema',"
+        " 'pyarrow', 'jinja2', 'locale'} & set(sys.modules))\n"
+        "print(code, loaded)\n")
+    found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           check=True, env=os.environ.copy())
+    assert found.stdout.splitlines()[-1] == "0 []", found.stderr

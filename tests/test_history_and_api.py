@@ -1,10 +1,11 @@
 """`policy history`, the Python API, the timeline and the validated cache."""
 
 import json
+import marshal
 
 import pytest
 
-from policy import DataError, UsageError, load_policy
+from policy import DataError, UsageError, cache, load_policy
 from policy.timeline import revision_in_force
 
 IDS = "2011-12 2012-12 2013-12 2014-12 2015-12 2018-03 2018-09 2019-09 2020-09 2021-09 2022-09 2023-09"
@@ -96,14 +97,14 @@ def test_a_table_broken_after_caching_is_never_evaluated(tables_copy, cli, monke
 def test_a_corrupt_cache_entry_is_rebuilt(tmp_path, monkeypatch):
     monkeypatch.setenv("FEP_POLICY_CACHE_DIR", str(tmp_path))
     load_policy()
-    [entry] = list(tmp_path.glob("*.json"))
+    [entry] = list(tmp_path.glob(f"*{cache.ENTRY_SUFFIX}"))
     entry.write_text("{not json")
     assert load_policy().evaluate({"cancer_site": "none"}, "2020-01-01").determination == \
         "not_addressed"
     from policy.engine import FORMAT
 
-    sealed = entry.read_bytes().partition(b"\n")  # the rebuilt entry: a seal, then the JSON
-    assert len(sealed[0]) == 64 and json.loads(sealed[2])["format"] == FORMAT
+    sealed = entry.read_bytes().partition(b"\n")  # the rebuilt entry: a seal, then the content
+    assert len(sealed[0]) == 64 and marshal.loads(sealed[2])["format"] == FORMAT
 
 
 def test_tables_are_found_in_the_nearest_parent(tables_copy, monkeypatch, cli):
