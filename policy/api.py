@@ -1,11 +1,16 @@
 """The Python API: load a policy once, evaluate cases as of dates.
 
+A case is a mapping of the policy's inputs (its `policy.yml`); whatever is left out is unknown.
+With nothing known, the revision in force can only say what it might decide, and before the
+first revision no policy was in force (docs/api.md shows a case with its fields):
+
     >>> from policy import load_policy
-    >>> iort = load_policy()
-    >>> decision = iort.evaluate({"cancer_site": "rectal", "margin_status": "positive",
-    ...                           "t_stage": "T3", "recurrent": False}, as_of="2016-05-03")
-    >>> decision.determination, decision.revision["id"], decision.rule
-    ('not_medically_necessary', '2015-12', 'rectal-margins-not-t4-not-recurrent')
+    >>> shipped = load_policy()  # validated once, then read from the sealed cache
+    >>> decision = shipped.evaluate({}, as_of="2016-05-03")
+    >>> decision.determination, len(decision.possible) > 1
+    ('indeterminate', True)
+    >>> shipped.evaluate({}, as_of="1999-12-31").determination
+    'no_policy_in_force'
 """
 
 from __future__ import annotations

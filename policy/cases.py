@@ -16,6 +16,7 @@ from .codes import Columns
 from .dates import parse_date
 from .errors import DataError, Problem
 from .escaping import shown
+from .value_text import value_text
 
 Where = Callable[..., tuple[int, int]]  # (path, key=...) -> (line, col) of a case file
 WORDS = "<command line>"
@@ -60,12 +61,6 @@ def delimiter_hint(name: str, fields: Sequence[str]) -> str:
             return (f"; the delimiter looks wrong: the header separates names with {shown}, "
                     "and a CSV separates cells with commas")
     return ""
-
-
-def value_text(value: object) -> str:
-    """A case value as a `FIELD=VALUE` word, a CSV cell or a message writes it: booleans as
-    true/false (never Python's True/False), anything else as str."""
-    return "true" if value is True else "false" if value is False else str(value)
 
 
 def case_fields(columns: Columns) -> list[str]:

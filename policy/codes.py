@@ -4,6 +4,14 @@ A partial case gives each input column a value or leaves it unknown. With n valu
 n + 1 digits (the last, n, means unknown), so a partial case is one integer whose digits are the
 columns in table order, the last column varying fastest. The per-case engine, its templates and the
 Arrow core all number cases this way; this module is the only place that knows how.
+
+    >>> columns = (("bell", ("brass", "steel")), ("loud", (True, False)))
+    >>> count(columns), weights(columns)
+    (9, [3, 1])
+    >>> encode(columns, {"bell": "steel", "loud": False}), encode(columns, {})
+    (4, 8)
+    >>> decode(columns, 5)  # loud's digit 2: unknown
+    {'bell': 'steel'}
 """
 
 from __future__ import annotations

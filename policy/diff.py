@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .engine import complete_outcomes
+from .value_text import value_text
 
 
 def _merge_along(boxes: list[tuple], field: int) -> list[tuple]:
@@ -123,7 +124,7 @@ def value_words(value: Any) -> str:
     if value is None:
         return ""
     if value is True or value is False:
-        return "true" if value else "false"
+        return value_text(value)
     if isinstance(value, Mapping):
         return "; ".join(f"{key}: {value_words(item)}" for key, item in value.items())
     if isinstance(value, (list, tuple)):
@@ -204,9 +205,11 @@ def diff_revisions(old: Any, new: Any) -> dict:
 
 
 def resolve(revisions: Sequence, name: str) -> Any:
-    """A revision by id (2015-12), version (2.3.0) or date (2016-05-03: the one in force)."""
+    """A revision by id (2015-12), version (2.3.0) or date (2016-05-03: the one in force).
+
+    Raises DataError (UNKNOWN_REVISION) when `name` names none of them."""
     from .dates import parse_date
-    from .errors import UsageError
+    from .errors import DataError, Problem
     from .timeline import revision_in_force
 
     for rev in revisions:
@@ -216,12 +219,14 @@ def resolve(revisions: Sequence, name: str) -> Any:
         parse_date(name)
     except ValueError:
         known = ", ".join(r.id for r in revisions)
-        raise UsageError(f"'{name}' is not a revision id, version or date (revisions: {known})") \
-            from None
+        raise DataError(Problem(name, 0, 0, "UNKNOWN_REVISION",
+                                f"'{name}' is not a revision id, version or date "
+                                f"(revisions: {known})")) from None
     found = revision_in_force(revisions, name)
     if found is None:
-        raise UsageError(f"no revision is in force on {name}; the first is effective from "
-                         f"{revisions[0].effective_from}")
+        raise DataError(Problem(name, 0, 0, "UNKNOWN_REVISION",
+                                f"no revision is in force on {name}; the first is effective "
+                                f"from {revisions[0].effective_from}"))
     return found
 
 

@@ -68,9 +68,13 @@ CODES = {
     "SEMVER_BUMP": "a version bump that does not match the diff (decision change <=> MAJOR)",
     "PUBLISHED_CHANGED": "a published revision's decisions changed without a MAJOR version bump",
     "REVISION_REMOVED": "a published revision was removed or renamed",
-    # choosing a policy
+    # choosing a policy, a revision, a git revision
     "UNKNOWN_POLICY": "no policy of the given id in the tables folder, or none given and not "
                       "exactly one present",
+    "UNKNOWN_REVISION": "a revision id, version or date that names no revision of the policy "
+                        "(a date before the first revision's effective date included)",
+    "GIT_REV_REFUSED": "a git revision that is empty, starts with '-' (it would be read as an "
+                       "option) or holds a NUL or line break",
     # a case
     "UNKNOWN_FIELD": "a case field the contract does not define",
     "NO_DATE": "a case without service_date evaluated with no as-of date (a batch line, or "
@@ -131,7 +135,8 @@ class DataError(PolicyError, ValueError):
 
 
 class UsageError(PolicyError, ValueError):
-    """The command was called wrongly (a missing date, an unknown revision name, a bad option)."""
+    """The command line was used wrongly (a bad or missing option); raised by `policy.cli` only:
+    the library says the same things as `DataError`s with a code."""
 
     exit_code = 2
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from .value_text import value_text
+
 # C0 and C1 controls and DEL; line/paragraph separators; bidi embeddings, overrides and isolates;
 # surrogates (only lone ones can occur in a str).
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
@@ -38,7 +40,7 @@ def shown(value: object, limit: int = 120) -> str:
     length named), true/false for booleans, numbers cut the same way. Keeps messages linear in
     the input: no value is echoed at more than a bounded length."""
     if value is True or value is False:
-        return "true" if value else "false"
+        return value_text(value)
     if isinstance(value, str):
         text, quote = value, "'"
     else:

@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Iterator
 from types import ModuleType
 
-from .errors import PolicyIOError, UsageError
+from .errors import DataError, PolicyIOError, Problem
 from .yaml_loader import MAX_BYTES
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -27,9 +27,12 @@ _LINK_PLACEHOLDER = "(a symbolic link at the git revision: never followed)"
 
 
 def check_rev(rev: str) -> str:
+    """`rev` if git may be asked about it; DataError (GIT_REV_REFUSED) if it could be read as
+    an option or break a line."""
     if not rev or rev.startswith("-") or any(c in rev for c in "\0\n\r"):
-        raise UsageError(f"refusing git revision {rev!r}: it must not be empty, start with '-' or "
-                         "hold a NUL or line break")
+        raise DataError(Problem(repr(rev), 0, 0, "GIT_REV_REFUSED",
+                                f"refusing git revision {rev!r}: it must not be empty, start "
+                                "with '-' or hold a NUL or line break"))
     return rev
 
 
@@ -42,9 +45,9 @@ def _git() -> ModuleType:
 
 
 @contextlib.contextmanager
-def tables_at(rev: str, tables_dir: str, policy_id: str) -> Iterator[tuple[str, str]]:
+def tables_at(rev: str, tables_dir: str, policy_id: str) -> Iterator[str]:
     """`tables/<policy>` and `schemas/` as they were at git revision `rev`, copied into a private
-    temporary folder laid out like a policy repository; yields (tables folder, commit sha).
+    temporary folder laid out like a policy repository; yields its tables folder.
 
     The folder is removed when the block ends, whatever happens, including an error while
     copying (an oversized blob): nothing is left behind. A symbolic link at `rev` is copied as a
@@ -57,7 +60,7 @@ def tables_at(rev: str, tables_dir: str, policy_id: str) -> Iterator[tuple[str, 
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _copy_at(rev: str, tables_dir: str, policy_id: str, work: str) -> tuple[str, str]:
+def _copy_at(rev: str, tables_dir: str, policy_id: str, work: str) -> str:
     check_rev(rev)
     git = _git()
     try:
@@ -106,4 +109,4 @@ def _copy_at(rev: str, tables_dir: str, policy_id: str, work: str) -> tuple[str,
     if not tables:
         raise PolicyIOError(f"git revision '{rev}' ({sha[:12]}) has no tables of policy "
                             f"'{policy_id}' (no {policy_folder}/*.yaml in its tree)")
-    return os.path.join(work, "tables"), sha
+    return os.path.join(work, "tables")

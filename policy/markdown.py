@@ -37,11 +37,6 @@ def md_text(value: object) -> str:
     return escaped or "&nbsp;"
 
 
-def value_word(value: object) -> str:
-    """A case value as on the command line: true/false for booleans."""
-    return "true" if value is True else "false" if value is False else str(value)
-
-
 def css_name(name: str, allowed: str = "a-z_") -> str:
     """A name reduced to the letters a CSS class may take here."""
     return re.sub(f"[^{allowed}]", "", name)

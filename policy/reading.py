@@ -78,12 +78,12 @@ def read_bounded(path: str | os.PathLike, limit: int, *, what: str = "file",
     try:
         fd = os.open(path, flags)
     except OSError as exc:
-        raise PolicyIOError(f"{display}: cannot read the {what}: {exc.strerror or exc}") from None
+        raise cannot_read(display, exc, what) from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-            raise PolicyIOError(f"{display}: cannot read the {what}: {kind}")
+            raise cannot_read(display, kind, what)
         if info.st_size > limit:
             raise _too_large(display, info.st_size, limit)
         if hasattr(os, "set_blocking"):
@@ -94,8 +94,7 @@ def read_bounded(path: str | os.PathLike, limit: int, *, what: str = "file",
             try:
                 chunk = os.read(fd, min(limit + 1 - total, 1 << 20))
             except OSError as exc:
-                raise PolicyIOError(f"{display}: cannot read the {what}: "
-                                    f"{exc.strerror or exc}") from None
+                raise cannot_read(display, exc, what) from None
             if not chunk:
                 break
             chunks.append(chunk)
@@ -107,17 +106,24 @@ def read_bounded(path: str | os.PathLike, limit: int, *, what: str = "file",
         os.close(fd)
 
 
+def cannot_read(display: str, reason: BaseException | str, what: str = "") -> PolicyIOError:
+    """The one wording of a read that failed: `NAME: cannot read[ the WHAT]: REASON` (an
+    OSError's reason is its strerror)."""
+    if isinstance(reason, BaseException):
+        reason = getattr(reason, "strerror", None) or str(reason)
+    return PolicyIOError(f"{display}: cannot read{f' the {what}' if what else ''}: {reason}")
+
+
 def read_stream_bounded(stream: ByteStream | None, limit: int, *, what: str = "input",
                         display: str = "<stdin>") -> bytes:
     """At most `limit` bytes of a binary stream (standard input); `None` (a closed standard
     input) and read errors are a `PolicyIOError`; more than `limit` bytes a FILE_TOO_LARGE."""
     if stream is None:
-        raise PolicyIOError(f"{display}: cannot read the {what}: standard input is closed")
+        raise cannot_read(display, "standard input is closed", what)
     try:
         raw = stream.read(limit + 1)
     except (OSError, ValueError) as exc:  # ValueError: the stream was closed
-        raise PolicyIOError(f"{display}: cannot read the {what}: "
-                            f"{getattr(exc, 'strerror', None) or exc}") from None
+        raise cannot_read(display, exc, what) from None
     if len(raw) > limit:
         raise _too_large(display, None, limit)
     return raw

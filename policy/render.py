@@ -7,6 +7,7 @@ import textwrap
 
 from .errors import Problem
 from .escaping import escape
+from .value_text import value_text
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import (5 ms of start-up)
 if TYPE_CHECKING:
@@ -115,7 +116,7 @@ def problems_github(problems: list[Problem]) -> str:
 
 
 def _values(values: Any) -> str:
-    return ", ".join("true" if v is True else "false" if v is False else str(v) for v in values)
+    return ", ".join(map(value_text, values))
 
 
 def condition_text(when: dict) -> str:

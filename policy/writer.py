@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import functools
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +25,8 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     part."""
     target = Path(path)
     _refuse_special(target)
+    import tempfile  # (here: the batch path writes through an unnamed file and needs none)
+
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, temp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp",
@@ -73,6 +74,8 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
                 raise PolicyIOError(f"{target}: cannot write: {exc.strerror or exc}") from exc
             raise
         return
+    import tempfile
+
     try:
         handle, temp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp",
                                         dir=folder)

@@ -226,6 +226,29 @@ def test_csv_output_defuses_formulas_and_quotes_text(tmp_path):
     assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # like any file the user creates
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=st.sampled_from(
+    [chr(i) for i in range(128)] + ["é", "ー", "\u2028", "\x85", "😀"]), max_size=5)),
+    max_size=40), st.booleans())
+def test_csv_cells_of_a_column_are_the_cells_of_each_value(values, no_quotes):
+    """The column-wide formula and quoting checks (a cheap superset, then the exact rule) give
+    every value what `_csv_cell` gives it: defused and quoted when it starts with = + - @ tab or
+    CR, or (in a file with quotes) holds a comma, quote or line feed; untouched otherwise."""
+    from policy.batch.writers import _csv_cell, _csv_cells
+
+    if no_quotes:  # such a file has no cell with a comma, quote or line break
+        values = [v if v is None else v.translate({ord(c): None for c in ',"\n\r'})
+                  for v in values]
+    cells = _csv_cells(pa.array(values, pa.string()), no_quotes).to_pylist()
+    for value, cell in zip(values, cells, strict=True):
+        if value is None:
+            assert cell is None
+        elif value[:1] in ("=", "+", "-", "@", "\t", "\r") or any(c in value for c in ',"\n'):
+            assert cell == _csv_cell(value)
+        else:
+            assert cell == value
+
+
 def test_parquet_out_keeps_the_columnar_results(tmp_path):
     cases = generated_cases(100)
     source = tmp_path / "claims.jsonl"

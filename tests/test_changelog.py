@@ -86,3 +86,29 @@ def test_invalid_tables_write_nothing(tables_copy, cli, check):
     code, _, err = cli("--tables", tables_copy, "changelog", *(["--check"] if check else []))
     assert code == 1 and "2015-12.yaml" in err and "Traceback" not in err
     assert not (tables_copy.parent / "CHANGELOG.md").exists()
+
+
+@pytest.mark.parametrize("planted", ["fifo", "folder"])
+def test_check_of_a_changelog_that_is_no_file_is_one_line_and_no_hang(tables_copy, planted):
+    """CHANGELOG.md is read like every other file (bounded, regular files only): a FIFO there
+    made `changelog --check` wait for a writer forever."""
+    import os
+    import subprocess
+    import sys
+
+    target = tables_copy.parent / "CHANGELOG.md"
+    os.mkfifo(target) if planted == "fifo" else target.mkdir()
+    result = subprocess.run([sys.executable, "-m", "policy", "--tables", str(tables_copy),
+                             "changelog", "--check"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 4 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "CHANGELOG.md: cannot read" in result.stderr
+
+
+def test_a_changelog_longer_than_the_generated_one_is_out_of_date_and_rewritten(tables_copy, cli):
+    target = tables_copy.parent / "CHANGELOG.md"
+    target.write_text((ROOT / "CHANGELOG.md").read_text(encoding="utf-8") + "an edit by hand\n",
+                      encoding="utf-8")
+    code, out, err = cli("--tables", tables_copy, "changelog", "--check")
+    assert code == 1 and "out of date" in err
+    assert cli("--tables", tables_copy, "changelog")[0] == 0
+    assert target.read_bytes() == (ROOT / "CHANGELOG.md").read_bytes()

@@ -175,3 +175,34 @@ def test_a_batch_line_without_a_date_names_the_option_on_stderr_only(tmp_path, c
     error = json.loads(out.read_text())["error"]
     assert error.startswith("NO_DATE: ") and "--" not in error
     assert "NO_DATE" in err and "--as-of" in err
+
+
+def test_no_module_but_the_command_line_raises_usage_error():
+    """UsageError is the command line's: a revision name that names nothing (policy.diff) and a
+    refused git revision (policy.gitrev) are the library's DataErrors with a code."""
+    import re
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parent.parent / "policy"
+    raising = [f"{path.relative_to(package)}:{number}"
+               for path in sorted(package.rglob("*.py")) if path.name != "cli.py"
+               for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+               if re.search(r"(?<!class )\bUsageError\(", line)]
+    assert raising == []
+
+
+def test_a_revision_name_or_git_revision_that_names_nothing_is_a_data_error():
+    from policy.checks import load_and_validate
+    from policy.diff import resolve
+    from policy.gitrev import check_rev
+    from policy.tables import find_tables_dir, policy_files
+
+    revisions = load_and_validate(policy_files(find_tables_dir(None))).revisions
+    for name, code in (("2099-99", "UNKNOWN_REVISION"), ("2010-01-01", "UNKNOWN_REVISION")):
+        with pytest.raises(DataError, match=code) as caught:
+            resolve(revisions, name)
+        assert not isinstance(caught.value, UsageError) and "--" not in str(caught.value)
+    for rev in ("", "--output=x", "a\nb"):
+        with pytest.raises(DataError, match="GIT_REV_REFUSED") as caught:
+            check_rev(rev)
+        assert not isinstance(caught.value, UsageError)

@@ -10,16 +10,18 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
-from typing import BinaryIO
+from io import BufferedReader
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..cases import case_fields
 from ..columnar import ColumnarPolicy
-from ..errors import DataError, PolicyIOError, Problem
+from ..errors import DataError, Problem
+from ..reading import cannot_read
 from .csv_lines import RecordLines
 from .inputs import BLOCK_BYTES, open_input, scratch_file, seekable
-from .records import Chunk, case_fields
+from .records import Chunk
 
 MAX_CSV_RECORD_BYTES = BLOCK_BYTES  # shorter records are always read; longer ones may be refused
 TOO_LONG = f"LINE_TOO_LONG: a CSV record longer than {MAX_CSV_RECORD_BYTES} bytes"
@@ -138,7 +140,7 @@ def _read_csv(path: str, columnar: ColumnarPolicy, display: str,
 
     bookkeeping = RecordLines(long_lines, TOO_LONG)
     types = {name: pa.string() if name == "case_id" else pa.dictionary(pa.int32(), pa.string())
-             for name in case_fields(columnar)}
+             for name in case_fields(columnar.columns)}
     with open_input(path) as handle:  # the readable check, and a first look at the bytes
         size = os.fstat(handle.fileno()).st_size
         no_quotes = not _has_quote(handle)
@@ -163,7 +165,7 @@ def _read_csv(path: str, columnar: ColumnarPolicy, display: str,
             raise _LongRecord from None
         raise _unreadable(display, exc) from None
     except OSError as exc:
-        raise PolicyIOError(f"{display}: cannot read: {exc.strerror or exc}") from exc
+        raise cannot_read(display, exc) from exc
     with reader:
         try:
             names = reader.schema.names
@@ -185,7 +187,7 @@ def _read_csv(path: str, columnar: ColumnarPolicy, display: str,
                     raise _LongRecord from None
                 raise _unreadable(display, exc) from None
             except OSError as exc:  # named here: an error escaping the run would name the output
-                raise PolicyIOError(f"{display}: cannot read: {exc.strerror or exc}") from exc
+                raise cannot_read(display, exc) from exc
             lines, bad = bookkeeping.of_batch(batch, no_quotes)
             filled = _any_cell(batch)  # a row of empty cells is a blank line: counted, skipped
             if filled is not None:
@@ -196,12 +198,16 @@ def _read_csv(path: str, columnar: ColumnarPolicy, display: str,
             yield Chunk(None, None, bookkeeping.after_last(), 1.0)
 
 
-def _has_quote(handle: BinaryIO) -> bool:
+def _has_quote(handle: BufferedReader) -> bool:
     """Whether the file holds a quote character anywhere; without one, no cell can hold a comma,
-    quote or line break. Read in blocks (memory stays flat) until the first quote."""
+    quote or line break. Read into one reused buffer (memory stays flat, and no fresh pages per
+    block) until the first quote. (Not a memory map: a file truncated meanwhile would kill the
+    process with SIGBUS.)"""
+    block = bytearray(1 << 20)
+    view = memoryview(block)
     handle.seek(0)
-    while block := handle.read(BLOCK_BYTES):
-        if b'"' in block:
+    while size := handle.readinto(view):
+        if block.find(b'"', 0, size) >= 0:
             return True
     return False
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator
+from io import BufferedReader
 from typing import BinaryIO
 
 from ..errors import PolicyIOError
+from ..reading import cannot_read
 
 BLOCK_BYTES = 4 << 20  # read size: about 100,000 claim rows, a few tens of MB in memory at a time
 
@@ -17,11 +19,7 @@ def display(path: str) -> str:
     return "<stdin>" if path == "-" else path
 
 
-def cannot_read(path: str, exc: OSError) -> PolicyIOError:
-    return PolicyIOError(f"{display(path)}: cannot read: {exc.strerror or exc}")
-
-
-def open_input(path: str) -> BinaryIO:
+def open_input(path: str) -> BufferedReader:
     """The input opened for reading ('-': standard input, which stays open afterwards). A named
     device (/dev/zero, a disk) is refused: it may never end; pipes and standard input are read."""
     import stat
@@ -33,13 +31,13 @@ def open_input(path: str) -> BinaryIO:
         mode = os.fstat(handle.fileno()).st_mode
         if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
             handle.close()
-            raise PolicyIOError(f"{path}: cannot read: a device, not a file or pipe")
+            raise cannot_read(path, "a device, not a file or pipe")
         return handle
     except PolicyIOError:
         raise
     except OSError as exc:
         reason = "standard input is closed" if path == "-" else exc.strerror or exc
-        raise PolicyIOError(f"{display(path)}: cannot read: {reason}") from exc
+        raise cannot_read(display(path), reason) from exc
 
 
 @contextlib.contextmanager
@@ -55,7 +53,7 @@ def seekable(path: str) -> Iterator[str]:
                 yield path
                 return
         except OSError as exc:
-            raise PolicyIOError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+            raise cannot_read(path, exc) from exc
     with open_input(path) as source, scratch_file() as (copy, copy_path):
         try:
             shutil.copyfileobj(source, copy, BLOCK_BYTES)

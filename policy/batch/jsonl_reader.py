@@ -10,11 +10,12 @@ from typing import Any
 
 import pyarrow as pa
 
-from ..cases import check_case
+from ..cases import case_fields, check_case
 from ..columnar import ColumnarPolicy
 from ..errors import DataError
-from .inputs import BLOCK_BYTES, cannot_read, open_input
-from .records import BadLine, Chunk, case_fields, numbered
+from ..reading import cannot_read
+from .inputs import BLOCK_BYTES, display, open_input
+from .records import BadLine, Chunk, numbered
 
 MAX_LINE_BYTES = 1 << 20
 TOO_LONG = f"LINE_TOO_LONG: a line longer than {MAX_LINE_BYTES} bytes"
@@ -32,7 +33,7 @@ def read_jsonl(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
             try:
                 block = handle.read(BLOCK_BYTES)
             except OSError as exc:  # named here: an error escaping the run would name the output
-                raise cannot_read(path, exc) from exc
+                raise cannot_read(display(path), exc) from exc
             consumed += len(block)
             if first and block.startswith(b"\xef\xbb\xbf"):
                 block = block[3:]
@@ -67,7 +68,7 @@ def json_schema(columnar: ColumnarPolicy) -> pa.Schema:
     keyed by id(columnar) answered with another policy's schema once that id was reused."""
     boolean = {name for name, values in columnar.columns if isinstance(values[0], bool)}
     return pa.schema([(name, pa.bool_() if name in boolean else pa.string())
-                      for name in case_fields(columnar)])
+                      for name in case_fields(columnar.columns)])
 
 
 def _json_chunk(data: bytes, first_line: int, columnar: ColumnarPolicy,

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 import pyarrow as pa
 
 from ..columnar import ColumnarPolicy
-from ..errors import DataError, PolicyIOError, Problem
+from ..errors import DataError, Problem
+from ..reading import cannot_read
 from .inputs import display, seekable
 from .records import Chunk, numbered
 
@@ -26,7 +27,7 @@ def _read_parquet(source_path: str, columnar: ColumnarPolicy, path: str) -> Iter
     try:
         source = pq.ParquetFile(source_path)
     except OSError as exc:
-        raise PolicyIOError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        raise cannot_read(path, exc) from exc
     except pa.ArrowException as exc:
         raise DataError(Problem(path, 0, 0, "MALFORMED_LINE",
                                 f"not a Parquet file: {exc}")) from None

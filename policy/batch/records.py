@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 import pyarrow as pa
 import pyarrow.compute as pc
-
-from ..cases import DATE_FIELDS, TEXT_FIELDS
-
-if TYPE_CHECKING:
-    from ..columnar import ColumnarPolicy
 
 
 class BadLine(NamedTuple):
@@ -52,8 +47,3 @@ def numbered(start: int, n: int) -> pa.Array:
         return pa.array([], pa.int64())
     return pc.add(pc.cumulative_sum(pa.repeat(pa.scalar(1, pa.int64()), n)), start - 1)
 
-
-def case_fields(columnar: ColumnarPolicy) -> list[str]:
-    """Every field a case may have, in order."""
-    # one home: core helper (the list of case fields moves to one place in cases/columnar)
-    return [*TEXT_FIELDS, *DATE_FIELDS, *(name for name, _ in columnar.columns)]

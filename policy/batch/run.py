@@ -8,7 +8,7 @@ import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import Any, BinaryIO
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -21,16 +21,16 @@ from .jsonl_reader import read_jsonl
 from .parquet_reader import read_parquet
 from .pipeline import InOrder, prefetched
 from .records import BadLine, Chunk, Summary
-from .writers import CsvWriter, JsonLinesWriter, ParquetWriter, Writer
+from .writers import CsvWriter, JsonLinesWriter, ParquetWriter, Sink, Writer
 
 READERS: dict[str, Callable[[str, ColumnarPolicy], Iterator[Chunk]]] = {
     "csv": read_csv, "jsonl": read_jsonl, "parquet": read_parquet}
-WRITERS: dict[str, Callable[[BinaryIO, ColumnarPolicy], Writer]] = {
+WRITERS: dict[str, Callable[[Sink, ColumnarPolicy], Writer]] = {
     "jsonl": JsonLinesWriter, "csv": CsvWriter, "parquet": ParquetWriter}
 
 
 def run_batch(path: str, policy: Any, *, out: str | None = None, as_of: str | None = None,
-              stdout: BinaryIO | None = None, on_bad: Callable[[int, str], None] | None = None,
+              stdout: Sink | None = None, on_bad: Callable[[int, str], None] | None = None,
               on_progress: Callable[[float, int], None] | None = None,
               input_format: str | None = None) -> Summary:
     """Evaluate every case of the file at `path` ('-': standard input); write results to `out`
@@ -76,7 +76,7 @@ def run_batch(path: str, policy: Any, *, out: str | None = None, as_of: str | No
             raise
 
 
-def _fatal_line(handle: BinaryIO, exc: BaseException) -> None:
+def _fatal_line(handle: Sink, exc: BaseException) -> None:
     """The last line of a JSON Lines stream cut short by a fatal error."""
     if isinstance(exc, DataError):
         text = "; ".join(f"{p.code}: {p.message}" for p in exc.problems[:10])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, BinaryIO, Protocol
+from typing import Any, Protocol, cast
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -18,6 +18,14 @@ from ..columnar import RESULT_SCHEMA, ColumnarPolicy, Keyed
 
 JSON_OUT_ROWS = 8192  # JSON Lines results are long (explanations, quotes): render a slice at a time
 CSV_FORMULA = r"^[=+\-@\t\r]"  # a cell a spreadsheet would run as a formula (OWASP CSV injection)
+
+
+class Sink(Protocol):
+    """Where results go: a binary file, or standard output (which the CLI wraps)."""
+
+    def write(self, data: Any, /) -> object: ...
+
+    def flush(self) -> None: ...
 
 
 class Writer(Protocol):
@@ -34,15 +42,13 @@ class JsonLinesWriter:
     """One JSON object per input line: `policy evaluate --json`'s object plus "line", or
     {"line", "error"} for a bad line. Assembled by Arrow string kernels from per-outcome parts."""
 
-    def __init__(self, handle: BinaryIO, columnar: ColumnarPolicy):
+    def __init__(self, handle: Sink, columnar: ColumnarPolicy):
         self.handle, self.columnar = handle, columnar
         self._templates: dict[tuple[int, str], list[str]] = {}
         self._texts: dict[str, str] = {}  # a repeated text -> its JSON
 
     def write(self, lines: pa.Array, keyed: Keyed, no_quotes: bool = False) -> None:
-        # one home: core helper (the mixed-radix key (outcome, partial-case code))
-        key = pc.add(pc.multiply(pc.cast(keyed.gid, pa.int64()), self.columnar.n_codes),
-                     keyed.code)
+        key = self.columnar.outcome_keys(keyed)
         # The explanation is fixed by the outcome, except before the first revision (it names
         # the day), so it joins the outcome's parts: the key is (outcome, explanation).
         explanation = self.columnar.explanations(keyed)
@@ -105,10 +111,7 @@ class JsonLinesWriter:
         with a comma unless it is empty)."""
         found = self._templates.get((key, explanation))
         if found is None:
-            columnar = self.columnar
-            gid, code = divmod(key, columnar.n_codes)
-            day = columnar.outcome_day(gid)
-            decision = columnar.compiled.evaluate(columnar.decode(code), day).to_json()
+            decision = self.columnar.decision_of_key(key).to_json()
             decision["explanation"] = explanation
             runs: list[str] = [""]
             for name, value in decision.items():
@@ -147,24 +150,23 @@ _CSV_PER_OUTCOME = CSV_COLUMNS[3:-1]
 
 class CsvWriter:
     """One row per input line; `needs` space-separated. Rows are assembled by Arrow string
-    kernels from a CSV fragment per outcome (pyarrow's CSV writer is several times slower here).
+    kernels from a CSV fragment per outcome. (pyarrow's CSV writer quotes every string, or with
+    quoting_style="none" refuses the commas inside a fragment: it cannot write these bytes.)
     User text that a spreadsheet would run as a formula (= + - @ first) gets an apostrophe."""
 
-    def __init__(self, handle: BinaryIO, columnar: ColumnarPolicy):
+    def __init__(self, handle: Sink, columnar: ColumnarPolicy):
         self.handle, self.columnar = handle, columnar
         self._fragments: dict[int, str] = {}
+        self._by_gid = pa.array([], pa.string())  # fragment of outcome id i at i ("": not yet)
         handle.write((",".join(CSV_COLUMNS) + "\n").encode())
 
     def write(self, lines: pa.Array, keyed: Keyed, no_quotes: bool = False) -> None:
         gid = keyed.gid
-        distinct = pc.drop_null(pc.unique(gid))
-        fragments = [self._fragment(g) for g in distinct.to_pylist()]
-        outcome = pa.DictionaryArray.from_arrays(
-            pc.cast(pc.index_in(gid, value_set=distinct), pa.int32()),
-            pa.array(fragments, pa.string())).cast(pa.string())
+        self._know(pc.drop_null(pc.unique(gid)).to_pylist())
         rows = pc.binary_join_element_wise(  # the fragment ends with the empty error cell
             pc.cast(lines, pa.string()), _csv_cells(keyed.case_id, no_quotes),
-            keyed.as_of.cast(pa.string()), outcome, ",")
+            keyed.as_of.cast(pa.string()), pc.take(self._by_gid, gid), ",",
+            null_handling="replace", null_replacement="")  # (a bad row is replaced below)
         error = keyed.error
         if error.null_count < len(error):
             bad = pc.is_valid(error)
@@ -177,12 +179,22 @@ class CsvWriter:
             rows = pc.replace_with_mask(rows, bad, pa.array(texts, pa.string()))
         _write_strings(self.handle, rows)
 
+    def _know(self, gids: list[int]) -> None:
+        """Make sure the fragments of these outcome ids are in `_by_gid` (an outcome occurs in
+        the first chunks or hardly ever, so the array is rebuilt a few times per run)."""
+        if all(g in self._fragments for g in gids):
+            return
+        for g in gids:
+            self._fragment(g)
+        size = max(self._fragments) + 1
+        self._by_gid = pa.array([self._fragments.get(g, "") for g in range(size)], pa.string())
+
     def _fragment(self, gid: int) -> str:
         """The CSV cells from determination to source of outcome id `gid` (the same every row)."""
         found = self._fragments.get(gid)
         if found is None:
             values = self.columnar.outcome_values(gid)
-            cells = [" ".join(values["needs"]) if name == "needs" else values[name]
+            cells = [" ".join(cast(list[str], values["needs"])) if name == "needs" else values[name]
                      for name in _CSV_PER_OUTCOME]
             found = self._fragments[gid] = ",".join(map(_csv_cell, cells)) + ",\n"
         return found
@@ -207,22 +219,31 @@ def _csv_cell(value: object) -> str:
 
 
 def _csv_cells(column: pa.Array, no_quotes: bool = False) -> pa.Array:
-    """User strings as CSV cells: Python only for the rare values that need quoting or defusing.
-    `no_quotes`: no value holds a comma, quote or line break, so only formulas are looked for."""
-    special = None
-    tests = [*(pc.starts_with(column, c) for c in "=+-@\t\r")]
+    """User strings as CSV cells (null stays null): Python only for the rare values that may need
+    quoting or defusing. `no_quotes`: no value holds a comma, quote or line break, so only
+    formulas are looked for."""
+    # A cheap superset of the values starting with a formula character: those starting below
+    # "0" (tab, CR, + and - among them) or from ":" up to "A" (= and @); comparisons are bytewise.
+    maybe = pc.or_(pc.less(column, "0"),
+                   pc.and_(pc.greater_equal(column, ":"), pc.less(column, "A")))
     if not no_quotes:
-        tests += [pc.match_substring(column, c) for c in ',"\n']
-    for test in tests:
-        special = test if special is None else pc.or_(special, test)
-    special = pc.fill_null(special, False)
-    if pc.any(special).as_py():
-        fixed = [_csv_cell(v) for v in pc.filter(column, special).to_pylist()]
-        column = pc.replace_with_mask(column, special, pa.array(fixed, pa.string()))
-    return pc.fill_null(column, "")
+        maybe = pc.or_(maybe, pc.match_substring_regex(column, '[,"\n]'))
+    maybe = pc.fill_null(maybe, False)
+    if pc.any(maybe).as_py():
+        fixed = [_csv_cell(v) if _special(v, no_quotes) else v
+                 for v in pc.filter(column, maybe).to_pylist()]
+        column = pc.replace_with_mask(column, maybe, pa.array(fixed, pa.string()))
+    return column
 
 
-def _write_strings(handle: BinaryIO, rows: pa.Array) -> None:
+def _special(text: str, no_quotes: bool) -> bool:
+    """Whether a cell value goes through `_csv_cell`: it starts with a formula character, or (in
+    a file with quotes) holds a comma, quote or line feed."""
+    return text[:1] in ("=", "+", "-", "@", "\t", "\r") or (
+        not no_quotes and any(c in text for c in ',"\n'))
+
+
+def _write_strings(handle: Sink, rows: pa.Array) -> None:
     """Write the concatenation of a string array (each element already ends in a newline)."""
     if len(rows):  # the characters of a string array lie end to end in its data buffer
         offsets = pa.Array.from_buffers(pa.int32(), len(rows) + 1, [None, rows.buffers()[1]],
@@ -233,7 +254,7 @@ def _write_strings(handle: BinaryIO, rows: pa.Array) -> None:
 
 
 class ParquetWriter:
-    def __init__(self, handle: BinaryIO, columnar: ColumnarPolicy):
+    def __init__(self, handle: Sink, columnar: ColumnarPolicy):
         import pyarrow.parquet as pq
 
         self.columnar = columnar

@@ -9,6 +9,8 @@ changed after: any number of threads may read it.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -95,9 +97,10 @@ class OutcomeTable:
             return "0001-01-01"
         return self.decisions[gid].revision["effective_from"]
 
-    def outcome_values(self, gid: int) -> dict[str, object]:
-        """The per-outcome result fields of outcome id `gid` (what every row with it shares)."""
-        values: dict[str, object] = {name: self.values[name][gid] for name in PER_OUTCOME}
+    def outcome_values(self, gid: int) -> dict[str, Any]:
+        """The per-outcome result fields of outcome id `gid` (what every row with it shares):
+        text or None, and `needs` a list of field names."""
+        values: dict[str, Any] = {name: self.values[name][gid] for name in PER_OUTCOME}
         values["needs"] = self.needs[gid].as_py()
         return values
 

@@ -13,9 +13,9 @@ from .try_page import case_query
 
 
 def command_words(case: dict) -> str:
-    from ..markdown import value_word
+    from ..value_text import value_text
 
-    return " ".join(f"{k}={value_word(v)}" for k, v in case.items())
+    return " ".join(f"{k}={value_text(v)}" for k, v in case.items())
 
 
 def home_page(validated: Any, compiled: Any, changes: list[RevisionChange]) -> str:

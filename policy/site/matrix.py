@@ -28,10 +28,10 @@ def determination_labels(definition: Any) -> dict[str, tuple[str, str]]:
 def value_label(spec: Any, value: Any) -> str:
     """A value as the site shows it: its own words from policy.yml (`value_words`), else the
     value with underscores as spaces."""
-    from ..markdown import value_word
+    from ..value_text import value_text
 
     own = (spec.value_words or {}) if spec is not None else {}
-    return own.get(value_word(value), value_word(value).replace("_", " "))
+    return own.get(value_text(value), value_text(value).replace("_", " "))
 
 
 def matrix_rows(compiled: Any, definition: Any) -> list[tuple[str, dict]]:

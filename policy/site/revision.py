@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 from markupsafe import Markup
 
 from ..changelog import RevisionChange
-from ..markdown import badge, md_text, value_word
+from ..markdown import badge, md_text
+from ..value_text import value_text
 from .paths import TRY_PAGE, render_page, revision_page
 from .try_page import case_query
 
@@ -23,7 +24,7 @@ def condition(values: Any) -> str:
     """The values a rule (or a group of cases) accepts, as Markdown; None: any."""
     if values is None:
         return "any"
-    return ", ".join(md_text(value_word(v)) for v in values)
+    return ", ".join(md_text(value_text(v)) for v in values)
 
 
 def _rule_values(rule: Any, column: Any) -> list | None:

@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from ..cases import DATE_FIELDS, TEXT_FIELDS
+from ..value_text import value_text
 
 FORMAT = 1  # bump when the data's shape changes (docs/assets/try.js reads it)
 # The decision's fields that come from the case, not from the tables: the page fills them in.
@@ -146,8 +147,7 @@ def case_query(case: dict, as_of: str) -> str:
     """The page's URL query for a case (`as_of=...&field=value...`), values as on the command
     line."""
     words = {"as_of": as_of}
-    words.update({k: "true" if v is True else "false" if v is False else str(v)
-                  for k, v in case.items() if v is not None})
+    words.update({k: value_text(v) for k, v in case.items() if v is not None})
     return urlencode(words)
 
 
@@ -158,13 +158,13 @@ def try_page(compiled: Any, revision_page: Callable[[str], str], examples: Any =
     site.try_links); `definition` (policy.yml's) gives the inputs' labels."""
     from markupsafe import Markup
 
-    from ..markdown import md_text, value_word
+    from ..markdown import md_text
     from ..templating import render
 
     first = compiled.revisions[0]
     labels = {i.name: i.label for i in definition.inputs} if definition is not None else {}
     fields = [{"name": name, "label": labels.get(name),
-               "options": [(value_word(v), value_word(v)) for v in values]}
+               "options": [(value_text(v), value_text(v)) for v in values]}
               for name, values in compiled.columns]
     before = (datetime.date.fromisoformat(first.effective_from)
               - datetime.timedelta(days=1)).isoformat()
