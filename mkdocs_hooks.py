@@ -6,9 +6,10 @@ validation stops the build with its problems. $FEP_POLICY_ID picks a policy when
 
 Pages: `policy.site.build_site` returns them as Markdown; they are handed to MkDocs as generated
 files, so nothing generated is written under docs/. The navigation is built here: the generated
-pages, then the hand-written how-to pages in HOW_TO that exist in docs/. Any other page in docs/ is
-left out of the navigation, which `validation.nav.omitted_files: warn` turns into a failed strict
-build, as is a broken link or anchor.
+pages, then the hand-written how-to pages named in `policy/templates/site/words.yml` (with the
+titles of both) that exist in docs/. Any other page in docs/ is left out of the navigation, which
+`validation.nav.omitted_files: warn` turns into a failed strict build, as is a broken link or
+anchor.
 
 Swap (`mkdocs build` only): MkDocs writes into a fresh folder beside `site_dir`; the strict check
 runs after `on_post_build` and a failure reaches `on_build_error`, so `on_shutdown` (after the
@@ -33,12 +34,10 @@ from mkdocs.structure.files import File, Files
 from policy.checks import load_and_validate
 from policy.engine import compile_policy
 from policy.errors import PolicyError
-from policy.site import build_site
+from policy.site import build_site, site_words
 from policy.tables import find_tables_dir, policy_files
 
 log = logging.getLogger("mkdocs.hooks.policy")
-HOW_TO = (("Command line", "cli.md"), ("Python API", "api.md"), ("Batch evaluation", "batch.md"),
-          ("CI", "ci.md"))
 
 _state: dict[str, Any] = {}
 
@@ -62,9 +61,10 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     except PolicyError as exc:
         raise PluginError(f"policy tables: {exc}") from None
     _state["pages"] = site.pages
-    how_to = [{title: path} for title, path in HOW_TO
-              if os.path.isfile(os.path.join(config.docs_dir, path))]
-    config.nav = site.nav + ([{"How-to": how_to}] if how_to else [])
+    titles = site_words()["nav"]
+    how_to = [{page["title"]: page["page"]} for page in titles["how_to_pages"]
+              if os.path.isfile(os.path.join(config.docs_dir, page["page"]))]
+    config.nav = site.nav + ([{titles["how_to"]: how_to}] if how_to else [])
     if _state.get("command") == "build":
         target = os.path.abspath(config.site_dir)
         parent = os.path.dirname(target)

@@ -481,7 +481,12 @@ def benchmark(args, launcher: Launcher) -> int:
     print(f"(agreement checked in {checked:.1f} s against the per-case API on every evaluated "
           "case)")
 
-    floor_ratio = median["batch_csv"] / median["floor"]
+    # The goal's figure is the median of the paired ratios: each repetition runs the batch and
+    # the floor back to back, so a pair shares the machine's load of the moment; the ratio of
+    # the two medians can pair a batch run from a busy moment with a floor run from a quiet one.
+    paired = [batch / floor for batch, floor in zip(times["batch_csv"], times["floor"],
+                                                    strict=True)]
+    floor_ratio = statistics.median(paired)
     zen_ratio = rate["arrow"] / rate["zen"]
     api_zen_ratio = rate["api"] / rate["zen"]
     peak_csv, peak_jsonl = max(rss["batch_csv"]), max(rss["batch_jsonl"])
@@ -492,7 +497,10 @@ def benchmark(args, launcher: Launcher) -> int:
     print()
     print(f"ratios at {n:,} rows (medians of {args.repeat}):")
     print(f"  policy batch CSV end to end / pyarrow CSV read floor (wall): {floor_ratio:6.2f}  "
-          f"(goal <= {GOALS['floor']:g}: {'met' if met['floor'] else 'MISSED'})")
+          f"(goal <= {GOALS['floor']:g}: {'met' if met['floor'] else 'MISSED'}; the median of "
+          "the paired ratios)")
+    print(f"    the ratio of the two medians instead: "
+          f"{median['batch_csv'] / median['floor']:.2f}")
     pairs = sorted(zip(times["batch_csv"], times["floor"], strict=True),
                    key=lambda pair: pair[0] / pair[1])
     print("    each repetition, batch / floor: " + ", ".join(

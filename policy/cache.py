@@ -46,6 +46,9 @@ _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 MAX_ENTRY_BYTES = 16 * 1024 * 1024
 ENTRY_SUFFIX = ".marshal"  # the seal, a newline, then `CompiledPolicy.to_json()` marshalled
 _SECRET_HEX = 64  # 32 random bytes, as hex
+# Entries kept when a new one is written (each about 0.1 MB): every edit of the tables or of the
+# package files a new entry, so without a bound the folder grows by one per edit, forever.
+KEEP_ENTRIES = 32
 
 
 def cache_dir() -> str | None:
@@ -220,4 +223,31 @@ def compiled_policy(files: PolicyFiles) -> CompiledPolicy:
     compiled = compile_policy(validated.revisions, validated.definition)
     if entry is not None and secret is not None and key is not None:
         _store_entry(entry, secret, key, compiled)
+        _prune(os.path.dirname(entry), keep=os.path.basename(entry))
     return compiled
+
+
+def _prune(folder: str, keep: str) -> None:
+    """Remove all but the `KEEP_ENTRIES` newest entries of the folder (`keep`, just written,
+    always stays). Only regular files of ours named as entries are touched; a file another
+    process is reading stays readable until it closes it, and one it was about to open is a miss
+    (a rebuild), never a wrong answer."""
+    import re
+
+    entry_name = re.compile(rf"[0-9a-f]{{64}}{re.escape(ENTRY_SUFFIX)}")
+    found: list[tuple[int, str]] = []
+    try:
+        with os.scandir(folder) as listing:
+            for item in listing:
+                if item.name == keep or not entry_name.fullmatch(item.name):
+                    continue
+                status = item.stat(follow_symlinks=False)
+                if stat.S_ISREG(status.st_mode) and _mine(status):
+                    found.append((status.st_mtime_ns, item.name))
+    except OSError:
+        return
+    for _, name in sorted(found, reverse=True)[KEEP_ENTRIES - 1:]:
+        try:
+            os.unlink(os.path.join(folder, name))
+        except OSError:
+            pass  # removed by a concurrent run, or not ours to remove: only space

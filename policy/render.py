@@ -246,14 +246,19 @@ def word_ops(change: dict, context: int) -> list[tuple[str, str]]:
     return shown
 
 
+def provenance_labels(change: dict) -> list[str]:
+    """The provenance of quoted words that changed: [] for other values, [label] when it is the
+    same on both sides, else [old label, new label]."""
+    sides = [change.get(side) for side in ("old_provenance", "new_provenance")]
+    labels = [PROVENANCE_LABELS.get(p, f"{p} provenance") for p in sides if p]
+    return labels[:1] if len(set(labels)) == 1 else labels
+
+
 def provenance_note(change: dict) -> str:
-    """The provenance of quoted words that changed, as a prefix: '(verbatim) ' or
+    """`provenance_labels` as a prefix: '(verbatim) ' or
     '(verbatim -> reconstructed, not in the source) '; '' for other values."""
-    old, new = change.get("old_provenance"), change.get("new_provenance")
-    if not old and not new:
-        return ""
-    label = [PROVENANCE_LABELS.get(p, f"{p} provenance") for p in (old, new) if p]
-    return f"({label[0] if len(set(label)) == 1 else ' -> '.join(label)}) "
+    labels = provenance_labels(change)
+    return f"({' -> '.join(labels)}) " if labels else ""
 
 
 def words_text(ops: list[tuple[str, str]]) -> str:
@@ -289,45 +294,18 @@ def diff_text(diff: dict) -> str:
     return "\n".join(lines)
 
 
-def change_markdown(change: dict, context: int) -> str:
-    """A text change as inert Markdown: the provenance of quoted words, then the changed words."""
-    from .markdown import md_text, words_markdown
-
-    note = provenance_note(change)
-    return (f"{md_text(note)} " if note else "") + words_markdown(word_ops(change, context))
-
-
-def _text_table(groups: list[dict]) -> list[str]:
-    from .markdown import md_text
-
-    return ["| path | change |", "|---|---|",
-            *(f"| <code>{md_text(g['path'])}</code> | {change_markdown(g, 8)} |" for g in groups)]
-
-
 def diff_markdown(diff: dict, inputs: Any=()) -> str:
-    """A diff for a pull-request comment: every piece of table text through `md_text`; `inputs`
-    phrase the conditions (`condition_words`)."""
-    from .markdown import md_text
+    """A diff for a pull-request comment, from the template `policy/templates/diff.md.j2` (every
+    piece of table text through the one Markdown escaper); `inputs` phrase the conditions
+    (`condition_words`)."""
+    from .templating import render as fill  # Jinja2 loads here, never on `policy evaluate`'s path
 
-    old, new = diff["from"], diff["to"]
-    lines = [f"### {md_text(old['id'])} ({md_text(old['version'])}) → "
-             f"{md_text(new['id'])} ({md_text(new['version'])})", "",
-             md_text(diff_summary(diff)).replace(" -&gt; ", " → "), ""]
-    if diff["decision_changes"]:
-        lines += [md_text(cases_note(diff)[0].upper() + cases_note(diff)[1:] + "."), "",
-                  "| from | to | cases | rules (from → to) | when |", "|---|---|---:|---|---|"]
-        lines += [f"| {md_text(c['from'])} | {md_text(c['to'])} | {c['cases']} | "
-                  f"{md_text(c['from_rule'])} → {md_text(c['to_rule'])} | "
-                  f"{md_text(condition_words(c['when'], inputs))} |"
-                  for c in diff["decision_changes"]]
-        lines.append("")
     groups = text_groups(diff["text_changes"])
-    content = [g for g in groups if not g["bookkeeping"]]
-    bookkeeping = [g for g in groups if g["bookkeeping"]]
-    if content:
-        lines += ["#### Text changes", "", *_text_table(content), ""]
-    if bookkeeping:
-        lines += [f"<details><summary>bookkeeping: {len(bookkeeping)} change(s) of ids, "
-                  "versions, dates and the history row</summary>", "", *_text_table(bookkeeping),
-                  "", "</details>", ""]
-    return "\n".join(lines)
+    text = fill("diff.md.j2", old=diff["from"], new=diff["to"], changes=diff["decision_changes"],
+                cases=sum(c["cases"] for c in diff["decision_changes"]),
+                complete_cases=diff["complete_cases"], case_fields=diff.get("case_fields", ()),
+                text_changes=diff["text_changes"],
+                phrase=lambda when: condition_words(when, inputs),
+                content=[g for g in groups if not g["bookkeeping"]],
+                bookkeeping=[g for g in groups if g["bookkeeping"]])
+    return text.rstrip("\n") + "\n"

@@ -1,4 +1,5 @@
-"""The Jinja2 templates of the site pages and the changelog (`policy/templates/*.md.j2`).
+"""The Jinja2 templates of the site pages, the changelog and `policy diff --format markdown`
+(`policy/templates/*.md.j2`).
 
 The wording of every generated page lives in the templates, so editing it needs no Python; what is
 specific to one policy (its labels, matrix rows, example case and prose) comes from its policy.yml,
@@ -24,7 +25,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import markdown
-from .render import attributed
+from .render import attributed, provenance_labels, word_ops
 
 
 def _finalize(value: object) -> object:
@@ -87,6 +88,11 @@ def _row(cells: Iterable[object]) -> Markup:
     return Markup(markdown.row(str(_escaped(c)) for c in cells))
 
 
+def _changed_words(change: dict, context: int) -> Markup:
+    """The changed words of a text change (`render.word_ops`) as inert Markdown."""
+    return Markup(markdown.words_markdown(word_ops(change, context)))
+
+
 def _code(value: object) -> Markup:
     return Markup(f"<code>{markdown.md_text(value)}</code>")
 
@@ -104,7 +110,8 @@ def environment() -> jinja2.Environment:
         mark=_safe(markdown.provenance_mark), quoted=_safe(markdown.quoted),
         fence=_safe(markdown.fence), row=_row,
         rule_line=_safe(markdown.rule_line), provenance_label=markdown.provenance_label,
-        attributed=_attributed)
+        attributed=_attributed, changed_words=_changed_words,
+        provenance_labels=provenance_labels)
     return env
 
 

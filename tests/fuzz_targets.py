@@ -69,7 +69,7 @@ def fuzz_yaml(data: bytes) -> None:
 
 def fuzz_case(data: bytes) -> None:
     """A case: FIELD=VALUE words (first byte even) or a YAML/JSON case file, then a decision."""
-    from policy.cases import WORDS, check_case, parse_words, read_case_file
+    from policy.cases import WORDS, check_case, is_field_word, parse_words, read_case_file
 
     compiled = _compiled()
     if not data:
@@ -77,8 +77,10 @@ def fuzz_case(data: bytes) -> None:
 
     def words():
         text = data[1:].decode("utf-8", "surrogateescape")  # as Python hands over argv
-        return check_case(parse_words(text.split("\n"), compiled.columns), compiled.columns,
-                          file=WORDS)
+        fields = text.split("\n")
+        if not all(map(is_field_word, fields)):
+            return None  # as in the CLI: refused before parsing (cli.py: a usage error, exit 2)
+        return check_case(parse_words(fields, compiled.columns), compiled.columns, file=WORDS)
 
     def case_file():
         path = os.path.join(_scratch(), "case.yaml")

@@ -276,3 +276,28 @@ def test_a_warm_evaluate_loads_no_openssl_json_yaml_or_jsonschema(tables_copy, p
     found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                            check=True, env=os.environ.copy())
     assert found.stdout.splitlines()[-1] == "0 []", found.stderr
+
+
+def test_old_entries_are_pruned_when_a_new_one_is_written(tables_copy, private):
+    """Each edit of the tables (or of the package) files a new entry: without pruning the
+    folder grew by one entry per edit, forever. Only this cache's own entries are removed, the
+    oldest first; other files, links and the entry just written stay."""
+    _decide(tables_copy)
+    (first,) = _entries(private)
+    stale = []
+    for number in range(cache.KEEP_ENTRIES + 5):
+        path = private / f"{number:064x}{cache.ENTRY_SUFFIX}"
+        path.write_bytes(b"old")
+        os.utime(path, (1_000_000 + number, 1_000_000 + number))
+        stale.append(path)
+    other = private / "notes.txt"
+    other.write_text("not an entry")
+    link = private / f"{'f' * 64}{cache.ENTRY_SUFFIX}"
+    link.symlink_to(other)
+    table = tables_copy / "fep-8.01.08" / "2015-12.yaml"
+    table.write_bytes(table.read_bytes() + b"# an edit: other bytes, another key\n")
+    assert _decide(tables_copy) == "not_medically_necessary"  # a miss: a new entry is written
+    kept = _entries(private)
+    assert len([p for p in kept if not p.is_symlink()]) == cache.KEEP_ENTRIES
+    assert other.exists() and link.is_symlink() and first in kept
+    assert [p for p in stale if p.exists()] == stale[-(cache.KEEP_ENTRIES - 2):]

@@ -216,3 +216,29 @@ def test_the_case_schema_is_derived_from_the_shipped_policy_yaml():
     raw = (ROOT / "tables" / "fep-8.01.08" / "policy.yml").read_bytes()
     definition = build_definition(load_yaml(raw, "policy.yml").data)
     assert case_schema(definition, schema_id=shipped["$id"], title=shipped["title"]) == shipped
+
+
+def test_a_policy_may_reword_the_determinations_every_policy_has(repo):
+    """The labels of `indeterminate` and `no_policy_in_force` come from the package's
+    templates/site/words.yml unless policy.yml's site.common_determinations rewords them; what it
+    leaves out keeps the package's wording."""
+    from policy.checks import load_and_validate
+    from policy.engine import compile_policy
+    from policy.site import build_site, site_words
+    from policy.tables import policy_files
+
+    def matrix() -> str:
+        validated = load_and_validate(policy_files(str(repo / "tables")))
+        return build_site(validated, compile_policy(validated.revisions,
+                                                    validated.definition)).pages["matrix.md"]
+
+    package = site_words()["determinations"]["indeterminate"]
+    assert f'>{package["short"]}</span> {package["meaning"]}' in matrix()
+    policy_yml = repo / "tables" / POLICY / "policy.yml"
+    text = policy_yml.read_text(encoding="utf-8")
+    policy_yml.write_text(text.replace("site:\n", "site:\n  common_determinations:\n"
+                                       "    indeterminate: {meaning: undecided for now}\n", 1),
+                          encoding="utf-8")
+    reworded = matrix()
+    assert f'>{package["short"]}</span> undecided for now' in reworded
+    assert package["meaning"] not in reworded

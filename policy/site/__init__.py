@@ -20,12 +20,12 @@ from .change import change_page_text
 from .fields import fields_page
 from .home import home_page
 from .matrix import matrix_page
-from .paths import TRY_PAGE, change_page, revision_page
+from .paths import TRY_PAGE, change_page, revision_page, site_words
 from .revision import revision_page_text
 from .timeline import timeline_page
 from .try_page import try_page
 
-__all__ = ["Site", "build_site", "change_page", "revision_page"]
+__all__ = ["Site", "build_site", "change_page", "revision_page", "site_words"]
 
 Site = namedtuple("Site", "pages nav")  # pages: {path: markdown}; nav: MkDocs nav entries
 
@@ -50,13 +50,19 @@ def build_site(validated: Any, compiled: Any) -> Site:
     lowered = [p.lower() for p in pages]
     if len(set(lowered)) != len(lowered):  # case-insensitive file systems would merge them
         raise ValueError("two generated pages differ only in letter case")
-    nav = [{"Home": "index.md"}, {"Case fields": "fields.md"},
-           {"Outcomes over time": "matrix.md"}, {"Try a case": TRY_PAGE},
-           {"Timeline": "timeline.md"},
-           {"Revisions": [{f"{c.revision.id} · {c.revision.version}"
-                           + (" ⚑" if c.flips else ""): revision_page(c.revision.id)}
-                          for c in changes]},
-           {"Changes": [{f"{c.previous.id} → {c.revision.id}" + (" ⚑" if c.flips else ""):
-                         change_page(c.previous.id, c.revision.id)}
-                        for c in changes if c.previous is not None]}]
+    titles = site_words()["nav"]
+
+    def flagged(title: str, change: Any) -> str:
+        return title + (titles["flips"] if change.flips else "")
+
+    nav = [{titles["home"]: "index.md"}, {titles["fields"]: "fields.md"},
+           {titles["matrix"]: "matrix.md"}, {titles["try"]: TRY_PAGE},
+           {titles["timeline"]: "timeline.md"},
+           {titles["revisions"]: [
+               {flagged(titles["revision"].format(id=c.revision.id, version=c.revision.version),
+                        c): revision_page(c.revision.id)} for c in changes]},
+           {titles["changes"]: [
+               {flagged(titles["change"].format(old=c.previous.id, new=c.revision.id), c):
+                change_page(c.previous.id, c.revision.id)}
+               for c in changes if c.previous is not None]}]
     return Site(pages=pages, nav=nav)

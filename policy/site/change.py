@@ -8,15 +8,9 @@ from markupsafe import Markup
 
 from ..changelog import RevisionChange, case_count
 from ..markdown import md_text
-from ..render import change_markdown, condition_words, text_groups
+from ..render import condition_words, text_groups
 from .paths import change_page, render_page
 from .revision import condition
-
-
-def _word_table(groups: list[dict]) -> Markup:
-    return Markup("\n".join(["| path | change |", "|---|---|",
-                             *(f"| <code>{md_text(g['path'])}</code> | {change_markdown(g, 12)} |"
-                               for g in groups)]))
 
 
 def change_page_text(change: RevisionChange, definition: Any) -> str:
@@ -34,4 +28,4 @@ def change_page_text(change: RevisionChange, definition: Any) -> str:
         phrase=lambda when: condition_words(when, definition.inputs),
         text_changes=change.diff["text_changes"],
         content=[g for g in groups if not g["bookkeeping"]],
-        bookkeeping=[g for g in groups if g["bookkeeping"]], word_table=_word_table)
+        bookkeeping=[g for g in groups if g["bookkeeping"]])

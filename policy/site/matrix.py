@@ -4,25 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from markupsafe import Markup
-
 from ..changelog import RevisionChange
-from ..markdown import link, md_text
-from .paths import TRY_PAGE, render_page, revision_page
+from .paths import TRY_PAGE, render_page, site_words
 from .try_page import case_query
 
-# Every policy's own determinations (engine.INDETERMINATE, engine.NO_POLICY): name -> (short label
-# in the matrix, meaning for the legend). A policy's others come from its policy.yml.
-COMMON_DETERMINATIONS = {
-    "indeterminate": ("?", "indeterminate: depends on facts the case omits"),
-    "no_policy_in_force": ("—", "no revision in force"),
-}
 
-
-def determination_labels(definition: Any) -> dict[str, tuple[str, str]]:
-    """name -> (short label, meaning): the policy's determinations in its order, then the common."""
-    return {**{d.id: (d.short, d.meaning) for d in definition.determinations},
-            **COMMON_DETERMINATIONS}
+def determination_labels(definition: Any, words: dict) -> dict[str, tuple[str, str]]:
+    """name -> (short label, meaning): the policy's determinations in its order, then the two every
+    policy has (`indeterminate`, `no_policy_in_force`), worded by `words` (`site_words`) unless the
+    policy.yml rewords them (site.common_determinations)."""
+    reworded = definition.site.get("common_determinations", {})
+    common = {name: (reworded.get(name, {}).get("short", label["short"]),
+                     reworded.get(name, {}).get("meaning", label["meaning"]))
+              for name, label in words["determinations"].items()}
+    return {**{d.id: (d.short, d.meaning) for d in definition.determinations}, **common}
 
 
 def value_label(spec: Any, value: Any) -> str:
@@ -59,23 +54,22 @@ def matrix_cells(compiled: Any, definition: Any) -> list[tuple[str, dict, list]]
 def matrix_page(compiled: Any, changes: list[RevisionChange], definition: Any) -> str:
     here = "matrix.md"
     flipped = {c.revision.id for c in changes if c.flips}
-    header = [Markup("case")] + [
-        Markup(f"{'⚑ ' if r.id in flipped else ''}{link(md_text(r.id), revision_page(r.id), here)}"
-               f"<br><small>{md_text(r.version)}</small>") for r in compiled.revisions]
-    labels = determination_labels(definition)
+    words = site_words()
+    labels = determination_labels(definition, words)
     rows = []
     for label, case, decisions in matrix_cells(compiled, definition):
         cells = []
         for decision, revision in zip(decisions, compiled.revisions, strict=True):
             short, meaning = labels.get(decision.determination,
                                         (decision.determination, decision.determination))
-            why = decision.rule or (f"needs {', '.join(decision.needs)}" if decision.needs else
-                                    " or ".join(decision.rules))
+            why = decision.rule or (words["needs"].format(inputs=", ".join(decision.needs))
+                                    if decision.needs else
+                                    words["rules_separator"].join(decision.rules))
             cells.append({"determination": decision.determination, "short": short,
-                          "title": f"{meaning} ({why})",
+                          "title": words["matrix_cell"].format(meaning=meaning, why=why),
                           "target": f"{TRY_PAGE}?{case_query(case, revision.effective_from)}"})
         rows.append((label, cells))
     legend = [(d, short, meaning) for d, (short, meaning) in labels.items()
               if d != "no_policy_in_force"]
-    return render_page("matrix.md.j2", here, header=header, rows=rows, legend=legend,
-                       about=definition.site["matrix"]["about"])
+    return render_page("matrix.md.j2", here, revisions=compiled.revisions, flipped=flipped,
+                       rows=rows, legend=legend, about=definition.site["matrix"]["about"])

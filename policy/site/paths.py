@@ -1,4 +1,5 @@
-"""The site's page names, and rendering a page's template with what every page uses."""
+"""The site's page names, its shared wording, and rendering a page's template with what every
+page uses."""
 
 from __future__ import annotations
 
@@ -20,6 +21,18 @@ def revision_page(rev_id: str) -> str:
 def change_page(old_id: str, new_id: str) -> str:
     revision_page(old_id), revision_page(new_id)
     return f"changes/{old_id}-to-{new_id}.md"
+
+
+def site_words() -> dict:
+    """The wording every policy's site shares beside its pages' templates
+    (`policy/templates/site/words.yml`): labels, hover text, navigation titles. Read afresh on
+    each call, so no caller shares a mutable copy."""
+    from importlib.resources import files
+
+    import yaml
+
+    text = (files("policy") / "templates" / "site" / "words.yml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
 
 
 def render_page(template: str, here: str, **context: Any) -> str:
