@@ -574,3 +574,27 @@ def test_json_lines_writer_remembers_parts_per_outcome_not_per_day():
         want = expected({"case_id": row["case_id"], "service_date": day,
                          "cancer_site": "rectal"})
         assert {k: v for k, v in row.items() if k != "line"} == want
+
+
+def test_the_reader_thread_stays_a_few_blocks_ahead():
+    """Decoded blocks in flight are bounded by the pipeline, not the file: the reader thread
+    waits once `depth` blocks are queued (plus the one it holds and the one being decided)."""
+    import threading
+
+    from policy.batch.pipeline import prefetched
+
+    made: list[int] = []
+    more = threading.Condition()
+
+    def blocks():
+        for i in range(12):
+            with more:
+                made.append(i)
+                more.notify_all()
+            yield i
+
+    depth = 2
+    for taken, _ in enumerate(prefetched(blocks(), depth=depth), start=1):
+        with more:  # give the reader the chance to run ahead as far as it can
+            more.wait_for(lambda: len(made) >= min(taken + depth + 1, 12), timeout=5)
+        assert len(made) <= taken + depth + 1
