@@ -51,7 +51,7 @@ class JsonLinesWriter:
         # but runs few (their texts 0.3 MB where one copy per key took 38 MB).
         self._templates: dict[int, tuple[int, ...]] = {}
         self._runs: list[dict[str, int]] = [{} for _ in range(len(self._PER_ROW) + 1)]
-        self._run_texts = [pa.array([], pa.string()) for _ in self._runs]  # ... as Arrow
+        self._run_texts = [pa.array([], pa.string()) for _ in self._runs]  # the same, in Arrow
         self._texts: dict[str, str] = {}  # a repeated text -> its JSON
 
     def write(self, lines: pa.Array, keyed: Keyed, no_quotes: bool = False) -> None:
