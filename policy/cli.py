@@ -201,6 +201,15 @@ def _diffs_against(args: argparse.Namespace, git_rev: str,
     return diffs, published_problems(before, after, diffs, git_rev)
 
 
+def _table_problems(exc: DataError) -> list[Problem]:
+    """The problems validate reports; a wrong option (an unknown policy, a refused git revision)
+    is raised as the usage error it is on the command line."""
+    usage = _as_usage_error(exc)
+    if usage is not None:
+        raise usage from None
+    return exc.problems
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from .render import diff_text, problems_github, problems_json, problems_text
 
@@ -208,7 +217,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     try:
         validated = _validated(args)
     except DataError as exc:
-        problems += exc.problems
+        problems += _table_problems(exc)
     if args.against is not None:
         try:  # the tables on their own may be sound even when the chain is not
             current = validated or _validated(args, chain=False)
@@ -218,7 +227,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
                 for diff in diffs:
                     _out(diff_text(diff))
         except DataError as exc:
-            problems += [p for p in exc.problems if p not in problems]
+            problems += [p for p in _table_problems(exc) if p not in problems]
     if problems:
         render = {"text": problems_text, "json": problems_json, "github": problems_github}
         problems = sorted(problems)

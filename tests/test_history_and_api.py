@@ -206,3 +206,15 @@ def test_a_revision_name_or_git_revision_that_names_nothing_is_a_data_error():
         with pytest.raises(DataError, match="GIT_REV_REFUSED") as caught:
             check_rev(rev)
         assert not isinstance(caught.value, UsageError)
+
+
+@pytest.mark.parametrize("arguments", [
+    ("--policy", "fep-9.99.99", "validate"),
+    ("validate", "--against=--output=x"),
+    ("validate", "--against="),
+])
+def test_validate_keeps_a_wrong_option_a_usage_error(tables_copy, cli, arguments):
+    """validate collects the tables' problems; an unknown policy or a refused git revision is
+    the command line's mistake (exit 2, one line), not a problem of the tables (exit 1)."""
+    code, out, err = cli("--tables", tables_copy, *arguments)
+    assert (code, out) == (2, "") and err.count("\n") == 1 and err.startswith("policy")
