@@ -27,7 +27,6 @@ import marshal
 import os
 import stat
 import sys
-from functools import lru_cache
 
 try:  # built into CPython; hashlib's blake2b is this same type, imported with OpenSSL
     from _blake2 import blake2b
@@ -64,8 +63,18 @@ def secret_path() -> str:
     return os.path.join(base, "fep-medical-policy", "cache-secret")
 
 
-@lru_cache(maxsize=1)
+# This process's code digest, looked at once (a list, not functools.lru_cache: importing functools
+# is a cost of every start-up). Threads racing to fill it append equal digests; [0] is used.
+_code_seen: list[str | None] = []
+
+
 def _code_digest() -> str | None:
+    if not _code_seen:
+        _code_seen.append(_digest_of_code())
+    return _code_seen[0]
+
+
+def _digest_of_code() -> str | None:
     """This package's own code: a new version of the compiler never reads an old one's entries.
 
     Each module file is known by its path, size, inode and modification and change times (not its

@@ -7,7 +7,6 @@ Every problem names the field, and for a file the line and column.
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
@@ -15,14 +14,13 @@ from datetime import date, datetime
 from .codes import Columns
 from .dates import parse_date
 from .errors import DataError, Problem
-from .escaping import shown
+from .escaping import lone_surrogate, shown
 from .value_text import value_text
 
 Where = Callable[..., tuple[int, int]]  # (path, key=...) -> (line, col) of a case file
 WORDS = "<command line>"
 AS_OF = "as_of"  # what a problem of the as-of date names as its place
 NO_DATE_MESSAGE = "no date: the case has no service_date and no as-of date is given"
-_SURROGATE = re.compile("[\ud800-\udfff]")
 TEXT_FIELDS = ("case_id",)
 DATE_FIELDS = ("service_date",)
 
@@ -131,7 +129,7 @@ def check_case(case: Mapping[str, object], columns: Columns, *,
         elif name in TEXT_FIELDS:
             if not isinstance(value, str):
                 problem(name, "WRONG_TYPE", f"{name} must be a string, not {shown(value)}")
-            elif not value.isascii() and _SURROGATE.search(value):
+            elif lone_surrogate(value) is not None:
                 problem(name, "ENCODING", f"{name} holds a lone surrogate, which is not a "
                                           f"character: {shown(value)}")
             else:
