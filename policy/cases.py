@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date, datetime
 
 from .codes import Columns
-from .dates import parse_date
+from .dates import check_date
 from .errors import DataError, Problem
 from .escaping import lone_surrogate, shown
 from .value_text import value_text
@@ -76,13 +75,16 @@ def unknown_field(name: str, fields: Sequence[str], hint: str = "") -> str:
 def as_of_day(as_of: object) -> str:
     """The one check of an as-of date: a `YYYY-MM-DD` string or a `datetime.date` (not a
     datetime), as that string; else DataError DATE_INVALID naming `as_of`."""
-    if isinstance(as_of, date) and not isinstance(as_of, datetime):
-        return as_of.isoformat()
+    if not isinstance(as_of, str):
+        from datetime import date, datetime  # (a caller with a date object has loaded it)
+
+        if isinstance(as_of, date) and not isinstance(as_of, datetime):
+            return as_of.isoformat()
     try:
-        parse_date(as_of)
+        check_date(as_of)
     except ValueError as exc:
         raise DataError(Problem(AS_OF, 0, 0, "DATE_INVALID", str(exc))) from None
-    return as_of  # type: ignore[return-value]  # parse_date accepts only str
+    return as_of  # type: ignore[return-value]  # check_date accepts only str
 
 
 def day_of(case: Mapping[str, object], as_of: object) -> str:
@@ -136,7 +138,7 @@ def check_case(case: Mapping[str, object], columns: Columns, *,
                 clean[name] = value
         elif name in DATE_FIELDS:
             try:
-                parse_date(value)
+                check_date(value)
                 clean[name] = value
             except ValueError as exc:
                 problem(name, "DATE_INVALID", f"{name}: {exc}")

@@ -12,10 +12,9 @@ from __future__ import annotations
 import itertools
 from collections import namedtuple
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
 
 from . import codes
-from .dates import parse_date
+from .dates import check_date
 from .timeline import revision_in_force
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import (5 ms of start-up)
@@ -292,6 +291,8 @@ class DecisionTemplates:
         if as_of is None:
             as_of = service_date
         elif type(as_of) is not str:
+            from datetime import date  # (loaded already by a caller with a date object)
+
             as_of = as_of.isoformat() if type(as_of) is date else None
         position = days.get(as_of) if type(as_of) is str else None
         if position is None:
@@ -316,7 +317,7 @@ class DecisionTemplates:
         position = self._days.get(day) if type(day) is str else None
         if position is None and type(day) is str:
             try:
-                parse_date(day)
+                check_date(day)
             except ValueError:
                 return None
             in_force = revision_in_force(self.compiled.revisions, day)

@@ -4,11 +4,12 @@ The process itself is checked in tests/test_cache.py (a warm evaluate imports no
 
 import re
 import textwrap
+from datetime import date
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from policy.dates import parse_date
+from policy.dates import check_date
 from policy.escaping import UNSAFE, escape, lone_surrogate
 from policy.render import wrap
 
@@ -54,20 +55,36 @@ def test_escape_matches_the_class(text):
 DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 
 
-@settings(max_examples=3000, deadline=None)
+def _real_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+@settings(max_examples=4000, deadline=None)
 @given(st.one_of(
     st.text(alphabet=st.sampled_from(list("0123456789-٣१T: ")), max_size=12),
+    st.builds("{:04d}-{:02d}-{:02d}".format, st.integers(0, 9999), st.integers(0, 13),
+              st.integers(0, 32)),
     st.dates().map(str), st.text(max_size=11)))
-def test_the_date_shape_is_the_pattern(text):
-    """parse_date's shape check, without `re`: YYYY-MM-DD in ASCII digits, nothing else."""
+@example("2024-02-29")
+@example("2023-02-29")
+@example("1900-02-29")
+@example("2000-02-29")
+@example("0000-01-01")
+@example("9999-12-31")
+def test_a_date_is_what_the_pattern_and_the_calendar_accept(text):
+    """check_date without `re` or `datetime`: YYYY-MM-DD in ASCII digits, a real day as
+    date.fromisoformat has it, nothing else; a real-looking shape gets the calendar's message."""
     try:
-        parse_date(text)
+        check_date(text)
         accepted = True
     except ValueError as exc:
         accepted = False
         assert ("not a real calendar date" in str(exc)) == bool(DATE_SHAPE.fullmatch(text))
-    if accepted:
-        assert DATE_SHAPE.fullmatch(text)
+    assert accepted == bool(DATE_SHAPE.fullmatch(text) and _real_date(text))
 
 
 @settings(max_examples=2000, deadline=None)
