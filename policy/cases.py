@@ -8,15 +8,19 @@ Every problem names the field, and for a file the line and column.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from .codes import Columns
 from .dates import check_date
 from .errors import DataError, Problem
 from .escaping import lone_surrogate, shown
 from .value_text import value_text
 
-Where = Callable[..., tuple[int, int]]  # (path, key=...) -> (line, col) of a case file
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import
+if TYPE_CHECKING:  # (collections.abc is not loaded on a warm `policy evaluate`)
+    from collections.abc import Callable, Iterable, Mapping, Sequence
+
+    from .codes import Columns
+
+    Where = Callable[..., tuple[int, int]]  # (path, key=...) -> (line, col) of a case file
 WORDS = "<command line>"
 AS_OF = "as_of"  # what a problem of the as-of date names as its place
 NO_DATE_MESSAGE = "no date: the case has no service_date and no as-of date is given"
@@ -105,9 +109,12 @@ def check_case(case: Mapping[str, object], columns: Columns, *,
     `columns` is the compiled policy's ((name, values), ...); `where(path, key=...)` gives
     (line, col) for a file, and `file` names the input in messages.
     """
-    if not isinstance(case, Mapping):
-        raise TypeError(f"a case is a mapping of fields, e.g. {{'field': 'value'}}; "
-                        f"not {type(case).__name__}")
+    if type(case) is not dict:  # (a dict is a Mapping: no collections.abc needed to say so)
+        from collections.abc import Mapping
+
+        if not isinstance(case, Mapping):
+            raise TypeError(f"a case is a mapping of fields, e.g. {{'field': 'value'}}; "
+                            f"not {type(case).__name__}")
     vocabulary = dict(columns)
     fields = case_fields(columns)
     problems: list[Problem] = []

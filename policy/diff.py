@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .engine import complete_outcomes
+from .compiler import complete_outcomes
 from .value_text import value_text
 
 

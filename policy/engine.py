@@ -1,29 +1,26 @@
-"""Evaluation: each revision compiled once into a lookup table over every partial case.
+"""Evaluation: a compiled policy answers a case by one lookup, and explains the answer.
 
 A partial case gives each input column a value or leaves it unknown; it is numbered by one integer
-(`codes`, the mixed-radix code), and its outcome is a list lookup. Compilation enumerates the
-completions of every partial case once: when they all get the same determination that is the
-answer; otherwise the case is `indeterminate` and `needs` lists each omitted field on which, for
-some completion, changing only that field changes the determination.
+(`codes`, the mixed-radix code), and its outcome is a list lookup. Compilation (`compiler`)
+enumerates the completions of every partial case once: when they all get the same determination
+that is the answer; otherwise the case is `indeterminate` and `needs` lists each omitted field on
+which, for some completion, changing only that field changes the determination. Here: the
+records (`Decision`, `CompiledPolicy`...), evaluation, the per-case API's templates and the
+compiled form the cache keeps.
 """
 
 from __future__ import annotations
 
-import itertools
-from collections import namedtuple
-from collections.abc import Iterable, Mapping, Sequence
-
 from . import codes
 from .dates import check_date
+from .record import Record
 from .timeline import revision_in_force
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import (5 ms of start-up)
 if TYPE_CHECKING:  # model imports dataclasses: not on the start-up path of `policy evaluate`
+    from collections.abc import Iterable, Mapping, Sequence
     from typing import Any, NoReturn
 
-    from .codes import Columns
-    from .definition import PolicyDefinition
-    from .model import Revision
 
 FORMAT = 3  # bump when the compiled JSON shape changes
 INDETERMINATE = "indeterminate"
@@ -56,15 +53,18 @@ class ReadOnlyDict(dict):
         return self
 
 
-class Outcome(namedtuple("Outcome", "determination rules needs possible")):
+class Outcome(Record):
     """What a partial case gets: the determination, the rules that decide some completion (one when
     decided by one rule), the omitted fields it needs, and the determinations it could get."""
 
     __slots__ = ()
+    determination: str
+    rules: tuple[str, ...]
+    needs: tuple[str, ...]
+    possible: tuple[str, ...]
 
 
-class CompiledRevision(namedtuple("CompiledRevision", "id version approved effective_from "
-                                  "effective_from_basis rules evidence disclaimer outcomes index")):
+class CompiledRevision(Record):
     """A revision ready for lookups. `rules`: id -> then, statement (the cited id, or None) and
     that statement's quote, provenance and provenance_note, note; `evidence`: a value of the
     policy's evidence key -> {text, covers: None when the paragraph covers that value wholly, else
@@ -72,6 +72,16 @@ class CompiledRevision(namedtuple("CompiledRevision", "id version approved effec
     position in `outcomes`."""
 
     __slots__ = ()
+    id: Any
+    version: Any
+    approved: Any
+    effective_from: Any
+    effective_from_basis: Any
+    rules: Any
+    evidence: Any
+    disclaimer: Any
+    outcomes: Any
+    index: Any
 
     def identity(self) -> ReadOnlyDict:
         return identity(self)
@@ -86,13 +96,29 @@ def identity(revision: object) -> ReadOnlyDict:
     return ReadOnlyDict({name: getattr(revision, name) for name in IDENTITY_FIELDS})
 
 
-class Decision(namedtuple("Decision", "determination as_of policy revision rule rules needs "
-                          "possible explanation source provenance provenance_note evidence "
-                          "evidence_scope disclaimer disclaimer_provenance disclaimer_note "
-                          "case_id case")):
+class Decision(Record):
     """Everything needed to reproduce and explain one evaluation years later (immutable)."""
 
     __slots__ = ()
+    determination: Any
+    as_of: Any
+    policy: Any
+    revision: Any
+    rule: Any
+    rules: Any
+    needs: Any
+    possible: Any
+    explanation: Any
+    source: Any
+    provenance: Any
+    provenance_note: Any
+    evidence: Any
+    evidence_scope: Any
+    disclaimer: Any
+    disclaimer_provenance: Any
+    disclaimer_note: Any
+    case_id: Any
+    case: Any
 
     def to_json(self) -> dict:
         return {"determination": self.determination, "as_of": self.as_of, "policy": self.policy,
@@ -107,13 +133,18 @@ class Decision(namedtuple("Decision", "determination as_of policy revision rule 
                 "case_id": self.case_id, "case": dict(self.case)}
 
 
-class CompiledPolicy(namedtuple("CompiledPolicy", "policy_id title columns revisions evidence_key "
-                                "determinations")):
+class CompiledPolicy(Record):
     """Every revision of a policy compiled; `columns`: ((name, values), ...) in table order;
     `revisions` in effective order; `evidence_key`: the input whose value picks a revision's
     evidence paragraph (None: none does); `determinations`: the policy's, in its order."""
 
     __slots__ = ()
+    policy_id: Any
+    title: Any
+    columns: Any
+    revisions: Any
+    evidence_key: Any
+    determinations: Any
 
     # --- evaluation ---------------------------------------------------------------------------
     def code(self, case: Mapping[str, object]) -> int:
@@ -212,7 +243,7 @@ class CompiledPolicy(namedtuple("CompiledPolicy", "policy_id title columns revis
 # A revision's index (partial-case code -> outcome position) is held as bytes when every position
 # fits in one (a few dozen outcomes: always, for the shipped policy), and cached as hex: a warm
 # `policy evaluate` parses one short string per revision instead of 1,920 numbers.
-def _packed_index(index: Sequence[int]) -> bytes | tuple[int, ...]:
+def packed_index(index: Sequence[int]) -> bytes | tuple[int, ...]:
     return bytes(index) if max(index, default=0) < 256 else tuple(index)
 
 
@@ -418,89 +449,3 @@ def _check_compiled_shape(data: Any) -> None:
             expect(type(index) is list and len(index) == codes
                    and {type(i) for i in index} <= {int}
                    and all(0 <= i < len(outcomes) for i in index), "index")
-
-
-def complete_outcomes(revision: Revision,
-                      columns: Columns) -> dict[tuple[Any, ...], tuple[str, str]]:
-    """(values...) -> (rule id, determination) for every complete case, under the hit policy:
-    the first rule (in table order) that matches it; validation guarantees one matches each.
-
-    Each rule's cases are enumerated from its conditions (the product of the values it allows
-    per column), so no case is tested against rules that do not match it."""
-    result: dict[tuple, tuple[str, str]] = {}
-    for rule in revision.rules:
-        allowed = [values if (condition := rule.when.get(name)) is None
-                   else [v for v in values if v in condition] for name, values in columns]
-        outcome = (rule.id, rule.then)
-        for values in itertools.product(*allowed):
-            result.setdefault(values, outcome)
-    return {values: result[values]  # in the order of the cases, as before
-            for values in itertools.product(*(values for _, values in columns))}
-
-
-def _outcome(complete: dict, columns: Sequence, partial: tuple, order: Sequence[str]) -> Outcome:
-    options = [[v] if v is not None else list(values)
-               for v, (_, values) in zip(partial, columns, strict=True)]
-    completions = list(itertools.product(*options))
-    determinations = {complete[c][1] for c in completions}
-    rules = tuple(sorted({complete[c][0] for c in completions}))
-    if len(determinations) == 1:
-        return Outcome(determinations.pop(), rules, (), ())
-    needs = []
-    for i, (name, _) in enumerate(columns):
-        if partial[i] is not None:
-            continue
-        groups: dict[tuple, set] = {}
-        for c in completions:
-            groups.setdefault(c[:i] + c[i + 1:], set()).add(complete[c][1])
-        if any(len(g) > 1 for g in groups.values()):
-            needs.append(name)
-    possible = tuple(d for d in order if d in determinations) + tuple(
-        sorted(determinations - set(order)))
-    return Outcome(INDETERMINATE, rules, tuple(sorted(needs)), possible)
-
-
-def compile_revision(revision: Revision, columns: Columns,
-                     order: Sequence[str] = ()) -> CompiledRevision:
-    """Enumerate every partial case of a validated `model.Revision` into a lookup table.
-    `order`: the policy's determinations, in the order an indeterminate outcome lists them.
-
-    `columns` fixes the column and value order of the codes; validation guarantees that every
-    revision declares exactly these columns and values (the case vocabulary), in whatever order.
-    """
-    complete = complete_outcomes(revision, columns)
-    outcomes: list[Outcome] = []
-    positions: dict[Outcome, int] = {}
-    index = []
-    for partial in itertools.product(*([*values, None] for _, values in columns)):
-        outcome = _outcome(complete, columns, partial, order)
-        if outcome not in positions:
-            positions[outcome] = len(outcomes)
-            outcomes.append(outcome)
-        index.append(positions[outcome])
-    evidence = {}
-    for entry in revision.content.get("evidence", ()):  # only where the paragraph's scope matches
-        for value in entry.get("about", ()):
-            evidence[value] = {"text": entry["text"], "covers": None}
-        for partial in entry.get("about_in_part", ()):
-            evidence[partial["value"]] = {"text": entry["text"], "covers": partial["covers"]}
-    rules = {r.id: {"then": r.then, "statement": r.statement, "quote": r.quote,
-                    "provenance": r.provenance, "provenance_note": r.provenance_note,
-                    "note": r.note} for r in revision.rules}
-    return CompiledRevision(
-        id=revision.id, version=revision.version, approved=revision.approved,
-        effective_from=revision.effective_from, effective_from_basis=revision.effective_from_basis,
-        rules=rules, evidence=evidence, disclaimer=dict(revision.data["disclaimer"]),
-        outcomes=tuple(outcomes), index=_packed_index(index))
-
-
-def compile_policy(revisions: Sequence[Revision],
-                   definition: PolicyDefinition) -> CompiledPolicy:
-    """Compile validated revisions (in effective order) of the policy that `definition` (its
-    policy.yml) describes; the first revision's column order is used."""
-    first = revisions[0]
-    columns = tuple((c.name, tuple(c.values)) for c in first.columns)
-    order = definition.order()
-    return CompiledPolicy(policy_id=first.policy_id, title=first.policy_title, columns=columns,
-                          revisions=tuple(compile_revision(r, columns, order) for r in revisions),
-                          evidence_key=definition.evidence_key, determinations=order)

@@ -170,6 +170,25 @@ def _replaced(value, path, new):
     return copy
 
 
+def test_an_entry_holds_each_string_once(tables_copy, private):
+    """The revisions repeat most of their words; marshalled with one object per distinct string,
+    each is written once (a warm run reads, seals and loads half the bytes) and reads back
+    equal."""
+    compiled = cache.compiled_policy(policy_files(str(tables_copy)))
+    (entry,) = _entries(private)
+    payload = entry.read_bytes().partition(b"\n")[2]
+    assert marshal.loads(payload) == compiled.to_json()
+    assert len(payload) < len(marshal.dumps(compiled.to_json())) * 0.7
+    def word(letter):  # a new str object each time (a literal would be one constant)
+        return "".join([letter] * 9)
+
+    given = [[word("a"), {word("k"): word("a")}], word("k")]
+    assert given[0][0] is not given[0][1][word("k")]
+    shared = cache._one_copy_of_each_string(given, {})
+    assert shared == given
+    assert shared[0][0] is shared[0][1][word("k")] and next(iter(shared[0][1])) is shared[1]
+
+
 def test_every_single_wrong_type_in_an_entry_is_refused(tables_copy):
     """The shape check is strict at every point of the entry, not only at the top: each string
     turned into a number, each list into a mapping and each mapping into a list is refused
@@ -317,7 +336,8 @@ def test_a_warm_evaluate_loads_no_openssl_json_yaml_or_jsonschema(tables_copy, p
 
 def test_a_warm_evaluate_needs_no_re_argparse_or_third_party_package(tables_copy, private):
     """What a warm `policy evaluate` costs beyond the interpreter is mostly imports: `re` (with
-    enum and functools) and argparse were two thirds of it. The run here has no site packages at
+    enum and functools) and argparse were two thirds of it; datetime, collections and bisect
+    (each a shared library or a large module) most of the rest. The run here has no site packages at
     all (-S: only the standard library and this checkout), so it also shows that a warm run needs
     no third-party package, and it lists what it imported beyond a bare interpreter."""
     _decide(tables_copy)  # the entry, written by this process
@@ -331,7 +351,7 @@ def test_a_warm_evaluate_needs_no_re_argparse_or_third_party_package(tables_copy
         " 'cancer_site=gastric'])\n"
         "new = set(sys.modules) - before\n"
         "loaded = sorted({'re', 'argparse', 'textwrap', 'enum', 'functools', 'gettext', 'locale',"
-        " 'typing', 'json', 'hashlib', 'pathlib'} & new)\n"
+        " 'typing', 'json', 'hashlib', 'pathlib', 'collections', 'datetime', 'bisect'} & new)\n"
         "print(code, loaded)\n")
     found = subprocess.run([sys.executable, "-S", "-c", script], capture_output=True, text=True,
                            check=True, env=os.environ.copy())
