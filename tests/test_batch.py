@@ -6,6 +6,7 @@ import io
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -320,14 +321,23 @@ def _writing_into(process, folder) -> bool:
     return False
 
 
+@pytest.fixture(scope="module")
+def large_claims_csv(tmp_path_factory) -> Path:
+    """400,000 generated cases as CSV (a run long enough to be killed while writing), generated
+    once: each test copies the file."""
+    path = tmp_path_factory.mktemp("large-claims") / "claims.csv"
+    path.write_text(csv_text(generated_cases(400_000)))
+    return path
+
+
 @pytest.mark.parametrize("sig, suffix", [(signal.SIGTERM, "jsonl"), (signal.SIGINT, "jsonl"),
                                          (signal.SIGHUP, "jsonl"), (signal.SIGTERM, "parquet"),
                                          (signal.SIGKILL, "jsonl"), (signal.SIGKILL, "parquet")])
-def test_a_killed_run_leaves_no_output(tmp_path, sig, suffix):
+def test_a_killed_run_leaves_no_output(tmp_path, large_claims_csv, sig, suffix):
     """Nothing beside --out after SIGTERM, SIGINT, SIGHUP, even SIGKILL (the file being written
     has no name until it is complete); Parquet's writer says nothing on the way out."""
     source = tmp_path / "claims.csv"
-    source.write_text(csv_text(generated_cases(400_000)))
+    shutil.copyfile(large_claims_csv, source)
     out = tmp_path / f"results.{suffix}"
     process = subprocess.Popen([sys.executable, "-m", "policy", "batch", str(source), "--out",
                                 str(out), "--tables", str(ROOT / "tables")],
