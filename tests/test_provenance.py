@@ -39,18 +39,16 @@ def validated():
     return load_and_validate(policy_files(TABLES, None))
 
 
-def _renderings(validated, iort) -> dict[str, str]:
+def _renderings(validated, iort, site_pages) -> dict[str, str]:
     """Every text the package renders for people, by name."""
     from policy.changelog import changelog_markdown
     from policy.diff import consecutive_diffs
     from policy.render import decision_text, diff_markdown, diff_text
-    from policy.site import build_site
-
     out = {"CHANGELOG.md": changelog_markdown(validated.revisions)}
     # the pages as people read them: data embedded for scripts (the Try a case page's JSON) is not
     # shown as such; that page's own tests check what its script shows
     out.update({f"site:{path}": re.sub(r"(?s)<script\b.*?</script>", "", text) for path, text in
-                build_site(validated, iort.compiled).pages.items()})
+                site_pages.items()})
     for diff in consecutive_diffs(validated.revisions):
         name = f"{diff['from']['id']}..{diff['to']['id']}"
         out[f"diff markdown {name}"] = diff_markdown(diff)
@@ -59,6 +57,20 @@ def _renderings(validated, iort) -> dict[str, str]:
         decision = iort.evaluate({"cancer_site": "gastric"}, day)
         out[f"evaluate text {day}"] = decision_text(decision)
     return out
+
+
+@pytest.fixture(scope="module")
+def site_pages(validated, iort) -> dict[str, str]:
+    """The site's pages, built once for the tests that read them."""
+    from policy.site import build_site
+
+    return build_site(validated, iort.compiled).pages
+
+
+@pytest.fixture(scope="module")
+def renderings(validated, iort, site_pages) -> dict[str, str]:
+    """Rendered once for the tests that read them."""
+    return _renderings(validated, iort, site_pages)
 
 
 def _occurrences(text: str, words: str):
@@ -74,9 +86,9 @@ def _occurrences(text: str, words: str):
             at = line.find(words, at + 1)
 
 
-def test_every_rendering_marks_reconstructed_words_and_never_quotes_them(validated, iort):
+def test_every_rendering_marks_reconstructed_words_and_never_quotes_them(renderings):
     shown = 0
-    for name, text in _renderings(validated, iort).items():
+    for name, text in renderings.items():
         for before, line in _occurrences(text, RECONSTRUCTED):
             shown += 1
             assert before not in QUOTE_MARKS, (name, line)
@@ -84,8 +96,8 @@ def test_every_rendering_marks_reconstructed_words_and_never_quotes_them(validat
     assert shown > 5  # CHANGELOG, timeline, revision and change pages (diffs show changed words)
 
 
-def test_diffs_mark_the_provenance_of_changed_statement_words(validated, iort):
-    for name, text in _renderings(validated, iort).items():
+def test_diffs_mark_the_provenance_of_changed_statement_words(renderings):
+    for name, text in renderings.items():
         if name.startswith("diff") and ("2011-12..2012-12" in name or "2015-12..2018-03" in name):
             [line] = [row for row in text.splitlines()
                       if "statements[id=other-oncologic].text" in row.replace("&#91;", "[")
@@ -93,9 +105,9 @@ def test_diffs_mark_the_provenance_of_changed_statement_words(validated, iort):
             assert "verbatim" in line and "reconstructed, not in the source" in line, (name, line)
 
 
-def test_every_rendering_marks_verbatim_words(validated, iort):
+def test_every_rendering_marks_verbatim_words(renderings):
     shown = 0
-    for name, text in _renderings(validated, iort).items():
+    for name, text in renderings.items():
         for _, line in _occurrences(text, VERBATIM):
             shown += 1
             assert "verbatim" in line, (name, line)
@@ -162,11 +174,8 @@ def test_batch_json_lines_and_parquet_carry_the_disclaimer(tmp_path):
         assert table.column("provenance").to_pylist() == [row["provenance"] for row in rows]
 
 
-def test_the_site_shows_the_disclaimer(validated, iort):
-    from policy.site import build_site
-
-    pages = build_site(validated, iort.compiled).pages
-    for path, text in pages.items():
+def test_the_site_shows_the_disclaimer(site_pages):
+    for path, text in site_pages.items():
         if path.startswith("revisions/") or path == "index.md":
             assert WARRANTY in " ".join(text.split()), path
 
