@@ -1,8 +1,9 @@
 """The command line: parses arguments, calls the pure core, prints, and chooses the exit code.
 
 Only this module and its grammar (`arguments`: help, --version, usage errors) print or exit; a
-plain `policy evaluate` line is read here, without argparse (start-up time). Exit codes: 0 done, 1 invalid data (a case or a table), 2 usage,
-3 a batch with bad lines, 4 I/O or git errors, 70 an internal error, 130 interrupted.
+plain `policy evaluate` line is read here, without argparse (start-up time). Exit codes: 0 done,
+1 invalid data (a case or a table), 2 usage, 3 a batch with bad lines, 4 I/O or git errors, 70 an
+internal error, 130 interrupted.
 """
 
 from __future__ import annotations
