@@ -11,8 +11,8 @@ import re
 from typing import NamedTuple
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from ..columnar import kernels as pc
 from .records import BadLine, numbered
 
 

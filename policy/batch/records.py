@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import pyarrow as pa
-import pyarrow.compute as pc
+
+from ..columnar import kernels as pc
 
 
 class BadLine(NamedTuple):

@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..columnar import ColumnarPolicy, Keyed, for_policy
+from ..columnar import kernels as pc
 from ..errors import DataError, PolicyError
 from .csv_reader import read_csv
 from .formats import INPUT_FORMATS, OUTPUT_FORMATS, BatchCallError, format_of
@@ -156,8 +156,9 @@ def _with_bad_lines(keyed: Keyed | None, lines: pa.Array | None,
         if isinstance(good, pa.Scalar):
             good = pa.repeat(good, good_rows)
         if pa.types.is_dictionary(good.type):
-            good = good.cast(good.type.value_type)
-        rest = pa.nulls(n, good.type) if failed_values is None else failed_values.cast(good.type)
+            good = pc.cast(good, good.type.value_type)
+        rest = (pa.nulls(n, good.type) if failed_values is None
+                else pc.cast(failed_values, good.type))
         return pc.take(pa.concat_arrays([good, rest]), order)
 
     return Keyed(

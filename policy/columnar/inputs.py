@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections import namedtuple
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..cases import (
     DATE_FIELDS,
@@ -31,6 +30,7 @@ from ..engine import CompiledPolicy
 from ..errors import DataError, Problem
 from ..memo import BoundedMemo
 from ..timeline import revision_in_force
+from . import kernels as pc
 
 NO_DATE = f"NO_DATE: {NO_DATE_MESSAGE}"
 AS_OF_TYPE = pa.dictionary(pa.int32(), pa.string())  # the result's as_of column
@@ -162,8 +162,8 @@ class InputChecks:
             return pa.nulls(data.num_rows, pa.string())
         column = data.column("case_id")
         if pa.types.is_dictionary(column.type):
-            column = column.cast(column.type.value_type)
-        column = column.cast(pa.string())
+            column = pc.cast(column, column.type.value_type)
+        column = pc.cast(column, pa.string())
         if text_cells:  # an empty cell is unknown
             column = pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
         return column
@@ -259,7 +259,7 @@ def plain_strings(data: pa.RecordBatch) -> pa.RecordBatch:
     wider = [i for i, field in enumerate(data.schema)
              if pa.types.is_large_string(field.type) or pa.types.is_string_view(field.type)]
     for i in wider:
-        data = data.set_column(i, data.schema[i].name, data.column(i).cast(pa.string()))
+        data = data.set_column(i, data.schema[i].name, pc.cast(data.column(i), pa.string()))
     return data
 
 

@@ -12,11 +12,11 @@ from collections import namedtuple
 from datetime import date
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..engine import CompiledPolicy, Decision
 from ..errors import DataError, Problem
 from ..memo import BoundedMemo
+from . import kernels as pc
 from .inputs import VALUE_MEMO_LIMIT, InputChecks, join_errors, plain_strings
 from .outcomes import PER_OUTCOME, RESULT_SCHEMA, OutcomeTable
 
