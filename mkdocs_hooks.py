@@ -32,7 +32,7 @@ from mkdocs.livereload import LiveReloadServer
 from mkdocs.structure.files import File, Files
 
 from policy.checks import load_and_validate
-from policy.engine import compile_policy
+from policy.compiler import compile_policy
 from policy.errors import PolicyError
 from policy.site import build_site, site_words
 from policy.tables import find_tables_dir, policy_files

@@ -16,11 +16,14 @@ first revision no policy was in force (docs/api.md shows a case with its fields)
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from datetime import date
 
 from .cases import check_case, day_of
 from .engine import CompiledPolicy, CompiledRevision, Decision, DecisionTemplates
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import date
 
 
 class Policy:

@@ -27,7 +27,6 @@ import marshal
 import os
 import stat
 import sys
-from functools import lru_cache
 
 try:  # built into CPython; hashlib's blake2b is this same type, imported with OpenSSL
     from _blake2 import blake2b
@@ -38,15 +37,19 @@ try:  # what hmac.compare_digest is when OpenSSL is absent: constant time
 except ImportError:  # pragma: no cover - another interpreter
     from hmac import compare_digest  # type: ignore[no-redef]
 
-from .engine import CompiledPolicy, compile_policy
+from .engine import CompiledPolicy
 from .snapshot import Snapshot, read_snapshot
 from .tables import PolicyFiles
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import
+if TYPE_CHECKING:
+    from typing import Any
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 MAX_ENTRY_BYTES = 16 * 1024 * 1024
 ENTRY_SUFFIX = ".marshal"  # the seal, a newline, then `CompiledPolicy.to_json()` marshalled
 _SECRET_HEX = 64  # 32 random bytes, as hex
-# Entries kept when a new one is written (each about 0.1 MB): every edit of the tables or of the
+# Entries kept when a new one is written (each about 0.05 MB): every edit of the tables or of the
 # package files a new entry, so without a bound the folder grows by one per edit, forever.
 KEEP_ENTRIES = 32
 
@@ -64,8 +67,18 @@ def secret_path() -> str:
     return os.path.join(base, "fep-medical-policy", "cache-secret")
 
 
-@lru_cache(maxsize=1)
+# This process's code digest, looked at once (a list, not functools.lru_cache: importing functools
+# is a cost of every start-up). Threads racing to fill it append equal digests; [0] is used.
+_code_seen: list[str | None] = []
+
+
 def _code_digest() -> str | None:
+    if not _code_seen:
+        _code_seen.append(_digest_of_code())
+    return _code_seen[0]
+
+
+def _digest_of_code() -> str | None:
     """This package's own code: a new version of the compiler never reads an old one's entries.
 
     Each module file is known by its path, size, inode and modification and change times (not its
@@ -192,11 +205,24 @@ def _load_entry(path: str, secret: bytes, key: str) -> CompiledPolicy | None:
         return None
 
 
+def _one_copy_of_each_string(value: object, seen: dict[str, str]) -> Any:
+    """`value` with each run of equal strings made one object, which marshal then writes once:
+    the revisions repeat most of their words, and the entry (read on every warm run) halves."""
+    if type(value) is str:
+        return seen.setdefault(value, value)
+    if type(value) is list:
+        return [_one_copy_of_each_string(item, seen) for item in value]
+    if type(value) is dict:
+        return {_one_copy_of_each_string(k, seen): _one_copy_of_each_string(v, seen)
+                for k, v in value.items()}
+    return value
+
+
 def _store_entry(path: str, secret: bytes, key: str, compiled: CompiledPolicy) -> None:
     from .errors import PolicyIOError
     from .writer import atomic_output
 
-    payload = marshal.dumps(compiled.to_json())
+    payload = marshal.dumps(_one_copy_of_each_string(compiled.to_json(), {}))
     try:
         with atomic_output(path) as out:
             out.write(_seal(secret, key, payload) + b"\n" + payload)
@@ -218,6 +244,7 @@ def compiled_policy(files: PolicyFiles) -> CompiledPolicy:
         if found is not None:
             return found
     from .checks import load_and_validate  # heavy path: YAML, jsonschema
+    from .compiler import compile_policy
 
     validated = load_and_validate(files, snapshot=snapshot)
     compiled = compile_policy(validated.revisions, validated.definition)

@@ -7,22 +7,23 @@ Every problem names the field, and for a file the line and column.
 
 from __future__ import annotations
 
-import re
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date, datetime
 
-from .codes import Columns
-from .dates import parse_date
+from .dates import check_date
 from .errors import DataError, Problem
-from .escaping import shown
+from .escaping import lone_surrogate, shown
 from .value_text import value_text
 
-Where = Callable[..., tuple[int, int]]  # (path, key=...) -> (line, col) of a case file
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import
+if TYPE_CHECKING:  # (collections.abc is not loaded on a warm `policy evaluate`)
+    from collections.abc import Callable, Iterable, Mapping, Sequence
+
+    from .codes import Columns
+
+    Where = Callable[..., tuple[int, int]]  # (path, key=...) -> (line, col) of a case file
 WORDS = "<command line>"
 AS_OF = "as_of"  # what a problem of the as-of date names as its place
 NO_DATE_MESSAGE = "no date: the case has no service_date and no as-of date is given"
-_SURROGATE = re.compile("[\ud800-\udfff]")
 TEXT_FIELDS = ("case_id",)
 DATE_FIELDS = ("service_date",)
 
@@ -78,13 +79,16 @@ def unknown_field(name: str, fields: Sequence[str], hint: str = "") -> str:
 def as_of_day(as_of: object) -> str:
     """The one check of an as-of date: a `YYYY-MM-DD` string or a `datetime.date` (not a
     datetime), as that string; else DataError DATE_INVALID naming `as_of`."""
-    if isinstance(as_of, date) and not isinstance(as_of, datetime):
-        return as_of.isoformat()
+    if not isinstance(as_of, str):
+        from datetime import date, datetime  # (a caller with a date object has loaded it)
+
+        if isinstance(as_of, date) and not isinstance(as_of, datetime):
+            return as_of.isoformat()
     try:
-        parse_date(as_of)
+        check_date(as_of)
     except ValueError as exc:
         raise DataError(Problem(AS_OF, 0, 0, "DATE_INVALID", str(exc))) from None
-    return as_of  # type: ignore[return-value]  # parse_date accepts only str
+    return as_of  # type: ignore[return-value]  # check_date accepts only str
 
 
 def day_of(case: Mapping[str, object], as_of: object) -> str:
@@ -105,9 +109,12 @@ def check_case(case: Mapping[str, object], columns: Columns, *,
     `columns` is the compiled policy's ((name, values), ...); `where(path, key=...)` gives
     (line, col) for a file, and `file` names the input in messages.
     """
-    if not isinstance(case, Mapping):
-        raise TypeError(f"a case is a mapping of fields, e.g. {{'field': 'value'}}; "
-                        f"not {type(case).__name__}")
+    if type(case) is not dict:  # (a dict is a Mapping: no collections.abc needed to say so)
+        from collections.abc import Mapping
+
+        if not isinstance(case, Mapping):
+            raise TypeError(f"a case is a mapping of fields, e.g. {{'field': 'value'}}; "
+                            f"not {type(case).__name__}")
     vocabulary = dict(columns)
     fields = case_fields(columns)
     problems: list[Problem] = []
@@ -131,14 +138,14 @@ def check_case(case: Mapping[str, object], columns: Columns, *,
         elif name in TEXT_FIELDS:
             if not isinstance(value, str):
                 problem(name, "WRONG_TYPE", f"{name} must be a string, not {shown(value)}")
-            elif not value.isascii() and _SURROGATE.search(value):
+            elif lone_surrogate(value) is not None:
                 problem(name, "ENCODING", f"{name} holds a lone surrogate, which is not a "
                                           f"character: {shown(value)}")
             else:
                 clean[name] = value
         elif name in DATE_FIELDS:
             try:
-                parse_date(value)
+                check_date(value)
                 clean[name] = value
             except ValueError as exc:
                 problem(name, "DATE_INVALID", f"{name}: {exc}")

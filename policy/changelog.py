@@ -9,21 +9,24 @@ in `policy/templates/changelog.md.j2` (and `decisions.md.j2`, shared with the si
 
 from __future__ import annotations
 
-from collections import namedtuple
 from collections.abc import Sequence
 from typing import Any
 
+from .compiler import complete_outcomes
 from .diff import consecutive_diffs
-from .engine import complete_outcomes
+from .record import Record
 from .render import condition_text, condition_words
 
 FILE_NAME = "CHANGELOG.md"
 
 
-class RevisionChange(namedtuple("RevisionChange", "revision previous diff")):
+class RevisionChange(Record):
     """One revision, the one before it (None for the first) and the diff between them (or None)."""
 
     __slots__ = ()
+    revision: Any
+    previous: Any
+    diff: Any
 
     @property
     def flips(self) -> bool:
@@ -34,12 +37,17 @@ class RevisionChange(namedtuple("RevisionChange", "revision previous diff")):
         return sum(c["cases"] for c in self.diff["decision_changes"]) if self.diff else 0
 
 
-class ChangeGroup(namedtuple("ChangeGroup", "was becomes cases boxes quotes")):
+class ChangeGroup(Record):
     """Every decision change from one determination to another: the total number of complete
     cases, the boxes (each {"when", "cases"}) and the words of the new revision's statements
     deciding them, as (text, provenance) pairs."""
 
     __slots__ = ()
+    was: Any
+    becomes: Any
+    cases: Any
+    boxes: Any
+    quotes: Any
 
 
 def revision_changes(revisions: Any) -> list[RevisionChange]:

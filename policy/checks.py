@@ -431,7 +431,7 @@ def _chain_problems(entries: list[tuple[Loaded, Revision]], sound: set[str]) -> 
 def _bump_problem(prev_loaded: Loaded, prev: Revision, loaded: Loaded, rev: Revision,
                   old_version: semver.Version, new_version: semver.Version) -> Problem | None:
     """A decision change needs a MAJOR bump; no decision change forbids one."""
-    from .engine import complete_outcomes
+    from .compiler import complete_outcomes
 
     columns = tuple((c.name, tuple(c.values)) for c in prev.columns)
     if tuple((c.name, set(c.values)) for c in rev.columns) != tuple(

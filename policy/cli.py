@@ -6,7 +6,6 @@ Only this module prints or exits. Exit codes: 0 done, 1 invalid data (a case or 
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
@@ -14,13 +13,22 @@ from .errors import DataError, PolicyError, PolicyIOError, UsageError
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import (5 ms of start-up)
 if TYPE_CHECKING:  # only for the types: the modules load when a command needs them
-    from typing import Any, BinaryIO, Literal, NoReturn, TextIO
+    from argparse import Namespace
+    from typing import BinaryIO, Literal, NoReturn, TextIO
 
     from .cases import Where
     from .checks import ValidatedPolicy
     from .engine import CompiledPolicy
     from .errors import Problem
     from .tables import PolicyFiles
+else:
+    class Namespace:
+        """argparse's Namespace (the attributes a command reads), for a command line read without
+        importing argparse; mypy checks it as argparse's."""
+
+        def __init__(self, **values: object) -> None:
+            self.__dict__.update(values)
+
 
 PROG = "policy"
 NO_DATE_HINT = "give --as-of YYYY-MM-DD or a service_date in the case"
@@ -46,50 +54,25 @@ def _as_usage_error(exc: DataError) -> UsageError | None:
     return None
 
 
-class _Formatter(argparse.HelpFormatter):
-    """argparse's formatter, told the width: its own look-up imports shutil (and with it bz2,
-    lzma and zlib) on every `add_argument`, a cost on the start-up path of `policy evaluate`."""
-
-    def __init__(self, prog: str, **options: Any) -> None:
-        try:
-            width = int(os.environ["COLUMNS"])
-        except (KeyError, ValueError):
-            try:
-                width = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
-            except (AttributeError, ValueError, OSError):
-                width = 80
-        options.setdefault("width", max(width, 20) - 2)
-        super().__init__(prog, **options)
-
-
-class _Parser(argparse.ArgumentParser):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("formatter_class", _Formatter)
-        super().__init__(*args, **kwargs)
-
-    def error(self, message: str) -> NoReturn:  # one line and exit 2, like every usage error here
-        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
-
-
-def _policy_files(args: argparse.Namespace) -> PolicyFiles:
+def _policy_files(args: Namespace) -> PolicyFiles:
     from .tables import find_tables_dir, policy_files
 
     return policy_files(find_tables_dir(args.tables), args.policy)
 
 
-def _compiled(args: argparse.Namespace) -> CompiledPolicy:
+def _compiled(args: Namespace) -> CompiledPolicy:
     from .cache import compiled_policy
 
     return compiled_policy(_policy_files(args))
 
 
-def _validated(args: argparse.Namespace, *, chain: bool = True) -> ValidatedPolicy:
+def _validated(args: Namespace, *, chain: bool = True) -> ValidatedPolicy:
     from .checks import load_and_validate
 
     return load_and_validate(_policy_files(args), chain=chain)
 
 
-def _validated_at_rev(args: argparse.Namespace, git_rev: str, *,
+def _validated_at_rev(args: Namespace, git_rev: str, *,
                       chain: bool = True) -> ValidatedPolicy:
     """The policy as it was at git revision `git_rev` (validated like the working tree)."""
     from .checks import load_and_validate
@@ -155,7 +138,7 @@ def _discard_stdout() -> None:
 
 # --- commands ------------------------------------------------------------------------------------
 
-def cmd_evaluate(args: argparse.Namespace) -> int:
+def cmd_evaluate(args: Namespace) -> int:
     from .api import Policy
     from .cases import WORDS, check_case, is_field_word, parse_words, read_case_file, value_text
 
@@ -189,7 +172,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _diffs_against(args: argparse.Namespace, git_rev: str,
+def _diffs_against(args: Namespace, git_rev: str,
                    validated: ValidatedPolicy) -> tuple[list[dict], list[Problem]]:
     """(diffs of every revision changed since git_rev, problems of published revisions)."""
     from .checks import published_problems
@@ -210,7 +193,7 @@ def _table_problems(exc: DataError) -> list[Problem]:
     return exc.problems
 
 
-def cmd_validate(args: argparse.Namespace) -> int:
+def cmd_validate(args: Namespace) -> int:
     from .render import diff_text, problems_github, problems_json, problems_text
 
     problems, validated = [], None
@@ -245,7 +228,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_diff(args: argparse.Namespace) -> int:
+def cmd_diff(args: Namespace) -> int:
     from .diff import changed_revisions, diff_revisions, resolve
     from .render import diff_markdown, diff_text
 
@@ -280,7 +263,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_history(args: argparse.Namespace) -> int:
+def cmd_history(args: Namespace) -> int:
     from .render import history_text
 
     entries = [revision.history_entry() for revision in _validated(args).revisions]
@@ -293,7 +276,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_changelog(args: argparse.Namespace) -> int:
+def cmd_changelog(args: Namespace) -> int:
     from .changelog import FILE_NAME, changelog_markdown
     from .escaping import escape
     from .reading import read_bounded
@@ -336,7 +319,7 @@ def cmd_changelog(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_batch(args: argparse.Namespace) -> int:
+def cmd_batch(args: Namespace) -> int:
     import signal
 
     if args.standalone:
@@ -426,176 +409,21 @@ class _ProgressBar:
         self.stream.write("\r" + " " * 60 + "\r")
 
 
-# --- parser --------------------------------------------------------------------------------------
-
-def _add_common(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
-    # Accepted before or after the command; a subcommand's default must not override a value
-    # given before it, hence SUPPRESS below the top level.
-    default: dict[str, Any] = {} if top else {"default": argparse.SUPPRESS}
-    parser.add_argument("--tables", metavar="DIR", **default,
-                        help="the folder holding one folder of tables per policy "
-                             "(default: the nearest tables/ folder, else the installed tables)")
-    parser.add_argument("--policy", metavar="ID", **default,
-                        help="the policy (default: the only one present)")
-    parser.add_argument("--debug", action="store_true", **default,
-                        help="show tracebacks of internal errors")
-
-
-class _Version(argparse.Action):
-    """--version: the installed distribution's version (looked up only when asked for)."""
-
-    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
-        super().__init__(option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
-                         nargs=0, help="print the version and exit")
-
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
-                 values: object, option_string: str | None = None) -> None:
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            found = version("fep-medical-policy")
-        except PackageNotFoundError:  # run from a source tree that was never installed
-            found = "unknown (not installed)"
-        sys.stdout.write(f"{PROG} {found}\n")
-        parser.exit()
-
-
-def _fields_epilog(argv: list[str]) -> str:
-    """Every case field with its allowed values, from the tables the command would read."""
-    from .render import fields_text
-
-    pre = argparse.ArgumentParser(add_help=False)
-    pre.add_argument("--tables")
-    pre.add_argument("--policy")
-    known, _ = pre.parse_known_args(argv)
-    try:
-        return fields_text(_compiled(known).columns)
-    except PolicyError as exc:
-        return f"case fields: cannot be listed: {exc}"
-
-
-def _configure_evaluate(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("fields", nargs="*", metavar="FIELD=VALUE",
-                        help="case facts, each a field of the policy and its value, e.g. "
-                             "FIELD=VALUE FLAG=true (an omitted field is unknown)")
-    parser.add_argument("--case", metavar="FILE",
-                        help="a YAML or JSON case file ('-' for standard input)")
-    parser.add_argument("--as-of", metavar="DATE", help="the date of service, YYYY-MM-DD")
-    parser.add_argument("--json", action="store_true", help="print the decision as JSON")
-    parser.set_defaults(run=cmd_evaluate)
-
-
-def _configure_validate(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=("text", "json", "github"), default="text")
-    parser.add_argument("--against", metavar="REV",
-                        help="also diff every revision changed since git revision REV and fail "
-                             "when a published revision changed decisions without a MAJOR bump "
-                             "or was removed or renamed")
-    parser.set_defaults(run=cmd_validate)
-
-
-def _configure_diff(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("revisions", nargs="*", metavar="A B",
-                        help="two revisions: ids (2015-12), versions (2.3.0) or dates (the "
-                             "revision in force)")
-    parser.add_argument("--rev", metavar="REV",
-                        help="compare the tables at git revision REV (A) with the working tree (B)")
-    parser.add_argument("--json", action="store_true", help="print the contract's JSON shape")
-    parser.add_argument("--format", choices=("text", "markdown"), default="text",
-                        help="markdown suits a pull-request comment")
-    parser.set_defaults(run=cmd_diff)
-
-
-def _configure_batch(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("input", metavar="INPUT",
-                        help="cases: .csv (a header names the fields; an empty cell is unknown), "
-                             ".jsonl (one JSON object per line) or .parquet")
-    parser.add_argument("--out", metavar="FILE",
-                        help="write results here (.jsonl, .csv or .parquet; written whole or not "
-                             "at all); default: JSON Lines on standard output")
-    parser.add_argument("--as-of", metavar="DATE",
-                        help="evaluate every case as of this date instead of its service_date")
-    parser.add_argument("--format", "--input-format", dest="input_format",
-                        choices=("csv", "jsonl", "parquet"),
-                        help="the input's format; needed for standard input ('-') and names "
-                             "without a known suffix (default: from the suffix)")
-    parser.set_defaults(run=cmd_batch)
-
-
-def _configure_history(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true")
-    parser.set_defaults(run=cmd_history)
-
-
-def _configure_changelog(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--check", action="store_true",
-                        help="only compare: exit 1 when the file is stale or missing")
-    parser.add_argument("--out", metavar="FILE",
-                        help="the file (default: CHANGELOG.md beside the tables/ folder)")
-    parser.set_defaults(run=cmd_changelog)
-
-
-COMMANDS = {
-    "evaluate": ("decide one case as of a date (--as-of, else the case's service_date)",
-                 _configure_evaluate),
-    "validate": ("check every table and the chain of revisions", _configure_validate),
-    "batch": ("decide every case of a CSV, JSON Lines or Parquet file, one result per line",
-              _configure_batch),
-    "diff": ("what changed from revision A to B, by meaning and by text", _configure_diff),
-    "history": ("the revisions in order", _configure_history),
-    "changelog": ("write CHANGELOG.md from the tables (--check: only compare)",
-                  _configure_changelog),
-}
-
-
-def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
-    """The parser; when argv names a command, only that command's parser is built, since
-    building every subcommand's parser costs start-up time that `evaluate` cannot spare."""
-    argv = argv or []
-    chosen = _command_word(argv)
-    parser = _Parser(prog=PROG, description="Medical policies as versioned decision tables.")
-    _add_common(parser, top=True)
-    parser.add_argument("--version", action=_Version)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    commands.required = True
-    for name, (summary, configure) in COMMANDS.items():
-        if chosen in (None, name):
-            extra: dict[str, Any] = {}
-            if name == "evaluate" and chosen == name and ("-h" in argv or "--help" in argv):
-                extra = {"epilog": _fields_epilog(argv),  # only for help: it reads the tables
-                         "formatter_class": argparse.RawDescriptionHelpFormatter}
-            sub = commands.add_parser(name, help=summary,
-                                      description=summary[0].upper() + summary[1:], **extra)
-            _add_common(sub)
-            configure(sub)
-    return parser
-
-
-def _command_word(argv: list[str]) -> str | None:
-    """The command named by argv: the first word that is a command name and not the value of an
-    option given before it (`--tables evaluate validate` is the command validate)."""
-    takes_value = {"--tables", "--policy"}
-    remaining = iter(argv)
-    for word in remaining:
-        if word in takes_value:
-            next(remaining, None)
-        elif word in COMMANDS:
-            return word
-        elif not word.startswith("-"):
-            return None  # not a command: the full parser says which ones there are
-    return None
+COMMANDS = {"evaluate": cmd_evaluate, "validate": cmd_validate, "batch": cmd_batch,
+            "diff": cmd_diff, "history": cmd_history, "changelog": cmd_changelog}
 
 
 # `policy evaluate` in its plain forms is parsed without argparse: building the parsers and
-# parsing (with gettext's look-ups for every message) cost about 5 ms of a warm run's start-up.
-# Anything else (help, --version, an abbreviated or unknown option, a value that starts with '-',
-# `--`, fields on both sides of an option, another command) goes to argparse, which gives the
+# parsing (with gettext's look-ups for every message) cost about 5 ms of a warm run's start-up,
+# importing argparse (and with it re, enum and gettext) about three times that. Anything else
+# (help, --version, an abbreviated or unknown option, a value that starts with '-', `--`, fields
+# on both sides of an option, another command) goes to argparse, which gives the
 # same result or the same error; tests/test_cli_evaluate.py checks the two agree.
 _EVALUATE_VALUED = {"--tables": "tables", "--policy": "policy", "--case": "case",
                     "--as-of": "as_of"}
 
 
-def _plain_evaluate_args(argv: list[str]) -> argparse.Namespace | None:
+def _plain_evaluate_args(argv: list[str]) -> Namespace | None:
     """The parsed arguments of a plain `policy evaluate` command line, else None."""
     values: dict[str, str | None] = dict.fromkeys(_EVALUATE_VALUED.values())
     fields: list[str] = []
@@ -627,8 +455,28 @@ def _plain_evaluate_args(argv: list[str]) -> argparse.Namespace | None:
             fields.append(word)
     if command is None:
         return None
-    return argparse.Namespace(**values, debug=debug, command=command, fields=fields, json=as_json,
-                              run=cmd_evaluate)
+    return Namespace(**values, debug=debug, command=command, fields=fields, json=as_json)
+
+
+def _parsed(argv: list[str]) -> Namespace:
+    """The command line's arguments: a plain `policy evaluate` read here, anything else by
+    argparse (`arguments.build_parser`)."""
+    plain = _plain_evaluate_args(argv)
+    if plain is not None:
+        return plain
+    from .arguments import build_parser
+
+    return build_parser(PROG, argv, fields_help=_fields_help).parse_args(argv)
+
+
+def _fields_help(args: Namespace) -> str:
+    """Every case field with its allowed values (for `policy evaluate --help`)."""
+    from .render import fields_text
+
+    try:
+        return fields_text(_compiled(args).columns)
+    except PolicyError as exc:
+        return f"case fields: cannot be listed: {exc}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -681,9 +529,9 @@ def _main(argv: list[str] | None) -> int:
         if sys.stdout is None:  # started with >&-
             raise PolicyIOError("standard output: cannot write: it is closed")
         _refuse_repeated_options(argv)
-        args = _plain_evaluate_args(argv) or build_parser(argv).parse_args(argv)
+        args = _parsed(argv)
         args.standalone = standalone
-        code = args.run(args)
+        code = COMMANDS[args.command](args)
         with _writing_stdout():
             sys.stdout.flush()  # a full disk shows here, while it can still be reported
         return code

@@ -16,9 +16,11 @@ Arrow core all number cases this way; this module is the only place that knows h
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import
+if TYPE_CHECKING:  # (collections.abc is not loaded on a warm `policy evaluate`)
+    from collections.abc import Mapping, Sequence
 
-Columns = Sequence[tuple[str, Sequence[object]]]  # ((name, values), ...) in table order
+    Columns = Sequence[tuple[str, Sequence[object]]]  # ((name, values), ...) in table order
 
 
 def weights(columns: Columns) -> list[int]:

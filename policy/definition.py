@@ -10,36 +10,51 @@ it (the shipped `schemas/case.schema.json` is that of the shipped policy; a test
 from __future__ import annotations
 
 import re
-from collections import namedtuple
 from typing import Any
 
 from .errors import Problem
+from .record import Record
 from .yaml_loader import KeyPath, Loaded
 
 
-class Input(namedtuple("Input",
-                       "name label values description words words_many value_words")):
+class Input(Record):
     """`words`, `words_many` ("{values}" where the values go) and `value_words` (a value as
     written on the command line -> its own words) phrase a condition (`render.condition_words`)."""
 
     __slots__ = ()
+    name: Any
+    label: Any
+    values: Any
+    description: Any
+    words: Any
+    words_many: Any
+    value_words: Any
 
     @property
     def boolean(self) -> bool:
         return isinstance(self.values[0], bool)
 
 
-class Determination(namedtuple("Determination", "id short meaning words no_statement")):
+class Determination(Record):
     """`words`: the compiled pattern a statement of it matches (None when no statement states
     it)."""
 
     __slots__ = ()
+    id: Any
+    short: Any
+    meaning: Any
+    words: Any
+    no_statement: Any
 
 
-class PolicyDefinition(namedtuple("PolicyDefinition", "inputs evidence_key determinations site")):
+class PolicyDefinition(Record):
     """The checked content of policy.yml (immutable but for `site`, a plain copy of the data)."""
 
     __slots__ = ()
+    inputs: Any
+    evidence_key: Any
+    determinations: Any
+    site: Any
 
     def vocabulary(self) -> dict[str, tuple[Any, ...]]:
         return {i.name: i.values for i in self.inputs}

@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .engine import complete_outcomes
+from .compiler import complete_outcomes
 from .value_text import value_text
 
 
@@ -208,7 +208,7 @@ def resolve(revisions: Sequence, name: str) -> Any:
     """A revision by id (2015-12), version (2.3.0) or date (2016-05-03: the one in force).
 
     Raises DataError (UNKNOWN_REVISION) when `name` names none of them."""
-    from .dates import parse_date
+    from .dates import check_date
     from .errors import DataError, Problem
     from .timeline import revision_in_force
 
@@ -216,7 +216,7 @@ def resolve(revisions: Sequence, name: str) -> Any:
         if name in (rev.id, rev.version):
             return rev
     try:
-        parse_date(name)
+        check_date(name)
     except ValueError:
         known = ", ".join(r.id for r in revisions)
         raise DataError(Problem(name, 0, 0, "UNKNOWN_REVISION",

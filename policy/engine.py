@@ -1,30 +1,26 @@
-"""Evaluation: each revision compiled once into a lookup table over every partial case.
+"""Evaluation: a compiled policy answers a case by one lookup, and explains the answer.
 
 A partial case gives each input column a value or leaves it unknown; it is numbered by one integer
-(`codes`, the mixed-radix code), and its outcome is a list lookup. Compilation enumerates the
-completions of every partial case once: when they all get the same determination that is the
-answer; otherwise the case is `indeterminate` and `needs` lists each omitted field on which, for
-some completion, changing only that field changes the determination.
+(`codes`, the mixed-radix code), and its outcome is a list lookup. Compilation (`compiler`)
+enumerates the completions of every partial case once: when they all get the same determination
+that is the answer; otherwise the case is `indeterminate` and `needs` lists each omitted field on
+which, for some completion, changing only that field changes the determination. Here: the
+records (`Decision`, `CompiledPolicy`...), evaluation, the per-case API's templates and the
+compiled form the cache keeps.
 """
 
 from __future__ import annotations
 
-import itertools
-from collections import namedtuple
-from collections.abc import Mapping, Sequence
-from datetime import date
-
 from . import codes
-from .dates import parse_date
+from .dates import check_date
+from .record import Record
 from .timeline import revision_in_force
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import (5 ms of start-up)
 if TYPE_CHECKING:  # model imports dataclasses: not on the start-up path of `policy evaluate`
+    from collections.abc import Iterable, Mapping, Sequence
     from typing import Any, NoReturn
 
-    from .codes import Columns
-    from .definition import PolicyDefinition
-    from .model import Revision
 
 FORMAT = 3  # bump when the compiled JSON shape changes
 INDETERMINATE = "indeterminate"
@@ -57,15 +53,18 @@ class ReadOnlyDict(dict):
         return self
 
 
-class Outcome(namedtuple("Outcome", "determination rules needs possible")):
+class Outcome(Record):
     """What a partial case gets: the determination, the rules that decide some completion (one when
     decided by one rule), the omitted fields it needs, and the determinations it could get."""
 
     __slots__ = ()
+    determination: str
+    rules: tuple[str, ...]
+    needs: tuple[str, ...]
+    possible: tuple[str, ...]
 
 
-class CompiledRevision(namedtuple("CompiledRevision", "id version approved effective_from "
-                                  "effective_from_basis rules evidence disclaimer outcomes index")):
+class CompiledRevision(Record):
     """A revision ready for lookups. `rules`: id -> then, statement (the cited id, or None) and
     that statement's quote, provenance and provenance_note, note; `evidence`: a value of the
     policy's evidence key -> {text, covers: None when the paragraph covers that value wholly, else
@@ -73,6 +72,16 @@ class CompiledRevision(namedtuple("CompiledRevision", "id version approved effec
     position in `outcomes`."""
 
     __slots__ = ()
+    id: Any
+    version: Any
+    approved: Any
+    effective_from: Any
+    effective_from_basis: Any
+    rules: Any
+    evidence: Any
+    disclaimer: Any
+    outcomes: Any
+    index: Any
 
     def identity(self) -> ReadOnlyDict:
         return identity(self)
@@ -87,13 +96,29 @@ def identity(revision: object) -> ReadOnlyDict:
     return ReadOnlyDict({name: getattr(revision, name) for name in IDENTITY_FIELDS})
 
 
-class Decision(namedtuple("Decision", "determination as_of policy revision rule rules needs "
-                          "possible explanation source provenance provenance_note evidence "
-                          "evidence_scope disclaimer disclaimer_provenance disclaimer_note "
-                          "case_id case")):
+class Decision(Record):
     """Everything needed to reproduce and explain one evaluation years later (immutable)."""
 
     __slots__ = ()
+    determination: Any
+    as_of: Any
+    policy: Any
+    revision: Any
+    rule: Any
+    rules: Any
+    needs: Any
+    possible: Any
+    explanation: Any
+    source: Any
+    provenance: Any
+    provenance_note: Any
+    evidence: Any
+    evidence_scope: Any
+    disclaimer: Any
+    disclaimer_provenance: Any
+    disclaimer_note: Any
+    case_id: Any
+    case: Any
 
     def to_json(self) -> dict:
         return {"determination": self.determination, "as_of": self.as_of, "policy": self.policy,
@@ -108,13 +133,18 @@ class Decision(namedtuple("Decision", "determination as_of policy revision rule 
                 "case_id": self.case_id, "case": dict(self.case)}
 
 
-class CompiledPolicy(namedtuple("CompiledPolicy", "policy_id title columns revisions evidence_key "
-                                "determinations")):
+class CompiledPolicy(Record):
     """Every revision of a policy compiled; `columns`: ((name, values), ...) in table order;
     `revisions` in effective order; `evidence_key`: the input whose value picks a revision's
     evidence paragraph (None: none does); `determinations`: the policy's, in its order."""
 
     __slots__ = ()
+    policy_id: Any
+    title: Any
+    columns: Any
+    revisions: Any
+    evidence_key: Any
+    determinations: Any
 
     # --- evaluation ---------------------------------------------------------------------------
     def code(self, case: Mapping[str, object]) -> int:
@@ -213,7 +243,7 @@ class CompiledPolicy(namedtuple("CompiledPolicy", "policy_id title columns revis
 # A revision's index (partial-case code -> outcome position) is held as bytes when every position
 # fits in one (a few dozen outcomes: always, for the shipped policy), and cached as hex: a warm
 # `policy evaluate` parses one short string per revision instead of 1,920 numbers.
-def _packed_index(index: Sequence[int]) -> bytes | tuple[int, ...]:
+def packed_index(index: Sequence[int]) -> bytes | tuple[int, ...]:
     return bytes(index) if max(index, default=0) < 256 else tuple(index)
 
 
@@ -292,6 +322,8 @@ class DecisionTemplates:
         if as_of is None:
             as_of = service_date
         elif type(as_of) is not str:
+            from datetime import date  # (loaded already by a caller with a date object)
+
             as_of = as_of.isoformat() if type(as_of) is date else None
         position = days.get(as_of) if type(as_of) is str else None
         if position is None:
@@ -316,7 +348,7 @@ class DecisionTemplates:
         position = self._days.get(day) if type(day) is str else None
         if position is None and type(day) is str:
             try:
-                parse_date(day)
+                check_date(day)
             except ValueError:
                 return None
             in_force = revision_in_force(self.compiled.revisions, day)
@@ -350,148 +382,70 @@ class DecisionTemplates:
 
 def _check_compiled_shape(data: Any) -> None:
     """Raise ValueError unless `data` has exactly the shape `CompiledPolicy.to_json` gives, with
-    every index entry pointing at an outcome and one entry per partial case."""
+    every index entry pointing at an outcome and one entry per partial case.
+
+    Checked on every warm `policy evaluate`: the element checks are set comprehensions over the
+    types (one frame each) rather than a call per element, about a tenth of the time."""
 
     def expect(condition: bool, what: str) -> None:
         if not condition:
             raise ValueError(f"compiled policy: {what}")
 
-    def strings(value: object, *, nullable: bool = False) -> bool:
-        return isinstance(value, list) and all(
-            isinstance(v, str) or (nullable and v is None) for v in value)
+    def strings(value: object) -> bool:
+        return type(value) is list and {type(v) for v in value} <= {str}
 
-    def text_map(value: object) -> bool:
-        return isinstance(value, dict) and all(
-            isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in value.items())
+    def text_maps(values: Iterable[Any]) -> bool:  # each: str -> str or None
+        maps = list(values)
+        return ({type(m) for m in maps} <= {dict} and {type(k) for m in maps for k in m} <= {str}
+                and {type(v) for m in maps for v in m.values()} <= {str, type(None)})
 
-    expect(isinstance(data, dict) and data.get("format") == FORMAT, "format differs")
+    expect(type(data) is dict and data.get("format") == FORMAT, "format differs")
     expect(set(data) == {"format", "policy", "columns", "revisions", "evidence_key",
                          "determinations"}, "keys")
-    expect(data["evidence_key"] is None or isinstance(data["evidence_key"], str), "evidence_key")
+    expect(data["evidence_key"] is None or type(data["evidence_key"]) is str, "evidence_key")
     expect(strings(data["determinations"]), "determinations")
     policy, columns, revisions = data["policy"], data["columns"], data["revisions"]
-    expect(isinstance(policy, dict) and set(policy) == {"id", "title"}
+    expect(type(policy) is dict and set(policy) == {"id", "title"}
            and strings(list(policy.values())), "policy")
-    expect(isinstance(columns, list) and len(columns) > 0, "columns")
+    expect(type(columns) is list and len(columns) > 0, "columns")
     codes = 1
     for column in columns:
-        expect(isinstance(column, list) and len(column) == 2 and isinstance(column[0], str)
-               and isinstance(column[1], list) and len(column[1]) > 0
-               and all(type(v) in (str, bool) for v in column[1]), "a column")
+        expect(type(column) is list and len(column) == 2 and type(column[0]) is str
+               and type(column[1]) is list and len(column[1]) > 0
+               and {type(v) for v in column[1]} <= {str, bool}, "a column")
         codes *= len(column[1]) + 1
-    expect(isinstance(revisions, list) and len(revisions) > 0, "revisions")
+    expect(type(revisions) is list and len(revisions) > 0, "revisions")
     fields = {"id", "version", "approved", "effective_from", "effective_from_basis", "rules",
               "evidence", "disclaimer", "outcomes", "index"}
     for entry in revisions:
-        expect(isinstance(entry, dict) and set(entry) == fields, "a revision's keys")
-        expect(all(isinstance(entry[k], str) for k in
-                   ("id", "version", "approved", "effective_from", "effective_from_basis")),
+        expect(type(entry) is dict and set(entry) == fields, "a revision's keys")
+        expect({type(entry[k]) for k in ("id", "version", "approved", "effective_from",
+                                          "effective_from_basis")} == {str},
                "a revision's identity")
         rules, outcomes, index = entry["rules"], entry["outcomes"], entry["index"]
-        expect(isinstance(rules, dict) and all(isinstance(k, str) and text_map(v)
-                                               for k, v in rules.items()), "rules")
+        expect(type(rules) is dict and {type(k) for k in rules} <= {str}
+               and text_maps(rules.values()), "rules")
         evidence, disclaimer = entry["evidence"], entry["disclaimer"]
-        expect(isinstance(evidence, dict) and all(
-            isinstance(k, str) and text_map(v) and set(v) == {"text", "covers"}
-            and isinstance(v["text"], str) for k, v in evidence.items()), "evidence")
-        expect(text_map(disclaimer) and set(disclaimer) == {"text", "provenance", "provenance_note"}
-               and all(isinstance(v, str) for v in disclaimer.values()), "disclaimer")
-        expect(isinstance(outcomes, list) and all(
-            isinstance(o, list) and len(o) == 4 and isinstance(o[0], str)
-            and all(strings(part) for part in o[1:]) and all(r in rules for r in o[1])
-            for o in outcomes), "outcomes")
-        if isinstance(index, str):  # hex, one byte per entry (see _index_json): checked in C
+        expect(type(evidence) is dict and {type(k) for k in evidence} <= {str}
+               and text_maps(evidence.values())
+               and all(v.keys() == {"text", "covers"} and type(v["text"]) is str
+                       for v in evidence.values()), "evidence")
+        expect(text_maps([disclaimer])
+               and disclaimer.keys() == {"text", "provenance", "provenance_note"}
+               and {type(v) for v in disclaimer.values()} == {str}, "disclaimer")
+        expect(type(outcomes) is list
+               and {type(o) for o in outcomes} <= {list} and {len(o) for o in outcomes} <= {4}
+               and {type(o[0]) for o in outcomes} <= {str}
+               and {type(part) for o in outcomes for part in o[1:]} <= {list}
+               and {type(x) for o in outcomes for part in o[1:] for x in part} <= {str}
+               and {r for o in outcomes for r in o[1]} <= rules.keys(), "outcomes")
+        if type(index) is str:  # hex, one byte per entry (see _index_json): checked in C
             try:
                 index = bytes.fromhex(index)
             except ValueError:
                 expect(False, "index")
             expect(len(index) == codes and max(index, default=0) < len(outcomes), "index")
         else:
-            expect(isinstance(index, list) and len(index) == codes and all(
-                type(i) is int and 0 <= i < len(outcomes) for i in index), "index")
-
-
-def complete_outcomes(revision: Revision,
-                      columns: Columns) -> dict[tuple[Any, ...], tuple[str, str]]:
-    """(values...) -> (rule id, determination) for every complete case, under the hit policy:
-    the first rule (in table order) that matches it; validation guarantees one matches each.
-
-    Each rule's cases are enumerated from its conditions (the product of the values it allows
-    per column), so no case is tested against rules that do not match it."""
-    result: dict[tuple, tuple[str, str]] = {}
-    for rule in revision.rules:
-        allowed = [values if (condition := rule.when.get(name)) is None
-                   else [v for v in values if v in condition] for name, values in columns]
-        outcome = (rule.id, rule.then)
-        for values in itertools.product(*allowed):
-            result.setdefault(values, outcome)
-    return {values: result[values]  # in the order of the cases, as before
-            for values in itertools.product(*(values for _, values in columns))}
-
-
-def _outcome(complete: dict, columns: Sequence, partial: tuple, order: Sequence[str]) -> Outcome:
-    options = [[v] if v is not None else list(values)
-               for v, (_, values) in zip(partial, columns, strict=True)]
-    completions = list(itertools.product(*options))
-    determinations = {complete[c][1] for c in completions}
-    rules = tuple(sorted({complete[c][0] for c in completions}))
-    if len(determinations) == 1:
-        return Outcome(determinations.pop(), rules, (), ())
-    needs = []
-    for i, (name, _) in enumerate(columns):
-        if partial[i] is not None:
-            continue
-        groups: dict[tuple, set] = {}
-        for c in completions:
-            groups.setdefault(c[:i] + c[i + 1:], set()).add(complete[c][1])
-        if any(len(g) > 1 for g in groups.values()):
-            needs.append(name)
-    possible = tuple(d for d in order if d in determinations) + tuple(
-        sorted(determinations - set(order)))
-    return Outcome(INDETERMINATE, rules, tuple(sorted(needs)), possible)
-
-
-def compile_revision(revision: Revision, columns: Columns,
-                     order: Sequence[str] = ()) -> CompiledRevision:
-    """Enumerate every partial case of a validated `model.Revision` into a lookup table.
-    `order`: the policy's determinations, in the order an indeterminate outcome lists them.
-
-    `columns` fixes the column and value order of the codes; validation guarantees that every
-    revision declares exactly these columns and values (the case vocabulary), in whatever order.
-    """
-    complete = complete_outcomes(revision, columns)
-    outcomes: list[Outcome] = []
-    positions: dict[Outcome, int] = {}
-    index = []
-    for partial in itertools.product(*([*values, None] for _, values in columns)):
-        outcome = _outcome(complete, columns, partial, order)
-        if outcome not in positions:
-            positions[outcome] = len(outcomes)
-            outcomes.append(outcome)
-        index.append(positions[outcome])
-    evidence = {}
-    for entry in revision.content.get("evidence", ()):  # only where the paragraph's scope matches
-        for value in entry.get("about", ()):
-            evidence[value] = {"text": entry["text"], "covers": None}
-        for partial in entry.get("about_in_part", ()):
-            evidence[partial["value"]] = {"text": entry["text"], "covers": partial["covers"]}
-    rules = {r.id: {"then": r.then, "statement": r.statement, "quote": r.quote,
-                    "provenance": r.provenance, "provenance_note": r.provenance_note,
-                    "note": r.note} for r in revision.rules}
-    return CompiledRevision(
-        id=revision.id, version=revision.version, approved=revision.approved,
-        effective_from=revision.effective_from, effective_from_basis=revision.effective_from_basis,
-        rules=rules, evidence=evidence, disclaimer=dict(revision.data["disclaimer"]),
-        outcomes=tuple(outcomes), index=_packed_index(index))
-
-
-def compile_policy(revisions: Sequence[Revision],
-                   definition: PolicyDefinition) -> CompiledPolicy:
-    """Compile validated revisions (in effective order) of the policy that `definition` (its
-    policy.yml) describes; the first revision's column order is used."""
-    first = revisions[0]
-    columns = tuple((c.name, tuple(c.values)) for c in first.columns)
-    order = definition.order()
-    return CompiledPolicy(policy_id=first.policy_id, title=first.policy_title, columns=columns,
-                          revisions=tuple(compile_revision(r, columns, order) for r in revisions),
-                          evidence_key=definition.evidence_key, determinations=order)
+            expect(type(index) is list and len(index) == codes
+                   and {type(i) for i in index} <= {int}
+                   and all(0 <= i < len(outcomes) for i in index), "index")

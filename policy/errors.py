@@ -7,7 +7,7 @@ it behaves like, so callers that know nothing of this package can still catch `V
 
 from __future__ import annotations
 
-from collections import namedtuple
+from .record import Record
 
 CODES = {
     # reading a YAML (or JSON) document
@@ -91,15 +91,20 @@ CODES = {
 MAX_MESSAGE = 1000
 
 
-# A named tuple rather than a dataclass: the evaluate command imports this at start-up, and
-# dataclasses (with inspect) would cost more than the whole evaluation.
-class Problem(namedtuple("Problem", "file line col code message")):
+# A record (a named tuple: see record.py) rather than a dataclass: the evaluate command imports
+# this at start-up, and dataclasses (with inspect) would cost more than the whole evaluation.
+class Problem(Record):
     """One thing wrong with an input file, at a position (1-based line and column; 0 when unknown).
 
     Immutable, and ordered by file, line, column, code, message.
     """
 
     __slots__ = ()
+    file: str
+    line: int
+    col: int
+    code: str
+    message: str
 
     def __new__(cls, file: str, line: int, col: int, code: str, message: str) -> Problem:
         if code not in CODES:  # every code is documented in one place

@@ -48,6 +48,9 @@ def confinement_problem(path: str | os.PathLike, folder: str | os.PathLike,
         return Problem(display, 0, 0, "SYMLINK",
                        "is a symbolic link; tables, source and schemas must be regular files "
                        "in their folder (links are never followed)")
+    parent, name = os.path.split(path)
+    if name not in ("", ".", "..") and parent in (os.fspath(folder), os.fspath(folder).rstrip("/")):
+        return None  # named as an entry of the folder, and not a link: nothing to resolve
     real_parent = os.path.dirname(os.path.realpath(path))
     if real_parent != os.path.realpath(folder):
         return Problem(display, 0, 0, "SYMLINK",

@@ -11,10 +11,10 @@ its bytes.
 from __future__ import annotations
 
 import os
-from collections import namedtuple
 
 from .errors import PolicyError, PolicyIOError
 from .reading import MAX_BYTES, read_bounded  # (not via yaml_loader: a warm evaluate needs no YAML)
+from .record import Record
 from .tables import PolicyFiles, display_path
 
 try:  # built into CPython; `hashlib` would load OpenSSL too, on every `policy evaluate`
@@ -23,11 +23,13 @@ except ImportError:  # pragma: no cover - another interpreter
     from hashlib import blake2b
 
 
-class Snapshot(namedtuple("Snapshot", "files contents")):
+class Snapshot(Record):
     """`contents`: path -> the file's bytes, or the PolicyError reading it raised (reported where
     the file is used, as if it were read there)."""
 
     __slots__ = ()
+    files: PolicyFiles
+    contents: dict[str, bytes | PolicyError]
 
     def read(self, path: str) -> bytes:
         found = self.contents[path]

@@ -9,10 +9,10 @@ cost more than the lookup.)
 from __future__ import annotations
 
 import os
-from collections import namedtuple
 
 from .errors import DataError, PolicyIOError, Problem
 from .escaping import shown
+from .record import Record
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_FILE = "source.md"
@@ -73,12 +73,17 @@ def display_path(path: str | os.PathLike) -> str:
     return path if relative.startswith("..") else relative
 
 
-class PolicyFiles(namedtuple("PolicyFiles", "policy_id folder revision_files source_file "
-                                            "definition_file schemas_dir")):
+class PolicyFiles(Record):
     """The files of one policy; `revision_files` sorted by name, i.e. by revision id;
     `definition_file`: its policy.yml."""
 
     __slots__ = ()
+    policy_id: str
+    folder: str
+    revision_files: list[str]
+    source_file: str
+    definition_file: str
+    schemas_dir: str
 
     def all_files(self) -> list[str]:
         schema_files = _entries_ending(self.schemas_dir, ".schema.json")

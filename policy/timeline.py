@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Sequence
-
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import (5 ms of start-up)
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import Protocol, TypeVar
 
     class _Dated(Protocol):
@@ -23,5 +21,7 @@ def revision_in_force(revisions: Sequence[_Revision], day: str) -> _Revision | N
     `revisions` must be in effective order (validation guarantees strictly increasing dates);
     ISO `YYYY-MM-DD` strings order like the dates they name.
     """
-    position = bisect_right([r.effective_from for r in revisions], day)
-    return revisions[position - 1] if position else None
+    for revision in reversed(revisions):  # (a dozen revisions: a scan, no bisect module to load)
+        if revision.effective_from <= day:
+            return revision
+    return None

@@ -21,11 +21,11 @@ from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import DataError, Problem
+from .escaping import lone_surrogate
 from .reading import MAX_BYTES  # noqa: F401  (its home is the bounded reader; named here too)
 
 MAX_DEPTH = 32
 MAX_INT_DIGITS = 100
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 KeyPath: TypeAlias = tuple[str | int, ...]  # where a value is in the data: keys and list indexes
 
@@ -166,9 +166,8 @@ class _Builder:
         output can carry it), an integer longer than MAX_INT_DIGITS (Python's int() refuses
         4,300 digits, and no field needs more than a few)."""
         value = node.value
-        surrogate = None if value.isascii() else _SURROGATE.search(value)
-        if surrogate is not None:
-            at = surrogate.start()
+        at = lone_surrogate(value)
+        if at is not None:
             return ("ENCODING", f"a lone surrogate \\u{ord(value[at]):04x} is not a character; "
                                 "write the text in UTF-8")
         if node.tag == "tag:yaml.org,2002:int" and len(value.lstrip("+-")) > MAX_INT_DIGITS:

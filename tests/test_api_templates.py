@@ -1,7 +1,7 @@
 """The per-case API's fast path (`engine.DecisionTemplates`) against the full path it stands in for.
 
 `Policy.evaluate` answers a valid case from a template built once per (revision, partial case);
-everything else takes the full path (`cases.check_case`, `dates.parse_date`,
+everything else takes the full path (`cases.check_case`, `dates.check_date`,
 `CompiledPolicy.evaluate`). Here both paths decide the same inputs and must give equal Decisions,
 field by field and in `to_json()` key order, and the same errors.
 """
@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from policy import DataError, PolicyError, load_policy
 from policy.cases import check_case
-from policy.dates import parse_date
+from policy.dates import check_date
 from policy.engine import Decision, DecisionTemplates
 
 from repo_paths import TABLES
@@ -38,7 +38,7 @@ def full_path(case, as_of=None):
             raise DataError([])
     else:
         try:
-            parse_date(day)
+            check_date(day)
         except ValueError as exc:
             raise DataError([]) from exc
     return IORT.compiled.evaluate(clean, day)

@@ -153,6 +153,62 @@ def test_wrong_shapes_under_a_valid_seal_are_refused_too(tables_copy, private):
         assert _decide(tables_copy) == "not_medically_necessary"
 
 
+def _paths(value, path=()):
+    """Every (path, value) inside a marshalled entry, containers before their contents."""
+    yield path, value
+    items = value.items() if isinstance(value, dict) else (
+        enumerate(value) if isinstance(value, list) else ())
+    for key, inner in items:
+        yield from _paths(inner, (*path, key))
+
+
+def _replaced(value, path, new):
+    if not path:
+        return new
+    copy = dict(value) if isinstance(value, dict) else list(value)
+    copy[path[0]] = _replaced(value[path[0]], path[1:], new)
+    return copy
+
+
+def test_an_entry_holds_each_string_once(tables_copy, private):
+    """The revisions repeat most of their words; marshalled with one object per distinct string,
+    each is written once (a warm run reads, seals and loads half the bytes) and reads back
+    equal."""
+    compiled = cache.compiled_policy(policy_files(str(tables_copy)))
+    (entry,) = _entries(private)
+    payload = entry.read_bytes().partition(b"\n")[2]
+    assert marshal.loads(payload) == compiled.to_json()
+    assert len(payload) < len(marshal.dumps(compiled.to_json())) * 0.7
+    def word(letter):  # a new str object each time (a literal would be one constant)
+        return "".join([letter] * 9)
+
+    given = [[word("a"), {word("k"): word("a")}], word("k")]
+    assert given[0][0] is not given[0][1][word("k")]
+    shared = cache._one_copy_of_each_string(given, {})
+    assert shared == given
+    assert shared[0][0] is shared[0][1][word("k")] and next(iter(shared[0][1])) is shared[1]
+
+
+def test_every_single_wrong_type_in_an_entry_is_refused(tables_copy):
+    """The shape check is strict at every point of the entry, not only at the top: each string
+    turned into a number, each list into a mapping and each mapping into a list is refused
+    (checked on every point of the first two revisions and of everything around them)."""
+    from policy.engine import CompiledPolicy
+
+    data = cache.compiled_policy(policy_files(str(tables_copy))).to_json()
+    data["revisions"] = data["revisions"][:2]
+    CompiledPolicy.from_json(data)  # the real shape passes
+    wrong = {str: 12345, list: {"a": 1}, dict: ["a"]}
+    checked = 0
+    for path, value in _paths(data):
+        if type(value) not in wrong:
+            continue
+        with pytest.raises(ValueError):
+            CompiledPolicy.from_json(_replaced(data, path, wrong[type(value)]))
+        checked += 1
+    assert checked > 500
+
+
 def test_a_fifo_or_a_device_at_the_entry_never_hangs(tables_copy, private):
     _decide(tables_copy)
     (entry,) = _entries(private)
@@ -204,8 +260,8 @@ def package_copy(tmp_path, monkeypatch, request):
     shutil.copytree(Path(cache.__file__).parent, package,
                     ignore=shutil.ignore_patterns("__pycache__", "_data"))
     monkeypatch.setattr(cache, "_PACKAGE", str(package))
-    cache._code_digest.cache_clear()
-    request.addfinalizer(cache._code_digest.cache_clear)
+    cache._code_seen.clear()
+    request.addfinalizer(cache._code_seen.clear)
     return package
 
 
@@ -241,7 +297,7 @@ def test_an_edit_of_the_engine_code_invalidates_the_entries(tables_copy, private
         engine.write_bytes(edited)
         os.utime(engine, ns=(before.st_atime_ns, before.st_mtime_ns))
         assert engine.stat().st_mtime_ns == before.st_mtime_ns
-    cache._code_digest.cache_clear()  # a new process: the code is looked at afresh
+    cache._code_seen.clear()  # a new process: the code is looked at afresh
     cache.compiled_policy(files)
     assert len(validations) == 2  # rebuilt, not read from the old code's entry
     assert len(_entries(private)) == 2
@@ -274,6 +330,30 @@ def test_a_warm_evaluate_loads_no_openssl_json_yaml_or_jsonschema(tables_copy, p
         " 'pyarrow', 'jinja2', 'locale'} & set(sys.modules))\n"
         "print(code, loaded)\n")
     found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           check=True, env=os.environ.copy())
+    assert found.stdout.splitlines()[-1] == "0 []", found.stderr
+
+
+def test_a_warm_evaluate_needs_no_re_argparse_or_third_party_package(tables_copy, private):
+    """What a warm `policy evaluate` costs beyond the interpreter is mostly imports: `re` (with
+    enum and functools) and argparse were two thirds of it; datetime, collections and bisect
+    (each a shared library or a large module) most of the rest. The run here has no site packages at
+    all (-S: only the standard library and this checkout), so it also shows that a warm run needs
+    no third-party package, and it lists what it imported beyond a bare interpreter."""
+    _decide(tables_copy)  # the entry, written by this process
+    root = str(Path(__file__).resolve().parent.parent)
+    script = (
+        "import sys\n"
+        "before = set(sys.modules)\n"
+        f"sys.path.insert(0, {root!r})\n"
+        "from policy.cli import main\n"
+        f"code = main(['--tables', {str(tables_copy)!r}, 'evaluate', '--as-of', {DAY!r},"
+        " 'cancer_site=gastric'])\n"
+        "new = set(sys.modules) - before\n"
+        "loaded = sorted({'re', 'argparse', 'textwrap', 'enum', 'functools', 'gettext', 'locale',"
+        " 'typing', 'json', 'hashlib', 'pathlib', 'collections', 'datetime', 'bisect'} & new)\n"
+        "print(code, loaded)\n")
+    found = subprocess.run([sys.executable, "-S", "-c", script], capture_output=True, text=True,
                            check=True, env=os.environ.copy())
     assert found.stdout.splitlines()[-1] == "0 []", found.stderr
 

@@ -9,6 +9,7 @@ from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 
 from policy import cli
+from policy.arguments import build_parser
 from policy.errors import UsageError
 
 CASE = ["cancer_site=rectal", "margin_status=positive", "t_stage=T3", "recurrent=false"]
@@ -173,7 +174,7 @@ ARGV_WORDS = ["evaluate", "validate", "--as-of", "--as-of=2016-05-03", "2016-05-
 
 def _argparse_result(argv: list[str]):
     try:
-        namespace = cli.build_parser(argv).parse_args(argv)
+        namespace = build_parser("policy", argv).parse_args(argv)
     except (UsageError, SystemExit):
         return "error"
     return vars(namespace)

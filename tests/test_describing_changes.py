@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policy.diff import diff_revisions
-from policy.engine import complete_outcomes
+from policy.compiler import complete_outcomes
 from shipped import shipped_validated
 
 REVISIONS = shipped_validated().revisions

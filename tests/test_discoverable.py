@@ -58,7 +58,7 @@ def test_evaluate_help_follows_the_tables(monkeypatch, capsys):
 
 def test_fields_page_is_generated_from_the_tables():
     from policy.checks import load_and_validate
-    from policy.engine import compile_policy
+    from policy.compiler import compile_policy
     from policy.site import build_site
     from policy.tables import find_tables_dir, policy_files
 

@@ -132,7 +132,7 @@ def test_changelog(repo, cli):
 
 def test_site_pages(repo):
     from policy.checks import load_and_validate
-    from policy.engine import compile_policy
+    from policy.compiler import compile_policy
     from policy.site import build_site
     from policy.tables import policy_files
 
@@ -190,7 +190,7 @@ def test_the_example_gets_its_own_prose_on_the_site_and_in_the_changelog(repo, c
     """policy.yml's site.notice (the example says it is invented) heads the home page and the
     changelog; the shipped policy has none, so its pages carry none."""
     from policy.checks import load_and_validate
-    from policy.engine import compile_policy
+    from policy.compiler import compile_policy
     from policy.site import build_site
     from policy.tables import policy_files
 
@@ -223,7 +223,7 @@ def test_a_policy_may_reword_the_determinations_every_policy_has(repo):
     templates/site/words.yml unless policy.yml's site.common_determinations rewords them; what it
     leaves out keeps the package's wording."""
     from policy.checks import load_and_validate
-    from policy.engine import compile_policy
+    from policy.compiler import compile_policy
     from policy.site import build_site, site_words
     from policy.tables import policy_files
 

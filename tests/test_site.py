@@ -326,7 +326,7 @@ def test_try_page_is_generic():
     from dataclasses import replace
 
     from policy.checks import load_and_validate
-    from policy.engine import compile_policy
+    from policy.compiler import compile_policy
     from policy.model import ANY, Column
     from policy.site import revision_page
     from policy.site.try_page import try_data, try_page

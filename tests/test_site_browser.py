@@ -455,7 +455,7 @@ def _refused_by_the_engine(engine, query: str) -> bool:
     from urllib.parse import parse_qsl
 
     from policy.cases import check_case, parse_words
-    from policy.dates import parse_date
+    from policy.dates import check_date
     from policy.errors import PolicyError
 
     pairs = parse_qsl(query, keep_blank_values=True)
@@ -463,7 +463,7 @@ def _refused_by_the_engine(engine, query: str) -> bool:
     words = [f"{k}={v}" for k, v in pairs if k != "as_of"]
     try:
         for day in days:
-            parse_date(day)
+            check_date(day)
         case = check_case(parse_words(words, engine.compiled.columns), engine.compiled.columns)
         return not days and case.get("service_date") is None  # no date: a usage error
     except (PolicyError, ValueError):

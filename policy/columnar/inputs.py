@@ -25,7 +25,7 @@ from ..cases import (
     unknown_field,
     value_text,
 )
-from ..dates import parse_date
+from ..dates import check_date
 from ..engine import CompiledPolicy
 from ..errors import DataError, Problem
 from ..memo import BoundedMemo
@@ -180,7 +180,7 @@ class InputChecks:
 
     def _check_date(self, value: str) -> Checked:
         try:
-            parse_date(value)
+            check_date(value)
         except ValueError as exc:
             return None, f"DATE_INVALID: service_date: {exc}"
         in_force = revision_in_force(self.compiled.revisions, value)

@@ -1,0 +1,195 @@
+"""The command line's grammar: argparse's parser of every command, with its options and help.
+
+Part of the command line (`cli` runs what it parses). Built only when needed: a plain
+`policy evaluate` line is read by `cli` without it, since importing argparse and building the
+parsers is about a third of a warm evaluate's start-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from argparse import Namespace
+
+from .errors import UsageError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, NoReturn
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's formatter, told the width: its own look-up imports shutil (and with it bz2,
+    lzma and zlib) on every `add_argument`, a cost on the start-up path of `policy evaluate`."""
+
+    def __init__(self, prog: str, **options: Any) -> None:
+        try:
+            width = int(os.environ["COLUMNS"])
+        except (KeyError, ValueError):
+            try:
+                width = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+            except (AttributeError, ValueError, OSError):
+                width = 80
+        options.setdefault("width", max(width, 20) - 2)
+        super().__init__(prog, **options)
+
+
+class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:  # one line and exit 2, like every usage error here
+        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def _add_common(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
+    # Accepted before or after the command; a subcommand's default must not override a value
+    # given before it, hence SUPPRESS below the top level.
+    default: dict[str, Any] = {} if top else {"default": argparse.SUPPRESS}
+    parser.add_argument("--tables", metavar="DIR", **default,
+                        help="the folder holding one folder of tables per policy "
+                             "(default: the nearest tables/ folder, else the installed tables)")
+    parser.add_argument("--policy", metavar="ID", **default,
+                        help="the policy (default: the only one present)")
+    parser.add_argument("--debug", action="store_true", **default,
+                        help="show tracebacks of internal errors")
+
+
+class _Version(argparse.Action):
+    """--version: the installed distribution's version (looked up only when asked for)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
+                         nargs=0, help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("fep-medical-policy")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            found = "unknown (not installed)"
+        sys.stdout.write(f"{parser.prog} {found}\n")
+        parser.exit()
+
+
+def _fields_epilog(argv: list[str], fields_help: Callable[[Namespace], str]) -> str:
+    """Every case field with its allowed values, from the tables the command would read."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--tables")
+    pre.add_argument("--policy")
+    known, _ = pre.parse_known_args(argv)
+    return fields_help(known)
+
+
+def _configure_evaluate(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("fields", nargs="*", metavar="FIELD=VALUE",
+                        help="case facts, each a field of the policy and its value, e.g. "
+                             "FIELD=VALUE FLAG=true (an omitted field is unknown)")
+    parser.add_argument("--case", metavar="FILE",
+                        help="a YAML or JSON case file ('-' for standard input)")
+    parser.add_argument("--as-of", metavar="DATE", help="the date of service, YYYY-MM-DD")
+    parser.add_argument("--json", action="store_true", help="print the decision as JSON")
+
+
+def _configure_validate(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=("text", "json", "github"), default="text")
+    parser.add_argument("--against", metavar="REV",
+                        help="also diff every revision changed since git revision REV and fail "
+                             "when a published revision changed decisions without a MAJOR bump "
+                             "or was removed or renamed")
+
+
+def _configure_diff(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("revisions", nargs="*", metavar="A B",
+                        help="two revisions: ids (2015-12), versions (2.3.0) or dates (the "
+                             "revision in force)")
+    parser.add_argument("--rev", metavar="REV",
+                        help="compare the tables at git revision REV (A) with the working tree (B)")
+    parser.add_argument("--json", action="store_true", help="print the contract's JSON shape")
+    parser.add_argument("--format", choices=("text", "markdown"), default="text",
+                        help="markdown suits a pull-request comment")
+
+
+def _configure_batch(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("input", metavar="INPUT",
+                        help="cases: .csv (a header names the fields; an empty cell is unknown), "
+                             ".jsonl (one JSON object per line) or .parquet")
+    parser.add_argument("--out", metavar="FILE",
+                        help="write results here (.jsonl, .csv or .parquet; written whole or not "
+                             "at all); default: JSON Lines on standard output")
+    parser.add_argument("--as-of", metavar="DATE",
+                        help="evaluate every case as of this date instead of its service_date")
+    parser.add_argument("--format", "--input-format", dest="input_format",
+                        choices=("csv", "jsonl", "parquet"),
+                        help="the input's format; needed for standard input ('-') and names "
+                             "without a known suffix (default: from the suffix)")
+
+
+def _configure_history(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true")
+
+
+def _configure_changelog(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--check", action="store_true",
+                        help="only compare: exit 1 when the file is stale or missing")
+    parser.add_argument("--out", metavar="FILE",
+                        help="the file (default: CHANGELOG.md beside the tables/ folder)")
+
+
+COMMANDS = {
+    "evaluate": ("decide one case as of a date (--as-of, else the case's service_date)",
+                 _configure_evaluate),
+    "validate": ("check every table and the chain of revisions", _configure_validate),
+    "batch": ("decide every case of a CSV, JSON Lines or Parquet file, one result per line",
+              _configure_batch),
+    "diff": ("what changed from revision A to B, by meaning and by text", _configure_diff),
+    "history": ("the revisions in order", _configure_history),
+    "changelog": ("write CHANGELOG.md from the tables (--check: only compare)",
+                  _configure_changelog),
+}
+
+
+def build_parser(prog: str, argv: list[str] | None = None, *,
+                 fields_help: Callable[[Namespace], str] | None = None) -> argparse.ArgumentParser:
+    """The parser; when argv names a command, only that command's parser is built, since
+    building every subcommand's parser costs start-up time that `evaluate` cannot spare."""
+    argv = argv or []
+    chosen = _command_word(argv)
+    parser = _Parser(prog=prog, description="Medical policies as versioned decision tables.")
+    _add_common(parser, top=True)
+    parser.add_argument("--version", action=_Version)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+    for name, (summary, configure) in COMMANDS.items():
+        if chosen in (None, name):
+            extra: dict[str, Any] = {}
+            if (name == "evaluate" and chosen == name and fields_help is not None
+                    and ("-h" in argv or "--help" in argv)):
+                # only for help: it reads the tables
+                extra = {"epilog": _fields_epilog(argv, fields_help),
+                         "formatter_class": argparse.RawDescriptionHelpFormatter}
+            sub = commands.add_parser(name, help=summary,
+                                      description=summary[0].upper() + summary[1:], **extra)
+            _add_common(sub)
+            configure(sub)
+    return parser
+
+
+def _command_word(argv: list[str]) -> str | None:
+    """The command named by argv: the first word that is a command name and not the value of an
+    option given before it (`--tables evaluate validate` is the command validate)."""
+    takes_value = {"--tables", "--policy"}
+    remaining = iter(argv)
+    for word in remaining:
+        if word in takes_value:
+            next(remaining, None)
+        elif word in COMMANDS:
+            return word
+        elif not word.startswith("-"):
+            return None  # not a command: the full parser says which ones there are
+    return None

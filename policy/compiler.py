@@ -1,0 +1,107 @@
+"""Compilation: each validated revision enumerated once into the lookup table `engine` evaluates.
+
+Only a cache miss compiles (and `policy validate`, the diff and the changelog, which compare the
+outcomes of complete cases); a warm `policy evaluate` reads the compiled form from the cache, so
+this module, and itertools, stay off its start-up path.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from .engine import INDETERMINATE, CompiledPolicy, CompiledRevision, Outcome, packed_index
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
+    from .codes import Columns
+    from .definition import PolicyDefinition
+    from .model import Revision
+
+
+def complete_outcomes(revision: Revision,
+                      columns: Columns) -> dict[tuple[Any, ...], tuple[str, str]]:
+    """(values...) -> (rule id, determination) for every complete case, under the hit policy:
+    the first rule (in table order) that matches it; validation guarantees one matches each.
+
+    Each rule's cases are enumerated from its conditions (the product of the values it allows
+    per column), so no case is tested against rules that do not match it."""
+    result: dict[tuple, tuple[str, str]] = {}
+    for rule in revision.rules:
+        allowed = [values if (condition := rule.when.get(name)) is None
+                   else [v for v in values if v in condition] for name, values in columns]
+        outcome = (rule.id, rule.then)
+        for values in itertools.product(*allowed):
+            result.setdefault(values, outcome)
+    return {values: result[values]  # in the order of the cases, as before
+            for values in itertools.product(*(values for _, values in columns))}
+
+
+def _outcome(complete: dict, columns: Sequence, partial: tuple, order: Sequence[str]) -> Outcome:
+    options = [[v] if v is not None else list(values)
+               for v, (_, values) in zip(partial, columns, strict=True)]
+    completions = list(itertools.product(*options))
+    determinations = {complete[c][1] for c in completions}
+    rules = tuple(sorted({complete[c][0] for c in completions}))
+    if len(determinations) == 1:
+        return Outcome(determinations.pop(), rules, (), ())
+    needs = []
+    for i, (name, _) in enumerate(columns):
+        if partial[i] is not None:
+            continue
+        groups: dict[tuple, set] = {}
+        for c in completions:
+            groups.setdefault(c[:i] + c[i + 1:], set()).add(complete[c][1])
+        if any(len(g) > 1 for g in groups.values()):
+            needs.append(name)
+    possible = tuple(d for d in order if d in determinations) + tuple(
+        sorted(determinations - set(order)))
+    return Outcome(INDETERMINATE, rules, tuple(sorted(needs)), possible)
+
+
+def compile_revision(revision: Revision, columns: Columns,
+                     order: Sequence[str] = ()) -> CompiledRevision:
+    """Enumerate every partial case of a validated `model.Revision` into a lookup table.
+    `order`: the policy's determinations, in the order an indeterminate outcome lists them.
+
+    `columns` fixes the column and value order of the codes; validation guarantees that every
+    revision declares exactly these columns and values (the case vocabulary), in whatever order.
+    """
+    complete = complete_outcomes(revision, columns)
+    outcomes: list[Outcome] = []
+    positions: dict[Outcome, int] = {}
+    index = []
+    for partial in itertools.product(*([*values, None] for _, values in columns)):
+        outcome = _outcome(complete, columns, partial, order)
+        if outcome not in positions:
+            positions[outcome] = len(outcomes)
+            outcomes.append(outcome)
+        index.append(positions[outcome])
+    evidence = {}
+    for entry in revision.content.get("evidence", ()):  # only where the paragraph's scope matches
+        for value in entry.get("about", ()):
+            evidence[value] = {"text": entry["text"], "covers": None}
+        for partial in entry.get("about_in_part", ()):
+            evidence[partial["value"]] = {"text": entry["text"], "covers": partial["covers"]}
+    rules = {r.id: {"then": r.then, "statement": r.statement, "quote": r.quote,
+                    "provenance": r.provenance, "provenance_note": r.provenance_note,
+                    "note": r.note} for r in revision.rules}
+    return CompiledRevision(
+        id=revision.id, version=revision.version, approved=revision.approved,
+        effective_from=revision.effective_from, effective_from_basis=revision.effective_from_basis,
+        rules=rules, evidence=evidence, disclaimer=dict(revision.data["disclaimer"]),
+        outcomes=tuple(outcomes), index=packed_index(index))
+
+
+def compile_policy(revisions: Sequence[Revision],
+                   definition: PolicyDefinition) -> CompiledPolicy:
+    """Compile validated revisions (in effective order) of the policy that `definition` (its
+    policy.yml) describes; the first revision's column order is used."""
+    first = revisions[0]
+    columns = tuple((c.name, tuple(c.values)) for c in first.columns)
+    order = definition.order()
+    return CompiledPolicy(policy_id=first.policy_id, title=first.policy_title, columns=columns,
+                          revisions=tuple(compile_revision(r, columns, order) for r in revisions),
+                          evidence_key=definition.evidence_key, determinations=order)
