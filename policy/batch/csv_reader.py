@@ -157,8 +157,7 @@ def _read_csv(path: str, columnar: ColumnarPolicy, display: str,
                                              invalid_row_handler=bookkeeping.on_invalid),
             convert_options=pacsv.ConvertOptions(column_types=types, null_values=[""],
                                                  strings_can_be_null=True,
-                                                 quoted_strings_can_be_null=True),
-            memory_pool=pc.POOL)
+                                                 quoted_strings_can_be_null=True))
     except pa.ArrowInvalid as exc:
         if "Empty CSV file" in str(exc):
             return

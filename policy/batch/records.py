@@ -46,6 +46,5 @@ def numbered(start: int, n: int) -> pa.Array:
     """start, start + 1, ... (n values) as int64: line numbers of consecutive rows."""
     if not n:
         return pa.array([], pa.int64())
-    return pc.add(pc.cumulative_sum(pa.repeat(pa.scalar(1, pa.int64()), n, memory_pool=pc.POOL)),
-                  start - 1)
+    return pc.add(pc.cumulative_sum(pa.repeat(pa.scalar(1, pa.int64()), n)), start - 1)
 

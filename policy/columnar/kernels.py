@@ -17,19 +17,7 @@ from typing import Any
 import pyarrow as pa
 from pyarrow import _compute
 
-
-def _pool() -> pa.MemoryPool:
-    try:
-        return pa.jemalloc_memory_pool()
-    except NotImplementedError:  # a pyarrow built without jemalloc
-        return pa.default_memory_pool()
-
-
-POOL = _pool()
-
-
-def _call(name: str, args: list[Any], options: Any = None) -> Any:
-    return _compute.call_function(name, args, options, POOL)
+_call = _compute.call_function
 
 
 # --- kernels with options ---------------------------------------------------------------------
