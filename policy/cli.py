@@ -1,7 +1,9 @@
 """The command line: parses arguments, calls the pure core, prints, and chooses the exit code.
 
-Only this module prints or exits. Exit codes: 0 done, 1 invalid data (a case or a table), 2 usage,
-3 a batch with bad lines, 4 I/O or git errors, 70 an internal error, 130 interrupted.
+Only this module and its grammar (`arguments`: help, --version, usage errors) print or exit; a
+plain `policy evaluate` line is read here, without argparse (start-up time). Exit codes: 0 done,
+1 invalid data (a case or a table), 2 usage, 3 a batch with bad lines, 4 I/O or git errors, 70 an
+internal error, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ def _as_usage_error(exc: DataError) -> UsageError | None:
             return UsageError(f"no date to evaluate as of: {NO_DATE_HINT}")
     if problem.code in ("UNKNOWN_REVISION", "GIT_REV_REFUSED"):  # diff's A B, --rev, --against
         return UsageError(problem.message)
+    if problem.code in ("UNKNOWN_FORMAT", "OUTPUT_IS_INPUT"):  # batch's INPUT, --format, --out
+        return UsageError(f"{problem.file}: {problem.message}")
     if problem.code == "UNKNOWN_POLICY":
         return UsageError(f"{problem.file}: {problem.message}; choose one with --policy ID")
     return None
@@ -328,7 +332,7 @@ def cmd_batch(args: Namespace) -> int:
         # (about 0.04 s of a 1M-row run); batch never calls BLAS
         blas_threads = "OPENBLAS_NUM_THREADS"  # (an environment variable, not a problem code)
         os.environ.setdefault(blas_threads, "1")
-    from .batch import BatchCallError, run_batch, summary_text, use_reusing_memory_pool
+    from .batch import run_batch, summary_text, use_reusing_memory_pool
     from .cases import as_of_day
     from .escaping import escape
 
@@ -362,8 +366,6 @@ def cmd_batch(args: Namespace) -> int:
                             on_bad=on_bad,
                             on_progress=progress.update if progress else None,
                             input_format=args.input_format)
-    except BatchCallError as exc:  # (a format it cannot tell, an output that is its input)
-        raise UsageError(str(exc)) from None
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

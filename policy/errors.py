@@ -75,6 +75,11 @@ CODES = {
                         "(a date before the first revision's effective date included)",
     "GIT_REV_REFUSED": "a git revision that is empty, starts with '-' (it would be read as an "
                        "option) or holds a NUL or line break",
+    # calling a batch run
+    "UNKNOWN_FORMAT": "a batch input or output whose format is not one of csv, jsonl and parquet, "
+                      "or is not given and cannot be told from the file's suffix",
+    "OUTPUT_IS_INPUT": "a batch output that is its own input (it would be overwritten as it is "
+                       "read)",
     # a case
     "UNKNOWN_FIELD": "a case field the contract does not define",
     "NO_DATE": "a case without service_date evaluated with no as-of date (a batch line, or "

@@ -20,7 +20,10 @@ behave as named tuples do: construction, equality, hashing, order, repr, picklin
 
 from __future__ import annotations
 
-from operator import itemgetter
+try:  # the C itemgetter that `operator` re-exports, without loading operator.py's own code
+    from _operator import itemgetter
+except ImportError:  # pragma: no cover - another interpreter
+    from operator import itemgetter
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import
 if TYPE_CHECKING:

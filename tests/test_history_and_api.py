@@ -219,3 +219,34 @@ def test_validate_keeps_a_wrong_option_a_usage_error(tables_copy, cli, arguments
     the command line's mistake (exit 2, one line), not a problem of the tables (exit 1)."""
     code, out, err = cli("--tables", tables_copy, *arguments)
     assert (code, out) == (2, "") and err.count("\n") == 1 and err.startswith("policy")
+
+
+def test_a_batch_call_it_cannot_do_is_a_data_error_with_a_code(tmp_path, cli):
+    """One mechanism for the caller's mistakes: like a revision that names nothing, a batch
+    format that cannot be told and an output that is its own input are DataErrors with a
+    documented code; the command line says them as usage errors (exit 2), in the same words."""
+    from policy.batch import run_batch
+
+    policy = load_policy()
+    claims = tmp_path / "claims.txt"
+    claims.write_text("case_id\n")
+    csv = tmp_path / "claims.csv"
+    csv.write_text("case_id,service_date\n")
+    calls = [(dict(path=str(claims)), "UNKNOWN_FORMAT", "cannot tell the input format"),
+             (dict(path=str(csv), input_format="xlsx"), "UNKNOWN_FORMAT", "unknown input format"),
+             (dict(path="-"), "UNKNOWN_FORMAT", "standard input has no suffix"),
+             (dict(path=str(csv), out=str(tmp_path / "r.xlsx")), "UNKNOWN_FORMAT",
+              "cannot tell the output format"),
+             (dict(path=str(csv), out=str(csv)), "OUTPUT_IS_INPUT", "would overwrite the input")]
+    for call, code, words in calls:
+        with pytest.raises(DataError) as caught:
+            run_batch(policy=policy.compiled, **call)
+        (problem,) = caught.value.problems
+        assert problem.code == code and words in problem.message
+        assert not isinstance(caught.value, UsageError) and "--" not in str(caught.value)
+    status, out, err = cli("batch", str(claims))
+    assert status == 2 and err == (f"policy: {claims}: cannot tell the input format from the "
+                                   "suffix '.txt'; use .csv, .jsonl, .ndjson, .parquet, .pq\n")
+    status, out, err = cli("batch", str(csv), "--out", str(csv))
+    assert status == 2 and err == f"policy: {csv}: the output would overwrite the input\n"
+    assert csv.read_text() == "case_id,service_date\n"

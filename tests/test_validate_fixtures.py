@@ -69,6 +69,8 @@ def test_every_table_error_code_has_a_fixture():
                         "UNKNOWN_POLICY",  # choosing a policy (tests/test_history_and_api.py)
                         # naming a revision or a git revision (tests/test_history_and_api.py)
                         "UNKNOWN_REVISION", "GIT_REV_REFUSED",
+                        # calling a batch run (tests/test_history_and_api.py)
+                        "UNKNOWN_FORMAT", "OUTPUT_IS_INPUT",
                         # lines of a batch file: tests/test_batch.py plants each of them
                         "NO_DATE", "RAGGED_ROW", "MALFORMED_LINE", "LINE_TOO_LONG",
                         "INTERRUPTED"}  # the fatal line of a streamed batch (tests/test_hostile.py)

@@ -17,7 +17,7 @@ read-ahead and write-behind threads) and `run`; `records` holds what passes betw
 from __future__ import annotations
 
 from .csv_reader import read_csv
-from .formats import INPUT_FORMATS, OUTPUT_FORMATS, BatchCallError, format_of
+from .formats import INPUT_FORMATS, OUTPUT_FORMATS, format_of
 from .jsonl_reader import read_jsonl
 from .parquet_reader import read_parquet
 from .records import BadLine, Chunk, Summary
@@ -25,6 +25,6 @@ from .run import READERS, WRITERS, run_batch, summary_text, use_reusing_memory_p
 from .writers import CSV_COLUMNS, CsvWriter, JsonLinesWriter, ParquetWriter
 
 __all__ = ["CSV_COLUMNS", "INPUT_FORMATS", "OUTPUT_FORMATS", "READERS", "WRITERS", "BadLine",
-           "BatchCallError", "Chunk", "CsvWriter", "JsonLinesWriter", "ParquetWriter", "Summary",
+           "Chunk", "CsvWriter", "JsonLinesWriter", "ParquetWriter", "Summary",
            "format_of", "read_csv", "read_jsonl", "read_parquet", "run_batch", "summary_text",
            "use_reusing_memory_pool"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from ..errors import PolicyError
+from ..errors import DataError, Problem
 
 INPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet",
                  ".pq": "parquet"}
@@ -12,17 +12,16 @@ OUTPUT_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parque
                   ".pq": "parquet"}
 
 
-class BatchCallError(PolicyError, ValueError):
-    """A batch run asked for what it cannot do: a format it cannot tell or does not know, an
-    output that is its own input. The caller fixes the call (the command line names its
-    options in its own message)."""
-
-    exit_code = 2
+def call_error(place: str, code: str, message: str) -> DataError:
+    """A batch run asked for what it cannot do (a format it cannot tell or does not know, an
+    output that is its own input): a DataError with its code, like every mistake of a caller;
+    the command line says it as a usage error."""
+    return DataError(Problem(place, 0, 0, code, message))
 
 
 def format_of(path: str, formats: dict[str, str], what: str) -> str:
     suffix = os.path.splitext(path)[1].lower()
     if suffix not in formats:
-        raise BatchCallError(f"{path}: cannot tell the {what} format from the suffix '{suffix}'; "
-                             "use " + ", ".join(sorted(formats)))
+        raise call_error(path, "UNKNOWN_FORMAT", f"cannot tell the {what} format from the "
+                         f"suffix '{suffix}'; use " + ", ".join(sorted(formats)))
     return formats[suffix]

@@ -16,7 +16,7 @@ from ..columnar import ColumnarPolicy, Keyed, for_policy
 from ..columnar import kernels as pc
 from ..errors import DataError, PolicyError
 from .csv_reader import read_csv
-from .formats import INPUT_FORMATS, OUTPUT_FORMATS, BatchCallError, format_of
+from .formats import INPUT_FORMATS, OUTPUT_FORMATS, call_error, format_of
 from .jsonl_reader import read_jsonl
 from .parquet_reader import read_parquet
 from .pipeline import InOrder, prefetched
@@ -62,12 +62,12 @@ def run_batch(path: str, policy: Any, *, out: str | None = None, as_of: str | No
     columnar = for_policy(policy)
     if input_format is not None:
         if input_format not in set(INPUT_FORMATS.values()):
-            raise BatchCallError(f"unknown input format {input_format!r}; use csv, jsonl or "
-                                 "parquet")
+            raise call_error("input_format", "UNKNOWN_FORMAT", f"unknown input format "
+                             f"{input_format!r}; use csv, jsonl or parquet")
         reader = READERS[input_format]
     elif path == "-":
-        raise BatchCallError("standard input has no suffix to tell its format: name its format "
-                             "(csv, jsonl or parquet)")
+        raise call_error("<stdin>", "UNKNOWN_FORMAT", "standard input has no suffix to tell its "
+                         "format: name its format (csv, jsonl or parquet)")
     else:
         reader = READERS[format_of(path, INPUT_FORMATS, "input")]
     kind = format_of(out, OUTPUT_FORMATS, "output") if out else "jsonl"
@@ -75,7 +75,7 @@ def run_batch(path: str, policy: Any, *, out: str | None = None, as_of: str | No
         columnar.check_as_of(as_of)
     if out is not None and path != "-" and os.path.exists(out) and os.path.exists(path) and \
             os.path.samefile(out, path):
-        raise BatchCallError(f"{out}: the output would overwrite the input")
+        raise call_error(out, "OUTPUT_IS_INPUT", "the output would overwrite the input")
     with contextlib.ExitStack() as stack:
         handle = stdout if out is None else stack.enter_context(atomic_output(out))
         if handle is None:
