@@ -82,18 +82,7 @@ class ColumnarPolicy:
                 raise DataError(Problem("input", 0, 0, "ENCODING",
                                         f"invalid data: {exc}")) from None
         n = data.num_rows
-        errors: list[pa.Array] = []
-        code = pa.scalar(0, pa.int64())
-        for (name, values), weight in zip(self.columns, outcomes.weights, strict=True):
-            if name in data.schema.names:
-                digits, error = inputs.column_digits(name, data.column(name), text_cells)
-                if error is not None:
-                    errors.append(error)
-            else:
-                digits = pa.scalar(len(values), pa.int64())
-            code = pc.add(code, pc.multiply(digits, weight))
-        if isinstance(code, pa.Scalar):  # no vocabulary column at all: every row alike
-            code = pa.array([code.as_py()] * n, pa.int64())
+        code, errors = inputs.partial_case_codes(data, outcomes.weights, text_cells)
 
         row_days = inputs.row_days(data, day, text_cells)
         if row_days.error is not None:
