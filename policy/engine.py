@@ -27,8 +27,9 @@ INDETERMINATE = "indeterminate"
 NO_POLICY = "no_policy_in_force"
 
 
-# Immutable records are named tuples, not dataclasses: this module is on the start-up path of
-# `policy evaluate`, where importing dataclasses (and inspect) costs more than the evaluation.
+# Immutable records are `record.Record`s (named tuples), not dataclasses: this module is on the
+# start-up path of `policy evaluate`, where importing dataclasses (and inspect) costs more than the
+# evaluation.
 
 class ReadOnlyDict(dict):
     """A dict that refuses changes: the mappings inside a Decision (`revision`, `case`), which

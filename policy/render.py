@@ -70,15 +70,18 @@ def wrap(text: str, width: int, *, subsequent_indent: str = "") -> list[str]:
     about a third of a warm `policy evaluate`'s start-up; tests/test_startup_path.py checks the two
     agree."""
     text = text.expandtabs().translate(_TO_SPACE)
-    chunks: list[str] = []  # runs of spaces and runs of anything else, last first
-    end = len(text)
-    while end:
-        spaces = text[end - 1] == " "
-        start = end - 1
-        while start and (text[start - 1] == " ") == spaces:
-            start -= 1
-        chunks.append(text[start:end])
-        end = start
+    chunks: list[str] = []  # runs of spaces and runs of anything else
+    spaces = 0  # the spaces since the last word
+    for number, word in enumerate(text.split(" ")):
+        spaces += number > 0
+        if word:
+            if spaces:
+                chunks.append(" " * spaces)
+                spaces = 0
+            chunks.append(word)
+    if spaces:
+        chunks.append(" " * spaces)
+    chunks.reverse()  # last first: taken from the end
     lines: list[str] = []
     while chunks:
         indent = subsequent_indent if lines else ""

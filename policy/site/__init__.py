@@ -12,10 +12,10 @@ PMID of digits) and to the http(s) URLs of references.
 
 from __future__ import annotations
 
-from collections import namedtuple
 from typing import Any
 
 from ..changelog import revision_changes
+from ..record import Record
 from .change import change_page_text
 from .fields import fields_page
 from .home import home_page
@@ -27,7 +27,12 @@ from .try_page import try_page
 
 __all__ = ["Site", "build_site", "change_page", "revision_page", "site_words"]
 
-Site = namedtuple("Site", "pages nav")  # pages: {path: markdown}; nav: MkDocs nav entries
+class Site(Record):
+    """Every generated page ({path: markdown}) and the MkDocs navigation entries for them."""
+
+    __slots__ = ()
+    pages: dict[str, str]
+    nav: list[Any]
 
 
 def build_site(validated: Any, compiled: Any) -> Site:
