@@ -9,7 +9,7 @@ answers are remembered in memos that every thread using one policy shares: bound
 
 from __future__ import annotations
 
-from collections import namedtuple
+from typing import Any
 
 import pyarrow as pa
 
@@ -29,6 +29,7 @@ from ..dates import check_date
 from ..engine import CompiledPolicy
 from ..errors import DataError, Problem
 from ..memo import BoundedMemo
+from ..record import Record
 from ..timeline import revision_in_force
 from . import kernels as pc
 
@@ -47,23 +48,31 @@ _ISO_LENGTH = len("2023-10-01")  # only days of this length can be valid: longer
 Checked = tuple[int | None, str | None]  # (digit or revision position, None) or (None, error)
 
 
-class _DayTable(namedtuple("_DayTable", "days positions messages")):
+class _DayTable(Record):
     """Checked days as Arrow arrays: the day, its revision position (-1 before the first; null
     when invalid) and its error. Immutable: a thread that learns new days publishes a new table."""
 
     __slots__ = ()
+    days: Any
+    positions: Any
+    messages: Any
 
 
 _NO_DAYS = _DayTable(pa.array([], pa.string()), pa.array([], pa.int64()), pa.array([], pa.string()))
 
 
-class RowDays(namedtuple("RowDays", "position error days no_policy_days no_policy_index")):
+class RowDays(Record):
     """The days of a record batch's rows: per row (or one scalar for all) the revision position
     (-1 before the first), the date error (None when no row has one) and the day decided on
     (dictionary-encoded); the distinct days before the first revision, and each row's index
     among them."""
 
     __slots__ = ()
+    position: Any
+    error: Any
+    days: Any
+    no_policy_days: Any
+    no_policy_index: Any
 
 
 def _message(problem: Problem) -> str:
