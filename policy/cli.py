@@ -332,10 +332,12 @@ def cmd_batch(args: Namespace) -> int:
         # (about 0.04 s of a 1M-row run); batch never calls BLAS
         blas_threads = "OPENBLAS_NUM_THREADS"  # (an environment variable, not a problem code)
         os.environ.setdefault(blas_threads, "1")
-    from .batch import run_batch, summary_text
+    from .batch import run_batch, summary_text, use_reusing_memory_pool
     from .cases import as_of_day
     from .escaping import escape
 
+    if args.standalone:
+        use_reusing_memory_pool()  # (the process is this one run's)
     if args.as_of is not None:
         as_of_day(args.as_of)  # a bad date stops the run before any input is read
     compiled = _compiled(args)

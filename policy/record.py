@@ -31,10 +31,13 @@ if TYPE_CHECKING:
 
 
 class Record(tuple):
-    """Base of record classes: each annotation of a subclass is a field, read by name or index."""
+    """Base of record classes: each annotation of a subclass is a field, read by name or index;
+    a field given a value in the class body has that default (only fields after the others)."""
 
     __slots__ = ()
     _fields: tuple[str, ...] = ()
+    _field_defaults: dict[str, Any] = {}
+    _default_values: tuple[Any, ...] = ()  # the defaults' values, in order: the last fields'
 
     def __init_subclass__(cls, **options: Any) -> None:
         super().__init_subclass__(**options)
@@ -43,19 +46,26 @@ class Record(tuple):
             return  # a subclass that only adds methods keeps its parent's fields
         if cls._fields:
             raise TypeError(f"{cls.__name__}: a record's fields are not extended by a subclass")
+        defaults = {name: cls.__dict__[name] for name in names if name in cls.__dict__}
+        if any(name.startswith("_") for name in names) or tuple(defaults) != names[
+                len(names) - len(defaults):]:
+            raise TypeError(f"{cls.__name__}: fields have no leading _, and those with a default "
+                            "come last")
         for index, name in enumerate(names):
-            if name in cls.__dict__ or name.startswith("_"):
-                raise TypeError(f"{cls.__name__}.{name}: a field has no default and no leading _")
             setattr(cls, name, property(itemgetter(index), doc=f"Field {index}: {name}"))
-        cls._fields = names
+        cls._fields, cls._field_defaults = names, defaults
+        cls._default_values = tuple(defaults.values())
 
     def __new__(cls, *values: Any, **named: Any) -> Self:
         fields = cls._fields
-        if named:
-            values = (*values, *_by_name(cls.__name__, fields[len(values):], named))
         if len(values) != len(fields):
-            raise TypeError(f"{cls.__name__} takes {len(fields)} fields ({', '.join(fields)}), "
-                            f"not {len(values)}")
+            missing = len(fields) - len(values)
+            if not named and 0 < missing <= len(cls._default_values):  # the last ones' defaults
+                values += cls._default_values[len(cls._default_values) - missing:]
+            else:
+                values = (*values, *_rest(cls, values, named))
+        elif named:
+            raise TypeError(f"{cls.__name__}: {sorted(named)[0]!r} is given twice or is no field")
         return tuple.__new__(cls, values)
 
     def __getnewargs__(self) -> tuple[Any, ...]:  # pickling and copying call __new__ with these
@@ -71,17 +81,26 @@ class Record(tuple):
         if unknown:
             raise ValueError(f"{type(self).__name__} has no field {sorted(unknown)[0]!r}")
         return type(self)(*(changes.get(name, value) for name, value in
-                                   zip(self._fields, self, strict=True)))
+                            zip(self._fields, self, strict=True)))
 
     def _asdict(self) -> dict[str, Any]:
         return dict(zip(self._fields, self, strict=True))
 
 
-def _by_name(kind: str, names: tuple[str, ...], given: dict[str, Any]) -> tuple[Any, ...]:
-    """The values of `names` from keyword arguments; TypeError for one missing or left over."""
-    missing = [name for name in names if name not in given]
-    extra = sorted(given.keys() - set(names))
-    if missing or extra:
-        what = f"no field {missing[0]!r}" if missing else f"an unexpected field {extra[0]!r}"
-        raise TypeError(f"{kind}: {what}")
-    return tuple(given[name] for name in names)
+_ABSENT = object()
+
+
+def _rest(cls: type[Record], values: tuple[Any, ...], named: dict[str, Any]) -> list[Any]:
+    """The fields after the positional `values`: from keyword arguments (a fresh dict, emptied
+    here), else the defaults; TypeError for one too many, missing or left over."""
+    fields, defaults = cls._fields, cls._field_defaults
+    if len(values) > len(fields):
+        raise TypeError(f"{cls.__name__} takes {len(fields)} fields ({', '.join(fields)}), "
+                        f"not {len(values)}")
+    rest = [named.pop(name, defaults.get(name, _ABSENT)) for name in fields[len(values):]]
+    for name, value in zip(fields[len(values):], rest, strict=True):
+        if value is _ABSENT:
+            raise TypeError(f"{cls.__name__}: no field {name!r}")
+    if named:
+        raise TypeError(f"{cls.__name__}: {sorted(named)[0]!r} is given twice or is no field")
+    return rest

@@ -87,7 +87,7 @@ def test_every_row_matches_evaluate(tmp_path, suffix):
     rows = jsonl(result.stdout)
     first_line = 2 if suffix == ".csv" else 1
     assert [r["line"] for r in rows] == list(range(first_line, first_line + len(cases)))
-    for case, row in zip(cases, rows):
+    for case, row in zip(cases, rows, strict=True):
         want = expected(case)
         if "error" in want:
             known = {"case_id": case["case_id"]} if case.get("case_id") is not None else {}
@@ -106,7 +106,7 @@ def test_as_of_overrides_every_service_date(tmp_path):
     source.write_text("".join(json.dumps(c) + "\n" for c in cases))
     result = run("batch", source, "--as-of", "2016-05-03", "--tables", ROOT / "tables")
     assert result.returncode == 0, result.stderr
-    for case, row in zip(cases, jsonl(result.stdout)):
+    for case, row in zip(cases, jsonl(result.stdout), strict=True):
         assert row == {**expected(case, "2016-05-03"), "line": row["line"]}
 
 
@@ -140,7 +140,8 @@ def test_planted_bad_csv_rows_are_reported_at_their_lines(tmp_path):
     assert [int(r["line"]) for r in rows] == list(range(2, 301))  # every line, in order
     for row in rows:
         if int(row["line"]) in planted:
-            assert row["error"].startswith(planted[int(row["line"])][1]) and not row["determination"]
+            assert row["error"].startswith(planted[int(row["line"])][1])
+            assert not row["determination"]
         else:
             assert row["determination"] == "not_medically_necessary" and row["error"] == ""
             assert row["rule"] == "rectal-margins-not-t4-not-recurrent"
@@ -255,11 +256,12 @@ def test_parquet_out_keeps_the_columnar_results(tmp_path):
     source = tmp_path / "claims.jsonl"
     source.write_text("".join(json.dumps(c) + "\n" for c in cases))
     out = tmp_path / "results.parquet"
-    result = run("batch", source, "--out", out, "--as-of", "2019-06-15", "--tables", ROOT / "tables")
+    result = run("batch", source, "--out", out, "--as-of", "2019-06-15", "--tables",
+                 ROOT / "tables")
     assert result.returncode == 0, result.stderr
     table = pq.read_table(out)
     assert table.column("line").to_pylist() == list(range(1, 101))
-    for case, row in zip(cases, table.to_pylist()):
+    for case, row in zip(cases, table.to_pylist(), strict=True):
         want = expected(case, "2019-06-15")
         assert (row["determination"], row["rule"], row["needs"], row["source"]) == (
             want["determination"], want["rule"], want["needs"], want["source"])
@@ -359,7 +361,7 @@ def test_a_killed_run_leaves_no_output(tmp_path, large_claims_csv, sig, suffix):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["claims.csv"]
 
 
-# --- the columnar core ------------------------------------------------------------------------------
+# --- the columnar core -------------------------------------------------------------------------
 
 def _maybe(values):
     return st.one_of(st.none(), st.sampled_from(list(values)))
@@ -384,7 +386,7 @@ def test_columnar_core_agrees_with_per_case_evaluation(rows, as_of):
         + [(n, pa.bool_() if isinstance(v[0], bool) else pa.string()) for n, v in COLUMNS.items()]))
     results = evaluate_arrow(table, IORT, as_of=as_of).to_pylist()
     assert len(results) == len(rows)
-    for case, got in zip(rows, results):
+    for case, got in zip(rows, results, strict=True):
         want = expected({k: v for k, v in case.items() if v is not None}, as_of)
         if "error" in want:
             assert got["error"] is not None and got["determination"] is None, (case, got)
@@ -520,7 +522,8 @@ def test_a_damaged_or_mislabelled_parquet_file_is_one_line_naming_it(tmp_path):
     assert len(result.stderr.splitlines()) == 1
     pq.write_table(pa.table({"cancer": ["gastric"], "t_stage": [4]}), good)
     result = run("batch", good, "--tables", ROOT / "tables")
-    assert result.returncode == 1 and "UNKNOWN_FIELD" in result.stderr and "WRONG_TYPE" in result.stderr
+    assert result.returncode == 1
+    assert "UNKNOWN_FIELD" in result.stderr and "WRONG_TYPE" in result.stderr
 
 
 def test_json_lines_schema_follows_the_policy_even_when_an_id_is_reused(monkeypatch):
@@ -606,5 +609,5 @@ def test_the_reader_thread_stays_a_few_blocks_ahead():
     depth = 2
     for taken, _ in enumerate(prefetched(blocks(), depth=depth), start=1):
         with more:  # give the reader the chance to run ahead as far as it can
-            more.wait_for(lambda: len(made) >= min(taken + depth + 1, 12), timeout=5)
+            more.wait_for(lambda taken=taken: len(made) >= min(taken + depth + 1, 12), timeout=5)
         assert len(made) <= taken + depth + 1

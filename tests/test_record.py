@@ -54,3 +54,32 @@ def test_a_subclass_that_adds_methods_keeps_the_fields():
     assert problem.line == 3 and pickle.loads(pickle.dumps(problem)) == problem
     with pytest.raises(TypeError):
         type("Extended", (Point,), {"__annotations__": {"z": "int"}})
+
+
+class Line(Record):
+    __slots__ = ()
+    number: int
+    text: str = ""
+    case_id: object = None
+
+
+LineTwin = namedtuple("Line", "number text case_id", defaults=("", None))
+
+
+@pytest.mark.parametrize("args, named", [((1,), {}), ((1, "t"), {}), ((1, "t", "c"), {}),
+                                         ((1,), {"case_id": "c"}), ((), {"number": 1}),
+                                         ((1,), {"text": "t", "case_id": "c"})])
+def test_defaults_fill_the_last_fields_as_a_named_tuple_does(args, named):
+    assert Line(*args, **named) == LineTwin(*args, **named)
+    assert Line._field_defaults == LineTwin._field_defaults
+
+
+def test_defaults_come_last_and_a_field_is_given_once():
+    for call in (lambda: Line(), lambda: Line(1, number=2), lambda: Line(1, "t", "c", "d"),
+                 lambda: Line(1, other=2)):
+        with pytest.raises(TypeError):
+            call()
+    with pytest.raises(TypeError):
+        type("Bad", (Record,), {"__annotations__": {"a": "int", "b": "int"}, "a": 1})
+    with pytest.raises(TypeError):
+        type("Bad", (Record,), {"__annotations__": {"_a": "int"}})

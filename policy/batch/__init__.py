@@ -21,9 +21,10 @@ from .formats import INPUT_FORMATS, OUTPUT_FORMATS, format_of
 from .jsonl_reader import read_jsonl
 from .parquet_reader import read_parquet
 from .records import BadLine, Chunk, Summary
-from .run import READERS, WRITERS, run_batch, summary_text
+from .run import READERS, WRITERS, run_batch, summary_text, use_reusing_memory_pool
 from .writers import CSV_COLUMNS, CsvWriter, JsonLinesWriter, ParquetWriter
 
 __all__ = ["CSV_COLUMNS", "INPUT_FORMATS", "OUTPUT_FORMATS", "READERS", "WRITERS", "BadLine",
            "Chunk", "CsvWriter", "JsonLinesWriter", "ParquetWriter", "Summary",
-           "format_of", "read_csv", "read_jsonl", "read_parquet", "run_batch", "summary_text"]
+           "format_of", "read_csv", "read_jsonl", "read_parquet", "run_batch", "summary_text",
+           "use_reusing_memory_pool"]

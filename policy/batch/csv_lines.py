@@ -8,17 +8,18 @@ whose quoted cells hold line breaks spans several, so every later line moves dow
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from ..columnar import kernels as pc
+from ..record import Record
 from .records import BadLine, numbered
 
 
-class InvalidRow(NamedTuple):
+class InvalidRow(Record):
     """A row pyarrow refused (too few or too many cells)."""
 
+    __slots__ = ()
     record: int  # pyarrow's record number
     text: str
     expected: int  # cells

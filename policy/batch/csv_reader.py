@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from io import BufferedReader
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..cases import case_fields
 from ..columnar import ColumnarPolicy
+from ..columnar import kernels as pc
 from ..errors import DataError, Problem
 from ..reading import cannot_read
 from .csv_lines import RecordLines
@@ -67,7 +67,7 @@ def _lines_after(chunk: Chunk, last: int) -> Chunk | None:
     cases, lines = chunk.cases, chunk.lines
     if cases is not None and lines is not None and len(lines):
         keep = pc.greater(lines, last)
-        cases, lines = cases.filter(keep), pc.filter(lines, keep)
+        cases, lines = pc.filter(cases, keep), pc.filter(lines, keep)
     if (cases is None or not cases.num_rows) and not bad:
         return None
     if cases is not None and not cases.num_rows:
@@ -191,7 +191,7 @@ def _read_csv(path: str, columnar: ColumnarPolicy, display: str,
             lines, bad = bookkeeping.of_batch(batch, no_quotes)
             filled = _any_cell(batch)  # a row of empty cells is a blank line: counted, skipped
             if filled is not None:
-                batch, lines = batch.filter(filled), pc.filter(lines, filled)
+                batch, lines = pc.filter(batch, filled), pc.filter(lines, filled)
             done = min(lines[-1].as_py() * line_bytes / size, 1.0) if len(lines) and size else 1.0
             yield Chunk(batch, lines, bad, done, utf8_checked=True, no_quotes=no_quotes)
         if bookkeeping.invalid:  # invalid rows after the last good row

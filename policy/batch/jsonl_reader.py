@@ -13,6 +13,7 @@ import pyarrow as pa
 from ..cases import case_fields, check_case
 from ..columnar import ColumnarPolicy
 from ..errors import DataError
+from ..escaping import lone_surrogate
 from ..reading import cannot_read
 from .inputs import BLOCK_BYTES, display, open_input
 from .records import BadLine, Chunk, numbered
@@ -129,11 +130,7 @@ def _json_chunk(data: bytes, first_line: int, columnar: ColumnarPolicy,
 def _readable_case_id(value: object) -> str | None:
     """A bad line's case_id, kept with its error wherever it can be read: a string that UTF-8
     output can carry (not a lone surrogate)."""
-    if not isinstance(value, str):
-        return None
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
+    if not isinstance(value, str) or lone_surrogate(value) is not None:
         return None
     return value
 

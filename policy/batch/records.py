@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import pyarrow as pa
-import pyarrow.compute as pc
+
+from ..columnar import kernels as pc
+from ..record import Record
 
 
-class BadLine(NamedTuple):
+class BadLine(Record):
     """An input line that did not parse or check: its line, "CODE: message", and the case_id it
     carried where that could be read (kept beside its error in the output)."""
 
+    __slots__ = ()
     line: int
     message: str
     case_id: str | None = None
 
 
-class Chunk(NamedTuple):
+class Chunk(Record):
     """A piece of input: the cases that parsed (a record batch, or None), the line of each, the
     lines that did not parse, and the fraction of the input read so far."""
 
+    __slots__ = ()
     cases: pa.RecordBatch | None
     lines: pa.Array | None
     bad: list[BadLine]
@@ -32,9 +34,10 @@ class Chunk(NamedTuple):
     no_quotes: bool = False
 
 
-class Summary(NamedTuple):
+class Summary(Record):
     """What a run did: rows written, bad rows among them, seconds, rows per determination."""
 
+    __slots__ = ()
     rows: int
     bad: int
     seconds: float

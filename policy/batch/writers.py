@@ -12,9 +12,9 @@ import re
 from typing import Any, Protocol, cast
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..columnar import RESULT_SCHEMA, ColumnarPolicy, Keyed
+from ..columnar import kernels as pc
 
 # JSON Lines results are long (about 1.9 KB a row: explanations, quotes), so they are rendered a
 # slice at a time: 2,048 rows are about 4 MB, like a read block (8,192 peaked 50 MB higher)
@@ -68,7 +68,7 @@ class JsonLinesWriter:
         statics = [pa.DictionaryArray.from_arrays(
             pc.take(pa.array([template[i] for template in templates], pa.int32()), indices),
             texts) for i, texts in enumerate(self._run_texts)]
-        per_row = {"as_of": keyed.as_of.cast(pa.string()),
+        per_row = {"as_of": pc.cast(keyed.as_of, pa.string()),
                    "explanation": self._explanation_members(keyed),
                    "case_id": _json_strings(keyed.case_id)}
         parts = ['{"line":', pc.cast(lines, pa.string()), statics[0]]
@@ -79,7 +79,7 @@ class JsonLinesWriter:
             size = min(JSON_OUT_ROWS, len(lines) - offset)
             sliced = [part if isinstance(part, str) else part.slice(offset, size) for part in parts]
             rows = pc.binary_join_element_wise(
-                *(part.cast(pa.string()) if isinstance(part, pa.DictionaryArray) else part
+                *(pc.cast(part, pa.string()) if isinstance(part, pa.DictionaryArray) else part
                   for part in sliced), "")
             errors = error.slice(offset, size)
             if errors.null_count < size:
@@ -178,7 +178,7 @@ class CsvWriter:
         self._know(pc.drop_null(pc.unique(gid)).to_pylist())
         rows = pc.binary_join_element_wise(  # the fragment ends with the empty error cell
             pc.cast(lines, pa.string()), _csv_cells(keyed.case_id, no_quotes),
-            keyed.as_of.cast(pa.string()), pc.take(self._by_gid, gid), ",",
+            pc.cast(keyed.as_of, pa.string()), pc.take(self._by_gid, gid), ",",
             null_handling="replace", null_replacement="")  # (a bad row is replaced below)
         error = keyed.error
         if error.null_count < len(error):

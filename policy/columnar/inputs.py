@@ -9,10 +9,9 @@ answers are remembered in memos that every thread using one policy shares: bound
 
 from __future__ import annotations
 
-from collections import namedtuple
+from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..cases import (
     DATE_FIELDS,
@@ -30,7 +29,9 @@ from ..dates import check_date
 from ..engine import CompiledPolicy
 from ..errors import DataError, Problem
 from ..memo import BoundedMemo
+from ..record import Record
 from ..timeline import revision_in_force
+from . import kernels as pc
 
 NO_DATE = f"NO_DATE: {NO_DATE_MESSAGE}"
 AS_OF_TYPE = pa.dictionary(pa.int32(), pa.string())  # the result's as_of column
@@ -40,28 +41,38 @@ AS_OF_TYPE = pa.dictionary(pa.int32(), pa.string())  # the result's as_of column
 # keys of at most 64 characters the memos hold a few MB at most, whatever the input.
 VALUE_MEMO_LIMIT = 4096
 DAY_MEMO_LIMIT = 200_000
+# combinations of the vocabulary columns' distinct values summed into one table per batch (0.5 MB)
+PRODUCT_LIMIT = 1 << 16
 _ISO_LENGTH = len("2023-10-01")  # only days of this length can be valid: longer ones are junk
 
 Checked = tuple[int | None, str | None]  # (digit or revision position, None) or (None, error)
 
 
-class _DayTable(namedtuple("_DayTable", "days positions messages")):
+class _DayTable(Record):
     """Checked days as Arrow arrays: the day, its revision position (-1 before the first; null
     when invalid) and its error. Immutable: a thread that learns new days publishes a new table."""
 
     __slots__ = ()
+    days: Any
+    positions: Any
+    messages: Any
 
 
 _NO_DAYS = _DayTable(pa.array([], pa.string()), pa.array([], pa.int64()), pa.array([], pa.string()))
 
 
-class RowDays(namedtuple("RowDays", "position error days no_policy_days no_policy_index")):
+class RowDays(Record):
     """The days of a record batch's rows: per row (or one scalar for all) the revision position
     (-1 before the first), the date error (None when no row has one) and the day decided on
     (dictionary-encoded); the distinct days before the first revision, and each row's index
     among them."""
 
     __slots__ = ()
+    position: Any
+    error: Any
+    days: Any
+    no_policy_days: Any
+    no_policy_index: Any
 
 
 def _message(problem: Problem) -> str:
@@ -137,23 +148,60 @@ class InputChecks:
             return None, "; ".join(_message(p) for p in exc.problems)
         return values.index(clean[name]), None
 
-    def column_digits(self, name: str, column: pa.Array,
-                      text_cells: bool) -> tuple[pa.Array, pa.Array | None]:
-        """Per-row digit (unknown = len(values)) and per-row error (None when no row is bad)."""
-        unknown = len(self._vocabulary[name])
-        if pa.types.is_null(column.type):
-            return pa.array([unknown] * len(column), pa.int64()), None
-        encoded = column if pa.types.is_dictionary(column.type) else pc.dictionary_encode(column)
-        digits, messages = [], []
-        for value in encoded.dictionary.to_pylist():
-            digit, message = self.check_value(name, value, text_cells)
-            digits.append(unknown if digit is None else digit)
-            messages.append(message)
-        indices = encoded.indices
-        row_digits = pc.fill_null(pc.take(pa.array(digits, pa.int64()), indices), unknown)
-        if not any(messages):
-            return row_digits, None
-        return row_digits, pc.take(pa.array(messages, pa.string()), indices)
+    def partial_case_codes(self, data: pa.RecordBatch, weights: list[int],
+                           text_cells: bool) -> tuple[pa.Array, list[pa.Array]]:
+        """Per row, the partial-case code: the sum over the inputs of each one's digit times its
+        weight (an absent column or a null is unknown, digit len(values)); and, in input order,
+        the error column of each input that holds a bad value.
+
+        Each column's distinct values are checked once (`check_value`). Their combinations are
+        few (the product of the columns' distinct values, a few thousand in a claim file), so
+        their codes are summed once, in Python, into a table, and each row takes its own code
+        by one index computed from the columns' dictionary indices: one `take` for all the
+        inputs, not one per input (0.03 s per 1,000,000 rows against 0.09). Past
+        PRODUCT_LIMIT combinations (columns of junk) each column takes its own digits."""
+        n = data.num_rows
+        names = data.schema.names
+        constant = 0  # the digits of absent columns and of all-null ones
+        parts: list[tuple[list[int], pa.Array]] = []  # (digit * weight per value, null last;
+        errors: list[pa.Array] = []                    #  the rows' dictionary indices)
+        for (name, values), weight in zip(self.columns, weights, strict=True):
+            unknown = len(values)
+            if name not in names or pa.types.is_null(data.column(name).type):
+                constant += unknown * weight
+                continue
+            column = data.column(name)
+            encoded = column if pa.types.is_dictionary(column.type) else \
+                pc.dictionary_encode(column)
+            digits, messages = [], []
+            for value in encoded.dictionary.to_pylist():
+                digit, message = self.check_value(name, value, text_cells)
+                digits.append((unknown if digit is None else digit) * weight)
+                messages.append(message)
+            indices = encoded.indices
+            if any(messages):
+                errors.append(pc.take(pa.array(messages, pa.string()), indices))
+            if indices.type != pa.int32():
+                indices = pc.cast(indices, pa.int32())
+            digits.append(unknown * weight)  # a null: unknown
+            parts.append((digits, pc.fill_null(indices, len(digits) - 1)))
+        combinations = 1
+        for digits, _ in parts:
+            combinations *= len(digits)
+        if combinations > PRODUCT_LIMIT:
+            code: pa.Array | pa.Scalar = pa.scalar(constant, pa.int64())
+            for digits, indices in parts:
+                code = pc.add(code, pc.take(pa.array(digits, pa.int64()), indices))
+            return code, errors
+        sums, combined, stride = [constant], None, 1
+        for digits, indices in parts:  # the table's index: the first column varies fastest
+            sums = [total + digit for digit in digits for total in sums]
+            term = indices if stride == 1 else pc.multiply(indices, stride)
+            combined = term if combined is None else pc.add(combined, term)
+            stride *= len(digits)
+        if combined is None:  # no vocabulary column at all: every row alike
+            return pa.array([constant] * n, pa.int64()), errors
+        return pc.take(pa.array(sums, pa.int64()), combined), errors
 
     @staticmethod
     def case_ids(data: pa.RecordBatch, text_cells: bool) -> pa.Array:
@@ -162,8 +210,8 @@ class InputChecks:
             return pa.nulls(data.num_rows, pa.string())
         column = data.column("case_id")
         if pa.types.is_dictionary(column.type):
-            column = column.cast(column.type.value_type)
-        column = column.cast(pa.string())
+            column = pc.cast(column, column.type.value_type)
+        column = pc.cast(column, pa.string())
         if text_cells:  # an empty cell is unknown
             column = pc.if_else(pc.equal(column, ""), pa.scalar(None, pa.string()), column)
         return column
@@ -259,7 +307,7 @@ def plain_strings(data: pa.RecordBatch) -> pa.RecordBatch:
     wider = [i for i, field in enumerate(data.schema)
              if pa.types.is_large_string(field.type) or pa.types.is_string_view(field.type)]
     for i in wider:
-        data = data.set_column(i, data.schema[i].name, data.column(i).cast(pa.string()))
+        data = data.set_column(i, data.schema[i].name, pc.cast(data.column(i), pa.string()))
     return data
 
 

@@ -8,26 +8,34 @@ row is one `take` from the outcome table (`outcomes.OutcomeTable`). No Python co
 
 from __future__ import annotations
 
-from collections import namedtuple
 from datetime import date
+from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..engine import CompiledPolicy, Decision
 from ..errors import DataError, Problem
 from ..memo import BoundedMemo
+from ..record import Record
+from . import kernels as pc
 from .inputs import VALUE_MEMO_LIMIT, InputChecks, join_errors, plain_strings
 from .outcomes import PER_OUTCOME, RESULT_SCHEMA, OutcomeTable
 
 
-class Keyed(namedtuple("Keyed", "gid code case_id as_of error before_first no_policy_days "
-                                "no_policy_index")):
+class Keyed(Record):
     """A keyed evaluation of a record batch: per row the outcome id (null for a bad row), the
     partial-case code, case_id, as_of and error; and what the no-policy explanations need (rows
     before the first revision, the distinct such days, each row's index among them)."""
 
     __slots__ = ()
+    gid: Any
+    code: Any
+    case_id: Any
+    as_of: Any
+    error: Any
+    before_first: Any
+    no_policy_days: Any
+    no_policy_index: Any
 
 
 class ColumnarPolicy:
@@ -82,18 +90,7 @@ class ColumnarPolicy:
                 raise DataError(Problem("input", 0, 0, "ENCODING",
                                         f"invalid data: {exc}")) from None
         n = data.num_rows
-        errors: list[pa.Array] = []
-        code = pa.scalar(0, pa.int64())
-        for (name, values), weight in zip(self.columns, outcomes.weights, strict=True):
-            if name in data.schema.names:
-                digits, error = inputs.column_digits(name, data.column(name), text_cells)
-                if error is not None:
-                    errors.append(error)
-            else:
-                digits = pa.scalar(len(values), pa.int64())
-            code = pc.add(code, pc.multiply(digits, weight))
-        if isinstance(code, pa.Scalar):  # no vocabulary column at all: every row alike
-            code = pa.array([code.as_py()] * n, pa.int64())
+        code, errors = inputs.partial_case_codes(data, outcomes.weights, text_cells)
 
         row_days = inputs.row_days(data, day, text_cells)
         if row_days.error is not None:

@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from .. import codes
 from ..engine import NO_POLICY, CompiledPolicy, Decision
+from . import kernels as pc
 
 RESULT_SCHEMA = pa.schema([
     ("case_id", pa.string()),

@@ -1,0 +1,124 @@
+"""The Arrow compute kernels the package uses, called by name without `import pyarrow.compute`.
+
+Importing `pyarrow.compute` builds a documented Python wrapper for each of the ~300 kernels Arrow
+registers: about 0.04 CPU-s of every `policy batch` run, a tenth of its start-up, which pyarrow's
+bare `read_csv` (the batch goal's floor) never pays. These functions call the same kernels through
+`pyarrow._compute.call_function`, with the options and defaults of the `pyarrow.compute` wrappers
+of the same names (tests/test_batch_kernels.py compares them result for result). Array methods
+that import `pyarrow.compute` themselves (`Array.cast`, `.filter`, `.take`, `.fill_null`,
+`RecordBatch.filter`, ...) are not used in the package either; the same test checks that a CSV
+batch run never imports it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+from pyarrow import _compute
+
+_call = _compute.call_function
+
+
+# --- kernels with options ---------------------------------------------------------------------
+
+def take(data: Any, indices: Any, *, boundscheck: bool = True) -> Any:
+    return _call("take", [data, indices], _compute.TakeOptions(boundscheck=boundscheck))
+
+
+def filter(data: Any, mask: Any) -> Any:  # noqa: A001 (the kernel's name)
+    """Rows where `mask` is true (null counts as false), of an array or a record batch."""
+    return _call("filter", [data, mask])
+
+
+def cast(data: Any, target_type: pa.DataType) -> Any:
+    """A safe cast (overflow and truncation are errors), as `pyarrow.compute.cast`."""
+    return _call("cast", [data], _compute.CastOptions.safe(target_type))
+
+
+def fill_null(values: Any, fill_value: Any) -> Any:
+    """`values` with nulls replaced, the fill value taken in the type of `values`."""
+    if not isinstance(fill_value, (pa.Array, pa.ChunkedArray, pa.Scalar)):
+        fill_value = pa.scalar(fill_value, type=values.type)
+    elif values.type != fill_value.type:
+        fill_value = pa.scalar(fill_value.as_py(), type=values.type)
+    return _call("coalesce", [values, fill_value])
+
+
+def index_in(values: Any, *, value_set: Any) -> Any:
+    return _call("index_in", [values], _compute.SetLookupOptions(value_set=value_set))
+
+
+def match_substring(strings: Any, pattern: str) -> Any:
+    return _call("match_substring", [strings], _compute.MatchSubstringOptions(pattern))
+
+
+def match_substring_regex(strings: Any, pattern: str) -> Any:
+    return _call("match_substring_regex", [strings], _compute.MatchSubstringOptions(pattern))
+
+
+def count_substring_regex(strings: Any, pattern: str) -> Any:
+    return _call("count_substring_regex", [strings], _compute.MatchSubstringOptions(pattern))
+
+
+def binary_join_element_wise(*strings: Any, null_handling: str | None = None,
+                             null_replacement: str | None = None) -> Any:
+    """Row-wise join of string arrays or scalars; the last argument is the separator."""
+    options = None
+    if null_handling is not None or null_replacement is not None:
+        given = {"null_handling": null_handling, "null_replacement": null_replacement}
+        options = _compute.JoinOptions(**{k: v for k, v in given.items() if v is not None})
+    return _call("binary_join_element_wise", list(strings), options)
+
+
+# --- kernels without options (the defaults of pyarrow.compute) -------------------------------
+
+def _unary(name: str) -> Any:
+    def kernel(data: Any) -> Any:
+        return _call(name, [data])
+    kernel.__name__ = kernel.__qualname__ = name
+    return kernel
+
+
+def _binary(name: str) -> Any:
+    def kernel(left: Any, right: Any) -> Any:
+        return _call(name, [left, right])
+    kernel.__name__ = kernel.__qualname__ = name
+    return kernel
+
+
+def if_else(condition: Any, left: Any, right: Any) -> Any:
+    return _call("if_else", [condition, left, right])
+
+
+def replace_with_mask(values: Any, mask: Any, replacements: Any) -> Any:
+    return _call("replace_with_mask", [values, mask, replacements])
+
+
+def max_element_wise(*values: Any) -> Any:
+    return _call("max_element_wise", list(values))
+
+
+add = _binary("add")
+subtract = _binary("subtract")
+multiply = _binary("multiply")
+equal = _binary("equal")
+less = _binary("less")
+less_equal = _binary("less_equal")
+greater = _binary("greater")
+greater_equal = _binary("greater_equal")
+and_ = _binary("and")
+or_ = _binary("or")
+
+is_null = _unary("is_null")
+is_valid = _unary("is_valid")
+unique = _unary("unique")
+drop_null = _unary("drop_null")
+value_counts = _unary("value_counts")
+dictionary_encode = _unary("dictionary_encode")
+cumulative_sum = _unary("cumulative_sum")
+sort_indices = _unary("sort_indices")
+utf8_length = _unary("utf8_length")
+any = _unary("any")  # noqa: A001 (the kernel's name)
+all = _unary("all")  # noqa: A001
+max = _unary("max")  # noqa: A001
