@@ -341,9 +341,17 @@ def test_a_killed_run_leaves_no_output(tmp_path, large_claims_csv, sig, suffix):
     source = tmp_path / "claims.csv"
     shutil.copyfile(large_claims_csv, source)
     out = tmp_path / f"results.{suffix}"
-    process = subprocess.Popen([sys.executable, "-m", "policy", "batch", str(source), "--out",
-                                str(out), "--tables", str(ROOT / "tables")],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # The run starts with SIGINT's default, as a command typed at a terminal does. A test run
+    # started in the background of a script (as `.ci/run &` is) inherits SIGINT ignored, and
+    # Python then rightly keeps ignoring it: Ctrl-C is not for background jobs. A handler of our
+    # own while the child starts is reset to the default by exec.
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        process = subprocess.Popen([sys.executable, "-m", "policy", "batch", str(source),
+                                    "--out", str(out), "--tables", str(ROOT / "tables")],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    finally:
+        signal.signal(signal.SIGINT, inherited)
     deadline = time.monotonic() + 60
     while not _writing_into(process, tmp_path):  # writing has begun
         assert process.poll() is None and time.monotonic() < deadline, process.communicate()
