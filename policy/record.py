@@ -41,7 +41,10 @@ class Record(tuple):
 
     def __init_subclass__(cls, **options: Any) -> None:
         super().__init_subclass__(**options)
-        names = tuple(cls.__dict__.get("__annotations__", {}))
+        own = cls.__dict__.get("__annotations__")
+        if own is None:  # (Python 3.14 makes a class's annotations on first access: PEP 649)
+            own = getattr(cls, "__annotations__", {})
+        names = tuple(own)
         if not names:
             return  # a subclass that only adds methods keeps its parent's fields
         if cls._fields:
