@@ -57,8 +57,14 @@ def _policy_files(args: Namespace) -> PolicyFiles:
 
 
 def _compiled(args: Namespace) -> CompiledPolicy:
-    from .cache import compiled_policy
+    from .cache import compiled_policy, no_cache_reason
 
+    reason = no_cache_reason()
+    if reason is not None:  # (a command compiles once: said once)
+        from .escaping import escape
+
+        print(f"{PROG}: note: the compiled tables are not cached: {escape(reason)}",
+              file=sys.stderr)
     return compiled_policy(_policy_files(args))
 
 
