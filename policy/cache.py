@@ -57,7 +57,7 @@ _SECRET_HEX = 64  # 32 random bytes, as hex
 KEEP_ENTRIES = 32
 
 
-def _base_folder(variable: str, under_home: str) -> str | None:
+def _base_folder(under_home: str, *, variable: str) -> str | None:
     """An XDG base folder: `$variable` when it is absolute (the XDG specification ignores a
     relative one), else `under_home` in the user's home when that is an absolute folder other
     than the root; None when there is neither. Never a path relative to the working folder (with
@@ -76,12 +76,12 @@ def cache_dir() -> str | None:
     configured = os.environ.get("FEP_POLICY_CACHE_DIR")
     if configured is not None:
         return configured if os.path.isabs(configured) else None
-    base = _base_folder("XDG_CACHE_HOME", ".cache")
+    base = _base_folder(".cache", variable="XDG_CACHE_HOME")
     return None if base is None else os.path.join(base, "fep-medical-policy")
 
 
 def secret_path() -> str | None:
-    base = _base_folder("XDG_CONFIG_HOME", ".config")
+    base = _base_folder(".config", variable="XDG_CONFIG_HOME")
     return None if base is None else os.path.join(base, "fep-medical-policy", "cache-secret")
 
 
