@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from jsonschema.validators import extend
 from referencing import Registry, Resource
-from referencing.exceptions import NoSuchResource
+from referencing.exceptions import NoSuchResource, Unresolvable
 
 from . import bounded_patterns
 from .errors import PolicyIOError, Problem
@@ -103,9 +103,31 @@ def _validators(texts: tuple[tuple[str, bytes], ...]) -> dict[str, Any]:
                       (f"{name}.schema.json", resource)]
     registry = Registry(retrieve=_refuse_retrieval).with_resources(  # type: ignore[call-arg]
         resources)
+    for name, (path, _) in zip(SCHEMA_NAMES, texts, strict=True):
+        _check_references(path, schemas[name], registry)
     return {name: _Validator(schema, registry=registry,
                              format_checker=Draft202012Validator.FORMAT_CHECKER)
             for name, schema in schemas.items()}
+
+
+def _check_references(path: str, schema: dict[str, Any], registry: Registry[Any]) -> None:
+    """Every `$ref` of the schema resolves (to a local schema: nothing is retrieved); a dangling
+    one is a PolicyIOError naming the schema file, before any table is checked against it."""
+    resolver = registry.resolver(base_uri=schema.get("$id", ""))
+    pending: list[Any] = [schema]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            reference = node.get("$ref")
+            if isinstance(reference, str):
+                try:
+                    resolver.lookup(reference)
+                except Unresolvable:
+                    raise PolicyIOError(f"{path}: cannot load schema: $ref {shown(reference)} "
+                                        "resolves to nothing") from None
+            pending += node.values()
+        elif isinstance(node, list):
+            pending += node
 
 
 def _code_and_message(error: ValidationError) -> tuple[str, str, bool]:

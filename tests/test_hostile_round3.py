@@ -2,6 +2,7 @@
 tests/test_cli_grammar.py and tests/test_cache.py. Each test failed on the code before (74629ea).
 """
 
+import os
 import re
 import subprocess
 import sys
@@ -95,3 +96,84 @@ def test_the_cache_does_not_hide_the_check(tables_copy):
     result = _policy("--tables", tables_copy, "evaluate", "--as-of", "2016-05-03",
                      "cancer_site=gastric")
     assert result.returncode == 1 and "PATTERN_TOO_SLOW" in result.stderr
+
+
+# --- item 11: messages that name what the user has -------------------------------------------------
+
+GIT = ["git", "-c", "user.name=Policy Test", "-c", "user.email=test@example.invalid",
+       "-c", "commit.gpgsign=false"]
+
+
+def _repository(tmp_path, tables_copy):
+    repo = tables_copy.parent
+    subprocess.run([*GIT, "init", "-q", str(repo)], check=True)
+    return repo
+
+
+def _commit(repo, message):
+    subprocess.run([*GIT, "add", "-A"], cwd=repo, check=True)
+    subprocess.run([*GIT, "commit", "-q", "-m", message], cwd=repo, check=True)
+
+
+@pytest.mark.parametrize("name", ["policy.yml", "2015-12.yaml"])
+def test_a_problem_at_a_git_revision_names_the_revision_and_path_not_a_deleted_folder(
+        tmp_path, tables_copy, name):
+    """A symlinked policy.yml at a git revision was reported under the deleted temporary copy
+    (/tmp/policy-rev-xxxx/tables/fep-8.01.08/policy.yml): now REV:tables/fep-8.01.08/NAME."""
+    repo = _repository(tmp_path, tables_copy)
+    path = tables_copy / "fep-8.01.08" / name
+    real = path.read_bytes()
+    path.unlink()
+    (repo / "elsewhere").write_bytes(real)
+    path.symlink_to(os.path.join("..", "..", "elsewhere"))
+    _commit(repo, "a symlink")
+    path.unlink()
+    path.write_bytes(real)
+    for args in (("validate", "--against", "HEAD"), ("diff", "--rev", "HEAD")):
+        result = _policy(*args, cwd=repo)
+        assert result.returncode == 1, result
+        output = result.stdout + result.stderr
+        assert f"HEAD:tables/fep-8.01.08/{name}: SYMLINK:" in output, output
+        assert "policy-rev-" not in output
+
+
+def test_a_broken_table_at_a_git_revision_is_named_by_revision_and_path(tmp_path, tables_copy):
+    repo = _repository(tmp_path, tables_copy)
+    table = tables_copy / "fep-8.01.08" / "2015-12.yaml"
+    good = table.read_text()
+    table.write_text(good.replace("  version: 2.3.0", "  version: [2.3.0", 1))
+    _commit(repo, "broken")
+    table.write_text(good)
+    result = _policy("validate", "--against", "HEAD", cwd=repo)
+    assert result.returncode == 1
+    assert re.search(r"^HEAD:tables/fep-8\.01\.08/2015-12\.yaml:\d+:\d+: YAML_SYNTAX: ",
+                     result.stdout, re.M), result.stdout
+    assert "policy-rev-" not in result.stdout + result.stderr
+
+
+def test_a_dangling_ref_in_a_schema_is_one_schema_error_exit_4(tables_copy):
+    """A $ref to nothing was blamed as NOT_A_TABLE on all twelve tables (exit 1)."""
+    schema = tables_copy.parent / "schemas" / "revision.schema.json"
+    text = schema.read_text()
+    target = '"text": {\n          "type": "string",'
+    assert target in text
+    schema.write_text(text.replace(target, '"text": {"$ref": "#/$defs/nowhere",', 1))
+    result = _policy("validate", "--tables", tables_copy)
+    assert result.returncode == 4, result
+    assert result.stdout == "" and "NOT_A_TABLE" not in result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith("schemas/revision.schema.json: cannot load schema: ") or \
+        "revision.schema.json: cannot load schema: " in line, line
+    assert "#/$defs/nowhere" in line
+
+
+def test_a_schema_that_is_only_a_dangling_ref_is_one_schema_error(tables_copy):
+    """The shape the campaign reported: no table could be recognised, so each was NOT_A_TABLE."""
+    schema = tables_copy.parent / "schemas" / "revision.schema.json"
+    schema.write_text('{"$schema": "https://json-schema.org/draft/2020-12/schema", '
+                      '"$id": "revision.schema.json", "$ref": "#/$defs/revision"}')
+    result = _policy("validate", "--tables", tables_copy)
+    assert result.returncode == 4 and "NOT_A_TABLE" not in result.stdout + result.stderr
+    [line] = result.stderr.splitlines()
+    assert "revision.schema.json: cannot load schema: $ref '#/$defs/revision' resolves to " \
+           "nothing" in line
