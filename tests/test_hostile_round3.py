@@ -76,7 +76,8 @@ def test_a_backtracking_pattern_in_a_schema_is_bounded_too(tables_copy):
     bounded like `words` (jsonschema would run it with Python's `re`)."""
     schema = tables_copy.parent / "schemas" / "revision.schema.json"
     text = schema.read_text()
-    target = '"text": {\n          "type": "string",'  # a statement's words (long, with a full stop)
+    # a statement's words (long, with a full stop)
+    target = '"text": {\n          "type": "string",'
     assert target in text
     patched = text.replace(target, target + f' "pattern": "{CATASTROPHIC}",'
                            .replace("\\", "\\\\"), 1)
@@ -98,7 +99,7 @@ def test_the_cache_does_not_hide_the_check(tables_copy):
     assert result.returncode == 1 and "PATTERN_TOO_SLOW" in result.stderr
 
 
-# --- item 11: messages that name what the user has -------------------------------------------------
+# --- item 11: messages that name what the user has ------------------------------------------
 
 GIT = ["git", "-c", "user.name=Policy Test", "-c", "user.email=test@example.invalid",
        "-c", "commit.gpgsign=false"]
