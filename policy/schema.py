@@ -22,7 +22,7 @@ from .yaml_loader import Loaded
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
-SCHEMA_NAMES = ("revision", "policy")  # a table; a policy's policy.yml
+SCHEMA_NAMES = ("revision", "policy", "codes")  # a table; policy.yml; codes.yml (a crosswalk)
 
 
 def _refuse_retrieval(uri: str) -> NoReturn:
@@ -72,7 +72,7 @@ def _schema_error(raw: bytes) -> str | None:
 def _validators(texts: tuple[tuple[str, bytes], ...]) -> dict[str, Any]:
     resources: list[tuple[str, Resource[Any]]] = []
     schemas: dict[str, dict[str, Any]] = {}
-    for name, (path, raw) in zip(SCHEMA_NAMES, texts, strict=True):
+    for name, (path, raw) in zip(SCHEMA_NAMES[:len(texts)], texts, strict=True):
         schema = parse_schema(path, raw)
         schemas[name] = schema
         resource = Resource.from_contents(schema)
@@ -131,7 +131,7 @@ def schema_problems(loaded: Loaded, schema_name: str,
                     schemas: tuple[tuple[str, bytes], ...]) -> list[Problem]:
     """Every schema violation of the document, each at the line of the offending node.
 
-    `schemas`: (path, bytes) of each of SCHEMA_NAMES, in that order.
+    `schemas`: (path, bytes) of each of SCHEMA_NAMES, in that order (the first two, or all).
     """
     validator = _validators(schemas)[schema_name]
     problems: list[Problem] = []

@@ -185,7 +185,8 @@ def _not_valid(code: str, given: str, field: str, system: str, found) -> CodeRea
     else:
         why = f"{shown_as} is not a code on {found.day} {where}"
     if found.billable_spans:
-        why += f"; in the releases shipped, {shown_as} is billable {_spans_text(found.billable_spans)}"
+        spans = _spans_text(found.billable_spans)
+        why += f"; in the releases shipped, {shown_as} is billable {spans}"
     return CodeReading(shown_as, given, field, system, found.day, False,
                        "CODE_NOT_VALID_ON_DATE", why, found.release, found.exact, found.basis)
 
