@@ -111,7 +111,7 @@ def _parse_item(text: str, system: str) -> Item | None:
 
 
 def _entries(data: dict[str, Any]) -> list[tuple[KeyPath, str, dict[str, Any]]]:
-    found = []
+    found: list[tuple[KeyPath, str, dict[str, Any]]] = []
     diagnosis, procedure = data.get("diagnosis") or {}, data.get("procedure") or {}
     for section in DIAGNOSIS_SECTIONS:
         for i, entry in enumerate(diagnosis.get(section) or []):

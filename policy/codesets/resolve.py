@@ -77,10 +77,10 @@ def resolve_codes(readings: tuple[CodeReading, ...], crosswalk: Crosswalk | None
         covering = _entries_covering(crosswalk.entries, reading)
         applying = [e for e in covering if e.valid_from <= reading.day <= e.valid_to]
         if reading.field == "diagnosis":
-            naming = [e for e in applying if e.kind == "names"]
-            names = {e.field: e.value for e in naming[:1] if e.field is not None} or None
+            naming_entries = [e for e in applying if e.kind == "names"]
+            names = {e.field: e.value for e in naming_entries[:1] if e.field is not None} or None
             if names is not None:
-                named.setdefault(naming[0].value, []).append(reading.code)
+                named.setdefault(naming_entries[0].value, []).append(reading.code)
             resolved.append(reading._replace(names=names))
             continue
         procedures += 1
