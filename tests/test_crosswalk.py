@@ -14,7 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policy.checks import load_definition
-from policy.codesets import read_codes, read_crosswalk, resolve_codes
+from policy.codesets.check import read_codes
+from policy.codesets.crosswalk import read_crosswalk
+from policy.codesets.resolve import resolve_codes
 from policy.errors import InvalidCodeError
 from policy.snapshot import read_snapshot
 from policy.tables import policy_files

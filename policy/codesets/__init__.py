@@ -7,13 +7,7 @@ name.
 - `crosswalk`: a policy's codes.yml, its checks (`policy validate`) and its frozen form;
 - `resolve`: what a case's codes decide (`resolve_codes`).
 
-Nothing here is loaded until a case has codes: importing this package reads no code set.
+Nothing here is loaded until a case has codes: importing this package imports none of its
+modules (import `policy.codesets.check` and the others by name) and reads no code set.
 docs/codes.md says which dates are checked how.
 """
-
-from .check import CodeReading, read_code, read_codes
-from .crosswalk import Crosswalk, build_crosswalk, crosswalk_problems, read_crosswalk
-from .resolve import CodeResolution, resolve_codes
-
-__all__ = ["CodeReading", "CodeResolution", "Crosswalk", "build_crosswalk", "crosswalk_problems",
-           "read_code", "read_codes", "read_crosswalk", "resolve_codes"]

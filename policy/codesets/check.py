@@ -18,8 +18,11 @@ only their form is checked here; a policy's crosswalk dates the codes it governs
 
 from __future__ import annotations
 
+from ..errors import Problem
 from ..escaping import shown
+from ..memo import BoundedMemo
 from ..record import Record
+from .status import Status
 
 ICD10_FROM = "2015-10-01"
 ICD9, ICD10, CPT, HCPCS = "ICD-9-CM", "ICD-10-CM", "CPT", "HCPCS"
@@ -117,7 +120,7 @@ def _fits(code: str, system: str, dot: int | None) -> bool:
     return code[0] in "ABCDEFGHIJKLMNOPQRSTUV" and code[1:].isdigit()  # HCPCS Level II
 
 
-def _status(code: str, system: str, day: str):  # type: ignore[no-untyped-def]
+def _status(code: str, system: str, day: str) -> Status:
     from . import icd9cm, icd10cm
 
     return (icd10cm if system == ICD10 else icd9cm).status(code, day)
@@ -128,8 +131,20 @@ def _spans_text(spans: tuple[tuple[str, str], ...]) -> str:
                      for first, last in spans)
 
 
+_MEMO: BoundedMemo[CodeReading] = BoundedMemo(100_000, max_key_chars=MAX_CODE + 16)
+
+
 def read_code(text: object, field: str, day: str) -> CodeReading:
-    """Read one code of `field` (diagnosis or procedure) on `day` (YYYY-MM-DD, checked)."""
+    """Read one code of `field` (diagnosis or procedure) on `day` (YYYY-MM-DD, checked).
+
+    Claim files repeat a few thousand codes and days: each (text, field, day) is read once and
+    remembered (`memo.BoundedMemo`: bounded, shared by threads; a reading is immutable)."""
+    if not isinstance(text, str):
+        return _read_code(text, field, day)
+    return _MEMO.get((text, field, day), text, lambda: _read_code(text, field, day))
+
+
+def _read_code(text: object, field: str, day: str) -> CodeReading:
     if field not in FIELDS:
         raise ValueError(f"codes are read for {' or '.join(FIELDS)}, not {field!r}")
     given = text if isinstance(text, str) else str(text)
@@ -176,7 +191,7 @@ def _in_other(code: str, system: str) -> bool:
     return icd10cm.status(code, icd10cm.LAST_DAY).known
 
 
-def _not_valid(code: str, given: str, field: str, system: str, found) -> CodeReading:  # type: ignore[no-untyped-def]
+def _not_valid(code: str, given: str, field: str, system: str, found: Status) -> CodeReading:
     shown_as = shown_code(code, system)
     where = f"in {system} ({found.basis})"
     if found.exists and found.below is not None:
@@ -219,10 +234,8 @@ def read_codes(case_codes: dict[str, object], day: str) -> tuple[CodeReading, ..
     return tuple(readings)
 
 
-def invalid_problems(readings: tuple[CodeReading, ...], place: str = "case"):  # type: ignore[no-untyped-def]
+def invalid_problems(readings: tuple[CodeReading, ...], place: str = "case") -> list[Problem]:
     """A Problem for each invalid reading (file = `place`, no position)."""
-    from ..errors import Problem
-
     return [Problem(place, 0, 0, reading.problem or "CODE_UNKNOWN", reading.why or "")
             for reading in readings if not reading.valid]
 

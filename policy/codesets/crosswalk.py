@@ -18,7 +18,7 @@ code on one day). `build_crosswalk` makes the frozen `Crosswalk` that `resolve` 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..definition import PolicyDefinition
 from ..errors import Problem
@@ -26,6 +26,9 @@ from ..escaping import shown
 from ..record import Record
 from ..yaml_loader import KeyPath, Loaded
 from .check import CPT, HCPCS, ICD9, ICD10, ICD10_FROM, _fits, dot_place, normalise, shown_code
+
+if TYPE_CHECKING:
+    from ..snapshot import Snapshot
 
 ICD9_LAST = "2015-09-30"
 OPEN_END = "9999-12-31"
@@ -307,7 +310,7 @@ def _items_overlap(a: Item, b: Item) -> bool:
     return low_a <= high_b and low_b <= high_a
 
 
-def read_crosswalk(snapshot, definition: PolicyDefinition) -> Crosswalk | None:  # type: ignore[no-untyped-def]
+def read_crosswalk(snapshot: Snapshot, definition: PolicyDefinition) -> Crosswalk | None:
     """The policy's crosswalk from its files' snapshot (`snapshot.Snapshot`), checked: None when
     the policy has no codes.yml; DataError listing every problem when it is not sound."""
     from ..checks import crosswalk_file_problems
