@@ -8,7 +8,8 @@ statement's words name its determination (policy.yml gives the words), verbatim 
 whole sentences of the source and every other quoted value is in it; a stated effective date is
 the source's, an inferred one follows the rule. Across tables:
 ids unique, effective dates and versions strictly increasing. The policy's own file, policy.yml, is
-checked first: the tables are read with its vocabulary and determinations.
+checked first: the tables are read with its vocabulary and determinations; then its crosswalk of
+codes, codes.yml, when it has one (policy/codesets/crosswalk.py).
 """
 
 from __future__ import annotations
@@ -54,6 +55,21 @@ def load_definition(snapshot: Snapshot, schemas: tuple[tuple[str, bytes], ...]) 
     if problems:
         raise DataError(problems)
     return build_definition(loaded)
+
+
+def crosswalk_file_problems(snapshot: Snapshot, definition: PolicyDefinition) -> list[Problem]:
+    """The problems of the policy's crosswalk of codes, codes.yml (policy/codesets/crosswalk.py);
+    [] when it is sound."""
+    from .codesets.crosswalk import crosswalk_problems
+
+    path = snapshot.files.codes_file
+    assert path is not None
+    try:
+        loaded = load_yaml(snapshot.read(path), display_path(path))
+    except DataError as exc:
+        return exc.problems
+    schemas = (snapshot.schema("revision"), snapshot.schema("policy"), snapshot.schema("codes"))
+    return crosswalk_problems(loaded, definition, schemas)
 
 
 def _looks_like_a_table(data: object, keys: Iterable[str]) -> bool:
@@ -478,6 +494,8 @@ def load_and_validate(files: PolicyFiles, *, chain: bool = True,
                             f"not UTF-8 at byte {exc.start}") from None
     schemas = (snapshot.schema("revision"), snapshot.schema("policy"))
     definition = load_definition(snapshot, schemas)
+    if files.codes_file is not None:
+        problems += crosswalk_file_problems(snapshot, definition)
     table_keys = parse_schema(*schemas[0]).get("properties", {})
     entries: list[tuple[Loaded, Revision]] = []
     sound: set[str] = set()  # files whose decision table is well-formed and complete

@@ -22,7 +22,7 @@ from .errors import PolicyIOError, Problem
 from .escaping import shown
 from .yaml_loader import Loaded
 
-SCHEMA_NAMES = ("revision", "policy")  # a table; a policy's policy.yml
+SCHEMA_NAMES = ("revision", "policy", "codes")  # a table; policy.yml; codes.yml (a crosswalk)
 
 
 class _SlowPattern(ValidationError):
@@ -94,7 +94,7 @@ def _schema_error(raw: bytes) -> str | None:
 def _validators(texts: tuple[tuple[str, bytes], ...]) -> dict[str, Any]:
     resources: list[tuple[str, Resource[Any]]] = []
     schemas: dict[str, dict[str, Any]] = {}
-    for name, (path, raw) in zip(SCHEMA_NAMES, texts, strict=True):
+    for name, (path, raw) in zip(SCHEMA_NAMES[:len(texts)], texts, strict=True):
         schema = parse_schema(path, raw)
         schemas[name] = schema
         resource = Resource.from_contents(schema)
@@ -103,7 +103,7 @@ def _validators(texts: tuple[tuple[str, bytes], ...]) -> dict[str, Any]:
                       (f"{name}.schema.json", resource)]
     registry = Registry(retrieve=_refuse_retrieval).with_resources(  # type: ignore[call-arg]
         resources)
-    for name, (path, _) in zip(SCHEMA_NAMES, texts, strict=True):
+    for name, (path, _) in zip(SCHEMA_NAMES[:len(texts)], texts, strict=True):
         _check_references(path, schemas[name], registry)
     return {name: _Validator(schema, registry=registry,
                              format_checker=Draft202012Validator.FORMAT_CHECKER)
@@ -177,7 +177,7 @@ def schema_problems(loaded: Loaded, schema_name: str,
                     schemas: tuple[tuple[str, bytes], ...]) -> list[Problem]:
     """Every schema violation of the document, each at the line of the offending node.
 
-    `schemas`: (path, bytes) of each of SCHEMA_NAMES, in that order.
+    `schemas`: (path, bytes) of each of SCHEMA_NAMES, in that order (the first two, or all).
     """
     validator = _validators(schemas)[schema_name]
     problems: list[Problem] = []
