@@ -16,18 +16,19 @@ import http.server
 import json
 import os
 import random
+import shlex
 import shutil
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from sitebuild import (PLANTED, ROOT, mkdocs_build, pages, partial_cases, plant_canaries,
-                       try_days)
+from sitebuild import (PLANTED, ROOT, builtin_names_tables, mkdocs_build, pages, partial_cases,
+                       plant_canaries, try_days)
 
 pytestmark = pytest.mark.browser
 
@@ -320,14 +321,14 @@ def _shown(page) -> dict:
     return {i: page.locator(f"#{i}").get_attribute("data-value") for i in CONTRACT_IDS}
 
 
-def test_try_page_agrees_with_the_engine_on_every_partial_case(server, page, engine):
+def _disagreements(page, engine) -> tuple[list, int, int]:
     """Every partial case of every revision on its first day, the day before each effective date
-    and a day before the first revision: the page's data-values and its JSON equal the engine's."""
-    page.goto(server + "try/", wait_until="networkidle")
+    and a day before the first revision, rendered by the open Try page: the cases whose
+    data-values or JSON differ from the engine's, how many were checked and how many showed the
+    same JSON text."""
     cases = list(partial_cases(engine.compiled.columns))
     days = try_days(engine.compiled)
     differences, checked, same_text = [], 0, 0
-    started = time.monotonic()
     for day in days:
         queries = [_query(case, day) for case in cases]
         decisions = [engine.evaluate(case, day).to_json() for case in cases]
@@ -344,10 +345,18 @@ def test_try_page_agrees_with_the_engine_on_every_partial_case(server, page, eng
             differences += [(q, "json") for q, d, shown in zip(
                 queries, decisions, page.evaluate(RENDER_ALL, queries)) if d != shown]
         checked += len(queries)
-    print(f"Try a case: {checked} cases ({len(days)} days x {len(cases)} partial cases) in "
+    return differences, checked, same_text
+
+
+def test_try_page_agrees_with_the_engine_on_every_partial_case(server, page, engine):
+    page.goto(server + "try/", wait_until="networkidle")
+    started = time.monotonic()
+    differences, checked, same_text = _disagreements(page, engine)
+    print(f"Try a case: {checked} cases ({len(try_days(engine.compiled))} days x "
+          f"{len(list(partial_cases(engine.compiled.columns)))} partial cases) in "
           f"{time.monotonic() - started:.1f} s, {same_text} with the same JSON text, "
           f"{len(differences)} differences")
-    assert len(days) == 25 and checked == len(days) * len(cases)
+    assert len(try_days(engine.compiled)) == 25 and checked == 25 * 1920
     assert differences[:5] == [] and len(differences) == 0
     assert page.watch.problems == []
 
@@ -556,4 +565,141 @@ def test_try_page_screenshots(server, page):
         page.screenshot(path=str(shot), full_page=True,
                         clip={"x": 0, "y": 0, "width": 1600, "height": box["y"] + box["height"] + 24})
         print(f"screenshot: {shot}")
+    assert page.watch.problems == []
+
+
+# --- names a JavaScript object answers to: in the link and in policy.yml ------------------------
+
+# Every property a plain JavaScript object inherits (read in the page), and a few more names scripts
+# look up on objects.
+BUILTIN_NAMES = """() => [...new Set([...Object.getOwnPropertyNames(Object.prototype), "__proto__",
+    "constructor", "prototype", "length", "name", "then", "toJSON", "hasOwn"])]"""
+RENDER_PROBLEMS = """queries => queries.map(query => {
+    const values = window.policyTry.render(query);
+    return [values.problems, values.determination,
+            document.getElementById("problems").textContent];
+})"""
+
+
+def _builtin_name_links(page, base: str) -> list[tuple[str, str]]:
+    """(query, name): a decidable case plus one field named like a built-in property."""
+    return [(f"{base}&{name}=1", name) for name in page.evaluate(BUILTIN_NAMES)]
+
+
+def test_try_page_refuses_a_javascript_builtin_name_in_the_link(server, page, engine):
+    """Every name a plain JavaScript object inherits (`constructor`, `__proto__`, `toString`,
+    `valueOf`, `hasOwnProperty`, ...) as a field of the link: an unknown field, shown as invalid,
+    nothing decided, as `policy evaluate` refuses it. Failed on the page that kept the query's
+    names in plain objects: `constructor=1` was silently ignored and the case decided."""
+    page.goto(server + "try/", wait_until="networkidle")
+    links = _builtin_name_links(page, "as_of=2020-01-01&cancer_site=gastric")
+    assert len(links) > 10
+    for (query, name), (problems, determination, message) in zip(
+            links, page.evaluate(RENDER_PROBLEMS, [q for q, _ in links])):
+        assert _refused_by_the_engine(engine, query), query
+        assert (problems, determination) == (name, ""), query
+        assert f"unknown field '{name}'" in message, (query, message)
+    assert page.watch.problems == []
+
+
+@pytest.fixture(scope="module")
+def builtin_site(tmp_path_factory):
+    """The example policy renamed to JavaScript built-in names (an input `constructor` with values
+    `__proto__` and `toString`; bell kinds `valueOf` and `hasOwnProperty`), built with MkDocs and
+    served: (base URL, the engine of those tables)."""
+    from policy import load_policy
+
+    folder = tmp_path_factory.mktemp("builtin-names")
+    tables = builtin_names_tables(folder)
+    result = mkdocs_build(folder / "site", tables=tables)
+    assert result.returncode == 0, result.stderr[-3000:]
+    serving = _serve(folder / "site")
+    yield next(serving), load_policy(tables)
+    next(serving, None)
+
+
+def test_try_page_decides_a_policy_whose_names_are_javascript_builtins(builtin_site, page):
+    """Every partial case of the renamed example policy on every checked day: the page shows what
+    the engine decides. Failed on the page that kept the case in plain objects: `constructor` is
+    `in` every object, so each case read the Object function as the input's value (a TypeError
+    for most cases, another outcome for others)."""
+    base, engine = builtin_site
+    columns = dict(engine.compiled.columns)
+    assert columns["constructor"] == ("__proto__", "toString")
+    assert {"valueOf", "hasOwnProperty"} <= set(columns["bell_kind"])
+    page.goto(base + "try/", wait_until="networkidle")
+    differences, checked, _ = _disagreements(page, engine)
+    assert checked == len(try_days(engine.compiled)) * 4 * 3 * 3
+    assert differences[:5] == [] and len(differences) == 0
+    # opened by its address and by clicking: the controls of `constructor` work as any other's
+    page.goto(base + "try/?as_of=2022-03-01&bell_kind=hasOwnProperty&constructor=__proto__",
+              wait_until="networkidle")
+    assert _shown(page) == _expected(engine.evaluate(
+        {"bell_kind": "hasOwnProperty", "constructor": "__proto__"}, "2022-03-01").to_json())
+    assert page.locator('input[name="constructor"][value="__proto__"]').is_checked()
+    _click(page, "constructor", "toString")
+    assert page.url.endswith("?as_of=2022-03-01&bell_kind=hasOwnProperty&constructor=toString")
+    assert _shown(page) == _expected(engine.evaluate(
+        {"bell_kind": "hasOwnProperty", "constructor": "toString"}, "2022-03-01").to_json())
+    assert page.watch.problems == []
+
+
+def test_try_page_refuses_builtin_names_a_policy_does_not_have(builtin_site, page):
+    """On the renamed policy: a built-in name that is not one of its fields is unknown, and a
+    built-in name that is not one of a field's values is not allowed (`constructor=constructor`,
+    `bell_kind=toString`); each is refused by the engine too."""
+    base, engine = builtin_site
+    page.goto(base + "try/", wait_until="networkidle")
+    links = [(q, n) for q, n in _builtin_name_links(page, "as_of=2022-03-01&bell_kind=valueOf")
+             if n != "constructor"]
+    links += [(f"as_of=2022-03-01&{name}={value}", name) for name, value in (
+        ("constructor", "constructor"), ("constructor", "valueOf"), ("constructor", "Object"),
+        ("constructor", "__proto__&constructor=toString"), ("bell_kind", "toString"),
+        ("bell_kind", "__proto__"), ("bell_kind", "constructor"))]
+    for (query, name), (problems, determination, message) in zip(
+            links, page.evaluate(RENDER_PROBLEMS, [q for q, _ in links])):
+        assert _refused_by_the_engine(engine, query), query
+        assert (problems, determination) == (name, ""), query
+        assert name in message, (query, message)
+    assert page.watch.problems == []
+
+
+# --- the command to copy --------------------------------------------------------------------------
+
+# Values a shell would read as code, quoting or globbing if the command did not quote them.
+SHELL_HOSTILE = ["$(touch PWNED)", "`touch PWNED`", "'; touch PWNED; '", "it's",
+                 '"$(touch PWNED)"', "a\\b", "back\\", "two\nlines", "car\rriage", "!!", "!-1", "a!b",
+                 "*", "?", "[a]", "; touch PWNED", "&& touch PWNED", "| touch PWNED", "> PWNED",
+                 "ünïcødé ✓ 中文", "", " spaced  out ", "$HOME", "${HOME}", "~", "~root", "#hash", "-n", "'\\''",
+                 "a'b\"c`d$e\\f", "{a,b}", "=cmd", "\t tab"]
+ARGV_PRINTER = "import json, sys; print(json.dumps(sys.argv[1:]))"
+
+
+def _shells() -> list[str]:
+    found = [shutil.which(name) for name in ("sh", "dash", "bash", "zsh")]
+    return list(dict.fromkeys(f for f in found if f))
+
+
+def test_try_page_command_is_quoted_for_a_shell(server, page, tmp_path):
+    """The command the page shows, pasted into a shell: its words reach the program exactly and
+    nothing in them runs. `policy` is replaced by a program printing its arguments, and the text
+    is run by each shell present (sh, bash, ...). Failed on the page that wrote
+    `case_id="$(touch PWNED)"`: a shell ran the command inside the double quotes."""
+    shells = _shells()
+    assert shells
+    page.goto(server + "try/", wait_until="networkidle")
+    printer = " ".join(shlex.quote(w) for w in (sys.executable, "-c", ARGV_PRINTER))
+    for case_id in SHELL_HOSTILE:
+        query = urlencode({"as_of": "2020-01-01", "cancer_site": "rectal", "case_id": case_id})
+        assert page.evaluate("q => window.policyTry.render(q).problems", query) == ""
+        command = page.locator("#command").text_content()
+        assert command.startswith("policy evaluate "), command
+        for shell in shells:
+            result = subprocess.run([shell, "-c", printer + command[len("policy"):]],
+                                    cwd=tmp_path, capture_output=True, text=True, timeout=30)
+            assert result.returncode == 0, (shell, command, result.stderr)
+            assert json.loads(result.stdout) == [
+                "evaluate", "--as-of", "2020-01-01", "cancer_site=rectal",
+                f"case_id={case_id}"], (shell, command)
+            assert list(tmp_path.iterdir()) == [], (shell, command)  # nothing ran
     assert page.watch.problems == []
