@@ -152,6 +152,9 @@ BUILTIN_RENAMES = (
     ("bell_kind: [brass]", "bell_kind: [valueOf]"),
     ("about: [brass]", "about: [valueOf]"),
     ("bell_kind: [none]", "bell_kind: [hasOwnProperty]"),
+    # policy.yml's example case, Try link and first matrix row name the input too
+    ("case: {bell_kind: electronic, night_riding: true}",
+     "case: {bell_kind: electronic, night_riding: true, constructor: toString}"),
 )
 
 

@@ -598,6 +598,12 @@ def test_try_page_decides_a_policy_whose_names_are_javascript_builtins(builtin_s
     page.goto(base + "try/", wait_until="networkidle")
     differences, checked, _ = _disagreements(page, engine)
     assert checked == len(try_days(engine.compiled)) * 4 * 3 * 3
+    # the policy.yml example's link (on the page itself) names `constructor` too
+    example = page.locator('article a[href*="constructor=toString"]').first.get_attribute("href")
+    page.goto(base + "try/" + example, wait_until="networkidle")
+    assert _shown(page) == _expected(engine.evaluate(
+        {"bell_kind": "electronic", "night_riding": True, "constructor": "toString"},
+        "2021-06-01").to_json())
     assert differences[:5] == [] and len(differences) == 0
     # opened by its address and by clicking: the controls of `constructor` work as any other's
     page.goto(base + "try/?as_of=2022-03-01&bell_kind=hasOwnProperty&constructor=__proto__",
