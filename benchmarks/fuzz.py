@@ -6,7 +6,8 @@
     python benchmarks/fuzz.py --seconds 30 --targets yaml csv --engine hypothesis
 
 Targets (tests/fuzz_targets.py): the YAML loader, the case parser (words, JSON, YAML), the CSV and
-JSON Lines batch readers, and `policy validate` on a mutated table. The property: only documented
+JSON Lines batch readers, and `policy validate` on a mutated table and on a mutated policy.yml (its
+`words` patterns generated too). The property: only documented
 outcomes (a result, or a PolicyError with a documented exit code and problem codes, printed as
 escaped single lines); never another exception, never an input running longer than --timeout
 seconds, never more than --rss-mb of memory. Each target runs in its own process: with atheris,
@@ -45,7 +46,7 @@ TESTS = ROOT / "tests"
 sys.path.insert(0, str(TESTS))
 sys.path.insert(0, str(ROOT))
 
-TARGET_NAMES = ("yaml", "case", "csv", "jsonl", "validate", "try")
+TARGET_NAMES = ("yaml", "case", "csv", "jsonl", "validate", "policy_yml", "try")
 BROWSER_TARGETS = ("try",)  # run in Chromium, by Hypothesis whatever the engine
 
 
@@ -124,6 +125,12 @@ def _work_hypothesis(target: str, seconds: float, timeout: int, crashes: Path) -
         "case": st.builds(lambda c: b"\x01" + json.dumps(c).encode("utf-8", "surrogatepass"), cases),
         "jsonl": st.lists(cases, max_size=8).map(
             lambda rows: b"\n".join(json.dumps(r).encode("utf-8", "surrogatepass") for r in rows)),
+        # policy.yml with each determination's words replaced by a generated pattern: nested
+        # repetition, alternation, classes, lookbehind (what a backtracking engine chokes on)
+        "policy_yml": st.lists(st.lists(st.sampled_from(
+            ["(", ")", "(?:", "(?<!", "*", "+", "?", "|", "[\\w ]", "\\w", "\\s", "\\b", "a",
+             " ", ".", "{2,}", "^", "$", "investigational", "not ", "medically necessary"]),
+            max_size=12).map("".join), min_size=3, max_size=3).map(_with_words),
         "csv": st.lists(st.lists(st.text(max_size=12), min_size=1, max_size=7), min_size=1,
                         max_size=8).map(lambda rows: "\n".join(",".join(r) for r in rows).encode(
                             "utf-8", "surrogatepass")),
@@ -153,6 +160,22 @@ def _work_hypothesis(target: str, seconds: float, timeout: int, crashes: Path) -
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     print(f"stat::number_of_executed_units: {executions}", file=sys.stderr)
     print(f"stat::peak_rss_mb: {rss}", file=sys.stderr)
+
+
+def _with_words(patterns: list[str]) -> bytes:
+    """The shipped policy.yml with the `words` of its determinations replaced, in order."""
+    import json
+
+    import fuzz_targets
+
+    lines = (fuzz_targets.POLICY_DIR / "policy.yml").read_text().splitlines(keepends=True)
+    replacements = iter(patterns)
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith("words: ") and line.startswith("    words: '"):
+            pattern = next(replacements, None)
+            if pattern is not None:
+                lines[i] = f"    words: {json.dumps(pattern)}\n"
+    return "".join(lines).encode()
 
 
 def _failing(page, policy, errors: list, queries: list[str]) -> list[str]:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .dates import first_of_next_month
-from .definition import PolicyDefinition, build_definition, definition_problems
+from .definition import PolicyDefinition, SlowWords, build_definition, definition_problems
 from .errors import DataError, PolicyIOError, Problem
 from .escaping import shown
 from .model import Revision, build_revision
@@ -53,7 +53,7 @@ def load_definition(snapshot: Snapshot, schemas: tuple[tuple[str, bytes], ...]) 
     problems = schema_problems(loaded, "policy", schemas) or definition_problems(loaded)
     if problems:
         raise DataError(problems)
-    return build_definition(loaded.data)
+    return build_definition(loaded)
 
 
 def _looks_like_a_table(data: object, keys: Iterable[str]) -> bool:
@@ -216,7 +216,11 @@ def _statement_problems(loaded: Loaded, rev: Revision, source: SourceText,
                 f"statement '{statement['id']}': {shown(statement['determination'])} is not one of "
                 f"{', '.join(stated)}"))
             continue
-        named = named_determinations(statement["text"], definition)
+        try:
+            named = named_determinations(statement["text"], definition)
+        except SlowWords as slow:  # at the pattern in policy.yml (once: see load_and_validate)
+            problems.append(slow.problem)
+            continue
         if named != {statement["determination"]}:
             said = " and ".join(sorted(named)) or "no determination"
             problems.append(loaded.problem(
@@ -505,7 +509,7 @@ def load_and_validate(files: PolicyFiles, *, chain: bool = True,
     if chain:
         problems += _chain_problems(entries, sound)
     if problems:
-        raise DataError(problems)
+        raise DataError(list(dict.fromkeys(problems)))  # one policy.yml problem, not one a table
     revisions = tuple(sorted((rev for _, rev in entries), key=lambda r: r.effective_from))
     return ValidatedPolicy(files=files, revisions=revisions, definition=definition)
 

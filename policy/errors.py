@@ -52,6 +52,8 @@ CODES = {
                       "source",
     "STATEMENT_WORDING": "a statement whose words do not name its own determination, or name "
                          "another",
+    "PATTERN_TOO_SLOW": "a pattern from a policy file (policy.yml's words, a schema's pattern) "
+                        "that took too long to match (it backtracks); reported at the pattern",
     "DUPLICATE_STATEMENT_ID": "two statements with one id in a table",
     "UNKNOWN_STATEMENT": "a rule citing a statement id that the revision does not have",
     "STATEMENT_CONTRADICTED": "a rule whose determination differs from that of the statement it "

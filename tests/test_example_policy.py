@@ -214,7 +214,7 @@ def test_the_case_schema_is_derived_from_the_shipped_policy_yaml():
 
     shipped = json.loads((ROOT / "schemas" / "case.schema.json").read_text(encoding="utf-8"))
     raw = (ROOT / "tables" / "fep-8.01.08" / "policy.yml").read_bytes()
-    definition = build_definition(load_yaml(raw, "policy.yml").data)
+    definition = build_definition(load_yaml(raw, "policy.yml"))
     assert case_schema(definition, schema_id=shipped["$id"], title=shipped["title"]) == shipped
 
 
