@@ -4,9 +4,9 @@ Tables: the folder named by $FEP_POLICY_TABLES, else the `tables/` folder beside
 its nearest parent: the commands' own lookup), validated like `policy validate`; a table that fails
 validation stops the build with its problems. $FEP_POLICY_ID picks a policy when there are several.
 
-Pages: `policy.site.build_site` returns them as Markdown; they are handed to MkDocs as generated
+Pages: `policy.present.site.build_site` returns them as Markdown; they are handed to MkDocs as generated
 files, so nothing generated is written under docs/. The navigation is built here: the generated
-pages, then the hand-written how-to pages named in `policy/templates/site/words.yml` (with the
+pages, then the hand-written how-to pages named in `policy/present/templates/site/words.yml` (with the
 titles of both) that exist in docs/. Any other page in docs/ is left out of the navigation, which
 `validation.nav.omitted_files: warn` turns into a failed strict build, as is a broken link or
 anchor.
@@ -31,11 +31,11 @@ from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
 from mkdocs.structure.files import File, Files
 
-from policy.checks import load_and_validate
+from policy.validate.checks import load_and_validate
 from policy.compiler import compile_policy
-from policy.errors import PolicyError
-from policy.site import build_site, site_words
-from policy.tables import find_tables_dir, policy_files
+from policy.core.errors import PolicyError
+from policy.present.site import build_site, site_words
+from policy.core.policy_files import find_tables_dir, policy_files
 
 log = logging.getLogger("mkdocs.hooks.policy")
 

@@ -46,7 +46,7 @@ CASE = ["--as-of", "2016-05-03", "cancer_site=rectal", "margin_status=positive",
         "recurrent=false"]
 ROOT = Path(__file__).resolve().parent.parent
 # left out of the copy that is installed: at the top, build output and tool folders (not, say,
-# policy/site/, a package); anywhere, bytecode and egg-info
+# policy/present/site/, a package); anywhere, bytecode and egg-info
 TOP_IGNORED = {".git", ".venv", "build", "dist", "site", ".pytest_cache", ".hypothesis",
                ".mypy_cache", ".ruff_cache", "node_modules"}
 EVERYWHERE_IGNORED = shutil.ignore_patterns("__pycache__", "*.egg-info", ".site-build-*")

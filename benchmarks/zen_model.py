@@ -1,6 +1,6 @@
 """A GoRules ZEN decision model (JDM) generated from the compiled policy, for the batch benchmark.
 
-Nothing here is written by hand per rule: the model is derived from `policy.engine.CompiledPolicy`,
+Nothing here is written by hand per rule: the model is derived from `policy.core.engine.CompiledPolicy`,
 the same lookup tables `policy evaluate` answers from, so it carries the contract's semantics for
 unknown facts (a decided outcome when no omitted fact could change it, else `indeterminate` with
 `needs`) and for dates (`no_policy_in_force` before the first revision).

@@ -1,13 +1,13 @@
 """Medical policies as versioned YAML decision tables, one folder of tables per policy.
 
 Public API: `load_policy`, `Policy`, `Decision`, `evaluate_arrow` (columnar, on pyarrow tables) and
-the exceptions in `policy.errors`. Both `Policy.evaluate` and `evaluate_arrow` are safe to call from
+the exceptions in `policy.core.errors`. Both `Policy.evaluate` and `evaluate_arrow` are safe to call from
 any number of threads at once.
 """
 
 from .api import Policy, load_policy
-from .engine import Decision
-from .errors import DataError, PolicyError, PolicyIOError, UsageError
+from .core.engine import Decision
+from .core.errors import DataError, PolicyError, PolicyIOError, UsageError
 
 __all__ = ["Decision", "DataError", "Policy", "PolicyError", "PolicyIOError", "UsageError",
            "evaluate_arrow", "load_policy"]

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import os
 
-from .cases import check_case, day_of
-from .engine import CompiledPolicy, CompiledRevision, Decision, DecisionTemplates
+from .core.cases import check_case, day_of
+from .core.engine import CompiledPolicy, CompiledRevision, Decision, DecisionTemplates
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import
 if TYPE_CHECKING:
@@ -57,6 +57,6 @@ class Policy:
 def load_policy(tables: str | os.PathLike[str] | None = None, policy: str | None = None) -> Policy:
     """Find, validate (or reuse the validated cache) and compile a policy's tables."""
     from .cache import compiled_policy
-    from .tables import find_tables_dir, policy_files
+    from .core.policy_files import find_tables_dir, policy_files
 
     return Policy(compiled_policy(policy_files(find_tables_dir(tables), policy)))

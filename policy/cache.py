@@ -40,9 +40,9 @@ try:  # what hmac.compare_digest is when OpenSSL is absent: constant time
 except ImportError:  # pragma: no cover - another interpreter
     from hmac import compare_digest  # type: ignore[no-redef]
 
-from .engine import CompiledPolicy
-from .snapshot import Snapshot, read_snapshot
-from .tables import PolicyFiles
+from .core.engine import CompiledPolicy
+from .core.snapshot import Snapshot, read_snapshot
+from .core.policy_files import PolicyFiles
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import
 if TYPE_CHECKING:
@@ -166,8 +166,8 @@ def _private_folder(path: str) -> bool:
 
 def _read_private(path: str, limit: int) -> bytes | None:
     """A regular file of ours in its folder, not a link, at most `limit` bytes; None otherwise."""
-    from .errors import PolicyError
-    from .reading import read_bounded
+    from .core.errors import PolicyError
+    from .core.reading import read_bounded
 
     try:
         if not _mine(os.lstat(path)):
@@ -251,7 +251,7 @@ def _one_copy_of_each_string(value: object, seen: dict[str, str]) -> Any:
 
 
 def _store_entry(path: str, secret: bytes, key: str, compiled: CompiledPolicy) -> None:
-    from .errors import PolicyIOError
+    from .core.errors import PolicyIOError
     from .writer import atomic_output
 
     payload = marshal.dumps(_one_copy_of_each_string(compiled.to_json(), {}))
@@ -275,7 +275,7 @@ def compiled_policy(files: PolicyFiles) -> CompiledPolicy:
         found = _load_entry(entry, secret, key)
         if found is not None:
             return found
-    from .checks import load_and_validate  # heavy path: YAML, jsonschema
+    from .validate.checks import load_and_validate  # heavy path: YAML, jsonschema
     from .compiler import compile_policy
 
     validated = load_and_validate(files, snapshot=snapshot)

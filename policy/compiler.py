@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import itertools
 
-from .engine import INDETERMINATE, CompiledPolicy, CompiledRevision, Outcome, packed_index
+from .core.engine import INDETERMINATE, CompiledPolicy, CompiledRevision, Outcome, packed_index
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Any
 
-    from .codes import Columns
-    from .definition import PolicyDefinition
-    from .model import Revision
+    from .core.partial_cases import Columns
+    from .load.definition import PolicyDefinition
+    from .load.model import Revision
 
 
 def complete_outcomes(revision: Revision,

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from .errors import PolicyIOError
+from .core.errors import PolicyIOError
 
 
 def _as_if_created(handle: int) -> None:

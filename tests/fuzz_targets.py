@@ -27,8 +27,8 @@ AS_OF = "2020-01-01"
 
 def documented(call) -> object:
     """Run `call()`; a PolicyError must be documented and print as escaped single lines."""
-    from policy.errors import CODES, DataError, PolicyError
-    from policy.escaping import escape
+    from policy.core.errors import CODES, DataError, PolicyError
+    from policy.core.escaping import escape
 
     try:
         return call()
@@ -48,7 +48,7 @@ def documented(call) -> object:
 @lru_cache(maxsize=None)
 def _compiled():
     from policy.cache import compiled_policy
-    from policy.tables import find_tables_dir, policy_files
+    from policy.core.policy_files import find_tables_dir, policy_files
 
     return compiled_policy(policy_files(find_tables_dir(ROOT / "tables")))
 
@@ -65,14 +65,14 @@ def _scratch() -> str:
 
 def fuzz_yaml(data: bytes) -> None:
     """The YAML (and JSON) loader of tables and case files."""
-    from policy.yaml_loader import load_yaml
+    from policy.load.yaml_loader import load_yaml
 
     documented(lambda: load_yaml(data, "fuzz.yaml"))
 
 
 def fuzz_case(data: bytes) -> None:
     """A case: FIELD=VALUE words (first byte even) or a YAML/JSON case file, then a decision."""
-    from policy.cases import WORDS, check_case, is_field_word, parse_words, read_case_file
+    from policy.core.cases import WORDS, check_case, is_field_word, parse_words, read_case_file
 
     compiled = _compiled()
     if not data:
@@ -126,8 +126,8 @@ def fuzz_jsonl(data: bytes) -> None:
 
 @lru_cache(maxsize=None)
 def _shipped():
-    from policy.snapshot import read_snapshot
-    from policy.tables import policy_files
+    from policy.core.snapshot import read_snapshot
+    from policy.core.policy_files import policy_files
 
     files = policy_files(str(ROOT / "tables"))
     return files, read_snapshot(files)
@@ -136,8 +136,8 @@ def _shipped():
 def fuzz_validate(data: bytes) -> None:
     """`policy validate` of one mutated table (in place of 2015-12.yaml) with the shipped source
     and schemas; read from memory, so each run costs one table's checks."""
-    from policy.checks import load_and_validate
-    from policy.snapshot import Snapshot
+    from policy.validate.checks import load_and_validate
+    from policy.core.snapshot import Snapshot
 
     files, snapshot = _shipped()
     table = next(p for p in files.revision_files if p.endswith("2015-12.yaml"))
@@ -150,8 +150,8 @@ def fuzz_validate(data: bytes) -> None:
 def fuzz_policy_yml(data: bytes) -> None:
     """`policy validate` with a mutated policy.yml (its inputs, determinations and their `words`
     patterns: from pull requests like the tables) and one shipped table, read from memory."""
-    from policy.checks import load_and_validate
-    from policy.snapshot import Snapshot
+    from policy.validate.checks import load_and_validate
+    from policy.core.snapshot import Snapshot
 
     files, snapshot = _shipped()
     table = next(p for p in files.revision_files if p.endswith("2015-12.yaml"))

@@ -1,13 +1,13 @@
 """A deliberately simple evaluator: reads the YAML tables as written and walks their rules.
 
-It shares nothing with `policy.engine` but the safe YAML loader: no compilation, no lookup tables,
+It shares nothing with `policy.core.engine` but the safe YAML loader: no compilation, no lookup tables,
 no cache. Unknown fields are handled by brute force over every completion.
 """
 
 import itertools
 from pathlib import Path
 
-from policy.yaml_loader import load_yaml
+from policy.load.yaml_loader import load_yaml
 
 
 class ReferenceEvaluator:

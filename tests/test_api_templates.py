@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from policy import DataError, PolicyError, load_policy
-from policy.cases import check_case
-from policy.dates import check_date
-from policy.engine import Decision, DecisionTemplates
+from policy.core.cases import check_case
+from policy.core.dates import check_date
+from policy.core.engine import Decision, DecisionTemplates
 
 from repo_paths import TABLES
 
@@ -130,16 +130,16 @@ def test_templates_built_in_threads_agree():
 def test_the_compiled_cache_round_trips(tmp_path, monkeypatch):
     """A warm load reads the cache entry instead of validating the YAML again: the compiled
     policy's JSON is exactly what `from_json` takes back."""
-    from policy.engine import CompiledPolicy
+    from policy.core.engine import CompiledPolicy
 
     data = json.loads(json.dumps(IORT.compiled.to_json()))
     assert CompiledPolicy.from_json(data) == IORT.compiled
     monkeypatch.setenv("FEP_POLICY_CACHE_DIR", str(tmp_path))
     load_policy(TABLES)  # validates, compiles and writes the entry
-    import policy.checks
+    import policy.validate.checks
 
     def no_validation(*args, **kwargs):
         raise AssertionError("validated again: the cache entry was not used")
 
-    monkeypatch.setattr(policy.checks, "load_and_validate", no_validation)
+    monkeypatch.setattr(policy.validate.checks, "load_and_validate", no_validation)
     assert load_policy(TABLES).compiled == IORT.compiled

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from policy import load_policy
 from policy.columnar import evaluate_arrow
-from policy.errors import DataError, PolicyError
+from policy.core.errors import DataError, PolicyError
 
 ROOT = Path(__file__).parent.parent
 IORT = load_policy(ROOT / "tables")

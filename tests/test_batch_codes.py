@@ -14,8 +14,9 @@ import pyarrow.compute as pc
 import pytest
 
 from policy import load_policy
-from policy.columnar import evaluate_arrow, inputs
-from policy.errors import PolicyError
+from policy.columnar import evaluate_arrow
+from policy.columnar import inputs
+from policy.core.errors import PolicyError
 
 ROOT = Path(__file__).parent.parent
 IORT = load_policy(ROOT / "tables")

@@ -97,7 +97,7 @@ def _digest(items: list) -> dict:
 def _outcome(path: Path, out: Path | None, as_of: str | None) -> dict:
     from policy import load_policy
     from policy.batch import run_batch
-    from policy.errors import PolicyError
+    from policy.core.errors import PolicyError
 
     bad: list[list] = []
     stream = io.BytesIO()

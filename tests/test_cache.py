@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from policy import cache, checks
+from policy import cache
+from policy.validate import checks
 from policy.api import Policy
-from policy.tables import policy_files
+from policy.core.policy_files import policy_files
 
 CASE = {"cancer_site": "gastric"}
 DAY = "2016-11-23"  # in force: 2015-12, whose "all other oncologic" rule says not medically necessary
@@ -193,7 +194,7 @@ def test_every_single_wrong_type_in_an_entry_is_refused(tables_copy):
     """The shape check is strict at every point of the entry, not only at the top: each string
     turned into a number, each list into a mapping and each mapping into a list is refused
     (checked on every point of the first two revisions and of everything around them)."""
-    from policy.engine import CompiledPolicy
+    from policy.core.engine import CompiledPolicy
 
     data = cache.compiled_policy(policy_files(str(tables_copy))).to_json()
     data["revisions"] = data["revisions"][:2]

@@ -1,4 +1,4 @@
-"""The command line's one grammar (argparse, `policy.arguments`): options only as spelt, and an
+"""The command line's one grammar (argparse, `policy.cli.options`): options only as spelt, and an
 option that takes one value refused when given twice in any spelling.
 
 Issue 20, item 1: argparse expanded abbreviations (`--as` for `--as-of`, `--ou` for `--out`) and
@@ -16,8 +16,8 @@ import pytest
 from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 
-from policy.arguments import COMMANDS, build_parser, parse_command_line
-from policy.errors import UsageError
+from policy.cli.options import COMMANDS, build_parser, parse_command_line
+from policy.core.errors import UsageError
 
 CASE = ["cancer_site=rectal", "margin_status=positive", "t_stage=T3", "recurrent=false"]
 
@@ -167,7 +167,7 @@ def test_the_named_commands_parser_alone_parses_as_the_whole_parser(argv):
 
 def _whole_parse(argv):
     """parse_command_line with every command's parser built."""
-    import policy.arguments as arguments
+    import policy.cli.options as arguments
 
     saved = arguments._command_word
     arguments._command_word = lambda argv: None

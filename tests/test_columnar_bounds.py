@@ -6,7 +6,7 @@ import pyarrow as pa
 
 from policy import load_policy
 from policy.columnar import DAY_MEMO_LIMIT, VALUE_MEMO_LIMIT, ColumnarPolicy
-from policy.memo import BoundedMemo
+from policy.core.memo import BoundedMemo
 
 ROOT = Path(__file__).resolve().parent.parent
 

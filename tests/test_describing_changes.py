@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policy.diff import diff_revisions
+from policy.compare.diff import diff_revisions
 from policy.compiler import complete_outcomes
 from shipped import shipped_validated
 
@@ -98,7 +98,7 @@ def _hostile(rev, text):
     """A copy of `rev` whose other-oncologic statement text is `text`."""
     import dataclasses
 
-    from policy.model import freeze
+    from policy.load.model import freeze
 
     def thaw(value):  # a plain, editable copy of the frozen table
         if isinstance(value, Mapping):
@@ -118,7 +118,7 @@ def _hostile(rev, text):
     "| a | b |\n# heading",
 ])
 def test_markdown_diff_leaves_table_text_inert(text):
-    from policy.render import diff_markdown
+    from policy.present.render import diff_markdown
 
     old = _rev("2011-12")
     new = _hostile(_rev("2012-12"), text)
@@ -137,8 +137,8 @@ def test_markdown_diff_marks_words_and_folds_bookkeeping(cli):
 
 
 def test_change_page_says_in_words_without_set_notation():
-    from policy.changelog import revision_changes
-    from policy.site.change import change_page_text
+    from policy.compare.changelog import revision_changes
+    from policy.present.site.change import change_page_text
 
     change = revision_changes(REVISIONS)[1]
     page = change_page_text(change, shipped_validated().definition)  # policy.yml phrases the conditions
@@ -149,7 +149,7 @@ def test_change_page_says_in_words_without_set_notation():
 
 
 def test_text_diff_escapes_terminal_controls():
-    from policy.render import diff_text
+    from policy.present.render import diff_text
 
     text = "considered \x1b[31mred\x1b[0m \u202eevil for all other oncologic applications."
     out = diff_text(diff_revisions(_rev("2011-12"), _hostile(_rev("2012-12"), text)))

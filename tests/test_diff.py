@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policy.diff import diff_revisions, resolve
+from policy.compare.diff import diff_revisions, resolve
 from shipped import shipped_policy, shipped_validated
 
 REVISIONS = shipped_validated().revisions  # (validation only: the strategies below sample them)

@@ -57,10 +57,10 @@ def test_evaluate_help_follows_the_tables(monkeypatch, capsys):
 
 
 def test_fields_page_is_generated_from_the_tables():
-    from policy.checks import load_and_validate
+    from policy.validate.checks import load_and_validate
     from policy.compiler import compile_policy
-    from policy.site import build_site
-    from policy.tables import find_tables_dir, policy_files
+    from policy.present.site import build_site
+    from policy.core.policy_files import find_tables_dir, policy_files
 
     validated = load_and_validate(policy_files(find_tables_dir()))
     site = build_site(validated, compile_policy(validated.revisions, validated.definition))

@@ -131,10 +131,10 @@ def test_changelog(repo, cli):
 
 
 def test_site_pages(repo):
-    from policy.checks import load_and_validate
+    from policy.validate.checks import load_and_validate
     from policy.compiler import compile_policy
-    from policy.site import build_site
-    from policy.tables import policy_files
+    from policy.present.site import build_site
+    from policy.core.policy_files import policy_files
 
     validated = load_and_validate(policy_files(str(repo / "tables")))
     pages = build_site(validated, compile_policy(validated.revisions,
@@ -177,7 +177,7 @@ def test_the_package_names_no_field_value_id_or_prose_of_the_shipped_policy():
                                   for w in SHIPPED_WORDS), re.IGNORECASE)
     found = []
     files = sorted([*(ROOT / "policy").rglob("*.py"), *(ROOT / "policy").rglob("*.j2")])
-    assert any(f.suffix == ".j2" for f in files) and (ROOT / "policy/site/home.py") in files
+    assert any(f.suffix == ".j2" for f in files) and (ROOT / "policy/present/site/home.py") in files
     for module in files:
         if "_data" in module.parts:  # the installed copy of tables/, not code
             continue
@@ -190,10 +190,10 @@ def test_the_package_names_no_field_value_id_or_prose_of_the_shipped_policy():
 def test_the_example_gets_its_own_prose_on_the_site_and_in_the_changelog(repo, cli):
     """policy.yml's site.notice (the example says it is invented) heads the home page and the
     changelog; the shipped policy has none, so its pages carry none."""
-    from policy.checks import load_and_validate
+    from policy.validate.checks import load_and_validate
     from policy.compiler import compile_policy
-    from policy.site import build_site
-    from policy.tables import policy_files
+    from policy.present.site import build_site
+    from policy.core.policy_files import policy_files
 
     validated = load_and_validate(policy_files(str(repo / "tables")))
     notice = validated.definition.site["notice"]
@@ -210,8 +210,8 @@ def test_the_example_gets_its_own_prose_on_the_site_and_in_the_changelog(repo, c
 def test_the_case_schema_is_derived_from_the_shipped_policy_yaml():
     """schemas/case.schema.json is the shipped policy's case schema: what
     `definition.case_schema` derives from its policy.yml, so the two cannot drift apart."""
-    from policy.definition import build_definition, case_schema
-    from policy.yaml_loader import load_yaml
+    from policy.load.definition import build_definition, case_schema
+    from policy.load.yaml_loader import load_yaml
 
     shipped = json.loads((ROOT / "schemas" / "case.schema.json").read_text(encoding="utf-8"))
     raw = (ROOT / "tables" / "fep-8.01.08" / "policy.yml").read_bytes()
@@ -223,10 +223,10 @@ def test_a_policy_may_reword_the_determinations_every_policy_has(repo):
     """The labels of `indeterminate` and `no_policy_in_force` come from the package's
     templates/site/words.yml unless policy.yml's site.common_determinations rewords them; what it
     leaves out keeps the package's wording."""
-    from policy.checks import load_and_validate
+    from policy.validate.checks import load_and_validate
     from policy.compiler import compile_policy
-    from policy.site import build_site, site_words
-    from policy.tables import policy_files
+    from policy.present.site import build_site, site_words
+    from policy.core.policy_files import policy_files
 
     def matrix() -> str:
         validated = load_and_validate(policy_files(str(repo / "tables")))

@@ -102,7 +102,7 @@ def test_the_filters_find_what_github_reads():
 
 @pytest.mark.parametrize("text", HOSTILE)
 def test_md_text_for_github_leaves_nothing_live(text):
-    from policy.markdown import GITHUB, md_text
+    from policy.present.markdown import GITHUB, md_text
 
     for markdown in (f"| a |\n|---|\n| {md_text(text, GITHUB)} |", md_text(text, GITHUB),
                      f"<ins>{md_text(text, GITHUB)}</ins>"):
@@ -175,7 +175,7 @@ def test_the_site_markdown_has_none_of_githubs_readings(text):
     `~` and `$` as they are."""
     import markdown
 
-    from policy.markdown import SITE, md_text
+    from policy.present.markdown import SITE, md_text
 
     names, options = _site_extensions()
     assert md_text(text) == md_text(text, SITE)
@@ -196,8 +196,8 @@ HELPERS = ("{{ t }} {{ link(t, 'x.md') }} {{ badge('x', t) }} {{ [t, t]|join(', 
 def test_every_template_helper_escapes_for_the_flavour():
     """The GitHub environment's helpers (links, badges, joins, code, HTML text, quotes, rows)
     leave nothing live; the site environment's write no zero-width space."""
-    from policy.markdown import GITHUB, SITE
-    from policy.templating import environment
+    from policy.present.markdown import GITHUB, SITE
+    from policy.present.templating import environment
 
     text = "@octo-org/team #1 :+1: https://x.example ~~s~~"
     shown = environment(GITHUB).from_string(HELPERS).render(t=text)

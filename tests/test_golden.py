@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from policy import load_policy
-from policy.yaml_loader import load_yaml
+from policy.load.yaml_loader import load_yaml
 
 GOLDEN = Path(__file__).parent / "golden"
 

@@ -5,8 +5,9 @@ import marshal
 
 import pytest
 
-from policy import DataError, UsageError, cache, load_policy
-from policy.timeline import revision_in_force
+from policy import DataError, UsageError, load_policy
+from policy import cache
+from policy.core.timeline import revision_in_force
 
 IDS = "2011-12 2012-12 2013-12 2014-12 2015-12 2018-03 2018-09 2019-09 2020-09 2021-09 2022-09 2023-09"
 VERSIONS = "1.0.0 2.0.0 2.1.0 2.2.0 2.3.0 3.0.0 3.1.0 3.2.0 3.3.0 3.4.0 3.5.0 3.6.0"
@@ -101,7 +102,7 @@ def test_a_corrupt_cache_entry_is_rebuilt(tmp_path, monkeypatch):
     entry.write_text("{not json")
     assert load_policy().evaluate({"cancer_site": "none"}, "2020-01-01").determination == \
         "not_addressed"
-    from policy.engine import FORMAT
+    from policy.core.engine import FORMAT
 
     sealed = entry.read_bytes().partition(b"\n")  # the rebuilt entry: a seal, then the content
     assert len(sealed[0]) == 64 and marshal.loads(sealed[2])["format"] == FORMAT
@@ -125,7 +126,7 @@ def test_unknown_policy_is_a_usage_error(cli):
 def test_the_library_raises_no_usage_error_and_names_no_option(tables_copy):
     """Only the command line knows its options: the library's errors are DataError (with a
     code) and never say `--as-of` or `--policy`; the CLI adds those (tests above)."""
-    from policy.cases import parse_words
+    from policy.core.cases import parse_words
 
     iort = load_policy(tables_copy)
     for call in (lambda: iort.evaluate({"cancer_site": "rectal"}),
@@ -178,25 +179,26 @@ def test_a_batch_line_without_a_date_names_the_option_on_stderr_only(tmp_path, c
 
 
 def test_no_module_but_the_command_line_raises_usage_error():
-    """UsageError is the command line's (cli, and its grammar in arguments): a revision name that names nothing (policy.diff) and a
-    refused git revision (policy.gitrev) are the library's DataErrors with a code."""
+    """UsageError is the command line's (policy/cli/): a revision name that names nothing
+    (policy.compare.diff) and a refused git revision (policy.load.git_revision) are the library's
+    DataErrors with a code."""
     import re
     from pathlib import Path
 
     package = Path(__file__).resolve().parent.parent / "policy"
     raising = [f"{path.relative_to(package)}:{number}"
                for path in sorted(package.rglob("*.py"))
-               if path.name not in ("cli.py", "arguments.py")
+               if path.relative_to(package).parts[0] != "cli"
                for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
                if re.search(r"(?<!class )\bUsageError\(", line)]
     assert raising == []
 
 
 def test_a_revision_name_or_git_revision_that_names_nothing_is_a_data_error():
-    from policy.checks import load_and_validate
-    from policy.diff import resolve
-    from policy.gitrev import check_rev
-    from policy.tables import find_tables_dir, policy_files
+    from policy.validate.checks import load_and_validate
+    from policy.compare.diff import resolve
+    from policy.load.git_revision import check_rev
+    from policy.core.policy_files import find_tables_dir, policy_files
 
     revisions = load_and_validate(policy_files(find_tables_dir(None))).revisions
     for name, code in (("2099-99", "UNKNOWN_REVISION"), ("2010-01-01", "UNKNOWN_REVISION")):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from policy.escaping import escape, shown
+from policy.core.escaping import escape, shown
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTED_EXITS = {0, 1, 2, 3, 4, 130}
@@ -147,7 +147,7 @@ def test_the_api_refuses_a_non_mapping_case_with_a_type_error():
 
 def test_a_string_where_a_boolean_is_required_says_so():
     from policy import load_policy
-    from policy.errors import DataError
+    from policy.core.errors import DataError
 
     with pytest.raises(DataError, match="the string 'true' where a boolean is required"):
         load_policy().evaluate({"recurrent": "true"}, as_of="2020-01-01")

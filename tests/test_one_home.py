@@ -15,11 +15,11 @@ def _lines_matching(pattern: str) -> list[str]:
 
 
 def test_booleans_are_written_as_text_in_one_place():
-    assert _lines_matching(r"""["']true["'] if""") == ["value_text.py:13"]
+    assert _lines_matching(r"""["']true["'] if""") == ["core/value_text.py:13"]
 
 
 def test_the_one_rendering_of_booleans():
-    from policy.value_text import value_text
+    from policy.core.value_text import value_text
 
     assert [value_text(v) for v in (True, False, "T4", 1, None)] == [
         "true", "false", "T4", "1", "None"]

@@ -1,7 +1,7 @@
 """Prose stays out of the Python that writes pages, the changelog and the Markdown diff.
 
 The wording of the site, CHANGELOG.md and `policy diff --format markdown` lives in
-`policy/templates/` (Jinja2 templates and `site/words.yml`) or in a policy's policy.yml, so a
+`policy/present/templates/` (Jinja2 templates and `site/words.yml`) or in a policy's policy.yml, so a
 wording edit needs no Python. This test reads the code that writes them and fails on a string
 that holds English words: two or more in a row (a navigation title is two). Docstrings and
 comments are the code's own notes, and the words of an exception or a logged message are not page
@@ -20,15 +20,15 @@ ROOT = Path(__file__).resolve().parent.parent
 SENTENCE = re.compile(r"[A-Za-z][a-z']*(?:,? [A-Za-z][a-z']*)+")
 # Strings that hold words but are no wording: name, text and why.
 ALLOWED = {
-    ("policy/site/home.py", "$ policy evaluate --as-of {} \\\n    {}\n{}"):
+    ("policy/present/site/home.py", "$ policy evaluate --as-of {} \\\n    {}\n{}"):
         "a command and its output, shown verbatim in a fenced block (a template would escape it)",
-    ("policy/site/try_page.py", '<script type="application/json" id="try-data">{}</script>'):
+    ("policy/present/site/try_page.py", '<script type="application/json" id="try-data">{}</script>'):
         "an HTML element, no words",
 }
 # What writes Markdown: a module that imports these at its top is page code as a whole; elsewhere
 # (render.py, whose terminal text may stay in Python), a function that imports them is.
 MARKDOWN_MODULES = {"templating", "markdown"}
-PAGE_MODULES = {"policy/changelog.py", "mkdocs_hooks.py"}  # page code that imports them lazily
+PAGE_MODULES = {"policy/compare/changelog.py", "mkdocs_hooks.py"}  # page code that imports them lazily
 NOT_TEXT = {"namedtuple"}  # field names, not words
 MESSAGES = ("Error", "Exception", "Problem", "warn", "warning", "info", "debug", "error")
 
@@ -93,7 +93,7 @@ def test_the_code_that_writes_pages_holds_no_sentences():
     found = [hit for module in modules if "_data" not in module.parts
              for hit in sentences(module.read_text(encoding="utf-8"),
                                   module.relative_to(ROOT).as_posix())]
-    assert found == [], "move these words into policy/templates/ (or policy.yml):\n" + "\n".join(
+    assert found == [], "move these words into policy/present/templates/ (or policy.yml):\n" + "\n".join(
         found)
 
 
@@ -116,8 +116,8 @@ def table(n):
     from .templating import render
     return render("t.md.j2") + "and then some more words"
 '''
-    assert sentences(terminal, "policy/render.py") == [
-        "policy/render.py:6: 'and then some more words'"]
+    assert sentences(terminal, "policy/present/render.py") == [
+        "policy/present/render.py:6: 'and then some more words'"]
     assert sentences(page.replace("changes in this revision", "changes"), "policy/page.py") == []
-    assert sentences('NAV = [{"Case fields": "fields.md"}]', "policy/site/nav.py") == [
-        "policy/site/nav.py:1: 'Case fields'"]
+    assert sentences('NAV = [{"Case fields": "fields.md"}]', "policy/present/site/nav.py") == [
+        "policy/present/site/nav.py:1: 'Case fields'"]

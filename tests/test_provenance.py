@@ -13,8 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from repo_paths import POLICY_DIR, ROOT, TABLES
-from policy.checks import normalize_text
-from policy.yaml_loader import load_yaml
+from policy.validate.checks import normalize_text
+from policy.load.yaml_loader import load_yaml
 
 RECONSTRUCTED = ("Use of intraoperative radiotherapy is considered not medically necessary for all "
                  "other oncologic applications.")
@@ -33,17 +33,17 @@ def iort():
 
 @pytest.fixture(scope="module")
 def validated():
-    from policy.checks import load_and_validate
-    from policy.tables import policy_files
+    from policy.validate.checks import load_and_validate
+    from policy.core.policy_files import policy_files
 
     return load_and_validate(policy_files(TABLES, None))
 
 
 def _renderings(validated, iort, site_pages) -> dict[str, str]:
     """Every text the package renders for people, by name."""
-    from policy.changelog import changelog_markdown
-    from policy.diff import consecutive_diffs
-    from policy.render import decision_text, diff_markdown, diff_text
+    from policy.compare.changelog import changelog_markdown
+    from policy.compare.diff import consecutive_diffs
+    from policy.present.render import decision_text, diff_markdown, diff_text
     out = {"CHANGELOG.md": changelog_markdown(validated.revisions)}
     # the pages as people read them: data embedded for scripts (the Try a case page's JSON) is not
     # shown as such; that page's own tests check what its script shows
@@ -62,7 +62,7 @@ def _renderings(validated, iort, site_pages) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def site_pages(validated, iort) -> dict[str, str]:
     """The site's pages, built once for the tests that read them."""
-    from policy.site import build_site
+    from policy.present.site import build_site
 
     return build_site(validated, iort.compiled).pages
 

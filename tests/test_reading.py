@@ -1,4 +1,4 @@
-"""The one bounded reader (policy/reading.py) and the rule for symbolic links.
+"""The one bounded reader (policy/core/reading.py) and the rule for symbolic links.
 
 Each test here failed on 736a116: FIFOs hung, devices and huge sparse files were read whole or
 reported as 1048577 bytes, symlinked tables were followed and their content echoed."""
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from policy.errors import DataError, PolicyIOError
-from policy.reading import read_bounded, read_stream_bounded
+from policy.core.errors import DataError, PolicyIOError
+from policy.core.reading import read_bounded, read_stream_bounded
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -6,8 +6,8 @@ from collections import namedtuple
 
 import pytest
 
-from policy.errors import Problem
-from policy.record import Record
+from policy.core.errors import Problem
+from policy.core.record import Record
 
 
 class Point(Record):

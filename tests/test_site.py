@@ -210,7 +210,7 @@ def test_invalid_tables_fail_the_build_with_their_problems(tables_copy, tmp_path
 
 
 def test_page_names_come_only_from_safe_revision_ids():
-    from policy.site import change_page, revision_page
+    from policy.present.site import change_page, revision_page
 
     assert revision_page("2015-12") == "revisions/2015-12.md"
     for bad in ("../2015-12", "2015 12", "2015-12/x", "X015-12"):
@@ -225,7 +225,7 @@ def test_page_names_come_only_from_safe_revision_ids():
 def test_md_text_leaves_no_markup(text):
     import markdown
 
-    from policy.markdown import md_text
+    from policy.present.markdown import md_text
 
     html = markdown.markdown(f"| a |\n|---|\n| {md_text(text)} |", extensions=["tables"])
     inner = html.split("<td>")[1].split("</td>")[0]
@@ -328,12 +328,12 @@ def test_try_page_is_generic():
     two revisions of the shipped tables with their columns and rules replaced."""
     from dataclasses import replace
 
-    from policy.checks import load_and_validate
+    from policy.validate.checks import load_and_validate
     from policy.compiler import compile_policy
-    from policy.model import ANY, Column
-    from policy.site import revision_page
-    from policy.site.try_page import try_data, try_page
-    from policy.tables import find_tables_dir, policy_files
+    from policy.load.model import ANY, Column
+    from policy.present.site import revision_page
+    from policy.present.site.try_page import try_data, try_page
+    from policy.core.policy_files import find_tables_dir, policy_files
     from sitebuild import Document
 
     validated = load_and_validate(policy_files(find_tables_dir(None), None))
@@ -383,10 +383,10 @@ def test_a_policy_named_like_javascript_builtins_validates_decides_and_builds(tm
     script never looks one up in an object; the data block reads back as written. (A guard, not a
     fix: the data was already laid out so; tests/test_site_browser.py decides every partial case of
     this policy in the browser.)"""
-    from policy.checks import load_and_validate
+    from policy.validate.checks import load_and_validate
     from policy.compiler import compile_policy
-    from policy.site.try_page import data_block, try_data
-    from policy.tables import policy_files
+    from policy.present.site.try_page import data_block, try_data
+    from policy.core.policy_files import policy_files
     from sitebuild import builtin_names_tables
 
     tables = builtin_names_tables(tmp_path)
@@ -430,8 +430,8 @@ def test_try_page_carries_fields_the_engine_adds(monkeypatch):
     """A field `Decision.to_json()` gains (a disclaimer, say) reaches the page's data unasked,
     with the value the engine gives for each case."""
     from policy import load_policy
-    from policy.engine import Decision
-    from policy.site.try_page import try_data
+    from policy.core.engine import Decision
+    from policy.present.site.try_page import try_data
 
     plain = Decision.to_json
     monkeypatch.setattr(Decision, "to_json", lambda self: {
@@ -446,7 +446,7 @@ def test_templates_never_concatenate_text():
     """`{{ ... }}` escapes what it shows with the one Markdown escaper unless a helper marked it
     Markup; joining escaped Markup with raw text (`~`, `+` or `%` on strings) would escape the
     raw text for HTML only. The templates build text from `{% set %}` blocks instead."""
-    templates = sorted((ROOT / "policy" / "templates").rglob("*.j2"))
+    templates = sorted((ROOT / "policy" / "present" / "templates").rglob("*.j2"))
     assert len(templates) > 5
     tag = re.compile(r"\{\{-?(.*?)-?\}\}|\{%[-+]?(.*?)[-+]?%\}", re.S)
     joined = re.compile(r"~|[\"'][\s)]*[%+]|[%+]\s*[\"'(]")  # ~, or % or + beside a string
@@ -459,7 +459,7 @@ def test_templates_never_concatenate_text():
 def test_a_template_shows_table_text_inert():
     from markupsafe import Markup
 
-    from policy.templating import environment
+    from policy.present.templating import environment
 
     hostile = "[x](javascript:alert(1)) <script>alert(1)</script> **bold** a|b"
     shown = environment().from_string(
@@ -473,7 +473,7 @@ def test_a_template_shows_table_text_inert():
 def test_a_template_naming_what_it_is_not_given_fails():
     import jinja2
 
-    from policy.templating import environment
+    from policy.present.templating import environment
 
     with pytest.raises(jinja2.UndefinedError):  # StrictUndefined: never a silent empty string
         environment().from_string("Revision {{ revision.id }}").render()
@@ -488,8 +488,8 @@ def test_evaluate_never_imports_the_template_engine():
     code = ("import sys\nfrom policy.cli import main\n"
             "try:\n    main(['evaluate', '--as-of', '2016-05-03', 'cancer_site=rectal'])\n"
             "except SystemExit:\n    pass\n"
-            "print(sorted(m for m in ('jinja2', 'markupsafe', 'policy.templating', "
-            "'policy.markdown', 'policy.site', 'policy.changelog') if m in sys.modules))")
+            "print(sorted(m for m in ('jinja2', 'markupsafe', 'policy.present.templating', "
+            "'policy.present.markdown', 'policy.present.site', 'policy.compare.changelog') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=ROOT, timeout=120)
     assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout + result.stderr

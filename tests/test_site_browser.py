@@ -432,9 +432,9 @@ def _refused_by_the_engine(engine, query: str) -> bool:
     words (a field given twice is DUPLICATE_KEY there as well)."""
     from urllib.parse import parse_qsl
 
-    from policy.cases import check_case, parse_words
-    from policy.dates import check_date
-    from policy.errors import PolicyError
+    from policy.core.cases import check_case, parse_words
+    from policy.core.dates import check_date
+    from policy.core.errors import PolicyError
 
     pairs = parse_qsl(query, keep_blank_values=True)
     days = [v for k, v in pairs if k == "as_of"]

@@ -9,9 +9,9 @@ from datetime import date
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from policy.dates import check_date
-from policy.escaping import UNSAFE, escape, lone_surrogate
-from policy.render import wrap
+from policy.core.dates import check_date
+from policy.core.escaping import UNSAFE, escape, lone_surrogate
+from policy.present.render import wrap
 
 # the characters that matter to wrapping: ASCII white space, other white space, hyphens, letters
 TEXT = st.text(alphabet=st.sampled_from(list(" \t\n\r\x0b\x0c\xa0\u2003-–ab.,“”")), max_size=80)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from repo_paths import POLICY_DIR
-from policy.checks import normalize_text
+from policy.validate.checks import normalize_text
 
 
 def _edit(tables_copy, name: str, old: str, new: str, count: int = 1) -> None:
@@ -23,7 +23,7 @@ def _codes(cli, tables_copy) -> tuple[int, str]:
 
 
 def test_every_deciding_rule_cites_a_statement_of_its_own_determination():
-    from policy.yaml_loader import load_yaml
+    from policy.load.yaml_loader import load_yaml
 
     for path in sorted(POLICY_DIR.glob("[0-9]*.yaml")):
         data = load_yaml(path.read_bytes(), path.name).data
@@ -78,7 +78,7 @@ def test_a_verbatim_fragment_is_refused(tables_copy, cli, fragment):
 
 
 def test_the_bare_substring_check_no_longer_lets_a_letter_pass():
-    from policy.checks import whole_sentences_of
+    from policy.validate.checks import whole_sentences_of
 
     source = (POLICY_DIR / "source.md").read_text(encoding="utf-8")
     assert "e" in normalize_text(source)

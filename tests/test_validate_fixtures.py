@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from policy.yaml_loader import load_yaml
+from policy.load.yaml_loader import load_yaml
 
 FIXTURES = load_yaml((Path(__file__).parent / "fixtures" / "broken-tables.yaml").read_bytes(),
                      "broken-tables.yaml").data
@@ -61,7 +61,7 @@ def test_broken_table_is_reported_at_its_line(fixture, tables_copy, cli, monkeyp
 
 
 def test_every_table_error_code_has_a_fixture():
-    from policy.errors import CODES
+    from policy.core.errors import CODES
 
     # case-file codes, the catch-all, and the --against codes (tests/test_git.py)
     not_about_tables = {"NOT_A_MAPPING", "UNKNOWN_FIELD", "SCHEMA", "PUBLISHED_CHANGED",
@@ -82,7 +82,7 @@ def test_every_table_error_code_has_a_fixture():
 def test_codes_used_in_the_package_are_documented():
     import re
 
-    from policy.errors import CODES
+    from policy.core.errors import CODES
 
     used = set()
     for source in (Path(__file__).parent.parent / "policy").rglob("*.py"):

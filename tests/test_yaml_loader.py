@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from policy.errors import DataError
-from policy.yaml_loader import load_yaml
+from policy.core.errors import DataError
+from policy.load.yaml_loader import load_yaml
 
 
 def test_yaml_1_1_surprises_stay_strings():
@@ -73,7 +73,7 @@ def test_libyaml_events_compose_exactly_what_the_pure_python_parser_does():
     data and the same line and column for every value and key as the reference parser."""
     from pathlib import Path
 
-    from policy import yaml_loader
+    from policy.load import yaml_loader
 
     if len(yaml_loader._LOADERS) == 1:
         pytest.skip("PyYAML without libyaml: only the pure-Python parser exists")

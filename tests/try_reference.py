@@ -10,9 +10,9 @@ field is checked with the engine's own checks, as `policy evaluate` checks its w
 - a name that is not `as_of` or a case field of the policy (a JavaScript built-in name such as
   `constructor` among them) is a problem;
 - a name given more than once is a problem (the first value is still checked);
-- `as_of` and `service_date` must be real `YYYY-MM-DD` days (`policy.dates.check_date`);
+- `as_of` and `service_date` must be real `YYYY-MM-DD` days (`policy.core.dates.check_date`);
 - an input's value must be one the tables allow, written as on the command line
-  (`policy.cases.check_case` of the `FIELD=VALUE` word); `case_id` takes any text;
+  (`policy.core.cases.check_case` of the `FIELD=VALUE` word); `case_id` takes any text;
 - with neither `as_of` nor `service_date` in the link, `as_of` is the problem (no date).
 
 With problems the page decides nothing and names them (sorted, once each); else it shows
@@ -30,10 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, quote_plus
 
-from policy.cases import DATE_FIELDS, TEXT_FIELDS, case_fields, check_case, parse_words
-from policy.dates import check_date
-from policy.errors import PolicyError
-from policy.value_text import value_text
+from policy.core.cases import DATE_FIELDS, TEXT_FIELDS, case_fields, check_case, parse_words
+from policy.core.dates import check_date
+from policy.core.errors import PolicyError
+from policy.core.value_text import value_text
 
 CONTRACT_IDS = ("determination", "revision", "needs", "rule", "problems")
 CORPUS = Path(__file__).resolve().parent / "fuzz_corpus" / "try"

@@ -12,7 +12,7 @@ import re
 import pyarrow as pa
 
 from ..columnar import kernels as pc
-from ..record import Record
+from ..core.record import Record
 from .records import BadLine, numbered
 
 

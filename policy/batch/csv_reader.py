@@ -14,11 +14,11 @@ from io import BufferedReader
 
 import pyarrow as pa
 
-from ..cases import case_fields
+from ..core.cases import case_fields
 from ..columnar import ColumnarPolicy
 from ..columnar import kernels as pc
-from ..errors import DataError, Problem
-from ..reading import cannot_read
+from ..core.errors import DataError, Problem
+from ..core.reading import cannot_read
 from .csv_lines import RecordLines
 from .inputs import BLOCK_BYTES, open_input, scratch_file, seekable
 from .records import Chunk

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from ..errors import DataError, Problem
+from ..core.errors import DataError, Problem
 
 INPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet",
                  ".pq": "parquet"}

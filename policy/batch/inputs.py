@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from io import BufferedReader
 from typing import BinaryIO
 
-from ..errors import PolicyIOError
-from ..reading import cannot_read
+from ..core.errors import PolicyIOError
+from ..core.reading import cannot_read
 
 BLOCK_BYTES = 4 << 20  # read size: about 100,000 claim rows, a few tens of MB in memory at a time
 

@@ -10,11 +10,11 @@ from typing import Any
 
 import pyarrow as pa
 
-from ..cases import case_fields, check_case
+from ..core.cases import case_fields, check_case
 from ..columnar import ColumnarPolicy
-from ..errors import DataError
-from ..escaping import lone_surrogate
-from ..reading import cannot_read
+from ..core.errors import DataError
+from ..core.escaping import lone_surrogate
+from ..core.reading import cannot_read
 from .inputs import BLOCK_BYTES, display, open_input
 from .records import BadLine, Chunk, numbered
 

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pyarrow as pa
 
 from ..columnar import ColumnarPolicy
-from ..errors import DataError, Problem
-from ..reading import cannot_read
+from ..core.errors import DataError, Problem
+from ..core.reading import cannot_read
 from .inputs import display, seekable
 from .records import Chunk, numbered
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from ..columnar import kernels as pc
-from ..record import Record
+from ..core.record import Record
 
 
 class BadLine(Record):

@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from ..columnar import ColumnarPolicy, Keyed, for_policy
 from ..columnar import kernels as pc
-from ..errors import DataError, PolicyError
+from ..core.errors import DataError, PolicyError
 from .csv_reader import read_csv
 from .formats import INPUT_FORMATS, OUTPUT_FORMATS, call_error, format_of
 from .jsonl_reader import read_jsonl

@@ -18,10 +18,10 @@ only their form is checked here; a policy's crosswalk dates the codes it governs
 
 from __future__ import annotations
 
-from ..errors import Problem
-from ..escaping import shown
-from ..memo import BoundedMemo
-from ..record import Record
+from ..core.errors import Problem
+from ..core.escaping import shown
+from ..core.memo import BoundedMemo
+from ..core.record import Record
 from .status import Status
 
 ICD10_FROM = "2015-10-01"
@@ -121,7 +121,8 @@ def _fits(code: str, system: str, dot: int | None) -> bool:
 
 
 def _status(code: str, system: str, day: str) -> Status:
-    from . import icd9cm, icd10cm
+    from . import icd9cm
+    from . import icd10cm
 
     return (icd10cm if system == ICD10 else icd9cm).status(code, day)
 
@@ -184,7 +185,8 @@ def _read_code(text: object, field: str, day: str) -> CodeReading:
 
 
 def _in_other(code: str, system: str) -> bool:
-    from . import icd9cm, icd10cm
+    from . import icd9cm
+    from . import icd10cm
 
     if system == ICD9:
         return icd9cm.exists(code)
@@ -242,7 +244,7 @@ def invalid_problems(readings: tuple[CodeReading, ...], place: str = "case") -> 
 
 def raise_if_invalid(readings: tuple[CodeReading, ...], place: str = "case") -> None:
     """InvalidCodeError listing every invalid reading, or nothing."""
-    from ..errors import InvalidCodeError
+    from ..core.errors import InvalidCodeError
 
     problems = invalid_problems(readings, place)
     if problems:

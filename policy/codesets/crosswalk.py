@@ -20,15 +20,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..definition import PolicyDefinition
-from ..errors import Problem
-from ..escaping import shown
-from ..record import Record
-from ..yaml_loader import KeyPath, Loaded
+from ..load.definition import PolicyDefinition
+from ..core.errors import Problem
+from ..core.escaping import shown
+from ..core.record import Record
+from ..load.yaml_loader import KeyPath, Loaded
 from .check import CPT, HCPCS, ICD9, ICD10, ICD10_FROM, _fits, dot_place, normalise, shown_code
 
 if TYPE_CHECKING:
-    from ..snapshot import Snapshot
+    from ..core.snapshot import Snapshot
 
 ICD9_LAST = "2015-09-30"
 OPEN_END = "9999-12-31"
@@ -144,7 +144,7 @@ def build_crosswalk(loaded: Loaded) -> Crosswalk:
 def crosswalk_problems(loaded: Loaded, definition: PolicyDefinition,
                        schemas: tuple[tuple[str, bytes], ...]) -> list[Problem]:
     """Every problem of a crosswalk (`schemas`: the revision, policy and codes schemas)."""
-    from ..schema import schema_problems
+    from ..load.schema import schema_problems
 
     found = schema_problems(loaded, "codes", schemas)
     if found:
@@ -220,7 +220,8 @@ def _code_problem(item: Item, system: str,
     not reportable on its window's first or last day."""
     if system not in (ICD9, ICD10):
         return None  # no CPT or HCPCS code set is shipped: the form is all there is to check
-    from . import icd9cm, icd10cm
+    from . import icd9cm
+    from . import icd10cm
 
     other = ICD9 if system == ICD10 else ICD10
     ends = [item.low, item.high] if item.is_range else [item.low]
@@ -313,10 +314,10 @@ def _items_overlap(a: Item, b: Item) -> bool:
 def read_crosswalk(snapshot: Snapshot, definition: PolicyDefinition) -> Crosswalk | None:
     """The policy's crosswalk from its files' snapshot (`snapshot.Snapshot`), checked: None when
     the policy has no codes.yml; DataError listing every problem when it is not sound."""
-    from ..checks import crosswalk_file_problems
-    from ..errors import DataError
-    from ..tables import display_path
-    from ..yaml_loader import load_yaml
+    from ..validate.checks import crosswalk_file_problems
+    from ..core.errors import DataError
+    from ..core.policy_files import display_path
+    from ..load.yaml_loader import load_yaml
 
     path = snapshot.files.codes_file
     if path is None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import threading
 
-from ..record import Record
+from ..core.record import Record
 from .sources import ICD10CM_NEWEST, read_source
 from .status import Status
 

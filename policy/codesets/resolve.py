@@ -13,9 +13,9 @@ The result says, for every code, what it named (`CodeReading.names`), for explan
 
 from __future__ import annotations
 
-from ..errors import Problem
-from ..escaping import shown
-from ..record import Record
+from ..core.errors import Problem
+from ..core.escaping import shown
+from ..core.record import Record
 from .check import CodeReading, normalise
 from .crosswalk import Crosswalk, Entry
 
@@ -42,7 +42,7 @@ class CodeResolution(Record):
     problems: tuple[Problem, ...]
 
     def raise_if_invalid(self) -> None:
-        from ..errors import InvalidCodeError
+        from ..core.errors import InvalidCodeError
 
         if self.problems:
             raise InvalidCodeError(list(self.problems))

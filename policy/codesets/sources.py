@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from ..errors import CodeSetMissingError
+from ..core.errors import CodeSetMissingError
 
 # (distribution, importable package, path inside it, what it is)
 ICD10CM_NEWEST = ("simple-icd-10-cm==1.5.0", "simple_icd_10_cm", "data/code-list-April-2026.txt",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..record import Record
+from ..core.record import Record
 
 
 class Status(Record):

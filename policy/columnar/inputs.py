@@ -13,24 +13,14 @@ from typing import Any
 
 import pyarrow as pa
 
-from ..cases import (
-    DATE_FIELDS,
-    NO_DATE_MESSAGE,
-    TEXT_FIELDS,
-    as_of_day,
-    case_fields,
-    check_case,
-    delimiter_hint,
-    parse_words,
-    unknown_field,
-    value_text,
-)
-from ..dates import check_date
-from ..engine import CompiledPolicy
-from ..errors import DataError, Problem
-from ..memo import BoundedMemo
-from ..record import Record
-from ..timeline import revision_in_force
+from ..core.cases import (DATE_FIELDS, NO_DATE_MESSAGE, TEXT_FIELDS, as_of_day, case_fields,
+                          check_case, delimiter_hint, parse_words, unknown_field, value_text)
+from ..core.dates import check_date
+from ..core.engine import CompiledPolicy
+from ..core.errors import DataError, Problem
+from ..core.memo import BoundedMemo
+from ..core.record import Record
+from ..core.timeline import revision_in_force
 from . import kernels as pc
 
 NO_DATE = f"NO_DATE: {NO_DATE_MESSAGE}"

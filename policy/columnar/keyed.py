@@ -13,10 +13,10 @@ from typing import Any
 
 import pyarrow as pa
 
-from ..engine import CompiledPolicy, Decision
-from ..errors import DataError, Problem
-from ..memo import BoundedMemo
-from ..record import Record
+from ..core.engine import CompiledPolicy, Decision
+from ..core.errors import DataError, Problem
+from ..core.memo import BoundedMemo
+from ..core.record import Record
 from . import kernels as pc
 from .inputs import VALUE_MEMO_LIMIT, InputChecks, join_errors, plain_strings
 from .outcomes import PER_OUTCOME, RESULT_SCHEMA, OutcomeTable

@@ -13,8 +13,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from .. import codes
-from ..engine import NO_POLICY, CompiledPolicy, Decision
+from ..core import partial_cases as codes
+from ..core.engine import NO_POLICY, CompiledPolicy, Decision
 from . import kernels as pc
 
 RESULT_SCHEMA = pa.schema([

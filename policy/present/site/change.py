@@ -6,7 +6,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ..changelog import RevisionChange, case_count
+from ...compare.changelog import RevisionChange, case_count
 from ..markdown import md_text
 from ..render import condition_words, text_groups
 from .paths import change_page, render_page

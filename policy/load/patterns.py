@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import regex
 
-from .errors import PolicyError
+from ..core.errors import PolicyError
 
 # A match's time limit, in seconds. A pattern fit for a statement takes microseconds; regex checks
 # the limit coarsely (a slow match was seen stopping after three times the limit).

@@ -17,8 +17,8 @@ import tempfile
 from collections.abc import Iterator
 from types import ModuleType
 
-from .errors import DataError, PolicyIOError, Problem
-from .tables import display_path
+from ..core.errors import DataError, PolicyIOError, Problem
+from ..core.policy_files import display_path
 from .yaml_loader import MAX_BYTES
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")

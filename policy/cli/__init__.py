@@ -10,18 +10,18 @@ from __future__ import annotations
 import os
 import sys
 
-from .errors import DataError, PolicyError, PolicyIOError, UsageError
+from ..core.errors import DataError, PolicyError, PolicyIOError, UsageError
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import (5 ms of start-up)
 if TYPE_CHECKING:  # only for the types: the modules load when a command needs them
     from argparse import Namespace
     from typing import BinaryIO, Literal, NoReturn, TextIO
 
-    from .cases import Where
-    from .checks import ValidatedPolicy
-    from .engine import CompiledPolicy
-    from .errors import Problem
-    from .tables import PolicyFiles
+    from ..core.cases import Where
+    from ..validate.checks import ValidatedPolicy
+    from ..core.engine import CompiledPolicy
+    from ..core.errors import Problem
+    from ..core.policy_files import PolicyFiles
 
 
 PROG = "policy"
@@ -31,7 +31,7 @@ NO_DATE_HINT = "give --as-of YYYY-MM-DD or a service_date in the case"
 def _as_usage_error(exc: DataError) -> UsageError | None:
     """The library's problems that on the command line are a wrong or missing option: said
     with the option's name, as a usage error (exit 2); None for any other DataError."""
-    from .cases import AS_OF
+    from ..core.cases import AS_OF
 
     if len(exc.problems) != 1:
         return None
@@ -51,17 +51,17 @@ def _as_usage_error(exc: DataError) -> UsageError | None:
 
 
 def _policy_files(args: Namespace) -> PolicyFiles:
-    from .tables import find_tables_dir, policy_files
+    from ..core.policy_files import find_tables_dir, policy_files
 
     return policy_files(find_tables_dir(args.tables), args.policy)
 
 
 def _compiled(args: Namespace) -> CompiledPolicy:
-    from .cache import compiled_policy, no_cache_reason
+    from ..cache import compiled_policy, no_cache_reason
 
     reason = no_cache_reason()
     if reason is not None:  # (a command compiles once: said once)
-        from .escaping import escape
+        from ..core.escaping import escape
 
         print(f"{PROG}: note: the compiled tables are not cached: {escape(reason)}",
               file=sys.stderr)
@@ -69,7 +69,7 @@ def _compiled(args: Namespace) -> CompiledPolicy:
 
 
 def _validated(args: Namespace, *, chain: bool = True) -> ValidatedPolicy:
-    from .checks import load_and_validate
+    from ..validate.checks import load_and_validate
 
     return load_and_validate(_policy_files(args), chain=chain)
 
@@ -77,9 +77,9 @@ def _validated(args: Namespace, *, chain: bool = True) -> ValidatedPolicy:
 def _validated_at_rev(args: Namespace, git_rev: str, *,
                       chain: bool = True) -> ValidatedPolicy:
     """The policy as it was at git revision `git_rev` (validated like the working tree)."""
-    from .checks import load_and_validate
-    from .gitrev import tables_at
-    from .tables import find_tables_dir, policy_files
+    from ..validate.checks import load_and_validate
+    from ..load.git_revision import tables_at
+    from ..core.policy_files import find_tables_dir, policy_files
 
     files = _policy_files(args)
     with tables_at(git_rev, find_tables_dir(args.tables), files.policy_id) as tables_dir:
@@ -90,7 +90,7 @@ def _out(text: str, *, escaped: bool = True) -> None:
     """Print a rendering; text renderings go through the one escaper line by line (they echo
     table and case text). JSON passes `escaped=False`: json.dumps escapes it already."""
     if escaped:
-        from .escaping import escape
+        from ..core.escaping import escape
 
         text = "\n".join(map(escape, text.split("\n")))
     with _writing_stdout():
@@ -141,8 +141,9 @@ def _discard_stdout() -> None:
 # --- commands ------------------------------------------------------------------------------------
 
 def cmd_evaluate(args: Namespace) -> int:
-    from .api import Policy
-    from .cases import WORDS, check_case, is_field_word, parse_words, read_case_file, value_text
+    from ..api import Policy
+    from ..core.cases import (WORDS, check_case, is_field_word, parse_words, read_case_file,
+                              value_text)
 
     compiled = _compiled(args)
     raw: dict[str, object] = {}
@@ -168,7 +169,7 @@ def cmd_evaluate(args: Namespace) -> int:
 
         _out(json.dumps(decision.to_json(), indent=2, ensure_ascii=False), escaped=False)
     else:
-        from .render import decision_text
+        from ..present.render import decision_text
 
         _out(decision_text(decision))
     return 0
@@ -177,8 +178,8 @@ def cmd_evaluate(args: Namespace) -> int:
 def _diffs_against(args: Namespace, git_rev: str,
                    validated: ValidatedPolicy) -> tuple[list[dict], list[Problem]]:
     """(diffs of every revision changed since git_rev, problems of published revisions)."""
-    from .checks import published_problems
-    from .diff import changed_revisions
+    from ..validate.checks import published_problems
+    from ..compare.diff import changed_revisions
 
     before = {r.id: r for r in _validated_at_rev(args, git_rev, chain=False).revisions}
     after = {r.id: r for r in validated.revisions}
@@ -196,7 +197,7 @@ def _table_problems(exc: DataError) -> list[Problem]:
 
 
 def cmd_validate(args: Namespace) -> int:
-    from .render import diff_text, problems_github, problems_json, problems_text
+    from ..present.render import diff_text, problems_github, problems_json, problems_text
 
     problems, validated = [], None
     try:
@@ -231,8 +232,8 @@ def cmd_validate(args: Namespace) -> int:
 
 
 def cmd_diff(args: Namespace) -> int:
-    from .diff import changed_revisions, diff_revisions, resolve
-    from .render import diff_markdown, diff_text
+    from ..compare.diff import changed_revisions, diff_revisions, resolve
+    from ..present.render import diff_markdown, diff_text
 
     names = args.revisions
     if len(names) not in (0, 2) or (not names and args.rev is None):
@@ -266,7 +267,7 @@ def cmd_diff(args: Namespace) -> int:
 
 
 def cmd_history(args: Namespace) -> int:
-    from .render import history_text
+    from ..present.render import history_text
 
     entries = [revision.history_entry() for revision in _validated(args).revisions]
     if args.json:
@@ -279,17 +280,19 @@ def cmd_history(args: Namespace) -> int:
 
 
 def cmd_changelog(args: Namespace) -> int:
-    from .changelog import FILE_NAME, changelog_markdown
-    from .escaping import escape
-    from .reading import read_bounded
-    from .tables import display_path
+    from ..compare.changelog import FILE_NAME, changelog_markdown
+    from ..core.escaping import escape
+    from ..core.reading import read_bounded
+    from ..core.policy_files import display_path
 
     files = _policy_files(args)
     if args.out is not None:
         target = args.out
     else:  # beside the tables/ folder: the root of the policy repository
         tables_dir = os.path.dirname(os.path.abspath(files.folder))
-        if tables_dir.startswith(os.path.join(os.path.dirname(os.path.abspath(__file__)), "_data")):
+        from ..core.policy_files import installed_data_folder
+
+        if tables_dir.startswith(installed_data_folder()):
             raise UsageError("the tables are the ones installed with the package: run this in a "
                              "policy repository, or give --out FILE")
         target = os.path.join(os.path.dirname(tables_dir), FILE_NAME)
@@ -314,7 +317,7 @@ def cmd_changelog(args: Namespace) -> int:
         print(f"{PROG} changelog: {escape(name)} is {state}; run `policy changelog` to "
               "regenerate it", file=sys.stderr)
         return 1
-    from .writer import write_atomic
+    from ..writer import write_atomic
 
     write_atomic(target, text)
     _out(f"wrote {name} ({len(revisions)} revisions)")
@@ -330,9 +333,9 @@ def cmd_batch(args: Namespace) -> int:
         # (about 0.04 s of a 1M-row run); batch never calls BLAS
         blas_threads = "OPENBLAS_NUM_THREADS"  # (an environment variable, not a problem code)
         os.environ.setdefault(blas_threads, "1")
-    from .batch import run_batch, summary_text, use_reusing_memory_pool
-    from .cases import as_of_day
-    from .escaping import escape
+    from ..batch import run_batch, summary_text, use_reusing_memory_pool
+    from ..core.cases import as_of_day
+    from ..core.escaping import escape
 
     if args.standalone:
         use_reusing_memory_pool()  # (the process is this one run's)
@@ -417,14 +420,14 @@ COMMANDS = {"evaluate": cmd_evaluate, "validate": cmd_validate, "batch": cmd_bat
 
 def _parsed(argv: list[str]) -> Namespace:
     """The command line's arguments (argparse: `arguments.parse_command_line`)."""
-    from .arguments import parse_command_line
+    from .options import parse_command_line
 
     return parse_command_line(PROG, argv, fields_help=_fields_help)
 
 
 def _fields_help(args: Namespace) -> str:
     """Every case field with its allowed values (for `policy evaluate --help`)."""
-    from .render import fields_text
+    from ..present.render import fields_text
 
     try:
         return fields_text(_compiled(args).columns)
@@ -472,7 +475,7 @@ def _main(argv: list[str] | None) -> int:
     except PolicyError as exc:
         if debug:
             raise
-        from .escaping import escape
+        from ..core.escaping import escape
 
         if isinstance(exc, DataError):
             exc = _as_usage_error(exc) or exc
@@ -495,7 +498,7 @@ def _main(argv: list[str] | None) -> int:
     except Exception as exc:  # a bug: one line unless --debug
         if debug:
             raise
-        from .escaping import escape
+        from ..core.escaping import escape
 
         print(f"{PROG}: internal error: {type(exc).__name__}: {escape(str(exc)[:300])} "
               "(rerun with --debug)", file=sys.stderr)

@@ -14,7 +14,7 @@ out of its text, so the page names the day as the engine does.
 `try_page` is the page's Markdown: an inert JSON block (`<`, `>` and `&` written as JSON escapes, so
 table text can neither close the block nor become markup) and the HTML the script fills in with
 text nodes only. The page's contract (element ids and `data-value`s) is
-`policy/templates/site/contract.md.j2`.
+`policy/present/templates/site/contract.md.j2`.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from ..cases import DATE_FIELDS, TEXT_FIELDS
-from ..value_text import value_text
+from ...core.cases import DATE_FIELDS, TEXT_FIELDS
+from ...core.value_text import value_text
 
 FORMAT = 1  # bump when the data's shape changes (docs/assets/try.js reads it)
 # The decision's fields that come from the case, not from the tables: the page fills them in.

@@ -14,9 +14,9 @@ from .errors import DataError, PolicyIOError, Problem
 from .escaping import shown
 from .record import Record
 
-_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # policy/
 SOURCE_FILE = "source.md"
-DEFINITION_FILE = "policy.yml"  # the policy's own file (policy/definition.py), not a revision
+DEFINITION_FILE = "policy.yml"  # the policy's own file (policy/load/definition.py), not a revision
 CODES_FILE = "codes.yml"  # its crosswalk of codes (policy/codesets/crosswalk.py), optional
 
 
@@ -29,6 +29,11 @@ def _entries_ending(folder: str, suffix: str) -> list[str]:
         return []
     return [os.path.join(folder, name) for name in sorted(names)
             if name.endswith(suffix) and not name.startswith(".")]
+
+
+def installed_data_folder() -> str:
+    """Where a wheel carries the tables and schemas: policy/_data/."""
+    return os.path.join(_PACKAGE, "_data")
 
 
 def _bundled(kind: str) -> str:

@@ -6,14 +6,14 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ..changelog import RevisionChange
+from ...compare.changelog import RevisionChange
 from ..render import decision_text
 from .paths import render_page
 from .try_page import case_query
 
 
 def command_words(case: dict) -> str:
-    from ..value_text import value_text
+    from ...core.value_text import value_text
 
     return " ".join(f"{k}={value_text(v)}" for k, v in case.items())
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .errors import Problem
-from .escaping import escape
-from .value_text import value_text
+from ..core.errors import Problem
+from ..core.escaping import escape
+from ..core.value_text import value_text
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import (5 ms of start-up)
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ def wrap(text: str, width: int, *, subsequent_indent: str = "") -> list[str]:
 
 def field_rows(columns: Any) -> list[tuple[str, str]]:
     """(field, what it may hold) for every case field, the vocabulary from the tables."""
-    from .cases import DATE_FIELDS, TEXT_FIELDS
+    from ..core.cases import DATE_FIELDS, TEXT_FIELDS
 
     rows = [(name, "any text, echoed in the result") for name in TEXT_FIELDS]
     rows += [(name, "a date, YYYY-MM-DD (the date of service)") for name in DATE_FIELDS]
@@ -259,7 +259,7 @@ def text_groups(changes: list[dict]) -> list[dict]:
 
 def _block(value: Any) -> str | None:
     """A name for an added or removed block too long to print, else None."""
-    from .diff import value_words
+    from ..compare.diff import value_words
 
     if isinstance(value, dict) and len(value_words(value).split()) > _LONG_BLOCK:
         return f"a block of {len(value)} fields ({', '.join(map(str, value))})"
@@ -269,7 +269,7 @@ def _block(value: Any) -> str | None:
 def word_ops(change: dict, context: int) -> list[tuple[str, str]]:
     """The changed words of a change, with runs of unchanged words longer than 2 * `context`
     cut to `context` words each side ("…" stands for the words left out)."""
-    from .diff import changed_words
+    from ..compare.diff import changed_words
 
     for side, op in (("new", "+"), ("old", "-")):
         other = change["old" if side == "new" else "new"]
@@ -338,7 +338,7 @@ def diff_text(diff: dict) -> str:
 
 
 def diff_markdown(diff: dict, inputs: Any=()) -> str:
-    """A diff for a pull-request comment, from the template `policy/templates/diff.md.j2` (every
+    """A diff for a pull-request comment, from the template `policy/present/templates/diff.md.j2` (every
     piece of table text through the one Markdown escaper, for GitHub: no mention, reference,
     bare link, strikethrough or emoji from the tables is live); `inputs` phrase the conditions
     (`condition_words`)."""

@@ -21,15 +21,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .dates import first_of_next_month
-from .definition import PolicyDefinition, SlowWords, build_definition, definition_problems
-from .errors import DataError, PolicyIOError, Problem
-from .escaping import shown
-from .model import Revision, build_revision
-from .snapshot import Snapshot, read_snapshot
-from .source import SourceText, normalize_text, whole_sentences_of  # noqa: F401 (re-exported)
-from .tables import PolicyFiles, display_path
-from .yaml_loader import KeyPath, Loaded, load_yaml, read_yaml_file
+from ..core.dates import first_of_next_month
+from ..load.definition import PolicyDefinition, SlowWords, build_definition, definition_problems
+from ..core.errors import DataError, PolicyIOError, Problem
+from ..core.escaping import shown
+from ..load.model import Revision, build_revision
+from ..core.snapshot import Snapshot, read_snapshot
+from ..load.source import SourceText, normalize_text, whole_sentences_of  # noqa: F401 (re-exported)
+from ..core.policy_files import PolicyFiles, display_path
+from ..load.yaml_loader import KeyPath, Loaded, load_yaml, read_yaml_file
 
 if TYPE_CHECKING:
     import semver
@@ -47,7 +47,7 @@ class ValidatedPolicy:
 def load_definition(snapshot: Snapshot, schemas: tuple[tuple[str, bytes], ...]) -> PolicyDefinition:
     """The policy's policy.yml, checked by its schema and `definition.definition_problems`;
     DataError listing every problem (the tables cannot be checked without it)."""
-    from .schema import schema_problems
+    from ..load.schema import schema_problems
 
     path = snapshot.files.definition_file
     loaded = load_yaml(snapshot.read(path), display_path(path))
@@ -60,7 +60,7 @@ def load_definition(snapshot: Snapshot, schemas: tuple[tuple[str, bytes], ...]) 
 def crosswalk_file_problems(snapshot: Snapshot, definition: PolicyDefinition) -> list[Problem]:
     """The problems of the policy's crosswalk of codes, codes.yml (policy/codesets/crosswalk.py);
     [] when it is sound."""
-    from .codesets.crosswalk import crosswalk_problems
+    from ..codesets.crosswalk import crosswalk_problems
 
     path = snapshot.files.codes_file
     assert path is not None
@@ -451,7 +451,7 @@ def _chain_problems(entries: list[tuple[Loaded, Revision]], sound: set[str]) -> 
 def _bump_problem(prev_loaded: Loaded, prev: Revision, loaded: Loaded, rev: Revision,
                   old_version: semver.Version, new_version: semver.Version) -> Problem | None:
     """A decision change needs a MAJOR bump; no decision change forbids one."""
-    from .compiler import complete_outcomes
+    from ..compiler import complete_outcomes
 
     columns = tuple((c.name, tuple(c.values)) for c in prev.columns)
     if tuple((c.name, set(c.values)) for c in rev.columns) != tuple(
@@ -483,7 +483,7 @@ def load_and_validate(files: PolicyFiles, *, chain: bool = True,
     can show an edit whose version is not bumped yet: each table on its own must still be valid.
     `snapshot`: the files' bytes, already read (the cache hashes exactly what is validated).
     """
-    from .schema import parse_schema, schema_problems
+    from ..load.schema import parse_schema, schema_problems
 
     snapshot = snapshot or read_snapshot(files)
     problems: list[Problem] = []

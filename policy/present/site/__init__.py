@@ -3,9 +3,9 @@
 `build_site` returns every generated page as Markdown (site path -> text) and the navigation for
 them; the MkDocs hook (`mkdocs_hooks.py`) hands them to MkDocs at build time, so nothing generated
 is stored under docs/. One module per page (home, timeline, matrix, fields, revision, change,
-try_page), each filling in its template under `policy/templates/site/`; `paths` names the pages.
-Every piece of table text goes through the one Markdown escaper (`policy.markdown`), in a template
-by `{{ ... }}` itself (see `policy.templating`), so table text is shown, never run: no `<script>`,
+try_page), each filling in its template under `policy/present/templates/site/`; `paths` names the pages.
+Every piece of table text goes through the one Markdown escaper (`policy.present.markdown`), in a template
+by `{{ ... }}` itself (see `policy.present.templating`), so table text is shown, never run: no `<script>`,
 event handler or `javascript:` link can come from a table. Links leave the site only to PubMed (a
 PMID of digits) and to the http(s) URLs of references.
 """
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..changelog import revision_changes
-from ..record import Record
+from ...compare.changelog import revision_changes
+from ...core.record import Record
 from .change import change_page_text
 from .fields import fields_page
 from .home import home_page

@@ -11,7 +11,7 @@ compiled form the cache keeps.
 
 from __future__ import annotations
 
-from . import codes
+from . import partial_cases as codes
 from .dates import check_date
 from .record import Record
 from .timeline import revision_in_force

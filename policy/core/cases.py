@@ -18,7 +18,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import
 if TYPE_CHECKING:  # (collections.abc is not loaded on a warm `policy evaluate`)
     from collections.abc import Callable, Iterable, Mapping, Sequence
 
-    from .codes import Columns
+    from .partial_cases import Columns
 
     Where = Callable[..., tuple[int, int]]  # (path, key=...) -> (line, col) of a case file
 WORDS = "<command line>"
@@ -197,7 +197,7 @@ def is_field_word(word: str) -> bool:
 def read_case_file(path: str) -> tuple[dict[str, object], Where, str]:
     """Load a YAML or JSON case file ('-' for standard input) safely; return data, where, name."""
     from .reading import read_bounded, read_stream_bounded
-    from .yaml_loader import MAX_BYTES, load_yaml
+    from ..load.yaml_loader import MAX_BYTES, load_yaml
 
     name = "<stdin>" if path == "-" else path
     if path == "-":

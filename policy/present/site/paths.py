@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..changelog import change_groups
+from ...compare.changelog import change_groups
 
 TRY_PAGE = "try.md"
 _REVISION_ID = re.compile(r"[0-9]{4}-[0-9]{2}")
@@ -25,18 +25,18 @@ def change_page(old_id: str, new_id: str) -> str:
 
 def site_words() -> dict:
     """The wording every policy's site shares beside its pages' templates
-    (`policy/templates/site/words.yml`): labels, hover text, navigation titles. Read afresh on
+    (`policy/present/templates/site/words.yml`): labels, hover text, navigation titles. Read afresh on
     each call, so no caller shares a mutable copy."""
     from importlib.resources import files
 
     import yaml
 
-    text = (files("policy") / "templates" / "site" / "words.yml").read_text(encoding="utf-8")
+    text = (files("policy.present") / "templates" / "site" / "words.yml").read_text(encoding="utf-8")
     return yaml.safe_load(text)
 
 
 def render_page(template: str, here: str, **context: Any) -> str:
-    """`policy/templates/site/<template>` for the page `here` (as '\\n'.join of its lines)."""
+    """`policy/present/templates/site/<template>` for the page `here` (as '\\n'.join of its lines)."""
     from ..templating import render
 
     text = render(f"site/{template}", here=here, revision_page=revision_page,

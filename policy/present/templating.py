@@ -1,5 +1,5 @@
 """The Jinja2 templates of the site pages, the changelog and `policy diff --format markdown`
-(`policy/templates/*.md.j2`).
+(`policy/present/templates/*.md.j2`).
 
 The wording of every generated page lives in the templates, so editing it needs no Python; what is
 specific to one policy (its labels, matrix rows, example case and prose) comes from its policy.yml,
@@ -114,7 +114,7 @@ def _environment(flavour: str) -> jinja2.Environment:
     if flavour not in (markdown.SITE, markdown.GITHUB):
         raise ValueError(f"no Markdown flavour {flavour!r}")
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("policy", "templates"), autoescape=True,
+        loader=jinja2.PackageLoader("policy.present", "templates"), autoescape=True,
         finalize=functools.partial(_finalize, flavour=flavour),
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True)
@@ -135,6 +135,6 @@ def _environment(flavour: str) -> jinja2.Environment:
 
 
 def render(template: str, *, flavour: str = markdown.SITE, **context: object) -> str:
-    """The template `policy/templates/<template>` filled in with `context`, escaping for the
+    """The template `policy/present/templates/<template>` filled in with `context`, escaping for the
     Markdown `flavour` (`markdown.SITE` or `markdown.GITHUB`)."""
     return environment(flavour).get_template(template).render(**context)

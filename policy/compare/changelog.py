@@ -3,8 +3,8 @@ site.
 
 Pure functions over validated model revisions (in effective order). A revision "flips" when at least
 one complete case gets a different determination than under the revision before it; the decision
-changes come from `policy.diff`, so the words here always agree with `policy diff`. The wording is
-in `policy/templates/changelog.md.j2` (and `decisions.md.j2`, shared with the site's timeline).
+changes come from `policy.compare.diff`, so the words here always agree with `policy diff`. The wording is
+in `policy/present/templates/changelog.md.j2` (and `decisions.md.j2`, shared with the site's timeline).
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .compiler import complete_outcomes
+from ..compiler import complete_outcomes
 from .diff import consecutive_diffs
-from .record import Record
-from .render import condition_text, condition_words
+from ..core.record import Record
+from ..present.render import condition_text, condition_words
 
 FILE_NAME = "CHANGELOG.md"
 
@@ -101,7 +101,7 @@ def condition_phrase(when: dict, definition: Any = None) -> str:
 def changelog_markdown(revisions: Sequence[Any], definition: Any = None) -> str:
     """CHANGELOG.md for one policy: every revision, newest first. `definition` (policy.yml's)
     gives the inputs' labels and the policy's notice; without it fields go by their names."""
-    from .templating import render
+    from ..present.templating import render
 
     changes = revision_changes(revisions)
     first = revisions[0]

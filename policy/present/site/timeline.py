@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..changelog import RevisionChange
+from ...compare.changelog import RevisionChange
 from .paths import render_page
 
 

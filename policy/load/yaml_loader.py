@@ -20,9 +20,9 @@ from yaml.error import Mark
 from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .errors import DataError, Problem
-from .escaping import lone_surrogate
-from .reading import MAX_BYTES  # noqa: F401  (its home is the bounded reader; named here too)
+from ..core.errors import DataError, Problem
+from ..core.escaping import lone_surrogate
+from ..core.reading import MAX_BYTES  # noqa: F401  (its home is the bounded reader; named here too)
 
 MAX_DEPTH = 32
 MAX_INT_DIGITS = 100
@@ -289,7 +289,7 @@ def read_yaml_file(path: str | os.PathLike[str], display: str | None = None, *,
                    folder: str | os.PathLike[str] | None = None, what: str = "table") -> Loaded:
     """Read (bounded: `reading.read_bounded`) and parse a file; with `folder`, a symbolic link or
     a path resolving outside it is refused unread."""
-    from .reading import read_bounded
+    from ..core.reading import read_bounded
 
     display = display or str(path)
     return load_yaml(read_bounded(path, MAX_BYTES, what=what, display=display, folder=folder),

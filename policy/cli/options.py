@@ -14,7 +14,7 @@ import os
 import sys
 from argparse import Namespace
 
-from .errors import UsageError
+from ..core.errors import UsageError
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ import os
 from .errors import PolicyError, PolicyIOError
 from .reading import MAX_BYTES, read_bounded  # (not via yaml_loader: a warm evaluate needs no YAML)
 from .record import Record
-from .tables import PolicyFiles, display_path
+from .policy_files import PolicyFiles, display_path
 
 try:  # built into CPython; `hashlib` would load OpenSSL too, on every `policy evaluate`
     from _blake2 import blake2b

@@ -14,8 +14,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .compiler import complete_outcomes
-from .value_text import value_text
+from ..compiler import complete_outcomes
+from ..core.value_text import value_text
 
 
 def _merge_along(boxes: list[tuple], field: int) -> list[tuple]:
@@ -208,9 +208,9 @@ def resolve(revisions: Sequence, name: str) -> Any:
     """A revision by id (2015-12), version (2.3.0) or date (2016-05-03: the one in force).
 
     Raises DataError (UNKNOWN_REVISION) when `name` names none of them."""
-    from .dates import check_date
-    from .errors import DataError, Problem
-    from .timeline import revision_in_force
+    from ..core.dates import check_date
+    from ..core.errors import DataError, Problem
+    from ..core.timeline import revision_in_force
 
     for rev in revisions:
         if name in (rev.id, rev.version):

@@ -1,0 +1,2 @@
+"""Comparing revisions by meaning and by text: `policy diff`, and the changes CHANGELOG.md and the
+site's change pages show."""
