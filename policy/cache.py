@@ -41,8 +41,8 @@ except ImportError:  # pragma: no cover - another interpreter
     from hmac import compare_digest  # type: ignore[no-redef]
 
 from .core.engine import CompiledPolicy
-from .core.snapshot import Snapshot, read_snapshot
 from .core.policy_files import PolicyFiles
+from .core.snapshot import Snapshot, read_snapshot
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import
 if TYPE_CHECKING:
@@ -275,8 +275,8 @@ def compiled_policy(files: PolicyFiles) -> CompiledPolicy:
         found = _load_entry(entry, secret, key)
         if found is not None:
             return found
-    from .validate.checks import load_and_validate  # heavy path: YAML, jsonschema
     from .compiler import compile_policy
+    from .validate.checks import load_and_validate  # heavy path: YAML, jsonschema
 
     validated = load_and_validate(files, snapshot=snapshot)
     compiled = compile_policy(validated.revisions, validated.definition)

@@ -118,7 +118,7 @@ def _hostile(rev, text):
     "| a | b |\n# heading",
 ])
 def test_markdown_diff_leaves_table_text_inert(text):
-    from policy.present.render import diff_markdown
+    from policy.present.diff_markdown import diff_markdown
 
     old = _rev("2011-12")
     new = _hostile(_rev("2012-12"), text)
@@ -149,7 +149,7 @@ def test_change_page_says_in_words_without_set_notation():
 
 
 def test_text_diff_escapes_terminal_controls():
-    from policy.present.render import diff_text
+    from policy.present.diff_text import diff_text
 
     text = "considered \x1b[31mred\x1b[0m \u202eevil for all other oncologic applications."
     out = diff_text(diff_revisions(_rev("2011-12"), _hostile(_rev("2012-12"), text)))

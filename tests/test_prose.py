@@ -22,13 +22,14 @@ SENTENCE = re.compile(r"[A-Za-z][a-z']*(?:,? [A-Za-z][a-z']*)+")
 ALLOWED = {
     ("policy/present/site/home.py", "$ policy evaluate --as-of {} \\\n    {}\n{}"):
         "a command and its output, shown verbatim in a fenced block (a template would escape it)",
-    ("policy/present/site/try_page.py", '<script type="application/json" id="try-data">{}</script>'):
+    ("policy/present/site/try_page.py",
+     '<script type="application/json" id="try-data">{}</script>'):
         "an HTML element, no words",
 }
 # What writes Markdown: a module that imports these at its top is page code as a whole; elsewhere
-# (render.py, whose terminal text may stay in Python), a function that imports them is.
+# (present/text.py, whose terminal text may stay in Python), a function that imports them is.
 MARKDOWN_MODULES = {"templating", "markdown"}
-PAGE_MODULES = {"policy/compare/changelog.py", "mkdocs_hooks.py"}  # page code that imports them lazily
+PAGE_MODULES = {"mkdocs_hooks.py"}  # page code that imports them lazily
 NOT_TEXT = {"namedtuple"}  # field names, not words
 MESSAGES = ("Error", "Exception", "Problem", "warn", "warning", "info", "debug", "error")
 

@@ -41,9 +41,11 @@ def validated():
 
 def _renderings(validated, iort, site_pages) -> dict[str, str]:
     """Every text the package renders for people, by name."""
-    from policy.compare.changelog import changelog_markdown
+    from policy.present.changelog import changelog_markdown
     from policy.compare.diff import consecutive_diffs
-    from policy.present.render import decision_text, diff_markdown, diff_text
+    from policy.present.text import decision_text
+    from policy.present.diff_markdown import diff_markdown
+    from policy.present.diff_text import diff_text
     out = {"CHANGELOG.md": changelog_markdown(validated.revisions)}
     # the pages as people read them: data embedded for scripts (the Try a case page's JSON) is not
     # shown as such; that page's own tests check what its script shows

@@ -14,9 +14,9 @@ from io import BufferedReader
 
 import pyarrow as pa
 
-from ..core.cases import case_fields
 from ..columnar import ColumnarPolicy
 from ..columnar import kernels as pc
+from ..core.cases import case_fields
 from ..core.errors import DataError, Problem
 from ..core.reading import cannot_read
 from .csv_lines import RecordLines

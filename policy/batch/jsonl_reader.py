@@ -10,8 +10,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from ..core.cases import case_fields, check_case
 from ..columnar import ColumnarPolicy
+from ..core.cases import case_fields, check_case
 from ..core.errors import DataError
 from ..core.escaping import lone_surrogate
 from ..core.reading import cannot_read

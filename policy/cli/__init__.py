@@ -18,10 +18,10 @@ if TYPE_CHECKING:  # only for the types: the modules load when a command needs t
     from typing import BinaryIO, Literal, NoReturn, TextIO
 
     from ..core.cases import Where
-    from ..validate.checks import ValidatedPolicy
     from ..core.engine import CompiledPolicy
     from ..core.errors import Problem
     from ..core.policy_files import PolicyFiles
+    from ..validate.checks import ValidatedPolicy
 
 
 PROG = "policy"
@@ -77,9 +77,9 @@ def _validated(args: Namespace, *, chain: bool = True) -> ValidatedPolicy:
 def _validated_at_rev(args: Namespace, git_rev: str, *,
                       chain: bool = True) -> ValidatedPolicy:
     """The policy as it was at git revision `git_rev` (validated like the working tree)."""
-    from ..validate.checks import load_and_validate
-    from ..load.git_revision import tables_at
     from ..core.policy_files import find_tables_dir, policy_files
+    from ..load.git_revision import tables_at
+    from ..validate.checks import load_and_validate
 
     files = _policy_files(args)
     with tables_at(git_rev, find_tables_dir(args.tables), files.policy_id) as tables_dir:
@@ -142,8 +142,14 @@ def _discard_stdout() -> None:
 
 def cmd_evaluate(args: Namespace) -> int:
     from ..api import Policy
-    from ..core.cases import (WORDS, check_case, is_field_word, parse_words, read_case_file,
-                              value_text)
+    from ..core.cases import (
+        WORDS,
+        check_case,
+        is_field_word,
+        parse_words,
+        read_case_file,
+        value_text,
+    )
 
     compiled = _compiled(args)
     raw: dict[str, object] = {}
@@ -169,7 +175,7 @@ def cmd_evaluate(args: Namespace) -> int:
 
         _out(json.dumps(decision.to_json(), indent=2, ensure_ascii=False), escaped=False)
     else:
-        from ..present.render import decision_text
+        from ..present.text import decision_text
 
         _out(decision_text(decision))
     return 0
@@ -178,8 +184,8 @@ def cmd_evaluate(args: Namespace) -> int:
 def _diffs_against(args: Namespace, git_rev: str,
                    validated: ValidatedPolicy) -> tuple[list[dict], list[Problem]]:
     """(diffs of every revision changed since git_rev, problems of published revisions)."""
-    from ..validate.checks import published_problems
     from ..compare.diff import changed_revisions
+    from ..validate.checks import published_problems
 
     before = {r.id: r for r in _validated_at_rev(args, git_rev, chain=False).revisions}
     after = {r.id: r for r in validated.revisions}
@@ -197,7 +203,8 @@ def _table_problems(exc: DataError) -> list[Problem]:
 
 
 def cmd_validate(args: Namespace) -> int:
-    from ..present.render import diff_text, problems_github, problems_json, problems_text
+    from ..present.diff_text import diff_text
+    from ..present.problems import problems_github, problems_json, problems_text
 
     problems, validated = [], None
     try:
@@ -233,7 +240,8 @@ def cmd_validate(args: Namespace) -> int:
 
 def cmd_diff(args: Namespace) -> int:
     from ..compare.diff import changed_revisions, diff_revisions, resolve
-    from ..present.render import diff_markdown, diff_text
+    from ..present.diff_markdown import diff_markdown
+    from ..present.diff_text import diff_text
 
     names = args.revisions
     if len(names) not in (0, 2) or (not names and args.rev is None):
@@ -267,7 +275,7 @@ def cmd_diff(args: Namespace) -> int:
 
 
 def cmd_history(args: Namespace) -> int:
-    from ..present.render import history_text
+    from ..present.text import history_text
 
     entries = [revision.history_entry() for revision in _validated(args).revisions]
     if args.json:
@@ -280,10 +288,10 @@ def cmd_history(args: Namespace) -> int:
 
 
 def cmd_changelog(args: Namespace) -> int:
-    from ..compare.changelog import FILE_NAME, changelog_markdown
     from ..core.escaping import escape
-    from ..core.reading import read_bounded
     from ..core.policy_files import display_path
+    from ..core.reading import read_bounded
+    from ..present.changelog import FILE_NAME, changelog_markdown
 
     files = _policy_files(args)
     if args.out is not None:
@@ -427,7 +435,7 @@ def _parsed(argv: list[str]) -> Namespace:
 
 def _fields_help(args: Namespace) -> str:
     """Every case field with its allowed values (for `policy evaluate --help`)."""
-    from ..present.render import fields_text
+    from ..present.text import fields_text
 
     try:
         return fields_text(_compiled(args).columns)

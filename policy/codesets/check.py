@@ -121,8 +121,7 @@ def _fits(code: str, system: str, dot: int | None) -> bool:
 
 
 def _status(code: str, system: str, day: str) -> Status:
-    from . import icd9cm
-    from . import icd10cm
+    from . import icd9cm, icd10cm
 
     return (icd10cm if system == ICD10 else icd9cm).status(code, day)
 
@@ -185,8 +184,7 @@ def _read_code(text: object, field: str, day: str) -> CodeReading:
 
 
 def _in_other(code: str, system: str) -> bool:
-    from . import icd9cm
-    from . import icd10cm
+    from . import icd9cm, icd10cm
 
     if system == ICD9:
         return icd9cm.exists(code)

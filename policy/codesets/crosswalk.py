@@ -20,10 +20,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..load.definition import PolicyDefinition
 from ..core.errors import Problem
 from ..core.escaping import shown
 from ..core.record import Record
+from ..load.definition import PolicyDefinition
 from ..load.yaml_loader import KeyPath, Loaded
 from .check import CPT, HCPCS, ICD9, ICD10, ICD10_FROM, _fits, dot_place, normalise, shown_code
 
@@ -220,8 +220,7 @@ def _code_problem(item: Item, system: str,
     not reportable on its window's first or last day."""
     if system not in (ICD9, ICD10):
         return None  # no CPT or HCPCS code set is shipped: the form is all there is to check
-    from . import icd9cm
-    from . import icd10cm
+    from . import icd9cm, icd10cm
 
     other = ICD9 if system == ICD10 else ICD10
     ends = [item.low, item.high] if item.is_range else [item.low]
@@ -314,10 +313,10 @@ def _items_overlap(a: Item, b: Item) -> bool:
 def read_crosswalk(snapshot: Snapshot, definition: PolicyDefinition) -> Crosswalk | None:
     """The policy's crosswalk from its files' snapshot (`snapshot.Snapshot`), checked: None when
     the policy has no codes.yml; DataError listing every problem when it is not sound."""
-    from ..validate.checks import crosswalk_file_problems
     from ..core.errors import DataError
     from ..core.policy_files import display_path
     from ..load.yaml_loader import load_yaml
+    from ..validate.checks import crosswalk_file_problems
 
     path = snapshot.files.codes_file
     if path is None:

@@ -13,8 +13,18 @@ from typing import Any
 
 import pyarrow as pa
 
-from ..core.cases import (DATE_FIELDS, NO_DATE_MESSAGE, TEXT_FIELDS, as_of_day, case_fields,
-                          check_case, delimiter_hint, parse_words, unknown_field, value_text)
+from ..core.cases import (
+    DATE_FIELDS,
+    NO_DATE_MESSAGE,
+    TEXT_FIELDS,
+    as_of_day,
+    case_fields,
+    check_case,
+    delimiter_hint,
+    parse_words,
+    unknown_field,
+    value_text,
+)
 from ..core.dates import check_date
 from ..core.engine import CompiledPolicy
 from ..core.errors import DataError, Problem

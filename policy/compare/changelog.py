@@ -1,23 +1,18 @@
-"""The history of a policy in plain words: what each revision changed, for CHANGELOG.md and the
-site.
+"""The history of a policy: what each revision changed, for CHANGELOG.md and the site.
 
-Pure functions over validated model revisions (in effective order). A revision "flips" when at least
-one complete case gets a different determination than under the revision before it; the decision
-changes come from `policy.compare.diff`, so the words here always agree with `policy diff`. The wording is
-in `policy/present/templates/changelog.md.j2` (and `decisions.md.j2`, shared with the site's timeline).
+Pure functions over validated model revisions (in effective order). A revision "flips" when at
+least one complete case gets a different determination than under the revision before it; the
+decision changes come from `diff`, so they always agree with `policy diff`. The words are
+`policy.present.changelog`'s.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from ..compiler import complete_outcomes
-from .diff import consecutive_diffs
 from ..core.record import Record
-from ..present.render import condition_text, condition_words
-
-FILE_NAME = "CHANGELOG.md"
+from .diff import consecutive_diffs
 
 
 class RevisionChange(Record):
@@ -88,28 +83,3 @@ def case_count(revision: Any) -> int:
     from .diff import complete_case_count
 
     return complete_case_count([(c.name, c.values) for c in revision.columns])
-
-
-def condition_phrase(when: dict, definition: Any = None) -> str:
-    """A group of cases in words: `render.condition_words` with policy.yml's labels and words,
-    as the site's change pages phrase it; `render.condition_text` without a definition."""
-    if definition is None:
-        return condition_text(when)
-    return condition_words(when, definition.inputs)
-
-
-def changelog_markdown(revisions: Sequence[Any], definition: Any = None) -> str:
-    """CHANGELOG.md for one policy: every revision, newest first. `definition` (policy.yml's)
-    gives the inputs' labels and the policy's notice; without it fields go by their names."""
-    from ..present.templating import render
-
-    changes = revision_changes(revisions)
-    first = revisions[0]
-    notice = definition.site.get("notice") if definition is not None else None
-    text = render("changelog.md.j2", policy_id=first.policy_id, title=first.policy_title,
-                  notice=notice, case_count=case_count(first),
-                  flips=[c for c in changes if c.flips], changes=list(reversed(changes)),
-                  groups=change_groups,
-                  where_joint=":" if definition is not None else " where",
-                  where=lambda when: condition_phrase(when, definition))
-    return text.rstrip("\n") + "\n"

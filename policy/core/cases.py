@@ -196,8 +196,8 @@ def is_field_word(word: str) -> bool:
 
 def read_case_file(path: str) -> tuple[dict[str, object], Where, str]:
     """Load a YAML or JSON case file ('-' for standard input) safely; return data, where, name."""
-    from .reading import read_bounded, read_stream_bounded
     from ..load.yaml_loader import MAX_BYTES, load_yaml
+    from .reading import read_bounded, read_stream_bounded
 
     name = "<stdin>" if path == "-" else path
     if path == "-":

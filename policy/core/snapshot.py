@@ -13,9 +13,9 @@ from __future__ import annotations
 import os
 
 from .errors import PolicyError, PolicyIOError
+from .policy_files import PolicyFiles, display_path
 from .reading import MAX_BYTES, read_bounded  # (not via yaml_loader: a warm evaluate needs no YAML)
 from .record import Record
-from .policy_files import PolicyFiles, display_path
 
 try:  # built into CPython; `hashlib` would load OpenSSL too, on every `policy evaluate`
     from _blake2 import blake2b

@@ -13,9 +13,9 @@ from typing import Any
 
 import regex
 
-from . import patterns as bounded_patterns
 from ..core.errors import PolicyError, Problem
 from ..core.record import Record
+from . import patterns as bounded_patterns
 from .yaml_loader import KeyPath, Loaded
 
 

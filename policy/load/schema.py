@@ -17,9 +17,9 @@ from jsonschema.validators import extend
 from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource, Unresolvable
 
-from . import patterns as bounded_patterns
 from ..core.errors import PolicyIOError, Problem
 from ..core.escaping import shown
+from . import patterns as bounded_patterns
 from .yaml_loader import Loaded
 
 SCHEMA_NAMES = ("revision", "policy", "codes")  # a table; policy.yml; codes.yml (a crosswalk)

@@ -26,7 +26,7 @@ import json
 import re
 from collections.abc import Iterable
 
-from .render import PROVENANCE_LABELS, attributed
+from .provenance import PROVENANCE_LABELS, attributed
 
 SITE = "site"  # the Markdown of the MkDocs site (and of CHANGELOG.md)
 GITHUB = "github"  # GitHub-flavoured Markdown, for pull-request comments

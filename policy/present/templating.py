@@ -26,7 +26,8 @@ import jinja2
 from markupsafe import Markup
 
 from . import markdown
-from .render import attributed, provenance_labels, word_ops
+from .provenance import attributed, provenance_labels
+from .text_changes import word_ops
 
 
 def _finalize(value: object, flavour: str = markdown.SITE) -> object:

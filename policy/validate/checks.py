@@ -22,13 +22,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core.dates import first_of_next_month
-from ..load.definition import PolicyDefinition, SlowWords, build_definition, definition_problems
 from ..core.errors import DataError, PolicyIOError, Problem
 from ..core.escaping import shown
-from ..load.model import Revision, build_revision
-from ..core.snapshot import Snapshot, read_snapshot
-from ..load.source import SourceText, normalize_text, whole_sentences_of  # noqa: F401 (re-exported)
 from ..core.policy_files import PolicyFiles, display_path
+from ..core.snapshot import Snapshot, read_snapshot
+from ..load.definition import PolicyDefinition, SlowWords, build_definition, definition_problems
+from ..load.model import Revision, build_revision
+from ..load.source import SourceText, normalize_text, whole_sentences_of  # noqa: F401 (re-exported)
 from ..load.yaml_loader import KeyPath, Loaded, load_yaml, read_yaml_file
 
 if TYPE_CHECKING:

@@ -7,8 +7,9 @@ from typing import Any
 from markupsafe import Markup
 
 from ...compare.changelog import RevisionChange, case_count
+from ..conditions import condition_words
 from ..markdown import md_text
-from ..render import condition_words, text_groups
+from ..text_changes import text_groups
 from .paths import change_page, render_page
 from .revision import condition
 

@@ -7,7 +7,7 @@ from typing import Any
 from markupsafe import Markup
 
 from ..markdown import md_text
-from ..render import field_rows
+from ..text import field_rows
 from .paths import render_page
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from markupsafe import Markup
 
 from ...compare.changelog import RevisionChange
-from ..render import decision_text
+from ..text import decision_text
 from .paths import render_page
 from .try_page import case_query
 

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 from markupsafe import Markup
 
 from ...compare.changelog import RevisionChange
-from ..markdown import badge, md_text
 from ...core.value_text import value_text
+from ..markdown import badge, md_text
 from .paths import TRY_PAGE, render_page, revision_page
 from .try_page import case_query
 

@@ -1,0 +1,74 @@
+"""Decisions and the case fields as terminal text (`policy evaluate`, `policy evaluate --help`,
+`policy history`): pure functions returning strings."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+from ..core.cases import DATE_FIELDS, TEXT_FIELDS
+from ..core.escaping import escape
+from .conditions import values_text
+from .provenance import attributed_text
+
+
+def decision_text(decision: Any) -> str:
+    d = decision
+    lines = [d.determination]
+    rows = [("policy", d.policy), ("as of", d.as_of)]
+    if d.case_id is not None:
+        rows.insert(0, ("case", escape(d.case_id)))  # before wrapping turns a newline to a space
+    if d.revision:
+        r = d.revision
+        rows.append(("revision", f"{r['id']} (version {r['version']}, effective "
+                                 f"{r['effective_from']}, {r['effective_from_basis']})"))
+    if d.rule:
+        rows.append(("rule", d.rule))
+    elif d.rules and d.determination != "indeterminate":
+        rows.append(("rules", " or ".join(d.rules) + " (depending on the omitted facts)"))
+    if d.needs:
+        rows.append(("needs", ", ".join(d.needs)))
+    if d.source:
+        rows.append(("statement", attributed_text(d.source, d.provenance)))
+    rows.append(("why", d.explanation))
+    if d.evidence:
+        scope = f"; for this case in part: {d.evidence_scope}" if d.evidence_scope else ""
+        rows.append(("evidence", f"(verbatim{scope}) “{d.evidence}”"))
+    if d.disclaimer:
+        rows.append(("disclaimer", attributed_text(d.disclaimer, d.disclaimer_provenance)))
+    width = max(len(k) for k, _ in rows)
+    for key, value in rows:
+        wrapped = wrap(str(value), 100 - width - 4) or [""]
+        lines.append(f"  {key:<{width}}  {wrapped[0]}")
+        lines += [f"  {'':<{width}}  {more}" for more in wrapped[1:]]
+    return "\n".join(lines)
+
+def wrap(text: str, width: int, *, subsequent_indent: str = "") -> list[str]:
+    """Lines of at most `width` broken at spaces only: a hyphenated rule id or a date is never
+    split across lines (a word longer than a line is cut)."""
+    return textwrap.wrap(text, width, subsequent_indent=subsequent_indent,
+                         break_on_hyphens=False)
+
+def field_rows(columns: Any) -> list[tuple[str, str]]:
+    """(field, what it may hold) for every case field, the vocabulary from the tables."""
+    rows = [(name, "any text, echoed in the result") for name in TEXT_FIELDS]
+    rows += [(name, "a date, YYYY-MM-DD (the date of service)") for name in DATE_FIELDS]
+    rows += [(name, values_text(values)) for name, values in columns]
+    return rows
+
+def fields_text(columns: Any) -> str:
+    """The case fields and their allowed values, for `policy evaluate --help`."""
+    lines = ["case fields (FIELD=VALUE; an omitted field is unknown; values are exact, letter "
+             "case included):"]
+    for name, allowed in field_rows(columns):
+        wrapped = wrap(f"{name}: {allowed}", 96, subsequent_indent="      ")
+        lines += [f"  {line}" for line in wrapped]
+    return "\n".join(lines)
+
+def history_text(entries: list[dict]) -> str:
+    lines = [f"{'id':<8} {'version':<8} {'effective':<11} {'basis':<9} action / description"]
+    for e in entries:
+        text = e["action"] + (f": {e['description']}" if e["description"] else "")
+        lines.append(f"{e['id']:<8} {e['version']:<8} {e['effective_from']:<11} "
+                     f"{e['effective_from_basis']:<9} {text}")
+    return "\n".join(lines)
