@@ -287,7 +287,7 @@ def test_an_edit_of_the_engine_code_invalidates_the_entries(tables_copy, private
     validations = _validations(monkeypatch)
     first = cache.compiled_policy(files)
     assert cache.compiled_policy(files) == first and len(validations) == 1  # warm: no validation
-    engine = package_copy / "engine.py"
+    engine = package_copy / "core" / "engine.py"
     before, code = engine.stat(), engine.read_bytes()
     if edit == "changed bytes":
         engine.write_bytes(code + b"\n# edited\n")

@@ -15,7 +15,7 @@ def _lines_matching(pattern: str) -> list[str]:
 
 
 def test_booleans_are_written_as_text_in_one_place():
-    assert _lines_matching(r"""["']true["'] if""") == ["core/value_text.py:13"]
+    assert _lines_matching(r"""["']true["'] if""") == ["core/value_text.py:19"]
 
 
 def test_the_one_rendering_of_booleans():

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core.value_text import value_text
+from ..core.value_text import values_text
 
-
-def values_text(values: Any) -> str:
-    """Values as on the command line, comma-separated."""
-    return ", ".join(map(value_text, values))
 
 def condition_text(when: dict) -> str:
     """{field: [value], other_field: [value, value]} -> readable words."""

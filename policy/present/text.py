@@ -1,15 +1,19 @@
 """Decisions and the case fields as terminal text (`policy evaluate`, `policy evaluate --help`,
-`policy history`): pure functions returning strings."""
+`policy history`): pure functions returning strings. On the warm path of `policy evaluate`, so
+light on imports like `policy.core`."""
 
 from __future__ import annotations
 
 import textwrap
-from typing import Any
 
 from ..core.cases import DATE_FIELDS, TEXT_FIELDS
 from ..core.escaping import escape
-from .conditions import values_text
+from ..core.value_text import values_text
 from .provenance import attributed_text
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without the import: on the warm path of evaluate
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def decision_text(decision: Any) -> str:
