@@ -31,7 +31,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
 from mkdocs.structure.files import File, Files
 
-from policy.validate.checks import load_and_validate
+from policy.validate import load_and_validate
 from policy.compiler import compile_policy
 from policy.core.errors import PolicyError
 from policy.present.site import build_site, site_words

@@ -276,7 +276,7 @@ def compiled_policy(files: PolicyFiles) -> CompiledPolicy:
         if found is not None:
             return found
     from .compiler import compile_policy
-    from .validate.checks import load_and_validate  # heavy path: YAML, jsonschema
+    from .validate import load_and_validate  # heavy path: YAML, jsonschema
 
     validated = load_and_validate(files, snapshot=snapshot)
     compiled = compile_policy(validated.revisions, validated.definition)

@@ -136,7 +136,7 @@ def _shipped():
 def fuzz_validate(data: bytes) -> None:
     """`policy validate` of one mutated table (in place of 2015-12.yaml) with the shipped source
     and schemas; read from memory, so each run costs one table's checks."""
-    from policy.validate.checks import load_and_validate
+    from policy.validate import load_and_validate
     from policy.core.snapshot import Snapshot
 
     files, snapshot = _shipped()
@@ -150,7 +150,7 @@ def fuzz_validate(data: bytes) -> None:
 def fuzz_policy_yml(data: bytes) -> None:
     """`policy validate` with a mutated policy.yml (its inputs, determinations and their `words`
     patterns: from pull requests like the tables) and one shipped table, read from memory."""
-    from policy.validate.checks import load_and_validate
+    from policy.validate import load_and_validate
     from policy.core.snapshot import Snapshot
 
     files, snapshot = _shipped()

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policy.validate.checks import load_definition
+from policy.validate.validated_policy import load_definition
 from policy.codesets.check import read_codes
 from policy.codesets.crosswalk import read_crosswalk
 from policy.codesets.resolve import resolve_codes

@@ -57,7 +57,7 @@ def test_evaluate_help_follows_the_tables(monkeypatch, capsys):
 
 
 def test_fields_page_is_generated_from_the_tables():
-    from policy.validate.checks import load_and_validate
+    from policy.validate import load_and_validate
     from policy.compiler import compile_policy
     from policy.present.site import build_site
     from policy.core.policy_files import find_tables_dir, policy_files

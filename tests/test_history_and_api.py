@@ -195,7 +195,7 @@ def test_no_module_but_the_command_line_raises_usage_error():
 
 
 def test_a_revision_name_or_git_revision_that_names_nothing_is_a_data_error():
-    from policy.validate.checks import load_and_validate
+    from policy.validate import load_and_validate
     from policy.compare.diff import resolve
     from policy.load.git_revision import check_rev
     from policy.core.policy_files import find_tables_dir, policy_files

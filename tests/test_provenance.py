@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from repo_paths import POLICY_DIR, ROOT, TABLES
-from policy.validate.checks import normalize_text
+from policy.load.source import normalize_text
 from policy.load.yaml_loader import load_yaml
 
 RECONSTRUCTED = ("Use of intraoperative radiotherapy is considered not medically necessary for all "
@@ -33,7 +33,7 @@ def iort():
 
 @pytest.fixture(scope="module")
 def validated():
-    from policy.validate.checks import load_and_validate
+    from policy.validate import load_and_validate
     from policy.core.policy_files import policy_files
 
     return load_and_validate(policy_files(TABLES, None))

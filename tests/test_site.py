@@ -328,7 +328,7 @@ def test_try_page_is_generic():
     two revisions of the shipped tables with their columns and rules replaced."""
     from dataclasses import replace
 
-    from policy.validate.checks import load_and_validate
+    from policy.validate import load_and_validate
     from policy.compiler import compile_policy
     from policy.load.model import ANY, Column
     from policy.present.site import revision_page
@@ -383,7 +383,7 @@ def test_a_policy_named_like_javascript_builtins_validates_decides_and_builds(tm
     script never looks one up in an object; the data block reads back as written. (A guard, not a
     fix: the data was already laid out so; tests/test_site_browser.py decides every partial case of
     this policy in the browser.)"""
-    from policy.validate.checks import load_and_validate
+    from policy.validate import load_and_validate
     from policy.compiler import compile_policy
     from policy.present.site.try_page import data_block, try_data
     from policy.core.policy_files import policy_files

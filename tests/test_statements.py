@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from repo_paths import POLICY_DIR
-from policy.validate.checks import normalize_text
+from policy.load.source import normalize_text
 
 
 def _edit(tables_copy, name: str, old: str, new: str, count: int = 1) -> None:
@@ -78,7 +78,7 @@ def test_a_verbatim_fragment_is_refused(tables_copy, cli, fragment):
 
 
 def test_the_bare_substring_check_no_longer_lets_a_letter_pass():
-    from policy.validate.checks import whole_sentences_of
+    from policy.load.source import whole_sentences_of
 
     source = (POLICY_DIR / "source.md").read_text(encoding="utf-8")
     assert "e" in normalize_text(source)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # only for the types: the modules load when a command needs t
     from ..core.engine import CompiledPolicy
     from ..core.errors import Problem
     from ..core.policy_files import PolicyFiles
-    from ..validate.checks import ValidatedPolicy
+    from ..validate import ValidatedPolicy
 
 
 PROG = "policy"
@@ -69,7 +69,7 @@ def _compiled(args: Namespace) -> CompiledPolicy:
 
 
 def _validated(args: Namespace, *, chain: bool = True) -> ValidatedPolicy:
-    from ..validate.checks import load_and_validate
+    from ..validate import load_and_validate
 
     return load_and_validate(_policy_files(args), chain=chain)
 
@@ -79,7 +79,7 @@ def _validated_at_rev(args: Namespace, git_rev: str, *,
     """The policy as it was at git revision `git_rev` (validated like the working tree)."""
     from ..core.policy_files import find_tables_dir, policy_files
     from ..load.git_revision import tables_at
-    from ..validate.checks import load_and_validate
+    from ..validate import load_and_validate
 
     files = _policy_files(args)
     with tables_at(git_rev, find_tables_dir(args.tables), files.policy_id) as tables_dir:
@@ -185,7 +185,7 @@ def _diffs_against(args: Namespace, git_rev: str,
                    validated: ValidatedPolicy) -> tuple[list[dict], list[Problem]]:
     """(diffs of every revision changed since git_rev, problems of published revisions)."""
     from ..compare.diff import changed_revisions
-    from ..validate.checks import published_problems
+    from ..validate.chain import published_problems
 
     before = {r.id: r for r in _validated_at_rev(args, git_rev, chain=False).revisions}
     after = {r.id: r for r in validated.revisions}

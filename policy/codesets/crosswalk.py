@@ -20,11 +20,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..core.errors import Problem
+from ..core.errors import DataError, Problem
 from ..core.escaping import shown
+from ..core.policy_files import display_path
 from ..core.record import Record
 from ..load.definition import PolicyDefinition
-from ..load.yaml_loader import KeyPath, Loaded
+from ..load.yaml_loader import KeyPath, Loaded, load_yaml
 from .check import CPT, HCPCS, ICD9, ICD10, ICD10_FROM, _fits, dot_place, normalise, shown_code
 
 if TYPE_CHECKING:
@@ -313,11 +314,6 @@ def _items_overlap(a: Item, b: Item) -> bool:
 def read_crosswalk(snapshot: Snapshot, definition: PolicyDefinition) -> Crosswalk | None:
     """The policy's crosswalk from its files' snapshot (`snapshot.Snapshot`), checked: None when
     the policy has no codes.yml; DataError listing every problem when it is not sound."""
-    from ..core.errors import DataError
-    from ..core.policy_files import display_path
-    from ..load.yaml_loader import load_yaml
-    from ..validate.checks import crosswalk_file_problems
-
     path = snapshot.files.codes_file
     if path is None:
         return None
@@ -325,3 +321,15 @@ def read_crosswalk(snapshot: Snapshot, definition: PolicyDefinition) -> Crosswal
     if problems:
         raise DataError(problems)
     return build_crosswalk(load_yaml(snapshot.read(path), display_path(path)))
+
+
+def crosswalk_file_problems(snapshot: Snapshot, definition: PolicyDefinition) -> list[Problem]:
+    """The problems of the policy's crosswalk of codes, codes.yml; [] when it is sound."""
+    path = snapshot.files.codes_file
+    assert path is not None
+    try:
+        loaded = load_yaml(snapshot.read(path), display_path(path))
+    except DataError as exc:
+        return exc.problems
+    schemas = (snapshot.schema("revision"), snapshot.schema("policy"), snapshot.schema("codes"))
+    return crosswalk_problems(loaded, definition, schemas)

@@ -1,0 +1,116 @@
+"""`policy validate`: the schema first, then the semantic checks, collecting every problem.
+
+Per table: file name = revision id, policy id = folder, approval month before `effective_from`, the
+inputs are the case vocabulary, rule ids unique, conditions on declared columns and values only, the
+table complete under its hit policy with no overlap and no rule that can never fire; each rule
+cites a statement of its own determination (or `none`, where policy.yml allows it), each
+statement's words name its determination (policy.yml gives the words), verbatim statements are
+whole sentences of the source and every other quoted value is in it; a stated effective date is
+the source's, an inferred one follows the rule. Across tables:
+ids unique, effective dates and versions strictly increasing. The policy's own file, policy.yml, is
+checked first: the tables are read with its vocabulary and determinations; then its crosswalk of
+codes, codes.yml, when it has one (policy/codesets/crosswalk.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..codesets.crosswalk import crosswalk_file_problems
+from ..core.errors import DataError, PolicyIOError, Problem
+from ..core.policy_files import PolicyFiles, display_path
+from ..core.snapshot import Snapshot, read_snapshot
+from ..load.definition import PolicyDefinition, build_definition, definition_problems
+from ..load.model import Revision, build_revision
+from ..load.source import SourceText
+from ..load.yaml_loader import Loaded, load_yaml
+from .chain import chain_problems
+from .decision_table import table_problems
+from .identity import effective_problems, revision_problems
+from .quotes import evidence_problems, text_problems
+
+
+@dataclass(frozen=True)
+class ValidatedPolicy:
+    files: PolicyFiles
+    revisions: tuple[Revision, ...]  # in effective order
+    definition: PolicyDefinition  # its policy.yml
+
+
+def load_definition(snapshot: Snapshot, schemas: tuple[tuple[str, bytes], ...]) -> PolicyDefinition:
+    """The policy's policy.yml, checked by its schema and `definition.definition_problems`;
+    DataError listing every problem (the tables cannot be checked without it)."""
+    from ..load.schema import schema_problems
+
+    path = snapshot.files.definition_file
+    loaded = load_yaml(snapshot.read(path), display_path(path))
+    problems = schema_problems(loaded, "policy", schemas) or definition_problems(loaded)
+    if problems:
+        raise DataError(problems)
+    return build_definition(loaded)
+
+
+def _looks_like_a_table(data: object, keys: Iterable[str]) -> bool:
+    """A mapping sharing a top-level key with the revision schema (`keys`: its properties): any
+    other document may be a file that is no table at all (credentials, a key), and its content is
+    never echoed."""
+    return isinstance(data, dict) and any(key in keys for key in data)
+
+
+def load_and_validate(files: PolicyFiles, *, chain: bool = True,
+                      snapshot: Snapshot | None = None) -> ValidatedPolicy:
+    """Load every revision of a policy and check it; raise DataError listing every problem.
+
+    `chain=False` skips the checks across revisions (order, versions, semver bumps), so that a diff
+    can show an edit whose version is not bumped yet: each table on its own must still be valid.
+    `snapshot`: the files' bytes, already read (the cache hashes exactly what is validated).
+    """
+    from ..load.schema import parse_schema, schema_problems
+
+    snapshot = snapshot or read_snapshot(files)
+    problems: list[Problem] = []
+    try:
+        source = SourceText(snapshot.read(files.source_file).decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise PolicyIOError(f"{display_path(files.source_file)}: cannot read the source text: "
+                            f"not UTF-8 at byte {exc.start}") from None
+    schemas = (snapshot.schema("revision"), snapshot.schema("policy"))
+    definition = load_definition(snapshot, schemas)
+    if files.codes_file is not None:
+        problems += crosswalk_file_problems(snapshot, definition)
+    table_keys = parse_schema(*schemas[0]).get("properties", {})
+    entries: list[tuple[Loaded, Revision]] = []
+    sound: set[str] = set()  # files whose decision table is well-formed and complete
+    for path in map(Path, files.revision_files):
+        try:
+            loaded = load_yaml(snapshot.read(str(path)), display_path(path))
+        except DataError as exc:
+            problems += exc.problems
+            continue
+        if not _looks_like_a_table(loaded.data, table_keys):
+            problems.append(Problem(loaded.file, 1, 1, "NOT_A_TABLE",
+                                    "not a decision table: the top level is not a mapping with "
+                                    "the keys revision and table (content not shown)"))
+            continue
+        found = schema_problems(loaded, "revision", schemas)
+        if found:
+            problems += found
+            continue
+        rev = build_revision(loaded.data, loaded.file)
+        problems += revision_problems(loaded, rev, files, path)
+        found = table_problems(loaded, rev, definition)
+        if not found:
+            sound.add(rev.file)
+        problems += found
+        problems += text_problems(loaded, rev, source, definition)
+        problems += evidence_problems(loaded, definition)
+        problems += effective_problems(loaded, rev, source)
+        entries.append((loaded, rev))
+    if chain:
+        problems += chain_problems(entries, sound)
+    if problems:
+        raise DataError(list(dict.fromkeys(problems)))  # one policy.yml problem, not one a table
+    revisions = tuple(sorted((rev for _, rev in entries), key=lambda r: r.effective_from))
+    return ValidatedPolicy(files=files, revisions=revisions, definition=definition)
