@@ -86,7 +86,7 @@ class PolicyFiles(Record):
     __slots__ = ()
     policy_id: str
     folder: str
-    revision_files: list[str]
+    revision_files: tuple[str, ...]
     source_file: str
     definition_file: str
     schemas_dir: str

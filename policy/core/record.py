@@ -27,9 +27,15 @@ except ImportError:  # pragma: no cover - another interpreter
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import
 if TYPE_CHECKING:
-    from typing import Any, Self
+    from typing import Any, Self, dataclass_transform
+else:
+    def dataclass_transform(**options: object) -> object:
+        return lambda cls: cls
 
 
+# For type checkers, a record class is a frozen dataclass of its annotated fields (PEP 681): every
+# construction is checked against them, by position and by name, with their types and defaults.
+@dataclass_transform(frozen_default=True)
 class Record(tuple):
     """Base of record classes: each annotation of a subclass is a field, read by name or index;
     a field given a value in the class body has that default (only fields after the others)."""
