@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from ...core.cases import DATE_FIELDS, TEXT_FIELDS
+from ...core.partial_cases import decode
 from ...core.value_text import value_text
 
 FORMAT = 1  # bump when the data's shape changes (docs/assets/try.js reads it)
@@ -33,23 +34,15 @@ FORMAT = 1  # bump when the data's shape changes (docs/assets/try.js reads it)
 CASE_KEYS = ("as_of", "case", "case_id")
 # Two days before any revision: the no-policy decision is stored with the day cut out of its text.
 _PROBE_DAYS = ("0001-01-01", "0002-02-02")
+
+
 def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
-def _known(compiled: Any, code: int) -> dict:
-    """The partial case a code stands for (known fields only): `CompiledPolicy.code` reversed."""
-    case = {}
-    for name, values in reversed(compiled.columns):
-        code, digit = divmod(code, len(values) + 1)
-        if digit < len(values):
-            case[name] = values[digit]
-    return dict(reversed(list(case.items())))
-
-
 def _decisions(compiled: Any, revision: Any) -> list[dict]:
     """`Decision.to_json()` of every partial case (by code) on the revision's first day."""
-    return [compiled.evaluate(_known(compiled, code), revision.effective_from).to_json()
+    return [compiled.evaluate(decode(compiled.columns, code), revision.effective_from).to_json()
             for code in range(len(revision.index))]
 
 
