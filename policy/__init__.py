@@ -1,8 +1,8 @@
 """Medical policies as versioned YAML decision tables, one folder of tables per policy.
 
 Public API: `load_policy`, `Policy`, `Decision`, `evaluate_arrow` (columnar, on pyarrow tables) and
-the exceptions in `policy.core.errors`. Both `Policy.evaluate` and `evaluate_arrow` are safe to call from
-any number of threads at once.
+the exceptions (`policy.core.errors`). Both `Policy.evaluate` and `evaluate_arrow` are safe to call
+from any number of threads at once.
 """
 
 from .api import Policy, load_policy

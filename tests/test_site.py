@@ -493,3 +493,28 @@ def test_evaluate_never_imports_the_template_engine():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=ROOT, timeout=120)
     assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout + result.stderr
+
+
+def test_a_page_the_site_cannot_make_is_a_policy_error_and_one_line_from_the_hook(monkeypatch):
+    """The site's own refusals (a name that cannot name a page, pages that differ only in letter
+    case, a decision the Try page cannot reproduce) were bare ValueErrors, which the MkDocs hook
+    let through as a traceback; they are SiteErrors (PolicyErrors), each one clean line."""
+    import mkdocs_hooks
+    from mkdocs.exceptions import PluginError
+
+    from policy.core.errors import PolicyError, SiteError
+    from policy.present.site.paths import revision_page
+
+    with pytest.raises(SiteError, match="cannot name a page"):
+        revision_page("../../etc")
+    assert issubclass(SiteError, PolicyError) and issubclass(SiteError, ValueError)
+
+    def refuse(*args, **kwargs):
+        raise SiteError("two generated pages differ only in letter case")
+
+    monkeypatch.setattr(mkdocs_hooks, "build_site", refuse)
+    config = type("Config", (), {"config_file_path": str(ROOT / "mkdocs.yml")})()
+    with pytest.raises(PluginError) as raised:
+        mkdocs_hooks.on_config(config)
+    assert str(raised.value) == ("policy tables: two generated pages differ only in letter "
+                                 "case")

@@ -162,6 +162,11 @@ class DataError(PolicyError, ValueError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+class SiteError(PolicyError, ValueError):
+    """The tables cannot be shown as the site's pages: a name that cannot name a page, two pages
+    whose names differ only in letter case, a decision the Try page cannot reproduce."""
+
+
 class UsageError(PolicyError, ValueError):
     """The command line was used wrongly (a bad or missing option); raised by `policy.cli` only:
     the library says the same things as `DataError`s with a code."""

@@ -10,9 +10,9 @@ from .templating import render as fill
 from .text_changes import text_groups
 
 
-def diff_markdown(diff: dict, inputs: Any=()) -> str:
-    """A diff for a pull-request comment, from the template `policy/present/templates/diff.md.j2` (every
-    piece of table text through the one Markdown escaper, for GitHub: no mention, reference,
+def diff_markdown(diff: dict, inputs: Any = ()) -> str:
+    """A diff for a pull-request comment, from the template `diff.md.j2` (every piece of table
+    text through the one Markdown escaper, for GitHub: no mention, reference,
     bare link, strikethrough or emoji from the tables is live); `inputs` phrase the conditions
     (`condition_words`)."""
 

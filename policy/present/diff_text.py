@@ -1,4 +1,5 @@
-"""`policy diff` as terminal text: the decision changes, then the text changes with bookkeeping folded."""
+"""`policy diff` as terminal text: the decision changes, then the text changes with bookkeeping
+folded."""
 
 from __future__ import annotations
 

@@ -3,11 +3,11 @@
 `build_site` returns every generated page as Markdown (site path -> text) and the navigation for
 them; the MkDocs hook (`mkdocs_hooks.py`) hands them to MkDocs at build time, so nothing generated
 is stored under docs/. One module per page (home, timeline, matrix, fields, revision, change,
-try_page), each filling in its template under `policy/present/templates/site/`; `paths` names the pages.
-Every piece of table text goes through the one Markdown escaper (`policy.present.markdown`), in a template
-by `{{ ... }}` itself (see `policy.present.templating`), so table text is shown, never run: no `<script>`,
-event handler or `javascript:` link can come from a table. Links leave the site only to PubMed (a
-PMID of digits) and to the http(s) URLs of references.
+try_page), each filling in its template under `policy/present/templates/site/`; `paths` names the
+pages. Every piece of table text goes through the one Markdown escaper (`policy.present.markdown`),
+in a template by `{{ ... }}` itself (see `policy.present.templating`), so table text is shown,
+never run: no `<script>`, event handler or `javascript:` link can come from a table. Links leave
+the site only to PubMed (a PMID of digits) and to the http(s) URLs of references.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...compare.changelog import revision_changes
+from ...core.errors import SiteError
 from ...core.record import Record
 from .change import change_page_text
 from .fields import fields_page
@@ -54,7 +55,7 @@ def build_site(validated: Any, compiled: Any) -> Site:
                 change, definition)
     lowered = [p.lower() for p in pages]
     if len(set(lowered)) != len(lowered):  # case-insensitive file systems would merge them
-        raise ValueError("two generated pages differ only in letter case")
+        raise SiteError("two generated pages differ only in letter case")
     titles = site_words()["nav"]
 
     def flagged(title: str, change: Any) -> str:

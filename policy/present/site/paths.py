@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from ...compare.changelog import change_groups
+from ...core.errors import SiteError
 
 TRY_PAGE = "try.md"
 _REVISION_ID = re.compile(r"[0-9]{4}-[0-9]{2}")
@@ -14,7 +15,7 @@ _REVISION_ID = re.compile(r"[0-9]{4}-[0-9]{2}")
 
 def revision_page(rev_id: str) -> str:
     if not _REVISION_ID.fullmatch(rev_id):  # the schema guarantees it; a page name must be safe
-        raise ValueError(f"revision id {rev_id!r} cannot name a page (YYYY-MM expected)")
+        raise SiteError(f"revision id {rev_id!r} cannot name a page (YYYY-MM expected)")
     return f"revisions/{rev_id}.md"
 
 
@@ -25,18 +26,20 @@ def change_page(old_id: str, new_id: str) -> str:
 
 def site_words() -> dict:
     """The wording every policy's site shares beside its pages' templates
-    (`policy/present/templates/site/words.yml`): labels, hover text, navigation titles. Read afresh on
-    each call, so no caller shares a mutable copy."""
+    (`policy/present/templates/site/words.yml`): labels, hover text, navigation titles. Read
+    afresh on each call, so no caller shares a mutable copy."""
     from importlib.resources import files
 
     import yaml
 
-    text = (files("policy.present") / "templates" / "site" / "words.yml").read_text(encoding="utf-8")
+    words = files("policy.present") / "templates" / "site" / "words.yml"
+    text = words.read_text(encoding="utf-8")
     return yaml.safe_load(text)
 
 
 def render_page(template: str, here: str, **context: Any) -> str:
-    """`policy/present/templates/site/<template>` for the page `here` (as '\\n'.join of its lines)."""
+    """`policy/present/templates/site/<template>` for the page `here` (as '\\n'.join of its
+    lines)."""
     from ..templating import render
 
     text = render(f"site/{template}", here=here, revision_page=revision_page,

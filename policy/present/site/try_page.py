@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from ...core.cases import DATE_FIELDS, TEXT_FIELDS
+from ...core.errors import SiteError
 from ...core.partial_cases import decode
 from ...core.value_text import value_text
 
@@ -85,11 +86,11 @@ def _no_policy(compiled: Any) -> dict:
         if isinstance(value, str) and _PROBE_DAYS[0] in value:
             parts = value.split(_PROBE_DAYS[0])
             if _PROBE_DAYS[1].join(parts) != second[key]:
-                raise ValueError(f"the no-policy decision's {key} depends on the day in a way "
+                raise SiteError(f"the no-policy decision's {key} depends on the day in a way "
                                  "the page cannot reproduce")
             cut[key] = parts
         elif value != second[key]:
-            raise ValueError(f"the no-policy decision's {key} depends on the day")
+            raise SiteError(f"the no-policy decision's {key} depends on the day")
         else:
             fields[key] = value
     return {"fields": fields, "day_in": cut}
