@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import functools
 import os
+import stat
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,8 +28,6 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> None:
     part."""
     target = Path(path)
     _refuse_special(target)
-    import tempfile  # (here: the batch path writes through an unnamed file and needs none)
-
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         handle, temp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp",
@@ -74,8 +75,6 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
                 raise PolicyIOError(f"{target}: cannot write: {exc.strerror or exc}") from exc
             raise
         return
-    import tempfile
-
     try:
         handle, temp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp",
                                         dir=folder)
@@ -99,8 +98,6 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
 def _refuse_special(target: Path) -> None:
     """An existing target must be a regular file: renaming over `/dev/null`, a FIFO or a link to
     a device would replace it (as root, the system's /dev/null) instead of writing into it."""
-    import stat
-
     try:
         mode = os.stat(target).st_mode  # (follows a link: what it names must be a file too)
     except FileNotFoundError:
@@ -140,8 +137,6 @@ def _link_unnamed(fd: int, target: Path) -> None:
     # linkat(AT_SYMLINK_FOLLOW) on the /proc link: os.link would link the symlink itself
     if linkat(_AT_FDCWD, f"/proc/self/fd/{fd}".encode(), _AT_FDCWD, os.fsencode(temp),
                  _AT_SYMLINK_FOLLOW) != 0:
-        import ctypes
-
         code = ctypes.get_errno()
         raise OSError(code, os.strerror(code), str(target))
     try:
@@ -161,12 +156,10 @@ _AT_FDCWD, _AT_SYMLINK_FOLLOW = -100, 0x400  # Linux values (O_TMPFILE is Linux 
 def _linkat() -> Callable[..., int] | None:
     """libc's linkat, or None (looked up once, only where O_TMPFILE exists)."""
     try:
-        import ctypes
-
         function = ctypes.CDLL(None, use_errno=True).linkat
         function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
                              ctypes.c_int]
-    except (OSError, AttributeError, ImportError):
+    except (OSError, AttributeError):
         return None
     return function
 

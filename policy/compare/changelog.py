@@ -12,7 +12,7 @@ from typing import Any
 
 from ..compiler import complete_outcomes
 from ..core.record import Record
-from .diff import consecutive_diffs
+from .diff import complete_case_count, consecutive_diffs
 
 
 class RevisionChange(Record):
@@ -80,6 +80,4 @@ def _in_box(values: tuple, columns: Any, when: dict) -> bool:
 
 
 def case_count(revision: Any) -> int:
-    from .diff import complete_case_count
-
     return complete_case_count([(c.name, c.values) for c in revision.columns])

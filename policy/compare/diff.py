@@ -9,12 +9,16 @@ path.
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..compiler import complete_outcomes
+from ..core.dates import check_date
+from ..core.errors import DataError, Problem
+from ..core.timeline import revision_in_force
 from ..core.value_text import value_text
 
 
@@ -135,8 +139,6 @@ def value_words(value: Any) -> str:
 def changed_words(old: Any, new: Any) -> list[tuple[str, str]]:
     """A word-level diff of two values: [(op, words)] with op "=" (kept), "-" (removed) or "+"
     (added), a removal always before the addition that replaces it."""
-    import difflib
-
     a, b = value_words(old).split(), value_words(new).split()
     ops: list[tuple[str, str]] = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
@@ -208,10 +210,6 @@ def resolve(revisions: Sequence, name: str) -> Any:
     """A revision by id (2015-12), version (2.3.0) or date (2016-05-03: the one in force).
 
     Raises DataError (UNKNOWN_REVISION) when `name` names none of them."""
-    from ..core.dates import check_date
-    from ..core.errors import DataError, Problem
-    from ..core.timeline import revision_in_force
-
     for rev in revisions:
         if name in (rev.id, rev.version):
             return rev

@@ -24,6 +24,7 @@ from ..core.policy_files import PolicyFiles, display_path
 from ..core.snapshot import Snapshot, read_snapshot
 from ..load.definition import PolicyDefinition, build_definition, definition_problems
 from ..load.model import Revision, build_revision
+from ..load.schema import parse_schema, schema_problems
 from ..load.source import SourceText
 from ..load.yaml_loader import Loaded, load_yaml
 from .chain import chain_problems
@@ -42,8 +43,6 @@ class ValidatedPolicy:
 def load_definition(snapshot: Snapshot, schemas: tuple[tuple[str, bytes], ...]) -> PolicyDefinition:
     """The policy's policy.yml, checked by its schema and `definition.definition_problems`;
     DataError listing every problem (the tables cannot be checked without it)."""
-    from ..load.schema import schema_problems
-
     path = snapshot.files.definition_file
     loaded = load_yaml(snapshot.read(path), display_path(path))
     problems = schema_problems(loaded, "policy", schemas) or definition_problems(loaded)
@@ -67,8 +66,6 @@ def load_and_validate(files: PolicyFiles, *, chain: bool = True,
     can show an edit whose version is not bumped yet: each table on its own must still be valid.
     `snapshot`: the files' bytes, already read (the cache hashes exactly what is validated).
     """
-    from ..load.schema import parse_schema, schema_problems
-
     snapshot = snapshot or read_snapshot(files)
     problems: list[Problem] = []
     try:

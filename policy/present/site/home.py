@@ -7,14 +7,13 @@ from typing import Any
 from markupsafe import Markup
 
 from ...compare.changelog import RevisionChange
+from ...core.value_text import value_text
 from ..text import decision_text
 from .paths import render_page
 from .try_page import case_query
 
 
 def command_words(case: dict) -> str:
-    from ...core.value_text import value_text
-
     return " ".join(f"{k}={value_text(v)}" for k, v in case.items())
 
 

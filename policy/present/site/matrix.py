@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...compare.changelog import RevisionChange
+from ...core.value_text import value_text
 from .paths import TRY_PAGE, render_page, site_words
 from .try_page import case_query
 
@@ -23,8 +24,6 @@ def determination_labels(definition: Any, words: dict) -> dict[str, tuple[str, s
 def value_label(spec: Any, value: Any) -> str:
     """A value as the site shows it: its own words from policy.yml (`value_words`), else the
     value with underscores as spaces."""
-    from ...core.value_text import value_text
-
     own = (spec.value_words or {}) if spec is not None else {}
     return own.get(value_text(value), value_text(value).replace("_", " "))
 

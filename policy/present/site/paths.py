@@ -4,10 +4,14 @@ page uses."""
 from __future__ import annotations
 
 import re
+from importlib.resources import files
 from typing import Any
+
+import yaml
 
 from ...compare.changelog import change_groups
 from ...core.errors import SiteError
+from ..templating import render
 
 TRY_PAGE = "try.md"
 _REVISION_ID = re.compile(r"[0-9]{4}-[0-9]{2}")
@@ -28,10 +32,6 @@ def site_words() -> dict:
     """The wording every policy's site shares beside its pages' templates
     (`policy/present/templates/site/words.yml`): labels, hover text, navigation titles. Read
     afresh on each call, so no caller shares a mutable copy."""
-    from importlib.resources import files
-
-    import yaml
-
     words = files("policy.present") / "templates" / "site" / "words.yml"
     text = words.read_text(encoding="utf-8")
     return yaml.safe_load(text)
@@ -40,8 +40,6 @@ def site_words() -> dict:
 def render_page(template: str, here: str, **context: Any) -> str:
     """`policy/present/templates/site/<template>` for the page `here` (as '\\n'.join of its
     lines)."""
-    from ..templating import render
-
     text = render(f"site/{template}", here=here, revision_page=revision_page,
                   change_page=change_page, try_page=TRY_PAGE, groups=change_groups, **context)
     return text.removesuffix("\n")

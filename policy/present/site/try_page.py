@@ -25,10 +25,14 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+from markupsafe import Markup
+
 from ...core.cases import DATE_FIELDS, TEXT_FIELDS
 from ...core.errors import SiteError
 from ...core.partial_cases import decode
 from ...core.value_text import value_text
+from ..markdown import md_text
+from ..templating import render
 
 FORMAT = 1  # bump when the data's shape changes (docs/assets/try.js reads it)
 # The decision's fields that come from the case, not from the tables: the page fills them in.
@@ -150,11 +154,6 @@ def try_page(compiled: Any, revision_page: Callable[[str], str], examples: Any =
     """The page's Markdown. `revision_page(id)` names a revision's page (the script links to it);
     `examples`: the policy's example links ({label, as_of, case}, its policy.yml's
     site.try_links); `definition` (policy.yml's) gives the inputs' labels."""
-    from markupsafe import Markup
-
-    from ..markdown import md_text
-    from ..templating import render
-
     first = compiled.revisions[0]
     labels = {i.name: i.label for i in definition.inputs} if definition is not None else {}
     fields = [{"name": name, "label": labels.get(name),
