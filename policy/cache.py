@@ -110,8 +110,14 @@ def _code_digest() -> str | None:
     return _code_seen[0]
 
 
+# The code that builds an entry: the layers at and below `validate` (docs/architecture.md: the
+# import contract keeps them from importing the layers above), the compiler and this module.
+ENTRY_CODE = ("core", "load", "codesets", "validate", "compiler.py", "cache.py")
+
+
 def _digest_of_code() -> str | None:
-    """This package's own code: a new version of the compiler never reads an old one's entries.
+    """The package code that builds an entry (ENTRY_CODE): a new version of the compiler never
+    reads an old one's entries.
 
     Each module file is known by its path, size, inode and modification and change times (not its
     bytes: reading every module on every run cost more than the rest of the key). Any write to a
@@ -120,19 +126,22 @@ def _digest_of_code() -> str | None:
     zipped or frozen package."""
     hashed = blake2b(digest_size=32, person=b"fep-policy-code")
     found = False
-    for folder, subfolders, names in os.walk(_PACKAGE):
-        subfolders[:] = sorted(d for d in subfolders if d not in ("__pycache__", "_data"))
-        for name in sorted(n for n in names if n.endswith((".py", ".pyc"))):
-            path = os.path.join(folder, name)
-            try:
-                info = os.stat(path)
-            except OSError:
-                return None
-            relative = path[len(_PACKAGE):].encode("utf-8", "surrogateescape")
-            hashed.update(b"%d:%s %d %d %d %d %d;" % (len(relative), relative, info.st_size,
-                                                      info.st_ino, info.st_dev,
-                                                      info.st_mtime_ns, info.st_ctime_ns))
-            found = True
+    for top in ENTRY_CODE:
+        start = os.path.join(_PACKAGE, top)
+        walked = os.walk(start) if not top.endswith(".py") else [(_PACKAGE, [], [top])]
+        for folder, subfolders, names in walked:
+            subfolders[:] = sorted(d for d in subfolders if d != "__pycache__")
+            for name in sorted(n for n in names if n.endswith((".py", ".pyc"))):
+                path = os.path.join(folder, name)
+                try:
+                    info = os.stat(path)
+                except OSError:
+                    return None
+                relative = path[len(_PACKAGE):].encode("utf-8", "surrogateescape")
+                hashed.update(b"%d:%s %d %d %d %d %d;" % (len(relative), relative, info.st_size,
+                                                          info.st_ino, info.st_dev,
+                                                          info.st_mtime_ns, info.st_ctime_ns))
+                found = True
     return hashed.hexdigest() if found else None
 
 

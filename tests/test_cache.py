@@ -451,3 +451,18 @@ def test_an_explicit_cache_folder_and_config_home_cache_without_a_home(tmp_path)
 def test_the_cache_turned_off_is_said_nowhere(tmp_path):
     result = _run_homeless(tmp_path, {"FEP_POLICY_CACHE_DIR": ""}, *EVALUATE)
     assert result.returncode == 0 and result.stderr == ""
+
+
+def test_the_code_in_the_key_is_all_the_code_that_builds_an_entry():
+    """The key hashes the files of `cache.ENTRY_CODE` only (fewer files to look at on every
+    run): every module that validating and compiling import, directly or not, must be among them,
+    or an edit of it would not change the key. The writer only writes an entry's bytes."""
+    import grimp
+
+    graph = grimp.build_graph("policy")
+    builders = ("policy.cache", "policy.compiler", "policy.validate")
+    reached = set(builders).union(*(graph.find_upstream_modules(b) for b in builders))
+    covered = tuple(f"policy.{top.removesuffix('.py')}" for top in cache.ENTRY_CODE)
+    outside = sorted(m for m in reached
+                     if not any(m == c or m.startswith(c + ".") for c in covered))
+    assert outside == ["policy.writer"]
