@@ -76,7 +76,7 @@ def _matches(when: dict, case: dict) -> bool:
 
 def _cases(inputs: list[dict]) -> list[dict]:
     names = [i["name"] for i in inputs]
-    return [dict(zip(names, values))
+    return [dict(zip(names, values, strict=True))
             for values in itertools.product(*(i["values"] for i in inputs))]
 
 
