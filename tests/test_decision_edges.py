@@ -1,0 +1,356 @@
+"""Edges of the decision core that a mutation run (issue 26, docs/mutation.md) found untested: each
+test here fails on a mutant that survived the whole suite before it, named in its docstring.
+
+- dates: the day after every month's end, leap days of 1900, 2000, 2012 and 2100, and a sign, a
+  space or a non-ASCII digit in each position (two one-character mutants of `dates.py` accepted
+  `2023-11-31`, `2023-+1-01` and `2023- 1-01`);
+- batches no test sent: no policy input column at all, every input column null (in memory and as
+  files), an in-memory Arrow table with invalid UTF-8, rows dated in the first revision's period
+  (2012) alone and after rows before it, and the bound of the shared day table;
+- `policy diff`'s classifier when one side is not a string, and pure insertions;
+- exact positions and messages of column problems (`input:` has no line, a CSV header is line 1).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pyarrow as pa
+import pytest
+
+from policy.dates import check_date, first_of_next_month
+from policy.errors import DataError, Problem
+from reference_evaluator import ReferenceEvaluator
+from repo_paths import POLICY_DIR
+from shipped import shipped_policy
+
+# --- dates ----------------------------------------------------------------------------------------
+
+MONTH_ENDS_2023 = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+
+@pytest.mark.parametrize("month", range(1, 13))
+def test_the_last_day_of_each_month_is_a_date_and_the_day_after_it_is_not(month):
+    """Killed mutants: `day <= days` as `day < days` (every month's last day refused) and as
+    `day <= days + 1`-like slips that accept 2023-11-31."""
+    last = MONTH_ENDS_2023[month - 1]
+    check_date(f"2023-{month:02d}-{last:02d}")
+    check_date(f"2023-{month:02d}-01")
+    with pytest.raises(ValueError, match="is not a real calendar date"):
+        check_date(f"2023-{month:02d}-{last + 1:02d}")
+    with pytest.raises(ValueError, match="is not a real calendar date"):
+        check_date(f"2023-{month:02d}-00")
+
+
+@pytest.mark.parametrize(("day", "real"), [
+    ("2024-02-29", True), ("2023-02-29", False), ("2012-02-29", True), ("2011-02-29", False),
+    ("2000-02-29", True), ("1900-02-29", False), ("2100-02-29", False), ("2400-02-29", True),
+    ("2024-02-30", False), ("2000-02-30", False), ("0001-01-01", True), ("0000-01-01", False),
+    ("9999-12-31", True), ("2023-00-10", False), ("2023-13-01", False), ("2023-12-32", False),
+])
+def test_leap_days_and_the_ends_of_the_calendar(day, real):
+    """Killed mutants: the leap-year rule's `% 4`, `% 100`, `% 400` and their `and`/`or`, `year < 1`
+    and `1 <= month <= 12` flipped or moved by one."""
+    if real:
+        check_date(day)
+        assert date.fromisoformat(day).isoformat() == day
+    else:
+        with pytest.raises(ValueError, match=f"^'{day}' is not a real calendar date$"):
+            check_date(day)
+
+
+@pytest.mark.parametrize("position", range(10))
+@pytest.mark.parametrize("character", ["+", "-", " ", "\u0663", "\uff13", "a", "/"])
+def test_a_sign_space_letter_or_non_ascii_digit_in_any_position_is_not_a_date(position, character):
+    """Killed mutants: the shape check's `isdigit`/`isascii` conjunction as a disjunction, and the
+    positions of its hyphens (`text[4]`, `text[7]`) moved by one (which accepted `2023-+1-01` and
+    `2023- 1-01`)."""
+    good = "2023-11-30"
+    if good[position] == character:
+        return
+    day = good[:position] + character + good[position + 1:]
+    with pytest.raises(ValueError, match="is not a date in the form YYYY-MM-DD"):
+        check_date(day)
+
+
+@pytest.mark.parametrize("text", ["2023-1-01", "2023-011-01", "20231101", "2023-11-011",
+                                  "2023-11-1", "", "2023-11-30T00:00"])
+def test_every_other_length_is_not_a_date(text):
+    """Killed mutant: `len(text) == 10` as `len(text) <= 10` or `>= 10`."""
+    with pytest.raises(ValueError, match="is not a date in the form YYYY-MM-DD"):
+        check_date(text)
+
+
+def test_the_messages_of_the_date_check_word_for_word():
+    with pytest.raises(ValueError) as caught:
+        check_date(20231001)
+    assert str(caught.value) == "20231001 is not a date; write YYYY-MM-DD, e.g. 2023-10-01"
+    with pytest.raises(ValueError) as caught:
+        check_date("2023-1-5")
+    assert str(caught.value) == ("'2023-1-5' is not a date in the form YYYY-MM-DD (e.g. "
+                                 "2023-10-01); times, zones, week dates and compact forms are "
+                                 "not accepted")
+
+
+@pytest.mark.parametrize(("month", "first"), [("2015-12", "2016-01-01"), ("2016-01", "2016-02-01"),
+                                              ("2016-11", "2016-12-01"), ("0999-12", "1000-01-01")])
+def test_the_first_day_of_the_next_month(month, first):
+    """Killed mutants: `mon == 12` flipped, the year or month moved by one."""
+    assert first_of_next_month(month) == first
+
+
+def test_every_day_of_a_leap_year_agrees_with_the_calendar():
+    day = date(2011, 12, 25)
+    while day < date(2013, 1, 5):
+        check_date(day.isoformat())
+        day += timedelta(days=1)
+
+
+# --- batches ---------------------------------------------------------------------------------------
+
+DAYS_2012 = ["2012-01-01", "2012-02-29", "2012-06-30", "2012-12-31"]
+DAYS_BEFORE = ["2011-12-31", "2005-05-05"]
+
+
+def _reference():
+    return ReferenceEvaluator(POLICY_DIR)
+
+
+def _rows_agree(results: list[dict], rows: list[tuple[dict, str]]) -> None:
+    """Each result row is the per-case API's decision and the reference walk's."""
+    reference, iort = _reference(), shipped_policy()
+    assert len(results) == len(rows)
+    for result, (case, day) in zip(results, rows, strict=True):
+        expected = reference.evaluate(case, day)
+        decision = iort.evaluate(case, as_of=day)
+        assert result["error"] is None
+        assert result["determination"] == expected["determination"] == decision.determination
+        assert result["revision"] == expected["revision"], (case, day)
+        assert result["rule"] == expected["rule"] == decision.rule
+        assert (result["needs"] or []) == expected["needs"]
+        assert result["explanation"] == decision.explanation
+
+
+CASES = [{"cancer_site": "rectal", "margin_status": "positive", "t_stage": "T4",
+          "recurrent": False}, {"cancer_site": "breast"}, {}, {"cancer_site": "colon"}]
+
+
+@pytest.mark.parametrize("days", [DAYS_2012, DAYS_BEFORE + DAYS_2012, DAYS_2012 + DAYS_BEFORE],
+                         ids=["2012 alone", "before 2012 first", "2012 first"])
+def test_rows_dated_in_the_first_revisions_period_in_arrow(days):
+    """Killed mutants of `columnar/keyed.py`: `max_element_wise(position, 0)` as `(position, 1)`
+    (every 2012 row decided by the 2013 revision) and `less(position, 0)` as `(position, 1)` (2012
+    rows called no policy in force, when some row is before 2012)."""
+    from policy.columnar import evaluate_arrow
+
+    rows = [(case, day) for day in days for case in CASES]
+    table = pa.Table.from_pylist([{**case, "service_date": day} for case, day in rows])
+    _rows_agree(evaluate_arrow(table, shipped_policy()).to_pylist(), rows)
+    assert {r["revision"] for r in evaluate_arrow(table, shipped_policy()).to_pylist()
+            if r["revision"]} == {"2011-12"}
+
+
+def test_an_as_of_date_in_2012_for_every_row():
+    """Killed mutant: the as-of position (a scalar) moved to the second revision."""
+    from policy.columnar import evaluate_arrow
+
+    table = pa.Table.from_pylist([{**case, "service_date": "2020-01-01"} for case in CASES])
+    results = evaluate_arrow(table, shipped_policy(), as_of="2012-03-01").to_pylist()
+    _rows_agree(results, [(case, "2012-03-01") for case in CASES])
+
+
+@pytest.mark.parametrize("shape", ["no input column", "null input columns", "typed null columns"])
+def test_a_batch_without_any_input_value(shape):
+    """Every input unknown, so every row decided on its day alone. Killed mutants of
+    `columnar/inputs.py`: the no-column path of `partial_case_codes` (`combined is None`) negated
+    (a TypeError), and the all-null column taken for a column of values."""
+    from policy.columnar import evaluate_arrow
+
+    days = ["2011-06-01", "2012-05-05", "2016-05-03", "2023-10-01"]
+    columns: dict = {"case_id": pa.array([f"c{i}" for i in range(len(days))]),
+                     "service_date": pa.array(days)}
+    for name, values in shipped_policy().compiled.columns:
+        if shape == "null input columns":
+            columns[name] = pa.nulls(len(days))
+        elif shape == "typed null columns":
+            kind = pa.bool_() if isinstance(values[0], bool) else pa.string()
+            columns[name] = pa.nulls(len(days), kind)
+    results = evaluate_arrow(pa.table(columns), shipped_policy()).to_pylist()
+    _rows_agree(results, [({}, day) for day in days])
+    assert [r["case_id"] for r in results] == ["c0", "c1", "c2", "c3"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+@pytest.mark.parametrize("shape", ["no input column", "empty input cells"])
+def test_a_claim_file_without_any_input_value(tmp_path, suffix, shape):
+    """The same as files: a header (or keys) without any input, or inputs all empty or null."""
+    from policy.batch import run_batch
+
+    days = ["2011-06-01", "2012-05-05", "2016-05-03", "2023-10-01"]
+    names = [name for name, _ in shipped_policy().compiled.columns]
+    path = tmp_path / f"claims{suffix}"
+    if suffix == ".csv":
+        header = ["case_id", "service_date"] + (names if shape == "empty input cells" else [])
+        lines = [",".join(header)] + [
+            ",".join([f"c{i}", day] + ([""] * len(names) if shape == "empty input cells" else []))
+            for i, day in enumerate(days)]
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    else:
+        nulls = dict.fromkeys(names) if shape == "empty input cells" else {}
+        path.write_text("".join(json.dumps({"case_id": f"c{i}", "service_date": day, **nulls})
+                                + "\n" for i, day in enumerate(days)), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    summary = run_batch(str(path), shipped_policy(), out=str(out))
+    assert (summary.rows, summary.bad) == (4, 0)
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    for line, day, i in zip(lines, days, range(4), strict=True):
+        line.pop("line")
+        assert line == shipped_policy().evaluate({"case_id": f"c{i}"}, as_of=day).to_json()
+
+
+@pytest.mark.parametrize("column", ["case_id", "cancer_site", "service_date"])
+def test_invalid_utf8_in_an_arrow_table_is_refused_whole(column):
+    """Killed mutant: `data.validate(full=True)` as `full=False` (the cheap check passes invalid
+    UTF-8 on to the checks and the output)."""
+    from policy.columnar import evaluate_arrow
+
+    good = {"case_id": "a", "cancer_site": "rectal", "service_date": "2016-05-03"}
+    data = b"\xff\xfe"
+    bad = pa.Array.from_buffers(pa.string(), 1, [None, pa.py_buffer(
+        (0).to_bytes(4, "little") + len(data).to_bytes(4, "little")), pa.py_buffer(data)])
+    columns = {name: pa.array([value]) for name, value in good.items()}
+    columns[column] = bad
+    with pytest.raises(DataError) as caught:
+        evaluate_arrow(pa.table(columns), shipped_policy())
+    [problem] = caught.value.problems
+    assert problem[:4] == ("input", 0, 0, "ENCODING")
+    assert problem.message.startswith("invalid data: ") and "UTF8" in problem.message.upper()
+
+
+def test_the_shared_day_table_keeps_days_up_to_its_bound_then_starts_afresh(monkeypatch):
+    """Killed mutants of `_publish_days`: the bound's `>` as `>=` or `<` (the table emptied on
+    every publish, or never), and the plausible-length filter `<=` as `<` (no day ever kept)."""
+    from policy.columnar import ColumnarPolicy, inputs
+
+    monkeypatch.setattr(inputs, "DAY_MEMO_LIMIT", 5)
+    columnar = ColumnarPolicy(shipped_policy().compiled)
+
+    def evaluate(days):
+        batch = pa.RecordBatch.from_pydict({"service_date": days})
+        results = columnar.evaluate(batch).to_pylist()
+        return [r["determination"] for r in results], columnar.inputs._day_table.days.to_pylist()
+
+    _, kept = evaluate(["2016-05-01", "2016-05-02", "2016-05-03"])
+    assert kept == ["2016-05-01", "2016-05-02", "2016-05-03"]
+    _, kept = evaluate(["2016-05-04", "2016-05-05", "2016-05-01"])  # 5: at the bound, kept
+    assert kept == ["2016-05-01", "2016-05-02", "2016-05-03", "2016-05-04", "2016-05-05"]
+    _, kept = evaluate(["2016-05-06"])  # 6: past it, afresh
+    assert kept == ["2016-05-06"]
+    determinations, kept = evaluate(["2016-05-06", "2023-02-30", "2016-05-077"])
+    assert kept == ["2016-05-06", "2023-02-30"]  # a bad day of a date's length is kept too
+    assert determinations == ["indeterminate", None, None]
+
+
+# --- the diff classifier ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("old", "new"), [(None, "2023-10-01"), ("2023-10-01", None),
+                                          (5, "2023-10-01"), ("2023-10-01", 5),
+                                          (None, "September 2023"), (["2018-09"], "2019-09")])
+def test_a_date_only_value_against_a_non_string_is_a_real_edit(old, new):
+    """A new field, a removed one, or a number changed to a date is not bookkeeping, even when
+    the words are only dates. Killed mutant: the `or` of the two `isinstance` checks as `and`
+    (which filed such an edit as bookkeeping, hiding it)."""
+    from policy.diff import is_bookkeeping
+
+    assert not is_bookkeeping("statements[id=x].text", old, new)
+    assert is_bookkeeping("revision.effective_from", old, new)  # the revision block always is
+
+
+def test_bookkeeping_is_a_change_of_dates_ids_and_versions_only():
+    from policy.diff import is_bookkeeping
+
+    assert is_bookkeeping("content.x", "see 2018-09 (May 2018).", "see 2019-09 (June 2019).")
+    assert not is_bookkeeping("content.x", "see 2018-09.", "see 2019-09 and more.")
+    assert not is_bookkeeping("revisionx", "a", "b")
+
+
+@pytest.mark.parametrize(("old", "new", "ops"), [
+    ("a b", "a c b", [("=", "a"), ("+", "c"), ("=", "b")]),
+    (None, "x y", [("+", "x y")]),
+    ("a b c", "a c", [("=", "a"), ("-", "b"), ("=", "c")]),
+    ("x y", None, [("-", "x y")]),
+    ("a b", "a c", [("=", "a"), ("-", "b"), ("+", "c")]),
+    (True, False, [("-", "true"), ("+", "false")]),
+    ({"k": ["a", "b"]}, {"k": ["a"]}, [("=", "k:"), ("-", "a, b"), ("+", "a")]),
+])
+def test_changed_words_has_no_empty_deletion_or_insertion(old, new, ops):
+    """Killed mutants: `if i2 > i1` and `if j2 > j1` as `>=` (every pure insertion gained an empty
+    deletion, and every pure deletion an empty insertion)."""
+    from policy.diff import changed_words
+
+    assert changed_words(old, new) == ops
+
+
+# --- positions and messages of column problems --------------------------------------------------
+
+
+def test_a_bad_column_of_an_arrow_table_has_no_line_and_its_column_position():
+    """`input: CODE: ...`, never `input:1:3: ...`: an in-memory table has no lines. Killed
+    mutants: `name_problems`'s default line 0 as 1, its column numbering from 1 as from 2, and
+    `check_columns`'s line moved."""
+    from policy.columnar import evaluate_arrow
+
+    table = pa.table({"case_id": ["a"], "cancer": ["rectal"], "recurrent": pa.array([1]),
+                      "service_date": pa.array([20160503]), "case_id ": ["b"]})
+    with pytest.raises(DataError) as caught:
+        evaluate_arrow(table, shipped_policy())
+    fields = "case_id, service_date, cancer_site, margin_status, t_stage, recurrent"
+    assert [p.as_json() for p in caught.value.problems] == [
+        {"file": "input", "line": 0, "col": 2, "code": "UNKNOWN_FIELD",
+         "message": f"unknown field 'cancer'; fields: {fields}; did you mean 'cancer_site'?"},
+        {"file": "input", "line": 0, "col": 3, "code": "WRONG_TYPE",
+         "message": "column 'recurrent' holds int64; it must hold booleans"},
+        {"file": "input", "line": 0, "col": 4, "code": "WRONG_TYPE",
+         "message": "column 'service_date' holds int64; it must hold strings or dates"},
+        {"file": "input", "line": 0, "col": 5, "code": "UNKNOWN_FIELD",
+         "message": f"unknown field 'case_id '; fields: {fields}; did you mean 'case_id'? Names "
+                    "and values are exact: a space after the comma is part of the cell"}]
+    assert str(caught.value).splitlines()[0] == (
+        f"input: UNKNOWN_FIELD: unknown field 'cancer'; fields: {fields}; did you mean "
+        "'cancer_site'?")
+
+
+def test_text_cells_want_strings_in_every_column():
+    from policy.columnar import evaluate_arrow
+
+    table = pa.table({"recurrent": pa.array([True]), "cancer_site": pa.array([1]),
+                      "case_id": ["a"], "case_id2": ["b"]})
+    with pytest.raises(DataError) as caught:
+        evaluate_arrow(table, shipped_policy(), text_cells=True)
+    assert [tuple(p) for p in caught.value.problems] == [
+        Problem("input", 0, 1, "WRONG_TYPE", "column 'recurrent' holds bool; it must hold strings"),
+        Problem("input", 0, 2, "WRONG_TYPE",
+                "column 'cancer_site' holds int64; it must hold strings"),
+        Problem("input", 0, 4, "UNKNOWN_FIELD", "unknown field 'case_id2'; fields: case_id, "
+                "service_date, cancer_site, margin_status, t_stage, recurrent; did you mean "
+                "'case_id'?")]
+
+
+def test_a_repeated_column_is_named_at_its_second_position(tmp_path):
+    """A CSV header is line 1 of its file: `claims.csv:1:3: DUPLICATE_KEY ...`."""
+    from policy.batch import run_batch
+
+    path = tmp_path / "claims.csv"
+    path.write_text("case_id,cancer_site,cancer_site,delimiter;t_stage\na,rectal,rectal,x\n",
+                    encoding="utf-8")
+    with pytest.raises(DataError) as caught:
+        run_batch(str(path), shipped_policy(), out=str(tmp_path / "out.jsonl"))
+    found = [(p.line, p.col, p.code) for p in caught.value.problems]
+    assert found == [(1, 3, "DUPLICATE_KEY"), (1, 4, "UNKNOWN_FIELD")]
+    assert str(caught.value.problems[0]).endswith(
+        ":1:3: DUPLICATE_KEY: column 'cancer_site' given twice")
+    assert caught.value.problems[1].message.endswith(
+        "; the delimiter looks wrong: the header separates names with ';', and a CSV separates "
+        "cells with commas")
+    assert not (tmp_path / "out.jsonl").exists()
