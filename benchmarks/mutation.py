@@ -106,11 +106,14 @@ def test_environment(copy: Path) -> dict[str, str]:
 
 
 def test_command(config: dict, name: str) -> list[str]:
+    """The tests of a module's mutants, in two pytest runs: [run].always first (most mutants fail
+    there, and collecting only those files is quicker), then the module's own tests and
+    [run].last. Each run stops at its first failure."""
     module = config["modules"][name]
-    files = [*config["run"]["always"], *module["tests"], *config["run"]["last"]]
-    files = list(dict.fromkeys(files))  # once each, in order
-    return [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "--no-header",
-            *files]
+    first = list(config["run"]["always"])
+    then = [f for f in dict.fromkeys([*module["tests"], *config["run"]["last"]]) if f not in first]
+    pytest = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "--no-header"]
+    return ["sh", "-c", f"{shlex.join([*pytest, *first])} && {shlex.join([*pytest, *then])}"]
 
 
 class Mutant:
@@ -149,7 +152,7 @@ def init_sessions(config: dict, copy: Path, workdir: Path, names: list[str],
     items: dict[str, list] = {}
     for name in names:
         toml_path, session = _session_files(workdir, name)
-        command = " ".join(map(shlex.quote, test_command(config, name)))
+        command = shlex.join(test_command(config, name))
         toml_path.write_text(
             "[cosmic-ray]\n"
             f"module-path = {json.dumps(config['modules'][name]['path'])}\n"
