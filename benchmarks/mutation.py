@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import hashlib
 import json
 import os
 import random
@@ -260,6 +261,32 @@ def run_job(config: dict, files: list[str], scratch: Path, job: int, names: list
     return base, spent
 
 
+def module_digests(config: dict, names: list[str]) -> dict[str, str]:
+    return {name: hashlib.sha256((ROOT / config["modules"][name]["path"]).read_bytes()).hexdigest()
+            for name in names}
+
+
+def taken_over(report_path: Path, mutants: dict, names: list[str]) -> tuple[list, int | None]:
+    """The mutants of an earlier report: those it killed keep that outcome; the rest run again.
+    Mutants are known by (module, operator, occurrence), which holds while a module's source is
+    the same: a changed module is refused."""
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    config = load_config()
+    changed = [name for name, digest in report["sources"].items()
+               if name in names and module_digests(config, [name])[name] != digest]
+    if changed or set(names) != set(report["modules"]):
+        sys.exit(f"--rerun: the modules differ from {report_path}'s "
+                 f"({', '.join(changed) or 'another list of modules'}): run them all again")
+    chosen = []
+    for entry in report["mutants"]:
+        mutant = mutants[(entry["module"], entry["operator"], entry["occurrence"])]
+        chosen.append(mutant.id)
+        if entry["outcome"] in ("killed", "timeout"):
+            mutant.outcome, mutant.line, mutant.mutant = (entry["outcome"], entry["line"],
+                                                          entry["mutant"])
+    return sorted(chosen), report["seed"]
+
+
 def match_equivalents(mutants: list[Mutant], equivalents: list[dict]) -> list[dict]:
     """Mark the mutants the list calls equivalent; return the entries that matched none."""
     unused = []
@@ -284,6 +311,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--module", action="append", help="only this module (repeatable)")
     parser.add_argument("--report", type=Path, help="write every result to this JSON file")
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
+    parser.add_argument("--rerun", type=Path, metavar="REPORT",
+                        help="the mutants of an earlier --report again, running only those it "
+                             "did not kill (the modules must be unchanged; tests may be added)")
     args = parser.parse_args(argv)
     _cosmic_ray()
     config = load_config()
@@ -313,14 +343,18 @@ def main(argv: list[str] | None = None) -> int:
                 mutants[mutant.id] = mutant
         everything = sorted(mutants)
         seed = None
-        if args.sample is not None and args.sample < len(everything):
+        if args.rerun:
+            chosen, seed = taken_over(args.rerun, mutants, names)
+        elif args.sample is not None and args.sample < len(everything):
             seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10**9)
             chosen = sorted(random.Random(seed).sample(everything, args.sample))
         else:
             chosen = everything
-        log(f"{len(chosen)} of {len(everything)} mutants"
+        to_run = [key for key in chosen if mutants[key].outcome is None]
+        log(f"{len(to_run)} of {len(everything)} mutants to run"
             + (f" (a sample, seed {seed})" if seed is not None else "")
-            + f" in {len(names)} module(s); {args.jobs} job(s)")
+            + (f", {len(chosen) - len(to_run)} killed in {args.rerun}" if args.rerun else "")
+            + f"; {len(names)} module(s), {args.jobs} job(s)")
         if args.list:
             for key in chosen:
                 m = mutants[key]
@@ -329,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
         # each job gets every jobs-th mutant of each module, so the jobs end together
         shares: list[dict[str, set]] = [{} for _ in range(args.jobs)]
         for name in names:
-            of_module = [key for key in chosen if key[0] == name]
+            of_module = [key for key in to_run if key[0] == name]
             for i, (_, operator, occurrence) in enumerate(of_module):
                 shares[i % args.jobs].setdefault(name, set()).add((operator, occurrence))
         started = time.perf_counter()
@@ -393,6 +427,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.report:
         args.report.write_text(json.dumps({
             "date": f"{datetime.now(timezone.utc):%Y-%m-%d}", "seed": seed,
+            "sources": module_digests(config, names), "rerun_of": str(args.rerun or "") or None,
             "sample": args.sample, "modules": names, "seconds": round(elapsed),
             "timings": timings, "mutants": [m.as_json() for m in tried]}, indent=1) + "\n",
             encoding="utf-8")

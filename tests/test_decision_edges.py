@@ -354,3 +354,44 @@ def test_a_repeated_column_is_named_at_its_second_position(tmp_path):
         "; the delimiter looks wrong: the header separates names with ';', and a CSV separates "
         "cells with commas")
     assert not (tmp_path / "out.jsonl").exists()
+
+
+# --- the per-case API's memos and the compiled index ------------------------------------------------
+
+
+def test_the_per_case_day_memos_keep_days_up_to_their_bound_then_start_afresh(monkeypatch):
+    """The day memos of `engine.DecisionTemplates` hold at most MEMO_LIMIT days, then start afresh.
+    Killed mutants: `len(...) >= MEMO_LIMIT` flipped (a memo emptied on every new day, or never)
+    in `_position` and `_before_first_template`."""
+    from policy import engine
+
+    monkeypatch.setattr(engine, "MEMO_LIMIT", 3)
+    compiled = shipped_policy().compiled
+    templates = engine.DecisionTemplates(compiled)
+
+    def decide(day):
+        assert templates.decide({"case_id": day}, day) == compiled.evaluate({"case_id": day}, day)
+
+    in_force = ["2016-05-01", "2016-05-02", "2016-05-03"]
+    for day in in_force:
+        decide(day)
+    assert list(templates._days) == in_force
+    decide("2001-01-01")  # a 4th day: the memo starts afresh
+    assert list(templates._days) == ["2001-01-01"]
+    decide("2001-01-02")
+    decide("2001-01-03")
+    assert list(templates._before_first) == ["2001-01-01", "2001-01-02", "2001-01-03"]
+    decide("2001-01-04")
+    assert list(templates._before_first) == ["2001-01-04"]
+    assert list(templates._days) == ["2001-01-04"]
+
+
+@pytest.mark.parametrize(("index", "packed"), [
+    ([], b""), ([0], b"\x00"), ([3, 255, 0], bytes([3, 255, 0])), ([0, 256], (0, 256)),
+    ([300, 1], (300, 1))])
+def test_an_index_is_bytes_while_every_position_fits_in_one(index, packed):
+    """Killed mutants: the bound `< 256` as `<= 256` (bytes() refuses 256) or moved by one."""
+    from policy.engine import _index_from_json, _index_json, packed_index
+
+    assert packed_index(index) == packed
+    assert _index_from_json(json.loads(json.dumps(_index_json(packed)))) == packed
