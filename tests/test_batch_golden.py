@@ -17,7 +17,9 @@ block boundaries: a row pyarrow refuses just after a block goes with the block b
 it, depending on how far pyarrow had parsed ahead (row groups of 131, 129, ... or 130, 130, ...
 rows, before this work too); there only their total is compared. The golden file was written by
 the code before the speed work of issue 14 (`python tests/test_batch_golden.py` rewrites it: only
-for a deliberate change).
+for a deliberate change). Changed since: the Parquet rows of the two `boundaries` files, whose bad
+dates carried the no-policy explanation of another row's day (issue 26; now null, as every result
+of a bad row), and the cases of rows dated in 2012, added.
 """
 
 import hashlib

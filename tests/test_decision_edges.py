@@ -395,3 +395,25 @@ def test_an_index_is_bytes_while_every_position_fits_in_one(index, packed):
 
     assert packed_index(index) == packed
     assert _index_from_json(json.loads(json.dumps(_index_json(packed)))) == packed
+
+
+@pytest.mark.parametrize("as_of", [None, "2001-01-01", "2016-05-03"])
+def test_a_bad_row_has_no_explanation_even_beside_rows_before_the_first_revision(as_of):
+    """A bad row gets its error and null results (evaluate_arrow's contract). Failed before the
+    fix: when some row's day was before the first revision, each bad row (a bad date, no date,
+    a bad value) got the no-policy explanation of one of those days, even of another row's day."""
+    from policy.columnar import evaluate_arrow
+
+    table = pa.table({"service_date": ["2001-01-01", "2023-02-30", None, "2016-05-03", "2001-01-02"],
+                      "cancer_site": ["rectal", "rectal", "rectal", "lung", "colon"]})
+    results = evaluate_arrow(table, shipped_policy(), as_of=as_of).to_pylist()
+    for row, result in zip(table.to_pylist(), results, strict=True):
+        if result["error"] is not None:
+            assert {k for k, v in result.items() if v is not None} == {"error"}, result
+        else:
+            day = as_of or row["service_date"]
+            assert result == {**result, **{
+                k: v for k, v in shipped_policy().evaluate(
+                    {"cancer_site": row["cancer_site"]}, as_of=day).to_json().items()
+                if k in ("determination", "explanation", "as_of")}}
+    assert sum(r["error"] is None for r in results) == (2 if as_of is None else 3)
