@@ -27,20 +27,22 @@ from shipped import shipped_policy
 
 # --- dates ----------------------------------------------------------------------------------------
 
-MONTH_ENDS_2023 = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+MONTH_ENDS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 
 
+@pytest.mark.parametrize("year", [2023, 2024])
 @pytest.mark.parametrize("month", range(1, 13))
-def test_the_last_day_of_each_month_is_a_date_and_the_day_after_it_is_not(month):
-    """Killed mutants: `day <= days` as `day < days` (every month's last day refused) and as
-    `day <= days + 1`-like slips that accept 2023-11-31."""
-    last = MONTH_ENDS_2023[month - 1]
-    check_date(f"2023-{month:02d}-{last:02d}")
-    check_date(f"2023-{month:02d}-01")
+def test_the_last_day_of_each_month_is_a_date_and_the_day_after_it_is_not(year, month):
+    """Killed mutants: `day <= days` as `day < days` (every month's last day refused), a month's
+    length moved by one (which accepted 2023-11-31), and `month == 2 and leap` as `or` (every
+    month of a leap year a day longer)."""
+    last = MONTH_ENDS[month - 1] + (month == 2 and year == 2024)
+    check_date(f"{year}-{month:02d}-{last:02d}")
+    check_date(f"{year}-{month:02d}-01")
     with pytest.raises(ValueError, match="is not a real calendar date"):
-        check_date(f"2023-{month:02d}-{last + 1:02d}")
+        check_date(f"{year}-{month:02d}-{last + 1:02d}")
     with pytest.raises(ValueError, match="is not a real calendar date"):
-        check_date(f"2023-{month:02d}-00")
+        check_date(f"{year}-{month:02d}-00")
 
 
 @pytest.mark.parametrize(("day", "real"), [
@@ -417,3 +419,85 @@ def test_a_bad_row_has_no_explanation_even_beside_rows_before_the_first_revision
                     {"cancer_site": row["cancer_site"]}, as_of=day).to_json().items()
                 if k in ("determination", "explanation", "as_of")}}
     assert sum(r["error"] is None for r in results) == (2 if as_of is None else 3)
+
+
+
+def test_the_columnar_forms_of_the_last_eight_policies_are_kept():
+    """`for_policy` keeps one columnar form per compiled policy, for the last 8 policies. Killed
+    mutants: the bound moved by one, the kept slice emptied, and a policy's form rebuilt on every
+    call (or another policy's form returned)."""
+    from policy.columnar import keyed
+
+    base = shipped_policy().compiled
+    compiled = [base._replace(title=f"copy {n}") for n in range(10)]
+    forms = [keyed.for_policy(c) for c in compiled]
+    assert [f.compiled for f in forms] == compiled
+    assert all(keyed.for_policy(c) is f for c, f in zip(compiled[2:], forms[2:], strict=True))
+    assert len(keyed._RECENT) == 8
+    assert keyed.for_policy(compiled[0]) is not forms[0]  # the oldest was let go
+    assert keyed.for_policy(shipped_policy()).compiled is base  # a Policy names its compiled one
+    with pytest.raises(TypeError, match="expected a Policy"):
+        keyed.for_policy("fep-8.01.08")
+
+
+@pytest.mark.parametrize("index_type", [pa.int8(), pa.int16(), pa.int64()])
+def test_dictionary_columns_with_narrow_or_wide_indices(index_type):
+    """Input columns already dictionary-encoded (as Parquet and DuckDB give them), with int8,
+    int16 or int64 indices: the codes combine the columns' indices in int32. Killed mutant: the
+    cast of other index types to int32 skipped (int8 indices overflow once multiplied)."""
+    from policy.columnar import evaluate_arrow
+
+    compiled = shipped_policy().compiled
+    rows = [dict(zip([n for n, _ in compiled.columns], values, strict=True))
+            for values in [("other", "close", "T4b", False), ("rectal", "positive", "T4", True),
+                           ("none", "negative", "TX", False), ("cns", None, "T2", None)]]
+    columns = {"service_date": pa.array(["2016-05-03", "2023-10-01", "2012-07-07", "2020-02-02"])}
+    for name, values in compiled.columns:
+        cells = [row[name] for row in rows]
+        if isinstance(values[0], bool):
+            columns[name] = pa.array(cells, pa.bool_())
+            continue
+        dictionary = pa.array(sorted({c for c in cells if c is not None}) + ["unused"])
+        indices = pa.array([None if c is None else dictionary.to_pylist().index(c)
+                            for c in cells], index_type)
+        columns[name] = pa.DictionaryArray.from_arrays(indices, dictionary)
+    results = evaluate_arrow(pa.table(columns), shipped_policy()).to_pylist()
+    days = columns["service_date"].to_pylist()
+    _rows_agree(results, [({k: v for k, v in row.items() if v is not None}, day)
+                          for row, day in zip(rows, days, strict=True)])
+
+
+@pytest.mark.parametrize("kind", ["date32", "dictionary of dates", "large strings", "views"])
+def test_service_dates_as_dates_and_other_string_types(kind, tmp_path):
+    """A service_date column of Arrow dates (plain or dictionary-encoded), and string columns as
+    large strings or string views (Polars, DuckDB), in memory and in a Parquet file."""
+    import pyarrow.parquet as pq
+
+    from policy.batch import run_batch
+    from policy.columnar import evaluate_arrow
+
+    days = ["2016-05-03", "2012-02-29", "2001-01-01", None]
+    sites = ["rectal", "colon", "breast", "gastric"]
+    if kind in ("date32", "dictionary of dates"):
+        dates = pa.array([None if d is None else date.fromisoformat(d) for d in days], pa.date32())
+        if kind == "dictionary of dates":
+            dates = dates.dictionary_encode()
+        columns = {"service_date": dates, "cancer_site": pa.array(sites)}
+    else:
+        string = pa.large_string() if kind == "large strings" else pa.string_view()
+        columns = {"service_date": pa.array(days, string), "cancer_site": pa.array(sites, string)}
+    table = pa.table(columns)
+    results = evaluate_arrow(table, shipped_policy()).to_pylist()
+    _rows_agree(results[:3], [({"cancer_site": s}, d) for s, d in zip(sites, days[:3],
+                                                                       strict=False)])
+    assert results[3]["error"].startswith("NO_DATE")
+    if kind == "views":
+        return  # (Parquet keeps no string views)
+    path = tmp_path / "claims.parquet"
+    pq.write_table(table, path)
+    out = tmp_path / "out.jsonl"
+    summary = run_batch(str(path), shipped_policy(), out=str(out))
+    assert (summary.rows, summary.bad) == (4, 1)
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [line.get("determination") for line in lines] == [
+        r["determination"] for r in results]
