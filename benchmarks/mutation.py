@@ -106,15 +106,35 @@ def test_environment(copy: Path) -> dict[str, str]:
     return env
 
 
-def test_command(config: dict, name: str) -> list[str]:
+def test_command(config: dict, name: str, server: Path) -> list[str]:
     """The tests of a module's mutants, in two pytest runs: [run].always first (most mutants fail
     there, and collecting only those files is quicker), then the module's own tests and
-    [run].last. Each run stops at its first failure."""
+    [run].last. Each run stops at its first failure, and runs in a child the job's test server
+    forks (benchmarks/mutation_tests.py: pytest and pyarrow are imported once per job)."""
     module = config["modules"][name]
     first = list(config["run"]["always"])
     then = [f for f in dict.fromkeys([*module["tests"], *config["run"]["last"]]) if f not in first]
-    pytest = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "--no-header"]
-    return ["sh", "-c", f"{shlex.join([*pytest, *first])} && {shlex.join([*pytest, *then])}"]
+    client = [sys.executable, "-S", str(Path(__file__).resolve().parent / "mutation_tests.py"),
+              "run", str(server), "-x", "-q", "-p", "no:cacheprovider", "--no-header"]
+    return ["sh", "-c", f"{shlex.join([*client, *first])} && {shlex.join([*client, *then])}"]
+
+
+class TestServer:
+    """A job's test server (benchmarks/mutation_tests.py), started in its copy."""
+
+    def __init__(self, copy: Path, socket_path: Path):
+        self.path = socket_path
+        script = Path(__file__).resolve().parent / "mutation_tests.py"
+        self.process = subprocess.Popen([sys.executable, str(script), "serve", str(socket_path)],
+                                        cwd=copy, env=test_environment(copy),
+                                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                        text=True)
+        if self.process.stdout.readline().strip() != "ready":
+            sys.exit("the test server of benchmarks/mutation_tests.py did not start")
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.wait()
 
 
 class Mutant:
@@ -144,7 +164,7 @@ def _session_files(workdir: Path, name: str) -> tuple[Path, Path]:
 
 
 def init_sessions(config: dict, copy: Path, workdir: Path, names: list[str],
-                  timeout: dict[str, float]) -> dict[str, list]:
+                  timeout: dict[str, float], server: Path | None = None) -> dict[str, list]:
     """`cosmic-ray init` of each module's session in `workdir`; the work items of the chosen
     operators, by module."""
     from cosmic_ray.work_db import WorkDB, use_db
@@ -153,7 +173,7 @@ def init_sessions(config: dict, copy: Path, workdir: Path, names: list[str],
     items: dict[str, list] = {}
     for name in names:
         toml_path, session = _session_files(workdir, name)
-        command = shlex.join(test_command(config, name))
+        command = shlex.join(test_command(config, name, server or workdir / "none"))
         toml_path.write_text(
             "[cosmic-ray]\n"
             f"module-path = {json.dumps(config['modules'][name]['path'])}\n"
@@ -221,43 +241,53 @@ def collect(session: Path, name: str, mutants: dict) -> None:
                 mutant.outcome = "killed"
 
 
-def baseline(config: dict, copy: Path, name: str) -> float:
+def baseline(config: dict, copy: Path, name: str, server: Path) -> float:
     """The unmutated run of a module's tests: it must pass; its time sets the timeout."""
     started = time.perf_counter()
-    done = subprocess.run(test_command(config, name), cwd=copy, env=test_environment(copy),
-                          capture_output=True, text=True)
+    done = subprocess.run(test_command(config, name, server), cwd=copy,
+                          env=test_environment(copy), capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
-        tail = "\n".join((done.stdout + done.stderr).splitlines()[-15:])
+        again = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-p",
+                                "no:cacheprovider", *config["run"]["always"],
+                                *config["modules"][name]["tests"], *config["run"]["last"]],
+                               cwd=copy, env=test_environment(copy), capture_output=True,
+                               text=True)
+        tail = "\n".join((again.stdout + again.stderr).splitlines()[-15:])
         sys.exit(f"the tests of {name} fail without any mutation:\n{tail}")
     return elapsed
 
 
 def run_job(config: dict, files: list[str], scratch: Path, job: int, names: list[str],
             wanted: dict[str, set], log) -> tuple[dict[str, float], dict[str, float]]:
-    """One job: its own copy of the repository; for each module with mutants drawn for it, a
-    baseline, then `cosmic-ray exec` of its session. Returns (baseline seconds, exec seconds)."""
+    """One job: its own copy of the repository and test server; for each module with mutants
+    drawn for it, a baseline, then `cosmic-ray exec` of its session. Returns (baseline seconds,
+    exec seconds) by module."""
     copy, workdir = scratch / f"job{job}" / "repo", scratch / f"job{job}"
     copy.mkdir(parents=True)
     copy_repository(copy, files)
+    server = TestServer(copy, workdir / "tests.sock")
     base, spent = {}, {}
-    for name in names:
-        if not wanted.get(name):
-            continue
-        base[name] = baseline(config, copy, name)
-        timeout = max(MIN_TIMEOUT, 3 * base[name])
-        init_sessions(config, copy, workdir, [name], {name: timeout})
-        toml_path, session = _session_files(workdir, name)
-        left = keep_only(session, wanted[name])
-        log(f"job {job}: {name}: {left} mutants, unmutated tests {base[name]:.1f} s, "
-            f"timeout {timeout:.0f} s")
-        started = time.perf_counter()
-        subprocess.run([*_cosmic_ray(), "exec", str(toml_path), str(session)], cwd=copy,
-                       env=test_environment(copy), check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
-        spent[name] = time.perf_counter() - started
-        log(f"job {job}: {name}: done in {spent[name]:.0f} s "
-            f"({spent[name] / max(left, 1):.1f} s a mutant)")
+    try:
+        for name in names:
+            if not wanted.get(name):
+                continue
+            base[name] = baseline(config, copy, name, server.path)
+            timeout = max(MIN_TIMEOUT, 3 * base[name])
+            init_sessions(config, copy, workdir, [name], {name: timeout}, server.path)
+            toml_path, session = _session_files(workdir, name)
+            left = keep_only(session, wanted[name])
+            log(f"job {job}: {name}: {left} mutants, unmutated tests {base[name]:.1f} s, "
+                f"timeout {timeout:.0f} s")
+            started = time.perf_counter()
+            subprocess.run([*_cosmic_ray(), "exec", str(toml_path), str(session)], cwd=copy,
+                           env=test_environment(copy), check=True, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+            spent[name] = time.perf_counter() - started
+            log(f"job {job}: {name}: done in {spent[name]:.0f} s "
+                f"({spent[name] / max(left, 1):.1f} s a mutant)")
+    finally:
+        server.close()
     return base, spent
 
 

@@ -501,3 +501,113 @@ def test_service_dates_as_dates_and_other_string_types(kind, tmp_path):
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [line.get("determination") for line in lines] == [
         r["determination"] for r in results]
+
+
+# --- the shape check of a compiled policy read back from the cache --------------------------------
+
+
+def _corrupt(path: str, value: object):
+    """A change to the compiled JSON: `path` is keys and indexes joined by '/', the last one
+    set to `value` (or deleted, for the value DELETE)."""
+    def change(data: dict) -> None:
+        *parents, last = path.split("/")
+        for part in parents:
+            data = data[int(part)] if isinstance(data, list) else data[part]
+        last = int(last) if isinstance(data, list) else last
+        if value is DELETE:
+            del data[last]
+        else:
+            data[last] = value(data[last]) if callable(value) else value
+    return change
+
+
+DELETE = object()
+CORRUPTIONS = {
+    "format": _corrupt("format", 2), "a key too many": _corrupt("extra", 1),
+    "a key missing": _corrupt("evidence_key", DELETE), "evidence key": _corrupt("evidence_key", 3),
+    "determinations": _corrupt("determinations/0", 1), "policy keys": _corrupt("policy/x", "y"),
+    "policy title": _corrupt("policy/title", 1), "no columns": _corrupt("columns", []),
+    "columns": _corrupt("columns", {}), "a column": _corrupt("columns/0", "cancer_site"),
+    "a column of 3": _corrupt("columns/0", lambda c: [*c, []]),
+    "a column's name": _corrupt("columns/0/0", 1), "a column's values": _corrupt("columns/0/1", {}),
+    "no values": _corrupt("columns/0/1", []), "a value": _corrupt("columns/0/1/0", 1),
+    "no revisions": _corrupt("revisions", []), "revisions": _corrupt("revisions", {}),
+    "a revision": _corrupt("revisions/0", []),
+    "a revision's key": _corrupt("revisions/0/x", 1),
+    "a revision's id": _corrupt("revisions/0/id", 1),
+    "a revision's basis": _corrupt("revisions/0/effective_from_basis", None),
+    "rules": _corrupt("revisions/0/rules", []),
+    "a rule id": _corrupt("revisions/0/rules", lambda r: {**r, 1: next(iter(r.values()))}),
+    "a rule": _corrupt("revisions/0/rules", lambda r: {k: [] for k in r}),
+    "a rule's key": _corrupt("revisions/0/rules", lambda r: {k: {**v, 1: "x"} for k, v in r.items()}),
+    "a rule's value": _corrupt("revisions/0/rules", lambda r: {k: {**v, "then": 1}
+                                                               for k, v in r.items()}),
+    "evidence": _corrupt("revisions/0/evidence", []),
+    "evidence's key": _corrupt("revisions/0/evidence", lambda e: {1: {"text": "t", "covers": None}}),
+    "evidence's text": _corrupt("revisions/0/evidence", lambda e: {"x": {"text": None,
+                                                                        "covers": None}}),
+    "evidence's keys": _corrupt("revisions/0/evidence", lambda e: {"x": {"text": "t"}}),
+    "a disclaimer": _corrupt("revisions/0/disclaimer", lambda d: {**d, "text": None}),
+    "a disclaimer's keys": _corrupt("revisions/0/disclaimer/provenance", DELETE),
+    "a disclaimer key more": _corrupt("revisions/0/disclaimer/x", "y"),
+    "outcomes": _corrupt("revisions/0/outcomes", {}),
+    "an outcome": _corrupt("revisions/0/outcomes/0", "x"),
+    "an outcome of 3": _corrupt("revisions/0/outcomes/0", lambda o: o[:3]),
+    "an outcome's determination": _corrupt("revisions/0/outcomes/0/0", 1),
+    "an outcome's rules": _corrupt("revisions/0/outcomes/0/1", "x"),
+    "an outcome's rule": _corrupt("revisions/0/outcomes/0/1", [1]),
+    "an unknown rule": _corrupt("revisions/0/outcomes/0/1", ["no-such-rule"]),
+    "an index too short": _corrupt("revisions/0/index", lambda i: i[:-2]),
+    "an index too long": _corrupt("revisions/0/index", lambda i: i + "00"),
+    "an index not hex": _corrupt("revisions/0/index", lambda i: "zz" + i[2:]),
+    "an index past the outcomes": _corrupt("revisions/0/index", lambda i: "ff" + i[2:]),
+}
+
+
+@pytest.fixture(scope="module")
+def compiled_json():
+    return shipped_policy().compiled.to_json()
+
+
+@pytest.mark.parametrize("name", sorted(CORRUPTIONS))
+def test_a_compiled_policy_of_another_shape_is_refused(compiled_json, name):
+    """Each condition of `engine._check_compiled_shape` (a cache entry is read back through it):
+    killed mutants turned a condition around or moved its bound (an empty list of columns or of
+    values accepted, a rule id of another type, an index entry one past the outcomes)."""
+    from policy.engine import CompiledPolicy
+
+    data = json.loads(json.dumps(compiled_json))
+    CORRUPTIONS[name](data)
+    with pytest.raises(ValueError, match="^compiled policy: "):
+        CompiledPolicy.from_json(data)
+
+
+def _list_index(compiled_json, change):
+    data = json.loads(json.dumps(compiled_json))
+    revision = data["revisions"][0]
+    revision["index"] = change(list(bytes.fromhex(revision["index"])), len(revision["outcomes"]))
+    return data
+
+
+@pytest.mark.parametrize("change", [
+    lambda index, n: index[:-1], lambda index, n: [*index, 0], lambda index, n: [n, *index[1:]],
+    lambda index, n: [-1, *index[1:]], lambda index, n: ["0", *index[1:]],
+    lambda index, n: {"index": index}], ids=["short", "long", "past", "negative", "text", "dict"])
+def test_an_index_given_as_numbers_is_checked_as_closely(compiled_json, change):
+    from policy.engine import CompiledPolicy
+
+    with pytest.raises(ValueError, match="^compiled policy: index"):
+        CompiledPolicy.from_json(_list_index(compiled_json, change))
+
+
+def test_a_compiled_policy_round_trips_as_hex_or_as_numbers(compiled_json):
+    """Killed mutants: the count of partial cases (`len(values) + 1` per column) or the index
+    checks moved by one refuse the compiler's own output."""
+    from policy.engine import CompiledPolicy
+
+    compiled = shipped_policy().compiled
+    assert CompiledPolicy.from_json(json.loads(json.dumps(compiled_json))) == compiled
+    as_numbers = _list_index(compiled_json, lambda index, n: index)
+    assert CompiledPolicy.from_json(as_numbers).revisions[1:] == compiled.revisions[1:]
+    assert CompiledPolicy.from_json(as_numbers).revisions[0].index == tuple(
+        compiled.revisions[0].index)
