@@ -1,6 +1,7 @@
 """Mutation testing of the decision core with cosmic-ray: how many wrong answers do the tests catch?
 
-    nice .venv/bin/python benchmarks/mutation.py [--sample N] [--seed S] [--jobs J] [--module NAME]...
+    nice .venv/bin/python benchmarks/mutation.py [--sample N] [--seed S] [--jobs J]
+        [--module NAME]... [--report FILE] [--rerun REPORT] [--workdir DIR] [--list]
 
 Install the tool first: `pip install -e '.[test,mutation]'`. What is mutated, with which
 operators, and which tests judge each module's mutants: benchmarks/mutation.toml (the one list of
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import contextlib
 import hashlib
 import json
 import os
@@ -39,7 +41,7 @@ import sys
 import tempfile
 import time
 import tomllib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -264,21 +266,30 @@ def run_job(config: dict, files: list[str], scratch: Path, job: int, names: list
     drawn for it, a baseline, then `cosmic-ray exec` of its session. Returns (baseline seconds,
     exec seconds) by module."""
     copy, workdir = scratch / f"job{job}" / "repo", scratch / f"job{job}"
-    copy.mkdir(parents=True)
-    copy_repository(copy, files)
+    if not copy.exists():  # (a resumed run keeps the copy it started with)
+        copy.mkdir(parents=True)
+        copy_repository(copy, files)
+    (workdir / "tests.sock").unlink(missing_ok=True)
     server = TestServer(copy, workdir / "tests.sock")
     base, spent = {}, {}
     try:
         for name in names:
             if not wanted.get(name):
                 continue
-            base[name] = baseline(config, copy, name, server.path)
-            timeout = max(MIN_TIMEOUT, 3 * base[name])
-            init_sessions(config, copy, workdir, [name], {name: timeout}, server.path)
             toml_path, session = _session_files(workdir, name)
-            left = keep_only(session, wanted[name])
-            log(f"job {job}: {name}: {left} mutants, unmutated tests {base[name]:.1f} s, "
-                f"timeout {timeout:.0f} s")
+            if session.exists() and toml_path.exists():  # resumed: only what is pending
+                from cosmic_ray.work_db import WorkDB, use_db
+
+                with use_db(str(session), WorkDB.Mode.open) as db:
+                    left = db.num_work_items - db.num_results
+                log(f"job {job}: {name}: resumed, {left} mutants left")
+            else:
+                base[name] = baseline(config, copy, name, server.path)
+                timeout = max(MIN_TIMEOUT, 3 * base[name])
+                init_sessions(config, copy, workdir, [name], {name: timeout}, server.path)
+                left = keep_only(session, wanted[name])
+                log(f"job {job}: {name}: {left} mutants, unmutated tests {base[name]:.1f} s, "
+                    f"timeout {timeout:.0f} s")
             started = time.perf_counter()
             subprocess.run([*_cosmic_ray(), "exec", str(toml_path), str(session)], cwd=copy,
                            env=test_environment(copy), check=True, stdout=subprocess.DEVNULL,
@@ -341,6 +352,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--module", action="append", help="only this module (repeatable)")
     parser.add_argument("--report", type=Path, help="write every result to this JSON file")
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
+    parser.add_argument("--workdir", type=Path,
+                        help="keep the copies and sessions here (not in a temporary folder); "
+                             "the same command with the same folder resumes a stopped run")
     parser.add_argument("--rerun", type=Path, metavar="REPORT",
                         help="the mutants of an earlier --report again, running only those it "
                              "did not kill (the modules must be unchanged; tests may be added)")
@@ -358,11 +372,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{datetime.now():%H:%M:%S}] {text}", file=sys.stderr, flush=True)
 
     files = repository_files()
-    with tempfile.TemporaryDirectory(prefix="policy-mutation-") as scratch_name:
-        scratch = Path(scratch_name)
+    with contextlib.ExitStack() as stack:
+        if args.workdir:  # kept, so that a run stopped halfway can be resumed
+            scratch = args.workdir.resolve()
+            scratch.mkdir(parents=True, exist_ok=True)
+        else:
+            scratch = Path(stack.enter_context(
+                tempfile.TemporaryDirectory(prefix="policy-mutation-")))
         listing = scratch / "listing"
-        (listing / "repo").mkdir(parents=True)
-        copy_repository(listing / "repo", files)
+        if not (listing / "repo").exists():
+            (listing / "repo").mkdir(parents=True)
+            copy_repository(listing / "repo", files)
         items = init_sessions(config, listing / "repo", listing, names, {})
         mutants = {}
         for name in names:
@@ -377,6 +397,10 @@ def main(argv: list[str] | None = None) -> int:
             chosen, seed = taken_over(args.rerun, mutants, names)
         elif args.sample is not None and args.sample < len(everything):
             seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10**9)
+            kept = scratch / "seed"
+            if args.workdir and kept.exists():  # a resumed run draws the same sample
+                seed = int(kept.read_text())
+            kept.write_text(str(seed))
             chosen = sorted(random.Random(seed).sample(everything, args.sample))
         else:
             chosen = everything
@@ -414,7 +438,7 @@ def main(argv: list[str] | None = None) -> int:
     for m in wrongly_equivalent:
         m.equivalent = None  # counted as what it was
     print(f"cosmic-ray mutation run of {len(names)} module(s), "
-          f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {elapsed / 60:.0f} min"
+          f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {elapsed / 60:.0f} min"
           + (f"; sample of {len(chosen)}, seed {seed}" if seed is not None else "; every mutant"))
     print(f"{'module':<10} {'mutants':>7} {'killed':>7} {'survived':>8} {'timed out':>9} "
           f"{'equivalent':>10} {'killed %':>8}")
@@ -456,7 +480,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {entry['module']}: {entry['line']} -> {entry['mutant']}")
     if args.report:
         args.report.write_text(json.dumps({
-            "date": f"{datetime.now(timezone.utc):%Y-%m-%d}", "seed": seed,
+            "date": f"{datetime.now(UTC):%Y-%m-%d}", "seed": seed,
             "sources": module_digests(config, names), "rerun_of": str(args.rerun or "") or None,
             "sample": args.sample, "modules": names, "seconds": round(elapsed),
             "timings": timings, "mutants": [m.as_json() for m in tried]}, indent=1) + "\n",

@@ -26,8 +26,9 @@ import sys
 
 # not Hypothesis: a pytest plugin imported before pytest starts is not assertion-rewritten, which
 # pytest warns of (and the test configuration makes warnings errors)
-PRELOADED = ("pytest", "_pytest.python", "_pytest.doctest", "pyarrow", "pyarrow.compute", "pyarrow.csv", "pyarrow.json", "pyarrow.parquet",
-             "yaml", "jsonschema", "jinja2", "semver", "git", "difflib")
+PRELOADED = ("pytest", "_pytest.python", "_pytest.doctest", "pyarrow", "pyarrow.compute",
+             "pyarrow.csv", "pyarrow.json", "pyarrow.parquet", "yaml", "jsonschema", "jinja2",
+             "semver", "git", "difflib")
 
 
 def serve(path: str) -> None:
