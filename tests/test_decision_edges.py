@@ -611,3 +611,34 @@ def test_a_compiled_policy_round_trips_as_hex_or_as_numbers(compiled_json):
     assert CompiledPolicy.from_json(as_numbers).revisions[1:] == compiled.revisions[1:]
     assert CompiledPolicy.from_json(as_numbers).revisions[0].index == tuple(
         compiled.revisions[0].index)
+
+
+def test_text_changes_name_each_value_by_its_path():
+    """`diff._walk`: mappings by key, lists of items with unique ids (or numbers) by id, other
+    lists of items by position, lists of plain values as one change. Killed mutants: the
+    uniqueness checks of the ids turned around, the keyed walk skipped, a list's tail dropped."""
+    from policy.diff import _walk
+
+    def walk(old, new):
+        out: list[dict] = []
+        _walk(old, new, "", out)
+        return [(c["path"], c["old"], c["new"]) for c in out]
+
+    assert walk({"a": 1, "b": {"c": 2}}, {"a": 1, "b": {"c": 3}, "d": 4}) == [
+        ("b.c", 2, 3), ("d", None, 4)]
+    old = {"s": [{"id": "x", "t": "1"}, {"id": "y", "t": "2"}]}
+    new = {"s": [{"id": "y", "t": "2"}, {"id": "z", "t": "3"}, {"id": "x", "t": "9"}]}
+    assert walk(old, new) == [("s[id=x].t", "1", "9"), ("s[id=z]", None, {"id": "z", "t": "3"})]
+    numbered = {"r": [{"number": 1, "c": "a"}, {"number": 2, "c": "b"}]}
+    assert walk(numbered, {"r": [{"number": 2, "c": "b"}]}) == [
+        ("r[number=1]", {"number": 1, "c": "a"}, None)]
+    twice = {"s": [{"id": "x", "t": "1"}, {"id": "x", "t": "2"}]}
+    assert walk(twice, {"s": [{"id": "x", "t": "1"}, {"id": "x", "t": "3"}]}) == [
+        ("s[1].t", "2", "3")]  # ids that repeat: by position
+    assert walk({"s": [{"id": "x", "t": "1"}]}, {"s": [{"id": "x", "t": "1"}, {"id": "x"}]}) == [
+        ("s[1]", None, {"id": "x"})]
+    assert walk({"s": [{"t": "1"}]}, {"s": [{"t": "2"}, {"t": "3"}]}) == [
+        ("s[0].t", "1", "2"), ("s[1]", None, {"t": "3"})]
+    assert walk({"v": ["a", "b"]}, {"v": ["a", "c"]}) == [("v", ["a", "b"], ["a", "c"])]
+    assert walk({"v": ["a", "b"]}, {"v": ("a", "b")}) == []
+    assert walk({"v": ["a", ["b"]]}, {"v": ["a", ["c"]]}) == [("v[1]", ["b"], ["c"])]
