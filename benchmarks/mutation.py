@@ -328,6 +328,27 @@ def taken_over(report_path: Path, mutants: dict, names: list[str]) -> tuple[list
     return sorted(chosen), report["seed"]
 
 
+def describe(config: dict, copy: Path, mutants: dict, equivalents: list[dict]) -> None:
+    """The line as written and as mutated (what the equivalents list is keyed by) of each mutant
+    on a line the list names, from cosmic-ray's own mutation of the module's source."""
+    import difflib
+
+    from cosmic_ray.mutating import mutate_code
+    from cosmic_ray.plugins import get_operator
+
+    sources = {name: (copy / module["path"]).read_text(encoding="utf-8")
+               for name, module in config["modules"].items()}
+    listed = {(entry["module"], entry["line"].strip().split("\n")[0]) for entry in equivalents}
+    for mutant in mutants.values():
+        source = sources[mutant.module]
+        line = source.splitlines()[mutant.start[0] - 1].strip()
+        if (mutant.module, line) not in listed:
+            continue
+        mutated = mutate_code(source, get_operator(mutant.operator)(), mutant.occurrence) or ""
+        diff = difflib.unified_diff(source.splitlines(), mutated.splitlines(), lineterm="", n=0)
+        mutant.line, mutant.mutant = _changed_lines("\n".join(diff))
+
+
 def match_equivalents(mutants: list[Mutant], equivalents: list[dict]) -> list[dict]:
     """Mark the mutants the list calls equivalent; return the entries that matched none."""
     unused = []
@@ -352,6 +373,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--module", action="append", help="only this module (repeatable)")
     parser.add_argument("--report", type=Path, help="write every result to this JSON file")
     parser.add_argument("--list", action="store_true", help="list the mutants and stop")
+    parser.add_argument("--status", action="store_true",
+                        help="with --workdir: the figures so far, without running anything")
+    parser.add_argument("--check-equivalents", action="store_true",
+                        help="run only the mutants listed as equivalent (each must survive; a "
+                             "plain run counts them without running them)")
     parser.add_argument("--workdir", type=Path,
                         help="keep the copies and sessions here (not in a temporary folder); "
                              "the same command with the same folder resumes a stopped run")
@@ -391,6 +417,7 @@ def main(argv: list[str] | None = None) -> int:
                 mutant = Mutant(name, spec.operator_name, spec.occurrence, spec.definition_name,
                                 tuple(spec.start_pos))
                 mutants[mutant.id] = mutant
+        describe(config, listing / "repo", mutants, equivalents)
         everything = sorted(mutants)
         seed = None
         if args.rerun:
@@ -404,7 +431,11 @@ def main(argv: list[str] | None = None) -> int:
             chosen = sorted(random.Random(seed).sample(everything, args.sample))
         else:
             chosen = everything
-        to_run = [key for key in chosen if mutants[key].outcome is None]
+        unused = match_equivalents([mutants[key] for key in chosen], equivalents)
+        if args.check_equivalents:  # only the listed ones, which must survive
+            chosen = [key for key in chosen if mutants[key].equivalent]
+        to_run = [key for key in chosen if mutants[key].outcome is None
+                  and (args.check_equivalents or not mutants[key].equivalent)]
         log(f"{len(to_run)} of {len(everything)} mutants to run"
             + (f" (a sample, seed {seed})" if seed is not None else "")
             + (f", {len(chosen) - len(to_run)} killed in {args.rerun}" if args.rerun else "")
@@ -421,10 +452,12 @@ def main(argv: list[str] | None = None) -> int:
             for i, (_, operator, occurrence) in enumerate(of_module):
                 shares[i % args.jobs].setdefault(name, set()).add((operator, occurrence))
         started = time.perf_counter()
-        with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-            futures = [pool.submit(run_job, config, files, scratch, job, names, shares[job], log)
-                       for job in range(args.jobs)]
-            timings = [future.result() for future in futures]
+        timings = []
+        if not args.status:
+            with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
+                futures = [pool.submit(run_job, config, files, scratch, job, names, shares[job],
+                                       log) for job in range(args.jobs)]
+                timings = [future.result() for future in futures]
         for job in range(args.jobs):
             for name in names:
                 session = _session_files(scratch / f"job{job}", name)[1]
@@ -433,8 +466,7 @@ def main(argv: list[str] | None = None) -> int:
         elapsed = time.perf_counter() - started
 
     tried = [mutants[key] for key in chosen]
-    unused = match_equivalents(tried, equivalents)
-    wrongly_equivalent = [m for m in tried if m.equivalent and m.outcome != "survived"]
+    wrongly_equivalent = [m for m in tried if m.equivalent and m.outcome not in ("survived", None)]
     for m in wrongly_equivalent:
         m.equivalent = None  # counted as what it was
     print(f"cosmic-ray mutation run of {len(names)} module(s), "
@@ -449,7 +481,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         equivalent = sum(1 for m in ofs if m.equivalent)
         counts = {o: sum(1 for m in ofs if m.outcome == o and not m.equivalent)
-                  for o in ("killed", "survived", "timeout", "error")}
+                  for o in ("killed", "survived", "timeout", "error", None)}
+        counts["error"] += counts.pop(None)  # not run (yet: see --status)
         for key, value in counts.items():
             totals[key] += value
         totals["equivalent"] += equivalent
@@ -469,9 +502,9 @@ def main(argv: list[str] | None = None) -> int:
               "(take them off benchmarks/mutation_equivalents.yaml):")
         for m in wrongly_equivalent:
             print(f"  {m.module}:{m.start[0]} {m.line} -> {m.mutant} ({m.outcome})")
-    errors = [m for m in tried if m.outcome in ("error", None)]
+    errors = [m for m in tried if m.outcome in ("error", None) and not m.equivalent]
     if errors:
-        print(f"\n{len(errors)} mutant(s) could not be run (not counted):")
+        print(f"\n{len(errors)} mutant(s) not run or could not be run (not counted):")
         for m in errors:
             print(f"  {m.module}:{m.start[0]} {m.operator} #{m.occurrence}")
     if args.sample is None and not args.module and unused:
