@@ -664,3 +664,31 @@ def test_text_changes_name_each_value_by_its_path():
     assert walk({"v": ["a", "b"]}, {"v": ["a", "c"]}) == [("v", ["a", "b"], ["a", "c"])]
     assert walk({"v": ["a", "b"]}, {"v": ("a", "b")}) == []
     assert walk({"v": ["a", ["b"]]}, {"v": ["a", ["c"]]}) == [("v[1]", ["b"], ["c"])]
+
+
+@pytest.mark.parametrize("day", [["2016-05-03"], {"2016-05-03": 1}, {"2016-05-03"}, 20160503,
+                                 date(2016, 5, 3), None])
+@pytest.mark.parametrize("where", ["service_date", "as_of"])
+def test_a_date_of_another_type_is_refused_and_not_a_crash(day, where):
+    """A service_date or as-of date that is a list, a mapping, a set or a number is a DATE_INVALID
+    problem, never a TypeError from a memo lookup. Killed mutants: the `type(...) is str` guards
+    before the per-case API's day memo negated (an unhashable day looked up)."""
+    iort = shipped_policy()
+    case = {"cancer_site": "rectal"}
+    if where == "service_date":
+        if day is None or isinstance(day, date):  # (unknown; a date object is a date)
+            return
+        with pytest.raises(DataError) as caught:
+            iort.evaluate({**case, "service_date": day})
+        assert [p.code for p in caught.value.problems] == ["DATE_INVALID"]
+        return
+    if day is None:
+        with pytest.raises(DataError) as caught:
+            iort.evaluate(case, as_of=day)
+        assert [p.code for p in caught.value.problems] == ["NO_DATE"]
+    elif isinstance(day, date):
+        assert iort.evaluate(case, as_of=day).as_of == "2016-05-03"
+    else:
+        with pytest.raises(DataError) as caught:
+            iort.evaluate({**case, "service_date": "2016-05-03"}, as_of=day)
+        assert [p[:4] for p in caught.value.problems] == [("as_of", 0, 0, "DATE_INVALID")]
