@@ -39,6 +39,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tomllib
 from datetime import UTC, datetime
@@ -260,18 +261,44 @@ def baseline(config: dict, copy: Path, name: str, server: Path) -> float:
     return elapsed
 
 
+class Baselines:
+    """Each module's unmutated run, once for all jobs: the first job to need it runs it, the
+    others wait for its time (the copies are alike)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._ready: dict[str, threading.Event] = {}
+
+    def get(self, config: dict, copy: Path, name: str, server: Path) -> float:
+        with self._lock:
+            ready = self._ready.get(name)
+            mine = ready is None
+            if mine:
+                ready = self._ready[name] = threading.Event()
+        if mine:
+            try:
+                self.seconds[name] = baseline(config, copy, name, server)
+            finally:
+                ready.set()
+        ready.wait()
+        if name not in self.seconds:
+            raise SystemExit(f"the tests of {name} fail without any mutation")
+        return self.seconds[name]
+
+
 def run_job(config: dict, files: list[str], scratch: Path, job: int, names: list[str],
-            wanted: dict[str, set], log) -> tuple[dict[str, float], dict[str, float]]:
+            wanted: dict[str, set], log, baselines: Baselines) -> dict[str, float]:
     """One job: its own copy of the repository and test server; for each module with mutants
-    drawn for it, a baseline, then `cosmic-ray exec` of its session. Returns (baseline seconds,
-    exec seconds) by module."""
+    drawn for it, the module's baseline (shared), then `cosmic-ray exec` of its session.
+    Returns the exec seconds by module."""
     copy, workdir = scratch / f"job{job}" / "repo", scratch / f"job{job}"
     if not copy.exists():  # (a resumed run keeps the copy it started with)
         copy.mkdir(parents=True)
         copy_repository(copy, files)
     (workdir / "tests.sock").unlink(missing_ok=True)
     server = TestServer(copy, workdir / "tests.sock")
-    base, spent = {}, {}
+    spent = {}
     try:
         for name in names:
             if not wanted.get(name):
@@ -284,11 +311,11 @@ def run_job(config: dict, files: list[str], scratch: Path, job: int, names: list
                     left = db.num_work_items - db.num_results
                 log(f"job {job}: {name}: resumed, {left} mutants left")
             else:
-                base[name] = baseline(config, copy, name, server.path)
-                timeout = max(MIN_TIMEOUT, 3 * base[name])
+                seconds = baselines.get(config, copy, name, server.path)
+                timeout = max(MIN_TIMEOUT, 3 * seconds)
                 init_sessions(config, copy, workdir, [name], {name: timeout}, server.path)
                 left = keep_only(session, wanted[name])
-                log(f"job {job}: {name}: {left} mutants, unmutated tests {base[name]:.1f} s, "
+                log(f"job {job}: {name}: {left} mutants, unmutated tests {seconds:.1f} s, "
                     f"timeout {timeout:.0f} s")
             started = time.perf_counter()
             subprocess.run([*_cosmic_ray(), "exec", str(toml_path), str(session)], cwd=copy,
@@ -299,7 +326,7 @@ def run_job(config: dict, files: list[str], scratch: Path, job: int, names: list
                 f"({spent[name] / max(left, 1):.1f} s a mutant)")
     finally:
         server.close()
-    return base, spent
+    return spent
 
 
 def module_digests(config: dict, names: list[str]) -> dict[str, str]:
@@ -454,10 +481,12 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         timings = []
         if not args.status:
+            baselines = Baselines()
             with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
                 futures = [pool.submit(run_job, config, files, scratch, job, names, shares[job],
-                                       log) for job in range(args.jobs)]
+                                       log, baselines) for job in range(args.jobs)]
                 timings = [future.result() for future in futures]
+            timings = {"baselines": baselines.seconds, "jobs": timings}
         for job in range(args.jobs):
             for name in names:
                 session = _session_files(scratch / f"job{job}", name)[1]
