@@ -692,3 +692,47 @@ def test_a_date_of_another_type_is_refused_and_not_a_crash(day, where):
         with pytest.raises(DataError) as caught:
             iort.evaluate({**case, "service_date": "2016-05-03"}, as_of=day)
         assert [p[:4] for p in caught.value.problems] == [("as_of", 0, 0, "DATE_INVALID")]
+
+
+def test_a_datetime_is_not_an_as_of_date_but_a_date_is():
+    """Killed mutant: `not isinstance(as_of, datetime)` in `cases.as_of_day` negated or dropped (a
+    datetime, whose day depends on a time zone, taken for its date)."""
+    from datetime import datetime
+
+    iort = shipped_policy()
+    assert iort.evaluate({"cancer_site": "colon"}, as_of=date(2016, 5, 3)).as_of == "2016-05-03"
+    with pytest.raises(DataError) as caught:
+        iort.evaluate({"cancer_site": "colon"}, as_of=datetime(2016, 5, 3, 23, 30))
+    assert [p[:4] for p in caught.value.problems] == [("as_of", 0, 0, "DATE_INVALID")]
+
+
+@pytest.mark.parametrize(("words", "case"), [
+    (["cancer_site=rectal", "recurrent=true"], {"cancer_site": "rectal", "recurrent": True}),
+    (["recurrent=false", "t_stage="], {"recurrent": False, "t_stage": ""}),
+    (["recurrent=yes"], {"recurrent": "yes"}), (["cancer_site=a=b"], {"cancer_site": "a=b"})])
+def test_field_words_become_a_case(words, case):
+    from policy.cases import parse_words
+
+    assert parse_words(words, shipped_policy().compiled.columns) == case
+
+
+@pytest.mark.parametrize(("word", "ok"), [("a=b", True), ("a=", True), ("=b", False), ("ab", False),
+                                          ("", False), ("=", False)])
+def test_a_field_word_is_a_name_an_equals_sign_and_a_value(word, ok):
+    """Killed mutant: `sep and name` as `sep or name` (`=b` and `ab` taken for fields)."""
+    from policy.cases import is_field_word
+
+    assert is_field_word(word) is ok
+
+
+def test_a_field_given_twice_on_the_command_line_is_refused_naming_both_words():
+    from policy.cases import parse_words
+
+    with pytest.raises(DataError) as caught:
+        parse_words(["t_stage=T1", "cancer_site=colon", "t_stage=T2", "t_stage=T3"],
+                    shipped_policy().compiled.columns)
+    assert [tuple(p) for p in caught.value.problems] == [
+        ("t_stage=T2", 0, 0, "DUPLICATE_KEY", "field 't_stage' is given twice (t_stage=T1 and "
+                                              "t_stage=T2)"),
+        ("t_stage=T3", 0, 0, "DUPLICATE_KEY", "field 't_stage' is given twice (t_stage=T1 and "
+                                              "t_stage=T3)")]
