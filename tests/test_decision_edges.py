@@ -562,6 +562,8 @@ CORRUPTIONS = {
     "an index not hex": _corrupt("revisions/0/index", lambda i: "zz" + i[2:]),
     "an index past the outcomes": _corrupt("revisions/0/index", lambda i: "ff" + i[2:]),
     "an outcome as a mapping": _corrupt("revisions/0/outcomes/0", dict.fromkeys("abcd", [])),
+    "an index one past the outcomes": _corrupt("revisions/0", lambda r: {
+        **r, "index": f"{len(r['outcomes']):02x}" + r["index"][2:]}),
 }
 # the check that refuses each (its message: "compiled policy: WHAT")
 REFUSED_BY = {
@@ -582,7 +584,7 @@ REFUSED_BY = {
     "an outcome's rule": "outcomes", "an unknown rule": "outcomes",
     "an outcome as a mapping": "outcomes", "an index too short": "index",
     "an index too long": "index", "an index not hex": "index",
-    "an index past the outcomes": "index"}
+    "an index past the outcomes": "index", "an index one past the outcomes": "index"}
 
 
 @pytest.fixture(scope="module")
