@@ -738,3 +738,90 @@ def test_a_field_given_twice_on_the_command_line_is_refused_naming_both_words():
                                               "t_stage=T2)"),
         ("t_stage=T3", 0, 0, "DUPLICATE_KEY", "field 't_stage' is given twice (t_stage=T1 and "
                                               "t_stage=T3)")]
+
+
+# --- validation under the `first` and `any` hit policies ------------------------------------------
+
+
+def _tiny_policy(rules: list[dict], hit_policy: str) -> dict:
+    """A policy of one revision (inputs alpha: red, green, blue; beta: a boolean), as the
+    property tests generate them."""
+    from generated_policies import POLICY_ID, TITLE
+
+    inputs = [{"name": "alpha", "label": "alpha", "values": ["red", "green", "blue"]},
+              {"name": "beta", "label": "beta", "values": [True, False]}]
+    statements = [{"id": d, "determination": d, "text": f"The request is {d}.",
+                   "provenance": "reconstructed", "provenance_note": "Invented."}
+                  for d in ("granted", "refused")]
+    table = {
+        "policy": {"id": POLICY_ID, "title": TITLE},
+        "revision": {"id": "2020-01", "version": "1.0.0", "approved": "2020-01",
+                     "effective_from": "2020-02-01", "effective_from_basis": "inferred",
+                     "effective_from_note": "Inferred.",
+                     "history": {"date": "January 2020", "action": "New policy",
+                                 "description": "Generated revision 2020-01."}},
+        "statements": statements,
+        "disclaimer": {"text": "Invented.", "provenance": "reconstructed",
+                       "provenance_note": "Invented."},
+        "interpretation": [],
+        "table": {"hit_policy": hit_policy, "inputs": [{"name": i["name"], "values": i["values"]}
+                                                       for i in inputs],
+                  "rules": [{**rule, "statement": rule["then"]} for rule in rules]},
+    }
+    definition = {"inputs": inputs, "determinations": [
+        {"id": d, "short": d[:3], "meaning": d, "words": rf"\b{d}\b"} for d in ("granted", "refused")],
+        "site": {"example": {"as_of": "2020-02-01", "case": {}},
+                 "matrix": {"rows": [], "about": "None."}}}
+    return {"definition": definition, "revisions": [table], "sentences": [],
+            "history": ["January 2020\tNew policy\tGenerated revision 2020-01."]}
+
+
+def _validate(spec: dict, folder) -> list[str]:
+    import contextlib
+    import io
+
+    from generated_policies import write_policy
+    from policy.cli import main
+
+    tables = write_policy(spec, folder)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        main(["validate", "--tables", str(tables)])
+    return [line.split(": ", 1)[1] for line in out.getvalue().splitlines() if ": " in line]
+
+
+def _rule(rule_id, then, alpha="any", beta="any"):
+    return {"id": rule_id, "when": {"alpha": alpha, "beta": beta}, "then": then}
+
+
+@pytest.mark.parametrize(("hit_policy", "rules", "problems"), [
+    ("any", [_rule("a", "granted", ["red"]), _rule("b", "granted", ["red", "green"]),
+             _rule("c", "refused")], ["OVERLAP: rules 'a' (granted, line 44), 'b' (granted, line "
+                                      "51), 'c' (refused, line 59) all match 2 case(s), e.g. "
+                                      "alpha=red, beta=true; overlapping rules must agree under "
+                                      "the any hit policy",
+                                      "OVERLAP: rules 'b' (granted, line 51), 'c' (refused, line "
+                                      "53) all match 2 case(s), e.g. alpha=green, beta=true; "
+                                      "overlapping rules must agree under the any hit policy"]),
+    ("any", [_rule("a", "granted", ["red"]), _rule("b", "granted", ["red", "green"]),
+             _rule("c", "refused", ["blue"])], ["1 revisions valid (2020-01 .. 2020-01)"]),
+    ("unique", [_rule("a", "granted", ["red"]), _rule("b", "granted", ["red", "green"]),
+                _rule("c", "refused", ["blue"])],
+     ["OVERLAP: rules 'a' (granted, line 44), 'b' (granted, line 51) all match 2 case(s), e.g. "
+      "alpha=red, beta=true; the unique hit policy allows no overlap"]),
+    ("first", [_rule("a", "granted", ["red"]), _rule("b", "refused", ["red"], [True]),
+               _rule("c", "refused", [])],
+     ["INCOMPLETE_TABLE: 4 complete case(s) match no rule, e.g. alpha=green, beta=true; "
+      "alpha=green, beta=false; alpha=blue, beta=true",
+      "UNREACHABLE_RULE: rule 'b' can never fire: earlier rules decide every case it matches "
+      "(hit policy first)",
+      "UNREACHABLE_RULE: rule 'c' can never fire: it matches no case"]),
+    ("first", [_rule("a", "granted", ["red"]), _rule("b", "refused", ["green", "red"]),
+               _rule("c", "refused")], ["1 revisions valid (2020-01 .. 2020-01)"]),
+])
+def test_overlaps_and_rules_that_never_fire_under_each_hit_policy(hit_policy, rules, problems,
+                                                                 tmp_path):
+    """Killed mutants of `checks._coverage_problems`: the `first` and `any` branches turned
+    around, every overlap reported (or none), the firing count of overlapping rules under `any`
+    skipped, and the number of examples a message gives moved by one."""
+    assert _validate(_tiny_policy(rules, hit_policy), tmp_path) == problems
