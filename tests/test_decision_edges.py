@@ -562,6 +562,7 @@ CORRUPTIONS = {
     "an index not hex": _corrupt("revisions/0/index", lambda i: "zz" + i[2:]),
     "an index past the outcomes": _corrupt("revisions/0/index", lambda i: "ff" + i[2:]),
     "an outcome as a mapping": _corrupt("revisions/0/outcomes/0", dict.fromkeys("abcd", [])),
+    "an outcome's rule as a list": _corrupt("revisions/0/outcomes/0/1", [["x"]]),
     "an index one past the outcomes": _corrupt("revisions/0", lambda r: {
         **r, "index": f"{len(r['outcomes']):02x}" + r["index"][2:]}),
 }
@@ -584,7 +585,8 @@ REFUSED_BY = {
     "an outcome's rule": "outcomes", "an unknown rule": "outcomes",
     "an outcome as a mapping": "outcomes", "an index too short": "index",
     "an index too long": "index", "an index not hex": "index",
-    "an index past the outcomes": "index", "an index one past the outcomes": "index"}
+    "an index past the outcomes": "index", "an index one past the outcomes": "index",
+    "an outcome's rule as a list": "outcomes"}
 
 
 @pytest.fixture(scope="module")
@@ -801,7 +803,7 @@ def _rule(rule_id, then, alpha="any", beta="any"):
                                       "alpha=red, beta=true; overlapping rules must agree under "
                                       "the any hit policy",
                                       "OVERLAP: rules 'b' (granted, line 51), 'c' (refused, line "
-                                      "53) all match 2 case(s), e.g. alpha=green, beta=true; "
+                                      "59) all match 2 case(s), e.g. alpha=green, beta=true; "
                                       "overlapping rules must agree under the any hit policy"]),
     ("any", [_rule("a", "granted", ["red"]), _rule("b", "granted", ["red", "green"]),
              _rule("c", "refused", ["blue"])], ["1 revisions valid (2020-01 .. 2020-01)"]),
