@@ -203,7 +203,7 @@ def policies(draw) -> dict:
         for rule in rules:
             if rule["then"] == UNSTATED:
                 rule["statement"] = "none"
-                rule["no_statement_reason"] = "Generated: no statement decides it."
+                rule["no_statement_reason"] = f"Generated: no statement decides {rule['id']}."
             else:
                 rule["statement"] = draw(st.sampled_from(cited[rule["then"]]))
         table = {

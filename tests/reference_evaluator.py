@@ -81,7 +81,8 @@ class ReferenceEvaluator:
         if data is None:
             return {"determination": "no_policy_in_force", "revision": None, "rule": None,
                     "rules": [], "needs": [], "possible": [], "source": None,
-                    "provenance": None, "evidence": None, "evidence_scope": None}
+                    "provenance": None, "provenance_note": None, "evidence": None,
+                    "evidence_scope": None}
         columns = [(c["name"], c["values"]) for c in data["table"]["inputs"]]
         omitted = [name for name, _ in columns if case.get(name) is None]
         outcomes = {}
@@ -98,10 +99,15 @@ class ReferenceEvaluator:
                      for rule in data["table"]["rules"]}
             quotes = {(cited[r] or {}).get("text") for r in rules}
             first = cited[rules[0]] or {}
+            # the words' note; a rule that cites no statement gives its own reason instead
+            note = first.get("provenance_note") or next(
+                rule.get("no_statement_reason") for rule in data["table"]["rules"]
+                if rule["id"] == rules[0])
             return {**base, "determination": determinations.pop(),
                     "rule": rules[0] if len(rules) == 1 else None, "needs": [], "possible": [],
                     "source": first.get("text") if len(quotes) == 1 else None,
-                    "provenance": first.get("provenance") if len(quotes) == 1 else None}
+                    "provenance": first.get("provenance") if len(quotes) == 1 else None,
+                    "provenance_note": note if len(quotes) == 1 else None}
         needs = []
         for i, name in enumerate(omitted):
             for values, (determination, _) in outcomes.items():
@@ -113,7 +119,8 @@ class ReferenceEvaluator:
         possible = [d for d in self.order if d in determinations]
         possible += sorted(determinations - set(possible))
         return {**base, "determination": "indeterminate", "rule": None, "needs": sorted(needs),
-                "possible": possible, "source": None, "provenance": None}
+                "possible": possible, "source": None, "provenance": None,
+                "provenance_note": None}
 
     def _evidence(self, data, case: dict) -> dict:
         """The paragraph about the case's value of the evidence key: wholly (scope None) or in

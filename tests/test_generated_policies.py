@@ -37,7 +37,7 @@ from generated_policies import POLICY_ID, policies, write_policy
 from reference_evaluator import ReferenceEvaluator
 
 COMPARED = ("determination", "rule", "rules", "needs", "possible", "source", "provenance",
-            "evidence", "evidence_scope")
+            "provenance_note", "evidence", "evidence_scope")
 
 
 def _days(spec: dict) -> list[str]:
