@@ -827,3 +827,25 @@ def test_overlaps_and_rules_that_never_fire_under_each_hit_policy(hit_policy, ru
     around, every overlap reported (or none), the firing count of overlapping rules under `any`
     skipped, and the number of examples a message gives moved by one."""
     assert _validate(_tiny_policy(rules, hit_policy), tmp_path) == problems
+
+
+def test_a_problem_of_a_case_without_a_file_has_no_position():
+    """A case given as a mapping, or as command-line words, has no lines: each problem is at line
+    0, column 0, named by the word itself for words. Killed mutants: the line or column moved."""
+    from policy.cases import WORDS, check_case
+
+    columns = shipped_policy().compiled.columns
+    with pytest.raises(DataError) as caught:
+        check_case({"cancer_site": "lung", "recurrent": "true"}, columns)
+    assert [p[:4] for p in caught.value.problems] == [("case", 0, 0, "UNKNOWN_VALUE"),
+                                                      ("case", 0, 0, "WRONG_TYPE")]
+    with pytest.raises(DataError) as caught:
+        check_case({"cancer_site": "lung", "recurrent": "maybe"}, columns, file=WORDS)
+    assert [tuple(p) for p in caught.value.problems] == [
+        ("cancer_site=lung", 0, 0, "UNKNOWN_VALUE", "cancer_site cannot be 'lung'; allowed: "
+         "rectal, colon, gastric, pancreatic, soft_tissue_sarcoma, gynecologic, head_and_neck, "
+         "renal, cns, neuroblastoma, fibromatosis, breast, thoracic, other, none"),
+        ("recurrent=maybe", 0, 0, "UNKNOWN_VALUE", "recurrent cannot be 'maybe'; allowed: true, "
+         "false")]
+    assert str(caught.value).splitlines()[1] == (
+        "recurrent=maybe: UNKNOWN_VALUE: recurrent cannot be 'maybe'; allowed: true, false")
