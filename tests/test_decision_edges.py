@@ -849,3 +849,30 @@ def test_a_problem_of_a_case_without_a_file_has_no_position():
          "false")]
     assert str(caught.value).splitlines()[1] == (
         "recurrent=maybe: UNKNOWN_VALUE: recurrent cannot be 'maybe'; allowed: true, false")
+
+
+@pytest.mark.parametrize("index_type", [pa.int8(), pa.int16(), pa.int64()])
+@pytest.mark.parametrize("text_cells", [False, True])
+def test_a_service_date_column_already_dictionary_encoded(index_type, text_cells):
+    """Dates as dictionary<int8|int16|int64, string> (as DuckDB and Parquet readers give them),
+    with a blank among them: the column is re-indexed in int32. Killed mutant: that cast skipped
+    (the result's as_of column then had the wrong index type)."""
+    from policy.columnar import evaluate_arrow
+
+    days = ["2016-05-03", "", "2012-02-29", None, "2001-01-01", "2016-05-03"]
+    dictionary = pa.array(["2001-01-01", "2016-05-03", "", "2012-02-29"])
+    indices = pa.array([None if d is None else dictionary.to_pylist().index(d) for d in days],
+                       index_type)
+    table = pa.table({"service_date": pa.DictionaryArray.from_arrays(indices, dictionary),
+                      "cancer_site": pa.array(["colon"] * len(days))})
+    from policy.columnar import RESULT_SCHEMA
+
+    result = evaluate_arrow(table, shipped_policy(), text_cells=text_cells)
+    assert result.schema == RESULT_SCHEMA
+    assert result.column("as_of").type == pa.dictionary(pa.int32(), pa.string())
+    results = result.to_pylist()
+    good = [(n, day) for n, day in enumerate(days) if day]
+    _rows_agree([results[n] for n, _ in good], [({"cancer_site": "colon"}, day) for _, day in good])
+    assert results[3]["error"].startswith("NO_DATE")
+    assert results[1]["error"].startswith("NO_DATE" if text_cells else "DATE_INVALID")
+    assert [r["as_of"] for r in results] == [d or None for d in days]
