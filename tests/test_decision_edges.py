@@ -876,3 +876,36 @@ def test_a_service_date_column_already_dictionary_encoded(index_type, text_cells
     assert results[3]["error"].startswith("NO_DATE")
     assert results[1]["error"].startswith("NO_DATE" if text_cells else "DATE_INVALID")
     assert [r["as_of"] for r in results] == [d or None for d in days]
+
+
+def test_an_empty_cell_is_unknown_only_as_text():
+    """Killed mutant of `inputs._check_value`: `value is None or (text_cells and value == "")` as
+    `and` (an empty text cell, from an Arrow table rather than the CSV reader, taken for a
+    value)."""
+    from policy.columnar import evaluate_arrow
+
+    table = pa.table({"service_date": ["2016-05-03"] * 2, "cancer_site": ["", "colon"],
+                      "t_stage": ["", ""]})
+    as_text = evaluate_arrow(table, shipped_policy(), text_cells=True).to_pylist()
+    _rows_agree(as_text, [({}, "2016-05-03"), ({"cancer_site": "colon"}, "2016-05-03")])
+    as_json = evaluate_arrow(table, shipped_policy()).to_pylist()
+    assert as_json[0]["error"].startswith("UNKNOWN_VALUE: cancer_site cannot be ''")
+
+
+def test_a_day_before_the_first_revision_names_the_first_ones_date():
+    """Killed mutant: `revisions[0]` as `revisions[-1]` in the message of `diff.resolve`."""
+    from policy.diff import resolve
+    from shipped import shipped_validated
+
+    revisions = shipped_validated().revisions
+    assert resolve(revisions, "2016-05-03").id == "2015-12"
+    assert resolve(revisions, "2.3.0").id == resolve(revisions, "2015-12").id == "2015-12"
+    with pytest.raises(DataError) as caught:
+        resolve(revisions, "2001-01-01")
+    assert [tuple(p) for p in caught.value.problems] == [
+        ("2001-01-01", 0, 0, "UNKNOWN_REVISION",
+         "no revision is in force on 2001-01-01; the first is effective from 2012-01-01")]
+    with pytest.raises(DataError) as caught:
+        resolve(revisions, "latest")
+    assert caught.value.problems[0].message.startswith(
+        "'latest' is not a revision id, version or date (revisions: 2011-12, 2012-12, ")
