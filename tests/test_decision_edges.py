@@ -909,3 +909,27 @@ def test_a_day_before_the_first_revision_names_the_first_ones_date():
         resolve(revisions, "latest")
     assert caught.value.problems[0].message.startswith(
         "'latest' is not a revision id, version or date (revisions: 2011-12, 2012-12, ")
+
+
+def test_changed_quoted_words_carry_their_provenance_on_both_sides():
+    """A change of a statement's words or of the disclaimer gives the provenance of each side.
+    Killed mutant of `diff._provenance_of`: the disclaimer's `or {}` as `and {}` (its provenance
+    lost)."""
+    from types import SimpleNamespace
+
+    from policy.diff import text_changes
+
+    def table(words, provenance, statement):
+        return SimpleNamespace(data={
+            "disclaimer": {"text": words, "provenance": provenance},
+            "statements": [{"id": "s", "text": statement, "provenance": "verbatim"}]})
+
+    changes = text_changes(table("Old words.", "verbatim", "A."),
+                           table("New words.", "reconstructed", "B."))
+    assert changes == [
+        {"path": "disclaimer.text", "old": "Old words.", "new": "New words.",
+         "bookkeeping": False, "old_provenance": "verbatim", "new_provenance": "reconstructed"},
+        {"path": "disclaimer.provenance", "old": "verbatim", "new": "reconstructed",
+         "bookkeeping": False},
+        {"path": "statements[id=s].text", "old": "A.", "new": "B.", "bookkeeping": False,
+         "old_provenance": "verbatim", "new_provenance": "verbatim"}]
