@@ -933,3 +933,16 @@ def test_changed_quoted_words_carry_their_provenance_on_both_sides():
          "bookkeeping": False},
         {"path": "statements[id=s].text", "old": "A.", "new": "B.", "bookkeeping": False,
          "old_provenance": "verbatim", "new_provenance": "verbatim"}]
+
+
+def test_a_hint_names_the_first_value_that_differs_only_in_letter_case():
+    """Killed mutant of `cases.suggest`: `exact[0]` as `exact[-1]`."""
+    from policy.cases import suggest
+
+    assert suggest("ab1x", ["Ab1x", "AB1X", "ab1"]) == "; did you mean 'Ab1x'?"
+    assert suggest("ab1x ", ["AB1X", "Ab1x"]) == (
+        "; did you mean 'AB1X'? Names and values are exact: a space after the comma is part of "
+        "the cell")
+    assert suggest("rectl", ["rectal", "colon"]) == "; did you mean 'rectal'?"
+    assert suggest("xyz", ["rectal", "colon"]) == ""
+    assert suggest("col", ["rectal", "colon"]) == "; did you mean 'colon'?"
