@@ -465,7 +465,8 @@ def main(argv: list[str] | None = None) -> int:
                   and (args.check_equivalents or not mutants[key].equivalent)]
         log(f"{len(to_run)} of {len(everything)} mutants to run"
             + (f" (a sample, seed {seed})" if seed is not None else "")
-            + (f", {len(chosen) - len(to_run)} killed in {args.rerun}" if args.rerun else "")
+            + (f", the other {len(chosen) - len(to_run)} killed in {args.rerun} or listed as "
+               "equivalent" if args.rerun else "")
             + f"; {len(names)} module(s), {args.jobs} job(s)")
         if args.list:
             for key in chosen:
