@@ -537,7 +537,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{len(errors)} mutant(s) not run or could not be run (not counted):")
         for m in errors:
             print(f"  {m.module}:{m.start[0]} {m.operator} #{m.occurrence}")
-    if args.sample is None and not args.module and unused:
+    if seed is None and not args.module and not args.check_equivalents and unused:
         print(f"\n{len(unused)} entr(ies) of mutation_equivalents.yaml match no mutant:")
         for entry in unused:
             print(f"  {entry['module']}: {entry['line']} -> {entry['mutant']}")
