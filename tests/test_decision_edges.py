@@ -365,7 +365,7 @@ def test_the_per_case_day_memos_keep_days_up_to_their_bound_then_start_afresh(mo
     """The day memos of `engine.DecisionTemplates` hold at most MEMO_LIMIT days, then start afresh.
     Killed mutants: `len(...) >= MEMO_LIMIT` flipped (a memo emptied on every new day, or never)
     in `_position` and `_before_first_template`."""
-    from policy import engine
+    from policy.core import engine
 
     monkeypatch.setattr(engine, "MEMO_LIMIT", 3)
     compiled = shipped_policy().compiled
