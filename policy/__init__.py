@@ -6,7 +6,7 @@ from any number of threads at once.
 """
 
 from .api import Policy, load_policy
-from .core.engine import Decision
+from .core.decision import Decision
 from .core.errors import DataError, PolicyError, PolicyIOError, UsageError
 
 __all__ = ["Decision", "DataError", "Policy", "PolicyError", "PolicyIOError", "UsageError",

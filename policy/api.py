@@ -18,7 +18,9 @@ from __future__ import annotations
 import os
 
 from .core.cases import check_case, day_of
-from .core.engine import CompiledPolicy, CompiledRevision, Decision, DecisionTemplates
+from .core.compiled import CompiledPolicy, CompiledRevision
+from .core.decision import Decision
+from .core.decision_memo import DecisionMemo
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import
 if TYPE_CHECKING:
@@ -31,7 +33,7 @@ class Policy:
 
     def __init__(self, compiled: CompiledPolicy) -> None:
         self.compiled = compiled
-        self._templates = DecisionTemplates(compiled)
+        self._templates = DecisionMemo(compiled)
 
     @property
     def id(self) -> str:

@@ -40,7 +40,7 @@ try:  # what hmac.compare_digest is when OpenSSL is absent: constant time
 except ImportError:  # pragma: no cover - another interpreter
     from hmac import compare_digest  # type: ignore[no-redef]
 
-from .core.engine import CompiledPolicy
+from .core.compiled import CompiledPolicy
 from .core.policy_files import PolicyFiles
 from .core.snapshot import Snapshot, read_snapshot
 

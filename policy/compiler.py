@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import itertools
 
-from .core.engine import INDETERMINATE, CompiledPolicy, CompiledRevision, Outcome, packed_index
+from .core.compiled import CompiledPolicy, CompiledRevision, Outcome, packed_index
+from .core.decision import INDETERMINATE
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""The per-case API's fast path (`engine.DecisionTemplates`) against the full path it stands in for.
+"""The per-case API's fast path (`engine.DecisionMemo`) against the full path it stands in for.
 
 `Policy.evaluate` answers a valid case from a template built once per (revision, partial case);
 everything else takes the full path (`cases.check_case`, `dates.check_date`,
@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from policy import DataError, PolicyError, load_policy
 from policy.core.cases import check_case
 from policy.core.dates import check_date
-from policy.core.engine import Decision, DecisionTemplates
+from policy.core.decision import Decision
+from policy.core.decision_memo import DecisionMemo
 
 from repo_paths import TABLES
 
@@ -110,7 +111,7 @@ def test_a_decision_shares_nothing_that_can_be_changed():
 
 
 def test_templates_built_in_threads_agree():
-    templates = DecisionTemplates(IORT.compiled)
+    templates = DecisionMemo(IORT.compiled)
     work = [({"cancer_site": site, "t_stage": "T4"}, f"20{year}-03-0{day}")
             for site in COLUMNS["cancer_site"] for year in range(10, 25) for day in (1, 2)]
     results: dict[int, list] = {}
@@ -130,7 +131,7 @@ def test_templates_built_in_threads_agree():
 def test_the_compiled_cache_round_trips(tmp_path, monkeypatch):
     """A warm load reads the cache entry instead of validating the YAML again: the compiled
     policy's JSON is exactly what `from_json` takes back."""
-    from policy.core.engine import CompiledPolicy
+    from policy.core.compiled import CompiledPolicy
 
     data = json.loads(json.dumps(IORT.compiled.to_json()))
     assert CompiledPolicy.from_json(data) == IORT.compiled

@@ -194,7 +194,7 @@ def test_every_single_wrong_type_in_an_entry_is_refused(tables_copy):
     """The shape check is strict at every point of the entry, not only at the top: each string
     turned into a number, each list into a mapping and each mapping into a list is refused
     (checked on every point of the first two revisions and of everything around them)."""
-    from policy.core.engine import CompiledPolicy
+    from policy.core.compiled import CompiledPolicy
 
     data = cache.compiled_policy(policy_files(str(tables_copy))).to_json()
     data["revisions"] = data["revisions"][:2]
@@ -287,7 +287,7 @@ def test_an_edit_of_the_engine_code_invalidates_the_entries(tables_copy, private
     validations = _validations(monkeypatch)
     first = cache.compiled_policy(files)
     assert cache.compiled_policy(files) == first and len(validations) == 1  # warm: no validation
-    engine = package_copy / "core" / "engine.py"
+    engine = package_copy / "core" / "compiled.py"
     before, code = engine.stat(), engine.read_bytes()
     if edit == "changed bytes":
         engine.write_bytes(code + b"\n# edited\n")

@@ -362,14 +362,14 @@ def test_a_repeated_column_is_named_at_its_second_position(tmp_path):
 
 
 def test_the_per_case_day_memos_keep_days_up_to_their_bound_then_start_afresh(monkeypatch):
-    """The day memos of `engine.DecisionTemplates` hold at most MEMO_LIMIT days, then start afresh.
+    """The day memos of `decision_memo.DecisionMemo` hold at most MEMO_LIMIT days, then start afresh.
     Killed mutants: `len(...) >= MEMO_LIMIT` flipped (a memo emptied on every new day, or never)
     in `_position` and `_before_first_template`."""
-    from policy.core import engine
+    from policy.core import decision_memo
 
-    monkeypatch.setattr(engine, "MEMO_LIMIT", 3)
+    monkeypatch.setattr(decision_memo, "MEMO_LIMIT", 3)
     compiled = shipped_policy().compiled
-    templates = engine.DecisionTemplates(compiled)
+    templates = decision_memo.DecisionMemo(compiled)
 
     def decide(day):
         assert templates.decide({"case_id": day}, day) == compiled.evaluate({"case_id": day}, day)
@@ -393,7 +393,7 @@ def test_the_per_case_day_memos_keep_days_up_to_their_bound_then_start_afresh(mo
     ([300, 1], (300, 1))])
 def test_an_index_is_bytes_while_every_position_fits_in_one(index, packed):
     """Killed mutants: the bound `< 256` as `<= 256` (bytes() refuses 256) or moved by one."""
-    from policy.core.engine import _index_from_json, _index_json, packed_index
+    from policy.core.compiled import _index_from_json, _index_json, packed_index
 
     assert packed_index(index) == packed
     assert _index_from_json(json.loads(json.dumps(_index_json(packed)))) == packed
@@ -596,10 +596,10 @@ def compiled_json():
 
 @pytest.mark.parametrize("name", sorted(CORRUPTIONS))
 def test_a_compiled_policy_of_another_shape_is_refused(compiled_json, name):
-    """Each condition of `engine._check_compiled_shape` (a cache entry is read back through it):
+    """Each condition of `compiled._check_compiled_shape` (a cache entry is read back through it):
     killed mutants turned a condition around or moved its bound (an empty list of columns or of
     values accepted, a rule id of another type, an index entry one past the outcomes)."""
-    from policy.core.engine import CompiledPolicy
+    from policy.core.compiled import CompiledPolicy
 
     data = json.loads(json.dumps(compiled_json))
     CORRUPTIONS[name](data)
@@ -620,7 +620,7 @@ def _list_index(compiled_json, change):
     lambda index, n: [-1, *index[1:]], lambda index, n: ["0", *index[1:]],
     lambda index, n: {"index": index}], ids=["short", "long", "past", "negative", "text", "dict"])
 def test_an_index_given_as_numbers_is_checked_as_closely(compiled_json, change):
-    from policy.core.engine import CompiledPolicy
+    from policy.core.compiled import CompiledPolicy
 
     with pytest.raises(ValueError, match="^compiled policy: index"):
         CompiledPolicy.from_json(_list_index(compiled_json, change))
@@ -629,7 +629,7 @@ def test_an_index_given_as_numbers_is_checked_as_closely(compiled_json, change):
 def test_a_compiled_policy_round_trips_as_hex_or_as_numbers(compiled_json):
     """Killed mutants: the count of partial cases (`len(values) + 1` per column) or the index
     checks moved by one refuse the compiler's own output."""
-    from policy.core.engine import CompiledPolicy
+    from policy.core.compiled import CompiledPolicy
 
     compiled = shipped_policy().compiled
     assert CompiledPolicy.from_json(json.loads(json.dumps(compiled_json))) == compiled

@@ -84,7 +84,7 @@ def _check_policy(spec: dict, cases: list[dict], folder: Path) -> None:
     # the columns (and so the order of a decision's case) are the first revision's
     assert policy.compiled.columns == tuple((i["name"], tuple(i["values"])) for i in first)
     # the compiled form survives the cache's JSON (a one-column policy, a one-value input...)
-    from policy.core.engine import CompiledPolicy
+    from policy.core.compiled import CompiledPolicy
 
     assert CompiledPolicy.from_json(json.loads(json.dumps(policy.compiled.to_json()))) == \
         policy.compiled

@@ -102,7 +102,7 @@ def test_a_corrupt_cache_entry_is_rebuilt(tmp_path, monkeypatch):
     entry.write_text("{not json")
     assert load_policy().evaluate({"cancer_site": "none"}, "2020-01-01").determination == \
         "not_addressed"
-    from policy.core.engine import FORMAT
+    from policy.core.compiled import FORMAT
 
     sealed = entry.read_bytes().partition(b"\n")  # the rebuilt entry: a seal, then the content
     assert len(sealed[0]) == 64 and marshal.loads(sealed[2])["format"] == FORMAT

@@ -428,7 +428,7 @@ def test_try_page_carries_fields_the_engine_adds(monkeypatch):
     """A field `Decision.to_json()` gains (a disclaimer, say) reaches the page's data unasked,
     with the value the engine gives for each case."""
     from policy import load_policy
-    from policy.core.engine import Decision
+    from policy.core.decision import Decision
     from policy.present.site.try_page import try_data
 
     plain = Decision.to_json

@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # only for the types: the modules load when a command needs t
     from typing import BinaryIO, Literal, NoReturn, TextIO
 
     from ..core.cases import Where
-    from ..core.engine import CompiledPolicy
+    from ..core.compiled import CompiledPolicy
     from ..core.errors import Problem
     from ..core.policy_files import PolicyFiles
     from ..validate import ValidatedPolicy

@@ -25,8 +25,8 @@ from ..core.cases import (
     unknown_field,
     value_text,
 )
+from ..core.compiled import CompiledPolicy
 from ..core.dates import check_date
-from ..core.engine import CompiledPolicy
 from ..core.errors import DataError, Problem
 from ..core.memo import BoundedMemo
 from ..core.record import Record

@@ -13,7 +13,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from ..core.engine import CompiledPolicy, Decision
+from ..core.compiled import CompiledPolicy
+from ..core.decision import Decision
 from ..core.errors import DataError, Problem
 from ..core.memo import BoundedMemo
 from ..core.record import Record

@@ -14,7 +14,8 @@ from typing import Any
 import pyarrow as pa
 
 from ..core import partial_cases as codes
-from ..core.engine import NO_POLICY, CompiledPolicy, Decision
+from ..core.compiled import CompiledPolicy
+from ..core.decision import NO_POLICY, Decision
 from . import kernels as pc
 
 RESULT_SCHEMA = pa.schema([

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from ..core.engine import identity
+from ..core.decision import identity
 
 ANY = None  # a condition that matches every value of its column
 

@@ -1,57 +1,28 @@
 """Evaluation: a compiled policy answers a case by one lookup, and explains the answer.
 
 A partial case gives each input column a value or leaves it unknown; it is numbered by one integer
-(`codes`, the mixed-radix code), and its outcome is a list lookup. Compilation (`compiler`)
-enumerates the completions of every partial case once: when they all get the same determination
-that is the answer; otherwise the case is `indeterminate` and `needs` lists each omitted field on
-which, for some completion, changing only that field changes the determination. Here: the
-records (`Decision`, `CompiledPolicy`...), evaluation, the per-case API's templates and the
-compiled form the cache keeps.
+(`partial_cases`, the mixed-radix code), and its outcome is a list lookup. Compilation
+(`policy.compiler`) enumerates the completions of every partial case once: when they all get the
+same determination that is the answer; otherwise the case is `indeterminate` and `needs` lists
+each omitted field on which, for some completion, changing only that field changes the
+determination. Here: the compiled records, their evaluation, and the compiled form the cache keeps
+(`to_json`, `from_json` and its shape check).
 """
 
 from __future__ import annotations
 
-from . import partial_cases as codes
-from .dates import check_date
+from . import partial_cases
+from .decision import INDETERMINATE, NO_POLICY, Decision, ReadOnlyDict, identity
 from .record import Record
 from .timeline import revision_in_force
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import (5 ms of start-up)
-if TYPE_CHECKING:  # model imports dataclasses: not on the start-up path of `policy evaluate`
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import (core/__init__)
+if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
-    from typing import Any, NoReturn
+    from typing import Any
 
 
 FORMAT = 3  # bump when the compiled JSON shape changes
-INDETERMINATE = "indeterminate"
-NO_POLICY = "no_policy_in_force"
-
-
-# Immutable records are `record.Record`s (named tuples), not dataclasses: this module is on the
-# start-up path of `policy evaluate`, where importing dataclasses (and inspect) costs more than the
-# evaluation.
-
-class ReadOnlyDict(dict):
-    """A dict that refuses changes: the mappings inside a Decision (`revision`, `case`), which
-    the per-case API shares between decisions. Reads, equality, `dict(...)` and JSON are a
-    dict's; pickling and copying rebuild it."""
-
-    __slots__ = ()
-
-    def _read_only(self, *args: object, **kwargs: object) -> NoReturn:
-        raise TypeError("a decision's mappings are read-only")
-
-    __setitem__ = __delitem__ = __ior__ = _read_only
-    clear = pop = popitem = setdefault = update = _read_only
-
-    def __reduce__(self) -> tuple[type, tuple[dict]]:
-        return type(self), (dict(self),)
-
-    def __copy__(self) -> ReadOnlyDict:
-        return self
-
-    def __deepcopy__(self, memo: object) -> ReadOnlyDict:
-        return self
 
 
 class Outcome(Record):
@@ -88,52 +59,6 @@ class CompiledRevision(Record):
         return identity(self)
 
 
-IDENTITY_FIELDS = ("id", "version", "effective_from", "effective_from_basis")
-
-
-def identity(revision: object) -> ReadOnlyDict:
-    """The revision object of the JSON outputs, of a compiled or a model revision (both have
-    these fields)."""
-    return ReadOnlyDict({name: getattr(revision, name) for name in IDENTITY_FIELDS})
-
-
-class Decision(Record):
-    """Everything needed to reproduce and explain one evaluation years later (immutable)."""
-
-    __slots__ = ()
-    determination: Any
-    as_of: Any
-    policy: Any
-    revision: Any
-    rule: Any
-    rules: Any
-    needs: Any
-    possible: Any
-    explanation: Any
-    source: Any
-    provenance: Any
-    provenance_note: Any
-    evidence: Any
-    evidence_scope: Any
-    disclaimer: Any
-    disclaimer_provenance: Any
-    disclaimer_note: Any
-    case_id: Any
-    case: Any
-
-    def to_json(self) -> dict:
-        return {"determination": self.determination, "as_of": self.as_of, "policy": self.policy,
-                "revision": dict(self.revision) if self.revision else None, "rule": self.rule,
-                "rules": list(self.rules), "needs": list(self.needs),
-                "possible": list(self.possible), "explanation": self.explanation,
-                "source": self.source, "provenance": self.provenance,
-                "provenance_note": self.provenance_note, "evidence": self.evidence,
-                "evidence_scope": self.evidence_scope, "disclaimer": self.disclaimer,
-                "disclaimer_provenance": self.disclaimer_provenance,
-                "disclaimer_note": self.disclaimer_note,
-                "case_id": self.case_id, "case": dict(self.case)}
-
-
 class CompiledPolicy(Record):
     """Every revision of a policy compiled; `columns`: ((name, values), ...) in table order;
     `revisions` in effective order; `evidence_key`: the input whose value picks a revision's
@@ -150,7 +75,7 @@ class CompiledPolicy(Record):
     # --- evaluation ---------------------------------------------------------------------------
     def code(self, case: Mapping[str, object]) -> int:
         """The partial-case code of a (valid) case; absent or None fields are unknown."""
-        return codes.encode(self.columns, case)
+        return partial_cases.encode(self.columns, case)
 
     def evaluate(self, case: Mapping[str, object], as_of: str) -> Decision:
         """Decide a validated case (see `cases.check_case`) as of a validated date."""
@@ -254,131 +179,6 @@ def _index_json(index: bytes | tuple[int, ...]) -> str | list[int]:
 
 def _index_from_json(data: str | list[int]) -> bytes | tuple[int, ...]:
     return bytes.fromhex(data) if isinstance(data, str) else tuple(data)
-
-
-MEMO_LIMIT = 100_000  # distinct days remembered; an input of endless distinct dates starts afresh
-
-
-class DecisionTemplates:
-    """The per-case API's fast path: each (revision, partial case) decided once, its Decision
-    kept, and each call fills in only `as_of` and `case_id` (and before the first revision `case`).
-
-    `decide` accepts only what `cases.check_case` accepts and decides it as
-    `CompiledPolicy.evaluate` does (the templates are that function's answers); anything else
-    (an unknown field or value, a bad or missing date, a value of another type, even a str
-    subclass, or a case that is not a plain dict) gets None, and the caller takes the full path,
-    which gives the error. So every field is still checked on every call.
-
-    Thread safety: the memos only ever map a key to a value computed from immutable inputs
-    (dict get and set are atomic), and the shared parts of a Decision are tuples and
-    `ReadOnlyDict`s; two threads may build the same template, and either result is right.
-    """
-
-    def __init__(self, compiled: CompiledPolicy) -> None:
-        self.compiled = compiled
-        weights = codes.weights(compiled.columns)
-        self.n_codes = codes.count(compiled.columns)
-        # every column unknown; a known value adds its offset from unknown to the code
-        self.all_unknown = codes.encode(compiled.columns, {})
-        self.offsets = {name: (type(values[0]), {v: w * (i - len(values))
-                                                 for i, v in enumerate(values)})
-                        for (name, values), w in zip(compiled.columns, weights, strict=True)}
-        # where the fields that differ between calls with the same template go
-        self.as_of_at, self.case_id_at, self.case_at = map(Decision._fields.index,
-                                                           ("as_of", "case_id", "case"))
-        self._templates: dict[int, list] = {}  # position * n_codes + code -> Decision as a list
-        self._days: dict[str, int] = {}  # checked day -> revision position, -1 before the first
-        self._before_first: dict[str, list] = {}  # day -> template of no_policy_in_force
-        self._known: dict[int, ReadOnlyDict] = {}  # code -> the known fields
-
-    def decide(self, case: Mapping[str, object], as_of: object) -> Decision | None:
-        """The Decision for a valid case and date (as_of: a str, a date or None), else None."""
-        if type(case) is not dict:  # other mappings (and non-mappings) take the full path
-            return None
-        code, case_id, service_date = self.all_unknown, None, None
-        offsets = self.offsets
-        try:
-            for name, value in case.items():
-                if value is None:
-                    continue
-                found = offsets.get(name)
-                if found is not None:
-                    offset = found[1].get(value)
-                    if offset is None or type(value) is not found[0]:
-                        return None
-                    code += offset
-                elif name == "service_date":
-                    service_date = value
-                elif name == "case_id" and type(value) is str:
-                    case_id = value
-                else:
-                    return None
-        except TypeError:  # an unhashable value
-            return None
-        days = self._days
-        if service_date is not None:  # checked even when as_of overrides it
-            position = days.get(service_date) if type(service_date) is str else None
-            if position is None and self._position(service_date) is None:
-                return None
-        if as_of is None:
-            as_of = service_date
-        elif type(as_of) is not str:
-            from datetime import date  # (loaded already by a caller with a date object)
-
-            as_of = as_of.isoformat() if type(as_of) is date else None
-        position = days.get(as_of) if type(as_of) is str else None
-        if position is None:
-            position = self._position(as_of)
-            if position is None:
-                return None
-        if position < 0:
-            day = str(as_of)  # (a str already: _position answers only for one)
-            template = self._before_first.get(day) or self._before_first_template(day)
-            values = template.copy()
-            values[self.case_at] = self._known_fields(code)
-        else:
-            key = position * self.n_codes + code
-            values = (self._templates.get(key) or self._template(position, code)).copy()
-        values[self.as_of_at] = as_of
-        values[self.case_id_at] = case_id
-        return tuple.__new__(Decision, values)
-
-    def _position(self, day: object) -> int | None:
-        """The in_force position of a day (-1 before the first); None for anything but a valid
-        YYYY-MM-DD string."""
-        position = self._days.get(day) if type(day) is str else None
-        if position is None and type(day) is str:
-            try:
-                check_date(day)
-            except ValueError:
-                return None
-            in_force = revision_in_force(self.compiled.revisions, day)
-            position = -1 if in_force is None else self.compiled.revisions.index(in_force)
-            if len(self._days) >= MEMO_LIMIT:
-                self._days.clear()
-            self._days[day] = position
-        return position
-
-    def _known_fields(self, code: int) -> ReadOnlyDict:
-        found = self._known.get(code)
-        if found is None:
-            found = self._known[code] = ReadOnlyDict(codes.decode(self.compiled.columns, code))
-        return found
-
-    def _template(self, position: int, code: int) -> list:
-        compiled_revision = self.compiled.revisions[position]
-        template = list(self.compiled.evaluate(self._known_fields(code),
-                                               compiled_revision.effective_from))
-        template[self.case_at] = self._known_fields(code)
-        self._templates[position * self.n_codes + code] = template
-        return template
-
-    def _before_first_template(self, day: str) -> list:
-        template = list(self.compiled.evaluate({}, day))
-        if len(self._before_first) >= MEMO_LIMIT:
-            self._before_first.clear()
-        self._before_first[day] = template
-        return template
 
 
 def _check_compiled_shape(data: Any) -> None:
