@@ -72,7 +72,8 @@ def fuzz_yaml(data: bytes) -> None:
 
 def fuzz_case(data: bytes) -> None:
     """A case: FIELD=VALUE words (first byte even) or a YAML/JSON case file, then a decision."""
-    from policy.core.cases import WORDS, check_case, is_field_word, parse_words, read_case_file
+    from policy.core.cases import WORDS, check_case, is_field_word, parse_words
+    from policy.load.case_files import read_case_file
 
     compiled = _compiled()
     if not data:

@@ -16,14 +16,14 @@ from types import MappingProxyType
 import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
+from repo_paths import TABLES
 
-from policy import DataError, PolicyError, load_policy
+from policy import PolicyError, load_policy
 from policy.core.cases import check_case
 from policy.core.dates import check_date
 from policy.core.decision import Decision
 from policy.core.decision_memo import DecisionMemo
-
-from repo_paths import TABLES
+from policy.core.errors import AsOfError
 
 IORT = load_policy(TABLES)
 COLUMNS = dict(IORT.compiled.columns)
@@ -36,12 +36,12 @@ def full_path(case, as_of=None):
     if day is None:
         day = clean.get("service_date")
         if day is None:
-            raise DataError([])
+            raise AsOfError([])
     else:
         try:
             check_date(day)
         except ValueError as exc:
-            raise DataError([]) from exc
+            raise AsOfError([]) from exc
     return IORT.compiled.evaluate(clean, day)
 
 

@@ -46,10 +46,11 @@ def test_evaluate_help_follows_the_tables(monkeypatch, capsys):
     import types
 
     import policy.cli
+    import policy.cli.loading
 
     columns = tuple((name, (*values, "T4c") if name == "t_stage" else values)
                     for name, values in IORT.compiled.columns)
-    monkeypatch.setattr(policy.cli, "_compiled", lambda args: types.SimpleNamespace(
+    monkeypatch.setattr(policy.cli.loading, "compiled", lambda args: types.SimpleNamespace(
         columns=columns))
     with pytest.raises(SystemExit):
         policy.cli.main(["evaluate", "--help"])

@@ -1,444 +1,35 @@
-"""The command line: parses arguments, calls the pure core, prints, and chooses the exit code.
+"""The command line: parses arguments, runs one command, prints, and chooses the exit code.
 
-Only this module and its grammar (`arguments`: help, --version, usage errors) print or exit.
-Exit codes: 0 done, 1 invalid data (a case or a table), 2 usage, 3 a batch with bad lines, 4 I/O
-or git errors, 70 an internal error, 130 interrupted.
+One grammar (`options`, argparse) and one module per command (`evaluate`, `validate`, `diff`,
+`history`, `changelog`, `batch`), each with `run(args) -> exit code`; only this package prints or
+exits. Exit codes: 0 done, 1 invalid data (a case or a table), 2 usage, 3 a batch with bad lines,
+4 I/O or git errors, 70 an internal error, 130 interrupted.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from importlib import import_module
 
 from ..core.errors import DataError, PolicyError, PolicyIOError, UsageError
+from ..core.escaping import escape
+from .options import parse_command_line
+from .output import PROG, discard_stdout, writing_stdout
+from .usage import as_usage_error
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import (5 ms of start-up)
-if TYPE_CHECKING:  # only for the types: the modules load when a command needs them
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without the import: on a warm evaluate's path
+if TYPE_CHECKING:
     from argparse import Namespace
-    from typing import BinaryIO, Literal, NoReturn, TextIO
-
-    from ..core.cases import Where
-    from ..core.compiled import CompiledPolicy
-    from ..core.errors import Problem
-    from ..core.policy_files import PolicyFiles
-    from ..validate import ValidatedPolicy
-
-
-PROG = "policy"
-NO_DATE_HINT = "give --as-of YYYY-MM-DD or a service_date in the case"
-
-
-def _as_usage_error(exc: DataError) -> UsageError | None:
-    """The library's problems that on the command line are a wrong or missing option: said
-    with the option's name, as a usage error (exit 2); None for any other DataError."""
-    from ..core.cases import AS_OF
-
-    if len(exc.problems) != 1:
-        return None
-    problem = exc.problems[0]
-    if problem.file == AS_OF and problem.line == 0:  # from cases.as_of_day / cases.day_of
-        if problem.code == "DATE_INVALID":
-            return UsageError(f"--as-of: {problem.message}")
-        if problem.code == "NO_DATE":
-            return UsageError(f"no date to evaluate as of: {NO_DATE_HINT}")
-    if problem.code in ("UNKNOWN_REVISION", "GIT_REV_REFUSED"):  # diff's A B, --rev, --against
-        return UsageError(problem.message)
-    if problem.code in ("UNKNOWN_FORMAT", "OUTPUT_IS_INPUT"):  # batch's INPUT, --format, --out
-        return UsageError(f"{problem.file}: {problem.message}")
-    if problem.code == "UNKNOWN_POLICY":
-        return UsageError(f"{problem.file}: {problem.message}; choose one with --policy ID")
-    return None
-
-
-def _policy_files(args: Namespace) -> PolicyFiles:
-    from ..core.policy_files import find_tables_dir, policy_files
-
-    return policy_files(find_tables_dir(args.tables), args.policy)
-
-
-def _compiled(args: Namespace) -> CompiledPolicy:
-    from ..cache import compiled_policy, no_cache_reason
-
-    reason = no_cache_reason()
-    if reason is not None:  # (a command compiles once: said once)
-        from ..core.escaping import escape
-
-        print(f"{PROG}: note: the compiled tables are not cached: {escape(reason)}",
-              file=sys.stderr)
-    return compiled_policy(_policy_files(args))
-
-
-def _validated(args: Namespace, *, chain: bool = True) -> ValidatedPolicy:
-    from ..validate import load_and_validate
-
-    return load_and_validate(_policy_files(args), chain=chain)
-
-
-def _validated_at_rev(args: Namespace, git_rev: str, *,
-                      chain: bool = True) -> ValidatedPolicy:
-    """The policy as it was at git revision `git_rev` (validated like the working tree)."""
-    from ..core.policy_files import find_tables_dir, policy_files
-    from ..load.git_revision import tables_at
-    from ..validate import load_and_validate
-
-    files = _policy_files(args)
-    with tables_at(git_rev, find_tables_dir(args.tables), files.policy_id) as tables_dir:
-        return load_and_validate(policy_files(tables_dir, files.policy_id), chain=chain)
-
-
-def _out(text: str, *, escaped: bool = True) -> None:
-    """Print a rendering; text renderings go through the one escaper line by line (they echo
-    table and case text). JSON passes `escaped=False`: json.dumps escapes it already."""
-    if escaped:
-        from ..core.escaping import escape
-
-        text = "\n".join(map(escape, text.split("\n")))
-    with _writing_stdout():
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-
-
-class _writing_stdout:
-    """Turns a failed write to standard output (a full disk, a closed descriptor) into one
-    PolicyIOError (exit 4); a closed pipe stays BrokenPipeError (the reader left: exit 0)."""
-
-    def __enter__(self) -> _writing_stdout:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 traceback: object) -> Literal[False]:
-        if isinstance(exc, OSError) and not isinstance(exc, (BrokenPipeError, PolicyError)):
-            _discard_stdout()  # what is still buffered can never be written
-            raise PolicyIOError(f"standard output: cannot write: {exc.strerror or exc}") from None
-        return False
-
-
-class _StdoutStream:
-    """The binary standard output for `policy batch`, with write errors as `_writing_stdout`."""
-
-    def __init__(self, raw: BinaryIO) -> None:
-        self.raw = raw
-
-    def write(self, data: bytes) -> int:
-        with _writing_stdout():
-            written = self.raw.write(data)
-        return written
-
-    def flush(self) -> None:
-        with _writing_stdout():
-            self.raw.flush()
-
-
-def _discard_stdout() -> None:
-    """Point descriptor 1 at the null device, so the interpreter's last flush cannot fail."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
-        os.close(devnull)
-    except OSError:
-        pass
-
-
-# --- commands ------------------------------------------------------------------------------------
-
-def cmd_evaluate(args: Namespace) -> int:
-    from ..api import Policy
-    from ..core.cases import (
-        WORDS,
-        check_case,
-        is_field_word,
-        parse_words,
-        read_case_file,
-        value_text,
-    )
-
-    compiled = _compiled(args)
-    raw: dict[str, object] = {}
-    where: Where | None = None
-    name = "case"
-    if args.case is not None:
-        raw, where, name = read_case_file(args.case)
-    for word in args.fields:
-        if not is_field_word(word):
-            example = (f" (e.g. {compiled.columns[0][0]}={value_text(compiled.columns[0][1][0])})"
-                       if compiled.columns else "")
-            raise UsageError(f"'{word}' is not FIELD=VALUE{example}")
-    word_case = parse_words(args.fields, compiled.columns)
-    if word_case:  # words override the file; their problems are named by the word, not a line
-        file_case = check_case({k: v for k, v in raw.items() if k not in word_case},
-                               compiled.columns, where=where, file=name)
-        case = {**file_case, **check_case(word_case, compiled.columns, file=WORDS)}
-    else:
-        case = check_case(raw, compiled.columns, where=where, file=name)
-    decision = Policy(compiled).evaluate(case, args.as_of)
-    if args.json:
-        import json  # (not on the text path: a warm evaluate's start-up counts)
-
-        _out(json.dumps(decision.to_json(), indent=2, ensure_ascii=False), escaped=False)
-    else:
-        from ..present.text import decision_text
-
-        _out(decision_text(decision))
-    return 0
-
-
-def _diffs_against(args: Namespace, git_rev: str,
-                   validated: ValidatedPolicy) -> tuple[list[dict], list[Problem]]:
-    """(diffs of every revision changed since git_rev, problems of published revisions)."""
-    from ..compare.diff import changed_revisions
-    from ..validate.chain import published_problems
-
-    before = {r.id: r for r in _validated_at_rev(args, git_rev, chain=False).revisions}
-    after = {r.id: r for r in validated.revisions}
-    diffs = changed_revisions(before, after)
-    return diffs, published_problems(before, after, diffs, git_rev)
-
-
-def _table_problems(exc: DataError) -> list[Problem]:
-    """The problems validate reports; a wrong option (an unknown policy, a refused git revision)
-    is raised as the usage error it is on the command line."""
-    usage = _as_usage_error(exc)
-    if usage is not None:
-        raise usage from None
-    return exc.problems
-
-
-def cmd_validate(args: Namespace) -> int:
-    from ..present.diff_text import diff_text
-    from ..present.problems import problems_github, problems_json, problems_text
-
-    problems, validated = [], None
-    try:
-        validated = _validated(args)
-    except DataError as exc:
-        problems += _table_problems(exc)
-    if args.against is not None:
-        try:  # the tables on their own may be sound even when the chain is not
-            current = validated or _validated(args, chain=False)
-            diffs, published = _diffs_against(args, args.against, current)
-            problems += published
-            if args.format == "text":
-                for diff in diffs:
-                    _out(diff_text(diff))
-        except DataError as exc:
-            problems += [p for p in _table_problems(exc) if p not in problems]
-    if problems:
-        render = {"text": problems_text, "json": problems_json, "github": problems_github}
-        problems = sorted(problems)
-        _out(render[args.format](problems), escaped=args.format != "json")
-        files = len({p.file for p in problems})
-        print(f"{PROG} validate: {len(problems)} problem(s) in {files} file(s)", file=sys.stderr)
-        return 1
-    assert validated is not None  # no problems: the tables loaded
-    if args.format == "json":
-        _out("[]", escaped=False)
-    elif args.format == "text":
-        revisions = validated.revisions
-        _out(f"{validated.files.policy_id}: {len(revisions)} revisions valid "
-             f"({revisions[0].id} .. {revisions[-1].id})")
-    return 0
-
-
-def cmd_diff(args: Namespace) -> int:
-    from ..compare.diff import changed_revisions, diff_revisions, resolve
-    from ..present.diff_markdown import diff_markdown
-    from ..present.diff_text import diff_text
-
-    names = args.revisions
-    if len(names) not in (0, 2) or (not names and args.rev is None):
-        raise UsageError("give two revisions (ids, versions or dates): policy diff A B, "
-                         "or --rev REV [A B]")
-    # Each table must be valid; the chain checks (semver bumps) are validate's job, so a diff can
-    # show an edit whose version is not bumped yet.
-    validated = _validated(args, chain=False)
-    new = validated.revisions
-    old = _validated_at_rev(args, args.rev, chain=False).revisions if args.rev is not None else new
-    if names:
-        diffs = [diff_revisions(resolve(old, names[0]), resolve(new, names[1]))]
-    else:  # every revision that differs between REV and the working tree
-        before, after = {r.id: r for r in old}, {r.id: r for r in new}
-        diffs = changed_revisions(before, after)
-        for gone in sorted(before.keys() - after.keys()):
-            print(f"{PROG} diff: revision {gone} was removed or renamed since {args.rev}",
-                  file=sys.stderr)
-        for added in sorted(after.keys() - before.keys()):
-            print(f"{PROG} diff: revision {added} is new since {args.rev}", file=sys.stderr)
-    if args.json:
-        import json
-
-        _out(json.dumps(diffs[0] if names else diffs, indent=2, ensure_ascii=False), escaped=False)
-    elif args.format == "markdown":
-        inputs = validated.definition.inputs
-        _out("\n".join(diff_markdown(d, inputs) for d in diffs) or "No revision changed.")
-    else:
-        _out("\n\n".join(diff_text(d) for d in diffs) or "No revision changed.")
-    return 0
-
-
-def cmd_history(args: Namespace) -> int:
-    from ..present.text import history_text
-
-    entries = [revision.history_entry() for revision in _validated(args).revisions]
-    if args.json:
-        import json
-
-        _out(json.dumps(entries, indent=2, ensure_ascii=False), escaped=False)
-    else:
-        _out(history_text(entries))
-    return 0
-
-
-def cmd_changelog(args: Namespace) -> int:
-    from ..core.escaping import escape
-    from ..core.policy_files import display_path
-    from ..core.reading import read_bounded
-    from ..present.changelog import FILE_NAME, changelog_markdown
-
-    files = _policy_files(args)
-    if args.out is not None:
-        target = args.out
-    else:  # beside the tables/ folder: the root of the policy repository
-        tables_dir = os.path.dirname(os.path.abspath(files.folder))
-        from ..core.policy_files import installed_data_folder
-
-        if tables_dir.startswith(installed_data_folder()):
-            raise UsageError("the tables are the ones installed with the package: run this in a "
-                             "policy repository, or give --out FILE")
-        target = os.path.join(os.path.dirname(tables_dir), FILE_NAME)
-    validated = _validated(args)
-    revisions = validated.revisions
-    text = changelog_markdown(revisions, validated.definition)
-    name = display_path(target)
-    expected = text.encode("utf-8")
-    # bounded, regular files only (a FIFO would wait for a writer); one byte more than the
-    # generated text is enough to tell that it differs
-    current: bytes | None = None
-    if os.path.lexists(target):
-        try:
-            current = read_bounded(target, len(expected) + 1, what="changelog", display=name)
-        except DataError:  # FILE_TOO_LARGE: longer than the generated text, so out of date
-            current = b""
-    if current == expected:
-        _out(f"{name} is up to date ({len(revisions)} revisions)")
-        return 0
-    if args.check:
-        state = "missing" if current is None else "out of date with the tables"
-        print(f"{PROG} changelog: {escape(name)} is {state}; run `policy changelog` to "
-              "regenerate it", file=sys.stderr)
-        return 1
-    from ..writer import write_atomic
-
-    write_atomic(target, text)
-    _out(f"wrote {name} ({len(revisions)} revisions)")
-    return 0
-
-
-def cmd_batch(args: Namespace) -> int:
-    import signal
-
-    if args.standalone:
-        _without_pandas()
-        # numpy, which pyarrow imports, starts OpenBLAS threads that spin on the CPU for a while
-        # (about 0.04 s of a 1M-row run); batch never calls BLAS
-        blas_threads = "OPENBLAS_NUM_THREADS"  # (an environment variable, not a problem code)
-        os.environ.setdefault(blas_threads, "1")
-    from ..batch import run_batch, summary_text, use_reusing_memory_pool
-    from ..core.cases import as_of_day
-    from ..core.escaping import escape
-
-    if args.standalone:
-        use_reusing_memory_pool()  # (the process is this one run's)
-    if args.as_of is not None:
-        as_of_day(args.as_of)  # a bad date stops the run before any input is read
-    compiled = _compiled(args)
-    if args.input == "-" and args.input_format is None:
-        raise UsageError("standard input has no suffix to tell its format: give --format csv, "
-                         "jsonl or parquet")
-
-    name = "<stdin>" if args.input == "-" else args.input
-
-    def on_bad(line: int, message: str) -> None:
-        if message.startswith("NO_DATE:"):
-            message += f" ({NO_DATE_HINT})"
-        sys.stderr.write(escape(f"{name}:{line}: {message}") + "\n")
-
-    def on_terminate(signum: int, frame: object) -> NoReturn:
-        raise KeyboardInterrupt  # `kill`, a closed terminal: unwind like Ctrl-C, so no output
-                                 # file is left
-
-    hangup = signal.SIGHUP if hasattr(signal, "SIGHUP") else None  # (none on Windows)
-    previous = {sig: signal.signal(sig, on_terminate)
-                for sig in (signal.SIGTERM, hangup) if sig is not None}
-    progress = _ProgressBar(sys.stderr) if sys.stderr.isatty() else None
-    try:
-        summary = run_batch(args.input, compiled, out=args.out, as_of=args.as_of,
-                            stdout=_StdoutStream(sys.stdout.buffer),
-                            on_bad=on_bad,
-                            on_progress=progress.update if progress else None,
-                            input_format=args.input_format)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        if progress:
-            progress.clear()
-    sys.stderr.write(summary_text(summary, args.out) + "\n")
-    return 3 if summary.bad else 0
-
-
-def _without_pandas() -> None:
-    """pyarrow probes for pandas at its first conversion of Python values and imports it when it
-    is installed: about a third of a second that `policy batch` never uses. In a process started
-    for one command (never in-process callers, which may want pandas), the probe is told pandas
-    is absent."""
-
-    class NoPandas:  # a meta path finder (importlib.abc would cost an import of its own)
-        @staticmethod
-        def find_spec(name: str, path: object = None, target: object = None) -> None:
-            if name == "pandas" or name.startswith("pandas."):
-                raise ModuleNotFoundError("pandas is not used by policy batch", name=name)
-            return None
-
-    if "pandas" not in sys.modules:
-        sys.meta_path.insert(0, NoPandas())
-
-
-class _ProgressBar:
-    """A one-line bar on a terminal's standard error, redrawn at most ten times a second."""
-
-    def __init__(self, stream: TextIO) -> None:
-        import time
-
-        self.stream, self.clock, self.last = stream, time.monotonic, 0.0
-
-    def update(self, fraction: float, rows: int) -> None:
-        now = self.clock()
-        if now - self.last >= 0.1:
-            self.last = now
-            filled = int(30 * min(max(fraction, 0.0), 1.0))
-            self.stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {fraction:6.1%} "
-                              f"{rows:,} rows")
-            self.stream.flush()
-
-    def clear(self) -> None:
-        self.stream.write("\r" + " " * 60 + "\r")
-
-
-COMMANDS = {"evaluate": cmd_evaluate, "validate": cmd_validate, "batch": cmd_batch,
-            "diff": cmd_diff, "history": cmd_history, "changelog": cmd_changelog}
-
-
-def _parsed(argv: list[str]) -> Namespace:
-    """The command line's arguments (argparse: `arguments.parse_command_line`)."""
-    from .options import parse_command_line
-
-    return parse_command_line(PROG, argv, fields_help=_fields_help)
 
 
 def _fields_help(args: Namespace) -> str:
     """Every case field with its allowed values (for `policy evaluate --help`)."""
     from ..present.text import fields_text
+    from .loading import compiled
 
     try:
-        return fields_text(_compiled(args).columns)
+        return fields_text(compiled(args).columns)
     except PolicyError as exc:
         return f"case fields: cannot be listed: {exc}"
 
@@ -474,19 +65,18 @@ def _main(argv: list[str] | None) -> int:
     try:
         if sys.stdout is None:  # started with >&-
             raise PolicyIOError("standard output: cannot write: it is closed")
-        args = _parsed(argv)
+        args = parse_command_line(PROG, argv, fields_help=_fields_help)
         args.standalone = standalone
-        code = COMMANDS[args.command](args)
-        with _writing_stdout():
+        command = import_module(f"{__name__}.{args.command}")  # only the command run is loaded
+        code: int = command.run(args)
+        with writing_stdout():
             sys.stdout.flush()  # a full disk shows here, while it can still be reported
         return code
     except PolicyError as exc:
         if debug:
             raise
-        from ..core.escaping import escape
-
         if isinstance(exc, DataError):
-            exc = _as_usage_error(exc) or exc
+            exc = as_usage_error(exc) or exc
 
         # one line per problem; any other error is one line, whatever its text holds
         lines = ([str(p) for p in exc.problems] if isinstance(exc, DataError)
@@ -501,13 +91,11 @@ def _main(argv: list[str] | None) -> int:
         return 130
     except BrokenPipeError:
         # stdout closed early (e.g. piped into head): not an error worth a traceback
-        _discard_stdout()
+        discard_stdout()
         return 0
     except Exception as exc:  # a bug: one line unless --debug
         if debug:
             raise
-        from ..core.escaping import escape
-
         print(f"{PROG}: internal error: {type(exc).__name__}: {escape(str(exc)[:300])} "
               "(rerun with --debug)", file=sys.stderr)
         return 70

@@ -1,4 +1,5 @@
-"""Reading and checking a case: `FIELD=VALUE` words, a YAML or JSON file, or a mapping.
+"""Checking a case: `FIELD=VALUE` words or a mapping (a YAML or JSON case file is read by
+`policy.load.case_files`), and the day to decide it on.
 
 The closed vocabulary comes from the compiled tables, which validation has checked against
 `schemas/case.schema.json`, so the fast path needs neither jsonschema nor the schema file.
@@ -7,10 +8,8 @@ Every problem names the field, and for a file the line and column.
 
 from __future__ import annotations
 
-import sys
-
 from .dates import check_date
-from .errors import DataError, Problem
+from .errors import AsOfError, DataError, Problem
 from .escaping import lone_surrogate, shown
 from .value_text import value_text
 
@@ -21,8 +20,9 @@ if TYPE_CHECKING:  # (collections.abc is not loaded on a warm `policy evaluate`)
     from .partial_cases import Columns
 
     Where = Callable[..., tuple[int, int]]  # (path, key=...) -> (line, col) of a case file
+
 WORDS = "<command line>"
-AS_OF = "as_of"  # what a problem of the as-of date names as its place
+AS_OF = "as_of"  # what a problem of the as-of date names as its place (an AsOfError's)
 NO_DATE_MESSAGE = "no date: the case has no service_date and no as-of date is given"
 TEXT_FIELDS = ("case_id",)
 DATE_FIELDS = ("service_date",)
@@ -78,7 +78,7 @@ def unknown_field(name: str, fields: Sequence[str], hint: str = "") -> str:
 
 def as_of_day(as_of: object) -> str:
     """The one check of an as-of date: a `YYYY-MM-DD` string or a `datetime.date` (not a
-    datetime), as that string; else DataError DATE_INVALID naming `as_of`."""
+    datetime), as that string; else AsOfError (DATE_INVALID) naming `as_of`."""
     if not isinstance(as_of, str):
         from datetime import date, datetime  # (a caller with a date object has loaded it)
 
@@ -87,18 +87,18 @@ def as_of_day(as_of: object) -> str:
     try:
         check_date(as_of)
     except ValueError as exc:
-        raise DataError(Problem(AS_OF, 0, 0, "DATE_INVALID", str(exc))) from None
+        raise AsOfError(Problem(AS_OF, 0, 0, "DATE_INVALID", str(exc))) from None
     return as_of  # type: ignore[return-value]  # check_date accepts only str
 
 
 def day_of(case: Mapping[str, object], as_of: object) -> str:
     """The day to decide a checked case on: `as_of` (see `as_of_day`), else the case's
-    service_date; DataError NO_DATE when there is neither."""
+    service_date; AsOfError (NO_DATE) when there is neither."""
     if as_of is not None:
         return as_of_day(as_of)
     day = case.get("service_date")
     if day is None:
-        raise DataError(Problem(AS_OF, 0, 0, "NO_DATE", NO_DATE_MESSAGE))
+        raise AsOfError(Problem(AS_OF, 0, 0, "NO_DATE", NO_DATE_MESSAGE))
     return day  # type: ignore[return-value]  # check_case has checked it
 
 
@@ -192,23 +192,3 @@ def is_field_word(word: str) -> bool:
     """A `FIELD=VALUE` word: a name, `=`, and a value (which may be empty)."""
     name, sep, _ = word.partition("=")
     return bool(sep and name)
-
-
-def read_case_file(path: str) -> tuple[dict[str, object], Where, str]:
-    """Load a YAML or JSON case file ('-' for standard input) safely; return data, where, name."""
-    from ..load.yaml_loader import MAX_BYTES, load_yaml
-    from .reading import read_bounded, read_stream_bounded
-
-    name = "<stdin>" if path == "-" else path
-    if path == "-":
-        raw = read_stream_bounded(getattr(sys.stdin, "buffer", None), MAX_BYTES,
-                                  what="case file", display=name)
-    else:
-        raw = read_bounded(path, MAX_BYTES, what="case file", display=name)
-    loaded = load_yaml(raw, name)
-    if not isinstance(loaded.data, dict):
-        kind = type(loaded.data).__name__
-        raise DataError(Problem(name, 1, 1, "NOT_A_MAPPING",
-                                f"a case file holds one mapping of fields (found {kind}), "
-                                "e.g. {field: value, other_field: value}"))
-    return loaded.data, loaded.where, name

@@ -162,6 +162,11 @@ class DataError(PolicyError, ValueError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+class AsOfError(DataError):
+    """The date to decide a case on is not a real `YYYY-MM-DD` day (DATE_INVALID), or there is
+    none: no as-of date and no service_date (NO_DATE). On the command line, the option's error."""
+
+
 class SiteError(PolicyError, ValueError):
     """The tables cannot be shown as the site's pages: a name that cannot name a page, two pages
     whose names differ only in letter case, a decision the Try page cannot reproduce."""
