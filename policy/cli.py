@@ -413,8 +413,60 @@ class _ProgressBar:
         self.stream.write("\r" + " " * 60 + "\r")
 
 
+def cmd_serve(args: Namespace) -> int:
+    """`policy serve`: runs until stopped (SIGINT or SIGTERM)."""
+    try:
+        from .serve.config import ServeConfig
+        from .serve.run import is_loopback, serve
+    except ImportError as exc:
+        raise UsageError(f"policy serve needs the serve extra ({exc.name} is not installed): "
+                         "pip install 'fep-medical-policy[serve]'") from None
+    if args.jwks is None and not is_loopback(args.host):
+        raise UsageError(f"--host {args.host} is beyond loopback: give --jwks FILE and "
+                         "--jwt-issuer ISS so that clients' tokens are checked, or listen on "
+                         "127.0.0.1")
+    if args.jwks is not None and not args.jwt_issuer:
+        raise UsageError("--jwks needs at least one --jwt-issuer ISS (the issuers to trust)")
+    for name, value in (("--port", args.port), ("--workers", args.workers - 1),
+                        ("--max-body", args.max_body - 1), ("--max-batch", args.max_batch - 1),
+                        ("--log-max-bytes", args.log_max_bytes - 1)):
+        if value < 0:
+            raise UsageError(f"{name} is too small")
+    if args.request_timeout <= 0 or args.reload_interval < 0:
+        raise UsageError("--request-timeout must be positive and --reload-interval not negative")
+    config = ServeConfig(
+        tables=args.tables, policy=args.policy, host=args.host, port=args.port,
+        decision_log=args.decision_log, log_inputs=args.log_inputs,
+        log_max_bytes=args.log_max_bytes, log_sync=args.log_sync, jwks=args.jwks,
+        jwt_issuers=tuple(args.jwt_issuer), jwt_audience=args.jwt_audience,
+        workers=args.workers, reload_interval=args.reload_interval, max_body=args.max_body,
+        max_batch=args.max_batch, request_timeout=args.request_timeout, site_url=args.site_url)
+
+    def announce(url: str, served: object) -> None:
+        from .escaping import escape
+
+        print(escape(f"{PROG} serve: {served.policy_id} (snapshot "  # type: ignore[attr-defined]
+                     f"{served.digest[:12]}) listening on {url}"),  # type: ignore[attr-defined]
+              file=sys.stderr, flush=True)
+
+    serve(config, announce=announce)
+    return 0
+
+
+def cmd_log(args: Namespace) -> int:
+    """`policy log verify FILE...`: 0 the chain holds, 1 it is broken (one line per problem),
+    4 a file cannot be read."""
+    from .serve.log_verify import verify
+
+    found = verify(args.files)
+    _out(f"{len(args.files)} file(s), {found.lines} decision(s): the chain holds"
+         + (f" (seq {found.seq})" if found.seq is not None else ""))
+    return 0
+
+
 COMMANDS = {"evaluate": cmd_evaluate, "validate": cmd_validate, "batch": cmd_batch,
-            "diff": cmd_diff, "history": cmd_history, "changelog": cmd_changelog}
+            "diff": cmd_diff, "history": cmd_history, "changelog": cmd_changelog,
+            "serve": cmd_serve, "log": cmd_log}
 
 
 # `policy evaluate` in its plain forms is parsed without argparse: building the parsers and
