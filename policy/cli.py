@@ -459,6 +459,10 @@ def cmd_log(args: Namespace) -> int:
     from .serve.log_verify import verify
 
     found = verify(args.files)
+    for note in found.notes:
+        from .escaping import escape
+
+        print(f"{PROG} log: note: {escape(note)}", file=sys.stderr)
     _out(f"{len(args.files)} file(s), {found.lines} decision(s): the chain holds"
          + (f" (seq {found.seq})" if found.seq is not None else ""))
     return 0

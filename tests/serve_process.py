@@ -25,14 +25,14 @@ class Server:
     for it, `stderr` what it has printed so far."""
 
     def __init__(self, *args: str, cwd: Path, env: dict[str, str] | None = None,
-                 timeout: float = 60.0) -> None:
+                 timeout: float = 60.0, preexec_fn: object = None) -> None:
         self.err_path = cwd / f"serve-{time.monotonic_ns()}.err"
         self._err = open(self.err_path, "wb")
         environment = {**os.environ, **(env or {})}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "policy", "serve", "--port", "0", *args], cwd=cwd,
             env=environment, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=self._err)
+            stderr=self._err, preexec_fn=preexec_fn)  # type: ignore[arg-type]
         deadline = time.monotonic() + timeout
         while True:
             found = LISTENING.search(self.stderr)

@@ -117,9 +117,9 @@ async def revision(service: Service, request: Request, served: Served,
                    request_id: str) -> Response:
     _no_query(request)
     wanted = request.path_params["id"]
-    for found, entry in zip(served.validated.revisions, served.history(), strict=True):
+    for found, listed in zip(served.validated.revisions, served.history(), strict=True):
         if found.id == wanted:
-            return JSONResponse({**entry, "document": _thawed(found.data)})
+            return JSONResponse({**listed, "document": _thawed(found.data)})
     raise RequestRefused("not-found", f"no revision {wanted[:40]!r}; GET /v1/revisions lists "
                                       "them")
 

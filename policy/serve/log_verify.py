@@ -5,8 +5,10 @@ Every line must be one JSON object whose `seq` is one more than the line before 
 is the SHA-256 of the line before; the very first line of a log (`seq` 1) carries the genesis
 hash. An edited line breaks the chain at the line after it, a removed, inserted or reordered one
 where it happened. Lines removed from the end show against `FILE.head` (the last line written),
-when the last file given has one. Problems, one per line: `FILE:LINE: CODE: message` with the
-codes MALFORMED_LINE, CHAIN_BROKEN and LOG_TRUNCATED (`policy/errors.py`).
+when the last file given has one. A last line cut short (a process killed while writing it: its
+requests were never answered) is said, not counted as a problem. Problems, one per line:
+`FILE:LINE:1: CODE: message` with the codes MALFORMED_LINE, CHAIN_BROKEN and LOG_TRUNCATED
+(`policy/errors.py`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class Verified:
         self.seq: int | None = None
         self.last_hash: str | None = None
         self.decision_ids: list[str] = []
+        self.notes: list[str] = []  # what is not a problem but worth saying
 
 
 def verify(paths: list[str]) -> Verified:
@@ -35,11 +38,18 @@ def verify(paths: list[str]) -> Verified:
     file cannot be read."""
     found = Verified()
     problems: list[Problem] = []
-    for path in paths:
+    for position, path in enumerate(paths):
         name = display_path(path)
         try:
             with open(path, "rb") as handle:
                 for number, raw in enumerate(handle, 1):
+                    if not raw.endswith(b"\n") and position == len(paths) - 1:
+                        # the log's very end, cut short: a process killed while it wrote a
+                        # commit, whose requests were never answered (the service cuts it off
+                        # when it opens the log again)
+                        found.notes.append(f"{name}:{number}: the last line was cut short "
+                                           "while it was written (never answered)")
+                        break
                     _check_line(name, number, raw, found, problems)
         except OSError as exc:
             raise PolicyIOError(f"{name}: cannot read: {exc.strerror or exc}") from None
@@ -59,24 +69,24 @@ def _check_line(name: str, number: int, raw: bytes, found: Verified,
         if type(seq) is not int or type(prev) is not str:
             raise TypeError
     except (ValueError, KeyError, TypeError):
-        problems.append(Problem(name, number, 0, "MALFORMED_LINE",
+        problems.append(Problem(name, number, 1, "MALFORMED_LINE",
                                 "not a decision-log line (one JSON object with seq and prev)"))
         found.seq, found.last_hash = None, None  # the chain cannot be followed past it
         return
     if not raw.endswith(b"\n"):
-        problems.append(Problem(name, number, 0, "MALFORMED_LINE",
-                                "the last line has no line break: it was cut short"))
+        problems.append(Problem(name, number, 1, "MALFORMED_LINE",
+                                "the file's last line has no line break, and later files follow"))
     if found.seq is None and found.lines == 0:  # the first line given
         if seq == 1 and prev != GENESIS:
-            problems.append(Problem(name, number, 0, "CHAIN_BROKEN",
+            problems.append(Problem(name, number, 1, "CHAIN_BROKEN",
                                     "the first line of the log does not carry the genesis hash"))
     elif found.seq is not None:
         if seq != found.seq + 1:
-            problems.append(Problem(name, number, 0, "CHAIN_BROKEN",
+            problems.append(Problem(name, number, 1, "CHAIN_BROKEN",
                                     f"seq {seq} follows seq {found.seq}: a line was removed, "
                                     "inserted or reordered here"))
         elif prev != found.last_hash:
-            problems.append(Problem(name, number, 0, "CHAIN_BROKEN",
+            problems.append(Problem(name, number, 1, "CHAIN_BROKEN",
                                     "this line does not carry the hash of the line before it: "
                                     "that line was edited, or lines were removed, inserted or "
                                     "reordered here"))
@@ -102,10 +112,10 @@ def _head_problems(path: str, found: Verified) -> list[Problem]:
         return []  # a head cut short by a crash: the chain stands on its own
     name = display_path(path)
     if found.seq is None or seq > found.seq:
-        return [Problem(name, found.lines, 0, "LOG_TRUNCATED",
+        return [Problem(name, found.lines, 1, "LOG_TRUNCATED",
                         f"the log ends at seq {found.seq}, but its head ({display_path(head_path)}"
                         f") names seq {seq}: lines were removed from the end")]
     if seq == found.seq and last != found.last_hash:
-        return [Problem(name, found.lines, 0, "CHAIN_BROKEN",
+        return [Problem(name, found.lines, 1, "CHAIN_BROKEN",
                         "the last line is not the one the head names: it was edited")]
     return []  # seq < found.seq: lines written after the head (a power cut): not an error
