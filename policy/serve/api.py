@@ -13,8 +13,9 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from ..errors import DataError
 from . import cdshooks
@@ -25,6 +26,16 @@ from .requests import check_media_type, members, parse_json, read_body, wrong_ty
 if TYPE_CHECKING:
     from .app import Service
     from .snapshots import Served
+
+
+class JSONResponse(Response):
+    """A JSON body by orjson (compact UTF-8, as `json.dumps(..., ensure_ascii=False,
+    separators=(",", ":"))` writes it, in a tenth of the time)."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
 
 
 async def read_json(service: Service, request: Request) -> Any:
@@ -59,9 +70,10 @@ async def evaluate(service: Service, request: Request, served: Served,
     result = decision.to_json()
     decision_id = service.new_id()
     result["decision_id"], result["snapshot"] = decision_id, served.digest
-    await service.record([_log_entry(service, result, decision_id=decision_id,
-                                     request_id=request_id, endpoint="/v1/evaluate",
-                                     served=served, inputs={"as_of": as_of, "case": case})])
+    if service.log is not None:
+        await service.record([_log_entry(service, result, decision_id=decision_id,
+                                         request_id=request_id, endpoint="/v1/evaluate",
+                                         served=served, inputs={"as_of": as_of, "case": case})])
     return JSONResponse(result)
 
 
@@ -154,6 +166,11 @@ def _thawed(value: Any) -> Any:
     return value
 
 
+async def not_found(service: Service, request: Request, served: Served,
+                    request_id: str) -> Response:
+    raise RequestRefused("not-found", f"nothing is at {request.url.path[:200]}")
+
+
 async def healthz(service: Service, request: Request, served: Served,
                   request_id: str) -> Response:
     return JSONResponse({"status": "ok"})
@@ -165,12 +182,12 @@ async def readyz(service: Service, request: Request, served: Served,
     log = service.log
     if log is not None and log.failed is not None:
         return problem_response(RequestRefused("log-unavailable", str(log.failed),
-                                               snapshot=served.digest), request_id)
+                                               snapshot=served.digest))
     if reloader.pending is not None:
         problems = [p.as_json() for p in reloader.pending]
         detail = reloader.pending_error or f"{len(problems)} problem(s) in the edited tables"
         return problem_response(RequestRefused("tables-invalid", detail, problems=problems,
-                                               snapshot=served.digest), request_id)
+                                               snapshot=served.digest))
     return JSONResponse({"status": "ready", "policy": served.policy_id,
                          "snapshot": served.digest, "loaded_at": served.loaded_at,
                          "reloads": reloader.reloads})

@@ -13,24 +13,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import signal
-import uuid
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Route, Router
 
+from ..escaping import escape
 from . import api
 from .config import ServeConfig
 from .decision_log import DecisionLog, LogUnavailable
-from .problems import RequestRefused, problem_response
+from .problems import MEDIA_TYPE, RequestRefused, problem_response
 from .snapshots import Reloader, Served, load_served
 
 _logger = logging.getLogger("policy.serve")
@@ -73,7 +72,12 @@ class Service:
 
     @staticmethod
     def new_id() -> str:
-        return str(uuid.uuid4())
+        """A random (version 4) UUID, as text: os.urandom and a format, a fifth of the time
+        `str(uuid.uuid4())` takes, on every decision."""
+        raw = bytearray(os.urandom(16))
+        raw[6], raw[8] = raw[6] & 0x0F | 0x40, raw[8] & 0x3F | 0x80
+        h = raw.hex()
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
     @staticmethod
     def now() -> str:
@@ -84,63 +88,62 @@ class Service:
 def request_id_of(request: Request) -> str:
     """The client's X-Request-Id when it is a short plain token, else a new id."""
     given = request.headers.get("x-request-id", "")
-    return given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+    return given if _REQUEST_ID.fullmatch(given) else os.urandom(16).hex()
 
 
-def endpoint(handler: Handler, *, protected: bool) -> Callable[[Request], Awaitable[Response]]:
+def endpoint(handler: Handler, *, methods: tuple[str, ...],
+             protected: bool) -> Callable[[Request], Awaitable[Response]]:
     """`handler` as a Starlette endpoint, in the one wrapper (see the module)."""
 
     async def run(request: Request) -> Response:
-        service: Service = request.app.state.service
+        service: Service = request.scope["policy.service"]
         served = service.reloader.current  # this request's snapshot, throughout
         request_id = request_id_of(request)
         request.state.body_read = False
         try:
+            if request.method not in methods:
+                raise RequestRefused("method-not-allowed", f"{request.method} is not allowed on "
+                                     f"{request.scope['path'][:200]}",
+                                     headers={"Allow": ", ".join(methods)})
             if protected and service.verifier is not None:
-                service.verifier.verify(request.headers.get("authorization"), request.url.path)
+                service.verifier.verify(request.headers.get("authorization"),
+                                        request.scope["path"])
             async with asyncio.timeout(service.config.request_timeout):
                 response = await handler(service, request, served, request_id)
         except RequestRefused as refused:
-            response = problem_response(refused, request_id, request.url.path)
+            response = problem_response(refused, None, request.scope["path"][:200])
         except LogUnavailable as exc:
-            response = problem_response(RequestRefused("log-unavailable", str(exc)), request_id)
+            response = problem_response(RequestRefused("log-unavailable", str(exc)), None)
         except TimeoutError:
             kind = "log-unavailable" if request.state.body_read else "request-timeout"
             detail = (f"the decision was not durable within {service.config.request_timeout} s"
                       if request.state.body_read else
                       f"the request took longer than {service.config.request_timeout} s")
-            response = problem_response(RequestRefused(kind, detail), request_id)
+            response = problem_response(RequestRefused(kind, detail), None)
         except Exception:  # a fault of the service's own: never a traceback to the client
-            _logger.exception("request %s to %s failed", request_id, request.url.path)
+            _logger.exception("request %s to %s failed", request_id,
+                              escape(request.scope["path"][:200]))
             response = problem_response(RequestRefused(
                 "internal-error", f"the service failed on this request; its log names request "
-                                  f"{request_id}"), request_id)
-        response.headers["X-Request-Id"] = request_id
-        response.headers["X-Policy-Snapshot"] = served.digest
+                                  f"{request_id}"), None)
+        if response.media_type == MEDIA_TYPE:  # a problem names its request in its body too
+            body = bytes(response.body)
+            response.body = body[:-1] + b',"request_id":"' + request_id.encode() + b'"}'
+            response.headers["content-length"] = str(len(response.body))
+        response.raw_headers += [(b"x-request-id", request_id.encode("ascii")),
+                                 (b"x-policy-snapshot", served.digest.encode("ascii"))]
         return response
 
     return run
 
 
-async def _not_found(request: Request, exc: Exception) -> Response:
-    status = getattr(exc, "status_code", 404)
-    kind = "method-not-allowed" if status == 405 else "not-found"
-    headers = dict(getattr(exc, "headers", None) or {})
-    detail = (f"{request.method} is not allowed on {request.url.path}" if status == 405
-              else f"nothing is at {request.url.path}")
-    response = problem_response(RequestRefused(kind, detail, headers=headers),
-                                request_id_of(request), request.url.path)
-    service = getattr(request.app.state, "service", None)
-    if service is not None:
-        response.headers["X-Policy-Snapshot"] = service.reloader.current.digest
-    return response
-
-
-def create_app(service: Service) -> Starlette:
-    """The application serving `service` (started and stopped with the app's lifespan)."""
+def create_app(service: Service) -> Router:
+    """The application serving `service` (started and stopped with its lifespan): Starlette's
+    router alone, without the application's middleware stack (a quarter of the time of a
+    request); this wrapper does what that stack would (problems for 404 and 405 included)."""
 
     @asynccontextmanager
-    async def lifespan(app: Starlette) -> Any:
+    async def lifespan(app: Any) -> Any:
         service.start()
         _on_hangup(service)
         try:
@@ -148,23 +151,35 @@ def create_app(service: Service) -> Starlette:
         finally:
             service.stop()
 
+    get, post = ("GET", "HEAD"), ("POST",)
     routes = [
-        Route("/healthz", endpoint(api.healthz, protected=False), methods=["GET"]),
-        Route("/readyz", endpoint(api.readyz, protected=False), methods=["GET"]),
-        Route("/openapi.json", endpoint(api.openapi, protected=False), methods=["GET"]),
-        Route("/v1/evaluate", endpoint(api.evaluate, protected=True), methods=["POST"]),
-        Route("/v1/batch", endpoint(api.batch, protected=True), methods=["POST"]),
-        Route("/v1/revisions", endpoint(api.revisions, protected=True), methods=["GET"]),
-        Route("/v1/revisions/{id}", endpoint(api.revision, protected=True), methods=["GET"]),
-        Route("/v1/history", endpoint(api.history, protected=True), methods=["GET"]),
-        Route("/cds-services", endpoint(api.cds_discovery, protected=True), methods=["GET"]),
-        Route("/cds-services/{id}", endpoint(api.cds_service, protected=True),
-              methods=["POST"]),
+        Route("/v1/evaluate", endpoint(api.evaluate, methods=post, protected=True)),
+        Route("/cds-services/{id}", endpoint(api.cds_service, methods=post, protected=True)),
+        Route("/v1/batch", endpoint(api.batch, methods=post, protected=True)),
+        Route("/healthz", endpoint(api.healthz, methods=get, protected=False)),
+        Route("/readyz", endpoint(api.readyz, methods=get, protected=False)),
+        Route("/openapi.json", endpoint(api.openapi, methods=get, protected=False)),
+        Route("/v1/revisions", endpoint(api.revisions, methods=get, protected=True)),
+        Route("/v1/revisions/{id}", endpoint(api.revision, methods=get, protected=True)),
+        Route("/v1/history", endpoint(api.history, methods=get, protected=True)),
+        Route("/cds-services", endpoint(api.cds_discovery, methods=get, protected=True)),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan,
-                    exception_handlers={HTTPException: _not_found})
-    app.state.service = service
-    return app
+    for route in routes:
+        route.methods = None  # every method reaches the wrapper, which answers 405 itself
+    not_found = endpoint(api.not_found, methods=("GET", "HEAD", "POST", "PUT", "PATCH",
+                                                 "DELETE", "OPTIONS"), protected=False)
+
+    async def default(scope: Any, receive: Any, send: Any) -> None:
+        response = await not_found(Request(scope, receive))
+        await response(scope, receive, send)
+
+    router = Router(routes=routes, default=default, lifespan=lifespan)
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        scope["policy.service"] = service
+        await router(scope, receive, send)
+
+    return app  # type: ignore[return-value]
 
 
 def _on_hangup(service: Service) -> None:

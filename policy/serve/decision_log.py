@@ -31,6 +31,8 @@ import queue
 import threading
 from typing import Any
 
+import orjson
+
 from ..errors import PolicyIOError
 
 GENESIS = "0" * 64  # the `prev` of the very first line
@@ -47,10 +49,10 @@ def line_hash(line: bytes) -> str:
 
 
 def inputs_digest(inputs: Any) -> str:
-    """SHA-256 of the inputs as canonical JSON (sorted keys, no spaces, ASCII escapes): what a
-    reviewer holding the inputs recomputes to prove a line is about them."""
-    text = json.dumps(inputs, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(text.encode("ascii")).hexdigest()
+    """SHA-256 of the inputs as canonical JSON: sorted keys, no spaces, UTF-8 (what
+    `json.dumps(inputs, sort_keys=True, separators=(",", ":"), ensure_ascii=False)` gives,
+    encoded): what a reviewer holding the inputs recomputes to prove a line is about them."""
+    return hashlib.sha256(orjson.dumps(inputs, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def entry(decision: dict, *, decision_id: str, time: str, request_id: str, endpoint: str,
@@ -221,8 +223,7 @@ class DecisionLog:
         seq, last = self.seq, self.last_hash
         for content in entries:
             seq += 1
-            line = json.dumps({"seq": seq, **content, "prev": last}, ensure_ascii=True,
-                              separators=(",", ":")).encode("ascii")
+            line = orjson.dumps({"seq": seq, **content, "prev": last})
             last = line_hash(line)
             lines.append(line + b"\n")
         if self.sync == "line":

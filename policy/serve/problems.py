@@ -70,13 +70,13 @@ class RequestRefused(PolicyError, ValueError):
 
 def problem_response(refused: RequestRefused, request_id: str | None = None,
                      instance: str | None = None) -> Response:
+    """The problem as a response (`request_id`: named in the body; the app's wrapper adds it
+    to every problem it sends)."""
     # ASCII JSON: an echoed lone surrogate (which no UTF-8 can carry) stays an escape
     content = json.dumps(refused.body(request_id, instance), ensure_ascii=True,
                          separators=(",", ":")).encode("ascii")
-    headers = dict(refused.headers)
-    if request_id is not None:
-        headers["X-Request-Id"] = request_id
-    return Response(content, status_code=refused.status, media_type=MEDIA_TYPE, headers=headers)
+    return Response(content, status_code=refused.status, media_type=MEDIA_TYPE,
+                    headers=dict(refused.headers))
 
 
 def case_errors(exc: DataError, pointer: str) -> list[dict]:
