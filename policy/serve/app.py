@@ -166,8 +166,8 @@ def create_app(service: Service) -> Router:
     ]
     for route in routes:
         route.methods = None  # every method reaches the wrapper, which answers 405 itself
-    not_found = endpoint(api.not_found, methods=("GET", "HEAD", "POST", "PUT", "PATCH",
-                                                 "DELETE", "OPTIONS"), protected=False)
+    every_method = tuple("GET HEAD POST PUT PATCH DELETE OPTIONS".split())
+    not_found = endpoint(api.not_found, methods=every_method, protected=False)
 
     async def default(scope: Any, receive: Any, send: Any) -> None:
         response = await not_found(Request(scope, receive))
