@@ -41,7 +41,7 @@ class JSONResponse(Response):
 async def read_json(service: Service, request: Request) -> Any:
     check_media_type(request)
     body = await read_body(request, service.config.max_body)
-    request.state.body_read = True
+    request.scope["policy.body_read"] = True
     return parse_json(body, service.config.max_depth)
 
 

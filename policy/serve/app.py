@@ -12,6 +12,7 @@ with its traceback on the service's standard error, answered 500 without one.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
 import re
@@ -85,10 +86,20 @@ class Service:
             "+00:00", "Z")
 
 
+_PROCESS = os.urandom(8).hex()  # request ids: this process's random prefix and a count
+_counter = itertools.count(1)
+
+
 def request_id_of(request: Request) -> str:
-    """The client's X-Request-Id when it is a short plain token, else a new id."""
-    given = request.headers.get("x-request-id", "")
-    return given if _REQUEST_ID.fullmatch(given) else os.urandom(16).hex()
+    """The client's X-Request-Id when it is a short plain token, else a new id (unique across
+    processes by the random prefix; `next` on a count is atomic under the GIL)."""
+    for name, value in request.scope["headers"]:
+        if name == b"x-request-id":
+            given = value.decode("latin-1")
+            if _REQUEST_ID.fullmatch(given):
+                return given
+            break
+    return f"{_PROCESS}-{next(_counter)}"
 
 
 def endpoint(handler: Handler, *, methods: tuple[str, ...],
@@ -99,7 +110,7 @@ def endpoint(handler: Handler, *, methods: tuple[str, ...],
         service: Service = request.scope["policy.service"]
         served = service.reloader.current  # this request's snapshot, throughout
         request_id = request_id_of(request)
-        request.state.body_read = False
+        request.scope["policy.body_read"] = False
         try:
             if request.method not in methods:
                 raise RequestRefused("method-not-allowed", f"{request.method} is not allowed on "
@@ -115,9 +126,10 @@ def endpoint(handler: Handler, *, methods: tuple[str, ...],
         except LogUnavailable as exc:
             response = problem_response(RequestRefused("log-unavailable", str(exc)), None)
         except TimeoutError:
-            kind = "log-unavailable" if request.state.body_read else "request-timeout"
+            body_read = request.scope["policy.body_read"]
+            kind = "log-unavailable" if body_read else "request-timeout"
             detail = (f"the decision was not durable within {service.config.request_timeout} s"
-                      if request.state.body_read else
+                      if body_read else
                       f"the request took longer than {service.config.request_timeout} s")
             response = problem_response(RequestRefused(kind, detail), None)
         except Exception:  # a fault of the service's own: never a traceback to the client

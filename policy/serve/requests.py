@@ -44,13 +44,20 @@ async def read_body(request: Request, max_bytes: int) -> bytes:
                              f"the body is {int(declared)} bytes; the limit is {max_bytes}")
     chunks: list[bytes] = []
     total = 0
-    async for chunk in request.stream():
+    receive = request.receive  # (ASGI's messages as they come: Request.stream's generator,
+    while True:                # for a body of one message, cost more than the parse)
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise RequestRefused("request-timeout", "the client went away before its body "
+                                                    "arrived")
+        chunk = message.get("body", b"")
         total += len(chunk)
         if total > max_bytes:
             raise RequestRefused("body-too-large",
                                  f"the body is more than {max_bytes} bytes, the limit")
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body", False):
+            return b"".join(chunks) if len(chunks) > 1 else chunk
 
 
 class _Refused(ValueError):
