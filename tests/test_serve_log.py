@@ -200,3 +200,22 @@ def test_a_decision_that_cannot_be_logged_is_not_answered(tmp_path, cli):
     from policy.serve.log_verify import verify
 
     assert set(answered) <= set(verify([str(tmp_path / "d.jsonl")]).decision_ids)
+
+
+def test_several_workers_write_one_log_each(tmp_path, cli):
+    with Server("--tables", TABLES, "--decision-log", "d.jsonl", "--workers", "2",
+                cwd=tmp_path) as server:
+        answered = set()
+        for _ in range(40):  # a new connection each: the kernel hands them to either worker
+            with httpx.Client(base_url=server.url, timeout=10) as client:
+                answered.add(client.post("/v1/evaluate", json=CASE).json()["decision_id"])
+    logs = sorted(tmp_path.glob("d-w*.jsonl"))
+    assert [p.name for p in logs] == ["d-w1.jsonl", "d-w2.jsonl"]
+    from policy.serve.log_verify import verify
+
+    logged = set()
+    for log in logs:
+        code, _, _ = cli("log", "verify", log)
+        assert code == 0
+        logged |= set(verify([str(log)]).decision_ids)
+    assert logged == answered and len(answered) == 40
