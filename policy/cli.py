@@ -432,6 +432,8 @@ def cmd_serve(args: Namespace) -> int:
                         ("--log-max-bytes", args.log_max_bytes - 1)):
         if value < 0:
             raise UsageError(f"{name} is too small")
+    if args.port > 65535:
+        raise UsageError(f"--port {args.port} is not a port (0 to 65535; 0: a free one)")
     if args.request_timeout <= 0 or args.reload_interval < 0:
         raise UsageError("--request-timeout must be positive and --reload-interval not negative")
     config = ServeConfig(

@@ -253,6 +253,17 @@ def test_beyond_loopback_without_a_jwks_it_refuses_to_start(cli):
     assert code == 2
 
 
+def test_a_wrong_option_or_a_busy_port_is_one_line_and_its_exit_code(cli, tmp_path):
+    code, _, err = cli("serve", "--port", "99999", "--tables", ROOT / "tables")
+    assert code == 2 and "--port 99999" in err
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, _, err = cli("serve", "--port", port, "--tables", ROOT / "tables")
+    assert code == 4 and f"cannot listen on 127.0.0.1:{port}" in err and "Traceback" not in err
+
+
 def test_tables_that_do_not_validate_stop_it_at_start(tables_copy, tmp_path):
     table = tables_copy / "fep-8.01.08" / "2018-03.yaml"
     table.write_text(table.read_text().replace("version: 3.0.0", "version: [3"))
