@@ -24,6 +24,7 @@ waited for the fsync) is cut off when the log is opened again, and said so on st
 from __future__ import annotations
 
 import asyncio
+import collections
 import hashlib
 import json
 import logging
@@ -41,6 +42,7 @@ HEAD_SUFFIX = ".head"
 TAIL_BYTES = 1 << 20  # the end of an existing log read to continue its chain
 INPUT_MODES = ("hash", "full", "none")
 _STOP = object()
+SYNCERS = 2
 _logger = logging.getLogger("policy.serve")
 
 
@@ -100,11 +102,18 @@ class DecisionLog:
             raise ValueError(f"sync must be 'group' or 'line', not {sync!r}")
         self.path, self.max_bytes, self.sync = os.path.abspath(path), max_bytes, sync
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._sync_queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._fd = -1
         self._head_fd = -1
         self.seq, self.last_hash, self.size = 0, GENESIS, 0
         self.failed: OSError | None = None
+        # written and durable: bytes since opened (every file); pending: the commits written and
+        # not yet synced, in order, each (written after it, its last seq and hash, its waiters)
+        self._written = self._durable = self._syncing = 0
+        self._pending: collections.deque = collections.deque()
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
 
     # --- opening and closing ------------------------------------------------------------------
     def open(self) -> None:
@@ -169,7 +178,7 @@ class DecisionLog:
             self.seq, self.last_hash = json.loads(lines[-1])["seq"], line_hash(lines[-1])
 
     def close(self) -> None:
-        """Write what is waiting, stop the writer and close the files."""
+        """Write and sync what is waiting, stop the threads and close the files."""
         if self._thread is not None:
             self._queue.put(_STOP)
             self._thread.join()
@@ -191,6 +200,12 @@ class DecisionLog:
         await waiter
 
     def _run(self) -> None:
+        """The writer: takes every waiting request's lines, writes them in order, and hands the
+        commit to the syncers (group) or syncs each line itself (line)."""
+        syncers = [threading.Thread(target=self._sync_run, name=f"decision-log-sync-{i}",
+                                    daemon=True) for i in range(SYNCERS)]
+        for syncer in syncers:
+            syncer.start()
         stopping = False
         while not stopping:
             batch = [self._queue.get()]
@@ -201,25 +216,48 @@ class DecisionLog:
                     break
             stopping = any(item is _STOP for item in batch)
             waiting = [item for item in batch if item is not _STOP]
-            if not waiting:
-                continue
-            outcome: BaseException | None = None
-            if self.failed is None:
-                try:
-                    self._commit([e for entries, _, _ in waiting for e in entries])
-                except OSError as exc:
-                    # Fail closed: what reached the file of this commit is unknown, so no later
-                    # line may continue the chain from memory; a restart continues it from disk.
-                    self.failed = exc
-                    _logger.error("%s: cannot write the decision log: %s; no decision is "
-                                  "answered until the service is restarted", self.path, exc)
-            if self.failed is not None:
-                outcome = LogUnavailable(f"the decision log cannot be written: "
-                                         f"{self.failed.strerror or self.failed}")
-            for _, loop, waiter in waiting:
-                loop.call_soon_threadsafe(_settle, waiter, outcome)
+            if waiting:
+                self._write(waiting)
+        with self._lock:  # drain: every commit written is synced (or failed) before stopping
+            while self.failed is None and self._durable < self._written:
+                self._changed.wait()
+        for _ in syncers:
+            self._sync_queue.put(_STOP)
+        for syncer in syncers:
+            syncer.join()
 
-    def _commit(self, entries: list[dict]) -> None:
+    def _write(self, waiting: list) -> None:
+        if self.failed is None:
+            try:
+                lines = self._lines([e for entries, _, _ in waiting for e in entries])
+                if self.sync == "line":
+                    for line in lines:
+                        _write_all(self._fd, line)
+                        _sync(self._fd)
+                else:
+                    _write_all(self._fd, b"".join(lines))
+            except OSError as exc:
+                with self._lock:
+                    self._fail(exc)
+        waiters = [(loop, waiter) for _, loop, waiter in waiting]
+        if self.failed is not None:
+            _wake(waiters, self._failure())
+            return
+        size = sum(map(len, lines))
+        with self._lock:
+            self._written += size
+            self.size += size
+            if self.sync == "line":
+                self._durable = self._written
+                self._head(self.seq, self.last_hash)
+                _wake(waiters, None)
+            else:
+                self._pending.append((self._written, self.seq, self.last_hash, waiters))
+                self._sync_queue.put(None)
+        if self.size >= self.max_bytes:
+            self._rotate()
+
+    def _lines(self, entries: list[dict]) -> list[bytes]:
         lines = []
         seq, last = self.seq, self.last_hash
         for content in entries:
@@ -227,32 +265,89 @@ class DecisionLog:
             line = orjson.dumps({"seq": seq, **content, "prev": last})
             last = line_hash(line)
             lines.append(line + b"\n")
-        if self.sync == "line":
-            for line in lines:
-                _write_all(self._fd, line)
-                _sync(self._fd)
-        else:
-            _write_all(self._fd, b"".join(lines))
-            _sync(self._fd)
         self.seq, self.last_hash = seq, last
-        self.size += sum(map(len, lines))
-        self._write_head()
-        if self.size >= self.max_bytes:
-            self._rotate()
+        return lines
 
-    def _write_head(self) -> None:
-        head = json.dumps({"file": os.path.basename(self.path), "seq": self.seq,
-                           "hash": self.last_hash}).encode("ascii") + b"\n"
-        os.pwrite(self._head_fd, head, 0)
-        os.ftruncate(self._head_fd, len(head))
+    def _sync_run(self) -> None:
+        """A syncer: fdatasync, then answer every commit written before the call began. Two of
+        them run, so a commit written while one syncs starts its own sync at once (the kernel
+        joins concurrent syncs of one file into its journal's commits)."""
+        while self._sync_queue.get() is not _STOP:
+            with self._lock:
+                if self.failed is not None or self._durable >= self._written:
+                    continue  # an earlier sync covered it
+                target, fd = self._written, self._fd
+                self._syncing += 1
+            try:
+                _sync(fd)
+                error = None
+            except OSError as exc:
+                error = exc
+            with self._lock:
+                self._syncing -= 1
+                if error is not None:
+                    self._fail(error)
+                elif target > self._durable:
+                    self._durable = target
+                    done = []
+                    while self._pending and self._pending[0][0] <= target:
+                        done.append(self._pending.popleft())
+                    if done:
+                        self._head(done[-1][1], done[-1][2])
+                        _wake([w for item in done for w in item[3]], None)
+                self._changed.notify_all()
+
+    def _fail(self, exc: OSError) -> None:
+        """Fail closed (under the lock): what reached the file is unknown, so no later line may
+        continue the chain from memory (a restart continues it from disk); nothing waiting is
+        answered."""
+        if self.failed is None:
+            self.failed = exc
+            _logger.error("%s: cannot write the decision log: %s; no decision is answered "
+                          "until the service is restarted", self.path, exc)
+        pending, self._pending = list(self._pending), collections.deque()
+        _wake([w for item in pending for w in item[3]], self._failure())
+        self._changed.notify_all()
+
+    def _failure(self) -> LogUnavailable:
+        failed = self.failed
+        return LogUnavailable("the decision log cannot be written: "
+                              f"{getattr(failed, 'strerror', None) or failed}")
+
+    def _head(self, seq: int, last: str) -> None:
+        """Name the last durable line in FILE.head (under the lock)."""
+        head = json.dumps({"file": os.path.basename(self.path), "seq": seq,
+                           "hash": last}).encode("ascii") + b"\n"
+        try:
+            os.pwrite(self._head_fd, head, 0)
+            os.ftruncate(self._head_fd, len(head))
+        except OSError as exc:  # the log itself is durable; only the check of its end suffers
+            _logger.warning("%s: cannot write the head: %s", self.path, exc)
 
     def _rotate(self) -> None:
-        older = rotated_files(self.path)
-        number = int(older[-1].rsplit(".", 1)[1]) + 1 if older else 1
-        os.rename(self.path, rotated_path(self.path, number))
-        os.close(self._fd)  # (the lock goes with the old file; the new one is locked below)
-        self._fd = -1
-        self._open_file()
+        with self._lock:  # every line of the old file synced, and no sync in flight on it
+            while self.failed is None and (self._durable < self._written or self._syncing):
+                self._changed.wait()
+            if self.failed is not None:
+                return
+            older = rotated_files(self.path)
+            number = int(older[-1].rsplit(".", 1)[1]) + 1 if older else 1
+            try:
+                os.rename(self.path, rotated_path(self.path, number))
+                os.close(self._fd)  # (the lock goes with the old file; the new one is locked)
+                self._fd = -1
+                self._open_file()
+            except (OSError, PolicyIOError) as exc:
+                self._fail(exc if isinstance(exc, OSError) else OSError(str(exc)))
+
+
+def _wake(waiters: list[tuple[Any, asyncio.Future]], outcome: BaseException | None) -> None:
+    """Settle the waiters' futures, with one wake-up of each event loop."""
+    by_loop: dict[Any, list[asyncio.Future]] = {}
+    for loop, waiter in waiters:
+        by_loop.setdefault(loop, []).append(waiter)
+    for loop, futures in by_loop.items():
+        loop.call_soon_threadsafe(_settle, futures, outcome)
 
 
 # fdatasync where there is one: it flushes the data and the new length (what an append changes)
@@ -281,9 +376,10 @@ def _fsync_folder(path: str) -> None:
         os.close(folder)
 
 
-def _settle(waiter: asyncio.Future, outcome: BaseException | None) -> None:
-    if not waiter.done():  # (a request that timed out no longer waits)
-        if outcome is None:
-            waiter.set_result(None)
-        else:
-            waiter.set_exception(outcome)
+def _settle(waiters: list[asyncio.Future], outcome: BaseException | None) -> None:
+    for waiter in waiters:
+        if not waiter.done():  # (a request that timed out no longer waits)
+            if outcome is None:
+                waiter.set_result(None)
+            else:
+                waiter.set_exception(outcome)
