@@ -35,6 +35,8 @@ def test_every_page_is_built(site):
     expected |= {f"changes/{a}-to-{b}/" for a, b in zip(REVISIONS, REVISIONS[1:])}
     if (ROOT / "docs" / "batch.md").exists():
         expected.add("batch/")
+    if (ROOT / "docs" / "serve.md").exists():  # the decision service's page
+        expected.add("serve/")
     assert built == expected
     assert len(REVISIONS) == 12 and len([p for p in built if p.startswith("changes/")]) == 11
     assert not list(ROOT.joinpath("docs").rglob("revisions")), "nothing generated under docs/"
