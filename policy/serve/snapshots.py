@@ -133,6 +133,7 @@ class Reloader:
         self._seen = _fingerprint(served.files)
         self._wake = threading.Event()
         self._stop = threading.Event()
+        self._forced = False  # SIGHUP: reload whatever the metadata say
         self._thread: threading.Thread | None = None
         self.reloads = 0
 
@@ -150,8 +151,6 @@ class Reloader:
         """Reload now, whatever the files' metadata say (SIGHUP); safe from a signal handler."""
         self._forced = True
         self._wake.set()
-
-    _forced = False
 
     def _run(self) -> None:
         while not self._stop.is_set():
