@@ -109,7 +109,7 @@ def start_service(workers: int, folder: Path, *options: str) -> tuple[subprocess
         stdout=subprocess.DEVNULL, stderr=open(folder / f"serve-{port}.err", "wb"),
         start_new_session=True)
     wait_listening(port, process)
-    time.sleep(1.0 if workers > 1 else 0.2)  # every worker up (each loads the tables)
+    time.sleep(3.0 if workers > 1 else 0.2)  # every worker up (each loads the tables)
     return process, f"http://127.0.0.1:{port}/v1/evaluate"
 
 
@@ -177,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
             "--log-sync", "line")
         results: dict[str, list[dict[str, float]]] = {name: [] for name in servers}
         for _, url in servers.values():  # warm up each (first requests, caches)
-            run_wrk(url, post, args.connections, 1)
+            run_wrk(url, post, args.connections, 2)
         for _ in range(args.repeat):
             for name, (_, url) in servers.items():
                 results[name].append(run_wrk(url, post, args.connections, args.duration))

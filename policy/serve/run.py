@@ -1,5 +1,6 @@
-"""Running the service: uvicorn in this process, or several worker processes sharing one
-listening socket (a pre-fork supervisor, as gunicorn's), each with its own decision log.
+"""Running the service: uvicorn in this process, or several worker processes on one port (a
+supervisor starts them; on Linux each listens on a socket of its own with SO_REUSEPORT, so the
+kernel spreads connections evenly), each with its own decision log.
 
 The socket is bound here, before any worker starts, so a busy port fails at once, `port` 0 takes
 a free one, and the address is known to say on standard error (`listening on URL`). The tables
@@ -20,6 +21,7 @@ import signal
 import socket
 import sys
 import time
+from dataclasses import replace
 from typing import Any
 
 from ..errors import PolicyError, PolicyIOError
@@ -50,17 +52,25 @@ def configure_logging() -> None:
     logger.propagate = False
 
 
-def bind(host: str, port: int) -> socket.socket:
+def bind(host: str, port: int, *, reuse_port: bool = False,
+         listen: bool = True) -> socket.socket:
+    """A socket bound to (host, port), listening unless `listen` is False. `reuse_port`: one of
+    several sockets on the port (SO_REUSEPORT), among which the kernel spreads new connections
+    evenly; one listening socket shared by several processes goes to whichever wakes first, and
+    under load most connections end up with one worker."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
         sock.bind((host, port))
     except (OSError, OverflowError) as exc:
         sock.close()
         reason = getattr(exc, "strerror", None) or exc
         raise PolicyIOError(f"cannot listen on {host}:{port}: {reason}") from None
-    sock.listen(2048)
+    if listen:
+        sock.listen(2048)
     sock.set_inheritable(True)
     return sock
 
@@ -88,7 +98,10 @@ def serve(config: ServeConfig, *, announce: Any = None) -> None:
                           "configured")
     configure_logging()
     served = load_served(config.tables, config.policy)
-    sock = bind(config.host, config.port)
+    reuse_port = config.workers > 1 and hasattr(socket, "SO_REUSEPORT")
+    # several workers: the port is reserved here (bound, not listening) and each worker listens
+    # on a socket of its own on it
+    sock = bind(config.host, config.port, reuse_port=reuse_port, listen=not reuse_port)
     port = sock.getsockname()[1]
     host = f"[{config.host}]" if ":" in config.host else config.host
     if announce is not None:
@@ -99,15 +112,17 @@ def serve(config: ServeConfig, *, announce: Any = None) -> None:
         service = Service(config, served)
         uvicorn.Server(_uvicorn_config(create_app(service), config)).run(sockets=[sock])
         return
-    _supervise(config, sock)
+    _supervise(replace(config, port=port), sock, own_sockets=reuse_port)
 
 
-def _worker(config: ServeConfig, sock: socket.socket) -> None:
+def _worker(config: ServeConfig, sock: socket.socket | None) -> None:
     import uvicorn
 
     from .app import Service, create_app
 
     configure_logging()
+    if sock is None:  # a socket of its own on the port (SO_REUSEPORT)
+        sock = bind(config.host, config.port, reuse_port=True)
     try:
         service = Service(config)
     except PolicyError as exc:
@@ -116,7 +131,7 @@ def _worker(config: ServeConfig, sock: socket.socket) -> None:
     uvicorn.Server(_uvicorn_config(create_app(service), config)).run(sockets=[sock])
 
 
-def _supervise(config: ServeConfig, sock: socket.socket) -> None:
+def _supervise(config: ServeConfig, sock: socket.socket, *, own_sockets: bool) -> None:
     import multiprocessing
 
     context = multiprocessing.get_context("spawn")
@@ -125,7 +140,8 @@ def _supervise(config: ServeConfig, sock: socket.socket) -> None:
     stopping = False
 
     def start(index: int) -> None:
-        process = context.Process(target=_worker, args=(config.for_worker(index), sock),
+        process = context.Process(target=_worker, args=(config.for_worker(index),
+                                                        None if own_sockets else sock),
                                   name=f"policy-serve-w{index}")
         process.start()
         workers[index], started[index] = process, time.monotonic()
