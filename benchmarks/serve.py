@@ -1,24 +1,30 @@
 """Measure `policy serve`'s POST /v1/evaluate against the floor: a bare uvicorn endpoint that
 reads the body and returns a constant JSON body, with the same load generator (Debian's `wrk`),
 the same workers, on this machine, side by side in one run (interleaved repetitions, medians).
+The floor's constant body is the service's own answer to the request (its bytes, and two headers
+of the same size as the service's): both exchanges move the same bytes, so the ratio is the cost
+of deciding, logging and checking, not of a bigger answer. A floor with a small constant body
+(a hundred bytes) is measured too, for comparison.
 
     python benchmarks/serve.py [--workers 2] [--connections 32] [--duration 5] [--repeat 3]
                                [--check-goals]
 
 Loopback only, bounded: every wrk run lasts `--duration` seconds, there are
-repeat x 4 of them and one more at half rate; the servers are stopped (by their process ids)
+repeat x 5 of them and three more at half rate; the servers are stopped (by their process ids)
 and their files removed at the end, whatever happens. Needs the serve extra and `wrk`
 (`apt-get install wrk`).
 
 What is measured, each at `--connections` connections:
-- floor: the bare uvicorn endpoint (uvloop, httptools, the same worker count);
+- floor: the bare uvicorn endpoint (uvloop, httptools, the same worker count), answering the
+  service's own answer as a constant; floor, small body: the same with a hundred bytes;
 - evaluate, no log: `policy serve` without a decision log;
 - evaluate, group commit: with `--decision-log` (one fsync per group of waiting decisions: the
   default, and what the goals are about);
 - evaluate, fsync per line: `--log-sync line`;
 then /v1/evaluate with the group-commit log at half the highest rate it reached, paced by wrk's
-`delay()` hook (wrk has no fixed-rate mode): p50 and p99 latency there, and the floor paced to the
-same rate (what the machine itself gives). Goals: throughput at
+`delay()` hook (wrk has no fixed-rate mode): p50 and p99 latency there, and the floor and the
+service without a log paced to the same rate (what the machine itself gives, and what the log
+adds). Goals: throughput at
 least half the floor's, and p99 under 10 ms at half the maximum rate. `--check-goals` exits 1
 when one is missed.
 """
@@ -40,8 +46,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BODY = ('{"as_of":"2020-01-01","case":{"cancer_site":"rectal","margin_status":"positive",'
         '"t_stage":"T4","recurrent":false}}')
-CONSTANT = (b'{"determination":"medically_necessary","as_of":"2020-01-01",'
-            b'"policy":"fep-8.01.08","rule":"rectal-margins-t4"}')
+SMALL = (b'{"determination":"medically_necessary","as_of":"2020-01-01",'
+         b'"policy":"fep-8.01.08","rule":"rectal-margins-t4"}')
+# the floor's body: the file the benchmark names (the service's own answer), else SMALL
+_BODY_FILE = os.environ.get("SERVE_BENCH_FLOOR_BODY")
+CONSTANT = Path(_BODY_FILE).read_bytes() if _BODY_FILE else SMALL
+_HEADERS = [(b"content-type", b"application/json")]
+if _BODY_FILE:  # the service's two headers too, so that both exchanges are the same size
+    _HEADERS += [(b"x-request-id", b"0" * 21), (b"x-policy-snapshot", b"0" * 64)]
 POST_SCRIPT = """wrk.method = "POST"
 wrk.body = '%s'
 wrk.headers["Content-Type"] = "application/json"
@@ -61,8 +73,7 @@ async def floor_app(scope, receive, send):  # noqa: ANN001, ANN201  (a bare ASGI
     while more:
         message = await receive()
         more = message.get("more_body", False)
-    await send({"type": "http.response.start", "status": 200,
-                "headers": [(b"content-type", b"application/json")]})
+    await send({"type": "http.response.start", "status": 200, "headers": _HEADERS})
     await send({"type": "http.response.body", "body": CONSTANT})
 
 
@@ -89,14 +100,16 @@ def wait_listening(port: int, process: subprocess.Popen, timeout: float = 60) ->
     raise SystemExit(f"nothing listens on port {port} after {timeout} s")
 
 
-def start_floor(workers: int, folder: Path) -> tuple[subprocess.Popen, str]:
+def start_floor(workers: int, folder: Path,
+                body: Path | None = None) -> tuple[subprocess.Popen, str]:
     port = free_port()
+    env = {**os.environ, "SERVE_BENCH_FLOOR_BODY": str(body)} if body else None
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--app-dir", str(ROOT / "benchmarks"),
          "serve:floor_app", "--host", "127.0.0.1", "--port", str(port), "--workers",
          str(workers), "--loop", "uvloop", "--http", "httptools", "--no-access-log",
-         "--log-level", "warning"], cwd=folder, stdout=subprocess.DEVNULL,
-        stderr=open(folder / "floor.err", "wb"), start_new_session=True)
+         "--log-level", "warning"], cwd=folder, stdout=subprocess.DEVNULL, env=env,
+        stderr=open(folder / f"floor-{port}.err", "wb"), start_new_session=True)
     wait_listening(port, process)
     return process, f"http://127.0.0.1:{port}/"
 
@@ -111,6 +124,15 @@ def start_service(workers: int, folder: Path, *options: str) -> tuple[subprocess
     wait_listening(port, process)
     time.sleep(3.0 if workers > 1 else 0.2)  # every worker up (each loads the tables)
     return process, f"http://127.0.0.1:{port}/v1/evaluate"
+
+
+def _answer(url: str) -> bytes:
+    import urllib.request
+
+    request = urllib.request.Request(url, data=BODY.encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.read()
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -168,8 +190,11 @@ def main(argv: list[str] | None = None) -> int:
     post.write_text(POST_SCRIPT % BODY)
     servers: dict[str, tuple[subprocess.Popen, str]] = {}
     try:
-        servers["floor"] = start_floor(args.workers, folder)
         servers["evaluate, no log"] = start_service(args.workers, folder)
+        answer = folder / "answer.json"  # the service's own answer, the floor's constant body
+        answer.write_bytes(_answer(servers["evaluate, no log"][1]))
+        servers["floor"] = start_floor(args.workers, folder, answer)
+        servers["floor, small body"] = start_floor(args.workers, folder)
         servers["evaluate, group commit"] = start_service(
             args.workers, folder, "--decision-log", str(folder / "group.jsonl"))
         servers["evaluate, fsync per line"] = start_service(
@@ -197,6 +222,8 @@ def main(argv: list[str] | None = None) -> int:
         floor_paced.write_text(PACED_SCRIPT % (BODY, max(args.connections / target * 1000
                                                          - medians["floor"]["p50"], 0.0)))
         half_floor = run_wrk(servers["floor"][1], floor_paced, args.connections, args.duration)
+        half_bare = run_wrk(servers["evaluate, no log"][1], paced, args.connections,
+                            args.duration)
     finally:
         for process, _ in servers.values():
             stop(process)
@@ -210,7 +237,9 @@ def main(argv: list[str] | None = None) -> int:
           f"(medians), {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     print(f"{'':28} {'requests/s':>11} {'/ floor':>8} {'p50 ms':>8} {'p99 ms':>8} "
           f"{'errors':>7}")
-    for name, m in medians.items():
+    for name in ("floor", "floor, small body", "evaluate, no log", "evaluate, group commit",
+                 "evaluate, fsync per line"):
+        m = medians[name]
         print(f"{name:28} {m['rate']:11.0f} {m['rate'] / floor:8.2f} {m['p50']:8.2f} "
               f"{m['p99']:8.2f} {m['non2xx'] + m['socket_errors']:7.0f}")
     print(f"{'at half the maximum rate':28} {half['rate']:11.0f} {'':>8} {half['p50']:8.2f} "
@@ -219,6 +248,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'the floor at that rate':28} {half_floor['rate']:11.0f} {'':>8} "
           f"{half_floor['p50']:8.2f} {half_floor['p99']:8.2f} "
           f"{half_floor['non2xx'] + half_floor['socket_errors']:7.0f}")
+    print(f"{'evaluate, no log, that rate':28} {half_bare['rate']:11.0f} {'':>8} "
+          f"{half_bare['p50']:8.2f} {half_bare['p99']:8.2f} "
+          f"{half_bare['non2xx'] + half_bare['socket_errors']:7.0f}")
     group, line = medians["evaluate, group commit"], medians["evaluate, fsync per line"]
     bare = medians["evaluate, no log"]["rate"]
     print(f"decision log: group commit {group['rate'] / bare:.2f} times the throughput without "
@@ -228,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     for goal, met in goals:
         print(f"goal: {goal}: {'met' if met else 'MISSED'}")
     errors = sum(m["non2xx"] + m["socket_errors"]
-                 for m in (*medians.values(), half, half_floor))
+                 for m in (*medians.values(), half, half_floor, half_bare))
     if errors:
         print("some requests failed (non-2xx or socket errors): the figures are suspect")
     return 1 if args.check_goals and not all(met for _, met in goals) else 0
