@@ -181,6 +181,8 @@ def test_unknown_paths_and_methods_are_problems(server):
     _problem(server.client.get("/v1/revisions/1999-01"), 404, "not-found")
     _problem(server.client.get("/v1/history", params={"at": "2020-01-01"}), 422,
              "invalid-request")
+    _problem(server.post("/v1/evaluate?as_of=2020-01-01", {"case": {}}), 422,
+             "invalid-request")
 
 
 def test_a_body_that_arrives_too_slowly_is_a_408(server):

@@ -39,6 +39,9 @@ class JSONResponse(Response):
 
 
 async def read_json(service: Service, request: Request) -> Any:
+    if request.scope["query_string"]:  # everything is in the body: a query is a mistake
+        raise RequestRefused("invalid-request", "this resource takes no query parameters; "
+                                                "send everything in the JSON body")
     check_media_type(request)
     body = await read_body(request, service.config.max_body)
     request.scope["policy.body_read"] = True
