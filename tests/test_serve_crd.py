@@ -244,6 +244,22 @@ def test_an_order_without_a_date_needs_the_timeframe(served):
     assert found["info-needed"] == ["timeframe"]
 
 
+def test_codes_are_read_by_the_policy_s_crosswalk_on_the_date_of_service(served):
+    """ICD-9-CM before 2015-10-01 (154.1: rectum), an ICD-10-CM code that day is no valid code
+    (named nothing, and the card says why), by the policy's codes.yml, as `policy.codesets`
+    reads them."""
+    icd9 = [{"coding": [{"system": "http://hl7.org/fhir/sid/icd-9-cm", "code": "154.1"}]}]
+    early = order("sr1", when={"occurrenceDateTime": "2014-06-02"},
+                  reasonCode=icd9 + reason("C16.9"))
+    answer = call(served, "order-sign", hook_request("order-sign", early))
+    (card,) = answer["cards"]
+    assert "cancer site: rectal" in card["detail"] and "C16.9" in card["detail"]
+    assert "2013-12" in card["detail"]  # the revision in force on 2014-06-02
+    found = parts(answer["systemActions"][0])
+    assert found["covered"] == ["conditional"]  # rectal: margins and more are needed
+    assert "cancer site" not in found["reason"][0]["text"]
+
+
 def test_before_the_first_revision_a_card_and_no_assertion(served):
     early = order("sr1", when={"occurrenceDateTime": "2005-01-01"}, reasonCode=reason("C20"))
     answer = call(served, "order-sign", hook_request("order-sign", early))

@@ -2,13 +2,14 @@
 `order-sign` services of the served policy.
 
 For each ServiceRequest of the hook's draft orders (for order-select, the selected ones) that the
-policy governs (a procedure code its `crd.yml` lists), the service reads the order (`fhir`),
-decides it as of its date of service, and answers with a card and, where the determination maps
-to a CRD `covered` code, an `update` system action putting the coverage-information extension
-(`coverage`) on the order. An order the policy does not govern gets neither: no coverage
-assertion comes from a policy about a service it does not cover. Every decision is logged; its id
-is the assertion's `coverage-assertion-id`. The service reads only what the request carries (the
-context and prefetch): it never queries the client's FHIR server.
+policy governs (a procedure code its crosswalk of codes, codes.yml, governs on the date of
+service), the service reads the order (`fhir`), decides it as of its date of service, and
+answers with a card and, where the determination maps to a CRD `covered` code, an `update`
+system action putting the coverage-information extension (`coverage`) on the order. An order the
+policy does not govern gets neither: no coverage assertion comes from a policy about a service it
+does not cover. Every decision is logged; its id is the assertion's `coverage-assertion-id`. The
+service reads only what the request carries (the context and prefetch): it never queries the
+client's FHIR server.
 """
 
 from __future__ import annotations
@@ -131,12 +132,14 @@ def answer(served: Served, hook: str, body: Any, *, new_id: Callable[[], str], t
     if crd is None:  # the policy says nothing of how to read an order
         return {"cards": [], "systemActions": []}, []
     accepts_codes = "diagnosis" in case_fields(served.policy.compiled.columns)
-    readable = {r.input for r in crd.observations} | {crd.diagnosis_input}
+    crosswalk = served.crosswalk
+    readable = {r.input for r in crd.observations} | {getattr(crosswalk, "field", None)}
     coverage = coverage_reference(resources, words("coverage_not_given"))
     labels = served.labels()
     title = served.policy.compiled.title
     for order, pointer in orders:
-        facts = read_order(order, pointer, resources, crd, use_crosswalk=not accepts_codes)
+        facts = read_order(order, pointer, resources, crd, crosswalk,
+                           use_crosswalk=not accepts_codes)
         if not facts.governed:
             continue
         case = dict(facts.known)

@@ -1,6 +1,6 @@
-"""A policy's `crd.yml`: how the CDS Hooks services read an order for it (which procedure codes
-are the service it governs, which diagnosis codes name which value of an input, which
-Observations give an input's value) and which CRD `covered` code each determination asserts.
+"""A policy's `crd.yml`: what the CDS Hooks services need beyond the policy's crosswalk of codes
+(codes.yml: the governed service, what diagnosis codes name): which Observations give an input's
+value, which CRD `covered` code each determination asserts, and the cards' source.
 
 Policy knowledge, so it lives in the policy's folder, never here: this module only reads and
 checks the file (its shape, then every input, value and determination against the policy's own
@@ -26,22 +26,10 @@ _CODING = {"type": "object", "additionalProperties": False, "required": ["system
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object", "additionalProperties": False,
-    "required": ["card_source", "coverage", "procedure"],
+    "required": ["card_source", "coverage"],
     "properties": {
         "card_source": _TEXT,
         "coverage": {"type": "object", "additionalProperties": {"enum": list(COVERED_CODES[:2])}},
-        "procedure": {
-            "type": "object", "additionalProperties": False, "required": ["system", "governed"],
-            "properties": {"system": _TEXT, "governed": {"type": "array", "minItems": 1, "items": {
-                "type": "object", "additionalProperties": False, "required": ["code"],
-                "properties": {"code": _TEXT, "note": _TEXT}}}}},
-        "diagnosis": {
-            "type": "object", "additionalProperties": False,
-            "required": ["system", "input", "names"],
-            "properties": {"system": _TEXT, "input": _TEXT, "names": {"type": "array", "items": {
-                "type": "object", "additionalProperties": False, "required": ["prefix", "value"],
-                "properties": {"prefix": {"type": "string", "pattern": "^[A-Z0-9]+$"},
-                               "value": {"type": ["string", "boolean"]}, "note": _TEXT}}}}},
         "observations": {"type": "array", "items": {
             "type": "object", "additionalProperties": False,
             "required": ["input", "codes", "values"],
@@ -57,11 +45,6 @@ SCHEMA: dict[str, Any] = {
                                                                              "boolean"]}}}}}}},
     },
 }
-
-
-def normal_code(code: str) -> str:
-    """A code as it is compared: no dot, no surrounding space, upper case (`c18.7` = `C187`)."""
-    return code.strip().replace(".", "").upper()
 
 
 @dataclass(frozen=True)
@@ -88,20 +71,7 @@ class ObservationReading:
 class CrdConfig:
     card_source: str
     coverage: dict[str, str]  # determination -> CRD covered code (indeterminate: conditional)
-    procedure_system: str
-    governed: dict[str, str]  # normal code -> note
-    diagnosis_system: str | None
-    diagnosis_input: str | None
-    diagnosis_names: tuple[tuple[str, Any, str], ...]  # (prefix, value, note), longest first
     observations: tuple[ObservationReading, ...]
-
-    def names_of(self, code: str) -> tuple[Any, str] | None:
-        """(value, note) a diagnosis code names (the longest matching prefix), or None."""
-        normal = normal_code(code)
-        for prefix, value, note in self.diagnosis_names:
-            if normal.startswith(prefix):
-                return value, note
-        return None
 
 
 def read_crd_config(folder: str, raw: bytes | None, vocabulary: dict[str, tuple],
@@ -165,10 +135,6 @@ def _meaning_problems(loaded: Loaded, vocabulary: dict[str, tuple],
             problems.append(loaded.problem(("coverage", determination), "UNKNOWN_VALUE",
                                            f"'{determination}' is not a determination of the "
                                            f"policy: {', '.join(determinations)}", key=True))
-    diagnosis = data.get("diagnosis")
-    if diagnosis and not input_problem(("diagnosis", "input"), diagnosis["input"]):
-        for i, entry in enumerate(diagnosis["names"]):
-            value_problem(("diagnosis", "names", i, "value"), diagnosis["input"], entry["value"])
     for i, reading in enumerate(data.get("observations", [])):
         if not input_problem(("observations", i, "input"), reading["input"]):
             for key, value in reading["values"]["map"].items():
@@ -177,16 +143,8 @@ def _meaning_problems(loaded: Loaded, vocabulary: dict[str, tuple],
 
 
 def _build(data: dict[str, Any]) -> CrdConfig:
-    diagnosis = data.get("diagnosis") or {}
-    names = sorted(((normal_code(e["prefix"]), e["value"], e.get("note", ""))
-                    for e in diagnosis.get("names", [])), key=lambda e: -len(e[0]))
     return CrdConfig(
         card_source=data["card_source"], coverage=dict(data["coverage"]),
-        procedure_system=data["procedure"]["system"],
-        governed={normal_code(e["code"]): e.get("note", "")
-                  for e in data["procedure"]["governed"]},
-        diagnosis_system=diagnosis.get("system"), diagnosis_input=diagnosis.get("input"),
-        diagnosis_names=tuple(names),
         observations=tuple(ObservationReading(
             input=r["input"], codes=frozenset((c["system"], c["code"]) for c in r["codes"]),
             value_system=r["values"]["system"], prefixes=tuple(r["values"].get("prefixes", [])),

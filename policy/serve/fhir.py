@@ -6,10 +6,12 @@ request's own `authoredOn`; the calendar date as written, a time and zone ignore
 year or month precision gives no day), and the diagnoses: `reasonCode` codings, and the
 Conditions `reasonReference` names (found among the order's `contained` resources, the draft
 orders' Bundle, or the prefetched resources). When the order's reasons name no value of the
-policy's diagnosis input, the prefetched Conditions (`conditions`) are read instead. Observations
-(prefetched `observations`, the draft orders' Bundle) give inputs their value as the policy's
-`crd.yml` says. Every code read is kept with where it came from, what it named, and why not,
-so the answer can say what was read.
+policy's diagnosis input, the prefetched Conditions (`conditions`) are read instead. What the
+codes name (the governed service, a cancer site) is the policy's own crosswalk of codes
+(codes.yml, read by `policy.codesets` on the date of service), never a second one here.
+Observations (prefetched `observations`, the draft orders' Bundle) give inputs their value as
+the policy's `crd.yml` says. Every code read is kept with where it came from, what it named,
+and why not, so the answer can say what was read.
 
 Only what is typed as FHIR types it is read: a member of the wrong JSON type, or a date that is
 not a real date, refuses the request (RequestRefused invalid-hook-request, with a JSON pointer).
@@ -24,7 +26,7 @@ from typing import Any
 
 from ..dates import check_date
 from ..escaping import shown
-from .crd_config import CrdConfig, normal_code
+from .crd_config import CrdConfig
 from .problems import RequestRefused
 
 _DATE_TIME = re.compile(r"([0-9]{4})(-[0-9]{2}(-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?"
@@ -178,53 +180,92 @@ def _resources_of(value: Any, pointer: str) -> list[tuple[dict, str]]:
     return found
 
 
+# FHIR's code-system URLs of the codes a crosswalk reads (HL7 terminology): a diagnosis or a
+# procedure; anything else is kept as read and names nothing
+DIAGNOSIS_SYSTEMS = ("http://hl7.org/fhir/sid/icd-10-cm", "http://hl7.org/fhir/sid/icd-9-cm")
+PROCEDURE_SYSTEMS = ("http://www.ama-assn.org/go/cpt",
+                     "https://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets")
+
+
 def read_order(order: dict, pointer: str, resources: Resources, crd: CrdConfig,
-               use_crosswalk: bool) -> OrderFacts:
-    """The facts of one ServiceRequest (see the module); `use_crosswalk`: name inputs from
-    diagnosis codes here (False when the policy reads the codes itself)."""
+               crosswalk: Any, use_crosswalk: bool) -> OrderFacts:
+    """The facts of one ServiceRequest (see the module). `crosswalk`: the policy's crosswalk of
+    codes (codes.yml, `policy.codesets`), None without one; `use_crosswalk`: name inputs from
+    the diagnosis codes here (False when the policy reads codes itself, as case fields)."""
     kind, rid = order.get("resourceType"), order.get("id")
     facts = OrderFacts(reference=f"{kind}/{rid}" if isinstance(rid, str) else str(kind))
-    for system, code in _codings(order.get("code"), pointer + "/code"):
-        read = CodeRead(system, code, "ServiceRequest.code")
-        if system == crd.procedure_system and normal_code(code) in crd.governed:
-            read.note = crd.governed[normal_code(code)]
-            facts.governed.append(code)
-        else:
-            read.note = "not a code of the service this policy governs"
-        facts.procedures.append(read)
     facts.service_date, facts.date_source = service_date(order, pointer)
-    _read_reasons(order, pointer, resources, crd, facts, use_crosswalk)
-    named = {value for d in facts.diagnoses if d.names for value in d.names.values()}
-    if len(named) == 1 and crd.diagnosis_input is not None:  # codes naming two: unknown
-        facts.known[crd.diagnosis_input] = named.pop()
+    facts.procedures = [CodeRead(system, code, "ServiceRequest.code")
+                        for system, code in _codings(order.get("code"), pointer + "/code")]
+    _collect_reasons(order, pointer, resources, facts)
+    _resolve(facts, crosswalk, use_crosswalk)
+    if not any(d.names for d in facts.diagnoses) and not (facts.diagnoses
+                                                         and not use_crosswalk):
+        # the order's reasons name nothing: the patient's prefetched Conditions may
+        for condition, where in resources.by_type.get("Condition", []):
+            _read_condition(condition, where, f"prefetched Condition/{condition.get('id')}",
+                            resources, facts)
+        _resolve(facts, crosswalk, use_crosswalk)
     _read_observations(resources, crd, facts)
     return facts
 
 
-def _diagnosis(system: str, code: str, source: str, crd: CrdConfig,
-               use_crosswalk: bool) -> CodeRead:
-    read = CodeRead(system, code, source)
-    if system != crd.diagnosis_system or crd.diagnosis_input is None:
-        read.note = "not a code system this policy's crosswalk reads"
-    elif not use_crosswalk:
-        read.note = "passed to the policy as a diagnosis code"
-    else:
-        named = crd.names_of(code)
-        if named is None:
-            read.note = "names no value of the policy's inputs"
+def _resolve(facts: OrderFacts, crosswalk: Any, use_crosswalk: bool) -> None:
+    """What the codes read name, by the policy's crosswalk, on the date of service: the
+    governed service among the procedure codes, and the value the diagnosis codes name (codes
+    naming two values, or none, leave it unknown; an invalid code names nothing, and says
+    why). Without a day, a procedure code is governed when the crosswalk governs it on any."""
+    facts.governed = []
+    if crosswalk is None:
+        for read in (*facts.procedures, *facts.diagnoses):
+            read.names, read.note = None, "the policy has no crosswalk of codes"
+        return
+    from ..codesets.check import read_code
+    from ..codesets.resolve import NAMED_ONE, resolve_codes
+
+    procedures = [p for p in facts.procedures if p.system in PROCEDURE_SYSTEMS]
+    diagnoses = [d for d in facts.diagnoses if d.system in DIAGNOSIS_SYSTEMS]
+    for read in (*facts.procedures, *facts.diagnoses):
+        if read not in procedures and read not in diagnoses and read.code:
+            read.note = "not a code system the policy's crosswalk reads"
+    if facts.service_date is None:
+        for read in procedures:
+            code = read.code.replace(".", "").strip().upper()
+            if any(item.covers(code) for entry in crosswalk.governed() for item in entry.items):
+                facts.governed.append(read.code)
+                read.note = "the service the policy governs"
+        return
+    readings = tuple(read_code(r.code, "diagnosis" if r in diagnoses else "procedure",
+                               facts.service_date) for r in (*diagnoses, *procedures))
+    resolution = resolve_codes(readings, crosswalk)
+    for read, reading in zip((*diagnoses, *procedures), resolution.readings, strict=True):
+        if not reading.valid:
+            read.note = reading.why or "not a valid code on the date of service"
+        elif read in procedures:
+            governed = reading.code in resolution.governed
+            read.note = ("the service the policy governs" if governed
+                         else "not the service the policy governs")
+            if governed:
+                facts.governed.append(read.code)
+        elif not use_crosswalk:
+            read.note = "passed to the policy as a diagnosis code"
+        elif reading.names:
+            read.names, read.note = dict(reading.names), "named by the policy's crosswalk"
         else:
-            read.names, read.note = {crd.diagnosis_input: named[0]}, named[1]
-    return read
+            read.note = "names no value of the policy's inputs"
+    if use_crosswalk and resolution.naming == NAMED_ONE and resolution.field is not None:
+        facts.known[resolution.field] = resolution.value
+    else:
+        facts.known.pop(resolution.field or "", None)
 
 
-def _read_reasons(order: dict, pointer: str, resources: Resources, crd: CrdConfig,
-                  facts: OrderFacts, use_crosswalk: bool) -> None:
+def _collect_reasons(order: dict, pointer: str, resources: Resources,
+                     facts: OrderFacts) -> None:
     reason_codes = expect(order.get("reasonCode"), list, pointer + "/reasonCode",
                           "a list of CodeableConcepts") or []
     for i, concept in enumerate(reason_codes):
         for system, code in _codings(concept, f"{pointer}/reasonCode/{i}"):
-            facts.diagnoses.append(_diagnosis(system, code, "ServiceRequest.reasonCode", crd,
-                                              use_crosswalk))
+            facts.diagnoses.append(CodeRead(system, code, "ServiceRequest.reasonCode"))
     contained = {f"#{r['id']}": r for r in (expect(order.get("contained"), list,
                                                    pointer + "/contained", "a list") or [])
                  if isinstance(r, dict) and isinstance(r.get("id"), str)}
@@ -240,22 +281,16 @@ def _read_reasons(order: dict, pointer: str, resources: Resources, crd: CrdConfi
             facts.diagnoses.append(CodeRead("", "", source, note="no Condition of that "
                                             "reference is in the request"))
             continue
-        _read_condition(condition, f"{pointer}/reasonReference/{i}", source, resources, crd,
-                        facts, use_crosswalk)
-    named = [d for d in facts.diagnoses if d.names]
-    if not named and not (facts.diagnoses and not use_crosswalk):
-        for condition, where in resources.by_type.get("Condition", []):
-            source = f"prefetched Condition/{condition.get('id')}"
-            _read_condition(condition, where, source, resources, crd, facts, use_crosswalk)
+        _read_condition(condition, f"{pointer}/reasonReference/{i}", source, resources, facts)
 
 
 def _read_condition(condition: dict, pointer: str, source: str, resources: Resources,
-                    crd: CrdConfig, facts: OrderFacts, use_crosswalk: bool) -> None:
+                    facts: OrderFacts) -> None:
     status = _status_code(condition.get("verificationStatus"), pointer + "/verificationStatus")
     if status in ("entered-in-error", "refuted") or not resources.of_patient(condition):
         return
     for system, code in _codings(condition.get("code"), pointer + "/code"):
-        facts.diagnoses.append(_diagnosis(system, code, source, crd, use_crosswalk))
+        facts.diagnoses.append(CodeRead(system, code, source))
 
 
 def _status_code(concept: Any, pointer: str) -> str | None:

@@ -36,12 +36,14 @@ _logger = logging.getLogger("policy.serve")
 @dataclass(frozen=True)
 class Served:
     """One snapshot of the tables, immutable; `digest`: BLAKE2b-256 of every file's bytes (the
-    package's snapshot digest of the tables, source text, policy.yml and schemas, then crd.yml)."""
+    package's snapshot digest of the tables, source text, policy.yml, codes.yml and schemas,
+    then crd.yml)."""
 
     digest: str
     policy: Policy
     validated: Any  # policy.checks.ValidatedPolicy
     crd: CrdConfig | None
+    crosswalk: Any  # policy.codesets.crosswalk.Crosswalk, None without codes.yml
     loaded_at: str
     files: PolicyFiles
 
@@ -79,11 +81,16 @@ def load_served(tables: str | None, policy_id: str | None) -> Served:
     definition = validated.definition
     crd = read_crd_config(files.folder, crd_raw, definition.vocabulary(),
                           (*definition.order(), INDETERMINATE, NO_POLICY))
+    crosswalk = None
+    if files.codes_file is not None:  # (validated above, from the same snapshot)
+        from ..codesets.crosswalk import read_crosswalk
+
+        crosswalk = read_crosswalk(snapshot, definition)
     digest = hashlib.blake2b(digest_size=32, person=b"fep-policy-serve")
     digest.update(snapshot.digest().encode("ascii"))
     digest.update(b"crd.yml:absent" if crd_raw is None else b"crd.yml:" + crd_raw)
     return Served(digest=digest.hexdigest(), policy=Policy(compiled), validated=validated,
-                  crd=crd, loaded_at=_now(), files=files)
+                  crd=crd, crosswalk=crosswalk, loaded_at=_now(), files=files)
 
 
 def _read_optional(path: str, folder: str) -> bytes | None:
