@@ -258,6 +258,8 @@ def test_beyond_loopback_without_a_jwks_it_refuses_to_start(cli):
 def test_a_wrong_option_or_a_busy_port_is_one_line_and_its_exit_code(cli, tmp_path):
     code, _, err = cli("serve", "--port", "99999", "--tables", ROOT / "tables")
     assert code == 2 and "--port 99999" in err
+    code, _, err = cli("serve", "--port", "0", "--port", "1", "--tables", ROOT / "tables")
+    assert code == 2 and "--port is given twice" in err
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
