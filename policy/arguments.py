@@ -185,45 +185,48 @@ def _configure_changelog(parser: argparse.ArgumentParser) -> None:
 
 
 def _configure_serve(parser: argparse.ArgumentParser) -> None:
+    # Every value is taken as text here and checked by `cli.cmd_serve` (numbers in ASCII digits,
+    # the choices), so that a repeated option is refused as repeated whatever its value.
     def once(name: str, **options: Any) -> None:
         parser.add_argument(name, action=_Once, **options)
 
     once("--host", default="127.0.0.1",
          help="the address to listen on (default 127.0.0.1; beyond loopback needs --jwks)")
-    once("--port", type=int, default=8080, help="default 8080; 0: a free one")
+    once("--port", default="8080", help="default 8080; 0: a free one")
     once("--decision-log", metavar="FILE",
          help="write every decision to FILE (JSON Lines, hash-chained, durable before the "
               "answer)")
-    once("--log-inputs", choices=("hash", "full", "none"), default="hash",
+    once("--log-inputs", default="hash", metavar="{hash,full,none}",
          help="how a decision's inputs are logged (default hash: their SHA-256)")
-    once("--log-max-bytes", type=int, default=64 << 20, metavar="N",
+    once("--log-max-bytes", default=str(64 << 20), metavar="N",
          help="rotate the log when it reaches N bytes (default 64 MiB)")
-    once("--log-sync", choices=("group", "line"), default="group",
+    once("--log-sync", default="group", metavar="{group,line}",
          help="one fsync per group of waiting decisions (default), or per line")
     once("--jwks", metavar="FILE",
          help="a JWK Set: every /v1 and /cds-services request needs a bearer JWT signed by one "
               "of its keys")
-    parser.add_argument("--jwt-issuer", action="append", default=[], metavar="ISS",
-                        help="a trusted token issuer (iss); repeat for several")
+    once("--jwt-issuer", metavar="ISS[,ISS...]",
+         help="the token issuers (iss) to trust, separated by commas")
     once("--jwt-audience", metavar="URL",
          help="the public base URL clients address (aud = URL + path; default "
               "http://HOST:PORT)")
-    once("--workers", type=int, default=1, metavar="N",
+    once("--workers", default="1", metavar="N",
          help="worker processes (each writes its own decision log)")
-    once("--reload-interval", type=float, default=2.0, metavar="SECONDS",
+    once("--reload-interval", default="2", metavar="SECONDS",
          help="how often to look for edited tables (0: only on SIGHUP)")
-    once("--max-body", type=int, default=1 << 20, metavar="BYTES")
-    once("--max-batch", type=int, default=1000, metavar="N",
-         help="cases in one /v1/batch request")
-    once("--request-timeout", type=float, default=10.0, metavar="SECONDS")
+    once("--max-body", default=str(1 << 20), metavar="BYTES")
+    once("--max-batch", default="1000", metavar="N", help="cases in one /v1/batch request")
+    once("--request-timeout", default="10", metavar="SECONDS")
     once("--site-url", metavar="URL",
          help="where the policy's site is published (cards link to it)")
 
 
 def _configure_log(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("action", choices=("verify",),
+    # (checked by `cli.cmd_log`: a positional with choices would be refused before an unknown
+    # option is, which the grammar names first)
+    parser.add_argument("action", nargs="?", metavar="verify",
                         help="verify: check the hash chain of a decision log")
-    parser.add_argument("files", nargs="+", metavar="FILE",
+    parser.add_argument("files", nargs="*", metavar="FILE",
                         help="the log's files in order (rotated ones first: FILE.000001 ... "
                              "FILE)")
 
