@@ -2,15 +2,16 @@
 line carrying the SHA-256 of the line before it (`prev`), so an edited, removed, inserted or
 reordered line breaks the chain (`policy log verify`, module `log_verify`).
 
-Durability, by group commit: requests hand their lines to one writer thread and wait; the writer
-takes every line waiting, appends them with one write and one `fdatasync` (the data and the
-file's new length; `fsync` where there is none), and only then lets those requests answer. One
-sync (about 3 to 4 ms on this project's machine) covers every request that arrived while the
-previous one ran, so the cost per decision falls as the load rises; `sync="line"` (one sync per
-line) is kept to measure the difference (benchmarks/serve.py).
+Durability, by group commit: a request's lines are chained and serialised in the event loop's
+thread, and all the lines of one turn of the loop are appended with one write; one syncer thread
+then calls `fdatasync` (the data and the file's new length; `fsync` where there is none) and
+answers every request whose lines were written before the call began. A sync covers every
+request that arrived while the previous one ran, so the cost per decision falls as the load
+rises; `sync="line"` (one sync per line) is kept to measure the difference (benchmarks/serve.py).
+Nothing but the sync leaves the loop's thread, so the log costs no thread hand-offs.
 
-Beside the log, `FILE.head` names the last line written (its `seq` and hash), rewritten in place
-after each commit without an fsync of its own: it survives a killed process (the kernel keeps the
+Beside the log, `FILE.head` names the last line synced (its `seq` and hash), rewritten in place
+after each sync without an fsync of its own: it survives a killed process (the kernel keeps the
 page) and may lag the log after a power cut, never lead it. It lets `verify` see lines removed
 from the end, which no chain can show by itself.
 
@@ -42,7 +43,7 @@ HEAD_SUFFIX = ".head"
 TAIL_BYTES = 1 << 20  # the end of an existing log read to continue its chain
 INPUT_MODES = ("hash", "full", "none")
 _STOP = object()
-SYNCERS = 2
+HEAD_BYTES = 256  # FILE.head: one JSON object, padded to a fixed size
 _logger = logging.getLogger("policy.serve")
 
 
@@ -101,29 +102,33 @@ class DecisionLog:
         if sync not in ("group", "line"):
             raise ValueError(f"sync must be 'group' or 'line', not {sync!r}")
         self.path, self.max_bytes, self.sync = os.path.abspath(path), max_bytes, sync
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._sync_queue: queue.SimpleQueue = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()  # the syncer's: None, or _STOP
+        self._syncer: threading.Thread | None = None
         self._fd = -1
         self._head_fd = -1
         self.seq, self.last_hash, self.size = 0, GENESIS, 0
         self.failed: OSError | None = None
+        # lines serialised and not yet written (this loop iteration's), with their waiters
+        self._buffer: list[bytes] = []
+        self._waiting: list[tuple[Any, asyncio.Future]] = []
+        self._flush_soon = False
         # written and durable: bytes since opened (every file); pending: the commits written and
         # not yet synced, in order, each (written after it, its last seq and hash, its waiters)
-        self._written = self._durable = self._syncing = 0
+        self._written = self._durable = 0
         self._pending: collections.deque = collections.deque()
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
 
     # --- opening and closing ------------------------------------------------------------------
     def open(self) -> None:
-        """Open (or create) the log, continue its chain, and start the writer thread."""
+        """Open (or create) the log, continue its chain, and start the syncer thread."""
         self._open_file()
         self._head_fd = os.open(self.path + HEAD_SUFFIX, os.O_RDWR | os.O_CREAT, 0o600)
-        self._thread = threading.Thread(target=self._run, name="decision-log", daemon=True)
-        self._thread.start()
+        self._syncer = threading.Thread(target=self._sync_run, name="decision-log-sync",
+                                        daemon=True)
+        self._syncer.start()
 
-    def _open_file(self) -> None:
+    def _open_file(self, *, continue_chain: bool = True) -> None:
         import fcntl
 
         try:
@@ -138,7 +143,10 @@ class DecisionLog:
             raise PolicyIOError(f"{self.path}: another process writes this decision log; give "
                                 "each process its own") from None
         self._fd = fd
-        self._continue_chain()
+        if continue_chain:
+            self._continue_chain()
+        else:
+            self.size = os.fstat(fd).st_size
         _fsync_folder(self.path)
 
     def _continue_chain(self) -> None:
@@ -178,123 +186,105 @@ class DecisionLog:
             self.seq, self.last_hash = json.loads(lines[-1])["seq"], line_hash(lines[-1])
 
     def close(self) -> None:
-        """Write and sync what is waiting, stop the threads and close the files."""
-        if self._thread is not None:
-            self._queue.put(_STOP)
-            self._thread.join()
-            self._thread = None
+        """Write and sync what is waiting, stop the syncer and close the files (after the event
+        loop has stopped taking requests)."""
+        if self._buffer:
+            self._flush()
+        if self._syncer is not None:
+            with self._lock:
+                while self.failed is None and self._durable < self._written:
+                    self._changed.wait()
+            self._jobs.put(_STOP)
+            self._syncer.join()
+            self._syncer = None
         for fd in (self._fd, self._head_fd):
             if fd >= 0:
                 os.close(fd)
         self._fd = self._head_fd = -1
 
-    # --- appending --------------------------------------------------------------------------------
+    # --- appending: in the event loop's thread ----------------------------------------------------
     async def append(self, entries: list[dict]) -> None:
         """Append `entries` (in order) and return once they are on disk; LogUnavailable if they
-        cannot be written (the decisions must then not be answered)."""
+        cannot be written (the decisions must then not be answered).
+
+        The lines are serialised and chained here, and written once per turn of the event loop
+        (every request of that turn in one write); the syncer thread makes them durable and
+        wakes the loop once per sync. Only the sync leaves the loop's thread: no thread hands the
+        lines over, and the writes, in page cache, take microseconds."""
         if not entries:
             return
+        if self.failed is not None:
+            raise self._failure()
         loop = asyncio.get_running_loop()
         waiter = loop.create_future()
-        self._queue.put((entries, loop, waiter))
-        await waiter
-
-    def _run(self) -> None:
-        """The writer: takes every waiting request's lines, writes them in order, and hands the
-        commit to the syncers (group) or syncs each line itself (line)."""
-        syncers = [threading.Thread(target=self._sync_run, name=f"decision-log-sync-{i}",
-                                    daemon=True) for i in range(SYNCERS)]
-        for syncer in syncers:
-            syncer.start()
-        stopping = False
-        while not stopping:
-            batch = [self._queue.get()]
-            while True:  # everything that is waiting goes into this commit
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            stopping = any(item is _STOP for item in batch)
-            waiting = [item for item in batch if item is not _STOP]
-            if waiting:
-                self._write(waiting)
-        with self._lock:  # drain: every commit written is synced (or failed) before stopping
-            while self.failed is None and self._durable < self._written:
-                self._changed.wait()
-        for _ in syncers:
-            self._sync_queue.put(_STOP)
-        for syncer in syncers:
-            syncer.join()
-
-    def _write(self, waiting: list) -> None:
-        if self.failed is None:
-            try:
-                lines = self._lines([e for entries, _, _ in waiting for e in entries])
-                if self.sync == "line":
-                    for line in lines:
-                        _write_all(self._fd, line)
-                        _sync(self._fd)
-                else:
-                    _write_all(self._fd, b"".join(lines))
-            except OSError as exc:
-                with self._lock:
-                    self._fail(exc)
-        waiters = [(loop, waiter) for _, loop, waiter in waiting]
-        if self.failed is not None:
-            _wake(waiters, self._failure())
-            return
-        size = sum(map(len, lines))
-        with self._lock:
-            self._written += size
-            self.size += size
-            if self.sync == "line":
-                self._durable = self._written
-                self._head(self.seq, self.last_hash)
-                _wake(waiters, None)
-            else:
-                self._pending.append((self._written, self.seq, self.last_hash, waiters))
-                self._sync_queue.put(None)
-        if self.size >= self.max_bytes:
-            self._rotate()
-
-    def _lines(self, entries: list[dict]) -> list[bytes]:
-        lines = []
         seq, last = self.seq, self.last_hash
         for content in entries:
             seq += 1
             line = orjson.dumps({"seq": seq, **content, "prev": last})
             last = line_hash(line)
-            lines.append(line + b"\n")
+            self._buffer.append(line + b"\n")
         self.seq, self.last_hash = seq, last
-        return lines
+        self._waiting.append((loop, waiter))
+        if self.sync == "line":
+            self._flush()
+        elif not self._flush_soon:
+            self._flush_soon = True
+            loop.call_soon(self._flush)
+        await waiter
 
+    def _flush(self) -> None:
+        """Write the buffered lines and hand them to the syncer (`line`: a sync for each)."""
+        self._flush_soon = False
+        lines, self._buffer = self._buffer, []
+        waiting, self._waiting = self._waiting, []
+        if self.sync == "line":  # each line its own commit: (bytes, its seq, its hash)
+            first = self.seq - len(lines) + 1
+            commits = [(line, first + i, line_hash(line[:-1])) for i, line in enumerate(lines)]
+        else:
+            commits = [(b"".join(lines), self.seq, self.last_hash)]
+        with self._lock:
+            if self.failed is None:
+                try:
+                    for i, (chunk, seq, last) in enumerate(commits):
+                        _write_all(self._fd, chunk)
+                        self._written += len(chunk)
+                        self.size += len(chunk)
+                        answered = waiting if i == len(commits) - 1 else []
+                        self._pending.append((self._written, seq, last, answered))
+                        self._jobs.put(None)
+                except OSError as exc:
+                    self._fail(exc)
+            if self.failed is not None:
+                _wake(waiting, self._failure())
+
+    # --- syncing: the syncer thread ---------------------------------------------------------------
     def _sync_run(self) -> None:
-        """A syncer: fdatasync, then answer every commit written before the call began. Two of
-        them run, so a commit written while one syncs starts its own sync at once (the kernel
-        joins concurrent syncs of one file into its journal's commits)."""
-        while self._sync_queue.get() is not _STOP:
+        """fdatasync, then answer every commit written before the call began (one wake-up of
+        the event loop per sync); rotate the file between syncs when it is full."""
+        while self._jobs.get() is not _STOP:
             with self._lock:
-                if self.failed is not None or self._durable >= self._written:
+                if self.failed is not None or (self._durable >= self._written
+                                               and self.sync != "line"):
                     continue  # an earlier sync covered it
                 target, fd = self._written, self._fd
-                self._syncing += 1
             try:
                 _sync(fd)
                 error = None
             except OSError as exc:
                 error = exc
             with self._lock:
-                self._syncing -= 1
                 if error is not None:
                     self._fail(error)
-                elif target > self._durable:
-                    self._durable = target
+                elif target > self._durable or self.sync == "line":
+                    self._durable = max(self._durable, target)
                     done = []
-                    while self._pending and self._pending[0][0] <= target:
+                    while self._pending and self._pending[0][0] <= self._durable:
                         done.append(self._pending.popleft())
                     if done:
                         self._head(done[-1][1], done[-1][2])
                         _wake([w for item in done for w in item[3]], None)
+                    if self.size >= self.max_bytes and self._durable == self._written:
+                        self._rotate()
                 self._changed.notify_all()
 
     def _fail(self, exc: OSError) -> None:
@@ -315,30 +305,28 @@ class DecisionLog:
                               f"{getattr(failed, 'strerror', None) or failed}")
 
     def _head(self, seq: int, last: str) -> None:
-        """Name the last durable line in FILE.head (under the lock)."""
+        """Name the last durable line in FILE.head (under the lock): one write of a fixed-size
+        record (padded), so no truncation is needed."""
         head = json.dumps({"file": os.path.basename(self.path), "seq": seq,
-                           "hash": last}).encode("ascii") + b"\n"
+                           "hash": last}).encode("ascii").ljust(HEAD_BYTES - 1) + b"\n"
         try:
             os.pwrite(self._head_fd, head, 0)
-            os.ftruncate(self._head_fd, len(head))
         except OSError as exc:  # the log itself is durable; only the check of its end suffers
             _logger.warning("%s: cannot write the head: %s", self.path, exc)
 
     def _rotate(self) -> None:
-        with self._lock:  # every line of the old file synced, and no sync in flight on it
-            while self.failed is None and (self._durable < self._written or self._syncing):
-                self._changed.wait()
-            if self.failed is not None:
-                return
-            older = rotated_files(self.path)
-            number = int(older[-1].rsplit(".", 1)[1]) + 1 if older else 1
-            try:
-                os.rename(self.path, rotated_path(self.path, number))
-                os.close(self._fd)  # (the lock goes with the old file; the new one is locked)
-                self._fd = -1
-                self._open_file()
-            except (OSError, PolicyIOError) as exc:
-                self._fail(exc if isinstance(exc, OSError) else OSError(str(exc)))
+        """(Under the lock, every line synced: the event loop cannot write meanwhile.)"""
+        older = rotated_files(self.path)
+        number = int(older[-1].rsplit(".", 1)[1]) + 1 if older else 1
+        try:
+            os.rename(self.path, rotated_path(self.path, number))
+            os.close(self._fd)  # (the lock goes with the old file; the new one is locked)
+            self._fd = -1
+            # the chain runs on from memory, never re-read here: the event loop may be chaining
+            # lines past the last one of the file being rotated as this runs
+            self._open_file(continue_chain=False)
+        except (OSError, PolicyIOError) as exc:
+            self._fail(exc if isinstance(exc, OSError) else OSError(str(exc)))
 
 
 def _wake(waiters: list[tuple[Any, asyncio.Future]], outcome: BaseException | None) -> None:

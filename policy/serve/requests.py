@@ -69,11 +69,14 @@ class _Refused(ValueError):
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in found:
-            raise _Refused("DUPLICATE_KEY", f"the key {shown(key)} is given twice in one object")
-        found[key] = value
+    found = dict(pairs)
+    if len(found) != len(pairs):  # some key twice: name the first
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _Refused("DUPLICATE_KEY",
+                               f"the key {shown(key)} is given twice in one object")
+            seen.add(key)
     return found
 
 

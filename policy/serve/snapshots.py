@@ -191,6 +191,9 @@ class Reloader:
             return False
         previous, self.current = self.current, served  # the one swap
         self.reloads += 1
+        import gc
+
+        gc.freeze()  # the new tables out of the collector's scans too (see app._freeze_heap)
         _logger.warning("tables reloaded: snapshot %s replaces %s", served.digest[:12],
                         previous.digest[:12])
         return True
