@@ -108,6 +108,13 @@ CODES = {
     "INTERRUPTED": "a batch run stopped by Ctrl-C, SIGTERM or SIGHUP (the last line of a stream)",
     "LINE_TOO_LONG": "a batch line longer than the reader accepts (JSON Lines 1 MiB; a CSV record "
                      "over 4 MiB may be refused)",
+    # a decision log of `policy serve` (`policy log verify`; MALFORMED_LINE for a line that is
+    # not one)
+    "CHAIN_BROKEN": "a decision-log line whose seq does not follow the line before it, or that "
+                    "does not carry that line's hash (an edited, removed, inserted or reordered "
+                    "line)",
+    "LOG_TRUNCATED": "a decision log that ends before the last line its head file names (lines "
+                     "removed from the end)",
 }
 
 
