@@ -24,7 +24,7 @@ from .problems import RequestRefused, case_errors, invalid_case, problem_respons
 from .requests import check_media_type, members, parse_json, read_body, wrong_type
 
 if TYPE_CHECKING:
-    from .app import Service
+    from .service import Service
     from .snapshots import Served
 
 
