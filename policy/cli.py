@@ -324,6 +324,23 @@ def cmd_changelog(args: Namespace) -> int:
 
 
 def cmd_batch(args: Namespace) -> int:
+    """`policy batch`; running out of memory anywhere in it (importing pyarrow under `ulimit -v`
+    included) is one OUT_OF_MEMORY line and exit 4, never an internal error."""
+    from .errors import OutOfMemory
+    from .limits import out_of_memory
+
+    try:
+        return _batch(args)
+    except PolicyError:
+        raise
+    except Exception as exc:
+        if out_of_memory(exc):
+            name = "<stdin>" if args.input == "-" else args.input
+            raise OutOfMemory(name, f"out of memory: {type(exc).__name__}") from None
+        raise
+
+
+def _batch(args: Namespace) -> int:
     import signal
 
     if args.standalone:
@@ -332,6 +349,9 @@ def cmd_batch(args: Namespace) -> int:
         # (about 0.04 s of a 1M-row run); batch never calls BLAS
         blas_threads = "OPENBLAS_NUM_THREADS"  # (an environment variable, not a problem code)
         os.environ.setdefault(blas_threads, "1")
+        from .limits import before_pyarrow
+
+        before_pyarrow()
     from .batch import run_batch, summary_text, use_reusing_memory_pool
     from .cases import as_of_day
     from .escaping import escape

@@ -14,9 +14,11 @@ import pyarrow as pa
 
 from ..columnar import ColumnarPolicy, Keyed, for_policy
 from ..columnar import kernels as pc
-from ..errors import DataError, PolicyError
+from ..errors import DataError, OutOfMemory, PolicyError
+from ..limits import Budget, limits, out_of_memory
 from .csv_reader import read_csv
 from .formats import INPUT_FORMATS, OUTPUT_FORMATS, call_error, format_of
+from .inputs import display
 from .jsonl_reader import read_jsonl
 from .parquet_reader import read_parquet
 from .pipeline import InOrder, prefetched
@@ -37,10 +39,32 @@ def use_reusing_memory_pool() -> None:
     `perf` profile of a 1,000,000-row CSV run, 300 to 440 of about 4,600 samples in `clear_page`;
     25 to 30 with jemalloc, which pyarrow configures to keep freed pages for a second and reuse
     them). Not for one large table: there jemalloc was slower (`evaluate_arrow` of 1,000,000 rows
-    in one batch took 0.82 s against 0.50)."""
+    in one batch took 0.82 s against 0.50).
+
+    Not under a memory limit either (`ulimit -v`: RLIMIT_AS, RLIMIT_DATA): there jemalloc ran out
+    as signals (SIGSEGV, SIGABRT, "background thread creation failed", exit 127) where the
+    default pool raises ArrowMemoryError; and the process keeps its address space small
+    (`_small_address_space`), so that the limit goes to the data."""
+    if limits():
+        _small_address_space()
+        return
     try:
         pa.set_memory_pool(pa.jemalloc_memory_pool())
     except NotImplementedError:  # a pyarrow built without jemalloc: the default stays
+        pass
+
+
+def _small_address_space() -> None:
+    """Less address space reserved for nothing: glibc gives each thread that allocates its own
+    arena of 64 MiB address space (up to 8 per core), and Arrow's I/O pool starts 8 threads of
+    8 MiB stacks; a run needs two arenas and two I/O threads (measured: benchmarks/memory_limits.py)."""
+    pa.set_io_thread_count(2)
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        libc.mallopt(-8, 2)  # M_ARENA_MAX (glibc's malloc.h); elsewhere there is no such call
+    except (OSError, AttributeError):
         pass
 
 
@@ -80,21 +104,38 @@ def run_batch(path: str, policy: Any, *, out: str | None = None, as_of: str | No
         handle = stdout if out is None else stack.enter_context(atomic_output(out))
         if handle is None:
             raise TypeError("run_batch needs `out` or a binary `stdout` stream")
-        writer = WRITERS[kind](handle, columnar)
+        budget = Budget(display(path))
+        writer = None
         try:
+            budget.check()
+            writer = WRITERS[kind](handle, columnar)
             return _run(reader(path, columnar), writer, columnar, as_of,
-                        text_cells=reader is read_csv, on_bad=on_bad, on_progress=on_progress)
+                        text_cells=reader is read_csv, on_bad=on_bad, on_progress=on_progress,
+                        budget=budget)
         except BaseException as exc:
-            writer.abandon()  # before the output file closes: nothing may write to it later
+            if writer is not None:
+                writer.abandon()  # before the output file closes: nothing may write to it later
+            if not isinstance(exc, PolicyError) and out_of_memory(exc):
+                exc = OutOfMemory(display(path), f"out of memory: {_reason(exc)}")
             if out is None and isinstance(exc, (PolicyError, KeyboardInterrupt)):
                 _fatal_line(handle, exc)
+            if isinstance(exc, OutOfMemory):
+                raise exc from None
             raise
+
+
+def _reason(exc: BaseException) -> str:
+    """An out-of-memory error's own words, on one line ("MemoryError" when it has none)."""
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
 
 
 def _fatal_line(handle: Sink, exc: BaseException) -> None:
     """The last line of a JSON Lines stream cut short by a fatal error."""
     if isinstance(exc, DataError):
         text = "; ".join(f"{p.code}: {p.message}" for p in exc.problems[:10])
+    elif isinstance(exc, OutOfMemory):
+        text = f"{exc.problem.code}: {exc.problem.message}"
     elif isinstance(exc, KeyboardInterrupt):
         text = "INTERRUPTED: the run was interrupted"
     else:
@@ -108,12 +149,13 @@ def _fatal_line(handle: Sink, exc: BaseException) -> None:
 
 def _run(chunks: Iterator[Chunk], writer: Writer, columnar: ColumnarPolicy, as_of: str | None,
          *, text_cells: bool, on_bad: Callable[[int, str], None] | None,
-         on_progress: Callable[[float, int], None] | None) -> Summary:
+         on_progress: Callable[[float, int], None] | None, budget: Budget) -> Summary:
     started = time.perf_counter()
     rows = bad_rows = 0
     counts: Counter[str] = Counter()
     with InOrder() as later:  # results are formatted and written while the next chunk is decided
         for chunk in prefetched(chunks):  # type: ignore[arg-type]
+            budget.check()
             keyed = lines = None
             if chunk.cases is not None and chunk.cases.num_rows:
                 keyed = columnar.evaluate_keyed(chunk.cases, as_of=as_of, text_cells=text_cells,

@@ -312,7 +312,15 @@ def plain_strings(data: pa.RecordBatch) -> pa.RecordBatch:
 
 
 def dictionary_of_strings(column: pa.Array, *, blank_is_null: bool) -> pa.DictionaryArray:
-    """A column as dictionary<int32, string>: dates as YYYY-MM-DD, "" as null when asked."""
+    """A column as dictionary<int32, string>: dates as YYYY-MM-DD, "" as null when asked. A
+    null in the dictionary (not only in the indices) is a null row; a column of Arrow type null
+    (pandas writes an empty column so) is all nulls."""
+    if pa.types.is_dictionary(column.type) and (column.dictionary.null_count
+                                                or pa.types.is_null(column.type.value_type)):
+        column = pc.cast(column, column.type.value_type)  # decoded, so encoding moves its nulls
+    if pa.types.is_null(column.type):                       # to the indices
+        return pa.DictionaryArray.from_arrays(pa.nulls(len(column), pa.int32()),
+                                              pa.array([], pa.string()))
     if pa.types.is_dictionary(column.type):
         dictionary = column.dictionary
         if pa.types.is_date(dictionary.type):
