@@ -365,12 +365,24 @@ def _batch(args: Namespace) -> int:
         raise UsageError("standard input has no suffix to tell its format: give --format csv, "
                          "jsonl or parquet")
 
-    name = "<stdin>" if args.input == "-" else args.input
+    name = escape("<stdin>" if args.input == "-" else args.input)  # (escaping is per character)
+    bad_lines: list[str] = []  # written a chunk at a time: a line each was a system call each
 
     def on_bad(line: int, message: str) -> None:
         if message.startswith("NO_DATE:"):
             message += f" ({NO_DATE_HINT})"
-        sys.stderr.write(escape(f"{name}:{line}: {message}") + "\n")
+        bad_lines.append(f"{name}:{line}: {escape(message)}\n")
+
+    def write_bad_lines() -> None:
+        if bad_lines:
+            text = "".join(bad_lines)
+            bad_lines.clear()
+            sys.stderr.write(text)
+
+    def on_chunk(fraction: float, rows: int) -> None:
+        write_bad_lines()
+        if progress:
+            progress.update(fraction, rows)
 
     def on_terminate(signum: int, frame: object) -> NoReturn:
         raise KeyboardInterrupt  # `kill`, a closed terminal: unwind like Ctrl-C, so no output
@@ -383,12 +395,12 @@ def _batch(args: Namespace) -> int:
     try:
         summary = run_batch(args.input, compiled, out=args.out, as_of=args.as_of,
                             stdout=_StdoutStream(sys.stdout.buffer),
-                            on_bad=on_bad,
-                            on_progress=progress.update if progress else None,
+                            on_bad=on_bad, on_progress=on_chunk,
                             input_format=args.input_format)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        write_bad_lines()
         if progress:
             progress.clear()
     sys.stderr.write(summary_text(summary, args.out) + "\n")

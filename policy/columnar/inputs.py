@@ -32,6 +32,7 @@ from ..memo import BoundedMemo
 from ..record import Record
 from ..timeline import revision_in_force
 from . import kernels as pc
+from .bulk import BULK_MIN, DateScreen, VocabularyScreen
 
 NO_DATE = f"NO_DATE: {NO_DATE_MESSAGE}"
 AS_OF_TYPE = pa.dictionary(pa.int32(), pa.string())  # the result's as_of column
@@ -91,6 +92,10 @@ class InputChecks:
         self._value_memo: BoundedMemo[Checked] = BoundedMemo(VALUE_MEMO_LIMIT)
         self._date_memo: BoundedMemo[Checked] = BoundedMemo(VALUE_MEMO_LIMIT)
         self._day_table = _NO_DAYS  # see _check_dates
+        self._texts = {name: pa.array([value_text(v) for v in values], pa.string())
+                       for name, values in self.columns}
+        self._screens: dict[tuple[str, bool], VocabularyScreen] = {}  # replaced whole
+        self._date_screen = DateScreen(lambda day: self._check_date(day)[1])
 
     # --- names and types of columns -------------------------------------------------------------
     def name_problems(self, names: list[str], file: str = "input",
@@ -137,6 +142,48 @@ class InputChecks:
         return self._value_memo.get((name, value, text_cells, type(value)), value_text(value),
                                     lambda: self._check_value(name, value, text_cells))
 
+    def check_values(self, name: str, values: pa.Array,
+                     text_cells: bool) -> tuple[list[int | None], pa.Array | None]:
+        """For distinct values of input `name`: each one's digit (None for a bad one) and the
+        messages (null for a good one; None when all are good). Many string values (a column
+        of junk) are screened at once (`bulk.VocabularyScreen`); the rest, one by one."""
+        if len(values) < BULK_MIN or not pa.types.is_string(values.type):
+            checked = [self.check_value(name, value, text_cells) for value in values.to_pylist()]
+            messages = [message for _, message in checked]
+            return ([digit for digit, _ in checked],
+                    pa.array(messages, pa.string()) if any(messages) else None)
+        allowed = self._vocabulary[name]
+        position = pc.index_in(values, value_set=self._texts[name])
+        if isinstance(allowed[0], bool) and not text_cells:  # "true" is not true in JSON
+            position = pa.nulls(len(values), pa.int32())
+        known = pc.is_valid(position)
+        told = pc.if_else(known, pa.scalar(None, pa.string()),
+                          self._screen(name, text_cells).messages(values))
+        alone = pc.and_(pc.invert(known), pc.is_null(told))
+        if text_cells:  # an empty cell is unknown: the per-value path says so
+            alone = pc.or_(alone, pc.fill_null(pc.equal(values, ""), False))
+        digits: list[int | None] = position.to_pylist()
+        where = pc.filter(pa.array(range(len(values)), pa.int64()), alone).to_pylist()
+        if where:
+            singly = [self.check_value(name, value, text_cells)
+                      for value in pc.take(values, pa.array(where, pa.int64())).to_pylist()]
+            for at, (digit, _) in zip(where, singly, strict=True):
+                digits[at] = digit
+            told = pc.replace_with_mask(told, alone,
+                                        pa.array([message for _, message in singly], pa.string()))
+        return digits, None if told.null_count == len(told) else told
+
+    def _screen(self, name: str, text_cells: bool) -> VocabularyScreen:
+        """The bulk screen of input `name`, built at its first column of junk (a race builds it
+        twice; either is right)."""
+        found = self._screens.get((name, text_cells))
+        if found is None:
+            found = VocabularyScreen(
+                [value_text(v) for v in self._vocabulary[name]],
+                lambda value: self._check_value(name, value, text_cells)[1])
+            self._screens = {**self._screens, (name, text_cells): found}
+        return found
+
     def _check_value(self, name: str, value: object, text_cells: bool) -> Checked:
         values = self._vocabulary[name]
         if value is None or (text_cells and value == ""):
@@ -173,14 +220,11 @@ class InputChecks:
             column = data.column(name)
             encoded = column if pa.types.is_dictionary(column.type) else \
                 pc.dictionary_encode(column)
-            digits, messages = [], []
-            for value in encoded.dictionary.to_pylist():
-                digit, message = self.check_value(name, value, text_cells)
-                digits.append((unknown if digit is None else digit) * weight)
-                messages.append(message)
+            checked, messages = self.check_values(name, encoded.dictionary, text_cells)
+            digits = [(unknown if digit is None else digit) * weight for digit in checked]
             indices = encoded.indices
-            if any(messages):
-                errors.append(pc.take(pa.array(messages, pa.string()), indices))
+            if messages is not None:
+                errors.append(pc.take(messages, indices))
             if indices.type != pa.int32():
                 indices = pc.cast(indices, pa.int32())
             digits.append(unknown * weight)  # a null: unknown
@@ -297,9 +341,21 @@ class InputChecks:
     def _check_new_dates(self, days: pa.Array) -> tuple[pa.Array, pa.Array]:
         """Days not seen before, one Python call each (`timeline.revision_in_force`, the one
         answer to "which revision is in force"): a run meets a few thousand distinct days."""
-        checked = [self.check_date(day) for day in days.to_pylist()]
-        return (pa.array([position for position, _ in checked], pa.int64()),
-                pa.array([message for _, message in checked], pa.string()))
+        if len(days) < BULK_MIN:
+            checked = [self.check_date(day) for day in days.to_pylist()]
+            return (pa.array([position for position, _ in checked], pa.int64()),
+                    pa.array([message for _, message in checked], pa.string()))
+        told = self._date_screen.messages(days)  # days not shaped YYYY-MM-DD, at once
+        alone = pc.is_null(told)
+        where = pc.filter(pa.array(range(len(days)), pa.int64()), alone).to_pylist()
+        positions: list[int | None] = [None] * len(days)
+        if where:
+            singly = [self.check_date(day) for day in pc.filter(days, alone).to_pylist()]
+            for at, (position, _) in zip(where, singly, strict=True):
+                positions[at] = position
+            told = pc.replace_with_mask(told, alone,
+                                        pa.array([message for _, message in singly], pa.string()))
+        return pa.array(positions, pa.int64()), told
 
 
 def plain_strings(data: pa.RecordBatch) -> pa.RecordBatch:

@@ -49,6 +49,27 @@ def index_in(values: Any, *, value_set: Any) -> Any:
     return _call("index_in", [values], _compute.SetLookupOptions(value_set=value_set))
 
 
+def is_in(values: Any, *, value_set: Any) -> Any:
+    return _call("is_in", [values], _compute.SetLookupOptions(value_set=value_set))
+
+
+def count_substring(strings: Any, pattern: str) -> Any:
+    return _call("count_substring", [strings], _compute.MatchSubstringOptions(pattern))
+
+
+def utf8_slice_codeunits(strings: Any, start: int, stop: int | None = None) -> Any:
+    return _call("utf8_slice_codeunits", [strings], _compute.SliceOptions(start, stop))
+
+
+def ascii_trim(strings: Any, characters: str) -> Any:
+    return _call("ascii_trim", [strings], _compute.TrimOptions(characters))
+
+
+def replace_substring(strings: Any, pattern: str, replacement: str) -> Any:
+    return _call("replace_substring", [strings],
+                 _compute.ReplaceSubstringOptions(pattern, replacement))
+
+
 def match_substring(strings: Any, pattern: str) -> Any:
     return _call("match_substring", [strings], _compute.MatchSubstringOptions(pattern))
 
@@ -99,6 +120,10 @@ def max_element_wise(*values: Any) -> Any:
     return _call("max_element_wise", list(values))
 
 
+def min_element_wise(*values: Any) -> Any:
+    return _call("min_element_wise", list(values))
+
+
 add = _binary("add")
 subtract = _binary("subtract")
 multiply = _binary("multiply")
@@ -120,6 +145,9 @@ cumulative_sum = _unary("cumulative_sum")
 sort_indices = _unary("sort_indices")
 utf8_length = _unary("utf8_length")
 binary_length = _unary("binary_length")
+invert = _unary("invert")
+ascii_lower = _unary("ascii_lower")
+utf8_lower = _unary("utf8_lower")
 sum = _unary("sum")  # noqa: A001 (the kernel's name)
 any = _unary("any")  # noqa: A001 (the kernel's name)
 all = _unary("all")  # noqa: A001
