@@ -352,7 +352,7 @@ def _batch(args: Namespace) -> int:
         from .limits import before_pyarrow
 
         before_pyarrow()
-    from .batch import run_batch, summary_text, use_reusing_memory_pool
+    from .batch import bad_lines_text, run_batch, summary_text, use_reusing_memory_pool
     from .cases import as_of_day
     from .escaping import escape
 
@@ -366,23 +366,9 @@ def _batch(args: Namespace) -> int:
                          "jsonl or parquet")
 
     name = escape("<stdin>" if args.input == "-" else args.input)  # (escaping is per character)
-    bad_lines: list[str] = []  # written a chunk at a time: a line each was a system call each
 
-    def on_bad(line: int, message: str) -> None:
-        if message.startswith("NO_DATE:"):
-            message += f" ({NO_DATE_HINT})"
-        bad_lines.append(f"{name}:{line}: {escape(message)}\n")
-
-    def write_bad_lines() -> None:
-        if bad_lines:
-            text = "".join(bad_lines)
-            bad_lines.clear()
-            sys.stderr.write(text)
-
-    def on_chunk(fraction: float, rows: int) -> None:
-        write_bad_lines()
-        if progress:
-            progress.update(fraction, rows)
+    def on_bad_lines(lines: object, messages: object) -> None:  # a chunk's, at once
+        sys.stderr.write(bad_lines_text(name, lines, messages, NO_DATE_HINT))
 
     def on_terminate(signum: int, frame: object) -> NoReturn:
         raise KeyboardInterrupt  # `kill`, a closed terminal: unwind like Ctrl-C, so no output
@@ -395,12 +381,12 @@ def _batch(args: Namespace) -> int:
     try:
         summary = run_batch(args.input, compiled, out=args.out, as_of=args.as_of,
                             stdout=_StdoutStream(sys.stdout.buffer),
-                            on_bad=on_bad, on_progress=on_chunk,
+                            on_bad_lines=on_bad_lines,
+                            on_progress=progress.update if progress else None,
                             input_format=args.input_format)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        write_bad_lines()
         if progress:
             progress.clear()
     sys.stderr.write(summary_text(summary, args.out) + "\n")

@@ -55,9 +55,9 @@ def use_reusing_memory_pool() -> None:
 
 
 def _small_address_space() -> None:
-    """Less address space reserved for nothing: glibc gives each thread that allocates its own
-    arena of 64 MiB address space (up to 8 per core), and Arrow's I/O pool starts 8 threads of
-    8 MiB stacks; a run needs two arenas and two I/O threads (measured: benchmarks/memory_limits.py)."""
+    """Less address space reserved for nothing, under a limit that counts it: glibc gives each
+    thread that allocates an arena of 64 MiB of address space (up to 8 per core), and Arrow's
+    I/O pool starts up to 8 threads of 8 MiB stacks; two of each serve a run."""
     pa.set_io_thread_count(2)
     try:
         import ctypes
@@ -70,12 +70,14 @@ def _small_address_space() -> None:
 
 def run_batch(path: str, policy: Any, *, out: str | None = None, as_of: str | None = None,
               stdout: Sink | None = None, on_bad: Callable[[int, str], None] | None = None,
+              on_bad_lines: Callable[[pa.Array, pa.Array], None] | None = None,
               on_progress: Callable[[float, int], None] | None = None,
               input_format: str | None = None) -> Summary:
     """Evaluate every case of the file at `path` ('-': standard input); write results to `out`
     (atomically) or to the binary stream `stdout` as JSON Lines. `input_format` (csv, jsonl,
     parquet) is needed for standard input or a name without a known suffix; else the suffix
-    tells. `on_bad(line, "CODE: message")` hears each bad line in order; `on_progress(fraction
+    tells. `on_bad(line, "CODE: message")` hears each bad line in order; `on_bad_lines(lines,
+    messages)` the same a chunk at a time, as Arrow arrays (int64, string); `on_progress(fraction
     read, rows so far)` after each chunk.
 
     On a fatal error (a file-level DataError, an I/O error of the input, an interrupt) results
@@ -110,7 +112,8 @@ def run_batch(path: str, policy: Any, *, out: str | None = None, as_of: str | No
             budget.check()
             writer = WRITERS[kind](handle, columnar)
             return _run(reader(path, columnar), writer, columnar, as_of,
-                        text_cells=reader is read_csv, on_bad=on_bad, on_progress=on_progress,
+                        text_cells=reader is read_csv, on_bad=on_bad,
+                        on_bad_lines=on_bad_lines, on_progress=on_progress,
                         budget=budget)
         except BaseException as exc:
             if writer is not None:
@@ -122,6 +125,35 @@ def run_batch(path: str, policy: Any, *, out: str | None = None, as_of: str | No
             if isinstance(exc, OutOfMemory):
                 raise exc from None
             raise
+
+
+# `escaping.UNSAFE` for Arrow's regular expressions (RE2): no surrogates, which no Arrow string
+# (valid UTF-8) can hold
+_UNSAFE_IN_UTF8 = "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+
+
+def bad_lines_text(file: str, lines: pa.Array, messages: pa.Array, no_date_hint: str) -> str:
+    """The report of bad lines, one per line: `FILE:LINE: CODE: message` (a NO_DATE message
+    followed by ` (no_date_hint)`), each escaped (`escaping.escape`) as one line. `file` is
+    escaped already. Built by Arrow kernels: a file of junk has a bad line a row."""
+    from ..escaping import escape
+
+    no_date = pc.fill_null(pc.starts_with(messages, "NO_DATE:"), False)
+    if pc.any(no_date).as_py():
+        messages = pc.if_else(no_date, pc.binary_join_element_wise(
+            messages, f" ({no_date_hint})", ""), messages)
+    unsafe = pc.fill_null(pc.match_substring_regex(messages, _UNSAFE_IN_UTF8), False)
+    if pc.any(unsafe).as_py():
+        messages = pc.replace_with_mask(messages, unsafe, pa.array(
+            [escape(text) for text in pc.filter(messages, unsafe).to_pylist()], pa.string()))
+    text = pc.binary_join_element_wise(f"{file}:", pc.cast(lines, pa.string()), ": ", messages,
+                                       "\n", "")
+    if not len(text):
+        return ""
+    ends = pa.Array.from_buffers(pa.int32(), len(text) + 1, [None, text.buffers()[1]],
+                                 offset=text.offset)
+    return memoryview(text.buffers()[2])[ends[0].as_py():ends[len(text)].as_py()].tobytes() \
+        .decode("utf-8")
 
 
 def _reason(exc: BaseException) -> str:
@@ -149,6 +181,7 @@ def _fatal_line(handle: Sink, exc: BaseException) -> None:
 
 def _run(chunks: Iterator[Chunk], writer: Writer, columnar: ColumnarPolicy, as_of: str | None,
          *, text_cells: bool, on_bad: Callable[[int, str], None] | None,
+         on_bad_lines: Callable[[pa.Array, pa.Array], None] | None,
          on_progress: Callable[[float, int], None] | None, budget: Budget) -> Summary:
     started = time.perf_counter()
     rows = bad_rows = 0
@@ -169,6 +202,8 @@ def _run(chunks: Iterator[Chunk], writer: Writer, columnar: ColumnarPolicy, as_o
             if error.null_count < len(error):
                 failed = pc.is_valid(error)
                 bad_rows += len(error) - error.null_count
+                if on_bad_lines is not None:
+                    on_bad_lines(pc.filter(lines, failed), pc.filter(error, failed))
                 if on_bad is not None:
                     for line, message in zip(pc.filter(lines, failed).to_pylist(),
                                              pc.filter(error, failed).to_pylist(),

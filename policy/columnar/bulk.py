@@ -32,7 +32,6 @@ BULK_MIN = 256
 # breaks) or "other" (controls, format characters such as the bidirectional overrides,
 # surrogates, private use): `escape` leaves it as it is, and str.strip() takes spaces alone.
 _PLAIN = r"^(?:[ -~]|[^\x00-\x7f\p{Z}\p{C}])*$"
-_ASCII = r"^[\x00-\x7f]*$"
 _CUTOFF_TENTHS = 6  # difflib.get_close_matches(..., cutoff=0.6) in `cases.suggest`
 _DATE_SHAPE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"  # `dates._has_date_shape`
 # A value whose message has no hint (no choice is near it or starts with it), and which a date
@@ -81,22 +80,32 @@ class VocabularyScreen:
         path words it, or null where only that path can tell: a value with a character that
         `escape` rewrites or that is not plain text (a control, a format character, a space
         other than ' '), or one that matches a choice but for letter case or spaces."""
-        plain = pc.fill_null(pc.match_substring_regex(values, _PLAIN), False)
-        word = pc.utf8_slice_codeunits(values, 0, 100)  # `suggest` reads the first 100
-        stripped = pc.ascii_trim(word, " ")  # str.strip(): of plain text, spaces only
-        folded_word, folded = _casefold(word), _casefold(stripped)
+        characters = pc.utf8_length(values)
+        ascii = pc.fill_null(pc.equal(pc.binary_length(values), characters), True)
+        everything_ascii = pc.all(ascii).as_py()
+        plain = pc.ascii_is_printable(values)  # ASCII: printable; else, the long way
+        if not everything_ascii:
+            plain = pc.if_else(ascii, plain, pc.match_substring_regex(values, _PLAIN))
+        plain = pc.fill_null(plain, False)
+        longest = pc.max(characters).as_py() or 0
+        word = values if longest <= 100 else pc.utf8_slice_codeunits(values, 0, 100)
+        stripped = pc.ascii_trim(word, " ")  # `suggest` reads the first 100 characters;
+        if everything_ascii:                 # str.strip(): of plain text, spaces only
+            folded_word, folded = pc.ascii_lower(word), pc.ascii_lower(stripped)
+        else:
+            folded_word, folded = _casefold(word), _casefold(stripped)
         exact = pc.or_(pc.is_in(folded_word, value_set=self.folded_set),
                        pc.is_in(folded, value_set=self.folded_set))
         prefix = pc.index_in(pc.utf8_slice_codeunits(folded, 0, 3),
                              value_set=self.prefix_keys)
         hint = pc.fill_null(self._close_hints(folded),  # difflib's, else by prefix, else none
                             pc.fill_null(pc.take(self.prefix_hints, prefix), ""))
-        characters = pc.utf8_length(values)
-        quoted = pc.if_else(  # `shown`: cut at 120 characters, the length named
-            pc.greater(characters, 120),
-            pc.binary_join_element_wise("'", pc.utf8_slice_codeunits(values, 0, 120), "...' (",
-                                        pc.cast(characters, pa.string()), " characters)", ""),
-            pc.binary_join_element_wise("'", values, "'", ""))
+        quoted = pc.binary_join_element_wise("'", values, "'", "")  # `shown`; past 120
+        if longest > 120:                                          # characters, cut
+            long = pc.fill_null(pc.greater(characters, 120), False)
+            quoted = pc.replace_with_mask(quoted, long, pc.binary_join_element_wise(
+                "'", pc.utf8_slice_codeunits(pc.filter(values, long), 0, 120), "...' (",
+                pc.cast(pc.filter(characters, long), pa.string()), " characters)", ""))
         text = pc.binary_join_element_wise(self.before, quoted, self.after, hint, "")
         fits = pc.less_equal(pc.subtract(pc.utf8_length(text), self.code_length), MAX_MESSAGE)
         told = pc.and_(pc.and_(plain, pc.invert(exact)), fits)
@@ -118,25 +127,19 @@ class VocabularyScreen:
 
         n = len(folded)
         length = pc.utf8_length(folded)
-        counts: dict[str, pa.Array] = {}  # character -> its count in each word
+        counts = _character_counts(folded, sorted({c for choice in self.folded for c in choice}))
         capped: dict[tuple[str, int], pa.Array] = {}  # min(count, k), computed once
-        reaches, decided = [], []
+        reaches = []
         for choice in self.folded:
-            common = pa.repeat(pa.scalar(0, pa.int64()), n)
+            common = None
             for c in sorted(set(choice)):
                 k = choice.count(c)
                 if (c, k) not in capped:
-                    if c not in counts:
-                        counts[c] = pc.count_substring(folded, c)
                     capped[c, k] = pc.min_element_wise(counts[c], k)
-                common = pc.add(common, capped[c, k])
+                common = capped[c, k] if common is None else pc.add(common, capped[c, k])
             reaches.append(pc.greater_equal(
                 pc.multiply(common, 2 * 10),
                 pc.multiply(pc.add(length, len(choice)), _CUTOFF_TENTHS)))
-            decided.append(pc.and_(  # inside the word, and 2 b / (a + b) >= 0.6
-                pc.match_substring(folded, choice),
-                pc.greater_equal(len(choice) * 2 * 10,
-                                 pc.multiply(pc.add(length, len(choice)), _CUTOFF_TENTHS))))
         close = pc.cast(reaches[0], pa.int64())
         for more in reaches[1:]:
             close = pc.add(close, pc.cast(more, pa.int64()))
@@ -144,8 +147,16 @@ class VocabularyScreen:
             return pa.nulls(n, pa.string())
         alone = pc.and_(pc.equal(close, 1), pc.less(length, 200))  # 200: difflib's autojunk
         which = pa.nulls(n, pa.int64())
-        for i, (reach, inside) in enumerate(zip(reaches, decided, strict=True)):
-            which = pc.if_else(pc.and_(pc.and_(alone, reach), inside), i, which)
+        for i, (choice, reach) in enumerate(zip(self.folded, reaches, strict=True)):
+            one = pc.and_(alone, reach)  # (disjoint: one choice reaches each)
+            if not pc.any(one).as_py():
+                continue
+            inside = pc.and_(  # inside the word, and 2 b / (a + b) >= 0.6
+                pc.fill_null(pc.match_substring(pc.filter(folded, one), choice), False),
+                pc.greater_equal(len(choice) * 2 * 10, pc.multiply(
+                    pc.add(pc.filter(length, one), len(choice)), _CUTOFF_TENTHS)))
+            which = pc.replace_with_mask(which, one, pc.if_else(
+                inside, pa.scalar(i, pa.int64()), pa.scalar(None, pa.int64())))
         hints = pc.take(self.choice_hints, which)
         ask = pc.and_(pc.greater(close, 0), pc.is_null(which))
         if pc.any(ask).as_py():
@@ -162,10 +173,51 @@ class VocabularyScreen:
         return hints
 
 
+_FIELD_BITS = 9  # a count per character; a casefolded word has at most 300 (100 folded 3 ways)
+_PER_SUM = 64 // _FIELD_BITS  # counts packed into one int64
+
+
+def _character_counts(strings: pa.Array, characters: list[str]) -> dict[str, pa.Array]:
+    """Per character, its count in each string (int64; 0 for a null). ASCII characters are
+    counted over the bytes of all the strings at once, seven at a time: each byte adds
+    2 ** (9 j) for the j-th of them to a running sum, and a string's counts are the fields of
+    the difference of the sums at its ends (exact: no field of one string reaches 2 ** 9, and
+    wrapping around 2 ** 64 cancels out in the difference). Any other character is counted by
+    `count_substring`."""
+    n = len(strings)
+    offsets = pa.Array.from_buffers(pa.int32(), n + 1, [None, strings.buffers()[1]],
+                                    offset=strings.offset)
+    first = offsets[0].as_py()
+    size = offsets[n].as_py() - first
+    ascii = [c for c in characters if c.isascii()]
+    counts = {c: pc.fill_null(pc.cast(pc.count_substring(strings, c), pa.int64()), 0)
+              for c in characters if not c.isascii()}
+    if not size:
+        counts.update((c, pa.repeat(pa.scalar(0, pa.int64()), n)) for c in ascii)
+        return counts
+    data = pa.Array.from_buffers(pa.uint8(), size, [None, strings.buffers()[2]], offset=first)
+    starts = pc.subtract(offsets.slice(0, n), first)
+    ends = pc.subtract(offsets.slice(1, n), first)
+    zero = pa.array([0], pa.int64())
+    for group in range(0, len(ascii), _PER_SUM):
+        packed = ascii[group:group + _PER_SUM]
+        steps = [0] * 256
+        for j, c in enumerate(packed):
+            steps[ord(c)] = 1 << (_FIELD_BITS * j)
+        step = pc.take(pa.array([v - (1 << 64) if v >= 1 << 63 else v for v in steps],
+                                pa.int64()), data)
+        running = pa.concat_arrays([zero, pc.cumulative_sum(step)])  # wraps around; see above
+        fields = pc.subtract(pc.take(running, ends), pc.take(running, starts))
+        for j, c in enumerate(packed):
+            counts[c] = pc.bit_wise_and(pc.shift_right(fields, _FIELD_BITS * j),
+                                        (1 << _FIELD_BITS) - 1)
+    return counts
+
+
 def _casefold(strings: pa.Array) -> pa.Array:
     """str.casefold() of each string: ASCII by a kernel (its lower case), the others in Python
     (casefold is not a lower case: "ß" is "ss", "\u017f" is "s")."""
-    ascii = pc.fill_null(pc.match_substring_regex(strings, _ASCII), True)
+    ascii = pc.fill_null(pc.equal(pc.binary_length(strings), pc.utf8_length(strings)), True)
     folded = pc.ascii_lower(strings)
     if pc.all(ascii).as_py():
         return folded

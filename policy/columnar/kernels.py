@@ -70,6 +70,10 @@ def replace_substring(strings: Any, pattern: str, replacement: str) -> Any:
                  _compute.ReplaceSubstringOptions(pattern, replacement))
 
 
+def starts_with(strings: Any, pattern: str) -> Any:
+    return _call("starts_with", [strings], _compute.MatchSubstringOptions(pattern))
+
+
 def match_substring(strings: Any, pattern: str) -> Any:
     return _call("match_substring", [strings], _compute.MatchSubstringOptions(pattern))
 
@@ -129,6 +133,8 @@ subtract = _binary("subtract")
 multiply = _binary("multiply")
 equal = _binary("equal")
 less = _binary("less")
+shift_right = _binary("shift_right")
+bit_wise_and = _binary("bit_wise_and")
 less_equal = _binary("less_equal")
 greater = _binary("greater")
 greater_equal = _binary("greater_equal")
@@ -148,6 +154,7 @@ binary_length = _unary("binary_length")
 invert = _unary("invert")
 ascii_lower = _unary("ascii_lower")
 utf8_lower = _unary("utf8_lower")
+ascii_is_printable = _unary("ascii_is_printable")
 sum = _unary("sum")  # noqa: A001 (the kernel's name)
 any = _unary("any")  # noqa: A001 (the kernel's name)
 all = _unary("all")  # noqa: A001
