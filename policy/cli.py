@@ -368,7 +368,14 @@ def _batch(args: Namespace) -> int:
     name = escape("<stdin>" if args.input == "-" else args.input)  # (escaping is per character)
 
     def on_bad_lines(lines: object, messages: object) -> None:  # a chunk's, at once
-        sys.stderr.write(bad_lines_text(name, lines, messages, NO_DATE_HINT))
+        text = bad_lines_text(name, lines, messages, NO_DATE_HINT)
+        raw = getattr(sys.stderr, "buffer", None)
+        sys.stderr.flush()
+        if raw is not None:
+            raw.write(text)
+            raw.flush()
+        else:  # a text stream only (an embedding program's)
+            sys.stderr.write(str(text, "utf-8"))
 
     def on_terminate(signum: int, frame: object) -> NoReturn:
         raise KeyboardInterrupt  # `kill`, a closed terminal: unwind like Ctrl-C, so no output

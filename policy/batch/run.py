@@ -132,10 +132,11 @@ def run_batch(path: str, policy: Any, *, out: str | None = None, as_of: str | No
 _UNSAFE_IN_UTF8 = "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
 
 
-def bad_lines_text(file: str, lines: pa.Array, messages: pa.Array, no_date_hint: str) -> str:
+def bad_lines_text(file: str, lines: pa.Array, messages: pa.Array,
+                   no_date_hint: str) -> memoryview:
     """The report of bad lines, one per line: `FILE:LINE: CODE: message` (a NO_DATE message
-    followed by ` (no_date_hint)`), each escaped (`escaping.escape`) as one line. `file` is
-    escaped already. Built by Arrow kernels: a file of junk has a bad line a row."""
+    followed by ` (no_date_hint)`), each escaped (`escaping.escape`) as one line, as UTF-8.
+    `file` is escaped already. Built by Arrow kernels: a file of junk has a bad line a row."""
     from ..escaping import escape
 
     no_date = pc.fill_null(pc.starts_with(messages, "NO_DATE:"), False)
@@ -149,11 +150,10 @@ def bad_lines_text(file: str, lines: pa.Array, messages: pa.Array, no_date_hint:
     text = pc.binary_join_element_wise(f"{file}:", pc.cast(lines, pa.string()), ": ", messages,
                                        "\n", "")
     if not len(text):
-        return ""
+        return memoryview(b"")
     ends = pa.Array.from_buffers(pa.int32(), len(text) + 1, [None, text.buffers()[1]],
-                                 offset=text.offset)
-    return memoryview(text.buffers()[2])[ends[0].as_py():ends[len(text)].as_py()].tobytes() \
-        .decode("utf-8")
+                                 offset=text.offset)  # the texts lie end to end: one slice
+    return memoryview(text.buffers()[2])[ends[0].as_py():ends[len(text)].as_py()]
 
 
 def _reason(exc: BaseException) -> str:

@@ -237,10 +237,13 @@ def _csv_cell_column(column: pa.Array) -> pa.Array:
     """`_csv_cell` of each value, by Arrow kernels (null stays null): for bad rows, whose
     messages all hold commas."""
     formula = pc.fill_null(pc.match_substring_regex(column, CSV_FORMULA), False)
-    text = pc.if_else(formula, pc.binary_join_element_wise("'", column, ""), column)
+    text = column
+    if pc.any(formula).as_py():
+        text = pc.replace_with_mask(column, formula, pc.binary_join_element_wise(
+            "'", pc.filter(column, formula), ""))
     quote = pc.fill_null(pc.match_substring_regex(text, '[,"\r\n]'), False)
     quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
-    return pc.if_else(quote, quoted, text)
+    return quoted if pc.all(quote).as_py() else pc.if_else(quote, quoted, text)
 
 
 def _csv_cells(column: pa.Array, no_quotes: bool = False) -> pa.Array:
