@@ -39,11 +39,16 @@ _DATE_SHAPE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"  # `dates._has_date_shape`
 SENTINEL = "\x00"
 
 
+class NoTemplate(Exception):
+    """The per-value path's words could not be split around the value (a change of wording
+    this module does not follow): the bulk path is not used."""
+
+
 def _around(text: str, part: str) -> tuple[str, str]:
     """The text before and after `part`, which occurs once in `text`."""
     before, found, after = text.partition(part)
     if not found or part in after:
-        raise AssertionError(f"cannot find {part!r} once in {text!r}")
+        raise NoTemplate(f"cannot find {part!r} once in {text!r}")
     return before, after
 
 
@@ -55,9 +60,12 @@ class VocabularyScreen:
         self.texts = texts
         message = message_of(SENTINEL)
         if message is None:
-            raise AssertionError("a NUL value passed the check")
+            raise NoTemplate("a NUL value passed the check")
         self.before, self.after = _around(message, shown(SENTINEL))
-        self.hint_before, self.hint_after = _around(suggest(texts[0], texts), texts[0])
+        quoted = shown(texts[0])  # the hint quotes the choice as `shown` does: its edges
+        self.hint_before, self.hint_after = _around(suggest(texts[0], texts), quoted)
+        self.hint_before += quoted[:1]
+        self.hint_after = quoted[-1:] + self.hint_after
         self.code_length = len(message.partition(": ")[0]) + 2  # "CODE: "
         folded: dict[str, str] = {}  # as `suggest`'s: casefolded choice -> choice
         prefixes: dict[str, str] = {}  # a casefolded prefix of 1 to 3 characters -> first choice
@@ -235,7 +243,7 @@ class DateScreen:
     def __init__(self, message_of: Callable[[str], str | None]) -> None:
         message = message_of(SENTINEL)
         if message is None:
-            raise AssertionError("a NUL date passed the check")
+            raise NoTemplate("a NUL date passed the check")
         self.before, self.after = _around(message, SENTINEL)
 
     def messages(self, days: pa.Array) -> pa.Array:

@@ -32,7 +32,7 @@ from ..memo import BoundedMemo
 from ..record import Record
 from ..timeline import revision_in_force
 from . import kernels as pc
-from .bulk import BULK_MIN, DateScreen, VocabularyScreen
+from .bulk import BULK_MIN, DateScreen, NoTemplate, VocabularyScreen
 
 NO_DATE = f"NO_DATE: {NO_DATE_MESSAGE}"
 AS_OF_TYPE = pa.dictionary(pa.int32(), pa.string())  # the result's as_of column
@@ -94,8 +94,12 @@ class InputChecks:
         self._day_table = _NO_DAYS  # see _check_dates
         self._texts = {name: pa.array([value_text(v) for v in values], pa.string())
                        for name, values in self.columns}
-        self._screens: dict[tuple[str, bool], VocabularyScreen] = {}  # replaced whole
-        self._date_screen = DateScreen(lambda day: self._check_date(day)[1])
+        self._screens: dict[tuple[str, bool], VocabularyScreen | None] = {}  # replaced whole
+        try:
+            self._date_screen: DateScreen | None = DateScreen(
+                lambda day: self._check_date(day)[1])
+        except NoTemplate:
+            self._date_screen = None
 
     # --- names and types of columns -------------------------------------------------------------
     def name_problems(self, names: list[str], file: str = "input",
@@ -147,7 +151,9 @@ class InputChecks:
         """For distinct values of input `name`: each one's digit (None for a bad one) and the
         messages (null for a good one; None when all are good). Many string values (a column
         of junk) are screened at once (`bulk.VocabularyScreen`); the rest, one by one."""
-        if len(values) < BULK_MIN or not pa.types.is_string(values.type):
+        screen = None if len(values) < BULK_MIN or not pa.types.is_string(values.type) \
+            else self._screen(name, text_cells)
+        if screen is None:
             checked = [self.check_value(name, value, text_cells) for value in values.to_pylist()]
             messages = [message for _, message in checked]
             return ([digit for digit, _ in checked],
@@ -157,8 +163,7 @@ class InputChecks:
         if isinstance(allowed[0], bool) and not text_cells:  # "true" is not true in JSON
             position = pa.nulls(len(values), pa.int32())
         known = pc.is_valid(position)
-        told = pc.if_else(known, pa.scalar(None, pa.string()),
-                          self._screen(name, text_cells).messages(values))
+        told = pc.if_else(known, pa.scalar(None, pa.string()), screen.messages(values))
         alone = pc.and_(pc.invert(known), pc.is_null(told))
         if text_cells:  # an empty cell is unknown: the per-value path says so
             alone = pc.or_(alone, pc.fill_null(pc.equal(values, ""), False))
@@ -173,16 +178,20 @@ class InputChecks:
                                         pa.array([message for _, message in singly], pa.string()))
         return digits, None if told.null_count == len(told) else told
 
-    def _screen(self, name: str, text_cells: bool) -> VocabularyScreen:
+    def _screen(self, name: str, text_cells: bool) -> VocabularyScreen | None:
         """The bulk screen of input `name`, built at its first column of junk (a race builds it
-        twice; either is right)."""
-        found = self._screens.get((name, text_cells))
-        if found is None:
-            found = VocabularyScreen(
-                [value_text(v) for v in self._vocabulary[name]],
-                lambda value: self._check_value(name, value, text_cells)[1])
-            self._screens = {**self._screens, (name, text_cells): found}
-        return found
+        twice; either is right); None when the per-value path's words do not split around a
+        value (then every value goes that way)."""
+        key = (name, text_cells)
+        if key not in self._screens:
+            try:
+                found: VocabularyScreen | None = VocabularyScreen(
+                    [value_text(v) for v in self._vocabulary[name]],
+                    lambda value: self._check_value(name, value, text_cells)[1])
+            except NoTemplate:
+                found = None
+            self._screens = {**self._screens, key: found}
+        return self._screens[key]
 
     def _check_value(self, name: str, value: object, text_cells: bool) -> Checked:
         values = self._vocabulary[name]
@@ -341,7 +350,7 @@ class InputChecks:
     def _check_new_dates(self, days: pa.Array) -> tuple[pa.Array, pa.Array]:
         """Days not seen before, one Python call each (`timeline.revision_in_force`, the one
         answer to "which revision is in force"): a run meets a few thousand distinct days."""
-        if len(days) < BULK_MIN:
+        if len(days) < BULK_MIN or self._date_screen is None:
             checked = [self.check_date(day) for day in days.to_pylist()]
             return (pa.array([position for position, _ in checked], pa.int64()),
                     pa.array([message for _, message in checked], pa.string()))
