@@ -6,7 +6,8 @@
     python benchmarks/fuzz.py --seconds 30 --targets yaml csv --engine hypothesis
 
 Targets (tests/fuzz_targets.py): the YAML loader, the case parser (words, JSON, YAML), the CSV and
-JSON Lines batch readers, and `policy validate` on a mutated table. The property: only documented
+JSON Lines batch readers, and `policy validate` on a mutated table and on a mutated policy.yml (its
+`words` patterns generated too). The property: only documented
 outcomes (a result, or a PolicyError with a documented exit code and problem codes, printed as
 escaped single lines); never another exception, never an input running longer than --timeout
 seconds, never more than --rss-mb of memory. Each target runs in its own process: with atheris,
@@ -14,12 +15,22 @@ libFuzzer mutates the corpus guided by coverage of `policy` and `yaml`; without 
 generates byte strings, mutated seeds and JSON structures of case fields. A crash is copied to
 tests/fuzz_corpus/<target>/ (a regression test replays it) and the run exits 1.
 
+The `try` target is the Try a case page's reading of its link (docs/assets/try.js), which is
+JavaScript: the site is built (the shipped policy, and the example policy renamed to JavaScript
+built-in names) and opened in headless Chromium, and Hypothesis generates links
+(tests/try_reference.py) that the page must read as the Python reference does: no JavaScript
+error, every unknown name refused, otherwise the engine's decision and the case's words in the
+command. Always Hypothesis (coverage of Python says nothing about the script); it needs chromium
+and playwright (the browser extra). A failing link is kept in tests/fuzz_corpus/try/ and replayed
+by tests/test_site_browser.py.
+
 Prints one line per target: engine, executions, seconds, crashes.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import os
 import re
@@ -35,7 +46,8 @@ TESTS = ROOT / "tests"
 sys.path.insert(0, str(TESTS))
 sys.path.insert(0, str(ROOT))
 
-TARGET_NAMES = ("yaml", "case", "csv", "jsonl", "validate")
+TARGET_NAMES = ("yaml", "case", "csv", "jsonl", "validate", "policy_yml", "try")
+BROWSER_TARGETS = ("try",)  # run in Chromium, by Hypothesis whatever the engine
 
 
 def _has_atheris() -> bool:
@@ -113,6 +125,12 @@ def _work_hypothesis(target: str, seconds: float, timeout: int, crashes: Path) -
         "case": st.builds(lambda c: b"\x01" + json.dumps(c).encode("utf-8", "surrogatepass"), cases),
         "jsonl": st.lists(cases, max_size=8).map(
             lambda rows: b"\n".join(json.dumps(r).encode("utf-8", "surrogatepass") for r in rows)),
+        # policy.yml with each determination's words replaced by a generated pattern: nested
+        # repetition, alternation, classes, lookbehind (what a backtracking engine chokes on)
+        "policy_yml": st.lists(st.lists(st.sampled_from(
+            ["(", ")", "(?:", "(?<!", "*", "+", "?", "|", "[\\w ]", "\\w", "\\s", "\\b", "a",
+             " ", ".", "{2,}", "^", "$", "investigational", "not ", "medically necessary"]),
+            max_size=12).map("".join), min_size=3, max_size=3).map(_with_words),
         "csv": st.lists(st.lists(st.text(max_size=12), min_size=1, max_size=7), min_size=1,
                         max_size=8).map(lambda rows: "\n".join(",".join(r) for r in rows).encode(
                             "utf-8", "surrogatepass")),
@@ -139,6 +157,112 @@ def _work_hypothesis(target: str, seconds: float, timeout: int, crashes: Path) -
     started = time.monotonic()
     while time.monotonic() - started < seconds:
         run()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    print(f"stat::number_of_executed_units: {executions}", file=sys.stderr)
+    print(f"stat::peak_rss_mb: {rss}", file=sys.stderr)
+
+
+def _with_words(patterns: list[str]) -> bytes:
+    """The shipped policy.yml with the `words` of its determinations replaced, in order."""
+    import json
+
+    import fuzz_targets
+
+    lines = (fuzz_targets.POLICY_DIR / "policy.yml").read_text().splitlines(keepends=True)
+    replacements = iter(patterns)
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith("words: ") and line.startswith("    words: '"):
+            pattern = next(replacements, None)
+            if pattern is not None:
+                lines[i] = f"    words: {json.dumps(pattern)}\n"
+    return "".join(lines).encode()
+
+
+def _failing(page, policy, errors: list, queries: list[str]) -> list[str]:
+    """The queries the open Try page reads otherwise than tests/try_reference.py, or throws on
+    (an error raised by page.evaluate, or a page error): all at once, then one by one to say
+    which."""
+    import try_reference
+
+    seen = len(errors)
+    try:
+        found = try_reference.differences(page, policy, queries)
+        if len(errors) == seen:
+            return [difference[0] for difference in found]
+    except Exception:  # noqa: BLE001 (a JavaScript error reaches Python as playwright's Error)
+        pass
+    bad = []
+    for query in queries:
+        seen = len(errors)
+        try:
+            wrong = bool(try_reference.differences(page, policy, [query]))
+        except Exception:  # noqa: BLE001
+            wrong = True
+        if wrong or len(errors) > seen:
+            bad.append(query)
+    return bad
+
+
+def _work_try(seconds: float, crashes: Path) -> None:
+    """The Try page against tests/try_reference.py in headless Chromium, for `seconds`."""
+    import resource
+
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import strategies as st
+
+    import try_reference
+    from browsing import chromium, serve
+    from policy import load_policy
+    from sitebuild import builtin_names_tables, mkdocs_build
+
+    work = Path(tempfile.mkdtemp(prefix="policy-fuzz-try-"))
+    sites = [(work / "shipped", None), (work / "builtin-names", builtin_names_tables(work))]
+    for folder, tables in sites:
+        built = mkdocs_build(folder, tables=tables)
+        if built.returncode != 0:
+            raise RuntimeError(f"the site does not build:\n{built.stderr[-3000:]}")
+    executions = 0
+
+    def check(page, policy, errors: list, queries: list[str]) -> None:
+        nonlocal executions
+        executions += len(queries)
+        bad = _failing(page, policy, errors, queries)
+        for query in bad:  # each one a regression input on its own
+            data = query.encode("utf-8", "surrogatepass")
+            (crashes / f"crash-{hashlib.sha1(data).hexdigest()}").write_bytes(data)
+        if bad:
+            raise AssertionError(f"the Try page reads {bad[:3]!r} otherwise than the reference; "
+                                 f"page errors: {[str(e) for e in errors[-3:]]}")
+
+    def property_of(page, policy, errors: list):
+        # no shrinking: the failing links are found one by one above, and kept whole
+        @settings(max_examples=25, deadline=None, database=None,
+                  phases=(Phase.explicit, Phase.generate),
+                  suppress_health_check=list(HealthCheck))
+        @given(queries=st.lists(try_reference.queries(policy.compiled.columns), min_size=1,
+                                max_size=50))
+        def reads_as_the_reference(queries: list[str]) -> None:
+            check(page, policy, errors, queries)
+
+        return reads_as_the_reference
+
+    with contextlib.ExitStack() as stack:
+        browser = stack.enter_context(chromium())
+        properties = []
+        for folder, tables in sites:
+            base = stack.enter_context(serve(folder))
+            page = browser.new_page()
+            errors: list = []
+            page.on("pageerror", lambda error, errors=errors: errors.append(error))
+            page.goto(base + "try/", wait_until="networkidle")
+            policy = load_policy(tables)
+            check(page, policy, errors, try_reference.seeds())
+            properties.append(property_of(page, policy, errors))
+        started = time.monotonic()  # the sites built and open: `seconds` of generated links
+        while time.monotonic() - started < seconds:
+            for reads_as_the_reference in properties:
+                reads_as_the_reference()
+    shutil.rmtree(work, ignore_errors=True)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     print(f"stat::number_of_executed_units: {executions}", file=sys.stderr)
     print(f"stat::peak_rss_mb: {rss}", file=sys.stderr)
@@ -175,7 +299,8 @@ def _campaign(targets, seconds: float, engine: str, timeout: int, rss_mb: int) -
         shutil.rmtree(work, ignore_errors=True)
         bad = code != 0 or bool(found)
         failed += bad
-        print(f"{target:<9} {engine:<10} {int(runs[-1]) if runs else 0:>11,} {elapsed:>8.0f} "
+        shown = "hypothesis" if target in BROWSER_TARGETS else engine
+        print(f"{target:<9} {shown:<10} {int(runs[-1]) if runs else 0:>11,} {elapsed:>8.0f} "
               f"{peak[-1] if peak else '?':>8}  {len(found) if found or not bad else 'worker failed'}",
               flush=True)
         if bad:
@@ -203,7 +328,9 @@ def main() -> int:
         engine = "atheris" if _has_atheris() else "hypothesis"
     if args.worker:
         crashes = Path(args.crash_dir)
-        if engine == "atheris":
+        if args.worker in BROWSER_TARGETS:
+            _work_try(seconds, crashes)
+        elif engine == "atheris":
             _work_atheris(args.worker, seconds, args.timeout, args.rss_mb, crashes)
         else:
             _work_hypothesis(args.worker, seconds, args.timeout, crashes)

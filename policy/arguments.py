@@ -1,8 +1,10 @@
 """The command line's grammar: argparse's parser of every command, with its options and help.
 
-Part of the command line (`cli` runs what it parses). Built only when needed: a plain
-`policy evaluate` line is read by `cli` without it, since importing argparse and building the
-parsers is about a third of a warm evaluate's start-up.
+Part of the command line (`cli` runs what it parses); the one grammar of every command line.
+Options are taken only as spelt (no abbreviations: `--as` is not `--as-of`), and an option that
+takes one value is refused when given twice in any of its spellings (`--format` and its alias
+`--input-format`, or `--tables` before and after the command): argparse would keep the last one
+silently, while the first may be the one meant.
 """
 
 from __future__ import annotations
@@ -38,23 +40,62 @@ class _Formatter(argparse.HelpFormatter):
 
 class _Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.option_names: list[str] = []  # every spelling of its options, for the hint below
         kwargs.setdefault("formatter_class", _Formatter)
+        kwargs.setdefault("allow_abbrev", False)  # an abbreviation could name another option
         super().__init__(*args, **kwargs)
+
+    def add_argument(self, *names: str, **kwargs: Any) -> argparse.Action:
+        self.option_names += [name for name in names if name.startswith("-")]
+        return super().add_argument(*names, **kwargs)
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        """argparse's, and an option that is the start of this parser's options is said to be
+        one (argparse would call it only unrecognized)."""
+        namespace, extras = super().parse_known_args(args, namespace)
+        for word in extras:
+            name = word.partition("=")[0]
+            meant = [option for option in self.option_names
+                     if name.startswith("--") and option.startswith(name)]
+            if meant:
+                self.error(f"unrecognized option {name}: options are spelt out in full "
+                           f"(did you mean {' or '.join(meant)}?)")
+        return namespace, extras
 
     def error(self, message: str) -> NoReturn:  # one line and exit 2, like every usage error here
         raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 
 
+class _Once(argparse.Action):
+    """Stores an option's one value; the option given again, in any spelling, is a usage error."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        given: dict[str, str] = namespace.__dict__.setdefault(_GIVEN, {})
+        if self.dest in given:
+            first = given[self.dest]
+            spelt = "" if first == option_string else f" (as {first} and {option_string})"
+            parser.error(f"{self.option_strings[0]} is given twice{spelt}; give it once")
+        given[self.dest] = option_string or self.dest
+        setattr(namespace, self.dest, values)
+
+
+_GIVEN = "_options_given"  # the namespace's record of the options _Once has stored
+# The common options given before the command are stored apart (argparse copies a command's
+# values over the ones before it) and merged by `parse_command_line`, which refuses both.
+_BEFORE_COMMAND = "_before_command_"
+
+
 def _add_common(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
-    # Accepted before or after the command; a subcommand's default must not override a value
-    # given before it, hence SUPPRESS below the top level.
-    default: dict[str, Any] = {} if top else {"default": argparse.SUPPRESS}
-    parser.add_argument("--tables", metavar="DIR", **default,
+    # Accepted before or after the command (once in all).
+    before = _BEFORE_COMMAND if top else ""
+    parser.add_argument("--tables", metavar="DIR", action=_Once, dest=f"{before}tables",
+                        default=None,
                         help="the folder holding one folder of tables per policy "
                              "(default: the nearest tables/ folder, else the installed tables)")
-    parser.add_argument("--policy", metavar="ID", **default,
-                        help="the policy (default: the only one present)")
-    parser.add_argument("--debug", action="store_true", **default,
+    parser.add_argument("--policy", metavar="ID", action=_Once, dest=f"{before}policy",
+                        default=None, help="the policy (default: the only one present)")
+    parser.add_argument("--debug", action="store_true", dest=f"{before}debug",
                         help="show tracebacks of internal errors")
 
 
@@ -79,7 +120,7 @@ class _Version(argparse.Action):
 
 def _fields_epilog(argv: list[str], fields_help: Callable[[Namespace], str]) -> str:
     """Every case field with its allowed values, from the tables the command would read."""
-    pre = argparse.ArgumentParser(add_help=False)
+    pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     pre.add_argument("--tables")
     pre.add_argument("--policy")
     known, _ = pre.parse_known_args(argv)
@@ -90,15 +131,17 @@ def _configure_evaluate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("fields", nargs="*", metavar="FIELD=VALUE",
                         help="case facts, each a field of the policy and its value, e.g. "
                              "FIELD=VALUE FLAG=true (an omitted field is unknown)")
-    parser.add_argument("--case", metavar="FILE",
+    parser.add_argument("--case", metavar="FILE", action=_Once,
                         help="a YAML or JSON case file ('-' for standard input)")
-    parser.add_argument("--as-of", metavar="DATE", help="the date of service, YYYY-MM-DD")
+    parser.add_argument("--as-of", metavar="DATE", action=_Once,
+                        help="the date of service, YYYY-MM-DD")
     parser.add_argument("--json", action="store_true", help="print the decision as JSON")
 
 
 def _configure_validate(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=("text", "json", "github"), default="text")
-    parser.add_argument("--against", metavar="REV",
+    parser.add_argument("--format", choices=("text", "json", "github"), default="text",
+                        action=_Once)
+    parser.add_argument("--against", metavar="REV", action=_Once,
                         help="also diff every revision changed since git revision REV and fail "
                              "when a published revision changed decisions without a MAJOR bump "
                              "or was removed or renamed")
@@ -108,10 +151,10 @@ def _configure_diff(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("revisions", nargs="*", metavar="A B",
                         help="two revisions: ids (2015-12), versions (2.3.0) or dates (the "
                              "revision in force)")
-    parser.add_argument("--rev", metavar="REV",
+    parser.add_argument("--rev", metavar="REV", action=_Once,
                         help="compare the tables at git revision REV (A) with the working tree (B)")
     parser.add_argument("--json", action="store_true", help="print the contract's JSON shape")
-    parser.add_argument("--format", choices=("text", "markdown"), default="text",
+    parser.add_argument("--format", choices=("text", "markdown"), default="text", action=_Once,
                         help="markdown suits a pull-request comment")
 
 
@@ -119,12 +162,12 @@ def _configure_batch(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("input", metavar="INPUT",
                         help="cases: .csv (a header names the fields; an empty cell is unknown), "
                              ".jsonl (one JSON object per line) or .parquet")
-    parser.add_argument("--out", metavar="FILE",
+    parser.add_argument("--out", metavar="FILE", action=_Once,
                         help="write results here (.jsonl, .csv or .parquet; written whole or not "
                              "at all); default: JSON Lines on standard output")
-    parser.add_argument("--as-of", metavar="DATE",
+    parser.add_argument("--as-of", metavar="DATE", action=_Once,
                         help="evaluate every case as of this date instead of its service_date")
-    parser.add_argument("--format", "--input-format", dest="input_format",
+    parser.add_argument("--format", "--input-format", dest="input_format", action=_Once,
                         choices=("csv", "jsonl", "parquet"),
                         help="the input's format; needed for standard input ('-') and names "
                              "without a known suffix (default: from the suffix)")
@@ -137,7 +180,7 @@ def _configure_history(parser: argparse.ArgumentParser) -> None:
 def _configure_changelog(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--check", action="store_true",
                         help="only compare: exit 1 when the file is stale or missing")
-    parser.add_argument("--out", metavar="FILE",
+    parser.add_argument("--out", metavar="FILE", action=_Once,
                         help="the file (default: CHANGELOG.md beside the tables/ folder)")
 
 
@@ -154,12 +197,36 @@ COMMANDS = {
 }
 
 
-def build_parser(prog: str, argv: list[str] | None = None, *,
-                 fields_help: Callable[[Namespace], str] | None = None) -> argparse.ArgumentParser:
-    """The parser; when argv names a command, only that command's parser is built, since
-    building every subcommand's parser costs start-up time that `evaluate` cannot spare."""
-    argv = argv or []
+def parse_command_line(prog: str, argv: list[str], *,
+                       fields_help: Callable[[Namespace], str] | None = None) -> Namespace:
+    """The command line's arguments. Only the named command's parser is built (building every
+    command's parser costs start-up time); a line it refuses is parsed again by the whole parser,
+    so that the message names every command argparse would."""
     chosen = _command_word(argv)
+    try:
+        namespace = build_parser(prog, argv, chosen, fields_help=fields_help).parse_args(argv)
+    except UsageError:
+        if chosen is None:
+            raise
+        namespace = build_parser(prog, argv, None).parse_args(argv)
+    for name in ("tables", "policy"):
+        before = getattr(namespace, _BEFORE_COMMAND + name)
+        if before is not None and getattr(namespace, name, None) is not None:
+            raise UsageError(f"{prog}: --{name} is given twice (before and after the command); "
+                             f"give it once (see {prog} --help)")
+        if before is not None:
+            setattr(namespace, name, before)
+        delattr(namespace, _BEFORE_COMMAND + name)
+    namespace.debug = namespace.debug or getattr(namespace, _BEFORE_COMMAND + "debug")
+    delattr(namespace, _BEFORE_COMMAND + "debug")
+    namespace.__dict__.pop(_GIVEN, None)
+    return namespace
+
+
+def build_parser(prog: str, argv: list[str] | None = None, chosen: str | None = None, *,
+                 fields_help: Callable[[Namespace], str] | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or only of command `chosen`."""
+    argv = argv or []
     parser = _Parser(prog=prog, description="Medical policies as versioned decision tables.")
     _add_common(parser, top=True)
     parser.add_argument("--version", action=_Version)

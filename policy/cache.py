@@ -12,7 +12,10 @@ in a 0700 folder). The cache folder (`FEP_POLICY_CACHE_DIR`, else
 folder or secret that is a link, is not this user's own, or that others can write, is not used.
 An entry that is not a regular file, is too large, fails the seal, or whose shape is not exactly
 what the loader expects is ignored and rebuilt. Set FEP_POLICY_CACHE_DIR to an empty value to turn
-the cache off: every run then validates and compiles the tables itself.
+the cache off: every run then validates and compiles the tables itself. Without a usable home
+(HOME unset with no passwd entry, empty, relative or /) and no absolute XDG folders, or with a
+relative FEP_POLICY_CACHE_DIR, nothing is cached (`no_cache_reason` says why): nothing is ever
+written relative to the working folder or at the root.
 
 BLAKE2b and the constant-time comparison come from CPython's built-in modules, not `hashlib` and
 `hmac`: those load OpenSSL, a few milliseconds of every `policy evaluate`. The content is
@@ -54,17 +57,46 @@ _SECRET_HEX = 64  # 32 random bytes, as hex
 KEEP_ENTRIES = 32
 
 
+def _base_folder(under_home: str, *, variable: str) -> str | None:
+    """An XDG base folder: `$variable` when it is absolute (the XDG specification ignores a
+    relative one), else `under_home` in the user's home when that is an absolute folder other
+    than the root; None when there is neither. Never a path relative to the working folder (with
+    HOME unset and no passwd entry, expanduser gives "~") nor one at the root (HOME empty or /)."""
+    configured = os.environ.get(variable, "")
+    if os.path.isabs(configured):
+        return configured
+    home = os.path.expanduser("~")
+    if not os.path.isabs(home) or os.path.dirname(home) == home:
+        return None
+    return os.path.join(home, under_home)
+
+
 def cache_dir() -> str | None:
+    """The cache folder; None when the cache is off or has no usable place (`no_cache_reason`)."""
     configured = os.environ.get("FEP_POLICY_CACHE_DIR")
     if configured is not None:
-        return configured or None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "fep-medical-policy")
+        return configured if os.path.isabs(configured) else None
+    base = _base_folder(".cache", variable="XDG_CACHE_HOME")
+    return None if base is None else os.path.join(base, "fep-medical-policy")
 
 
-def secret_path() -> str:
-    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    return os.path.join(base, "fep-medical-policy", "cache-secret")
+def secret_path() -> str | None:
+    base = _base_folder(".config", variable="XDG_CONFIG_HOME")
+    return None if base is None else os.path.join(base, "fep-medical-policy", "cache-secret")
+
+
+def no_cache_reason() -> str | None:
+    """Why compiled tables cannot be cached here, for a user who did not turn the cache off
+    (FEP_POLICY_CACHE_DIR empty); None when they can be, or when it is off."""
+    configured = os.environ.get("FEP_POLICY_CACHE_DIR")
+    if configured == "":
+        return None
+    if configured is not None and not os.path.isabs(configured):
+        return f"FEP_POLICY_CACHE_DIR is not an absolute folder ({configured!r})"
+    if cache_dir() is None or secret_path() is None:
+        return ("no usable home folder (HOME is unset, empty, relative or /); set "
+                "FEP_POLICY_CACHE_DIR and XDG_CONFIG_HOME to absolute folders to cache them")
+    return None
 
 
 # This process's code digest, looked at once (a list, not functools.lru_cache: importing functools
@@ -148,7 +180,7 @@ def _read_private(path: str, limit: int) -> bytes | None:
 def _secret() -> bytes | None:
     """This user's cache secret, created on first use; None when it cannot be had safely."""
     path = secret_path()
-    if not _private_folder(os.path.dirname(path)):
+    if path is None or not _private_folder(os.path.dirname(path)):
         return None
     if not os.path.lexists(path):
         _create_secret(path)

@@ -8,7 +8,8 @@ statement's words name its determination (policy.yml gives the words), verbatim 
 whole sentences of the source and every other quoted value is in it; a stated effective date is
 the source's, an inferred one follows the rule. Across tables:
 ids unique, effective dates and versions strictly increasing. The policy's own file, policy.yml, is
-checked first: the tables are read with its vocabulary and determinations.
+checked first: the tables are read with its vocabulary and determinations; then its crosswalk of
+codes, codes.yml, when it has one (policy/codesets/crosswalk.py).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .dates import first_of_next_month
-from .definition import PolicyDefinition, build_definition, definition_problems
+from .definition import PolicyDefinition, SlowWords, build_definition, definition_problems
 from .errors import DataError, PolicyIOError, Problem
 from .escaping import shown
 from .model import Revision, build_revision
@@ -53,7 +54,22 @@ def load_definition(snapshot: Snapshot, schemas: tuple[tuple[str, bytes], ...]) 
     problems = schema_problems(loaded, "policy", schemas) or definition_problems(loaded)
     if problems:
         raise DataError(problems)
-    return build_definition(loaded.data)
+    return build_definition(loaded)
+
+
+def crosswalk_file_problems(snapshot: Snapshot, definition: PolicyDefinition) -> list[Problem]:
+    """The problems of the policy's crosswalk of codes, codes.yml (policy/codesets/crosswalk.py);
+    [] when it is sound."""
+    from .codesets.crosswalk import crosswalk_problems
+
+    path = snapshot.files.codes_file
+    assert path is not None
+    try:
+        loaded = load_yaml(snapshot.read(path), display_path(path))
+    except DataError as exc:
+        return exc.problems
+    schemas = (snapshot.schema("revision"), snapshot.schema("policy"), snapshot.schema("codes"))
+    return crosswalk_problems(loaded, definition, schemas)
 
 
 def _looks_like_a_table(data: object, keys: Iterable[str]) -> bool:
@@ -216,7 +232,11 @@ def _statement_problems(loaded: Loaded, rev: Revision, source: SourceText,
                 f"statement '{statement['id']}': {shown(statement['determination'])} is not one of "
                 f"{', '.join(stated)}"))
             continue
-        named = named_determinations(statement["text"], definition)
+        try:
+            named = named_determinations(statement["text"], definition)
+        except SlowWords as slow:  # at the pattern in policy.yml (once: see load_and_validate)
+            problems.append(slow.problem)
+            continue
         if named != {statement["determination"]}:
             said = " and ".join(sorted(named)) or "no determination"
             problems.append(loaded.problem(
@@ -474,6 +494,8 @@ def load_and_validate(files: PolicyFiles, *, chain: bool = True,
                             f"not UTF-8 at byte {exc.start}") from None
     schemas = (snapshot.schema("revision"), snapshot.schema("policy"))
     definition = load_definition(snapshot, schemas)
+    if files.codes_file is not None:
+        problems += crosswalk_file_problems(snapshot, definition)
     table_keys = parse_schema(*schemas[0]).get("properties", {})
     entries: list[tuple[Loaded, Revision]] = []
     sound: set[str] = set()  # files whose decision table is well-formed and complete
@@ -505,7 +527,7 @@ def load_and_validate(files: PolicyFiles, *, chain: bool = True,
     if chain:
         problems += _chain_problems(entries, sound)
     if problems:
-        raise DataError(problems)
+        raise DataError(list(dict.fromkeys(problems)))  # one policy.yml problem, not one a table
     revisions = tuple(sorted((rev for _, rev in entries), key=lambda r: r.effective_from))
     return ValidatedPolicy(files=files, revisions=revisions, definition=definition)
 

@@ -1,9 +1,8 @@
 """The command line: parses arguments, calls the pure core, prints, and chooses the exit code.
 
-Only this module and its grammar (`arguments`: help, --version, usage errors) print or exit; a
-plain `policy evaluate` line is read here, without argparse (start-up time). Exit codes: 0 done,
-1 invalid data (a case or a table), 2 usage, 3 a batch with bad lines, 4 I/O or git errors, 70 an
-internal error, 130 interrupted.
+Only this module and its grammar (`arguments`: help, --version, usage errors) print or exit.
+Exit codes: 0 done, 1 invalid data (a case or a table), 2 usage, 3 a batch with bad lines, 4 I/O
+or git errors, 70 an internal error, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -23,13 +22,6 @@ if TYPE_CHECKING:  # only for the types: the modules load when a command needs t
     from .engine import CompiledPolicy
     from .errors import Problem
     from .tables import PolicyFiles
-else:
-    class Namespace:
-        """argparse's Namespace (the attributes a command reads), for a command line read without
-        importing argparse; mypy checks it as argparse's."""
-
-        def __init__(self, **values: object) -> None:
-            self.__dict__.update(values)
 
 
 PROG = "policy"
@@ -65,8 +57,14 @@ def _policy_files(args: Namespace) -> PolicyFiles:
 
 
 def _compiled(args: Namespace) -> CompiledPolicy:
-    from .cache import compiled_policy
+    from .cache import compiled_policy, no_cache_reason
 
+    reason = no_cache_reason()
+    if reason is not None:  # (a command compiles once: said once)
+        from .escaping import escape
+
+        print(f"{PROG}: note: the compiled tables are not cached: {escape(reason)}",
+              file=sys.stderr)
     return compiled_policy(_policy_files(args))
 
 
@@ -442,60 +440,11 @@ COMMANDS = {"evaluate": cmd_evaluate, "validate": cmd_validate, "batch": cmd_bat
             "diff": cmd_diff, "history": cmd_history, "changelog": cmd_changelog}
 
 
-# `policy evaluate` in its plain forms is parsed without argparse: building the parsers and
-# parsing (with gettext's look-ups for every message) cost about 5 ms of a warm run's start-up,
-# importing argparse (and with it re, enum and gettext) about three times that. Anything else
-# (help, --version, an abbreviated or unknown option, a value that starts with '-', `--`, fields
-# on both sides of an option, another command) goes to argparse, which gives the
-# same result or the same error; tests/test_cli_evaluate.py checks the two agree.
-_EVALUATE_VALUED = {"--tables": "tables", "--policy": "policy", "--case": "case",
-                    "--as-of": "as_of"}
-
-
-def _plain_evaluate_args(argv: list[str]) -> Namespace | None:
-    """The parsed arguments of a plain `policy evaluate` command line, else None."""
-    values: dict[str, str | None] = dict.fromkeys(_EVALUATE_VALUED.values())
-    fields: list[str] = []
-    command, debug, as_json, fields_done = None, False, False, False
-    words = iter(argv)
-    for word in words:
-        name, equals, value = word.partition("=")
-        if word.startswith("-"):
-            if name in _EVALUATE_VALUED and (command or name in ("--tables", "--policy")):
-                if not equals:
-                    value = next(words, "-")  # (missing: argparse says so)
-                if value.startswith("-"):
-                    return None
-                values[_EVALUATE_VALUED[name]] = value
-            elif word == "--debug":
-                debug = True
-            elif word == "--json" and command:
-                as_json = True
-            else:
-                return None
-            fields_done = fields_done or bool(fields)
-        elif command is None:
-            if word != "evaluate":
-                return None
-            command = word
-        elif fields_done:
-            return None  # argparse takes one run of fields only: it gives the error
-        else:
-            fields.append(word)
-    if command is None:
-        return None
-    return Namespace(**values, debug=debug, command=command, fields=fields, json=as_json)
-
-
 def _parsed(argv: list[str]) -> Namespace:
-    """The command line's arguments: a plain `policy evaluate` read here, anything else by
-    argparse (`arguments.build_parser`)."""
-    plain = _plain_evaluate_args(argv)
-    if plain is not None:
-        return plain
-    from .arguments import build_parser
+    """The command line's arguments (argparse: `arguments.parse_command_line`)."""
+    from .arguments import parse_command_line
 
-    return build_parser(PROG, argv, fields_help=_fields_help).parse_args(argv)
+    return parse_command_line(PROG, argv, fields_help=_fields_help)
 
 
 def _fields_help(args: Namespace) -> str:
@@ -530,24 +479,6 @@ def _end_process(code: int) -> None:
     os._exit(code)
 
 
-# Options that take one value: given twice, argparse would silently keep the last one, while the
-# first may be the one meant (as with a case field given twice).
-_SINGLE_VALUED = ("--as-of", "--case", "--out", "--tables", "--policy", "--format",
-                  "--input-format", "--rev", "--against")
-
-
-def _refuse_repeated_options(argv: list[str]) -> None:
-    seen: set[str] = set()
-    for word in argv:
-        if word == "--":
-            break
-        name = word.partition("=")[0]
-        if name in _SINGLE_VALUED:
-            if name in seen:
-                raise UsageError(f"{name} is given twice; give it once")
-            seen.add(name)
-
-
 def _main(argv: list[str] | None) -> int:
     standalone = argv is None  # the process runs this one command (not a caller in-process)
     argv = sys.argv[1:] if argv is None else argv
@@ -557,7 +488,6 @@ def _main(argv: list[str] | None) -> int:
     try:
         if sys.stdout is None:  # started with >&-
             raise PolicyIOError("standard output: cannot write: it is closed")
-        _refuse_repeated_options(argv)
         args = _parsed(argv)
         args.standalone = standalone
         code = COMMANDS[args.command](args)

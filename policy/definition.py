@@ -9,10 +9,12 @@ it (the shipped `schemas/case.schema.json` is that of the shipped policy; a test
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from .errors import Problem
+import regex
+
+from . import bounded_patterns
+from .errors import PolicyError, Problem
 from .record import Record
 from .yaml_loader import KeyPath, Loaded
 
@@ -36,8 +38,8 @@ class Input(Record):
 
 
 class Determination(Record):
-    """`words`: the compiled pattern a statement of it matches (None when no statement states
-    it)."""
+    """`words`: the pattern a statement of it matches (None when no statement states it), at
+    `words_at` (line, column) of policy.yml."""
 
     __slots__ = ()
     id: Any
@@ -45,6 +47,7 @@ class Determination(Record):
     meaning: Any
     words: Any
     no_statement: Any
+    words_at: Any = (0, 0)
 
 
 class PolicyDefinition(Record):
@@ -55,6 +58,7 @@ class PolicyDefinition(Record):
     evidence_key: Any
     determinations: Any
     site: Any
+    file: Any = "policy.yml"  # as shown in problems
 
     def vocabulary(self) -> dict[str, tuple[Any, ...]]:
         return {i.name: i.values for i in self.inputs}
@@ -63,9 +67,31 @@ class PolicyDefinition(Record):
         return tuple(d.id for d in self.determinations)
 
     def named_determinations(self, lowered_text: str) -> set[str]:
-        """The determinations that the (normalised, lower-case) words of a statement name."""
-        return {d.id for d in self.determinations
-                if d.words is not None and d.words.search(lowered_text)}
+        """The determinations that the (normalised, lower-case) words of a statement name;
+        `SlowWords` when one's pattern takes too long to tell."""
+        named = set()
+        for determination in self.determinations:
+            if determination.words is None:
+                continue
+            try:
+                if bounded_patterns.search(determination.words, lowered_text):
+                    named.add(determination.id)
+            except bounded_patterns.PatternTooSlow as exc:
+                raise SlowWords(determination, self.file) from exc
+        return named
+
+
+class SlowWords(PolicyError, TimeoutError):
+    """A determination's `words` pattern took too long to match a statement."""
+
+    def __init__(self, determination: Determination, file: str) -> None:
+        line, col = determination.words_at
+        self.problem = Problem(
+            file, line, col, "PATTERN_TOO_SLOW",
+            f"words of '{determination.id}': matching a statement took over "
+            f"{bounded_patterns.TIME_LIMIT} s; the pattern backtracks (nested repetition such as "
+            "(a|a)* or (\\w+\\s?)*): write it without")
+        super().__init__(str(self.problem))
 
 
 def _copy(value: Any) -> Any:
@@ -97,8 +123,8 @@ def definition_problems(loaded: Loaded) -> list[Problem]:
         seen.add(entry["id"])
         if "words" in entry:
             try:
-                re.compile(entry["words"])
-            except re.error as exc:
+                bounded_patterns.compiled(entry["words"])
+            except regex.error as exc:
                 problems.append(loaded.problem(("determinations", i, "words"), "SCHEMA",
                                                f"words of '{entry['id']}' is no regular "
                                                f"expression: {exc}"))
@@ -132,18 +158,20 @@ def definition_problems(loaded: Loaded) -> list[Problem]:
     return problems
 
 
-def build_definition(data: dict[str, Any]) -> PolicyDefinition:
-    """The definition of data that passed the schema and `definition_problems`."""
+def build_definition(loaded: Loaded) -> PolicyDefinition:
+    """The definition of a policy.yml that passed the schema and `definition_problems`."""
+    data = loaded.data
     return PolicyDefinition(
         inputs=tuple(Input(e["name"], e["label"], tuple(e["values"]), e.get("description"),
                            e.get("words"), e.get("words_many"), _copy(e.get("value_words")))
                      for e in data["inputs"]),
         evidence_key=data.get("evidence_key"),
         determinations=tuple(
-            Determination(e["id"], e["short"], e["meaning"],
-                          re.compile(e["words"]) if "words" in e else None,
-                          bool(e.get("no_statement"))) for e in data["determinations"]),
-        site=_copy(data["site"]))
+            Determination(e["id"], e["short"], e["meaning"], e.get("words"),
+                          bool(e.get("no_statement")),
+                          loaded.where(("determinations", i, "words")))
+            for i, e in enumerate(data["determinations"])),
+        site=_copy(data["site"]), file=loaded.file)
 
 
 def case_schema(definition: PolicyDefinition, *, schema_id: str, title: str) -> dict[str, Any]:

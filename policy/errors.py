@@ -52,6 +52,8 @@ CODES = {
                       "source",
     "STATEMENT_WORDING": "a statement whose words do not name its own determination, or name "
                          "another",
+    "PATTERN_TOO_SLOW": "a pattern from a policy file (policy.yml's words, a schema's pattern) "
+                        "that took too long to match (it backtracks); reported at the pattern",
     "DUPLICATE_STATEMENT_ID": "two statements with one id in a table",
     "UNKNOWN_STATEMENT": "a rule citing a statement id that the revision does not have",
     "STATEMENT_CONTRADICTED": "a rule whose determination differs from that of the statement it "
@@ -80,6 +82,22 @@ CODES = {
                       "or is not given and cannot be told from the file's suffix",
     "OUTPUT_IS_INPUT": "a batch output that is its own input (it would be overwritten as it is "
                        "read)",
+    # diagnosis and procedure codes (policy/codesets): in a case, and in a policy's crosswalk
+    "CODE_MALFORMED": "not the form of a code of its field (diagnosis: ICD-10-CM such as C18.7 "
+                      "or ICD-9-CM such as 154.1; procedure: CPT or HCPCS such as 99213, 0735T "
+                      "or G0101)",
+    "CODE_UNKNOWN": "a code that no release of its code system (as shipped) has",
+    "CODE_WRONG_SYSTEM": "a code of the other diagnosis code system than the date's (ICD-9-CM "
+                         "before 2015-10-01, ICD-10-CM on and after), or than its crosswalk "
+                         "entry says",
+    "CODE_NOT_VALID_ON_DATE": "a code of the right system that is not billable on the date "
+                              "(a header, or not in the code set in force that day); in a "
+                              "crosswalk, a window reaching a day on which its code is not",
+    "CODE_CONTRADICTS_CASE": "a case whose codes name one value of a field and that gives that "
+                             "field another value",
+    "CROSSWALK_OVERLAP": "two crosswalk entries covering one code on one day",
+    "CROSSWALK_WINDOW": "a crosswalk window that is empty (valid_to before valid_from) or "
+                        "reaches outside its code system's dates",
     # a case
     "UNKNOWN_FIELD": "a case field the contract does not define",
     "NO_DATE": "a case without service_date evaluated with no as-of date (a batch line, or "
@@ -173,3 +191,12 @@ class OutOfMemory(PolicyError, MemoryError):
     def __init__(self, file: str, message: str):
         self.problem = Problem(file, 0, 0, "OUT_OF_MEMORY", message)
         super().__init__(str(self.problem))
+
+
+class InvalidCodeError(DataError):
+    """A case's diagnosis or procedure code cannot be read on its date (CODE_* problems: one line
+    each naming the code, the date and why)."""
+
+
+class CodeSetMissingError(PolicyIOError):
+    """A code-set package the code checks read is not installed (or its file cannot be read)."""

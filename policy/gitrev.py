@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from types import ModuleType
 
 from .errors import DataError, PolicyIOError, Problem
+from .tables import display_path
 from .yaml_loader import MAX_BYTES
 
 _SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
@@ -55,12 +56,30 @@ def tables_at(rev: str, tables_dir: str, policy_id: str) -> Iterator[str]:
     """
     work = tempfile.mkdtemp(prefix="policy-rev-")
     try:
-        yield _copy_at(rev, tables_dir, policy_id, work)
+        copied, names = _copy_at(rev, tables_dir, policy_id, work)
+        try:
+            yield copied
+        except DataError as exc:  # problems name the revision's files, not the deleted copy
+            raise DataError([p._replace(file=_named_at_rev(p.file, names))
+                             for p in exc.problems]) from None
+        except PolicyIOError as exc:
+            raise PolicyIOError(_named_at_rev(str(exc), names)) from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _copy_at(rev: str, tables_dir: str, policy_id: str, work: str) -> str:
+def _named_at_rev(text: str, names: dict[str, str]) -> str:
+    """`text` with each copied folder's path (as given, and as shown: relative to the current
+    folder when inside it) replaced by REV:path-in-the-repository."""
+    for copied, at_rev in names.items():
+        for shown_as in dict.fromkeys((copied, display_path(copied))):
+            text = text.replace(shown_as + os.sep, at_rev + "/")
+    return text
+
+
+def _copy_at(rev: str, tables_dir: str, policy_id: str,
+             work: str) -> tuple[str, dict[str, str]]:
+    """The copy's tables folder, and {each copied folder: REV:its path in the repository}."""
     check_rev(rev)
     git = _git()
     try:
@@ -109,4 +128,5 @@ def _copy_at(rev: str, tables_dir: str, policy_id: str, work: str) -> str:
     if not tables:
         raise PolicyIOError(f"git revision '{rev}' ({sha[:12]}) has no tables of policy "
                             f"'{policy_id}' (no {policy_folder}/*.yaml in its tree)")
-    return os.path.join(work, "tables")
+    names = {target: f"{rev}:{folder}" for folder, target in wanted}
+    return os.path.join(work, "tables"), names

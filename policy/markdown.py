@@ -6,6 +6,17 @@ through here: `md_text` makes table text inert (never a link, an image, emphasis
 block), and the helpers (links, badges, provenance marks, fences, table rows) escape what they are
 given the same way. Pure functions returning strings; no template engine is imported here, so the
 `policy evaluate` path that imports `render` stays light.
+
+Two flavours: `SITE`, the Markdown MkDocs reads (Python-Markdown with the site's extensions), and
+`GITHUB`, GitHub-flavoured Markdown as a pull-request comment shows it (`policy diff --format
+markdown`). GitHub reads more in text than Markdown does: its renderer (cmark-gfm) links bare
+addresses (`https://...`, `www.`, e-mail addresses) and strikes `~text~` through, and after
+rendering GitHub turns `@user` and `@org/team` into mentions (which notify them), `#1`,
+`org/repo#1` and `GH-1` into issue links and `:+1:` into emoji. The GitHub flavour writes `~` and
+`$` (math) as character references and puts an invisible zero-width space where it breaks each of
+the others, so the text reads the same and nothing in it is live. The site's Markdown has none of
+these (no autolink, mention, strikethrough or emoji extension), so the site flavour leaves them as
+they are.
 """
 
 from __future__ import annotations
@@ -17,21 +28,46 @@ from collections.abc import Iterable
 
 from .render import PROVENANCE_LABELS, attributed
 
+SITE = "site"  # the Markdown of the MkDocs site (and of CHANGELOG.md)
+GITHUB = "github"  # GitHub-flavoured Markdown, for pull-request comments
 # Characters that HTML or Markdown would read as markup (links, images, code, emphasis, cells).
 _INERT = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "&#124;", "`": "&#96;", "\\": "&#92;",
           "[": "&#91;", "]": "&#93;", "*": "&#42;"}
+# ... and those GitHub reads besides: strikethrough, math, and the zero-width space written so
+# that the comment's source shows it.
+_INERT_ON_GITHUB = {**_INERT, "~": "&#126;", "$": "&#36;", "\u200b": "&#8203;"}
 _EMPHASIS_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")  # not in snake_case
 _BLOCK_MARKER = re.compile(r"[-+=#>!]|[0-9]+[.)](?:\s|$)")  # a list, heading, quote, admonition
+# Where GitHub would link, mention or show an emoji: a zero-width space goes there.
+_LIVE_ON_GITHUB = re.compile(
+    r"(?<=@)(?=[0-9a-z])"  # @user, @org/team, an e-mail address
+    r"|(?<=#)(?=[0-9])"  # #1, org/repo#1, user#1
+    r"|(?<=\bgh)(?=-[0-9])"  # GH-1
+    r"|(?<=:)(?=//)"  # https://..., any scheme://
+    r"|(?<=www)(?=\.)"  # www.example.org
+    r"|(?<=:)(?=[0-9a-z_+-]+:)",  # :+1:, :shipit:
+    re.IGNORECASE)
 
 
-def md_text(value: object) -> str:
+def github_inert(text: str) -> str:
+    """Plain text with a zero-width space (U+200B) where GitHub would read a mention, an issue
+    reference, an emoji code or a bare address in it."""
+    return _LIVE_ON_GITHUB.sub("\u200b", text)
+
+
+def md_text(value: object, flavour: str = SITE) -> str:
     """Table text as inert Markdown: HTML, pipes, backticks and the punctuation of links, images
     and emphasis escaped, so `<script>` or `[x](javascript:...)` stay text, and text that starts
-    like a list, heading or quote does not become one. Line breaks become spaces (nothing is
-    dropped). Needs no Markdown extension that reads attributes from text (attr_list)."""
+    like a list, heading or quote does not become one; for `GITHUB`, also nothing GitHub would
+    link, mention, strike through or show as an emoji (see above). Line breaks become spaces
+    (nothing is dropped). Needs no Markdown extension that reads attributes from text
+    (attr_list)."""
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     text = " ".join(text.split())
-    escaped = _EMPHASIS_UNDERSCORE.sub("&#95;", "".join(_INERT.get(c, c) for c in text))
+    inert = _INERT
+    if flavour == GITHUB:
+        text, inert = github_inert(text), _INERT_ON_GITHUB
+    escaped = _EMPHASIS_UNDERSCORE.sub("&#95;", "".join(inert.get(c, c) for c in text))
     if _BLOCK_MARKER.match(text) and not escaped.startswith("&"):
         escaped = f"&#{ord(escaped[0])};{escaped[1:]}"
     return escaped or "&nbsp;"
@@ -63,10 +99,10 @@ def provenance_mark(mark: str | None, label: str | None = None) -> str:
             f"{html.escape(label or mark)}</span>")
 
 
-def quoted(text: str, provenance: str | None) -> str:
+def quoted(text: str, provenance: str | None, flavour: str = SITE) -> str:
     """Quoted words as Markdown, their provenance mark first: in quotation marks when verbatim,
     never when reconstructed (see `render.attributed`)."""
-    label, words = attributed(md_text(text), provenance)
+    label, words = attributed(md_text(text, flavour), provenance)
     return f"{provenance_mark(provenance, label)} {words}"
 
 
@@ -91,12 +127,12 @@ def rule_line(count: int, first: str = "---", other: str = "---") -> str:
     return f"|{first}|" + f"{other}|" * (count - 1)
 
 
-def words_markdown(ops: list[tuple[str, str]]) -> str:
+def words_markdown(ops: list[tuple[str, str]], flavour: str = SITE) -> str:
     """Changed words as inert Markdown: <del>removed</del><ins>added</ins>."""
     marks = {"=": "{}", "-": "<del>{}</del>", "+": "<ins>{}</ins>"}
     out = ""
     for op, text in ops:
-        piece = marks[op].format(md_text(text))
+        piece = marks[op].format(md_text(text, flavour))
         glue = "" if not out or (op == "+" and out.endswith("</del>")) else " "
         out += glue + piece
     return out or "&nbsp;"

@@ -339,12 +339,15 @@ def diff_text(diff: dict) -> str:
 
 def diff_markdown(diff: dict, inputs: Any=()) -> str:
     """A diff for a pull-request comment, from the template `policy/templates/diff.md.j2` (every
-    piece of table text through the one Markdown escaper); `inputs` phrase the conditions
+    piece of table text through the one Markdown escaper, for GitHub: no mention, reference,
+    bare link, strikethrough or emoji from the tables is live); `inputs` phrase the conditions
     (`condition_words`)."""
+    from .markdown import GITHUB
     from .templating import render as fill  # Jinja2 loads here, never on `policy evaluate`'s path
 
     groups = text_groups(diff["text_changes"])
-    text = fill("diff.md.j2", old=diff["from"], new=diff["to"], changes=diff["decision_changes"],
+    text = fill("diff.md.j2", flavour=GITHUB, old=diff["from"], new=diff["to"],
+                changes=diff["decision_changes"],
                 cases=sum(c["cases"] for c in diff["decision_changes"]),
                 complete_cases=diff["complete_cases"], case_fields=diff.get("case_fields", ()),
                 text_changes=diff["text_changes"],

@@ -9,20 +9,42 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from jsonschema.validators import extend
 from referencing import Registry, Resource
-from referencing.exceptions import NoSuchResource
+from referencing.exceptions import NoSuchResource, Unresolvable
 
+from . import bounded_patterns
 from .errors import PolicyIOError, Problem
 from .escaping import shown
 from .yaml_loader import Loaded
 
-if TYPE_CHECKING:
-    from jsonschema.exceptions import ValidationError
+SCHEMA_NAMES = ("revision", "policy", "codes")  # a table; policy.yml; codes.yml (a crosswalk)
 
-SCHEMA_NAMES = ("revision", "policy")  # a table; a policy's policy.yml
+
+class _SlowPattern(ValidationError):
+    """A schema's `pattern` that took too long to match a value (see bounded_patterns)."""
+
+
+def _bounded_pattern(validator: Any, pattern: str, instance: Any,
+                     schema: dict[str, Any]) -> Iterator[ValidationError]:
+    """The `pattern` keyword, matched in bounded time (jsonschema's uses Python's `re`)."""
+    if not validator.is_type(instance, "string"):
+        return
+    try:
+        matched = bounded_patterns.search(pattern, instance)
+    except bounded_patterns.PatternTooSlow as exc:
+        yield _SlowPattern(str(exc))
+        return
+    if not matched:
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+# Schemas come from pull requests like the tables: their patterns are bounded too.
+_Validator = extend(Draft202012Validator, {"pattern": _bounded_pattern})
 
 
 def _refuse_retrieval(uri: str) -> NoReturn:
@@ -72,7 +94,7 @@ def _schema_error(raw: bytes) -> str | None:
 def _validators(texts: tuple[tuple[str, bytes], ...]) -> dict[str, Any]:
     resources: list[tuple[str, Resource[Any]]] = []
     schemas: dict[str, dict[str, Any]] = {}
-    for name, (path, raw) in zip(SCHEMA_NAMES, texts, strict=True):
+    for name, (path, raw) in zip(SCHEMA_NAMES[:len(texts)], texts, strict=True):
         schema = parse_schema(path, raw)
         schemas[name] = schema
         resource = Resource.from_contents(schema)
@@ -81,15 +103,39 @@ def _validators(texts: tuple[tuple[str, bytes], ...]) -> dict[str, Any]:
                       (f"{name}.schema.json", resource)]
     registry = Registry(retrieve=_refuse_retrieval).with_resources(  # type: ignore[call-arg]
         resources)
-    return {name: Draft202012Validator(schema, registry=registry,
-                                       format_checker=Draft202012Validator.FORMAT_CHECKER)
+    for name, (path, _) in zip(SCHEMA_NAMES[:len(texts)], texts, strict=True):
+        _check_references(path, schemas[name], registry)
+    return {name: _Validator(schema, registry=registry,
+                             format_checker=Draft202012Validator.FORMAT_CHECKER)
             for name, schema in schemas.items()}
+
+
+def _check_references(path: str, schema: dict[str, Any], registry: Registry[Any]) -> None:
+    """Every `$ref` of the schema resolves (to a local schema: nothing is retrieved); a dangling
+    one is a PolicyIOError naming the schema file, before any table is checked against it."""
+    resolver = registry.resolver(base_uri=schema.get("$id", ""))
+    pending: list[Any] = [schema]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            reference = node.get("$ref")
+            if isinstance(reference, str):
+                try:
+                    resolver.lookup(reference)
+                except Unresolvable:
+                    raise PolicyIOError(f"{path}: cannot load schema: $ref {shown(reference)} "
+                                        "resolves to nothing") from None
+            pending += node.values()
+        elif isinstance(node, list):
+            pending += node
 
 
 def _code_and_message(error: ValidationError) -> tuple[str, str, bool]:
     """Map one jsonschema error to (code, message, points-at-key)."""
     kind, instance = error.validator, error.instance
     where = shown(error.json_path, 200)[1:-1]  # a path of long keys is echoed cut short
+    if isinstance(error, _SlowPattern):
+        return "PATTERN_TOO_SLOW", f"{where}: the schema's pattern: {error.message}", False
     if kind in ("additionalProperties", "unevaluatedProperties"):
         # one problem per unknown key, each naming only its own key (schema_problems): output
         # stays linear in the input however many keys there are
@@ -131,7 +177,7 @@ def schema_problems(loaded: Loaded, schema_name: str,
                     schemas: tuple[tuple[str, bytes], ...]) -> list[Problem]:
     """Every schema violation of the document, each at the line of the offending node.
 
-    `schemas`: (path, bytes) of each of SCHEMA_NAMES, in that order.
+    `schemas`: (path, bytes) of each of SCHEMA_NAMES, in that order (the first two, or all).
     """
     validator = _validators(schemas)[schema_name]
     problems: list[Problem] = []

@@ -57,7 +57,7 @@ class Snapshot(Record):
 
 
 def read_snapshot(files: PolicyFiles) -> Snapshot:
-    """Read every file of a policy once (tables, source text, policy.yml, schemas), each
+    """Read every file of a policy once (tables, source text, policy.yml, codes.yml, schemas), each
     bounded, regular and confined to its folder (`reading.read_bounded`)."""
     contents: dict[str, bytes | PolicyError] = {}
     for path in files.all_files():
@@ -67,6 +67,8 @@ def read_snapshot(files: PolicyFiles) -> Snapshot:
             what, folder = "source text", files.folder
         elif path == files.definition_file:
             what, folder = "policy definition", files.folder
+        elif path == files.codes_file:
+            what, folder = "crosswalk of codes", files.folder
         else:
             what, folder = "schema", files.schemas_dir
         try:

@@ -17,6 +17,7 @@ from .record import Record
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_FILE = "source.md"
 DEFINITION_FILE = "policy.yml"  # the policy's own file (policy/definition.py), not a revision
+CODES_FILE = "codes.yml"  # its crosswalk of codes (policy/codesets/crosswalk.py), optional
 
 
 def _entries_ending(folder: str, suffix: str) -> list[str]:
@@ -75,7 +76,7 @@ def display_path(path: str | os.PathLike) -> str:
 
 class PolicyFiles(Record):
     """The files of one policy; `revision_files` sorted by name, i.e. by revision id;
-    `definition_file`: its policy.yml."""
+    `definition_file`: its policy.yml; `codes_file`: its crosswalk of codes, None without one."""
 
     __slots__ = ()
     policy_id: str
@@ -84,10 +85,13 @@ class PolicyFiles(Record):
     source_file: str
     definition_file: str
     schemas_dir: str
+    codes_file: str | None = None
 
     def all_files(self) -> list[str]:
         schema_files = _entries_ending(self.schemas_dir, ".schema.json")
-        return [*self.revision_files, self.source_file, self.definition_file, *schema_files]
+        crosswalk = [self.codes_file] if self.codes_file is not None else []
+        return [*self.revision_files, self.source_file, self.definition_file, *crosswalk,
+                *schema_files]
 
 
 def policy_files(tables_dir: str, policy_id: str | None = None) -> PolicyFiles:
@@ -112,8 +116,11 @@ def policy_files(tables_dir: str, policy_id: str | None = None) -> PolicyFiles:
                                 f"unknown policy {shown(policy_id)}; available: "
                                 f"{', '.join(policies) or 'none'}"))
     folder = os.path.join(tables_dir, policy_id)
+    codes = os.path.join(folder, CODES_FILE)
     return PolicyFiles(policy_id=policy_id, folder=folder,
                        revision_files=tuple(revision_files(folder)),
                        source_file=os.path.join(folder, SOURCE_FILE),
                        definition_file=os.path.join(folder, DEFINITION_FILE),
-                       schemas_dir=schemas_dir_for(tables_dir))
+                       schemas_dir=schemas_dir_for(tables_dir),
+                       # a link counts as present, so it is refused (SYMLINK), never skipped
+                       codes_file=codes if os.path.lexists(codes) else None)

@@ -1,5 +1,8 @@
 """Fuzz targets: one function per input surface, each taking arbitrary bytes.
 
+Targets: the YAML loader, a case, the CSV and JSON Lines batch readers, `policy validate` of a
+mutated table, and of a mutated policy.yml (with generated `words` patterns).
+
 The property every target checks: the call returns a result, or raises a `PolicyError` whose exit
 code is documented (1, 2, 4) and whose problems carry documented codes (`errors.CODES`, enforced by
 `Problem`), each rendered as one escaped line. Any other exception is a crash. The campaign driver
@@ -144,8 +147,22 @@ def fuzz_validate(data: bytes) -> None:
     documented(lambda: load_and_validate(one, chain=True, snapshot=Snapshot(one, contents)))
 
 
+def fuzz_policy_yml(data: bytes) -> None:
+    """`policy validate` with a mutated policy.yml (its inputs, determinations and their `words`
+    patterns: from pull requests like the tables) and one shipped table, read from memory."""
+    from policy.checks import load_and_validate
+    from policy.snapshot import Snapshot
+
+    files, snapshot = _shipped()
+    table = next(p for p in files.revision_files if p.endswith("2015-12.yaml"))
+    contents = dict(snapshot.contents)
+    contents[files.definition_file] = data
+    one = files._replace(revision_files=(table,))
+    documented(lambda: load_and_validate(one, chain=True, snapshot=Snapshot(one, contents)))
+
+
 TARGETS = {"yaml": fuzz_yaml, "case": fuzz_case, "csv": fuzz_csv, "jsonl": fuzz_jsonl,
-           "validate": fuzz_validate}
+           "validate": fuzz_validate, "policy_yml": fuzz_policy_yml}
 
 
 def seeds(target: str) -> list[bytes]:
@@ -153,6 +170,10 @@ def seeds(target: str) -> list[bytes]:
     found = [p.read_bytes() for p in sorted((CORPUS / target).glob("*")) if p.is_file()]
     if target in ("yaml", "validate"):
         found += [p.read_bytes() for p in sorted(POLICY_DIR.glob("201[1-5]-12.yaml"))]
+    if target == "policy_yml":
+        found += [(POLICY_DIR / "policy.yml").read_bytes(),
+                  (ROOT / "tests" / "fixtures" / "example-policy" / "tables" / "demo-1.00.00"
+                   / "policy.yml").read_bytes()]
     if target == "case":
         found += [b"\x00cancer_site=rectal\nmargin_status=positive\nt_stage=T4\nrecurrent=false",
                   b'\x01{"cancer_site": "rectal", "margin_status": "close", "recurrent": true}',

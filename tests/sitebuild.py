@@ -138,3 +138,40 @@ def partial_cases(columns):
 
     for values in itertools.product(*([*vals, None] for _, vals in columns)):
         yield {name: v for (name, _), v in zip(columns, values) if v is not None}
+
+
+EXAMPLE_TABLES = ROOT / "tests" / "fixtures" / "example-policy" / "tables"
+# The example policy's names renamed to names a JavaScript object inherits (Object.prototype's
+# properties): an input, and values of two inputs. (An input name must match ^[a-z][a-z0-9_]*$, so
+# `constructor` is the one such input name; values may be any text.)
+BUILTIN_RENAMES = (
+    ("rider_age", "constructor"),
+    ("[child, adult]", "[__proto__, toString]"),
+    ("[child]", "[__proto__]"),
+    ("[brass, electronic, none]", "[valueOf, electronic, hasOwnProperty]"),
+    ("bell_kind: [brass]", "bell_kind: [valueOf]"),
+    ("about: [brass]", "about: [valueOf]"),
+    ("bell_kind: [none]", "bell_kind: [hasOwnProperty]"),
+    # policy.yml's example case, Try link and first matrix row name the input too
+    ("case: {bell_kind: electronic, night_riding: true}",
+     "case: {bell_kind: electronic, night_riding: true, constructor: toString}"),
+)
+
+
+def builtin_names_tables(dest: Path) -> Path:
+    """A copy of the example policy (tests/fixtures/example-policy) with an input named
+    `constructor` whose values are `__proto__` and `toString`, and bell kinds `valueOf` and
+    `hasOwnProperty`: names that a plain JavaScript object answers to without holding them.
+    Returns the copy's tables folder (with the package's schemas beside it)."""
+    import shutil
+
+    shutil.copytree(EXAMPLE_TABLES, dest / "tables")
+    shutil.copytree(ROOT / "schemas", dest / "schemas")
+    for path in sorted((dest / "tables").rglob("*.y*ml")):
+        text = original = path.read_text(encoding="utf-8")
+        for old, new in BUILTIN_RENAMES:
+            text = text.replace(old, new)
+        assert "rider_age" not in text and ("brass]" not in text), path
+        if text != original:
+            path.write_text(text, encoding="utf-8")
+    return dest / "tables"

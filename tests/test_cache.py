@@ -318,8 +318,7 @@ def test_a_warm_evaluate_loads_no_openssl_json_yaml_or_jsonschema(tables_copy, p
     """hashlib and hmac load OpenSSL (milliseconds of every run); the warm path needs neither,
     nor JSON (the entry is marshalled; only --json prints JSON), nor typing (about 5 ms: the
     modules import it for mypy only, under a TYPE_CHECKING of their own), nor the YAML and schema
-    libraries, which only validation uses, nor `locale` (argparse's message look-ups load it when
-    its parsers are built, which a plain `evaluate` skips)."""
+    libraries, which only validation uses."""
     _decide(tables_copy)  # the entry, written by this process
     script = (
         "import sys\n"
@@ -327,19 +326,20 @@ def test_a_warm_evaluate_loads_no_openssl_json_yaml_or_jsonschema(tables_copy, p
         f"code = main(['--tables', {str(tables_copy)!r}, 'evaluate', '--as-of', {DAY!r},"
         " 'cancer_site=gastric'])\n"
         "loaded = sorted({'_hashlib', 'hashlib', 'hmac', 'json', 'typing', 'yaml', 'jsonschema',"
-        " 'pyarrow', 'jinja2', 'locale'} & set(sys.modules))\n"
+        " 'pyarrow', 'jinja2'} & set(sys.modules))\n"
         "print(code, loaded)\n")
     found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                            check=True, env=os.environ.copy())
     assert found.stdout.splitlines()[-1] == "0 []", found.stderr
 
 
-def test_a_warm_evaluate_needs_no_re_argparse_or_third_party_package(tables_copy, private):
-    """What a warm `policy evaluate` costs beyond the interpreter is mostly imports: `re` (with
-    enum and functools) and argparse were two thirds of it; datetime, collections and bisect
-    (each a shared library or a large module) most of the rest. The run here has no site packages at
-    all (-S: only the standard library and this checkout), so it also shows that a warm run needs
-    no third-party package, and it lists what it imported beyond a bare interpreter."""
+def test_a_warm_evaluate_needs_no_third_party_package(tables_copy, private):
+    """What a warm `policy evaluate` costs beyond the interpreter is mostly imports. argparse (with
+    `re`, enum, functools, gettext and locale) is the command line's one grammar; textwrap,
+    datetime, bisect, pathlib, JSON and hashing are not needed (each a shared library or a large
+    module). The run here has no site packages at all (-S: only the standard library and this
+    checkout), so it also shows that a warm run needs no third-party package, and it lists what
+    it imported beyond a bare interpreter."""
     _decide(tables_copy)  # the entry, written by this process
     root = str(Path(__file__).resolve().parent.parent)
     script = (
@@ -350,8 +350,8 @@ def test_a_warm_evaluate_needs_no_re_argparse_or_third_party_package(tables_copy
         f"code = main(['--tables', {str(tables_copy)!r}, 'evaluate', '--as-of', {DAY!r},"
         " 'cancer_site=gastric'])\n"
         "new = set(sys.modules) - before\n"
-        "loaded = sorted({'re', 'argparse', 'textwrap', 'enum', 'functools', 'gettext', 'locale',"
-        " 'typing', 'json', 'hashlib', 'pathlib', 'collections', 'datetime', 'bisect'} & new)\n"
+        "loaded = sorted({'textwrap', 'typing', 'json', 'hashlib', 'pathlib', 'datetime',"
+        " 'bisect'} & new)\n"
         "print(code, loaded)\n")
     found = subprocess.run([sys.executable, "-S", "-c", script], capture_output=True, text=True,
                            check=True, env=os.environ.copy())
@@ -381,3 +381,73 @@ def test_old_entries_are_pruned_when_a_new_one_is_written(tables_copy, private):
     assert len([p for p in kept if not p.is_symlink()]) == cache.KEEP_ENTRIES
     assert other.exists() and link.is_symlink() and first in kept
     assert [p for p in stale if p.exists()] == stale[-(cache.KEEP_ENTRIES - 2):]
+
+
+# Issue 20, item 4: with HOME unset and a user id without a passwd entry (containers started with
+# --user, some CI runners), os.path.expanduser("~") is "~", and the cache and its secret landed in
+# ./~/.cache and ./~/.config; with HOME empty it is "/", and they would land under /. These tests
+# failed on the code before (74629ea).
+_NO_PASSWD_ENTRY = (
+    "import os, pwd, sys\n"
+    "def no_entry(uid):\n"
+    "    raise KeyError(f'getpwuid(): uid not found: {uid}')\n"
+    "pwd.getpwuid = no_entry\n"
+    "from policy.cli import main\n"
+    "sys.exit(main(sys.argv[1:]))\n")
+
+
+def _run_homeless(tmp_path, env_changes: dict, *argv: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "FEP_POLICY_CACHE_DIR")}
+    env.update(env_changes)
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    return subprocess.run([sys.executable, "-c", _NO_PASSWD_ENTRY, *argv], cwd=workdir, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+EVALUATE = ("evaluate", "--as-of", DAY, "cancer_site=gastric")
+
+
+@pytest.mark.parametrize("env_changes", [
+    {}, {"HOME": ""}, {"HOME": "relative/home"}, {"HOME": "/"},
+    {"XDG_CACHE_HOME": "cache", "XDG_CONFIG_HOME": "config"},
+], ids=["HOME unset, no passwd entry", "HOME empty", "HOME relative", "HOME is /",
+        "XDG folders relative"])
+def test_no_usable_home_means_no_cache_said_once_and_the_command_works(tmp_path, env_changes):
+    root_before = set(os.listdir("/"))
+    result = _run_homeless(tmp_path, env_changes, *EVALUATE)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("not_medically_necessary")
+    assert os.listdir(tmp_path / "work") == []  # nothing written relative to the working folder
+    assert set(os.listdir("/")) == root_before  # nor at the root
+    assert result.stderr.splitlines() == [
+        "policy: note: the compiled tables are not cached: no usable home folder (HOME is unset, "
+        "empty, relative or /); set FEP_POLICY_CACHE_DIR and XDG_CONFIG_HOME to absolute folders "
+        "to cache them"]
+
+
+def test_a_relative_cache_folder_is_not_used(tmp_path):
+    config = tmp_path / "config"
+    result = _run_homeless(tmp_path, {"FEP_POLICY_CACHE_DIR": "cache",
+                                      "XDG_CONFIG_HOME": str(config)}, *EVALUATE)
+    assert result.returncode == 0, result.stderr
+    assert os.listdir(tmp_path / "work") == []
+    assert result.stderr.splitlines() == [
+        "policy: note: the compiled tables are not cached: FEP_POLICY_CACHE_DIR is not an "
+        "absolute folder ('cache')"]
+
+
+def test_an_explicit_cache_folder_and_config_home_cache_without_a_home(tmp_path):
+    folder, config = tmp_path / "cache", tmp_path / "config"
+    env = {"FEP_POLICY_CACHE_DIR": str(folder), "XDG_CONFIG_HOME": str(config)}
+    for _ in range(2):
+        result = _run_homeless(tmp_path, env, *EVALUATE)
+        assert result.returncode == 0 and result.stderr == ""
+        shutil.rmtree(tmp_path / "work")
+    assert len(_entries(folder)) == 1 and (config / "fep-medical-policy" / "cache-secret").is_file()
+
+
+def test_the_cache_turned_off_is_said_nowhere(tmp_path):
+    result = _run_homeless(tmp_path, {"FEP_POLICY_CACHE_DIR": ""}, *EVALUATE)
+    assert result.returncode == 0 and result.stderr == ""

@@ -5,12 +5,6 @@ import subprocess
 import sys
 
 import pytest
-from hypothesis import given, seed, settings
-from hypothesis import strategies as st
-
-from policy import cli
-from policy.arguments import build_parser
-from policy.errors import UsageError
 
 CASE = ["cancer_site=rectal", "margin_status=positive", "t_stage=T3", "recurrent=false"]
 
@@ -162,53 +156,3 @@ def test_debug_shows_the_traceback_of_a_usage_error():
     result = subprocess.run([sys.executable, "-m", "policy", "evaluate", "--debug",
                              "cancer_site=rectal"], capture_output=True, text=True, timeout=60)
     assert result.returncode != 0 and "Traceback" in result.stderr
-
-
-# Words that matter to argparse: options (whole, abbreviated, with '='), values, fields, `--`.
-ARGV_WORDS = ["evaluate", "validate", "--as-of", "--as-of=2016-05-03", "2016-05-03", "--json",
-              "--json=1", "--case", "case.yaml", "--case=-", "--tables", "--tables=", "tables",
-              "--policy", "fep-8.01.08", "--debug", "--version", "-h", "--help", "--js", "--as",
-              "cancer_site=rectal", "t_stage=T3", "a", "", "-", "--", "-1", "--as-of=-5",
-              "evaluate=1"]
-
-
-def _argparse_result(argv: list[str]):
-    try:
-        namespace = build_parser("policy", argv).parse_args(argv)
-    except (UsageError, SystemExit):
-        return "error"
-    return vars(namespace)
-
-
-_WORDS = st.sampled_from(ARGV_WORDS)
-# mostly a command line around `evaluate` (options before it, options and fields after), else any
-ARGV = st.one_of(
-    st.tuples(st.lists(_WORDS, max_size=3), st.sampled_from(["evaluate", "validate"]),
-              st.lists(_WORDS, max_size=6)).map(lambda t: [*t[0], t[1], *t[2]]),
-    st.lists(_WORDS, max_size=8))
-
-
-@seed(20261126)
-@settings(max_examples=2500, deadline=None)
-@given(ARGV)
-def test_the_plain_evaluate_parser_agrees_with_argparse(argv):
-    """`policy evaluate` in its plain forms skips argparse (start-up time): wherever it answers,
-    argparse gives exactly the same arguments; everything else is left to argparse."""
-    try:
-        cli._refuse_repeated_options(argv)
-    except UsageError:
-        return
-    plain = cli._plain_evaluate_args(argv)
-    if plain is not None:
-        assert vars(plain) == _argparse_result(argv)
-
-
-@pytest.mark.parametrize("argv", [
-    ["evaluate", "--as-of", "2016-05-03", *CASE],
-    ["evaluate", *CASE, "--as-of=2016-05-03", "--json"],
-    ["--tables", "tables", "--debug", "evaluate", "--case", "case.yaml", "--policy", "p"],
-    ["evaluate", "--as-of", "", "a"],
-])
-def test_the_plain_forms_skip_argparse(argv):
-    plain = cli._plain_evaluate_args(argv)
-    assert plain is not None and vars(plain) == _argparse_result(argv)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-COPIED = ("pyproject.toml", "README.md", "bin", "policy", "tables", "schemas",
+COPIED = ("pyproject.toml", "README.md", "policy", "tables", "schemas",
           ".pre-commit-hooks.yaml")
 TABLE = Path("tables", "fep-8.01.08", "2015-12.yaml")
 TIMEOUT = 600  # seconds: building the hook's virtualenv dominates

@@ -35,6 +35,8 @@ def test_every_page_is_built(site):
     expected |= {f"changes/{a}-to-{b}/" for a, b in zip(REVISIONS, REVISIONS[1:])}
     if (ROOT / "docs" / "batch.md").exists():
         expected.add("batch/")
+    if (ROOT / "docs" / "codes.md").exists():
+        expected.add("codes/")
     assert built == expected
     assert len(REVISIONS) == 12 and len([p for p in built if p.startswith("changes/")]) == 11
     assert not list(ROOT.joinpath("docs").rglob("revisions")), "nothing generated under docs/"
@@ -361,6 +363,52 @@ def test_try_page_is_generic():
                                          "2021-02-01"]) == []
     assert "Urgent <b>cases</b>." in data["values"]["source"]
     assert "<b>" not in data_text(page)  # written as JSON escapes in the page
+
+
+def _keys(value) -> set:
+    """Every key of every mapping in a JSON value."""
+    if isinstance(value, dict):
+        return set(value).union(*map(_keys, value.values()))
+    if isinstance(value, list):
+        return set().union(*map(_keys, value))
+    return set()
+
+
+def test_a_policy_named_like_javascript_builtins_validates_decides_and_builds(tmp_path, cli,
+                                                                              monkeypatch):
+    """The example policy renamed to names every JavaScript object answers to (an input
+    `constructor` with values `__proto__` and `toString`, bell kinds `valueOf` and
+    `hasOwnProperty`): valid, decided by the command line, and its site builds. The page's data
+    keys no mapping by an input's or a value's name (inputs and values travel in lists), so the
+    script never looks one up in an object; the data block reads back as written. (A guard, not a
+    fix: the data was already laid out so; tests/test_site_browser.py decides every partial case of
+    this policy in the browser.)"""
+    from policy.checks import load_and_validate
+    from policy.compiler import compile_policy
+    from policy.site.try_page import data_block, try_data
+    from policy.tables import policy_files
+    from sitebuild import builtin_names_tables
+
+    tables = builtin_names_tables(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert cli("validate")[0] == 0
+    code, out, err = cli("evaluate", "--as-of", "2022-03-01", "bell_kind=hasOwnProperty",
+                         "constructor=__proto__", "--json")
+    assert code == 0, err
+    assert json.loads(out)["case"] == {"bell_kind": "hasOwnProperty", "constructor": "__proto__"}
+    code, _, err = cli("evaluate", "--as-of", "2022-03-01", "toString=1")
+    assert code == 1 and "UNKNOWN_FIELD" in err
+    validated = load_and_validate(policy_files(str(tables)))
+    compiled = compile_policy(validated.revisions, validated.definition)
+    data = try_data(compiled)
+    names = {name for name, _ in compiled.columns} | {
+        str(v) for _, values in compiled.columns for v in values}
+    assert {"constructor", "__proto__", "toString", "valueOf", "hasOwnProperty"} <= names
+    assert _keys(data) & names == set()
+    assert json.loads(data_text(data_block(data))) == data
+    result = mkdocs_build(tmp_path / "site", tables=tables)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert try_page_data(tmp_path / "site") == data
 
 
 def data_text(markdown: str) -> str:

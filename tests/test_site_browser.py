@@ -10,40 +10,29 @@ build/screenshots/.
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import json
 import os
 import random
+import shlex
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from sitebuild import (PLANTED, ROOT, mkdocs_build, pages, partial_cases, plant_canaries,
-                       try_days)
+from browsing import NO_CHROMIUM, chromium, chromium_path, serve, sync_api
+from sitebuild import (PLANTED, ROOT, builtin_names_tables, mkdocs_build, pages, partial_cases,
+                       plant_canaries, try_days)
 
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = ROOT / "build" / "screenshots"
 FLIPS = ("2012-12", "2018-03")  # the contract: the two revisions that change determinations
-# Chromium on a closed network: no first-run, sync, component or other background connections.
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-
-
-def _chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:  # a failure, not a skip: the browser test is what proves the site works
-        pytest.fail("chromium is not installed (Debian: apt-get install -y chromium)")
-    return found
 
 
 @pytest.fixture(scope="module")
@@ -54,44 +43,23 @@ def site(tmp_path_factory) -> Path:
     return site_dir
 
 
-def _serve(site_dir: Path):
-    """Serve a folder on 127.0.0.1 (a free port) in a thread; yields the base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(site_dir))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
-
-
 @pytest.fixture(scope="module")
 def server(site):
-    yield from _serve(site)
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):
-        pass
+    with serve(site) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
 def browser():
-    executable = _chromium()
-    sync_api = _playwright()
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, headless=True,
-                                              args=CHROMIUM_FLAGS)
-        yield launched
-        launched.close()
-
-
-def _playwright():
+    # a failure, not a skip: the browser test is what proves the site works
+    if chromium_path() is None:
+        pytest.fail(NO_CHROMIUM)
     try:
-        from playwright import sync_api
-    except ImportError:
-        pytest.fail("playwright is not installed (pip install -e '.[browser]')")
-    return sync_api
+        sync_api()
+    except ImportError as exc:
+        pytest.fail(str(exc))
+    with chromium() as launched:
+        yield launched
 
 
 class Watch:
@@ -214,8 +182,11 @@ def test_planted_markup_stays_text_in_the_browser(browser, tmp_path):
     plant_canaries(tmp_path / "tables")
     result = mkdocs_build(tmp_path / "site", tables=tmp_path / "tables")
     assert result.returncode == 0, result.stderr
-    serving = _serve(tmp_path / "site")
-    base = next(serving)
+    with serve(tmp_path / "site") as base:
+        _planted_markup_stays_text(browser, base)
+
+
+def _planted_markup_stays_text(browser, base: str) -> None:
     context, page = _page(browser)
     try:
         for path in ("revisions/2023-09/", "timeline/", "changes/2022-09-to-2023-09/",
@@ -234,7 +205,6 @@ def test_planted_markup_stays_text_in_the_browser(browser, tmp_path):
         assert page.watch.problems == []
     finally:
         context.close()
-        next(serving, None)
 
 
 @pytest.mark.parametrize("width", [1280, 800])
@@ -320,14 +290,14 @@ def _shown(page) -> dict:
     return {i: page.locator(f"#{i}").get_attribute("data-value") for i in CONTRACT_IDS}
 
 
-def test_try_page_agrees_with_the_engine_on_every_partial_case(server, page, engine):
+def _disagreements(page, engine) -> tuple[list, int, int]:
     """Every partial case of every revision on its first day, the day before each effective date
-    and a day before the first revision: the page's data-values and its JSON equal the engine's."""
-    page.goto(server + "try/", wait_until="networkidle")
+    and a day before the first revision, rendered by the open Try page: the cases whose
+    data-values or JSON differ from the engine's, how many were checked and how many showed the
+    same JSON text."""
     cases = list(partial_cases(engine.compiled.columns))
     days = try_days(engine.compiled)
     differences, checked, same_text = [], 0, 0
-    started = time.monotonic()
     for day in days:
         queries = [_query(case, day) for case in cases]
         decisions = [engine.evaluate(case, day).to_json() for case in cases]
@@ -344,10 +314,18 @@ def test_try_page_agrees_with_the_engine_on_every_partial_case(server, page, eng
             differences += [(q, "json") for q, d, shown in zip(
                 queries, decisions, page.evaluate(RENDER_ALL, queries)) if d != shown]
         checked += len(queries)
-    print(f"Try a case: {checked} cases ({len(days)} days x {len(cases)} partial cases) in "
+    return differences, checked, same_text
+
+
+def test_try_page_agrees_with_the_engine_on_every_partial_case(server, page, engine):
+    page.goto(server + "try/", wait_until="networkidle")
+    started = time.monotonic()
+    differences, checked, same_text = _disagreements(page, engine)
+    print(f"Try a case: {checked} cases ({len(try_days(engine.compiled))} days x "
+          f"{len(list(partial_cases(engine.compiled.columns)))} partial cases) in "
           f"{time.monotonic() - started:.1f} s, {same_text} with the same JSON text, "
           f"{len(differences)} differences")
-    assert len(days) == 25 and checked == len(days) * len(cases)
+    assert len(try_days(engine.compiled)) == 25 and checked == 25 * 1920
     assert differences[:5] == [] and len(differences) == 0
     assert page.watch.problems == []
 
@@ -556,4 +534,175 @@ def test_try_page_screenshots(server, page):
         page.screenshot(path=str(shot), full_page=True,
                         clip={"x": 0, "y": 0, "width": 1600, "height": box["y"] + box["height"] + 24})
         print(f"screenshot: {shot}")
+    assert page.watch.problems == []
+
+
+# --- names a JavaScript object answers to: in the link and in policy.yml ------------------------
+
+# Every property a plain JavaScript object inherits (read in the page), and a few more names scripts
+# look up on objects.
+BUILTIN_NAMES = """() => [...new Set([...Object.getOwnPropertyNames(Object.prototype), "__proto__",
+    "constructor", "prototype", "length", "name", "then", "toJSON", "hasOwn"])]"""
+RENDER_PROBLEMS = """queries => queries.map(query => {
+    const values = window.policyTry.render(query);
+    return [values.problems, values.determination,
+            document.getElementById("problems").textContent];
+})"""
+
+
+def _builtin_name_links(page, base: str) -> list[tuple[str, str]]:
+    """(query, name): a decidable case plus one field named like a built-in property."""
+    return [(f"{base}&{name}=1", name) for name in page.evaluate(BUILTIN_NAMES)]
+
+
+def test_try_page_refuses_a_javascript_builtin_name_in_the_link(server, page, engine):
+    """Every name a plain JavaScript object inherits (`constructor`, `__proto__`, `toString`,
+    `valueOf`, `hasOwnProperty`, ...) as a field of the link: an unknown field, shown as invalid,
+    nothing decided, as `policy evaluate` refuses it. Failed on the page that kept the query's
+    names in plain objects: `constructor=1` was silently ignored and the case decided."""
+    page.goto(server + "try/", wait_until="networkidle")
+    links = _builtin_name_links(page, "as_of=2020-01-01&cancer_site=gastric")
+    assert len(links) > 10
+    for (query, name), (problems, determination, message) in zip(
+            links, page.evaluate(RENDER_PROBLEMS, [q for q, _ in links])):
+        assert _refused_by_the_engine(engine, query), query
+        assert (problems, determination) == (name, ""), query
+        assert f"unknown field '{name}'" in message, (query, message)
+    assert page.watch.problems == []
+
+
+@pytest.fixture(scope="module")
+def builtin_site(tmp_path_factory):
+    """The example policy renamed to JavaScript built-in names (an input `constructor` with values
+    `__proto__` and `toString`; bell kinds `valueOf` and `hasOwnProperty`), built with MkDocs and
+    served: (base URL, the engine of those tables)."""
+    from policy import load_policy
+
+    folder = tmp_path_factory.mktemp("builtin-names")
+    tables = builtin_names_tables(folder)
+    result = mkdocs_build(folder / "site", tables=tables)
+    assert result.returncode == 0, result.stderr[-3000:]
+    with serve(folder / "site") as base:
+        yield base, load_policy(tables)
+
+
+def test_try_page_decides_a_policy_whose_names_are_javascript_builtins(builtin_site, page):
+    """Every partial case of the renamed example policy on every checked day: the page shows what
+    the engine decides. Failed on the page that kept the case in plain objects: `constructor` is
+    `in` every object, so each case read the Object function as the input's value (a TypeError
+    for most cases, another outcome for others)."""
+    base, engine = builtin_site
+    columns = dict(engine.compiled.columns)
+    assert columns["constructor"] == ("__proto__", "toString")
+    assert {"valueOf", "hasOwnProperty"} <= set(columns["bell_kind"])
+    page.goto(base + "try/", wait_until="networkidle")
+    differences, checked, _ = _disagreements(page, engine)
+    assert checked == len(try_days(engine.compiled)) * 4 * 3 * 3
+    # the policy.yml example's link (on the page itself) names `constructor` too
+    example = page.locator('article a[href*="constructor=toString"]').first.get_attribute("href")
+    page.goto(base + "try/" + example, wait_until="networkidle")
+    assert _shown(page) == _expected(engine.evaluate(
+        {"bell_kind": "electronic", "night_riding": True, "constructor": "toString"},
+        "2021-06-01").to_json())
+    assert differences[:5] == [] and len(differences) == 0
+    # opened by its address and by clicking: the controls of `constructor` work as any other's
+    page.goto(base + "try/?as_of=2022-03-01&bell_kind=hasOwnProperty&constructor=__proto__",
+              wait_until="networkidle")
+    assert _shown(page) == _expected(engine.evaluate(
+        {"bell_kind": "hasOwnProperty", "constructor": "__proto__"}, "2022-03-01").to_json())
+    assert page.locator('input[name="constructor"][value="__proto__"]').is_checked()
+    _click(page, "constructor", "toString")
+    assert page.url.endswith("?as_of=2022-03-01&bell_kind=hasOwnProperty&constructor=toString")
+    assert _shown(page) == _expected(engine.evaluate(
+        {"bell_kind": "hasOwnProperty", "constructor": "toString"}, "2022-03-01").to_json())
+    assert page.watch.problems == []
+
+
+def test_try_page_refuses_builtin_names_a_policy_does_not_have(builtin_site, page):
+    """On the renamed policy: a built-in name that is not one of its fields is unknown, and a
+    built-in name that is not one of a field's values is not allowed (`constructor=constructor`,
+    `bell_kind=toString`); each is refused by the engine too."""
+    base, engine = builtin_site
+    page.goto(base + "try/", wait_until="networkidle")
+    links = [(q, n) for q, n in _builtin_name_links(page, "as_of=2022-03-01&bell_kind=valueOf")
+             if n != "constructor"]
+    links += [(f"as_of=2022-03-01&{name}={value}", name) for name, value in (
+        ("constructor", "constructor"), ("constructor", "valueOf"), ("constructor", "Object"),
+        ("constructor", "__proto__&constructor=toString"), ("bell_kind", "toString"),
+        ("bell_kind", "__proto__"), ("bell_kind", "constructor"))]
+    for (query, name), (problems, determination, message) in zip(
+            links, page.evaluate(RENDER_PROBLEMS, [q for q, _ in links])):
+        assert _refused_by_the_engine(engine, query), query
+        assert (problems, determination) == (name, ""), query
+        assert name in message, (query, message)
+    assert page.watch.problems == []
+
+
+# --- the command to copy --------------------------------------------------------------------------
+
+# Values a shell would read as code, quoting or globbing if the command did not quote them.
+SHELL_HOSTILE = ["$(touch PWNED)", "`touch PWNED`", "'; touch PWNED; '", "it's",
+                 '"$(touch PWNED)"', "a\\b", "back\\", "two\nlines", "car\rriage", "!!", "!-1", "a!b",
+                 "*", "?", "[a]", "; touch PWNED", "&& touch PWNED", "| touch PWNED", "> PWNED",
+                 "ünïcødé ✓ 中文", "", " spaced  out ", "$HOME", "${HOME}", "~", "~root", "#hash", "-n", "'\\''",
+                 "a'b\"c`d$e\\f", "{a,b}", "=cmd", "\t tab"]
+ARGV_PRINTER = "import json, sys; print(json.dumps(sys.argv[1:]))"
+
+
+def _shells() -> list[str]:
+    found = [shutil.which(name) for name in ("sh", "dash", "bash", "zsh")]
+    return list(dict.fromkeys(f for f in found if f))
+
+
+def test_try_page_command_is_quoted_for_a_shell(server, page, tmp_path):
+    """The command the page shows, pasted into a shell: its words reach the program exactly and
+    nothing in them runs. `policy` is replaced by a program printing its arguments, and the text
+    is run by each shell present (sh, bash, ...). Failed on the page that wrote
+    `case_id="$(touch PWNED)"`: a shell ran the command inside the double quotes."""
+    shells = _shells()
+    assert shells
+    page.goto(server + "try/", wait_until="networkidle")
+    printer = " ".join(shlex.quote(w) for w in (sys.executable, "-c", ARGV_PRINTER))
+    for case_id in SHELL_HOSTILE:
+        query = urlencode({"as_of": "2020-01-01", "cancer_site": "rectal", "case_id": case_id})
+        assert page.evaluate("q => window.policyTry.render(q).problems", query) == ""
+        command = page.locator("#command").text_content()
+        assert command.startswith("policy evaluate "), command
+        for shell in shells:
+            result = subprocess.run([shell, "-c", printer + command[len("policy"):]],
+                                    cwd=tmp_path, capture_output=True, text=True, timeout=30)
+            assert result.returncode == 0, (shell, command, result.stderr)
+            assert json.loads(result.stdout) == [
+                "evaluate", "--as-of", "2020-01-01", "cancer_site=rectal",
+                f"case_id={case_id}"], (shell, command)
+            assert list(tmp_path.iterdir()) == [], (shell, command)  # nothing ran
+    assert page.watch.problems == []
+
+
+# --- any link: the page against a Python reference of its reading --------------------------------
+
+def test_try_page_reads_any_link_as_the_reference_does(server, builtin_site, page, engine):
+    """Generated links (tests/try_reference.py: known, unknown and JavaScript built-in names,
+    allowed, near-miss and awkward values, each piece percent-, form- or not encoded, repeated and
+    empty pieces) on the shipped policy and on the one renamed to built-in names: the page never
+    throws, shows the problems the reference finds (unknown names always), and otherwise the
+    engine's decision and a command whose words are the case's. The queries kept by the fuzz
+    target (tests/fuzz_corpus/try/) first. Failed on the old page (built-in names ignored, the
+    command's double quotes)."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    import try_reference
+
+    for base, policy in ((server, engine), builtin_site):
+        page.goto(base + "try/", wait_until="networkidle")
+        assert try_reference.differences(page, policy, try_reference.seeds()) == []
+
+        @settings(max_examples=60, deadline=None, database=None,
+                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+        @given(st.lists(try_reference.queries(policy.compiled.columns), min_size=1, max_size=40))
+        def reads_as_the_reference(queries):
+            assert try_reference.differences(page, policy, queries) == []
+
+        reads_as_the_reference()
     assert page.watch.problems == []

@@ -2,14 +2,16 @@
 // policy/site/try_page.py writes into the page (the engine's own per-revision index and outcomes).
 // Loaded on every page; does nothing where there is no data block. Table text is only ever set as
 // text (textContent), never parsed as HTML. Nothing is fetched.
+// Whatever is looked up by a name from the link or the policy (a field, a value) is kept in a Map,
+// never in a plain object: a plain object answers to names it does not hold (`constructor`,
+// `__proto__`, `toString`, ...), which would read as values and hide unknown fields.
 (function () {
   "use strict";
   var block = document.getElementById("try-data");
   if (!block) return;
   var DATA = JSON.parse(block.textContent);
   var COLUMNS = DATA.columns; // [[name, [values...]], ...] in the engine's code order
-  var VOCABULARY = {};
-  COLUMNS.forEach(function (c) { VOCABULARY[c[0]] = c[1]; });
+  var VOCABULARY = new Map(COLUMNS.map(function (c) { return [c[0], c[1]]; }));
   var FIELDS = ["as_of"].concat(DATA.text_fields, DATA.date_fields, COLUMNS.map(function (c) {
     return c[0];
   }));
@@ -38,17 +40,21 @@
   }
 
   // --- the case in the query ---------------------------------------------------------------------
-  // Returns {date, known: {name: value}, caseId, problems: [[field, message]]}.
+  // `query`: the URL query without its leading "?". Returns {date, known: Map name -> value,
+  // caseId, problems: [[field, message]], params}.
   function readQuery(query) {
-    var params = new URLSearchParams(query);
-    var seen = {}, problems = [], known = {}, caseId = null, asOf = null, serviceDate = null;
+    // URLSearchParams drops one leading "?" of a string; the one given here, so that a "?" the
+    // query itself starts with stays part of the first name (as in the address).
+    var params = new URLSearchParams("?" + query);
+    var seen = new Map(), problems = [], known = new Map(), caseId = null, asOf = null,
+      serviceDate = null;
     params.forEach(function (value, name) {
-      if (seen[name]) {
-        if (seen[name] === 1) problems.push([name, name + " is given more than once"]);
-        seen[name] += 1;
+      if (seen.has(name)) {
+        if (seen.get(name) === 1) problems.push([name, name + " is given more than once"]);
+        seen.set(name, seen.get(name) + 1);
         return;
       }
-      seen[name] = 1;
+      seen.set(name, 1);
       if (FIELDS.indexOf(name) < 0) {
         problems.push([name, "unknown field '" + name + "'; fields: " + FIELDS.join(", ")]);
       } else if (name === "as_of" || DATA.date_fields.indexOf(name) >= 0) {
@@ -59,17 +65,16 @@
       } else if (DATA.text_fields.indexOf(name) >= 0) {
         caseId = value;
       } else {
-        var allowed = VOCABULARY[name], found = null;
-        for (var i = 0; i < allowed.length; i++) {
-          if (word(allowed[i]) === value) found = { value: allowed[i] };
-        }
-        if (found) known[name] = found.value;
+        var allowed = VOCABULARY.get(name), found = allowed.filter(function (v) {
+          return word(v) === value;
+        });
+        if (found.length) known.set(name, found[0]);
         else problems.push([name, name + " cannot be '" + value + "'; allowed: " +
           allowed.map(word).join(", ")]);
       }
     });
     var date = asOf !== null ? asOf : serviceDate;
-    if (date === null && !seen.as_of && !seen.service_date) {
+    if (date === null && !seen.has("as_of") && !seen.has("service_date")) {
       problems.push(["as_of", "no date: choose a date of service"]);
     }
     return { date: date, known: known, caseId: caseId, problems: problems, params: params };
@@ -85,33 +90,38 @@
   function code(known) { // CompiledPolicy.code: mixed radix, unknown = the last digit
     var result = 0;
     COLUMNS.forEach(function (c) {
-      var values = c[1], value = known[c[0]];
-      result = result * (values.length + 1) + (value === undefined ? values.length :
-        values.indexOf(value));
+      var values = c[1];
+      result = result * (values.length + 1) + (known.has(c[0]) ?
+        values.indexOf(known.get(c[0])) : values.length);
     });
     return result;
   }
 
-  function decide(day, known, caseId) { // the object `policy evaluate --json` prints
-    var fields = {}, revision = revisionInForce(day);
+  // The object `policy evaluate --json` prints. `known`: a Map of field -> value (or an object,
+  // of which only its own properties count).
+  function decide(day, known, caseId) {
+    if (!(known instanceof Map)) known = new Map(Object.entries(known || {}));
+    var fields = new Map(), revision = revisionInForce(day);
     if (revision === null) {
       var none = DATA.no_policy;
-      Object.keys(none.fields).forEach(function (k) { fields[k] = none.fields[k]; });
-      Object.keys(none.day_in).forEach(function (k) { fields[k] = none.day_in[k].join(day); });
+      Object.keys(none.fields).forEach(function (k) { fields.set(k, none.fields[k]); });
+      Object.keys(none.day_in).forEach(function (k) { fields.set(k, none.day_in[k].join(day)); });
     } else {
       var at = code(known), outcome = revision.outcomes[DATA.indexes[revision.index][at]];
-      DATA.outcome_keys.forEach(function (k, i) { fields[k] = DATA.values[k][outcome[i]]; });
+      DATA.outcome_keys.forEach(function (k, i) { fields.set(k, DATA.values[k][outcome[i]]); });
       DATA.case_keys.forEach(function (k) {
-        fields[k] = DATA.values[k][DATA.indexes[revision.by_case[k]][at]];
+        fields.set(k, DATA.values[k][DATA.indexes[revision.by_case[k]][at]]);
       });
     }
-    var echoed = {};
-    COLUMNS.forEach(function (c) { if (c[0] in known) echoed[c[0]] = known[c[0]]; });
-    fields.as_of = day;
-    fields.case = echoed;
-    fields.case_id = caseId;
-    var decision = {};
-    DATA.keys.forEach(function (k) { decision[k] = fields[k] === undefined ? null : fields[k]; });
+    var echoed = Object.create(null); // an own property for any name, `__proto__` too
+    COLUMNS.forEach(function (c) { if (known.has(c[0])) echoed[c[0]] = known.get(c[0]); });
+    fields.set("as_of", day);
+    fields.set("case", echoed);
+    fields.set("case_id", caseId);
+    var decision = Object.create(null);
+    DATA.keys.forEach(function (k) {
+      decision[k] = fields.get(k) === undefined ? null : fields.get(k);
+    });
     return decision;
   }
 
@@ -135,11 +145,11 @@
   }
 
   function revisionLinks() { // the revision pages' addresses, as MkDocs wrote them on this page
-    var links = {};
+    var links = new Map();
     var box = $("try-revision-links");
     if (box) {
       Array.prototype.forEach.call(box.querySelectorAll("a"), function (a) {
-        links[a.textContent.trim()] = a.getAttribute("href");
+        links.set(a.textContent.trim(), a.getAttribute("href"));
       });
     }
     return links;
@@ -149,7 +159,7 @@
   function showRevision(revision) {
     var element = set("revision", revision ? revision.id : "", "");
     if (!revision) { element.textContent = "none in force"; return; }
-    var href = REVISION_LINKS[revision.id];
+    var href = REVISION_LINKS.get(revision.id);
     var name = document.createElement(href ? "a" : "strong");
     if (href) name.setAttribute("href", href);
     name.textContent = revision.id;
@@ -190,13 +200,23 @@
     }
   }
 
-  function commandLine(day, known, caseId) {
-    var parts = ["policy evaluate --as-of " + (day || "DATE")];
+  // A word as a POSIX shell (sh, bash, zsh) reads it back: as it is when every character is one
+  // no shell treats specially (and it does not start with "=", which zsh expands), else in single
+  // quotes, inside which nothing is special ($(...), backticks, double quotes, backslashes, !, *,
+  // newlines stay text); a single quote itself is written '\'' (close the quotes, an escaped
+  // quote, open them again).
+  function shellWord(text) {
+    return /^[A-Za-z0-9_@%+:,.\/-][A-Za-z0-9_@%+=:,.\/-]*$/.test(text) ? text :
+      "'" + text.replace(/'/g, "'\\''") + "'";
+  }
+
+  function commandLine(day, known, caseId) { // the `policy evaluate` command of the case
+    var argv = ["policy", "evaluate", "--as-of", day || "DATE"];
     COLUMNS.forEach(function (c) {
-      if (c[0] in known) parts.push(c[0] + "=" + word(known[c[0]]));
+      if (known.has(c[0])) argv.push(c[0] + "=" + word(known.get(c[0])));
     });
-    if (caseId !== null) parts.push("case_id=" + JSON.stringify(caseId));
-    return parts.join(" ");
+    if (caseId !== null) argv.push("case_id=" + caseId);
+    return argv.map(shellWord).join(" ");
   }
 
   function showProblems(problems) {
@@ -281,28 +301,29 @@
   var FIELDSETS = Array.prototype.slice.call(document.querySelectorAll("#try-form .try-field"));
 
   function syncControls(state) {
-    var raw = {};
-    state.params.forEach(function (value, name) { if (!(name in raw)) raw[name] = value; });
-    var date = $("as_of");
-    date.value = raw.as_of !== undefined && !dateProblem(raw.as_of) ? raw.as_of : "";
+    var asOf = state.params.get("as_of"); // the first one given, or null
+    $("as_of").value = asOf !== null && !dateProblem(asOf) ? asOf : "";
     $("as_of-revision").value = "";
-    var bad = {};
-    state.problems.forEach(function (p) { bad[p[0]] = true; });
+    var bad = new Set(state.problems.map(function (p) { return p[0]; }));
     RADIOS.forEach(function (input) {
       var name = input.name;
-      var want = bad[name] ? null : name in state.known ? word(state.known[name]) : "";
+      var want = bad.has(name) ? null : state.known.has(name) ? word(state.known.get(name)) : "";
       var checked = input.value === want; // an invalid value is not shown as unknown
       if (input.checked !== checked) input.checked = checked;
     });
     FIELDSETS.forEach(function (fieldset) {
-      fieldset.classList.toggle("try-invalid", !!bad[fieldset.getAttribute("data-field")]);
+      fieldset.classList.toggle("try-invalid", bad.has(fieldset.getAttribute("data-field")));
     });
   }
 
+  function withoutMark(query) { return String(query).replace(/^\?/, ""); } // "?" optional
+
   // Show the case in `query` (a URL query, "?" optional): set the controls to it and decide it.
   // Returns the contract's data-values as shown.
-  function render(query) {
-    var state = readQuery(String(query).replace(/^\?/, ""));
+  function render(query) { return display(withoutMark(query)); }
+
+  function display(query) { // `render` of a query without its "?"
+    var state = readQuery(query);
     syncControls(state);
     showProblems(state.problems);
     $("command").textContent = commandLine(state.date, state.known, state.caseId);
@@ -320,11 +341,11 @@
 
   // Put the case in `query` in the address and show it: what every change on the page does.
   function show(query) {
-    query = String(query).replace(/^\?/, "");
+    query = withoutMark(query);
     try {
       history.replaceState(null, "", query ? "?" + query : location.pathname);
     } catch (error) { /* a browser that refuses it for file:// pages: the address stays */ }
-    return render(query);
+    return display(query);
   }
 
   // A control changed: the current query with that one field set (or removed when unknown),
