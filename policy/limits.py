@@ -51,15 +51,22 @@ def out_of_memory(exc: BaseException) -> bool:
 
 
 def before_pyarrow() -> None:
-    """In a process started for one batch run, before pyarrow is imported: under a memory limit,
-    Arrow allocates from the C library's malloc. Its default, mimalloc, reserves address space
-    in arenas of 1 GiB at its first allocation (pyarrow makes some at import), which a limit
-    counts whole; malloc maps what is asked for and unmaps it when freed, so the process's size
-    is what it holds, and `Budget` measures something real. (A choice made in the environment
-    already is kept.)"""
+    """In a process started for one batch run, before pyarrow is imported (each allocator reads
+    its settings from the environment as it loads; a choice made there already is kept):
+
+    - under a memory limit, Arrow allocates from the C library's malloc. Its default, mimalloc,
+      reserves address space in arenas of 1 GiB at its first allocation (pyarrow makes some at
+      import), which a limit counts whole; malloc maps what is asked for and unmaps it when
+      freed, so the process's size is what it holds, and `Budget` measures something real;
+    - otherwise mimalloc keeps freed pages for a second before it hands them back, so the next
+      blocks of a run reuse them instead of faulting in fresh ones for the kernel to zero
+      (`batch.use_reusing_memory_pool`)."""
     if limits():
         pool = "ARROW_DEFAULT_MEMORY_POOL"  # (an environment variable, not a problem code)
         os.environ.setdefault(pool, "system")
+    else:
+        delay = "MIMALLOC_PURGE_DELAY"  # (an environment variable: milliseconds)
+        os.environ.setdefault(delay, "1000")
 
 
 def limits() -> list[tuple[str, int, int]]:

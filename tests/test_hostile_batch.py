@@ -211,17 +211,22 @@ def test_under_a_memory_limit_a_run_ends_cleanly(tmp_path, claims_csv, kind, meg
         assert err.startswith("200,000 rows, 0 bad") and out.exists()
 
 
-def test_a_limited_process_does_not_allocate_from_jemalloc(tmp_path):
-    """The jemalloc pool turned allocation failures into signals: under a limit the batch
-    process keeps the C library's allocator (`limits.before_pyarrow`) and never switches."""
-    script = ("import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30));"
-              "from policy.limits import before_pyarrow; before_pyarrow();"
-              "import pyarrow as pa; from policy.batch import use_reusing_memory_pool;"
-              "use_reusing_memory_pool(); print(pa.default_memory_pool().backend_name)")
-    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+@pytest.mark.parametrize("limit,pool", [(4 << 30, "system"), (None, "mimalloc")])
+def test_a_batch_process_never_allocates_from_jemalloc(tmp_path, limit, pool):
+    """The jemalloc pool turned allocation failures into signals (and faulted in a page a row
+    on junk): a batch process allocates from mimalloc, keeping freed pages for a second, or
+    under a limit from the C library's malloc (`limits.before_pyarrow`)."""
+    script = ("import resource, os, sys\n"
+              f"if {limit}: resource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit}))\n"
+              "from policy.limits import before_pyarrow; before_pyarrow()\n"
+              "import pyarrow as pa; from policy.batch import use_reusing_memory_pool\n"
+              "use_reusing_memory_pool(); print(pa.default_memory_pool().backend_name,"
+              " os.environ.get('MIMALLOC_PURGE_DELAY'))")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("ARROW_DEFAULT_MEMORY_POOL", "MIMALLOC_PURGE_DELAY")}
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                             env=env, check=True)
-    assert result.stdout.strip() == "system"
+    assert result.stdout.split() == [pool, "None" if limit else "1000"]
 
 
 def test_memory_errors_anywhere_in_a_run_are_out_of_memory(tmp_path, monkeypatch):

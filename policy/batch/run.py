@@ -33,25 +33,20 @@ WRITERS: dict[str, Callable[[Sink, ColumnarPolicy], Writer]] = {
 
 def use_reusing_memory_pool() -> None:
     """For a process that does one batch run (the `policy batch` command, never a library caller,
-    whose process is its own): allocate Arrow memory from pyarrow's jemalloc pool where the build
-    has one. pyarrow's default, mimalloc, hands freed pages back to the system within
-    milliseconds, so each block of a run faulted in fresh pages for the kernel to zero (in a
-    `perf` profile of a 1,000,000-row CSV run, 300 to 440 of about 4,600 samples in `clear_page`;
-    25 to 30 with jemalloc, which pyarrow configures to keep freed pages for a second and reuse
-    them). Not for one large table: there jemalloc was slower (`evaluate_arrow` of 1,000,000 rows
-    in one batch took 0.82 s against 0.50).
+    whose process is its own), after `limits.before_pyarrow`: Arrow memory comes from pyarrow's
+    default pool, mimalloc, told there to keep freed pages for a second and reuse them; under a
+    memory limit from the C library's malloc, with the address space kept small
+    (`_small_address_space`), so that the limit goes to the data.
 
-    Not under a memory limit either (`ulimit -v`: RLIMIT_AS, RLIMIT_DATA): there jemalloc ran out
-    as signals (SIGSEGV, SIGABRT, "background thread creation failed", exit 127) where the
-    default pool raises ArrowMemoryError; and the process keeps its address space small
-    (`_small_address_space`), so that the limit goes to the data."""
+    Until issue 20 the process switched to pyarrow's jemalloc pool, for the same reuse of
+    pages: mimalloc as configured by default hands freed pages back within milliseconds, so
+    each block faulted in fresh pages for the kernel to zero. But under `ulimit -v` jemalloc ran
+    out as signals (SIGSEGV, SIGABRT, exit 127: "background thread creation failed") where
+    mimalloc raises ArrowMemoryError, and on a file of junk (large buffers freed every block) it
+    faulted in a page a row: 2,000,000 junk rows took 8.5 CPU-s against 5.4 with mimalloc kept
+    for a second, and a clean file of 1,000,000 rows 0.68 against 0.62 (docs/batch.md)."""
     if limits():
         _small_address_space()
-        return
-    try:
-        pa.set_memory_pool(pa.jemalloc_memory_pool())
-    except NotImplementedError:  # a pyarrow built without jemalloc: the default stays
-        pass
 
 
 def _small_address_space() -> None:
