@@ -2,7 +2,8 @@
 
 Each input column is dictionary-encoded and its few distinct values are checked once with
 `cases.check_case` (so messages match `policy evaluate` word for word) and turned into digits of
-the partial-case code; dates go through `timeline.revision_in_force` once per distinct date. The
+the partial-case code (many distinct values, a column of junk, through `bulk`, which words them
+the same); dates go through `timeline.revision_in_force` once per distinct date. The
 answers are remembered in memos that every thread using one policy shares: bounded
 (`memo.BoundedMemo`), and the day table is replaced whole, never edited.
 """
@@ -349,7 +350,9 @@ class InputChecks:
 
     def _check_new_dates(self, days: pa.Array) -> tuple[pa.Array, pa.Array]:
         """Days not seen before, one Python call each (`timeline.revision_in_force`, the one
-        answer to "which revision is in force"): a run meets a few thousand distinct days."""
+        answer to "which revision is in force"): a run meets a few thousand distinct days. Many
+        (a column of junk) are screened at once first: those not shaped YYYY-MM-DD get their
+        messages from `bulk.DateScreen`, and only the rest are checked one by one."""
         if len(days) < BULK_MIN or self._date_screen is None:
             checked = [self.check_date(day) for day in days.to_pylist()]
             return (pa.array([position for position, _ in checked], pa.int64()),
