@@ -19,6 +19,16 @@ os.environ["XDG_CONFIG_HOME"] = os.path.join(_PRIVATE, "config")
 for _name in os.environ.get("FEP_TESTS_WITHOUT", "").split():
     sys.modules[_name] = None  # type: ignore[assignment]
 
+# FEP_TESTS_HYPOTHESIS=mutation (benchmarks/mutation.py, one run per mutant): a failure found is
+# enough, so Hypothesis does not shrink it, and keeps no example database, so that every run of
+# the same tests draws the same examples whatever ran before.
+if os.environ.get("FEP_TESTS_HYPOTHESIS") == "mutation":
+    from hypothesis import Phase, settings
+
+    settings.register_profile("mutation", phases=[Phase.explicit, Phase.generate],
+                              database=None, derandomize=True)
+    settings.load_profile("mutation")
+
 # `python -m policy` exits when imported; the doctest collector would import it
 collect_ignore = ["policy/__main__.py"]
 

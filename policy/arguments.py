@@ -184,6 +184,53 @@ def _configure_changelog(parser: argparse.ArgumentParser) -> None:
                         help="the file (default: CHANGELOG.md beside the tables/ folder)")
 
 
+def _configure_serve(parser: argparse.ArgumentParser) -> None:
+    # Every value is taken as text here and checked by `cli.cmd_serve` (numbers in ASCII digits,
+    # the choices), so that a repeated option is refused as repeated whatever its value.
+    def once(name: str, **options: Any) -> None:
+        parser.add_argument(name, action=_Once, **options)
+
+    once("--host", default="127.0.0.1",
+         help="the address to listen on (default 127.0.0.1; beyond loopback needs --jwks)")
+    once("--port", default="8080", help="default 8080; 0: a free one")
+    once("--decision-log", metavar="FILE",
+         help="write every decision to FILE (JSON Lines, hash-chained, durable before the "
+              "answer)")
+    once("--log-inputs", default="hash", metavar="{hash,full,none}",
+         help="how a decision's inputs are logged (default hash: their SHA-256)")
+    once("--log-max-bytes", default=str(64 << 20), metavar="N",
+         help="rotate the log when it reaches N bytes (default 64 MiB)")
+    once("--log-sync", default="group", metavar="{group,line}",
+         help="one fsync per group of waiting decisions (default), or per line")
+    once("--jwks", metavar="FILE",
+         help="a JWK Set: every /v1 and /cds-services request needs a bearer JWT signed by one "
+              "of its keys")
+    once("--jwt-issuer", metavar="ISS[,ISS...]",
+         help="the token issuers (iss) to trust, separated by commas")
+    once("--jwt-audience", metavar="URL",
+         help="the public base URL clients address (aud = URL + path; default "
+              "http://HOST:PORT)")
+    once("--workers", default="1", metavar="N",
+         help="worker processes (each writes its own decision log)")
+    once("--reload-interval", default="2", metavar="SECONDS",
+         help="how often to look for edited tables (0: only on SIGHUP)")
+    once("--max-body", default=str(1 << 20), metavar="BYTES")
+    once("--max-batch", default="1000", metavar="N", help="cases in one /v1/batch request")
+    once("--request-timeout", default="10", metavar="SECONDS")
+    once("--site-url", metavar="URL",
+         help="where the policy's site is published (cards link to it)")
+
+
+def _configure_log(parser: argparse.ArgumentParser) -> None:
+    # (checked by `cli.cmd_log`: a positional with choices would be refused before an unknown
+    # option is, which the grammar names first)
+    parser.add_argument("action", nargs="?", metavar="verify",
+                        help="verify: check the hash chain of a decision log")
+    parser.add_argument("files", nargs="*", metavar="FILE",
+                        help="the log's files in order (rotated ones first: FILE.000001 ... "
+                             "FILE)")
+
+
 COMMANDS = {
     "evaluate": ("decide one case as of a date (--as-of, else the case's service_date)",
                  _configure_evaluate),
@@ -194,6 +241,9 @@ COMMANDS = {
     "history": ("the revisions in order", _configure_history),
     "changelog": ("write CHANGELOG.md from the tables (--check: only compare)",
                   _configure_changelog),
+    "serve": ("the decision service: a JSON API and CDS Hooks (needs the serve extra)",
+              _configure_serve),
+    "log": ("check a decision log of policy serve (log verify FILE...)", _configure_log),
 }
 
 

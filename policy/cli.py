@@ -15,7 +15,7 @@ from .errors import DataError, PolicyError, PolicyIOError, UsageError
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import (5 ms of start-up)
 if TYPE_CHECKING:  # only for the types: the modules load when a command needs them
     from argparse import Namespace
-    from typing import BinaryIO, Literal, NoReturn, TextIO
+    from typing import Any, BinaryIO, Literal, NoReturn, TextIO
 
     from .cases import Where
     from .checks import ValidatedPolicy
@@ -436,8 +436,89 @@ class _ProgressBar:
         self.stream.write("\r" + " " * 60 + "\r")
 
 
+def _serve_number(name: str, text: str, kind: type, least: float) -> Any:
+    """An option's number, in ASCII digits (int() would take other scripts' digits too)."""
+    from .escaping import shown
+
+    try:
+        if not text.isascii():
+            raise ValueError
+        value = kind(text)
+        if value != value or value in (float("inf"), float("-inf")) or value < least:
+            raise ValueError
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise UsageError(f"{name} must be {what} of at least {least:g}, not {shown(text)}") \
+            from None
+    return value
+
+
+def cmd_serve(args: Namespace) -> int:
+    """`policy serve`: runs until stopped (SIGINT or SIGTERM)."""
+    try:
+        from .serve.config import ServeConfig
+        from .serve.run import is_loopback, serve
+    except ImportError as exc:
+        raise UsageError(f"policy serve needs the serve extra ({exc.name} is not installed): "
+                         "pip install 'fep-medical-policy[serve]'") from None
+    issuers = [i.strip() for i in (args.jwt_issuer or "").split(",") if i.strip()]
+    if args.jwks is None and not is_loopback(args.host):
+        raise UsageError(f"--host {args.host} is beyond loopback: give --jwks FILE and "
+                         "--jwt-issuer ISS so that clients' tokens are checked, or listen on "
+                         "127.0.0.1")
+    if args.jwks is not None and not issuers:
+        raise UsageError("--jwks needs --jwt-issuer ISS[,ISS...] (the issuers to trust)")
+    for name, value, allowed in (("--log-inputs", args.log_inputs, ("hash", "full", "none")),
+                                 ("--log-sync", args.log_sync, ("group", "line"))):
+        if value not in allowed:
+            raise UsageError(f"{name} is one of {', '.join(allowed)}, not '{value}'")
+    port = _serve_number("--port", args.port, int, 0)
+    if port > 65535:
+        raise UsageError(f"--port {port} is not a port (0 to 65535; 0: a free one)")
+    config = ServeConfig(
+        tables=args.tables, policy=args.policy, host=args.host, port=port,
+        decision_log=args.decision_log, log_inputs=args.log_inputs,
+        log_max_bytes=_serve_number("--log-max-bytes", args.log_max_bytes, int, 1),
+        log_sync=args.log_sync, jwks=args.jwks, jwt_issuers=tuple(issuers),
+        jwt_audience=args.jwt_audience,
+        workers=_serve_number("--workers", args.workers, int, 1),
+        reload_interval=_serve_number("--reload-interval", args.reload_interval, float, 0),
+        max_body=_serve_number("--max-body", args.max_body, int, 1),
+        max_batch=_serve_number("--max-batch", args.max_batch, int, 1),
+        request_timeout=_serve_number("--request-timeout", args.request_timeout, float, 0.001),
+        site_url=args.site_url)
+
+    def announce(url: str, served: object) -> None:
+        from .escaping import escape
+
+        print(escape(f"{PROG} serve: {served.policy_id} (snapshot "  # type: ignore[attr-defined]
+                     f"{served.digest[:12]}) listening on {url}"),  # type: ignore[attr-defined]
+              file=sys.stderr, flush=True)
+
+    serve(config, announce=announce)
+    return 0
+
+
+def cmd_log(args: Namespace) -> int:
+    """`policy log verify FILE...`: 0 the chain holds, 1 it is broken (one line per problem),
+    4 a file cannot be read."""
+    if args.action != "verify" or not args.files:
+        raise UsageError("give the log's files: policy log verify FILE... (rotated files first)")
+    from .serve.log_verify import verify
+
+    found = verify(args.files)
+    for note in found.notes:
+        from .escaping import escape
+
+        print(f"{PROG} log: note: {escape(note)}", file=sys.stderr)
+    _out(f"{len(args.files)} file(s), {found.lines} decision(s): the chain holds"
+         + (f" (seq {found.seq})" if found.seq is not None else ""))
+    return 0
+
+
 COMMANDS = {"evaluate": cmd_evaluate, "validate": cmd_validate, "batch": cmd_batch,
-            "diff": cmd_diff, "history": cmd_history, "changelog": cmd_changelog}
+            "diff": cmd_diff, "history": cmd_history, "changelog": cmd_changelog,
+            "serve": cmd_serve, "log": cmd_log}
 
 
 def _parsed(argv: list[str]) -> Namespace:

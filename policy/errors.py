@@ -115,6 +115,13 @@ CODES = {
     "OUT_OF_MEMORY": "a batch run that ran out of memory, or would have under the process's "
                      "address-space or data limit (ulimit -v: RLIMIT_AS, RLIMIT_DATA); nothing "
                      "is written at the output path; exit 4",
+    # a decision log of `policy serve` (`policy log verify`; MALFORMED_LINE for a line that is
+    # not one)
+    "CHAIN_BROKEN": "a decision-log line whose seq does not follow the line before it, or that "
+                    "does not carry that line's hash (an edited, removed, inserted or reordered "
+                    "line)",
+    "LOG_TRUNCATED": "a decision log that ends before the last line its head file names (lines "
+                     "removed from the end)",
 }
 
 

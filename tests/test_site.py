@@ -37,6 +37,10 @@ def test_every_page_is_built(site):
         expected.add("batch/")
     if (ROOT / "docs" / "codes.md").exists():
         expected.add("codes/")
+    if (ROOT / "docs" / "mutation.md").exists():
+        expected.add("mutation/")
+    if (ROOT / "docs" / "serve.md").exists():  # the decision service's page
+        expected.add("serve/")
     assert built == expected
     assert len(REVISIONS) == 12 and len([p for p in built if p.startswith("changes/")]) == 11
     assert not list(ROOT.joinpath("docs").rglob("revisions")), "nothing generated under docs/"

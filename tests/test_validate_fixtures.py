@@ -1,5 +1,13 @@
-"""One broken table per error code: `policy validate` names the code, the file and the line."""
+"""One broken table per error code: `policy validate` names the code, the file and the line.
 
+Every line it prints for each fixture, messages word for word, is also compared with
+tests/golden/validate-problems.json (a mutation run found message details, such as how many
+examples a message gives or which version it suggests, that no test read). After a deliberate
+change of a message, rewrite that file with `FEP_UPDATE_GOLDEN=1 pytest tests/test_validate_fixtures.py`.
+"""
+
+import json
+import os
 from pathlib import Path
 
 import pytest
@@ -8,6 +16,18 @@ from policy.yaml_loader import load_yaml
 
 FIXTURES = load_yaml((Path(__file__).parent / "fixtures" / "broken-tables.yaml").read_bytes(),
                      "broken-tables.yaml").data
+GOLDEN = Path(__file__).parent / "golden" / "validate-problems.json"
+UPDATE = os.environ.get("FEP_UPDATE_GOLDEN") == "1"
+GOLDEN_LINES = json.loads(GOLDEN.read_text(encoding="utf-8")) if GOLDEN.exists() else {}
+_printed: dict[str, list[str]] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _rewrite_golden_lines():
+    yield
+    if UPDATE and _printed:
+        GOLDEN.write_text(json.dumps(dict(sorted(_printed.items())), indent=1,
+                                     ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def _apply(text: str, old: str, new: str) -> tuple[str, int]:
@@ -58,6 +78,12 @@ def test_broken_table_is_reported_at_its_line(fixture, tables_copy, cli, monkeyp
     assert hits, f"no {fixture['code']} in:\n{out}"
     where = f"{expected_file}:{line}:" if line else f"{expected_file}: "  # line 0: no position
     assert any(row.startswith(where) for row in hits), (line, hits)
+    printed = [row.replace(str(tables_copy.parent), "TMP")
+               for row in out.splitlines() + err.splitlines()]
+    if UPDATE:
+        _printed[fixture["name"]] = printed
+    else:
+        assert printed == GOLDEN_LINES.get(fixture["name"]), "the lines differ from " + GOLDEN.name
 
 
 def test_every_table_error_code_has_a_fixture():
@@ -77,7 +103,9 @@ def test_every_table_error_code_has_a_fixture():
                         # a case whose codes name one value and that gives another
                         "CODE_CONTRADICTS_CASE",  # (tests/test_crosswalk.py)
                         # a batch file or run as a whole (tests/test_hostile_batch.py)
-                        "DECODED_TOO_LARGE", "OUT_OF_MEMORY"}
+                        "DECODED_TOO_LARGE", "OUT_OF_MEMORY",
+                        # a decision log of policy serve (tests/test_serve_log.py)
+                        "CHAIN_BROKEN", "LOG_TRUNCATED"}
     assert set(CODES) - not_about_tables - {f["code"] for f in FIXTURES} == set()
 
 

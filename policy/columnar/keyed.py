@@ -131,7 +131,8 @@ class ColumnarPolicy:
         indices = pc.take(positions, keyed.gid)
         if keyed.before_first is not None:
             texts = [self.no_policy_explanation(day) for day in keyed.no_policy_days]
-            indices = pc.if_else(keyed.before_first,
+            # a bad row (null gid) keeps its null explanation, whatever its day
+            indices = pc.if_else(pc.and_(keyed.before_first, pc.is_valid(keyed.gid)),
                                  pc.cast(pc.add(keyed.no_policy_index, len(distinct)), pa.int32()),
                                  indices)
             distinct = pa.concat_arrays([distinct, pa.array(texts, pa.string())])
