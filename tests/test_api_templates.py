@@ -64,10 +64,15 @@ def _maybe(values):  # mostly a good value, sometimes unknown, now and then a ba
 
 days = st.one_of(st.dates(date(2010, 1, 1), date(2030, 12, 31)).map(date.isoformat),
                  st.sampled_from(["2023-02-30", "20230101", "2023-1-5", "", "2023-10-01"]))
+# text that UTF-8 cannot carry (a lone surrogate), which no output could write
+lone_surrogates = st.sampled_from(["\ud800", "a\udfff", "\udced\udca0\udc80"])
 cases = st.fixed_dictionaries(
     {name: _maybe(values) for name, values in COLUMNS.items()},
-    optional={"case_id": st.one_of(st.text(max_size=5), st.integers()), "service_date": days,
-              "bogus": st.just("x")})
+    optional={"case_id": st.one_of(st.none(), st.text(max_size=5), st.integers(), lone_surrogates),
+              "service_date": st.one_of(st.none(), days),
+              # a misspelt field, also with a null value (the fast path skipped nulls unread)
+              "bogus": st.one_of(st.just("x"), st.none()),
+              "margin_stauts": st.none(), 1: st.none()})
 
 
 @seed(20261126)
@@ -92,6 +97,32 @@ def test_fast_path_equals_full_path(case, as_of):
 ])
 def test_edges_fall_back_to_the_full_path(case, as_of):
     assert outcome(IORT.evaluate, case, as_of) == outcome(full_path, case, as_of)
+
+
+def codes(function, case, as_of=None):
+    """The problem codes a path refuses a case with, or "decided"."""
+    try:
+        function(case, as_of)
+    except DataError as exc:
+        return sorted({problem.code for problem in exc.problems})
+    return "decided"
+
+
+@pytest.mark.parametrize("case,code", [
+    ({"margin_stauts": None}, "UNKNOWN_FIELD"),
+    ({"margin_stauts": None, "cancer_site": "colon"}, "UNKNOWN_FIELD"),
+    ({1: None}, "UNKNOWN_FIELD"),
+    ({"case_id": "\ud800"}, "ENCODING"),
+    ({"case_id": "claim \udcff", "cancer_site": "colon"}, "ENCODING"),
+])
+def test_the_fast_path_refuses_what_the_full_path_refuses(case, code):
+    """Issue 20, item 9: failed before the fix. The fast path skipped None values before looking
+    at their names, so `{"margin_stauts": None}` was decided; and it took any str as case_id, so
+    `{"case_id": "\ud800"}` was decided and then could not be written as UTF-8."""
+    assert codes(IORT.evaluate, case, "2020-01-01") == [code]
+    assert codes(full_path, case, "2020-01-01") == [code]
+    assert IORT.evaluate({"case_id": "caf\u00e9 \U0001f600", "margin_status": None},
+                         "2020-01-01").case_id == "caf\u00e9 \U0001f600"
 
 
 def test_a_decision_shares_nothing_that_can_be_changed():

@@ -21,10 +21,11 @@ from .formats import INPUT_FORMATS, OUTPUT_FORMATS, format_of
 from .jsonl_reader import read_jsonl
 from .parquet_reader import read_parquet
 from .records import BadLine, Chunk, Summary
-from .run import READERS, WRITERS, run_batch, summary_text, use_reusing_memory_pool
+from .run import READERS, WRITERS, bad_lines_text, run_batch, summary_text, use_reusing_memory_pool
 from .writers import CSV_COLUMNS, CsvWriter, JsonLinesWriter, ParquetWriter
 
 __all__ = ["CSV_COLUMNS", "INPUT_FORMATS", "OUTPUT_FORMATS", "READERS", "WRITERS", "BadLine",
+           "bad_lines_text",
            "Chunk", "CsvWriter", "JsonLinesWriter", "ParquetWriter", "Summary",
            "format_of", "read_csv", "read_jsonl", "read_parquet", "run_batch", "summary_text",
            "use_reusing_memory_pool"]

@@ -14,9 +14,11 @@ import pyarrow as pa
 
 from ..columnar import ColumnarPolicy, Keyed, for_policy
 from ..columnar import kernels as pc
-from ..core.errors import DataError, PolicyError
+from ..core.errors import DataError, OutOfMemory, PolicyError
+from ..core.memory_limits import Budget, limits, out_of_memory
 from .csv_reader import read_csv
 from .formats import INPUT_FORMATS, OUTPUT_FORMATS, call_error, format_of
+from .inputs import display
 from .jsonl_reader import read_jsonl
 from .parquet_reader import read_parquet
 from .pipeline import InOrder, prefetched
@@ -31,27 +33,46 @@ WRITERS: dict[str, Callable[[Sink, ColumnarPolicy], Writer]] = {
 
 def use_reusing_memory_pool() -> None:
     """For a process that does one batch run (the `policy batch` command, never a library caller,
-    whose process is its own): allocate Arrow memory from pyarrow's jemalloc pool where the build
-    has one. pyarrow's default, mimalloc, hands freed pages back to the system within
-    milliseconds, so each block of a run faulted in fresh pages for the kernel to zero (in a
-    `perf` profile of a 1,000,000-row CSV run, 300 to 440 of about 4,600 samples in `clear_page`;
-    25 to 30 with jemalloc, which pyarrow configures to keep freed pages for a second and reuse
-    them). Not for one large table: there jemalloc was slower (`evaluate_arrow` of 1,000,000 rows
-    in one batch took 0.82 s against 0.50)."""
+    whose process is its own), after `limits.before_pyarrow`: Arrow memory comes from pyarrow's
+    default pool, mimalloc, told there to keep freed pages for a second and reuse them; under a
+    memory limit from the C library's malloc, with the address space kept small
+    (`_small_address_space`), so that the limit goes to the data.
+
+    Until issue 20 the process switched to pyarrow's jemalloc pool, for the same reuse of
+    pages: mimalloc as configured by default hands freed pages back within milliseconds, so
+    each block faulted in fresh pages for the kernel to zero. But under `ulimit -v` jemalloc ran
+    out as signals (SIGSEGV, SIGABRT, exit 127: "background thread creation failed") where
+    mimalloc raises ArrowMemoryError, and on a file of junk (large buffers freed every block) it
+    faulted in a page a row: 2,000,000 junk rows took 8.5 CPU-s against 5.4 with mimalloc kept
+    for a second, and a clean file of 1,000,000 rows 0.68 against 0.62 (docs/batch.md)."""
+    if limits():
+        _small_address_space()
+
+
+def _small_address_space() -> None:
+    """Less address space reserved for nothing, under a limit that counts it: glibc gives each
+    thread that allocates an arena of 64 MiB of address space (up to 8 per core), and Arrow's
+    I/O pool starts up to 8 threads of 8 MiB stacks; two of each serve a run."""
+    pa.set_io_thread_count(2)
     try:
-        pa.set_memory_pool(pa.jemalloc_memory_pool())
-    except NotImplementedError:  # a pyarrow built without jemalloc: the default stays
+        import ctypes
+
+        libc = ctypes.CDLL(None)
+        libc.mallopt(-8, 2)  # M_ARENA_MAX (glibc's malloc.h); elsewhere there is no such call
+    except (OSError, AttributeError):
         pass
 
 
 def run_batch(path: str, policy: Any, *, out: str | None = None, as_of: str | None = None,
               stdout: Sink | None = None, on_bad: Callable[[int, str], None] | None = None,
+              on_bad_lines: Callable[[pa.Array, pa.Array], None] | None = None,
               on_progress: Callable[[float, int], None] | None = None,
               input_format: str | None = None) -> Summary:
     """Evaluate every case of the file at `path` ('-': standard input); write results to `out`
     (atomically) or to the binary stream `stdout` as JSON Lines. `input_format` (csv, jsonl,
     parquet) is needed for standard input or a name without a known suffix; else the suffix
-    tells. `on_bad(line, "CODE: message")` hears each bad line in order; `on_progress(fraction
+    tells. `on_bad(line, "CODE: message")` hears each bad line in order; `on_bad_lines(lines,
+    messages)` the same a chunk at a time, as Arrow arrays (int64, string); `on_progress(fraction
     read, rows so far)` after each chunk.
 
     On a fatal error (a file-level DataError, an I/O error of the input, an interrupt) results
@@ -80,21 +101,68 @@ def run_batch(path: str, policy: Any, *, out: str | None = None, as_of: str | No
         handle = stdout if out is None else stack.enter_context(atomic_output(out))
         if handle is None:
             raise TypeError("run_batch needs `out` or a binary `stdout` stream")
-        writer = WRITERS[kind](handle, columnar)
+        budget = Budget(display(path))
+        writer = None
         try:
+            budget.check()
+            writer = WRITERS[kind](handle, columnar)
             return _run(reader(path, columnar), writer, columnar, as_of,
-                        text_cells=reader is read_csv, on_bad=on_bad, on_progress=on_progress)
+                        text_cells=reader is read_csv, on_bad=on_bad,
+                        on_bad_lines=on_bad_lines, on_progress=on_progress,
+                        budget=budget)
         except BaseException as exc:
-            writer.abandon()  # before the output file closes: nothing may write to it later
+            if writer is not None:
+                writer.abandon()  # before the output file closes: nothing may write to it later
+            if not isinstance(exc, PolicyError) and out_of_memory(exc):
+                exc = OutOfMemory(display(path), f"out of memory: {_reason(exc)}")
             if out is None and isinstance(exc, (PolicyError, KeyboardInterrupt)):
                 _fatal_line(handle, exc)
+            if isinstance(exc, OutOfMemory):
+                raise exc from None
             raise
+
+
+# `escaping.UNSAFE` for Arrow's regular expressions (RE2): no surrogates, which no Arrow string
+# (valid UTF-8) can hold
+_UNSAFE_IN_UTF8 = "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+
+
+def bad_lines_text(file: str, lines: pa.Array, messages: pa.Array,
+                   no_date_hint: str) -> memoryview:
+    """The report of bad lines, one per line: `FILE:LINE: CODE: message` (a NO_DATE message
+    followed by ` (no_date_hint)`), each escaped (`escaping.escape`) as one line, as UTF-8.
+    `file` is escaped already. Built by Arrow kernels: a file of junk has a bad line a row."""
+    from ..core.escaping import escape
+
+    no_date = pc.fill_null(pc.starts_with(messages, "NO_DATE:"), False)
+    if pc.any(no_date).as_py():
+        messages = pc.if_else(no_date, pc.binary_join_element_wise(
+            messages, f" ({no_date_hint})", ""), messages)
+    unsafe = pc.fill_null(pc.match_substring_regex(messages, _UNSAFE_IN_UTF8), False)
+    if pc.any(unsafe).as_py():
+        messages = pc.replace_with_mask(messages, unsafe, pa.array(
+            [escape(text) for text in pc.filter(messages, unsafe).to_pylist()], pa.string()))
+    text = pc.binary_join_element_wise(f"{file}:", pc.cast(lines, pa.string()), ": ", messages,
+                                       "\n", "")
+    if not len(text):
+        return memoryview(b"")
+    ends = pa.Array.from_buffers(pa.int32(), len(text) + 1, [None, text.buffers()[1]],
+                                 offset=text.offset)  # the texts lie end to end: one slice
+    return memoryview(text.buffers()[2])[ends[0].as_py():ends[len(text)].as_py()]
+
+
+def _reason(exc: BaseException) -> str:
+    """An out-of-memory error's own words, on one line ("MemoryError" when it has none)."""
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
 
 
 def _fatal_line(handle: Sink, exc: BaseException) -> None:
     """The last line of a JSON Lines stream cut short by a fatal error."""
     if isinstance(exc, DataError):
         text = "; ".join(f"{p.code}: {p.message}" for p in exc.problems[:10])
+    elif isinstance(exc, OutOfMemory):
+        text = f"{exc.problem.code}: {exc.problem.message}"
     elif isinstance(exc, KeyboardInterrupt):
         text = "INTERRUPTED: the run was interrupted"
     else:
@@ -108,12 +176,14 @@ def _fatal_line(handle: Sink, exc: BaseException) -> None:
 
 def _run(chunks: Iterator[Chunk], writer: Writer, columnar: ColumnarPolicy, as_of: str | None,
          *, text_cells: bool, on_bad: Callable[[int, str], None] | None,
-         on_progress: Callable[[float, int], None] | None) -> Summary:
+         on_bad_lines: Callable[[pa.Array, pa.Array], None] | None,
+         on_progress: Callable[[float, int], None] | None, budget: Budget) -> Summary:
     started = time.perf_counter()
     rows = bad_rows = 0
     counts: Counter[str] = Counter()
     with InOrder() as later:  # results are formatted and written while the next chunk is decided
         for chunk in prefetched(chunks):  # type: ignore[arg-type]
+            budget.check()
             keyed = lines = None
             if chunk.cases is not None and chunk.cases.num_rows:
                 keyed = columnar.evaluate_keyed(chunk.cases, as_of=as_of, text_cells=text_cells,
@@ -127,6 +197,8 @@ def _run(chunks: Iterator[Chunk], writer: Writer, columnar: ColumnarPolicy, as_o
             if error.null_count < len(error):
                 failed = pc.is_valid(error)
                 bad_rows += len(error) - error.null_count
+                if on_bad_lines is not None:
+                    on_bad_lines(pc.filter(lines, failed), pc.filter(error, failed))
                 if on_bad is not None:
                     for line, message in zip(pc.filter(lines, failed).to_pylist(),
                                              pc.filter(error, failed).to_pylist(),

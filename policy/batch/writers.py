@@ -82,16 +82,16 @@ class JsonLinesWriter:
                 *(pc.cast(part, pa.string()) if isinstance(part, pa.DictionaryArray) else part
                   for part in sliced), "")
             errors = error.slice(offset, size)
-            if errors.null_count < size:
+            if errors.null_count < size:  # {"line", "case_id" (when known), "error"}
                 bad = pc.is_valid(errors)
-                case_ids = pc.filter(keyed.case_id.slice(offset, size), bad).to_pylist()
-                bad_rows = [self._json({"line": line, **({"case_id": case_id}
-                                                         if case_id is not None else {}),
-                                        "error": message}) + "\n"
-                            for line, case_id, message in zip(
-                                pc.filter(lines.slice(offset, size), bad).to_pylist(), case_ids,
-                                pc.filter(errors, bad).to_pylist(), strict=True)]
-                rows = pc.replace_with_mask(rows, bad, pa.array(bad_rows, pa.string()))
+                case_ids = _json_strings(pc.filter(keyed.case_id.slice(offset, size), bad),
+                                         null=None)
+                bad_rows = pc.binary_join_element_wise(
+                    '{"line":', pc.cast(pc.filter(lines.slice(offset, size), bad), pa.string()),
+                    pc.binary_join_element_wise(',"case_id":', case_ids, ""),
+                    ',"error":', _json_strings(pc.filter(errors, bad)), "}\n",
+                    "", null_handling="replace", null_replacement="")
+                rows = pc.replace_with_mask(rows, bad, bad_rows)
             _write_strings(self.handle, rows)
 
     def _json(self, value: Any) -> str:
@@ -144,14 +144,15 @@ class JsonLinesWriter:
         pass
 
 
-def _json_strings(column: pa.Array) -> pa.Array:
-    """JSON text of each string (null -> null); escaping in Python only for rows that need it."""
+def _json_strings(column: pa.Array, null: str | None = "null") -> pa.Array:
+    """JSON text of each string (null -> `null`); escaping in Python only for rows that need
+    it."""
     quoted = pc.binary_join_element_wise('"', column, '"', "")
     needs = pc.fill_null(pc.match_substring_regex(column, r'["\\\x00-\x1f\x7f]'), False)
     if pc.any(needs).as_py():
         escaped = [json.dumps(v, ensure_ascii=False) for v in pc.filter(column, needs).to_pylist()]
         quoted = pc.replace_with_mask(quoted, needs, pa.array(escaped, pa.string()))
-    return pc.fill_null(quoted, "null")
+    return quoted if null is None else pc.fill_null(quoted, null)
 
 
 # The quoted policy text and the explanation are left to JSON Lines and Parquet output: they are
@@ -184,12 +185,13 @@ class CsvWriter:
         if error.null_count < len(error):
             bad = pc.is_valid(error)
             gap = "," * (len(CSV_COLUMNS) - 3)  # the outcome's cells are empty on a bad row
-            texts = [f"{line},{_csv_cell(case_id)},{gap}{_csv_cell(message)}\n"
-                     for line, case_id, message in zip(
-                         pc.filter(lines, bad).to_pylist(),
-                         pc.filter(keyed.case_id, bad).to_pylist(),
-                         pc.filter(error, bad).to_pylist(), strict=True)]
-            rows = pc.replace_with_mask(rows, bad, pa.array(texts, pa.string()))
+            texts = pc.binary_join_element_wise(  # line,case_id,<gap>error
+                pc.cast(pc.filter(lines, bad), pa.string()),
+                _csv_cell_column(pc.filter(keyed.case_id, bad)),
+                pc.binary_join_element_wise(gap, _csv_cell_column(pc.filter(error, bad)), "\n",
+                                            ""),
+                ",", null_handling="replace", null_replacement="")
+            rows = pc.replace_with_mask(rows, bad, texts)
         _write_strings(self.handle, rows)
 
     def _know(self, gids: list[int]) -> None:
@@ -229,6 +231,19 @@ def _csv_cell(value: object) -> str:
     if any(c in text for c in ',"\r\n'):
         text = '"' + text.replace('"', '""') + '"'
     return text
+
+
+def _csv_cell_column(column: pa.Array) -> pa.Array:
+    """`_csv_cell` of each value, by Arrow kernels (null stays null): for bad rows, whose
+    messages all hold commas."""
+    formula = pc.fill_null(pc.match_substring_regex(column, CSV_FORMULA), False)
+    text = column
+    if pc.any(formula).as_py():
+        text = pc.replace_with_mask(column, formula, pc.binary_join_element_wise(
+            "'", pc.filter(column, formula), ""))
+    quote = pc.fill_null(pc.match_substring_regex(text, '[,"\r\n]'), False)
+    quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
+    return quoted if pc.all(quote).as_py() else pc.if_else(quote, quoted, text)
 
 
 def _csv_cells(column: pa.Array, no_quotes: bool = False) -> pa.Array:

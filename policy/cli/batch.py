@@ -10,7 +10,7 @@ from argparse import Namespace
 from typing import NoReturn, TextIO
 
 from ..core.cases import as_of_day
-from ..core.errors import UsageError
+from ..core.errors import OutOfMemory, PolicyError, UsageError
 from ..core.escaping import escape
 from . import loading
 from .output import StdoutStream
@@ -18,14 +18,33 @@ from .usage import NO_DATE_HINT
 
 
 def run(args: Namespace) -> int:
+    """`policy batch`; running out of memory anywhere in it (importing pyarrow under `ulimit -v`
+    included) is one OUT_OF_MEMORY line and exit 4, never an internal error."""
+    from ..core.memory_limits import out_of_memory  # (no pyarrow: its import may fail too)
+
+    try:
+        return _batch(args)
+    except PolicyError:
+        raise
+    except Exception as exc:
+        if out_of_memory(exc):
+            name = "<stdin>" if args.input == "-" else args.input
+            raise OutOfMemory(name, f"out of memory: {type(exc).__name__}") from None
+        raise
+
+
+def _batch(args: Namespace) -> int:
     if args.standalone:
         without_pandas()
         # numpy, which pyarrow imports, starts OpenBLAS threads that spin on the CPU for a while
         # (about 0.04 s of a 1M-row run); batch never calls BLAS
         blas_threads = "OPENBLAS_NUM_THREADS"  # (an environment variable, not a problem code)
         os.environ.setdefault(blas_threads, "1")
+        from ..core.memory_limits import before_pyarrow
+
+        before_pyarrow()
     # pyarrow loads here, after the lines above (they must come before it)
-    from ..batch import run_batch, summary_text, use_reusing_memory_pool
+    from ..batch import bad_lines_text, run_batch, summary_text, use_reusing_memory_pool
 
     if args.standalone:
         use_reusing_memory_pool()  # (the process is this one run's)
@@ -36,12 +55,17 @@ def run(args: Namespace) -> int:
         raise UsageError("standard input has no suffix to tell its format: give --format csv, "
                          "jsonl or parquet")
 
-    name = "<stdin>" if args.input == "-" else args.input
+    name = escape("<stdin>" if args.input == "-" else args.input)  # (escaping is per character)
 
-    def on_bad(line: int, message: str) -> None:
-        if message.startswith("NO_DATE:"):
-            message += f" ({NO_DATE_HINT})"
-        sys.stderr.write(escape(f"{name}:{line}: {message}") + "\n")
+    def on_bad_lines(lines: object, messages: object) -> None:  # a chunk's, at once
+        text = bad_lines_text(name, lines, messages, NO_DATE_HINT)
+        raw = getattr(sys.stderr, "buffer", None)
+        sys.stderr.flush()
+        if raw is not None:
+            raw.write(text)
+            raw.flush()
+        else:  # a text stream only (an embedding program's)
+            sys.stderr.write(str(text, "utf-8"))
 
     def on_terminate(signum: int, frame: object) -> NoReturn:
         raise KeyboardInterrupt  # `kill`, a closed terminal: unwind like Ctrl-C, so no output
@@ -54,7 +78,7 @@ def run(args: Namespace) -> int:
     try:
         summary = run_batch(args.input, compiled, out=args.out, as_of=args.as_of,
                             stdout=StdoutStream(sys.stdout.buffer),
-                            on_bad=on_bad,
+                            on_bad_lines=on_bad_lines,
                             on_progress=progress.update if progress else None,
                             input_format=args.input_format)
     finally:

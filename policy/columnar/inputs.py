@@ -2,7 +2,8 @@
 
 Each input column is dictionary-encoded and its few distinct values are checked once with
 `cases.check_case` (so messages match `policy evaluate` word for word) and turned into digits of
-the partial-case code; dates go through `timeline.revision_in_force` once per distinct date. The
+the partial-case code (many distinct values, a column of junk, through `bulk`, which words them
+the same); dates go through `timeline.revision_in_force` once per distinct date. The
 answers are remembered in memos that every thread using one policy shares: bounded
 (`memo.BoundedMemo`), and the day table is replaced whole, never edited.
 """
@@ -32,6 +33,7 @@ from ..core.memo import BoundedMemo
 from ..core.record import Record
 from ..core.timeline import revision_in_force
 from . import kernels as pc
+from .bulk import BULK_MIN, DateScreen, NoTemplate, VocabularyScreen
 
 NO_DATE = f"NO_DATE: {NO_DATE_MESSAGE}"
 AS_OF_TYPE = pa.dictionary(pa.int32(), pa.string())  # the result's as_of column
@@ -91,6 +93,14 @@ class InputChecks:
         self._value_memo: BoundedMemo[Checked] = BoundedMemo(VALUE_MEMO_LIMIT)
         self._date_memo: BoundedMemo[Checked] = BoundedMemo(VALUE_MEMO_LIMIT)
         self._day_table = _NO_DAYS  # see _check_dates
+        self._texts = {name: pa.array([value_text(v) for v in values], pa.string())
+                       for name, values in self.columns}
+        self._screens: dict[tuple[str, bool], VocabularyScreen | None] = {}  # replaced whole
+        try:
+            self._date_screen: DateScreen | None = DateScreen(
+                lambda day: self._check_date(day)[1])
+        except NoTemplate:
+            self._date_screen = None
 
     # --- names and types of columns -------------------------------------------------------------
     def name_problems(self, names: list[str], file: str = "input",
@@ -137,6 +147,53 @@ class InputChecks:
         return self._value_memo.get((name, value, text_cells, type(value)), value_text(value),
                                     lambda: self._check_value(name, value, text_cells))
 
+    def check_values(self, name: str, values: pa.Array,
+                     text_cells: bool) -> tuple[list[int | None], pa.Array | None]:
+        """For distinct values of input `name`: each one's digit (None for a bad one) and the
+        messages (null for a good one; None when all are good). Many string values (a column
+        of junk) are screened at once (`bulk.VocabularyScreen`); the rest, one by one."""
+        screen = None if len(values) < BULK_MIN or not pa.types.is_string(values.type) \
+            else self._screen(name, text_cells)
+        if screen is None:
+            checked = [self.check_value(name, value, text_cells) for value in values.to_pylist()]
+            messages = [message for _, message in checked]
+            return ([digit for digit, _ in checked],
+                    pa.array(messages, pa.string()) if any(messages) else None)
+        allowed = self._vocabulary[name]
+        position = pc.index_in(values, value_set=self._texts[name])
+        if isinstance(allowed[0], bool) and not text_cells:  # "true" is not true in JSON
+            position = pa.nulls(len(values), pa.int32())
+        known = pc.is_valid(position)
+        told = pc.if_else(known, pa.scalar(None, pa.string()), screen.messages(values))
+        alone = pc.and_(pc.invert(known), pc.is_null(told))
+        if text_cells:  # an empty cell is unknown: the per-value path says so
+            alone = pc.or_(alone, pc.fill_null(pc.equal(values, ""), False))
+        digits: list[int | None] = position.to_pylist()
+        where = pc.filter(pa.array(range(len(values)), pa.int64()), alone).to_pylist()
+        if where:
+            singly = [self.check_value(name, value, text_cells)
+                      for value in pc.take(values, pa.array(where, pa.int64())).to_pylist()]
+            for at, (digit, _) in zip(where, singly, strict=True):
+                digits[at] = digit
+            told = pc.replace_with_mask(told, alone,
+                                        pa.array([message for _, message in singly], pa.string()))
+        return digits, None if told.null_count == len(told) else told
+
+    def _screen(self, name: str, text_cells: bool) -> VocabularyScreen | None:
+        """The bulk screen of input `name`, built at its first column of junk (a race builds it
+        twice; either is right); None when the per-value path's words do not split around a
+        value (then every value goes that way)."""
+        key = (name, text_cells)
+        if key not in self._screens:
+            try:
+                found: VocabularyScreen | None = VocabularyScreen(
+                    [value_text(v) for v in self._vocabulary[name]],
+                    lambda value: self._check_value(name, value, text_cells)[1])
+            except NoTemplate:
+                found = None
+            self._screens = {**self._screens, key: found}
+        return self._screens[key]
+
     def _check_value(self, name: str, value: object, text_cells: bool) -> Checked:
         values = self._vocabulary[name]
         if value is None or (text_cells and value == ""):
@@ -173,14 +230,11 @@ class InputChecks:
             column = data.column(name)
             encoded = column if pa.types.is_dictionary(column.type) else \
                 pc.dictionary_encode(column)
-            digits, messages = [], []
-            for value in encoded.dictionary.to_pylist():
-                digit, message = self.check_value(name, value, text_cells)
-                digits.append((unknown if digit is None else digit) * weight)
-                messages.append(message)
+            checked, messages = self.check_values(name, encoded.dictionary, text_cells)
+            digits = [(unknown if digit is None else digit) * weight for digit in checked]
             indices = encoded.indices
-            if any(messages):
-                errors.append(pc.take(pa.array(messages, pa.string()), indices))
+            if messages is not None:
+                errors.append(pc.take(messages, indices))
             if indices.type != pa.int32():
                 indices = pc.cast(indices, pa.int32())
             digits.append(unknown * weight)  # a null: unknown
@@ -296,10 +350,24 @@ class InputChecks:
 
     def _check_new_dates(self, days: pa.Array) -> tuple[pa.Array, pa.Array]:
         """Days not seen before, one Python call each (`timeline.revision_in_force`, the one
-        answer to "which revision is in force"): a run meets a few thousand distinct days."""
-        checked = [self.check_date(day) for day in days.to_pylist()]
-        return (pa.array([position for position, _ in checked], pa.int64()),
-                pa.array([message for _, message in checked], pa.string()))
+        answer to "which revision is in force"): a run meets a few thousand distinct days. Many
+        (a column of junk) are screened at once first: those not shaped YYYY-MM-DD get their
+        messages from `bulk.DateScreen`, and only the rest are checked one by one."""
+        if len(days) < BULK_MIN or self._date_screen is None:
+            checked = [self.check_date(day) for day in days.to_pylist()]
+            return (pa.array([position for position, _ in checked], pa.int64()),
+                    pa.array([message for _, message in checked], pa.string()))
+        told = self._date_screen.messages(days)  # days not shaped YYYY-MM-DD, at once
+        alone = pc.is_null(told)
+        where = pc.filter(pa.array(range(len(days)), pa.int64()), alone).to_pylist()
+        positions: list[int | None] = [None] * len(days)
+        if where:
+            singly = [self.check_date(day) for day in pc.filter(days, alone).to_pylist()]
+            for at, (position, _) in zip(where, singly, strict=True):
+                positions[at] = position
+            told = pc.replace_with_mask(told, alone,
+                                        pa.array([message for _, message in singly], pa.string()))
+        return pa.array(positions, pa.int64()), told
 
 
 def plain_strings(data: pa.RecordBatch) -> pa.RecordBatch:
@@ -312,7 +380,15 @@ def plain_strings(data: pa.RecordBatch) -> pa.RecordBatch:
 
 
 def dictionary_of_strings(column: pa.Array, *, blank_is_null: bool) -> pa.DictionaryArray:
-    """A column as dictionary<int32, string>: dates as YYYY-MM-DD, "" as null when asked."""
+    """A column as dictionary<int32, string>: dates as YYYY-MM-DD, "" as null when asked. A
+    null in the dictionary (not only in the indices) is a null row; a column of Arrow type null
+    (pandas writes an empty column so) is all nulls."""
+    if pa.types.is_dictionary(column.type) and (column.dictionary.null_count
+                                                or pa.types.is_null(column.type.value_type)):
+        column = pc.cast(column, column.type.value_type)  # decoded, so encoding moves its nulls
+    if pa.types.is_null(column.type):                       # to the indices
+        return pa.DictionaryArray.from_arrays(pa.nulls(len(column), pa.int32()),
+                                              pa.array([], pa.string()))
     if pa.types.is_dictionary(column.type):
         dictionary = column.dictionary
         if pa.types.is_date(dictionary.type):

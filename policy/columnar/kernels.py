@@ -49,6 +49,31 @@ def index_in(values: Any, *, value_set: Any) -> Any:
     return _call("index_in", [values], _compute.SetLookupOptions(value_set=value_set))
 
 
+def is_in(values: Any, *, value_set: Any) -> Any:
+    return _call("is_in", [values], _compute.SetLookupOptions(value_set=value_set))
+
+
+def count_substring(strings: Any, pattern: str) -> Any:
+    return _call("count_substring", [strings], _compute.MatchSubstringOptions(pattern))
+
+
+def utf8_slice_codeunits(strings: Any, start: int, stop: int | None = None) -> Any:
+    return _call("utf8_slice_codeunits", [strings], _compute.SliceOptions(start, stop))
+
+
+def ascii_trim(strings: Any, characters: str) -> Any:
+    return _call("ascii_trim", [strings], _compute.TrimOptions(characters))
+
+
+def replace_substring(strings: Any, pattern: str, replacement: str) -> Any:
+    return _call("replace_substring", [strings],
+                 _compute.ReplaceSubstringOptions(pattern, replacement))
+
+
+def starts_with(strings: Any, pattern: str) -> Any:
+    return _call("starts_with", [strings], _compute.MatchSubstringOptions(pattern))
+
+
 def match_substring(strings: Any, pattern: str) -> Any:
     return _call("match_substring", [strings], _compute.MatchSubstringOptions(pattern))
 
@@ -99,11 +124,17 @@ def max_element_wise(*values: Any) -> Any:
     return _call("max_element_wise", list(values))
 
 
+def min_element_wise(*values: Any) -> Any:
+    return _call("min_element_wise", list(values))
+
+
 add = _binary("add")
 subtract = _binary("subtract")
 multiply = _binary("multiply")
 equal = _binary("equal")
 less = _binary("less")
+shift_right = _binary("shift_right")
+bit_wise_and = _binary("bit_wise_and")
 less_equal = _binary("less_equal")
 greater = _binary("greater")
 greater_equal = _binary("greater_equal")
@@ -119,6 +150,12 @@ dictionary_encode = _unary("dictionary_encode")
 cumulative_sum = _unary("cumulative_sum")
 sort_indices = _unary("sort_indices")
 utf8_length = _unary("utf8_length")
+binary_length = _unary("binary_length")
+invert = _unary("invert")
+ascii_lower = _unary("ascii_lower")
+utf8_lower = _unary("utf8_lower")
+ascii_is_printable = _unary("ascii_is_printable")
+sum = _unary("sum")  # noqa: A001 (the kernel's name)
 any = _unary("any")  # noqa: A001 (the kernel's name)
 all = _unary("all")  # noqa: A001
 max = _unary("max")  # noqa: A001

@@ -10,6 +10,7 @@ from . import partial_cases
 from .compiled import CompiledPolicy
 from .dates import check_date
 from .decision import Decision, ReadOnlyDict
+from .escaping import lone_surrogate
 from .timeline import revision_in_force
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import (core/__init__)
@@ -26,8 +27,9 @@ class DecisionMemo:
 
     `decide` accepts only what `cases.check_case` accepts and decides it as
     `CompiledPolicy.evaluate` does (the templates are that function's answers); anything else
-    (an unknown field or value, a bad or missing date, a value of another type, even a str
-    subclass, or a case that is not a plain dict) gets None, and the caller takes the full path,
+    (an unknown field or value, an unknown field even when its value is None, a case_id that
+    UTF-8 cannot carry (a lone surrogate), a bad or missing date, a value of another type, even a
+    str subclass, or a case that is not a plain dict) gets None, and the caller takes the full path,
     which gives the error. So every field is still checked on every call.
 
     Thread safety: the memos only ever map a key to a value computed from immutable inputs
@@ -59,19 +61,22 @@ class DecisionMemo:
         code, case_id, service_date = self.all_unknown, None, None
         offsets = self.offsets
         try:
-            for name, value in case.items():
-                if value is None:
-                    continue
-                found = offsets.get(name)
+            for name, value in case.items():  # the name first: a misspelt one is an error
+                found = offsets.get(name)        # even with a None value
                 if found is not None:
+                    if value is None:
+                        continue
                     offset = found[1].get(value)
                     if offset is None or type(value) is not found[0]:
                         return None
                     code += offset
                 elif name == "service_date":
                     service_date = value
-                elif name == "case_id" and type(value) is str:
-                    case_id = value
+                elif name == "case_id":
+                    if type(value) is str and (value.isascii() or lone_surrogate(value) is None):
+                        case_id = value
+                    elif value is not None:
+                        return None
                 else:
                     return None
         except TypeError:  # an unhashable value

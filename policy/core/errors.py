@@ -108,6 +108,13 @@ CODES = {
     "INTERRUPTED": "a batch run stopped by Ctrl-C, SIGTERM or SIGHUP (the last line of a stream)",
     "LINE_TOO_LONG": "a batch line longer than the reader accepts (JSON Lines 1 MiB; a CSV record "
                      "over 4 MiB may be refused)",
+    # a batch file as a whole, or the process running it
+    "DECODED_TOO_LARGE": "a Parquet file whose values decode to more than the reader accepts "
+                         "(256 MiB of text in 65,536 consecutive rows): a small file can hold one "
+                         "long value repeated over many rows; exit 1",
+    "OUT_OF_MEMORY": "a batch run that ran out of memory, or would have under the process's "
+                     "address-space or data limit (ulimit -v: RLIMIT_AS, RLIMIT_DATA); nothing "
+                     "is written at the output path; exit 4",
     # a decision log of `policy serve` (`policy log verify`; MALFORMED_LINE for a line that is
     # not one)
     "CHAIN_BROKEN": "a decision-log line whose seq does not follow the line before it, or that "
@@ -190,6 +197,17 @@ class PolicyIOError(PolicyError, OSError):
     """A file could not be read or written, or git could not answer."""
 
     exit_code = 4
+
+
+class OutOfMemory(PolicyError, MemoryError):
+    """The process ran out of memory (OUT_OF_MEMORY), or would have under its limit: exit 4, as
+    for an I/O error, since the input may be fine and the machine was not."""
+
+    exit_code = 4
+
+    def __init__(self, file: str, message: str):
+        self.problem = Problem(file, 0, 0, "OUT_OF_MEMORY", message)
+        super().__init__(str(self.problem))
 
 
 class InvalidCodeError(DataError):

@@ -37,19 +37,13 @@ from typing import Any
 import orjson
 
 from ..core.errors import PolicyIOError
+from .log_chain import GENESIS, HEAD_SUFFIX, line_hash
 
-GENESIS = "0" * 64  # the `prev` of the very first line
-HEAD_SUFFIX = ".head"
 TAIL_BYTES = 1 << 20  # the end of an existing log read to continue its chain
 INPUT_MODES = ("hash", "full", "none")
 _STOP = object()
 HEAD_BYTES = 256  # FILE.head: one JSON object, padded to a fixed size
 _logger = logging.getLogger("policy.serve")
-
-
-def line_hash(line: bytes) -> str:
-    """The hash a line is chained by: SHA-256 of its bytes without the newline."""
-    return hashlib.sha256(line).hexdigest()
 
 
 def inputs_digest(inputs: Any) -> str:

@@ -18,7 +18,7 @@ import os
 
 from ..core.errors import DataError, PolicyIOError, Problem
 from ..core.policy_files import display_path
-from .decision_log import GENESIS, HEAD_SUFFIX, line_hash
+from .log_chain import GENESIS, HEAD_SUFFIX, line_hash
 
 
 class Verified:
