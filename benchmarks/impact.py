@@ -39,24 +39,35 @@ GOAL = 3.0  # impact / batch, wall time, at most
 POLICY = "fep-8.01.08"
 
 
-def _git(repo: Path, *args: str) -> None:
+def git(repo: Path, *args: str) -> None:
+    """Run git in `repo` as a throwaway author."""
     subprocess.run(["git", "-C", str(repo), "-c", "user.email=bench@example.org", "-c",
                     "user.name=bench", *args], check=True, capture_output=True)
 
 
-def _plant_edit(table: Path) -> None:
+def move_t3_into_the_t4_branch(table: Path) -> None:
+    """A planted edit of one revision's table: rectal T3 with positive or close margins becomes
+    medically necessary (tests/batch/test_impact.py plants it too)."""
     text = table.read_text(encoding="utf-8")
     for old, new in [("        t_stage: [T4, T4a, T4b]\n", "        t_stage: [T3, T4, T4a, T4b]\n"),
                      ("        t_stage: [TX, T0, Tis, T1, T2, T3]\n        recurrent: [false]",
                       "        t_stage: [TX, T0, Tis, T1, T2]\n        recurrent: [false]"),
                      ("        t_stage: [TX, T0, Tis, T1, T2, T3]\n        recurrent: [true]",
                       "        t_stage: [TX, T0, Tis, T1, T2]\n        recurrent: [true]")]:
+        if old not in text:
+            raise ValueError(f"{table}: the planted edit no longer applies ({old.strip()!r})")
         text = text.replace(old, new, 1)
+    table.write_text(text, encoding="utf-8")
+
+
+def bump_to_major(table: Path, version: str) -> None:
+    """The table's version set to `version`, its note saying why (the planted edit)."""
+    text = table.read_text(encoding="utf-8")
     start = text.index("  version: ")
     end = text.index("\n", text.index("  version_note: ", start))
-    text = (text[:start] + '  version: 4.0.0\n  version_note: "MAJOR: rectal T3 with positive or '
-            'close margins becomes medically necessary."' + text[end:])
-    table.write_text(text, encoding="utf-8")
+    table.write_text(text[:start] + f"  version: {version}\n  version_note: \"MAJOR: rectal T3 "
+                     "with positive or close margins becomes medically necessary.\"" + text[end:],
+                     encoding="utf-8")
 
 
 def _timed(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str]:
@@ -86,10 +97,11 @@ def main() -> int:
         compiled = compiled_policy(policy_files(repo / "tables", POLICY))
         claims = repo / "claims.csv"
         workload.write_csv(workload.generate(options.rows, compiled.columns), claims)
-        _git(repo, "init", "-q")
-        _git(repo, "add", "tables", "schemas")
-        _git(repo, "commit", "-qm", "published")
-        _plant_edit(repo / "tables" / POLICY / "2023-09.yaml")
+        git(repo, "init", "-q")
+        git(repo, "add", "tables", "schemas")
+        git(repo, "commit", "-qm", "published")
+        move_t3_into_the_t4_branch(repo / "tables" / POLICY / "2023-09.yaml")
+        bump_to_major(repo / "tables" / POLICY / "2023-09.yaml", "4.0.0")
 
         env = {**os.environ, "FEP_POLICY_CACHE_DIR": str(repo / "cache")}
         policy = [sys.executable, "-m", "policy"]

@@ -4,7 +4,6 @@ runs of the same file, one under each side's tables, on planted edits."""
 
 import json
 import shutil
-import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
@@ -17,26 +16,9 @@ from policy.core.policy_files import policy_files
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import workload  # noqa: E402  (benchmarks/ is not a package)
+from impact import bump_to_major, git, move_t3_into_the_t4_branch  # noqa: E402  (benchmarks/)
 
 POLICY = "fep-8.01.08"
-
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(repo), "-c", "user.email=t@example.org", "-c",
-                    "user.name=test", *args], check=True, capture_output=True)
-
-
-def move_t3_into_the_t4_branch(table: Path) -> None:
-    """A planted edit: rectal T3 with positive or close margins becomes medically necessary."""
-    text = table.read_text(encoding="utf-8")
-    for old, new in [("        t_stage: [T4, T4a, T4b]\n", "        t_stage: [T3, T4, T4a, T4b]\n"),
-                     ("        t_stage: [TX, T0, Tis, T1, T2, T3]\n        recurrent: [false]",
-                      "        t_stage: [TX, T0, Tis, T1, T2]\n        recurrent: [false]"),
-                     ("        t_stage: [TX, T0, Tis, T1, T2, T3]\n        recurrent: [true]",
-                      "        t_stage: [TX, T0, Tis, T1, T2]\n        recurrent: [true]")]:
-        assert old in text, (table, old)
-        text = text.replace(old, new, 1)
-    table.write_text(text, encoding="utf-8")
 
 
 @pytest.fixture
@@ -76,15 +58,6 @@ def expected_changes(before: list[dict], after: list[dict]) -> tuple[Counter, di
         counts[key] += 1
         names.setdefault(key, []).append(old.get("case_id") or f"line {old['line']}")
     return counts, names
-
-
-def bump_to_major(table: Path, version: str) -> None:
-    text = table.read_text(encoding="utf-8")
-    start = text.index("  version: ")
-    end = text.index("\n", text.index("  version_note: ", start))
-    table.write_text(text[:start] + f"  version: {version}\n  version_note: \"MAJOR: rectal T3 "
-                     "with positive or close margins becomes medically necessary.\"" + text[end:],
-                     encoding="utf-8")
 
 
 LATER = ["2018-03", "2018-09", "2019-09", "2020-09", "2021-09", "2022-09", "2023-09"]
