@@ -31,11 +31,11 @@ from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
 from mkdocs.structure.files import File, Files
 
-from policy.validate import load_and_validate
 from policy.compiler import compile_policy
 from policy.core.errors import PolicyError
-from policy.present.site import build_site, site_words
 from policy.core.policy_files import find_tables_dir, policy_files
+from policy.present.site import build_site, site_words
+from policy.validate import load_and_validate
 
 log = logging.getLogger("mkdocs.hooks.policy")
 

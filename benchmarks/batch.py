@@ -323,10 +323,9 @@ def main() -> int:
 
 
 def benchmark(args, launcher: Launcher) -> int:
-    from reference_evaluator import ReferenceEvaluator
-
     from policy import load_policy
     from policy.columnar import evaluate_arrow
+    from reference_evaluator import ReferenceEvaluator
 
     for line in machine():
         print(line)

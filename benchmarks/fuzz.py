@@ -68,11 +68,11 @@ def _work_atheris(target: str, seconds: float, timeout: int, rss_mb: int, crashe
 
         import policy.batch  # noqa: F401  (the lazily imported modules, instrumented now)
         import policy.cache  # noqa: F401
-        import policy.core.cases  # noqa: F401
-        import policy.validate  # noqa: F401
         import policy.columnar  # noqa: F401
+        import policy.core.cases  # noqa: F401
         import policy.load.schema  # noqa: F401
         import policy.load.yaml_loader  # noqa: F401
+        import policy.validate  # noqa: F401
     import fuzz_targets
 
     function = fuzz_targets.TARGETS[target]

@@ -58,10 +58,10 @@ def test_evaluate_help_follows_the_tables(monkeypatch, capsys):
 
 
 def test_fields_page_is_generated_from_the_tables():
-    from policy.validate import load_and_validate
     from policy.compiler import compile_policy
-    from policy.present.site import build_site
     from policy.core.policy_files import find_tables_dir, policy_files
+    from policy.present.site import build_site
+    from policy.validate import load_and_validate
 
     validated = load_and_validate(policy_files(find_tables_dir()))
     site = build_site(validated, compile_policy(validated.revisions, validated.definition))

@@ -70,9 +70,9 @@ def _expected(reference: ReferenceEvaluator, case: dict, day: str) -> dict:
 
 def _check_policy(spec: dict, cases: list[dict], folder: Path) -> None:
     from policy import load_policy
-    from policy.validate import load_and_validate
     from policy.cli import main
     from policy.core.policy_files import policy_files
+    from policy.validate import load_and_validate
 
     tables = write_policy(spec, folder)
     shown = io.StringIO()

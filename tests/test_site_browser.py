@@ -25,8 +25,16 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 
 from browsing import NO_CHROMIUM, chromium, chromium_path, serve, sync_api
-from sitebuild import (PLANTED, ROOT, builtin_names_tables, mkdocs_build, pages, partial_cases,
-                       plant_canaries, try_days)
+from sitebuild import (
+    PLANTED,
+    ROOT,
+    builtin_names_tables,
+    mkdocs_build,
+    pages,
+    partial_cases,
+    plant_canaries,
+    try_days,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from policy import cache
 import policy.validate as checks  # (cache.py looks load_and_validate up here at each miss)
+from policy import cache
 from policy.api import Policy
 from policy.core.policy_files import policy_files
 

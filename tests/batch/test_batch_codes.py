@@ -14,8 +14,7 @@ import pyarrow.compute as pc
 import pytest
 
 from policy import load_policy
-from policy.columnar import evaluate_arrow
-from policy.columnar import inputs
+from policy.columnar import evaluate_arrow, inputs
 from policy.core.errors import PolicyError
 
 ROOT = Path(__file__).parent.parent.parent

@@ -12,9 +12,9 @@ import sys
 import pyarrow.parquet as pq
 import pytest
 
-from repo_paths import POLICY_DIR, ROOT, TABLES
 from policy.load.source import normalize_text
 from policy.load.yaml_loader import load_yaml
+from repo_paths import POLICY_DIR, ROOT, TABLES
 
 RECONSTRUCTED = ("Use of intraoperative radiotherapy is considered not medically necessary for all "
                  "other oncologic applications.")
@@ -33,19 +33,19 @@ def iort():
 
 @pytest.fixture(scope="module")
 def validated():
-    from policy.validate import load_and_validate
     from policy.core.policy_files import policy_files
+    from policy.validate import load_and_validate
 
     return load_and_validate(policy_files(TABLES, None))
 
 
 def _renderings(validated, iort, site_pages) -> dict[str, str]:
     """Every text the package renders for people, by name."""
-    from policy.present.changelog import changelog_markdown
     from policy.compare.diff import consecutive_diffs
-    from policy.present.text import decision_text
+    from policy.present.changelog import changelog_markdown
     from policy.present.diff_markdown import diff_markdown
     from policy.present.diff_text import diff_text
+    from policy.present.text import decision_text
     out = {"CHANGELOG.md": changelog_markdown(validated.revisions)}
     # the pages as people read them: data embedded for scripts (the Try a case page's JSON) is not
     # shown as such; that page's own tests check what its script shows

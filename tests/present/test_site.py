@@ -11,8 +11,18 @@ import shutil
 import pytest
 
 from repo_paths import POLICY_DIR, ROOT
-from sitebuild import (CANARIES, PLANTED, document, mkdocs_build, pages, partial_cases, plant,
-                       plant_canaries, try_days, try_page_data)
+from sitebuild import (
+    CANARIES,
+    PLANTED,
+    document,
+    mkdocs_build,
+    pages,
+    partial_cases,
+    plant,
+    plant_canaries,
+    try_days,
+    try_page_data,
+)
 
 REVISIONS = sorted(p.stem for p in POLICY_DIR.glob("[0-9]*.yaml"))
 FLIPS = ("2012-12", "2018-03")
@@ -326,12 +336,12 @@ def test_try_page_is_generic():
     two revisions of the shipped tables with their columns and rules replaced."""
     from dataclasses import replace
 
-    from policy.validate import load_and_validate
     from policy.compiler import compile_policy
+    from policy.core.policy_files import find_tables_dir, policy_files
     from policy.load.model import ANY, Column
     from policy.present.site import revision_page
     from policy.present.site.try_page import try_data, try_page
-    from policy.core.policy_files import find_tables_dir, policy_files
+    from policy.validate import load_and_validate
     from sitebuild import Document
 
     validated = load_and_validate(policy_files(find_tables_dir(None), None))
@@ -381,10 +391,10 @@ def test_a_policy_named_like_javascript_builtins_validates_decides_and_builds(tm
     script never looks one up in an object; the data block reads back as written. (A guard, not a
     fix: the data was already laid out so; tests/test_site_browser.py decides every partial case of
     this policy in the browser.)"""
-    from policy.validate import load_and_validate
     from policy.compiler import compile_policy
-    from policy.present.site.try_page import data_block, try_data
     from policy.core.policy_files import policy_files
+    from policy.present.site.try_page import data_block, try_data
+    from policy.validate import load_and_validate
     from sitebuild import builtin_names_tables
 
     tables = builtin_names_tables(tmp_path)
@@ -497,9 +507,9 @@ def test_a_page_the_site_cannot_make_is_a_policy_error_and_one_line_from_the_hoo
     """The site's own refusals (a name that cannot name a page, pages that differ only in letter
     case, a decision the Try page cannot reproduce) were bare ValueErrors, which the MkDocs hook
     let through as a traceback; they are SiteErrors (PolicyErrors), each one clean line."""
-    import mkdocs_hooks
     from mkdocs.exceptions import PluginError
 
+    import mkdocs_hooks
     from policy.core.errors import PolicyError, SiteError
     from policy.present.site.paths import revision_page
 

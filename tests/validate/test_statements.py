@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from repo_paths import POLICY_DIR
 from policy.load.source import normalize_text
+from repo_paths import POLICY_DIR
 
 
 def _edit(tables_copy, name: str, old: str, new: str, count: int = 1) -> None:
