@@ -58,7 +58,7 @@ def _has_atheris() -> bool:
     return True
 
 
-# --- one target, in its own process ------------------------------------------------------------------
+# --- one target, in its own process ---------------------------------------------------------------
 
 def _work_atheris(target: str, seconds: float, timeout: int, rss_mb: int, crashes: Path) -> None:
     import atheris
@@ -122,7 +122,8 @@ def _work_hypothesis(target: str, seconds: float, timeout: int, crashes: Path) -
         return bytes(data)
 
     structured = {
-        "case": st.builds(lambda c: b"\x01" + json.dumps(c).encode("utf-8", "surrogatepass"), cases),
+        "case": st.builds(
+            lambda c: b"\x01" + json.dumps(c).encode("utf-8", "surrogatepass"), cases),
         "jsonl": st.lists(cases, max_size=8).map(
             lambda rows: b"\n".join(json.dumps(r).encode("utf-8", "surrogatepass") for r in rows)),
         # policy.yml with each determination's words replaced by a generated pattern: nested
@@ -268,7 +269,7 @@ def _work_try(seconds: float, crashes: Path) -> None:
     print(f"stat::peak_rss_mb: {rss}", file=sys.stderr)
 
 
-# --- the campaign ------------------------------------------------------------------------------------
+# --- the campaign ---------------------------------------------------------------------------------
 
 def _campaign(targets, seconds: float, engine: str, timeout: int, rss_mb: int) -> int:
     failed = 0
@@ -300,13 +301,13 @@ def _campaign(targets, seconds: float, engine: str, timeout: int, rss_mb: int) -
         bad = code != 0 or bool(found)
         failed += bad
         shown = "hypothesis" if target in BROWSER_TARGETS else engine
+        result = len(found) if found or not bad else "worker failed"
         print(f"{target:<9} {shown:<10} {int(runs[-1]) if runs else 0:>11,} {elapsed:>8.0f} "
-              f"{peak[-1] if peak else '?':>8}  {len(found) if found or not bad else 'worker failed'}",
-              flush=True)
+              f"{peak[-1] if peak else '?':>8}  {result}", flush=True)
         if bad:
             tail = "\n".join(output.strip().splitlines()[-40:])
-            print(f"--- {target}: exit {code}; kept {[c.name for c in found]} in {kept}\n{tail}\n---",
-                  flush=True)
+            print(f"--- {target}: exit {code}; kept {[c.name for c in found]} in {kept}\n"
+                  f"{tail}\n---", flush=True)
     return 1 if failed else 0
 
 

@@ -51,7 +51,7 @@ def write(path: Path, data: dict[str, list]) -> None:
     with open(path, "w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(names)
-        for row in zip(*(data[name] for name in names)):
+        for row in zip(*(data[name] for name in names), strict=True):
             writer.writerow(["" if v is None else "true" if v is True else "false" if v is False
                              else v for v in row])
 

@@ -111,7 +111,8 @@ def test_a_bad_json_line_keeps_its_case_id(tmp_path):
     source = tmp_path / "claims.jsonl"
     source.write_text('{"case_id": "A-1", "service_date": "2020-01-01", "cancer_site": "x"}\n'
                       '{"case_id": "A-2", "service_date": "2020-01-01", "colour": "red"}\n'
-                      '{"case_id": "A-3", "service_date": "2020-01-01", "cancer_site": "gastric"}\n')
+                      '{"case_id": "A-3", "service_date": "2020-01-01", '
+                      '"cancer_site": "gastric"}\n')
     result = run("batch", source)
     assert result.returncode == 3
     rows = [json.loads(line) for line in result.stdout.splitlines()]
@@ -121,7 +122,8 @@ def test_a_bad_json_line_keeps_its_case_id(tmp_path):
 
 def test_batch_keys_come_in_the_order_of_evaluate_json(tmp_path):
     source = tmp_path / "claims.jsonl"
-    source.write_text('{"case_id": "A-1", "service_date": "2020-01-01", "cancer_site": "gastric"}\n')
+    source.write_text('{"case_id": "A-1", "service_date": "2020-01-01", '
+                      '"cancer_site": "gastric"}\n')
     result = run("batch", source)
     assert result.returncode == 0, result.stderr
     row = json.loads(result.stdout)

@@ -4,7 +4,8 @@
 policy; its source.md says so) with other input names and values (a boolean among them), other
 determinations, a `first` hit policy with a catch-all rule, and three revisions. Its policy.yml
 gives everything about it that is not a revision. And the package's code names nothing of the
-shipped policy (FEP 8.01.08): a grep over policy/*.py finds none of its fields, values, ids or prose.
+shipped policy (FEP 8.01.08): a grep over policy/*.py finds none of its fields, values, ids or
+prose.
 """
 
 from __future__ import annotations

@@ -193,7 +193,7 @@ def test_every_revision_carries_the_disclaimer_and_2023_the_related_policies():
     assert latest["content"]["closing_statement"].endswith(data["disclaimer"]["text"])
 
 
-# --- notes that say what the source says -----------------------------------------------------------
+# --- notes that say what the source says ----------------------------------------------------------
 
 def _notes():
     for path in sorted(POLICY_DIR.glob("[0-9]*.yaml")):
@@ -229,7 +229,7 @@ def test_the_2023_nccn_guideline_is_not_cited_as_if_older_revisions_had_it():
             assert "carried back" in reading["text"], path.stem
 
 
-# --- evidence where its scope fits -----------------------------------------------------------------
+# --- evidence where its scope fits ----------------------------------------------------------------
 
 def test_evidence_is_attached_where_the_source_scope_fits_and_partial_scope_is_said(iort):
     def decide(site):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from itertools import pairwise
 
 import pytest
 
@@ -42,7 +43,7 @@ def test_every_page_is_built(site):
     built = set(pages(site))
     expected = {"", "timeline/", "matrix/", "fields/", "try/"}
     expected |= {f"revisions/{r}/" for r in REVISIONS}
-    expected |= {f"changes/{a}-to-{b}/" for a, b in zip(REVISIONS, REVISIONS[1:])}
+    expected |= {f"changes/{a}-to-{b}/" for a, b in pairwise(REVISIONS)}
     how_to = {p.stem + "/" for p in (ROOT / "docs").glob("*.md")}  # every one in the navigation
     assert {"cli/", "api/", "batch/", "ci/"} <= how_to
     assert built == expected | how_to
@@ -138,7 +139,7 @@ def test_table_text_is_escaped(tables_copy, tmp_path):
             if path.name == "index.html" else None
         if doc is None:
             continue
-        for script, attributes in zip(doc.scripts, doc.script_attributes):
+        for script, attributes in zip(doc.scripts, doc.script_attributes, strict=True):
             if attributes.get("type") == "application/json":  # data, never run: plain JSON
                 json.loads(script)
                 assert "<" not in script and ">" not in script, path
@@ -261,7 +262,8 @@ def _page_decision(data: dict, day: str, known: dict) -> dict:
             code = code * (len(values) + 1) + (values.index(known[name]) if name in known
                                                else len(values))
         outcome = revision["outcomes"][data["indexes"][revision["index"]][code]]
-        fields = {k: data["values"][k][i] for k, i in zip(data["outcome_keys"], outcome)}
+        fields = {k: data["values"][k][i]
+                  for k, i in zip(data["outcome_keys"], outcome, strict=True)}
         fields.update({k: data["values"][k][data["indexes"][revision["by_case"][k]][code]]
                        for k in data["case_keys"]})
     fields.update(as_of=day, case={n: known[n] for n, _ in data["columns"] if n in known},
@@ -497,7 +499,8 @@ def test_evaluate_never_imports_the_template_engine():
             "try:\n    main(['evaluate', '--as-of', '2016-05-03', 'cancer_site=rectal'])\n"
             "except SystemExit:\n    pass\n"
             "print(sorted(m for m in ('jinja2', 'markupsafe', 'policy.present.templating', "
-            "'policy.present.markdown', 'policy.present.site', 'policy.compare.changelog') if m in sys.modules))")
+            "'policy.present.markdown', 'policy.present.site', 'policy.compare.changelog') "
+            "if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=ROOT, timeout=120)
     assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout + result.stderr

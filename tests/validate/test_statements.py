@@ -1,5 +1,6 @@
 """Rules cite the statements that decide them (issue 10 §4): the words shown with a decision come
-from the cited statement, and `policy validate` refuses a rule or statement that contradicts them."""
+from the cited statement, and `policy validate` refuses a rule or statement that contradicts
+them."""
 
 from __future__ import annotations
 

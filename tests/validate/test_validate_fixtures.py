@@ -3,7 +3,8 @@
 Every line it prints for each fixture, messages word for word, is also compared with
 tests/golden/validate-problems.json (a mutation run found message details, such as how many
 examples a message gives or which version it suggests, that no test read). After a deliberate
-change of a message, rewrite that file with `FEP_UPDATE_GOLDEN=1 pytest tests/validate/test_validate_fixtures.py`.
+change of a message, rewrite that file with
+`FEP_UPDATE_GOLDEN=1 pytest tests/validate/test_validate_fixtures.py`.
 """
 
 import json
