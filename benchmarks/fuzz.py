@@ -288,7 +288,10 @@ def _campaign(targets, seconds: float, engine: str, timeout: int, rss_mb: int) -
                 capture_output=True, text=True, env=env, timeout=seconds + 600)
             output, code = worker.stderr + worker.stdout, worker.returncode
         except subprocess.TimeoutExpired as exc:  # the worker itself hung: a failure
-            output, code = f"{exc.stderr or ''}\nworker timed out", -1
+            # the exception carries bytes even with text=True
+            stderr = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) \
+                else exc.stderr or ""
+            output, code = f"{stderr}\nworker timed out", -1
         elapsed = time.monotonic() - started
         runs = re.findall(r"stat::number_of_executed_units:\s+(\d+)", output)
         peak = re.findall(r"stat::peak_rss_mb:\s+(\d+)", output)

@@ -71,7 +71,7 @@ def main() -> int:
     out = args.out_dir
     out.mkdir(parents=True, exist_ok=True)
     columns = load_policy(ROOT / "tables").compiled.columns
-    sites = [v for v in dict(columns)["cancer_site"]]
+    sites = [str(v) for v in dict(columns)["cancer_site"]]
     started = time.perf_counter()
     clean = workload.generate(n, columns, seed=args.seed)
     rng = random.Random(args.seed)

@@ -35,7 +35,7 @@ def generate(n: int, columns, seed: int = 20261126) -> dict[str, list]:
     }
     for name, values in vocabulary.items():
         values = list(values)
-        column = []
+        column: list[str | bool | None] = []
         for _ in range(n):
             if rng.random() < OMIT[name]:
                 column.append(None)

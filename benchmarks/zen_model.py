@@ -141,8 +141,8 @@ def build_jdm(compiled) -> dict:
         edges.append({"id": f"e-{revision.id}-response", "type": "edge", "sourceId": node_id,
                       "targetId": "response"})
     statements.append({"id": "before-first", "condition": ""})  # the else branch
-    none = {"determination": "no_policy_in_force", "revision": None, "version": None,
-            "rule": None, "needs": []}
+    none: dict[str, object] = {"determination": "no_policy_in_force", "revision": None,
+                               "version": None, "rule": None, "needs": []}
     nodes.append(_table_node("no-policy", "before the first revision", [],
                              [{"_id": "no-policy/1",
                                **{f"out-{o}": _literal(none[o]) for o in OUTPUTS}}],

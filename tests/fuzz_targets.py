@@ -15,8 +15,15 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from policy.core.errors import PolicyError
+
+Result = TypeVar("Result")
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY_DIR = ROOT / "tables" / "fep-8.01.08"
@@ -25,7 +32,7 @@ DOCUMENTED_EXIT_CODES = {1, 2, 4}
 AS_OF = "2020-01-01"
 
 
-def documented(call) -> object:
+def documented(call: Callable[[], Result]) -> Result | PolicyError:
     """Run `call()`; a PolicyError must be documented and print as escaped single lines."""
     from policy.core.errors import CODES, DataError, PolicyError
     from policy.core.escaping import escape

@@ -86,14 +86,20 @@ class Watch:
             route.continue_()
 
     def attach(self, page) -> None:
-        page.on("console", lambda m: m.type == "error" and self.problems.append(
-            f"console error: {m.text}"))
+        page.on("console", self._console)
         page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
         page.on("requestfailed", lambda r: self.problems.append(
             f"failed request: {r.url} ({r.failure})"))
-        page.on("response", lambda r: r.status >= 400 and self.problems.append(
-            f"HTTP {r.status}: {r.url}"))
+        page.on("response", self._response)
         page.on("dialog", self._dialog)
+
+    def _console(self, message):
+        if message.type == "error":
+            self.problems.append(f"console error: {message.text}")
+
+    def _response(self, response):
+        if response.status >= 400:
+            self.problems.append(f"HTTP {response.status}: {response.url}")
 
     def _dialog(self, dialog):
         self.problems.append(f"dialog ({dialog.type}): {dialog.message}")
@@ -307,7 +313,8 @@ def _disagreements(page, engine) -> tuple[list, int, int]:
     same JSON text."""
     cases = list(partial_cases(engine.compiled.columns))
     days = try_days(engine.compiled)
-    differences, checked, same_text = [], 0, 0
+    differences: list[tuple] = []
+    checked, same_text = 0, 0
     for day in days:
         queries = [_query(case, day) for case in cases]
         decisions = [engine.evaluate(case, day).to_json() for case in cases]

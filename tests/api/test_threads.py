@@ -50,7 +50,7 @@ def _batches(iort, n_batches: int, rows: int, seed: int) -> list[pa.RecordBatch]
     return batches
 
 
-def _expected(iort, batch: pa.RecordBatch, as_of=None) -> list[tuple]:
+def _expected(iort, batch: pa.RecordBatch, as_of=None) -> list[tuple | None]:
     rows = []
     for case in batch.to_pylist():
         case = {k: v for k, v in case.items() if v is not None}
@@ -63,7 +63,7 @@ def _expected(iort, batch: pa.RecordBatch, as_of=None) -> list[tuple]:
     return rows
 
 
-def _actual(result: pa.RecordBatch) -> list[tuple]:
+def _actual(result: pa.RecordBatch) -> list[tuple | None]:
     columns = [result.column(n).to_pylist() for n in ("determination", "revision", "rule",
                                                       "needs", "error")]
     return [None if error else (d, r, rule, needs)

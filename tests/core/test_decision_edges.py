@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -754,7 +755,8 @@ def _tiny_policy(rules: list[dict], hit_policy: str) -> dict:
     property tests generate them."""
     from generated_policies import POLICY_ID, TITLE
 
-    inputs = [{"name": "alpha", "label": "alpha", "values": ["red", "green", "blue"]},
+    inputs: list[dict[str, Any]] = [
+              {"name": "alpha", "label": "alpha", "values": ["red", "green", "blue"]},
               {"name": "beta", "label": "beta", "values": [True, False]}]
     statements = [{"id": d, "determination": d, "text": f"The request is {d}.",
                    "provenance": "reconstructed", "provenance_note": "Invented."}

@@ -68,7 +68,7 @@ def _strings(node: ast.AST, left: set[int]) -> Iterator[tuple[int, str]]:
             continue
         if isinstance(sub, ast.JoinedStr):
             inside.update(id(v) for v in sub.values)
-            yield sub.lineno, "".join(v.value if isinstance(v, ast.Constant) else "{}"
+            yield sub.lineno, "".join(str(v.value) if isinstance(v, ast.Constant) else "{}"
                                       for v in sub.values)
         elif isinstance(sub, ast.Constant) and isinstance(sub.value, str):
             yield sub.lineno, sub.value
