@@ -15,8 +15,9 @@ import pytest
 
 from policy.load.yaml_loader import load_yaml
 
-FIXTURES = load_yaml((Path(__file__).parent.parent / "fixtures" / "broken-tables.yaml").read_bytes(),
-                     "broken-tables.yaml").data
+FIXTURES = load_yaml(
+    (Path(__file__).parent.parent / "fixtures" / "broken-tables.yaml").read_bytes(),
+    "broken-tables.yaml").data
 GOLDEN = Path(__file__).parent.parent / "golden" / "validate-problems.json"
 UPDATE = os.environ.get("FEP_UPDATE_GOLDEN") == "1"
 GOLDEN_LINES = json.loads(GOLDEN.read_text(encoding="utf-8")) if GOLDEN.exists() else {}
