@@ -288,9 +288,9 @@ def _campaign(targets, seconds: float, engine: str, timeout: int, rss_mb: int) -
                 capture_output=True, text=True, env=env, timeout=seconds + 600)
             output, code = worker.stderr + worker.stdout, worker.returncode
         except subprocess.TimeoutExpired as exc:  # the worker itself hung: a failure
-            # the exception carries bytes even with text=True
-            stderr = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) \
-                else exc.stderr or ""
+            stderr = exc.stderr or ""
+            if isinstance(stderr, bytes):  # what it caught is bytes, whatever text= says
+                stderr = stderr.decode(errors="replace")
             output, code = f"{stderr}\nworker timed out", -1
         elapsed = time.monotonic() - started
         runs = re.findall(r"stat::number_of_executed_units:\s+(\d+)", output)

@@ -5,6 +5,7 @@ Nothing here is written by hand per rule: the model is derived from
 carries the contract's semantics for unknown facts (a decided outcome when no omitted fact could
 change it, else `indeterminate` with `needs`) and for dates (`no_policy_in_force` before the first
 revision).
+
 The graph:
 
     Request -> switch (first hit, on the date: newest revision first)
