@@ -34,12 +34,18 @@ def decision_text(decision: Any) -> str:
         rows.append(("needs", ", ".join(d.needs)))
     if d.source:
         rows.append(("statement", attributed_text(d.source, d.provenance)))
+        if d.provenance_note:  # where the words come from: the 2023 text, or carried back
+            rows.append(("provenance", d.provenance_note))
     rows.append(("why", d.explanation))
     if d.evidence:
         scope = f"; for this case in part: {d.evidence_scope}" if d.evidence_scope else ""
         rows.append(("evidence", f"(verbatim{scope}) “{d.evidence}”"))
-    if d.disclaimer:
+    # The disclaimer qualifies a determination: with no revision in force nothing was decided
+    # (the JSON keeps it, for the shape every result has).
+    if d.disclaimer and d.revision:
         rows.append(("disclaimer", attributed_text(d.disclaimer, d.disclaimer_provenance)))
+        if d.disclaimer_note:
+            rows.append(("provenance", d.disclaimer_note))
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
         wrapped = wrap(str(value), 100 - width - 4) or [""]
