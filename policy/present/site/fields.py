@@ -6,8 +6,8 @@ from typing import Any
 
 from markupsafe import Markup
 
-from ..markdown import md_text
 from ...core.value_text import value_text
+from ..markdown import md_text
 from ..provenance import DEFINITION_LABELS
 from ..text import field_rows
 from .paths import render_page
