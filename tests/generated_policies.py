@@ -150,7 +150,11 @@ def policies(draw) -> dict:
     evidence_key = draw(st.sampled_from(string_inputs)) if string_inputs and draw(
         st.booleans()) else None
     definition = {
-        "inputs": inputs,
+        # every value defined, as policy.yml requires (issue 25)
+        "inputs": [{**i, "definitions": {
+            ("true" if v is True else "false" if v is False else v):
+                {"text": f"Generated meaning of {v}.", "basis": "reading"} for v in i["values"]}}
+            for i in inputs],
         "determinations": [
             {"id": d, "short": d[:3].upper(), "meaning": f"{d} (generated)",
              **({"no_statement": True} if d == UNSTATED else

@@ -152,6 +152,9 @@ BUILTIN_RENAMES = (
     ("bell_kind: [brass]", "bell_kind: [valueOf]"),
     ("about: [brass]", "about: [valueOf]"),
     ("bell_kind: [none]", "bell_kind: [hasOwnProperty]"),
+    # policy.yml's definitions of those values (issue 25)
+    ("      child:\n", "      __proto__:\n"), ("      adult:\n", "      toString:\n"),
+    ("      brass:\n", "      valueOf:\n"), ("      none:\n", "      hasOwnProperty:\n"),
     # policy.yml's example case, Try link and first matrix row name the input too
     ("case: {bell_kind: electronic, night_riding: true}",
      "case: {bell_kind: electronic, night_riding: true, constructor: toString}"),

@@ -513,6 +513,27 @@ def test_try_page_marks_provenance_and_quotes_only_verbatim_words(server, page, 
     assert page.watch.problems == []
 
 
+def test_try_page_shows_no_disclaimer_when_no_revision_is_in_force(server, page):
+    """Issue 25 item 4 (failed before: the page showed the disclaimer before the first revision,
+    where nothing was decided, as the text output did)."""
+    page.goto(f"{server}try/?as_of=2010-06-01&cancer_site=gastric", wait_until="networkidle")
+    assert page.locator("#determination").get_attribute("data-value") == "no_policy_in_force"
+    assert not page.locator("#disclaimer").is_visible()
+    page.goto(f"{server}try/?as_of=2020-06-01&cancer_site=gastric", wait_until="networkidle")
+    assert page.locator("#disclaimer").is_visible()
+    assert page.watch.problems == []
+
+
+def test_try_page_defines_each_value(server, page):
+    """Issue 25 item 5: each field's values with their definitions from policy.yml, folded."""
+    page.goto(f"{server}try/", wait_until="networkidle")
+    box = page.locator('fieldset[data-field="cancer_site"] details.try-definitions')
+    assert box.count() == 1 and not box.locator("dd").first.is_visible()
+    box.locator("summary").click()
+    assert "renal cell carcinoma" in box.inner_text()
+    assert page.watch.problems == []
+
+
 def test_try_page_uses_service_date_without_as_of(server, page, engine):
     page.goto(server + "try/?service_date=2016-05-03&cancer_site=gastric",
               wait_until="networkidle")

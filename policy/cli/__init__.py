@@ -26,10 +26,11 @@ if TYPE_CHECKING:
 def _fields_help(args: Namespace) -> str:
     """Every case field with its allowed values (for `policy evaluate --help`)."""
     from ..present.text import fields_text
-    from .loading import compiled
+    from ..validate.validated_policy import read_definition
+    from .loading import compiled, policy_files_of
 
     try:
-        return fields_text(compiled(args).columns)
+        return fields_text(compiled(args).columns, read_definition(policy_files_of(args)))
     except PolicyError as exc:
         return f"case fields: cannot be listed: {exc}"
 

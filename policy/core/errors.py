@@ -39,6 +39,7 @@ CODES = {
     "POLICY_MISMATCH": "the policy id is not the folder's name",
     "EFFECTIVE_BEFORE_APPROVAL": "effective_from is not after the approval month",
     "INPUT_DOMAIN": "an input column's values are not the case vocabulary",
+    "UNDEFINED_VALUE": "an input value that policy.yml gives no definition",
     "DUPLICATE_INPUT": "an input column declared twice",
     "DUPLICATE_RULE_ID": "two rules with one id in a table",
     "UNKNOWN_COLUMN": "a condition on a column the table does not declare",
@@ -63,6 +64,8 @@ CODES = {
     "EFFECTIVE_NOT_STATED": "effective_from marked stated that is not the date the source states",
     "EFFECTIVE_NOT_INFERRED": "effective_from marked inferred that breaks the rule (first day of "
                               "the month after approval) without effective_from_deviation",
+    "EFFECTIVE_STATED_MARKED_INFERRED": "effective_from marked inferred for the revision whose "
+                                        "effective date the source states",
     # the chain of revisions
     "DUPLICATE_REVISION": "two files with one revision id",
     "EFFECTIVE_DATE_ORDER": "effective dates do not strictly increase with revision ids",

@@ -51,6 +51,13 @@ def load_definition(snapshot: Snapshot, schemas: tuple[tuple[str, bytes], ...]) 
     return build_definition(loaded)
 
 
+def read_definition(files: PolicyFiles) -> PolicyDefinition:
+    """The policy's policy.yml alone, checked (for what needs the vocabulary's wording, not the
+    tables: `policy evaluate --help`)."""
+    snapshot = read_snapshot(files)
+    return load_definition(snapshot, (snapshot.schema("revision"), snapshot.schema("policy")))
+
+
 def _looks_like_a_table(data: object, keys: Iterable[str]) -> bool:
     """A mapping sharing a top-level key with the revision schema (`keys`: its properties): any
     other document may be a file that is no table at all (credentials, a key), and its content is

@@ -776,7 +776,11 @@ def _tiny_policy(rules: list[dict], hit_policy: str) -> dict:
                                                        for i in inputs],
                   "rules": [{**rule, "statement": rule["then"]} for rule in rules]},
     }
-    definition = {"inputs": inputs, "determinations": [
+    # every value defined, as policy.yml requires (issue 25)
+    definition = {"inputs": [{**i, "definitions": {
+        ("true" if v is True else "false" if v is False else v):
+            {"text": f"The value {v}.", "basis": "reading"} for v in i["values"]}}
+        for i in inputs], "determinations": [
         {"id": d, "short": d[:3], "meaning": d, "words": rf"\b{d}\b"}
         for d in ("granted", "refused")],
         "site": {"example": {"as_of": "2020-02-01", "case": {}},

@@ -151,7 +151,38 @@ def test_every_determination_carries_the_disclaimer(cli, words):
     else:
         assert ("carried back" in result["disclaimer_note"]) == (result["as_of"] < "2023-10-01")
     code, out, _ = cli("evaluate", *words)
-    assert WARRANTY in " ".join(out.split()) and "disclaimer" in out
+    if result["determination"] == "no_policy_in_force":  # nothing decided: nothing to qualify
+        assert WARRANTY not in " ".join(out.split()) and "disclaimer" not in out
+    else:
+        assert WARRANTY in " ".join(out.split()) and "disclaimer" in out
+
+
+def test_evaluate_text_prints_no_disclaimer_when_no_revision_is_in_force(cli):
+    """Issue 25 item 4 (failed before: the text printed the disclaimer for a date before the
+    first revision, where no determination was made)."""
+    code, out, _ = cli("evaluate", "--as-of", "2010-06-01", "cancer_site=rectal")
+    assert code == 0 and out.startswith("no_policy_in_force\n")
+    assert "disclaimer" not in out and WARRANTY not in " ".join(out.split())
+
+
+@pytest.mark.parametrize("as_of", ["2012-06-01", "2014-06-01", "2019-01-01", "2024-01-01"])
+def test_evaluate_text_marks_carried_back_words_as_the_json_does(cli, as_of):
+    """Issue 25 item 4 (failed before: for a date before 2023-10-01 the text printed the 2023 words
+    as "(verbatim)" with no word of the JSON's provenance_note, so nothing said they were carried
+    back). The text shows both notes of the JSON, the statement's and the disclaimer's, each
+    after the words it is about."""
+    words = ["evaluate", "--as-of", as_of, "cancer_site=rectal", "margin_status=close",
+             "t_stage=T4"]
+    code, out, _ = cli(*words, "--json")
+    result = json.loads(out)
+    code, out, _ = cli(*words)
+    flat = " ".join(out.split())
+    for note in (result["provenance_note"], result["disclaimer_note"]):
+        assert " ".join(note.split()) in flat
+    assert ("carried back" in flat) == (as_of < "2023-10-01")
+    # each note directly after its words: the statement's before the explanation
+    assert (flat.index(result["provenance_note"][:40]) < flat.index(" why ")
+            < flat.index(" disclaimer ") < flat.index(result["disclaimer_note"][:40]))
 
 
 def test_batch_json_lines_and_parquet_carry_the_disclaimer(tmp_path):
