@@ -13,9 +13,9 @@ import re
 
 import pytest
 
-from repo_paths import POLICY_DIR, ROOT, TABLES
 from policy.load.source import normalize_text
 from policy.load.yaml_loader import load_yaml
+from repo_paths import POLICY_DIR, ROOT, TABLES
 
 EXAMPLE_TABLES = ROOT / "tests" / "fixtures" / "example-policy" / "tables"
 CHOICES = ("recurrent-disease", "tx-not-t4", "t-stage-basis", "close-margins",
