@@ -16,6 +16,9 @@ from .output import PROG, out
 
 
 def run(args: Namespace) -> int:
+    if args.source is None:
+        raise UsageError("new-revision: give the new source document with --source FILE (see "
+                         "policy new-revision --help)")
     files = loading.policy_files_of(args)
     if os.path.abspath(files.folder).startswith(installed_data_folder()):
         raise UsageError("the tables are the ones installed with the package: run this in a "

@@ -204,7 +204,9 @@ def _configure_changelog(parser: argparse.ArgumentParser) -> None:
 
 
 def _configure_new_revision(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--source", metavar="FILE", action=_Once, required=True,
+    # required, and said so by the command (argparse's `required` would be named before a
+    # misspelt option is)
+    parser.add_argument("--source", metavar="FILE", action=_Once,
                         help="the new source document (Markdown, with its Policy History table); "
                              "copied into the policy's folder as source-<revision id>.md")
 

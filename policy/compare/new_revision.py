@@ -43,12 +43,13 @@ from ..load.source import SourceText
 from ..validate import ValidatedPolicy
 from ..writer import write_atomic
 
+MAJOR, MINOR, PATCH = "MAJOR MINOR PATCH".split()  # the kinds of bump (semver's words)
 # (kind, the words read), in the order they are tried; the first that matches decides
 BUMP_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("MAJOR", re.compile(r"changed to|unchanged except|statements? (?:changed|revised|updated|"
+    (MAJOR, re.compile(r"changed to|unchanged except|statements? (?:changed|revised|updated|"
                          r"corrected|added|removed)", re.IGNORECASE)),
-    ("MINOR", re.compile(r"statements? unchanged", re.IGNORECASE)),
-    ("PATCH", re.compile(r"editorial", re.IGNORECASE)),
+    (MINOR, re.compile(r"statements? unchanged", re.IGNORECASE)),
+    (PATCH, re.compile(r"editorial", re.IGNORECASE)),
 )
 _REVIEW_THROUGH = re.compile(r"literature (?:review|search) through ([A-Z][a-z]+ (?:[0-9]{1,2}, )?"
                              r"[0-9]{4})")
@@ -68,13 +69,13 @@ def read_bump(description: str) -> Bump:
         found = words.search(description)
         if found:
             return Bump(kind, found.group(0))
-    return Bump("MINOR", "")
+    return Bump(MINOR, "")
 
 
 def bumped(version: str, kind: str) -> str:
     parsed = semver.Version.parse(version)
-    return str({"MAJOR": parsed.bump_major, "MINOR": parsed.bump_minor,
-                "PATCH": parsed.bump_patch}[kind]())
+    return str({MAJOR: parsed.bump_major, MINOR: parsed.bump_minor,
+                PATCH: parsed.bump_patch}[kind]())
 
 
 class RevisionDraft(Record):
@@ -278,7 +279,7 @@ def _review(validated: ValidatedPolicy, previous: Revision, raw: str, row: tuple
     else:
         review.append("version: MINOR assumed: the row says nothing of the policy statements; "
                       "make it MAJOR if a determination changes, PATCH for editorial changes")
-    if bump.kind == "MAJOR":
+    if bump.kind == MAJOR:
         review.append(f"the row says a statement changes, but the decision table and statements "
                       f"are {previous.id}'s: edit them (validate reports SEMVER_BUMP until a "
                       "determination changes)")

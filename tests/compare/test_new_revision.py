@@ -172,3 +172,8 @@ def test_the_installed_tables_are_refused(tables_copy, tmp_path, cli, monkeypatc
                        write_invented(tmp_path))
     assert code == 2 and "installed with the package" in err
     assert _digests(tables_copy / "fep-8.01.08") == before
+
+
+def test_without_a_source_it_is_a_usage_error(tables_copy, cli):
+    code, out, err = cli("new-revision", "--tables", tables_copy)
+    assert (code, out) == (2, "") and err.count("\n") == 1 and "--source FILE" in err
