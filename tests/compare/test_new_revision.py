@@ -4,6 +4,7 @@ tests/invented_source.py): the 2023 text with one made-up Policy History row. Ea
 before the command existed (exit 2: an unknown command)."""
 
 import hashlib
+import itertools
 import json
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import semver
 from invented_source import INVENTED_DESCRIPTION, write_invented
 from repo_paths import POLICY_DIR
 from shipped import shipped_validated
+from sitebuild import mkdocs_build
 
 from policy.compare.new_revision import read_bump
 from policy.compiler import compile_policy
@@ -36,7 +38,7 @@ def test_the_reading_of_a_row_gives_every_published_revision_its_bump():
     revisions = shipped_validated().revisions
     read = {rev.id: read_bump(rev.history["description"]).kind for rev in revisions[1:]}
     actual = {rev.id: _kind(prev.version, rev.version)
-              for prev, rev in zip(revisions, revisions[1:])}
+              for prev, rev in itertools.pairwise(revisions)}
     assert read == actual
     assert {k for k, v in read.items() if v == "MAJOR"} == {"2012-12", "2018-03"}
     assert read_bump("Coding update.") == ("MINOR", "")  # said nothing: MINOR, flagged a guess
@@ -44,8 +46,8 @@ def test_the_reading_of_a_row_gives_every_published_revision_its_bump():
 
 
 def test_an_invented_2024_09_revision_end_to_end(tables_copy, tmp_path, cli, monkeypatch):
-    """new-revision, then validate, diff, history, evaluate, changelog and the site's pages all
-    show 2024-09; no published file changes."""
+    """new-revision, then validate, diff, history, evaluate, changelog, the site's pages and the
+    site built by mkdocs all show 2024-09; no published file changes."""
     monkeypatch.chdir(tmp_path)
     folder = tables_copy / "fep-8.01.08"
     published = _digests(folder)
@@ -85,6 +87,11 @@ def test_an_invented_2024_09_revision_end_to_end(tables_copy, tmp_path, cli, mon
     assert {"revisions/2024-09.md", "changes/2023-09-to-2024-09.md"} <= set(site.pages)
     assert "2024-09" in site.pages["timeline.md"]
     assert "revisions/2024-09.md" in json.dumps(site.nav)
+    built = tmp_path / "site"
+    result = mkdocs_build(built, tables=tables_copy)  # the site as `mkdocs build --strict` makes it
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "2024-09" in (built / "revisions" / "2024-09" / "index.html").read_text(encoding="utf-8")
+    assert (built / "changes" / "2023-09-to-2024-09" / "index.html").is_file()
 
     code, _, err = cli("new-revision", "--source", document)  # made once
     assert code == 1 and err.count("\n") == 1 and ": NO_NEWER_HISTORY: " in err
