@@ -35,7 +35,7 @@ import semver
 
 from ..core.dates import first_of_next_month
 from ..core.errors import DataError, Problem
-from ..core.policy_files import SOURCE_FILE, SOURCE_PREFIX, SOURCE_SUFFIX, display_path
+from ..core.policy_files import SOURCE_PREFIX, SOURCE_SUFFIX, display_path
 from ..core.reading import MAX_BYTES, read_bounded
 from ..core.record import Record
 from ..load.model import Revision
@@ -256,16 +256,12 @@ def draft_revision(validated: ValidatedPolicy, document: str) -> RevisionDraft:
 
 def _previous_source(validated: ValidatedPolicy, previous: Revision) -> tuple[str, str | None]:
     """(file name, text or None when unreadable) of the source the previous revision cites."""
-    from ..load.yaml_loader import read_yaml_file
-
-    path = os.path.join(validated.files.folder, f"{previous.id}.yaml")
-    name = str(read_yaml_file(path, previous.file).data["revision"].get("source", SOURCE_FILE))
     try:
-        text = read_bounded(os.path.join(validated.files.folder, name), MAX_BYTES,
+        text = read_bounded(os.path.join(validated.files.folder, previous.source), MAX_BYTES,
                             what="source text").decode("utf-8")
     except (DataError, OSError, UnicodeDecodeError):
-        return name, None
-    return name, text
+        return previous.source, None
+    return previous.source, text
 
 
 def _review(validated: ValidatedPolicy, previous: Revision, raw: str, row: tuple[str, str, str],

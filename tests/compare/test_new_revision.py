@@ -74,6 +74,8 @@ def test_an_invented_2024_09_revision_end_to_end(tables_copy, tmp_path, cli, mon
     assert (last["id"], last["version"], last["effective_from"], last["effective_from_basis"]) == (
         "2024-09", "3.7.0", "2024-10-01", "stated")
     assert last["literature_review_through"] == "2024-05-31"
+    assert last["source"] == "source-2024-09.md"
+    assert {entry["source"] for entry in json.loads(out)[:-1]} == {"source.md"}
     code, out, _ = cli("evaluate", "--as-of", "2024-10-01", "cancer_site=gastric", "--json")
     assert json.loads(out)["revision"]["id"] == "2024-09"
     code, out, _ = cli("evaluate", "--as-of", "2024-09-30", "cancer_site=gastric", "--json")
