@@ -114,7 +114,7 @@ def document(site_dir: Path, page: str) -> Document:
 def try_page_data(site_dir: Path) -> dict:
     """The data block of the built Try a case page (an inert application/json script)."""
     doc = document(site_dir, "try")
-    blocks = [text for text, attributes in zip(doc.scripts, doc.script_attributes)
+    blocks = [text for text, attributes in zip(doc.scripts, doc.script_attributes, strict=True)
               if attributes.get("id") == "try-data"]
     assert len(blocks) == 1, len(blocks)
     return json.loads(blocks[0])
@@ -137,7 +137,7 @@ def partial_cases(columns):
     import itertools
 
     for values in itertools.product(*([*vals, None] for _, vals in columns)):
-        yield {name: v for (name, _), v in zip(columns, values) if v is not None}
+        yield {name: v for (name, _), v in zip(columns, values, strict=True) if v is not None}
 
 
 EXAMPLE_TABLES = ROOT / "tests" / "fixtures" / "example-policy" / "tables"

@@ -174,9 +174,11 @@ def _configure_batch(parser: argparse.ArgumentParser) -> None:
 
 
 def _configure_impact(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--claims", metavar="FILE", action=_Once, required=True,
-                        help="a claim file in any batch format (.csv, .jsonl, .parquet; '-' for "
-                             "standard input with --format)")
+    # (required, but checked by the command: argparse would name a missing --claims before an
+    # unknown option, which the grammar names first)
+    parser.add_argument("--claims", metavar="FILE", action=_Once,
+                        help="required: a claim file in any batch format (.csv, .jsonl, "
+                             ".parquet; '-' for standard input, with --input-format)")
     parser.add_argument("--against", metavar="REV", action=_Once, default="HEAD",
                         help="the git revision whose tables the working tree's are compared "
                              "with (default HEAD)")
@@ -187,7 +189,8 @@ def _configure_impact(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input-format", dest="input_format", action=_Once,
                         choices=("csv", "jsonl", "parquet"),
                         help="the claim file's format (default: from its suffix)")
-    parser.add_argument("--examples", type=int, default=3, metavar="N", action=_Once,
+    # (a number checked by the command, so that a repeat is refused as such whatever its value)
+    parser.add_argument("--examples", default="3", metavar="N", action=_Once,
                         help="claims named per change (default 3)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
 

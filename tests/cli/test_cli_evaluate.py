@@ -15,7 +15,8 @@ def test_contract_examples(cli):
     result = json.loads(out)
     assert result["determination"] == "not_medically_necessary"
     assert result["revision"] == {"id": "2015-12", "version": "2.3.0",
-                                  "effective_from": "2016-01-01", "effective_from_basis": "inferred"}
+                                  "effective_from": "2016-01-01",
+                                  "effective_from_basis": "inferred"}
     assert result["rule"] == "rectal-margins-not-t4-not-recurrent"
     assert "not medically necessary" in result["source"]
     assert set(result) >= {"determination", "as_of", "policy", "revision", "rule", "needs",

@@ -12,9 +12,9 @@ import sys
 import pyarrow.parquet as pq
 import pytest
 
-from repo_paths import POLICY_DIR, ROOT, TABLES
 from policy.load.source import normalize_text
 from policy.load.yaml_loader import load_yaml
+from repo_paths import POLICY_DIR, ROOT, TABLES
 
 RECONSTRUCTED = ("Use of intraoperative radiotherapy is considered not medically necessary for all "
                  "other oncologic applications.")
@@ -33,19 +33,19 @@ def iort():
 
 @pytest.fixture(scope="module")
 def validated():
-    from policy.validate import load_and_validate
     from policy.core.policy_files import policy_files
+    from policy.validate import load_and_validate
 
     return load_and_validate(policy_files(TABLES, None))
 
 
 def _renderings(validated, iort, site_pages) -> dict[str, str]:
     """Every text the package renders for people, by name."""
-    from policy.present.changelog import changelog_markdown
     from policy.compare.diff import consecutive_diffs
-    from policy.present.text import decision_text
+    from policy.present.changelog import changelog_markdown
     from policy.present.diff_markdown import diff_markdown
     from policy.present.diff_text import diff_text
+    from policy.present.text import decision_text
     out = {"CHANGELOG.md": changelog_markdown(validated.revisions)}
     # the pages as people read them: data embedded for scripts (the Try a case page's JSON) is not
     # shown as such; that page's own tests check what its script shows
@@ -193,7 +193,7 @@ def test_every_revision_carries_the_disclaimer_and_2023_the_related_policies():
     assert latest["content"]["closing_statement"].endswith(data["disclaimer"]["text"])
 
 
-# --- notes that say what the source says -----------------------------------------------------------
+# --- notes that say what the source says ----------------------------------------------------------
 
 def _notes():
     for path in sorted(POLICY_DIR.glob("[0-9]*.yaml")):
@@ -229,7 +229,7 @@ def test_the_2023_nccn_guideline_is_not_cited_as_if_older_revisions_had_it():
             assert "carried back" in reading["text"], path.stem
 
 
-# --- evidence where its scope fits -----------------------------------------------------------------
+# --- evidence where its scope fits ----------------------------------------------------------------
 
 def test_evidence_is_attached_where_the_source_scope_fits_and_partial_scope_is_said(iort):
     def decide(site):

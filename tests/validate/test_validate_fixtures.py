@@ -3,7 +3,8 @@
 Every line it prints for each fixture, messages word for word, is also compared with
 tests/golden/validate-problems.json (a mutation run found message details, such as how many
 examples a message gives or which version it suggests, that no test read). After a deliberate
-change of a message, rewrite that file with `FEP_UPDATE_GOLDEN=1 pytest tests/validate/test_validate_fixtures.py`.
+change of a message, rewrite that file with
+`FEP_UPDATE_GOLDEN=1 pytest tests/validate/test_validate_fixtures.py`.
 """
 
 import json
@@ -14,8 +15,9 @@ import pytest
 
 from policy.load.yaml_loader import load_yaml
 
-FIXTURES = load_yaml((Path(__file__).parent.parent / "fixtures" / "broken-tables.yaml").read_bytes(),
-                     "broken-tables.yaml").data
+FIXTURES = load_yaml(
+    (Path(__file__).parent.parent / "fixtures" / "broken-tables.yaml").read_bytes(),
+    "broken-tables.yaml").data
 GOLDEN = Path(__file__).parent.parent / "golden" / "validate-problems.json"
 UPDATE = os.environ.get("FEP_UPDATE_GOLDEN") == "1"
 GOLDEN_LINES = json.loads(GOLDEN.read_text(encoding="utf-8")) if GOLDEN.exists() else {}
