@@ -192,6 +192,15 @@ def _carried_forward(previous_text: str, block: str, header: list[str]) -> str:
     return "".join([*kept, *header, *body[:start], block, *body[end:]])
 
 
+def _same_file(document: str, copy: str) -> bool:
+    """True when the document is its copy in the policy's folder already (a dangling link or
+    a file that cannot be looked at is not)."""
+    try:
+        return os.path.samefile(document, copy)
+    except OSError:
+        return False
+
+
 def _read_document(path: str) -> str:
     raw = read_bounded(path, MAX_BYTES, what="source document", display=display_path(path))
     try:
@@ -222,7 +231,7 @@ def draft_revision(validated: ValidatedPolicy, document: str) -> RevisionDraft:
                                 f"newer than the newest revision, {previous.id}; nothing to add"))
     target = os.path.join(files.folder, f"{revision_id}.yaml")
     source_copy = os.path.join(files.folder, f"{SOURCE_PREFIX}{revision_id}{SOURCE_SUFFIX}")
-    copy_needed = not (os.path.lexists(source_copy) and os.path.samefile(document, source_copy))
+    copy_needed = not _same_file(document, source_copy)
     for path in (target, source_copy) if copy_needed else (target,):
         if os.path.lexists(path):
             raise DataError(Problem(display_path(path), 0, 0, "REVISION_EXISTS",
