@@ -10,16 +10,16 @@ from pathlib import Path
 
 import pytest
 import semver
-from invented_source import INVENTED_DESCRIPTION, write_invented
-from repo_paths import POLICY_DIR
-from shipped import shipped_validated
-from sitebuild import mkdocs_build
 
+from invented_source import INVENTED_DESCRIPTION, write_invented
 from policy.compare.new_revision import read_bump
 from policy.compiler import compile_policy
 from policy.core.policy_files import policy_files
 from policy.present.site import build_site
 from policy.validate import load_and_validate
+from repo_paths import POLICY_DIR
+from shipped import shipped_validated
+from sitebuild import mkdocs_build
 
 
 def _digests(folder: Path) -> dict[str, str]:

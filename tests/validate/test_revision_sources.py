@@ -8,7 +8,6 @@ source.md: a 2024 text made the 2023-09 revision's stated date fail (EFFECTIVE_N
 import json
 
 from invented_source import INVENTED_DESCRIPTION, invented_2024_text
-
 from policy.core.policy_files import policy_files
 from policy.core.snapshot import read_snapshot
 
