@@ -186,3 +186,28 @@ def test_the_installed_tables_are_refused(tables_copy, tmp_path, cli, monkeypatc
 def test_without_a_source_it_is_a_usage_error(tables_copy, cli):
     code, out, err = cli("new-revision", "--tables", tables_copy)
     assert (code, out) == (2, "") and err.count("\n") == 1 and "--source FILE" in err
+
+
+def test_validate_against_git_sees_no_published_revision_changed(tables_copy, tmp_path, cli,
+                                                                  monkeypatch):
+    """In a policy repository: the new revision (and its source) pass `validate --against` the
+    commit before it, uncommitted and committed (the source is read at the git revision too)."""
+    import subprocess
+
+    git = ["git", "-c", "user.name=Policy Test", "-c", "user.email=test@example.invalid",
+           "-c", "commit.gpgsign=false"]
+    repo = tables_copy.parent
+    monkeypatch.chdir(repo)
+    subprocess.run([*git, "init", "-q", "."], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "tables"], check=True)
+    document = write_invented(tmp_path)  # (beside tables/: committed with them, harmlessly)
+    assert cli("new-revision", "--source", document)[0] == 0
+    code, out, err = cli("validate", "--against", "HEAD")
+    assert code == 0, out + err
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "2024-09"], check=True)
+    code, out, err = cli("validate", "--against", "HEAD~1")
+    assert code == 0 and "13 revisions valid" in out, out + err
+    code, out, err = cli("validate", "--against", "HEAD")
+    assert code == 0, out + err
