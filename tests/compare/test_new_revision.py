@@ -211,3 +211,26 @@ def test_validate_against_git_sees_no_published_revision_changed(tables_copy, tm
     assert code == 0 and "13 revisions valid" in out, out + err
     code, out, err = cli("validate", "--against", "HEAD")
     assert code == 0, out + err
+
+
+def test_a_second_new_source_builds_on_the_first(tables_copy, tmp_path, cli, monkeypatch):
+    """2024-09 from the invented 2024 text, then 2025-09 from an invented 2025 text (the 2024 one
+    and one more made-up row, no stated date for it): each cites its own source."""
+    monkeypatch.chdir(tmp_path)
+    first = write_invented(tmp_path)
+    assert cli("new-revision", "--source", first)[0] == 0
+    text = first.read_text(encoding="utf-8")
+    row_2024 = "September 2024\tReplace policy\t" + INVENTED_DESCRIPTION + "\n"
+    second = tmp_path / "fep-8.01.08-2025-INVENTED.md"
+    second.write_text(text.replace(row_2024, row_2024 + "September 2025\tReplace policy\tPolicy "
+                                   "updated with literature review through June 2, 2025; "
+                                   "references added. Policy statements unchanged.\n"),
+                      encoding="utf-8")
+    code, out, err = cli("new-revision", "--source", second)
+    assert code == 0 and "version 3.8.0 (MINOR after 3.7.0), effective 2025-10-01 (inferred)" in out
+    assert "since source-2024-09.md (the source of 2024-09)" in out
+    assert "the new revision is valid" in out, out + err
+    code, out, _ = cli("history", "--json")
+    assert [(e["id"], e["source"]) for e in json.loads(out)[-3:]] == [
+        ("2023-09", "source.md"), ("2024-09", "source-2024-09.md"),
+        ("2025-09", "source-2025-09.md")]
