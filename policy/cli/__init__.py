@@ -1,9 +1,10 @@
 """The command line: parses arguments, runs one command, prints, and chooses the exit code.
 
 One grammar (`options`, argparse) and one module per command (`evaluate`, `validate`, `diff`,
-`history`, `changelog`, `batch`), each with `run(args) -> exit code`; only this package prints or
-exits. Exit codes: 0 done, 1 invalid data (a case or a table), 2 usage, 3 a batch with bad lines,
-4 I/O or git errors, 70 an internal error, 130 interrupted.
+`history`, `changelog`, `batch`, ...; `new-revision` is `new_revision`), each with `run(args) ->
+exit code`; only this package prints or exits. Exit codes: 0 done, 1 invalid data (a case or a
+table), 2 usage, 3 a batch with bad lines, 4 I/O or git errors, 70 an internal error, 130
+interrupted.
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ def _main(argv: list[str] | None) -> int:
             raise PolicyIOError("standard output: cannot write: it is closed")
         args = parse_command_line(PROG, argv, fields_help=_fields_help)
         args.standalone = standalone
-        command = import_module(f"{__name__}.{args.command}")  # only the command run is loaded
+        # only the command run is loaded (`new-revision` is the module new_revision)
+        command = import_module(f"{__name__}.{args.command.replace('-', '_')}")
         code: int = command.run(args)
         with writing_stdout():
             sys.stdout.flush()  # a full disk shows here, while it can still be reported

@@ -206,6 +206,14 @@ def _configure_changelog(parser: argparse.ArgumentParser) -> None:
                         help="the file (default: CHANGELOG.md beside the tables/ folder)")
 
 
+def _configure_new_revision(parser: argparse.ArgumentParser) -> None:
+    # required, and said so by the command (argparse's `required` would be named before a
+    # misspelt option is)
+    parser.add_argument("--source", metavar="FILE", action=_Once,
+                        help="the new source document (Markdown, with its Policy History table); "
+                             "copied into the policy's folder as source-<revision id>.md")
+
+
 def _configure_serve(parser: argparse.ArgumentParser) -> None:
     # Every value is taken as text here and checked by `cli.cmd_serve` (numbers in ASCII digits,
     # the choices), so that a repeated option is refused as repeated whatever its value.
@@ -265,6 +273,8 @@ COMMANDS = {
     "history": ("the revisions in order", _configure_history),
     "changelog": ("write CHANGELOG.md from the tables (--check: only compare)",
                   _configure_changelog),
+    "new-revision": ("add the next revision from a new source document's newest Policy "
+                     "History row (no published revision changes)", _configure_new_revision),
     "serve": ("the decision service: a JSON API and CDS Hooks (needs the serve extra)",
               _configure_serve),
     "log": ("check a decision log of policy serve (log verify FILE...)", _configure_log),

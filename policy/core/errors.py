@@ -62,10 +62,17 @@ CODES = {
     "UNSTATED_DETERMINATION": "a rule with `statement: none` whose determination policy.yml does "
                               "not mark no_statement",
     "EFFECTIVE_NOT_STATED": "effective_from marked stated that is not the date the source states",
+    "SOURCE_MISSING": "a revision citing a source document (revision.source) that is not in "
+                      "the policy's folder",
     "EFFECTIVE_NOT_INFERRED": "effective_from marked inferred that breaks the rule (first day of "
                               "the month after approval) without effective_from_deviation",
     "EFFECTIVE_STATED_MARKED_INFERRED": "effective_from marked inferred for the revision whose "
                                         "effective date the source states",
+    # `policy new-revision`: a source document that cannot make the next revision
+    "NO_NEWER_HISTORY": "a new source document whose newest Policy History row is not newer "
+                        "than the newest revision (or that has no Policy History rows)",
+    "REVISION_EXISTS": "the next revision's file, or the source document's copy, already exists "
+                       "in the policy's folder",
     # the chain of revisions
     "DUPLICATE_REVISION": "two files with one revision id",
     "EFFECTIVE_DATE_ORDER": "effective dates do not strictly increase with revision ids",

@@ -107,7 +107,9 @@ def test_every_table_error_code_has_a_fixture():
                         # a batch file or run as a whole (tests/test_hostile_batch.py)
                         "DECODED_TOO_LARGE", "OUT_OF_MEMORY",
                         # a decision log of policy serve (tests/serve/test_serve_log.py)
-                        "CHAIN_BROKEN", "LOG_TRUNCATED"}
+                        "CHAIN_BROKEN", "LOG_TRUNCATED",
+                        # a new source document (tests/compare/test_new_revision.py)
+                        "NO_NEWER_HISTORY", "REVISION_EXISTS"}
     assert set(CODES) - not_about_tables - {f["code"] for f in FIXTURES} == set()
 
 
