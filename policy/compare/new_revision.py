@@ -130,7 +130,7 @@ def _effective(source: SourceText, approved: str, row_date: str,
     month, else the project's rule, with the note the published revisions give."""
     earliest = first_of_next_month(approved)
     stated = source.stated_effective_date()
-    if stated is not None and stated >= earliest:
+    if source.stated_date_after(approved) is not None and stated is not None:
         return stated, "stated", (f"Stated in the source: 'Effective Policy Date: "
                                   f"{_long_date(stated)}'.")
     pairs = [r for r in revisions if r.effective_from_basis == "stated"]

@@ -21,7 +21,8 @@ def effective_problems(loaded: Loaded, rev: Revision, source: SourceText) -> lis
     at = ("revision", "effective_from")
     stated, rows = source.stated_effective_date(), source.history_rows()
     latest = rows[-1][0] if rows else None
-    if rev.effective_from_basis == "inferred" and stated and rev.history["date"] == latest:
+    if (rev.effective_from_basis == "inferred" and rev.history["date"] == latest
+            and source.stated_date_after(rev.approved)):
         return [loaded.problem(
             ("revision", "effective_from_basis"), "EFFECTIVE_STATED_MARKED_INFERRED",
             f"effective_from_basis is inferred, but the source states the effective date of its "
