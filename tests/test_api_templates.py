@@ -23,7 +23,7 @@ from policy.core.cases import check_case
 from policy.core.dates import check_date
 from policy.core.decision import Decision
 from policy.core.decision_memo import DecisionMemo
-from policy.core.errors import AsOfError
+from policy.core.errors import AsOfError, DataError
 
 IORT = load_policy(TABLES)
 COLUMNS = dict(IORT.compiled.columns)

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from ..columnar import ColumnarPolicy
 from ..columnar import kernels as pc
-from ..core.cases import case_fields
+from ..columnar.inputs import row_fields
 from ..core.errors import DataError, Problem
 from ..core.reading import cannot_read
 from .csv_lines import RecordLines
@@ -140,7 +140,7 @@ def _read_csv(path: str, columnar: ColumnarPolicy, display: str,
 
     bookkeeping = RecordLines(long_lines, TOO_LONG)
     types = {name: pa.string() if name == "case_id" else pa.dictionary(pa.int32(), pa.string())
-             for name in case_fields(columnar.columns)}
+             for name in row_fields(columnar.columns)}
     with open_input(path) as handle:  # the readable check, and a first look at the bytes
         size = os.fstat(handle.fileno()).st_size
         no_quotes = not _has_quote(handle)

@@ -11,7 +11,8 @@ from typing import Any
 import pyarrow as pa
 
 from ..columnar import ColumnarPolicy
-from ..core.cases import case_fields, check_case
+from ..columnar.inputs import codes_not_read, row_fields
+from ..core.cases import CODE_FIELDS, check_case
 from ..core.errors import DataError
 from ..core.escaping import lone_surrogate
 from ..core.reading import cannot_read
@@ -69,7 +70,7 @@ def json_schema(columnar: ColumnarPolicy) -> pa.Schema:
     keyed by id(columnar) answered with another policy's schema once that id was reused."""
     boolean = {name for name, values in columnar.columns if isinstance(values[0], bool)}
     return pa.schema([(name, pa.bool_() if name in boolean else pa.string())
-                      for name in case_fields(columnar.columns)])
+                      for name in row_fields(columnar.columns)])
 
 
 def _json_chunk(data: bytes, first_line: int, columnar: ColumnarPolicy,
@@ -114,6 +115,11 @@ def _json_chunk(data: bytes, first_line: int, columnar: ColumnarPolicy,
         if not isinstance(case, dict):
             bad.append(BadLine(line, f"MALFORMED_LINE: a line holds one JSON object of case "
                                      f"fields, not {type(case).__name__}"))
+            continue
+        coded = [name for name in CODE_FIELDS if name in case]
+        if coded:  # never dropped unread by the schema below
+            bad.append(BadLine(line, f"UNKNOWN_FIELD: {codes_not_read(coded[0])}",
+                               _readable_case_id(case.get("case_id"))))
             continue
         try:
             rows.append(check_case(case, columnar.columns))

@@ -15,6 +15,7 @@ from typing import Any
 import pyarrow as pa
 
 from ..core.cases import (
+    CODE_FIELDS,
     DATE_FIELDS,
     NO_DATE_MESSAGE,
     TEXT_FIELDS,
@@ -77,6 +78,18 @@ class RowDays(Record):
     no_policy_index: Any
 
 
+def row_fields(columns: Any) -> list[str]:
+    """The case fields a row of Arrow data (a batch file's column) may hold: every case field but
+    the codes, which only the per-case API reads so far (`codes_not_read`)."""
+    return [name for name in case_fields(columns) if name not in CODE_FIELDS]
+
+
+def codes_not_read(name: str) -> str:
+    """The message for a diagnosis or procedure column: refused, never dropped unread."""
+    return (f"column '{name}' holds codes, which batch evaluation does not read yet; decide "
+            "cases with codes one at a time (Policy.evaluate, policy evaluate: docs/codes.md)")
+
+
 def _message(problem: Problem) -> str:
     return f"{problem.code}: {problem.message}"
 
@@ -106,12 +119,15 @@ class InputChecks:
     def name_problems(self, names: list[str], file: str = "input",
                       line: int = 0) -> list[Problem]:
         """Problems of column names (a CSV header, a schema): unknown or repeated fields."""
-        fields = case_fields(self.columns)
+        fields = row_fields(self.columns)
         problems, seen = [], set()
         for position, name in enumerate(names, start=1):
             if name in seen:
                 problems.append(Problem(file, line, position, "DUPLICATE_KEY",
                                         f"column '{name}' given twice"))
+            elif name in CODE_FIELDS:
+                problems.append(Problem(file, line, position, "UNKNOWN_FIELD",
+                                        codes_not_read(name)))
             elif name not in fields:
                 problems.append(Problem(file, line, position, "UNKNOWN_FIELD",
                                         unknown_field(name, fields, delimiter_hint(name, fields))))
