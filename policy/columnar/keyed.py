@@ -19,6 +19,8 @@ from ..core.errors import DataError, Problem
 from ..core.memo import BoundedMemo
 from ..core.record import Record
 from . import kernels as pc
+from .column_map import apply as apply_map
+from .column_map import column_map
 from .inputs import VALUE_MEMO_LIMIT, InputChecks, join_errors, plain_strings
 from .outcomes import PER_OUTCOME, RESULT_SCHEMA, OutcomeTable
 
@@ -37,6 +39,7 @@ class Keyed(Record):
     before_first: Any
     no_policy_days: Any
     no_policy_index: Any
+    kept: Any = None  # the kept columns (a record batch: `column_map`), or None
 
 
 class ColumnarPolicy:
@@ -65,15 +68,27 @@ class ColumnarPolicy:
         self.check_as_of = self.inputs.check_as_of
 
     def evaluate(self, data: pa.Table | pa.RecordBatch, *, as_of: str | date | None = None,
-                 text_cells: bool = False) -> pa.Table | pa.RecordBatch:
+                 text_cells: bool = False,
+                 columns: object = None) -> pa.Table | pa.RecordBatch:
         """Results for a pyarrow Table or RecordBatch of cases (see `evaluate_arrow`)."""
+        plan = column_map(columns, self.columns)
         if isinstance(data, pa.Table):
-            batches = [self.evaluate(b, as_of=as_of, text_cells=text_cells)
+            self.inputs.check_columns(data.schema, text_cells, plan=plan)
+            kept = [data.schema.field(name) for name in plan.keep]
+            batches = [self.evaluate(b, as_of=as_of, text_cells=text_cells, columns=plan)
                        for b in data.to_batches()]
-            return pa.Table.from_batches(batches, schema=RESULT_SCHEMA)
+            return pa.Table.from_batches(batches, schema=pa.schema([*RESULT_SCHEMA, *kept]))
         if not isinstance(data, pa.RecordBatch):
             raise TypeError(f"expected a pyarrow Table or RecordBatch, not {type(data).__name__}")
-        return self.results(self.evaluate_keyed(data, as_of=as_of, text_cells=text_cells))
+        if plan:
+            self.inputs.check_columns(data.schema, text_cells, plan=plan)
+        cases, kept_columns = apply_map(data, plan)
+        results = self.results(self.evaluate_keyed(cases, as_of=as_of, text_cells=text_cells))
+        if kept_columns is None:
+            return results
+        return pa.RecordBatch.from_arrays([*results.columns, *kept_columns.columns],
+                                          schema=pa.schema([*results.schema,
+                                                            *kept_columns.schema]))
 
     def evaluate_keyed(self, data: pa.RecordBatch, *, as_of: str | date | None = None,
                        text_cells: bool = False, checked_utf8: bool = False) -> Keyed:
@@ -179,8 +194,8 @@ def for_policy(policy: object) -> ColumnarPolicy:
 
 
 def evaluate_arrow(data: pa.Table | pa.RecordBatch, policy: object, *,
-                   as_of: str | date | None = None,
-                   text_cells: bool = False) -> pa.Table | pa.RecordBatch:
+                   as_of: str | date | None = None, text_cells: bool = False,
+                   columns: object = None) -> pa.Table | pa.RecordBatch:
     """Evaluate every case in a pyarrow Table or RecordBatch; return the same kind, row for row.
 
     Columns are named as case fields (any subset; a missing column or a null is unknown).
@@ -188,5 +203,9 @@ def evaluate_arrow(data: pa.Table | pa.RecordBatch, policy: object, *,
     exact); `text_cells=True` as CSV cells or `FIELD=VALUE` words ("" unknown, "true"/"false").
     `as_of` overrides every row's service_date. A bad row gets `error` ("CODE: message") and null
     results; a bad column (unknown name, wrong type) raises DataError for the whole input.
+    `columns` reads a table with its own column names: {field: column} (diagnosis and
+    procedure: a list of columns, joined), and "keep": [column, ...], carried as they are after
+    the result columns (`column_map`); any other column that is no field is still an error.
     """
-    return for_policy(policy).evaluate(data, as_of=as_of, text_cells=text_cells)
+    return for_policy(policy).evaluate(data, as_of=as_of, text_cells=text_cells,
+                                       columns=columns)
