@@ -69,6 +69,15 @@ class Policy:
         return evaluate_with_codes(self.compiled, clean, as_of, locate=locate)
 
 
+def cell_codes(compiled: CompiledPolicy, codes: Mapping[str, object], day: str,
+               decided_on: str | None, site: object) -> tuple:
+    """What one row's codes decide, for the columnar core (`codesets.case_codes.cell_codes`:
+    the columnar layer reaches the code sets through the API only)."""
+    from .codesets.case_codes import cell_codes as decide
+
+    return decide(compiled, codes, day, decided_on, site)
+
+
 def load_policy(tables: str | os.PathLike[str] | None = None, policy: str | None = None) -> Policy:
     """Find, validate (or reuse the validated cache) and compile a policy's tables."""
     from .cache import compiled_policy

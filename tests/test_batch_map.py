@@ -12,11 +12,13 @@ import sys
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import strategies as st
 from repo_paths import TABLES
 
 from policy import load_policy
 from policy.columnar import evaluate_arrow
-from policy.core.errors import DataError
+from policy.core.errors import CODES, DataError
 
 IORT = load_policy(TABLES)
 CLAIMS = [
@@ -164,8 +166,116 @@ def test_evaluate_arrow_reads_columns_and_keeps_them_as_they_are():
     assert evaluate_arrow(batch, IORT, columns=columns).to_pylist() == rows
 
 
-def test_code_columns_are_refused_by_name_until_batch_reads_codes(cli, tmp_path):
-    path = tmp_path / "coded.csv"
-    path.write_text("claim_id,dx1,dx2,service_date\nA1,C20,,2023-10-01\n")
-    code, _, err = cli("batch", path, "--map", "case_id=claim_id", "--map", "diagnosis=dx1,dx2")
-    assert code == 1 and "holds codes" in err
+CODED = [
+    {"claim_id": "K1", "dos": "2023-10-01", "dx1": "C20", "dx2": "Z85.048", "px": "77424",
+     "margin_status": "positive", "t_stage": "T4"},
+    {"claim_id": "K2", "dos": "2023-10-01", "dx1": "C20", "dx2": None, "px": "99213",
+     "margin_status": None, "t_stage": None},
+    {"claim_id": "K3", "dos": "2015-09-30", "dx1": "1541", "dx2": None, "px": None,
+     "margin_status": "close", "t_stage": "T4b"},
+    {"claim_id": "K4", "dos": "2015-10-01", "dx1": "154.1", "dx2": None, "px": None,
+     "margin_status": None, "t_stage": None},
+    {"claim_id": "K5", "dos": "2023-09-30", "dx1": "D48.1", "dx2": None, "px": None,
+     "margin_status": None, "t_stage": None},
+    {"claim_id": "K6", "dos": "2023-10-01", "dx1": "D48.1", "dx2": None, "px": None,
+     "margin_status": None, "t_stage": None},
+    {"claim_id": "K7", "dos": "2023-10-01", "dx1": "C20", "dx2": "C18.7", "px": None,
+     "margin_status": None, "t_stage": None},
+    {"claim_id": "K8", "dos": "2011-06-01", "dx1": None, "dx2": None, "px": "99213",
+     "margin_status": None, "t_stage": None},
+]
+CODED_MAP = ["--map", "case_id=claim_id", "--map", "service_date=dos",
+             "--map", "diagnosis=dx1,dx2", "--map", "procedure=px"]
+
+
+def _coded_expected(claim):
+    case = {"case_id": claim["claim_id"], "service_date": claim["dos"],
+            "diagnosis": ",".join(c for c in (claim["dx1"], claim["dx2"]) if c) or None,
+            "procedure": claim["px"], "margin_status": claim["margin_status"],
+            "t_stage": claim["t_stage"]}
+    try:
+        decision = IORT.evaluate(case).to_json()
+    except DataError as exc:
+        return ("error", "; ".join(f"{p.code}: {p.message}" for p in exc.problems))
+    return (decision["determination"], decision["rule"], decision["needs"],
+            decision["explanation"], decision["codes"])
+
+
+def _write_coded(tmp_path, kind):
+    path = tmp_path / f"coded.{kind}"
+    if kind == "csv":
+        with path.open("w", newline="") as handle:
+            writer = csv.DictWriter(handle, list(CODED[0]))
+            writer.writeheader()
+            writer.writerows(CODED)
+    elif kind == "jsonl":
+        path.write_text("".join(json.dumps({k: v for k, v in c.items() if v is not None}) + "\n"
+                                for c in CODED))
+    else:
+        pq.write_table(pa.Table.from_pylist(CODED), path)
+    return path
+
+
+@pytest.mark.parametrize("source", ["csv", "jsonl", "parquet"])
+def test_coded_claims_in_every_format_agree_with_the_per_case_api(cli, tmp_path, source):
+    """Three code systems' edges, two diagnosis columns joined, a procedure column: each JSON
+    Lines result has the per-case API's determination, rule, needs, explanation and codes."""
+    path = _write_coded(tmp_path, source)
+    result = tmp_path / "coded-results.jsonl"
+    code, _, err = cli("batch", path, *CODED_MAP, "--out", result)
+    assert code == 3, err  # K4 (154.1 on 2015-10-01) and K6 (D48.1 on 2023-10-01) are bad
+    rows = _results(result, "jsonl")
+    got = [("error", row["error"]) if "error" in row else
+           (row["determination"], row["rule"], row["needs"], row["explanation"], row["codes"])
+           for row in rows]
+    assert got == [_coded_expected(c) for c in CODED]
+    assert [row.get("determination") for row in rows] == [
+        "medically_necessary", "not_applicable", "medically_necessary", None, "indeterminate",
+        None, "indeterminate", "no_policy_in_force"]
+    assert f"{path.name}:5: CODE_WRONG_SYSTEM" in err.replace(str(path), path.name) or \
+        "CODE_WRONG_SYSTEM" in err
+
+
+def test_evaluate_arrow_reads_code_columns_and_adds_codes():
+    table = pa.Table.from_pylist(CODED)
+    result = evaluate_arrow(table, IORT, columns={
+        "case_id": "claim_id", "service_date": "dos", "diagnosis": ["dx1", "dx2"],
+        "procedure": "px"}).to_pylist()
+    assert [json.loads(r["codes"]) if r["codes"] else None for r in result] == [
+        None if expected[0] == "error" else expected[4]
+        for expected in map(_coded_expected, CODED)]
+    assert [r["determination"] for r in result][:2] == ["medically_necessary", "not_applicable"]
+
+
+code_cells = st.one_of(st.none(), st.sampled_from(
+    ["C20", "c18.7", "C20,Z85.048", "154.1", "1541", "D48.1", "D48.110", "C18", "", "C20,,C18.7",
+     "77424", "99213", "77469,99213", "x"]))
+
+
+@seed(20261209)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(st.fixed_dictionaries({
+    "service_date": st.sampled_from(["2015-09-30", "2015-10-01", "2023-09-30", "2023-10-01",
+                                     "2011-06-01", "2023-02-30", None]),
+    "diagnosis": code_cells, "procedure": code_cells,
+    "cancer_site": st.sampled_from([None, "rectal", "colon", "lung"]),
+    "margin_status": st.sampled_from([None, "positive"]),
+    "t_stage": st.sampled_from([None, "T4"])}), min_size=1, max_size=12),
+    as_of=st.sampled_from([None, "2016-05-03", "2023-10-01"]))
+def test_code_columns_agree_with_the_per_case_api_row_for_row(rows, as_of):
+    result = evaluate_arrow(pa.Table.from_pylist(rows), IORT, as_of=as_of).to_pylist()
+    for row, got in zip(rows, result, strict=True):
+        try:
+            decision = IORT.evaluate(row, as_of).to_json()
+        except DataError as exc:
+            if all(p.code.startswith("CODE_") for p in exc.problems):
+                assert got["error"] == "; ".join(f"{p.code}: {p.message}" for p in exc.problems)
+            else:  # the fields' own problems: the columnar core's order, and its NO_DATE too
+                assert {p.code for p in exc.problems} <= {
+                    c for c in CODES if f"{c}: " in got["error"]}
+            continue
+        assert got["error"] is None
+        assert (got["determination"], got["rule"], got["needs"], got["explanation"]) == (
+            decision["determination"], decision["rule"], decision["needs"],
+            decision["explanation"])
+        assert json.loads(got["codes"]) == decision["codes"]

@@ -13,9 +13,7 @@ import pyarrow as pa
 from ..columnar import ColumnarPolicy
 from ..columnar.column_map import (
     NO_MAP,
-    UNMAPPED_HINT,
     ColumnMap,
-    codes_not_read,
     mapped_row,
     row_fields,
 )
@@ -147,28 +145,26 @@ def _json_chunk(data: bytes, first_line: int, columnar: ColumnarPolicy,
             continue
         readable = kept_texts or None  # carried beside an error too
         known = row_fields(columnar.columns)
-        unknown = [name for name in fields if name not in known and name not in CODE_FIELDS]
+        unknown = [name for name in fields if name not in known]
         if unknown:  # named with the fields a line may hold (not the codes)
-            bad.append(BadLine(line, f"UNKNOWN_FIELD: {unknown_field(str(unknown[0]), known)}"
-                                     f"{UNMAPPED_HINT}", case_id, readable))
+            bad.append(BadLine(line, f"UNKNOWN_FIELD: {unknown_field(str(unknown[0]), known)}",
+                               case_id, readable))
             continue
-        coded = [name for name in CODE_FIELDS if name in fields]
         twice = [name for name in plan.mapped() if name in case and name not in plan.sources()]
-        if coded:  # never dropped unread by the schema below
-            bad.append(BadLine(line, f"UNKNOWN_FIELD: {codes_not_read(coded[0])}", case_id,
-                               readable))
-            continue
         if twice:
             bad.append(BadLine(line, f"DUPLICATE_KEY: the line gives '{twice[0]}' and the "
                                      "column the map reads it from: one or the other", case_id,
                                readable))
             continue
         try:
-            rows.append(check_case(fields, columnar.columns))
+            clean = check_case(fields, columnar.columns)
+            for name in CODE_FIELDS:  # a list of codes as one cell of codes
+                if name in clean:
+                    clean[name] = ",".join(clean[name])  # type: ignore[arg-type]
+            rows.append(clean)
         except DataError as exc:
             bad.append(BadLine(line, "; ".join(
-                f"{p.code}: {p.message}" + (UNMAPPED_HINT if p.code == "UNKNOWN_FIELD" else "")
-                for p in exc.problems), case_id, readable))
+                f"{p.code}: {p.message}" for p in exc.problems), case_id, readable))
             continue
         kept_rows.append(kept_texts)
         lines.append(line)

@@ -93,6 +93,11 @@ class JsonLinesWriter:
                     ',"error":', _json_strings(pc.filter(errors, bad)), "}\n",
                     "", null_handling="replace", null_replacement="")
                 rows = pc.replace_with_mask(rows, bad, bad_rows)
+            if keyed.codes is not None:  # each row's own codes for the outcome's `[]`
+                codes = keyed.codes.slice(offset, size)
+                coded = pc.binary_join_element_wise(pc.utf8_slice_codeunits(rows, 0, -4),
+                                                    codes, "}\n", "")
+                rows = pc.if_else(pc.is_null(errors), coded, rows)
             if self.keep:  # the kept columns' members, after the result's own
                 members: list[Any] = [pc.utf8_slice_codeunits(rows, 0, -2)]
                 for name, texts in zip(self._kept_names, kept_texts(keyed, self.keep, len(lines)),

@@ -10,7 +10,7 @@ from argparse import Namespace
 from typing import NoReturn, TextIO
 
 from ..core.cases import as_of_day
-from ..core.errors import DataError, OutOfMemory, PolicyError, UsageError
+from ..core.errors import DataError, OutOfMemory, PolicyError, Problem, UsageError
 from ..core.escaping import escape
 from . import loading
 from .output import StdoutStream
@@ -91,8 +91,7 @@ def _batch(args: Namespace) -> int:
                             on_progress=progress.update if progress else None,
                             input_format=args.input_format, columns=columns)
     except DataError as exc:  # a column the map does not read: name the two options
-        raise DataError([problem._replace(message=option_hints(problem.message))
-                         for problem in exc.problems]) from None
+        raise DataError([option_hints(problem) for problem in exc.problems]) from None
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -102,22 +101,26 @@ def _batch(args: Namespace) -> int:
     return 3 if summary.bad else 0
 
 
-# the library's words for mapping or keeping a column (columnar.inputs.UNMAPPED_HINT), and the
-# command line's
-LIBRARY_HINT = "; a column of other data can be mapped to a field or kept"
+# an unknown column may be a claim file's own: the two options that read it (the library's
+# UNKNOWN_FIELD messages name no options)
+UNKNOWN_COLUMN = "unknown field"
 OPTIONS_HINT = ("; a column of other data can be read as a field with --map FIELD=COLUMN or "
                 "carried into the results with --keep COLUMN")
 
 
-def option_hints(message: str) -> str:
-    return message.replace(LIBRARY_HINT, OPTIONS_HINT)
+def option_hints(problem: Problem) -> Problem:
+    if problem.code == "UNKNOWN_FIELD" and problem.message.startswith(UNKNOWN_COLUMN):
+        return problem._replace(message=problem.message + OPTIONS_HINT)
+    return problem
 
 
 def with_option_hints(messages: object) -> object:
-    """Bad lines' messages (an Arrow string array) with the options named."""
+    """Bad lines' messages (an Arrow string array) with the options named after an unknown
+    field's."""
     from ..columnar import kernels as pc  # (not pyarrow.compute: a batch run never loads it)
 
-    return pc.replace_substring(messages, LIBRARY_HINT, OPTIONS_HINT)
+    unknown = pc.fill_null(pc.starts_with(messages, f"UNKNOWN_FIELD: {UNKNOWN_COLUMN}"), False)
+    return pc.if_else(unknown, pc.binary_join_element_wise(messages, OPTIONS_HINT, ""), messages)
 
 
 def _columns(maps: list[str], keeps: list[str]) -> dict[str, object] | None:

@@ -77,16 +77,8 @@ def evaluate_with_codes(compiled: CompiledPolicy, case: Mapping[str, object], as
     if resolution.not_applicable and decision.determination != NO_POLICY:
         decision = compiled.not_applicable(
             decision, [r.code for r in resolution.readings if r.field == "procedure"])
-    governed = set(resolution.governed)
-    codes = tuple(ReadOnlyDict({**r.as_json(), "names": ReadOnlyDict(r.names)
-                                if r.names is not None else None,
-                                "governed": (r.code in governed if r.field == "procedure"
-                                             and crosswalk is not None else None),
-                                # what the crosswalk says is the project's reading, not the source's
-                                "crosswalk": (PROJECT_READING if crosswalk is not None and r.valid
-                                              else None)})
-                  for r in resolution.readings)
-    said = _what_codes_named(resolution)
+    codes = tuple(code_items(resolution, crosswalk is not None))
+    said = what_codes_named(resolution)
     explanation = f"{decision.explanation} {said}" if said else decision.explanation
     return decision._replace(codes=codes, explanation=explanation)
 
@@ -101,7 +93,19 @@ def _located(resolution: CodeResolution, locate: Locate) -> list[Problem]:
     return problems
 
 
-def _what_codes_named(resolution: CodeResolution) -> str:
+def code_items(resolution: CodeResolution, has_crosswalk: bool) -> list[ReadOnlyDict]:
+    """The `codes` items of a decision: each code as read, what it named, whether governed."""
+    governed = set(resolution.governed)
+    return [ReadOnlyDict({**r.as_json(), "names": ReadOnlyDict(r.names)
+                          if r.names is not None else None,
+                          "governed": (r.code in governed if r.field == "procedure"
+                                       and has_crosswalk else None),
+                          # what the crosswalk says is the project's reading, not the source's
+                          "crosswalk": PROJECT_READING if has_crosswalk and r.valid else None})
+            for r in resolution.readings]
+
+
+def what_codes_named(resolution: CodeResolution) -> str:
     """One sentence: what the diagnosis codes named (nothing when there are none)."""
     diagnoses = [r for r in resolution.readings if r.field == "diagnosis"]
     if not diagnoses or resolution.field is None:
@@ -120,3 +124,34 @@ def _what_codes_named(resolution: CodeResolution) -> str:
                 f"project's reading): {said}{quiet}.")
     return (f"The diagnosis codes name different values of {field} ({said}{quiet}), so they "
             "do not set it.")
+
+
+def cell_codes(compiled: CompiledPolicy, codes: Mapping[str, object], day: str,
+               decided_on: str | None, site: object) -> tuple[object, str | None, bool, str,
+                                                             str | None, str | None]:
+    """What one row of Arrow data's codes decide (`columnar.column_codes`), as
+    `evaluate_with_codes` decides a case: (the value they name or None, the row's problems as
+    "CODE: message; ..." or None, not_applicable, the `codes` list as JSON text, the sentence
+    the explanation adds or None, the explanation of a not_applicable row or None). `day`: the
+    date of service; `decided_on`: the day the row is decided on; `site`: the value the row
+    gives the crosswalk's field (None: none)."""
+    import json
+
+    readings = read_codes(dict(codes), day)
+    crosswalk = crosswalk_of(compiled)
+    resolution = resolve_codes(readings, crosswalk, site if crosswalk is not None else None)
+    if resolution.problems:
+        return (None, "; ".join(f"{p.code}: {p.message}"  # in DataError's order
+                                for p in sorted(resolution.problems)), False, "[]", None, None)
+    items = code_items(resolution, crosswalk is not None)
+    text = json.dumps([dict(item, names=dict(item["names"]) if item["names"] else None)
+                       for item in items], ensure_ascii=False, separators=(",", ":"))
+    value = resolution.value if resolution.naming == NAMED_ONE else None
+    explanation = None
+    if resolution.not_applicable and decided_on is not None:
+        decided = compiled.evaluate({}, decided_on)
+        if decided.revision is not None:
+            procedures = [r.code for r in resolution.readings if r.field == "procedure"]
+            explanation = compiled.not_applicable(decided, procedures).explanation
+    return (value, None, explanation is not None, text, what_codes_named(resolution) or None,
+            explanation)

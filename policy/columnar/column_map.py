@@ -28,9 +28,6 @@ RESULT_MEMBERS = ("line", "determination", "as_of", "policy", "revision", "rule"
 MAPPING = "columns"  # what a problem of the mapping itself names as its place
 
 
-# an unknown column may be a claim file's own: the library's words for the two ways to read it
-# (the command line names its options instead: cli/batch.py)
-UNMAPPED_HINT = "; a column of other data can be mapped to a field or kept"
 
 
 def keepable(kind: pa.DataType) -> bool:
@@ -52,15 +49,9 @@ def kept_type_problems(name: str, kind: pa.DataType, file: str,
 
 
 def row_fields(columns: Any) -> list[str]:
-    """The case fields a row of Arrow data (a batch file's column) may hold: every case field but
-    the codes, which only the per-case API reads so far (`codes_not_read`)."""
-    return [name for name in case_fields(columns) if name not in CODE_FIELDS]
-
-
-def codes_not_read(name: str) -> str:
-    """The message for a diagnosis or procedure column: refused, never dropped unread."""
-    return (f"column '{name}' holds codes, which batch evaluation does not read yet; decide "
-            "cases with codes one at a time (Policy.evaluate, policy evaluate: docs/codes.md)")
+    """The case fields a row of Arrow data (a batch file's column) may hold: every case field,
+    the codes included (`column_codes` reads them)."""
+    return case_fields(columns)
 
 
 class ColumnMap(Record):
@@ -217,9 +208,12 @@ def apply(batch: pa.RecordBatch, plan: ColumnMap) -> tuple[pa.RecordBatch, pa.Re
 def joined_codes(columns: list[pa.Array]) -> pa.Array:
     """Several code columns as one: per row the non-empty cells joined by commas, null when
     every cell is empty or null."""
-    plain = [pc.cast(c, pa.string()) if pa.types.is_dictionary(c.type) else c for c in columns]
-    plain = [pc.if_else(pc.equal(c, ""), pa.scalar(None, pa.string()), c) for c in plain]
-    joined = pc.binary_join_element_wise(*plain, ",", null_handling="skip")
+    plain = [pc.fill_null(pc.cast(c, pa.string()) if pa.types.is_dictionary(c.type)
+                          or not pa.types.is_string(c.type) else c, "") for c in columns]
+    # (not null_handling="skip": pyarrow 26 drops the rows whose cells are all null)
+    joined = pc.binary_join_element_wise(*plain, ",")
+    joined = pc.replace_substring_regex(joined, ",{2,}", ",")
+    joined = pc.replace_substring_regex(joined, "^,|,$", "")
     return pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined)
 
 

@@ -121,13 +121,9 @@ class InputChecks:
             if field in seen:
                 problems.append(Problem(file, line, position, "DUPLICATE_KEY",
                                         f"column '{name}' given twice"))
-            elif field in CODE_FIELDS:
-                problems.append(Problem(file, line, position, "UNKNOWN_FIELD",
-                                        column_map.codes_not_read(name)))
             elif field not in fields:
                 problems.append(Problem(file, line, position, "UNKNOWN_FIELD",
-                                        unknown_field(name, fields, delimiter_hint(name, fields))
-                                        + column_map.UNMAPPED_HINT))
+                                        unknown_field(name, fields, delimiter_hint(name, fields))))
             seen.add(field)
         return problems
 
@@ -146,7 +142,7 @@ class InputChecks:
                 problems += column_map.kept_type_problems(field.name, kind, file, position)
                 continue
             name = sources.get(field.name, field.name)
-            if name not in vocabulary and name not in (*TEXT_FIELDS, *DATE_FIELDS):
+            if name not in vocabulary and name not in (*TEXT_FIELDS, *DATE_FIELDS, *CODE_FIELDS):
                 continue  # reported above
             stringy = (pa.types.is_string(kind) or pa.types.is_large_string(kind)
                        or pa.types.is_string_view(kind) or pa.types.is_null(kind))

@@ -59,6 +59,11 @@ class OutcomeTable:
             key_to_gid.extend(base + position for position in compiled_revision.index)
         self.key_to_gid = pa.array(key_to_gid, pa.int32())
         self.no_policy_gid = len(self.decisions)  # the one id of every row before the first
+        # one id per revision for `not_applicable` (procedure codes given, none governed): its
+        # explanation names the codes, so each row's own (`column_codes`) replaces this one
+        self.not_applicable_base = self.no_policy_gid + 1
+        not_applicable = [compiled.not_applicable(compiled.evaluate({}, r.effective_from), ())
+                          for r in compiled.revisions]
         rows = self.decisions
         self.values: dict[str, list[str | None]] = {  # per field, the value of each outcome id
             "determination": [d.determination for d in rows] + [NO_POLICY],
@@ -73,6 +78,16 @@ class OutcomeTable:
             # before the first revision too: the manual's disclaimer as the first revision gives it
             "disclaimer": [d.disclaimer for d in rows] + [compiled.revisions[0].disclaimer["text"]],
         }
+        for d in not_applicable:
+            for name, value in (("determination", d.determination), ("rule", d.rule),
+                                ("revision", d.revision["id"]),
+                                ("version", d.revision["version"]),
+                                ("effective_from", d.revision["effective_from"]),
+                                ("effective_from_basis", d.revision["effective_from_basis"]),
+                                ("source", None), ("provenance", None),
+                                ("explanation", d.explanation), ("disclaimer", d.disclaimer)):
+                self.values[name].append(value)
+        self.not_applicable_revisions = [d.revision["effective_from"] for d in not_applicable]
         # each per-outcome column as (distinct values, position of each outcome id's value)
         self.dictionaries: dict[str, tuple[pa.Array, pa.Array]] = {}
         for name, values in self.values.items():
@@ -81,7 +96,8 @@ class OutcomeTable:
                          for v in values]
             self.dictionaries[name] = (pa.array(list(distinct), pa.string()),
                                        pa.array(positions, pa.int32()))
-        self.needs = pa.array([list(d.needs) for d in rows] + [[]], pa.list_(pa.string()))
+        self.needs = pa.array([list(d.needs) for d in rows] + [[]] * (1 + len(not_applicable)),
+                              pa.list_(pa.string()))
 
     def decode(self, code: int) -> dict[str, object]:
         """The partial case (known fields only) that a code stands for."""
@@ -96,6 +112,8 @@ class OutcomeTable:
         """A day on which outcome id `gid` can occur (its revision's first day)."""
         if gid == self.no_policy_gid:
             return "0001-01-01"
+        if gid >= self.not_applicable_base:
+            return self.not_applicable_revisions[gid - self.not_applicable_base]
         return self.decisions[gid].revision["effective_from"]
 
     def outcome_values(self, gid: int) -> dict[str, Any]:

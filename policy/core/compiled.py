@@ -136,7 +136,9 @@ class CompiledPolicy(Record):
             explanation=(f"{head} does not apply: the procedure code"
                          f"{'s' if len(procedures) > 1 else ''} {', '.join(procedures)} "
                          f"name{'' if len(procedures) > 1 else 's'} no service this policy "
-                         "governs (by its crosswalk of codes, the project's reading)."))
+                         "governs (by its crosswalk of codes, the project's reading)."
+                         if procedures else f"{head} does not apply: the procedure codes name "
+                         "no service this policy governs."))
 
     @staticmethod
     def _explain(in_force: CompiledRevision, outcome: Outcome, rule_id: str | None) -> str:
