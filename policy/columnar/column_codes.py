@@ -1,10 +1,10 @@
 """Diagnosis and procedure code columns in Arrow data: each row's codes read on its date of
 service and resolved by the policy's crosswalk, as the per-case API does
-(`codesets.case_codes`), once per distinct (codes, day, cancer_site) of a batch.
+(`codesets.case_codes`), once per distinct (codes, day, value of the crosswalk's field) of a batch.
 
 A claim file repeats a few thousand code combinations: the rows are keyed by Arrow kernels,
 each distinct key is resolved once (and remembered, bounded), and the answers are spread back
-with one `take`. What a row gets: the cancer_site its codes name (where the row gives none), the
+with one `take`. What a row gets: the value its codes name (where the row gives none), the
 problems of its codes (the row is bad), whether it is `not_applicable`, its `codes` as JSON text
 and the sentence its explanation adds.
 """
@@ -40,7 +40,7 @@ class Resolved(Record):
 
 
 class RowCodes(Record):
-    """Per row: the cases without code columns (cancer_site filled in), the code problems
+    """Per row: the cases without code columns (the crosswalk's field filled in), the code problems
     (None: no row has one), not_applicable (None: no row is), `codes` JSON text, and the
     explanation each row gets instead of its outcome's (None: every row keeps its outcome's;
     a null: that row does)."""
