@@ -11,6 +11,8 @@ and the sentence its explanation adds.
 
 from __future__ import annotations
 
+import bisect
+from datetime import date, timedelta
 from typing import Any
 
 import pyarrow as pa
@@ -23,6 +25,7 @@ from ..core.record import Record
 from . import kernels as pc
 
 KEY_MEMO_LIMIT = 200_000
+_PERIOD_MARK = "\x1d"  # a day's period (see ColumnCodes.read) is this and a number
 _SEPARATOR = "\x1f"  # between the parts of a key: no code, day or value holds it
 _NULL = "\x1e"  # a null part (an empty cell is "")
 
@@ -62,6 +65,7 @@ class ColumnCodes:
         self.compiled = compiled
         self.field = field  # the input the crosswalk's diagnosis codes name
         self._memo: BoundedMemo[Resolved] = BoundedMemo(KEY_MEMO_LIMIT, max_key_chars=4096)
+        self._boundaries = _boundaries(compiled)
 
     def has_codes(self, data: pa.RecordBatch) -> bool:
         return any(name in data.schema.names for name in CODE_FIELDS)
@@ -77,12 +81,35 @@ class ColumnCodes:
         site = (_text(data.column(names.index(field))) if field in names
                 else pa.nulls(data.num_rows, pa.string()))
         as_of = pa.scalar(day if day is not None else _NULL, pa.string())
-        keys = pc.binary_join_element_wise(
-            *(pc.fill_null(part, _NULL) for part in parts), as_of, pc.fill_null(site, _NULL),
-            _SEPARATOR)
+        diagnosis, procedure, service_date = (pc.fill_null(part, _NULL) for part in parts)
+        site_part = pc.fill_null(site, _NULL)
+        raw_keys = pc.binary_join_element_wise(diagnosis, procedure, service_date, as_of,
+                                               site_part, _SEPARATOR)
+        # A valid code reads the same on every day of a period (the code sets change on October
+        # 1 and April 1, the crosswalk's windows and the revisions on their days): rows are
+        # first keyed by period, and only a key whose codes have a problem (its message names
+        # the day) is read again for each of its days.
+        days = pc.dictionary_encode(service_date)
+        periods = pc.take(pa.array([self._period(d) for d in days.dictionary.to_pylist()],
+                                   pa.string()), days.indices)
+        keys = pc.binary_join_element_wise(diagnosis, procedure, periods,
+                                           pa.scalar(self._period(day or _NULL), pa.string()),
+                                           site_part, _SEPARATOR)
         encoded = pc.dictionary_encode(keys)
-        answers = [self._answer(key, text_cells) for key in encoded.dictionary.to_pylist()]
+        firsts = pc.index_in(pa.array(range(len(encoded.dictionary)), encoded.indices.type),
+                             value_set=encoded.indices)
+        answers = [self._answer(key, raw, text_cells) for key, raw in zip(
+            encoded.dictionary.to_pylist(), pc.take(raw_keys, firsts).to_pylist(), strict=True)]
         indices = encoded.indices
+        if any(a.error for a in answers):
+            flagged = pc.take(pa.array([a.error is not None for a in answers]), indices)
+            again = pc.dictionary_encode(pc.filter(raw_keys, flagged))
+            base = len(answers)
+            answers += [self._answer(raw, raw, text_cells)
+                        for raw in again.dictionary.to_pylist()]
+            indices = pc.replace_with_mask(
+                pc.cast(indices, pa.int32()), flagged,
+                pc.cast(pc.add(pc.cast(again.indices, pa.int32()), base), pa.int32()))
 
         def column(values: list[Any], kind: pa.DataType) -> pa.Array:
             return pc.take(pa.array(values, kind), indices)
@@ -110,9 +137,20 @@ class ColumnCodes:
         return RowCodes(cases, error, not_applicable,
                         column([a.codes for a in answers], pa.string()), said, texts)
 
-    def _answer(self, key: str, text_cells: bool) -> Resolved:
+    def _answer(self, key: str, raw: str, text_cells: bool) -> Resolved:
+        """The answer for `key`, resolved from `raw` (a row's key with its days)."""
         return self._memo.get((key, text_cells), key[:64],
-                              lambda: self._resolve(key, text_cells))
+                              lambda: self._resolve(raw, text_cells))
+
+    def _period(self, day: str) -> str:
+        """A valid day as its period (see `read`); anything else as it is."""
+        if len(day) != 10 or _PERIOD_MARK in day:
+            return day
+        try:
+            check_date(day)
+        except ValueError:
+            return day
+        return f"{_PERIOD_MARK}{bisect.bisect_right(self._boundaries, day)}"
 
     def _resolve(self, key: str, text_cells: bool) -> Resolved:
         from ..api import cell_codes
@@ -139,6 +177,21 @@ class ColumnCodes:
             self.compiled, codes, day, decided_on, site)
         return Resolved(value if isinstance(value, str) else None, error, not_applicable, text,
                         said, explanation)
+
+
+def _boundaries(compiled: CompiledPolicy) -> list[str]:
+    """The days on which what a valid code reads as may change: the code sets' release days
+    (October 1 and April 1, ICD-10-CM's first day), the crosswalk's windows (a window's first
+    day, the day after its last) and the revisions' first days (a not_applicable explanation
+    names the revision)."""
+    days = {f"{year}-{month}-01" for year in range(2010, 2031) for month in ("04", "10")}
+    for entry in (compiled.crosswalk or {}).get("entries", []):
+        days.add(entry[5])
+        last = entry[6]
+        if "0001-01-01" < last < "9999-12-31":
+            days.add((date.fromisoformat(last) + timedelta(days=1)).isoformat())
+    days.update(revision.effective_from for revision in compiled.revisions)
+    return sorted(days)
 
 
 def _text(column: pa.Array) -> pa.Array:
