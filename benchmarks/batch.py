@@ -23,6 +23,7 @@ does the same for start-up.
     python benchmarks/batch.py                               # quick: 20,000 rows, 3 repetitions
     python benchmarks/batch.py --rows 1000000 --repeat 5     # the issue's measurement
     python benchmarks/batch.py --scale 100000000             # one policy batch run of 100M CSV rows
+    python benchmarks/batch.py --coded 1000000 --repeat 3    # coded claims, mapped (issue 22)
 
 `--scale N` writes an N-row CSV (blocks of the generated workload, each with its own case ids;
 about 56 bytes a row), runs `policy batch IN.csv --out OUT.csv` once and reports its time, rows per
@@ -306,10 +307,15 @@ def main() -> int:
                         help="exit 1 when a goal is missed (disagreements always exit 1)")
     parser.add_argument("--scale", type=int, metavar="N",
                         help="instead: one policy batch run of an N-row CSV (time, peak memory)")
+    parser.add_argument("--coded", type=int, metavar="N",
+                        help="instead: N coded claims with their own column names (benchmarks/"
+                             "coded.py) against pyarrow's bare read, and the per-case API")
     args = parser.parse_args()
+    args.root, args.python = ROOT, sys.executable
 
     import pyarrow as pa  # noqa: F401  (fail early when the core dependency is missing)
-    import zen  # noqa: F401  (the bench extra: pip install -e '.[bench]')
+    if not args.coded:
+        import zen  # noqa: F401  (the bench extra: pip install -e '.[bench]')
 
     # Every process runs as installed, its modules' bytecode cached: where the environment sets
     # PYTHONDONTWRITEBYTECODE, an editable install would compile the whole package from source
@@ -319,6 +325,12 @@ def main() -> int:
     os.environ["PYTHONPYCACHEPREFIX"] = str(args.out_dir.resolve() / "pycache")
     launcher = Launcher()  # before the workload is in memory (see LAUNCHER)
     try:
+        if args.coded:
+            import coded
+
+            for line in machine():
+                print(line)
+            return coded.run(args, launcher, policy_command(), args.out_dir)
         return scale(args, launcher) if args.scale else benchmark(args, launcher)
     finally:
         launcher.close()

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from datetime import date
 
+    from .codesets.case_codes import Locate
+
 
 class Policy:
     """A validated, compiled policy: every revision, ready to evaluate."""
@@ -46,14 +48,34 @@ class Policy:
     def evaluate(self, case: Mapping[str, object], as_of: str | date | None = None) -> Decision:
         """Decide `case` as of `as_of` (else the case's `service_date`).
 
-        Raises DataError for an invalid case or date, and (code NO_DATE) when there is no date.
+        Raises DataError for an invalid case or date, and (code NO_DATE) when there is no date;
+        InvalidCodeError (a DataError) for a diagnosis or procedure code that cannot be read on
+        the date of service (docs/codes.md).
         """
         decided = self._templates.decide(case, as_of)
         if decided is not None:
             return decided
         # the full path: anything the fast path does not take, with every error it can raise
-        clean = check_case(case, self.compiled.columns)
-        return self.compiled.evaluate(clean, day_of(clean, as_of))
+        return self.evaluate_checked(check_case(case, self.compiled.columns), as_of)
+
+    def evaluate_checked(self, clean: Mapping[str, object], as_of: str | date | None = None, *,
+                         locate: Locate | None = None) -> Decision:
+        """Decide a case `check_case` has checked; `locate(field)` gives (file, line, col) of a
+        code field for its problems (a case file's lines)."""
+        if clean.get("diagnosis") is None and clean.get("procedure") is None:
+            return self.compiled.evaluate(clean, day_of(clean, as_of))
+        from .codesets.case_codes import evaluate_with_codes  # (only for a case with codes)
+
+        return evaluate_with_codes(self.compiled, clean, as_of, locate=locate)
+
+
+def cell_codes(compiled: CompiledPolicy, codes: Mapping[str, object], day: str,
+               decided_on: str | None, site: object) -> tuple:
+    """What one row's codes decide, for the columnar core (`codesets.case_codes.cell_codes`:
+    the columnar layer reaches the code sets through the API only)."""
+    from .codesets.case_codes import cell_codes as decide
+
+    return decide(compiled, codes, day, decided_on, site)
 
 
 def load_policy(tables: str | os.PathLike[str] | None = None, policy: str | None = None) -> Policy:

@@ -288,7 +288,8 @@ def compiled_policy(files: PolicyFiles) -> CompiledPolicy:
     from .validate import load_and_validate  # heavy path: YAML, jsonschema
 
     validated = load_and_validate(files, snapshot=snapshot)
-    compiled = compile_policy(validated.revisions, validated.definition)
+    compiled = compile_policy(validated.revisions, validated.definition,
+                              validated.crosswalk)
     if entry is not None and secret is not None and key is not None:
         _store_entry(entry, secret, key, compiled)
         _prune(os.path.dirname(entry), keep=os.path.basename(entry))

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Any
 
+    from .codesets.crosswalk import Crosswalk
     from .core.compiled import CompiledRule, Disclaimer, EvidenceParagraph
     from .core.partial_cases import Columns
     from .load.definition import PolicyDefinition
@@ -101,13 +102,15 @@ def compile_revision(revision: Revision, columns: Columns,
         outcomes=tuple(outcomes), outcome_at=packed_index(index))
 
 
-def compile_policy(revisions: Sequence[Revision],
-                   definition: PolicyDefinition) -> CompiledPolicy:
+def compile_policy(revisions: Sequence[Revision], definition: PolicyDefinition,
+                   crosswalk: Crosswalk | None = None) -> CompiledPolicy:
     """Compile validated revisions (in effective order) of the policy that `definition` (its
-    policy.yml) describes; the first revision's column order is used."""
+    policy.yml) describes, with its checked crosswalk of codes (None: it has none); the first
+    revision's column order is used."""
     first = revisions[0]
     columns = tuple((c.name, tuple(c.values)) for c in first.columns)
     order = definition.order()
     return CompiledPolicy(policy_id=first.policy_id, title=first.policy_title, columns=columns,
                           revisions=tuple(compile_revision(r, columns, order) for r in revisions),
-                          evidence_key=definition.evidence_key, determinations=order)
+                          evidence_key=definition.evidence_key, determinations=order,
+                          crosswalk=crosswalk.to_json() if crosswalk is not None else None)

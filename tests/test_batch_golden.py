@@ -19,7 +19,8 @@ rows, before this work too); there only their total is compared. The golden file
 the code before the speed work of issue 14 (`python tests/test_batch_golden.py` rewrites it: only
 for a deliberate change). Changed since: the Parquet rows of the two `boundaries` files, whose bad
 dates carried the no-policy explanation of another row's day (issue 26; now null, as every result
-of a bad row), and the cases of rows dated in 2012, added.
+of a bad row), the cases of rows dated in 2012, added, and the JSON Lines files' digests, for the
+`"codes": []` member every result carries (issue 22, CONTRACT.md "Codes").
 """
 
 import hashlib

@@ -16,7 +16,8 @@ import pyarrow as pa
 
 from ..columnar import ColumnarPolicy
 from ..columnar import kernels as pc
-from ..core.cases import case_fields
+from ..columnar.column_map import NO_MAP, ColumnMap, row_fields
+from ..columnar.column_map import apply as apply_map
 from ..core.errors import DataError, Problem
 from ..core.reading import cannot_read
 from .csv_lines import RecordLines
@@ -27,7 +28,7 @@ MAX_CSV_RECORD_BYTES = BLOCK_BYTES  # shorter records are always read; longer on
 TOO_LONG = f"LINE_TOO_LONG: a CSV record longer than {MAX_CSV_RECORD_BYTES} bytes"
 
 
-def read_csv(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
+def read_csv(path: str, columnar: ColumnarPolicy, plan: ColumnMap = NO_MAP) -> Iterator[Chunk]:
     """The chunks of the CSV at `path` ('-': standard input).
 
     Standard input and pipes are first copied to an unnamed temporary file (pyarrow reads from
@@ -38,14 +39,14 @@ def read_csv(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
     with seekable(path) as source:
         handed_out = 0
         try:
-            for chunk in _read_csv(source, columnar, path):
+            for chunk in _read_csv(source, columnar, path, plan=plan):
                 handed_out = _last_line(chunk, handed_out)
                 yield chunk
             return
         except _LongRecord:
             pass
         with _without_long_records(source) as (short, long_lines):
-            for chunk in _read_csv(short, columnar, path, long_lines):
+            for chunk in _read_csv(short, columnar, path, long_lines, plan=plan):
                 rest = _lines_after(chunk, handed_out)
                 if rest is not None:
                     yield rest
@@ -135,12 +136,16 @@ def _without_long_records(path: str) -> Iterator[tuple[str, frozenset[int]]]:
 
 
 def _read_csv(path: str, columnar: ColumnarPolicy, display: str,
-              long_lines: frozenset[int] = frozenset()) -> Iterator[Chunk]:
+              long_lines: frozenset[int] = frozenset(), *,
+              plan: ColumnMap = NO_MAP) -> Iterator[Chunk]:
     import pyarrow.csv as pacsv
 
     bookkeeping = RecordLines(long_lines, TOO_LONG)
     types = {name: pa.string() if name == "case_id" else pa.dictionary(pa.int32(), pa.string())
-             for name in case_fields(columnar.columns)}
+             for name in row_fields(columnar.columns)}
+    for column, field in plan.sources().items():  # a claim file's own names (column_map)
+        types[column] = types.get(field, pa.string())
+    types.update((column, pa.string()) for column in plan.keep)
     with open_input(path) as handle:  # the readable check, and a first look at the bytes
         size = os.fstat(handle.fileno()).st_size
         no_quotes = not _has_quote(handle)
@@ -173,7 +178,7 @@ def _read_csv(path: str, columnar: ColumnarPolicy, display: str,
             byte = exc.object[exc.start]
             raise DataError(Problem(display, 1, 1, "ENCODING",
                                     f"the header is not UTF-8 (byte 0x{byte:02x})")) from None
-        problems = columnar.name_problems(names, display, line=1)
+        problems = columnar.name_problems(names, display, line=1, plan=plan)
         if problems:
             raise DataError(problems)
         bookkeeping.header(names)
@@ -193,7 +198,9 @@ def _read_csv(path: str, columnar: ColumnarPolicy, display: str,
             if filled is not None:
                 batch, lines = pc.filter(batch, filled), pc.filter(lines, filled)
             done = min(lines[-1].as_py() * line_bytes / size, 1.0) if len(lines) and size else 1.0
-            yield Chunk(batch, lines, bad, done, utf8_checked=True, no_quotes=no_quotes)
+            batch, kept = apply_map(batch, plan)
+            yield Chunk(batch, lines, bad, done, utf8_checked=True, no_quotes=no_quotes,
+                        kept=kept)
         if bookkeeping.invalid:  # invalid rows after the last good row
             yield Chunk(None, None, bookkeeping.after_last(), 1.0)
 

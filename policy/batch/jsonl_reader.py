@@ -11,7 +11,14 @@ from typing import Any
 import pyarrow as pa
 
 from ..columnar import ColumnarPolicy
-from ..core.cases import case_fields, check_case
+from ..columnar.column_map import (
+    NO_MAP,
+    ColumnMap,
+    mapped_row,
+    row_fields,
+)
+from ..columnar.column_map import apply as apply_map
+from ..core.cases import CODE_FIELDS, check_case, unknown_field
 from ..core.errors import DataError
 from ..core.escaping import lone_surrogate
 from ..core.reading import cannot_read
@@ -22,7 +29,7 @@ MAX_LINE_BYTES = 1 << 20
 TOO_LONG = f"LINE_TOO_LONG: a line longer than {MAX_LINE_BYTES} bytes"
 
 
-def read_jsonl(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
+def read_jsonl(path: str, columnar: ColumnarPolicy, plan: ColumnMap = NO_MAP) -> Iterator[Chunk]:
     """The chunks of the JSON Lines file at `path` ('-': standard input)."""
     handle = open_input(path)
     with handle:
@@ -51,34 +58,45 @@ def read_jsonl(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
                 pending, data = data[cut + 1:], data[:cut + 1]
                 if len(pending) > MAX_LINE_BYTES:
                     long_line = line + data.count(b"\n")
-                    yield from _json_chunk(data, line, columnar, done)
+                    yield from _json_chunk(data, line, columnar, done, plan)
                     yield Chunk(None, None, [BadLine(long_line, TOO_LONG)], done)
                     line, pending, skipping = long_line, b"", True
                     continue
             else:
                 pending = b""
             if data:
-                yield from _json_chunk(data, line, columnar, done)
+                yield from _json_chunk(data, line, columnar, done, plan)
                 line += data.count(b"\n")
             if not block:
                 break
 
 
-def json_schema(columnar: ColumnarPolicy) -> pa.Schema:
-    """The Arrow schema JSON Lines cases are parsed with. Built per chunk (microseconds): a memo
-    keyed by id(columnar) answered with another policy's schema once that id was reused."""
+def json_schema(columnar: ColumnarPolicy, plan: ColumnMap = NO_MAP) -> pa.Schema:
+    """The Arrow schema JSON Lines cases are parsed with, under a claim file's own column names
+    (`plan`: kept columns as text). Built per chunk (microseconds): a memo keyed by
+    id(columnar) answered with another policy's schema once that id was reused."""
     boolean = {name for name, values in columnar.columns if isinstance(values[0], bool)}
-    return pa.schema([(name, pa.bool_() if name in boolean else pa.string())
-                      for name in case_fields(columnar.columns)])
+    mapped = plan.mapped()
+    fields = [(name, pa.bool_() if name in boolean else pa.string())
+              for name in row_fields(columnar.columns) if name not in mapped]
+    fields += [(column, pa.bool_() if field in boolean else pa.string())
+               for column, field in plan.sources().items()]
+    fields += [(column, pa.string()) for column in plan.keep]
+    return pa.schema(fields)
+
+
+def _line_schema(columnar: ColumnarPolicy) -> pa.Schema:
+    """The schema of cases read line by line (their fields' own names)."""
+    return json_schema(columnar)
 
 
 def _json_chunk(data: bytes, first_line: int, columnar: ColumnarPolicy,
-                done: float) -> Iterator[Chunk]:
+                done: float, plan: ColumnMap = NO_MAP) -> Iterator[Chunk]:
     """Cases of whole lines: pyarrow's parser when every line is a clean case object, else a
     line-by-line reading that reports each bad line."""
     import pyarrow.json as pajson
 
-    schema = json_schema(columnar)
+    schema = json_schema(columnar, plan)
     body = data[:-1] if data.endswith(b"\n") else data
     if body and not _has_long_line(body):
         try:  # blocks of at least the longest line; several, so both cores parse
@@ -93,11 +111,12 @@ def _json_chunk(data: bytes, first_line: int, columnar: ColumnarPolicy,
         # pyarrow skips blank lines; then line numbers need the line-by-line reading
         if table is not None and table.num_rows == body.count(b"\n") + 1:
             for batch in table.combine_chunks().to_batches():  # few large batches: less overhead
-                yield Chunk(batch, numbered(first_line, batch.num_rows), [], done,
-                            utf8_checked=True)
+                cases, kept = apply_map(batch, plan)
+                yield Chunk(cases, numbered(first_line, batch.num_rows), [], done,
+                            utf8_checked=True, kept=kept)
                 first_line += batch.num_rows
             return
-    rows, lines, bad = [], [], []
+    rows, lines, bad, kept_rows = [], [], [], []
     for offset, raw in enumerate(body.split(b"\n")):
         line = first_line + offset
         if len(raw) > MAX_LINE_BYTES:  # (_has_long_line sent the chunk here)
@@ -115,16 +134,52 @@ def _json_chunk(data: bytes, first_line: int, columnar: ColumnarPolicy,
             bad.append(BadLine(line, f"MALFORMED_LINE: a line holds one JSON object of case "
                                      f"fields, not {type(case).__name__}"))
             continue
-        try:
-            rows.append(check_case(case, columnar.columns))
-        except DataError as exc:
-            bad.append(BadLine(line, "; ".join(f"{p.code}: {p.message}" for p in exc.problems),
-                               _readable_case_id(case.get("case_id"))))
+        fields, kept = mapped_row(case, plan) if plan else (case, {})
+        case_id = _readable_case_id(fields.get("case_id"))
+        kept_texts = {name: _kept_text(kept.get(name)) for name in plan.keep}
+        unwritable = [name for name, text in kept_texts.items()
+                      if text is not None and lone_surrogate(text) is not None]
+        if unwritable:
+            bad.append(BadLine(line, f"ENCODING: kept column '{unwritable[0]}' holds a lone "
+                                     "surrogate, which is not a character", case_id))
             continue
+        readable = kept_texts or None  # carried beside an error too
+        known = row_fields(columnar.columns)
+        unknown = [name for name in fields if name not in known]
+        if unknown:  # named with the fields a line may hold (not the codes)
+            bad.append(BadLine(line, f"UNKNOWN_FIELD: {unknown_field(str(unknown[0]), known)}",
+                               case_id, readable))
+            continue
+        twice = [name for name in plan.mapped() if name in case and name not in plan.sources()]
+        if twice:
+            bad.append(BadLine(line, f"DUPLICATE_KEY: the line gives '{twice[0]}' and the "
+                                     "column the map reads it from: one or the other", case_id,
+                               readable))
+            continue
+        try:
+            clean = check_case(fields, columnar.columns)
+            for name in CODE_FIELDS:  # a list of codes as one cell of codes
+                if name in clean:
+                    clean[name] = ",".join(clean[name])  # type: ignore[arg-type]
+            rows.append(clean)
+        except DataError as exc:
+            bad.append(BadLine(line, "; ".join(
+                f"{p.code}: {p.message}" for p in exc.problems), case_id, readable))
+            continue
+        kept_rows.append(kept_texts)
         lines.append(line)
-    cases = pa.RecordBatch.from_pylist(rows, schema=schema) if rows else None
+    cases = pa.RecordBatch.from_pylist(rows, schema=_line_schema(columnar)) if rows else None
+    kept_batch = (pa.RecordBatch.from_pylist(kept_rows, schema=pa.schema(
+        [(name, pa.string()) for name in plan.keep])) if rows and plan.keep else None)
     yield Chunk(cases, pa.array(lines, pa.int64()) if rows else None, bad, done,
-                utf8_checked=True)
+                utf8_checked=True, kept=kept_batch)
+
+
+def _kept_text(value: object) -> str | None:
+    """A kept value as text: a string as it is, null as null, anything else as its JSON."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _readable_case_id(value: object) -> str | None:

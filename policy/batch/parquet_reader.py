@@ -23,6 +23,8 @@ import pyarrow as pa
 
 from ..columnar import ColumnarPolicy
 from ..columnar import kernels as pc
+from ..columnar.column_map import NO_MAP, ColumnMap
+from ..columnar.column_map import apply as apply_map
 from ..core.errors import DataError, Problem
 from ..core.reading import cannot_read
 from .inputs import display, seekable
@@ -33,11 +35,16 @@ MAX_TEXT_BYTES = 256 << 20  # text that PARQUET_ROWS rows may decode to (4 KiB a
 CHUNK_TEXT_BYTES = 16 << 20  # text handed on in one chunk when it is measured (wide rows)
 
 
-def read_parquet(path: str, columnar: ColumnarPolicy) -> Iterator[Chunk]:
+def read_parquet(path: str, columnar: ColumnarPolicy,
+                 plan: ColumnMap = NO_MAP) -> Iterator[Chunk]:
     """The chunks of the Parquet file at `path`. Standard input and pipes are first copied to an
     unnamed temporary file (Parquet is read from its end)."""
     with seekable(path) as source:
-        yield from _read_parquet(source, columnar, display(path))
+        for chunk in _read_parquet(source, columnar, display(path), plan):
+            if plan and chunk.cases is not None:  # a claim file's own names (column_map)
+                cases, kept = apply_map(chunk.cases, plan)
+                chunk = chunk._replace(cases=cases, kept=kept)
+            yield chunk
 
 
 def _textual(kind: pa.DataType) -> bool:
@@ -51,7 +58,8 @@ def _damaged(path: str, exc: Exception) -> DataError:
     return DataError(Problem(path, 0, 0, "MALFORMED_LINE", f"cannot read the Parquet file: {exc}"))
 
 
-def _read_parquet(source_path: str, columnar: ColumnarPolicy, path: str) -> Iterator[Chunk]:
+def _read_parquet(source_path: str, columnar: ColumnarPolicy, path: str,
+                  plan: ColumnMap = NO_MAP) -> Iterator[Chunk]:
     import pyarrow.parquet as pq
 
     try:
@@ -62,7 +70,7 @@ def _read_parquet(source_path: str, columnar: ColumnarPolicy, path: str) -> Iter
         raise DataError(Problem(path, 0, 0, "MALFORMED_LINE",
                                 f"not a Parquet file: {exc}")) from None
     with footer:
-        columnar.check_columns(footer.schema_arrow, text_cells=False, file=path)
+        columnar.check_columns(footer.schema_arrow, text_cells=False, file=path, plan=plan)
         text = [field.name for field in footer.schema_arrow if _textual(field.type)]
         try:
             measured = _may_expand(source_path, footer, text, path)

@@ -16,6 +16,7 @@ class BadLine(Record):
     line: int
     message: str
     case_id: str | None = None
+    kept: dict[str, str | None] | None = None  # its kept columns' values, where they were read
 
 
 class Chunk(Record):
@@ -32,6 +33,8 @@ class Chunk(Record):
     # no cell can hold a comma, quote or line break (a CSV without a single quote character), so
     # CSV output of its text needs no quoting checks
     no_quotes: bool = False
+    # the kept columns of these rows (`columnar.column_map`), None when none are kept
+    kept: pa.RecordBatch | None = None
 
 
 class Summary(Record):

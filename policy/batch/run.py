@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from ..columnar import ColumnarPolicy, Keyed, for_policy
 from ..columnar import kernels as pc
+from ..columnar.column_map import column_map
 from ..core.errors import DataError, OutOfMemory, PolicyError
 from ..core.memory_limits import Budget, limits, out_of_memory
 from .csv_reader import read_csv
@@ -25,9 +26,9 @@ from .pipeline import InOrder, prefetched
 from .records import BadLine, Chunk, Summary
 from .writers import CsvWriter, JsonLinesWriter, ParquetWriter, Sink, Writer
 
-READERS: dict[str, Callable[[str, ColumnarPolicy], Iterator[Chunk]]] = {
+READERS: dict[str, Callable[..., Iterator[Chunk]]] = {  # (path, columnar[, column map])
     "csv": read_csv, "jsonl": read_jsonl, "parquet": read_parquet}
-WRITERS: dict[str, Callable[[Sink, ColumnarPolicy], Writer]] = {
+WRITERS: dict[str, Callable[..., Writer]] = {
     "jsonl": JsonLinesWriter, "csv": CsvWriter, "parquet": ParquetWriter}
 
 
@@ -67,13 +68,15 @@ def run_batch(path: str, policy: Any, *, out: str | None = None, as_of: str | No
               stdout: Sink | None = None, on_bad: Callable[[int, str], None] | None = None,
               on_bad_lines: Callable[[pa.Array, pa.Array], None] | None = None,
               on_progress: Callable[[float, int], None] | None = None,
-              input_format: str | None = None) -> Summary:
+              input_format: str | None = None, columns: object = None) -> Summary:
     """Evaluate every case of the file at `path` ('-': standard input); write results to `out`
     (atomically) or to the binary stream `stdout` as JSON Lines. `input_format` (csv, jsonl,
     parquet) is needed for standard input or a name without a known suffix; else the suffix
     tells. `on_bad(line, "CODE: message")` hears each bad line in order; `on_bad_lines(lines,
     messages)` the same a chunk at a time, as Arrow arrays (int64, string); `on_progress(fraction
-    read, rows so far)` after each chunk.
+    read, rows so far)` after each chunk. `columns` reads a claim file's own column names
+    ({field: column or [columns], "keep": [columns]}: `columnar.column_map`); kept columns
+    follow each result's members, as text.
 
     On a fatal error (a file-level DataError, an I/O error of the input, an interrupt) results
     already streamed to `stdout` stay, and the stream ends with one line
@@ -81,6 +84,7 @@ def run_batch(path: str, policy: Any, *, out: str | None = None, as_of: str | No
     from ..writer import atomic_output
 
     columnar = for_policy(policy)
+    plan = column_map(columns, columnar.columns)
     reader, text_cells = reader_for(path, input_format)
     kind = format_of(out, OUTPUT_FORMATS, "output") if out else "jsonl"
     if as_of is not None:
@@ -96,8 +100,9 @@ def run_batch(path: str, policy: Any, *, out: str | None = None, as_of: str | No
         writer = None
         try:
             budget.check()
-            writer = WRITERS[kind](handle, columnar)
-            return _run(reader(path, columnar), writer, columnar, as_of,
+            writer = WRITERS[kind](handle, columnar, keep=plan.keep)
+            chunks = reader(path, columnar, plan) if plan else reader(path, columnar)
+            return _run(chunks, writer, columnar, as_of,
                         text_cells=text_cells, on_bad=on_bad,
                         on_bad_lines=on_bad_lines, on_progress=on_progress,
                         budget=budget)
@@ -114,7 +119,7 @@ def run_batch(path: str, policy: Any, *, out: str | None = None, as_of: str | No
 
 
 def reader_for(path: str, input_format: str | None
-               ) -> tuple[Callable[[str, ColumnarPolicy], Iterator[Chunk]], bool]:
+               ) -> tuple[Callable[..., Iterator[Chunk]], bool]:
     """The reader of the file at `path` ('-': standard input): by `input_format` (csv, jsonl,
     parquet) when given, else by the name's suffix; and whether its cells are text (CSV's are:
     "true" is a word there, not a boolean)."""
@@ -197,6 +202,8 @@ def _run(chunks: Iterator[Chunk], writer: Writer, columnar: ColumnarPolicy, as_o
             if chunk.cases is not None and chunk.cases.num_rows:
                 keyed = columnar.evaluate_keyed(chunk.cases, as_of=as_of, text_cells=text_cells,
                                                 checked_utf8=chunk.utf8_checked)
+                if chunk.kept is not None:
+                    keyed = keyed._replace(kept=chunk.kept)
                 lines = chunk.lines
             if chunk.bad:
                 keyed, lines = _with_bad_lines(keyed, lines, chunk.bad)
@@ -243,8 +250,16 @@ def _with_bad_lines(keyed: Keyed | None, lines: pa.Array | None,
                    as_of=pa.nulls(n, pa.string()),
                    error=pa.array([entry.message for entry in bad], pa.string()),
                    before_first=None, no_policy_days=[], no_policy_index=None)
+    names = sorted({name for entry in bad for name in (entry.kept or {})})
+    if names:
+        failed = failed._replace(kept=pa.RecordBatch.from_arrays(
+            [pa.array([(entry.kept or {}).get(name) for entry in bad], pa.string())
+             for name in names], names=names))
     if keyed is None or lines is None:
         return failed._replace(as_of=pc.dictionary_encode(failed.as_of)), failed_lines
+    if keyed.kept is None and failed.kept is not None:  # the good rows' kept values: none read
+        keyed = keyed._replace(kept=pa.RecordBatch.from_arrays(
+            [pa.nulls(len(lines), pa.string()) for _ in names], names=names))
     order = pc.sort_indices(pa.concat_arrays([lines, failed_lines]))
     good_rows = len(lines)
 
@@ -257,8 +272,15 @@ def _with_bad_lines(keyed: Keyed | None, lines: pa.Array | None,
                 else pc.cast(failed_values, good.type))
         return pc.take(pa.concat_arrays([good, rest]), order)
 
+    kept = keyed.kept
+    if kept is not None:  # a bad line's kept values where they were read, else null
+        kept = pa.RecordBatch.from_arrays(
+            [merged(pc.cast(c, pa.string()) if not pa.types.is_dictionary(c.type) else c,
+                    pa.array([(entry.kept or {}).get(name) for entry in bad], pa.string()))
+             for name, c in zip(kept.schema.names, kept.columns, strict=True)],
+            names=kept.schema.names)
     return Keyed(
-        gid=merged(keyed.gid), code=merged(keyed.code),
+        gid=merged(keyed.gid), code=merged(keyed.code), kept=kept,
         case_id=merged(keyed.case_id, case_ids),
         as_of=pc.dictionary_encode(merged(keyed.as_of)),
         error=pc.take(pa.concat_arrays([keyed.error, failed.error]), order),

@@ -44,8 +44,9 @@ class JsonLinesWriter:
     """One JSON object per input line: `policy evaluate --json`'s object plus "line", or
     {"line", "error"} for a bad line. Assembled by Arrow string kernels from per-outcome parts."""
 
-    def __init__(self, handle: Sink, columnar: ColumnarPolicy):
-        self.handle, self.columnar = handle, columnar
+    def __init__(self, handle: Sink, columnar: ColumnarPolicy, keep: tuple[str, ...] = ()):
+        self.handle, self.columnar, self.keep = handle, columnar, keep
+        self._kept_names = [f",{json.dumps(name, ensure_ascii=False)}:" for name in keep]
         # Per outcome key, the id of each of its runs (below); per run position, the distinct
         # texts. Keys are many (revisions times partial cases: 24,933 in a 1,000,000-row run)
         # but runs few (their texts 0.3 MB where one copy per key took 38 MB).
@@ -92,6 +93,17 @@ class JsonLinesWriter:
                     ',"error":', _json_strings(pc.filter(errors, bad)), "}\n",
                     "", null_handling="replace", null_replacement="")
                 rows = pc.replace_with_mask(rows, bad, bad_rows)
+            if keyed.codes is not None:  # each row's own codes for the outcome's `[]`
+                codes = keyed.codes.slice(offset, size)
+                coded = pc.binary_join_element_wise(pc.utf8_slice_codeunits(rows, 0, -4),
+                                                    codes, "}\n", "")
+                rows = pc.if_else(pc.is_null(errors), coded, rows)
+            if self.keep:  # the kept columns' members, after the result's own
+                members: list[Any] = [pc.utf8_slice_codeunits(rows, 0, -2)]
+                for name, texts in zip(self._kept_names, kept_texts(keyed, self.keep, len(lines)),
+                                       strict=True):
+                    members += [name, _json_strings(texts.slice(offset, size))]
+                rows = pc.binary_join_element_wise(*members, "}\n", "")
             _write_strings(self.handle, rows)
 
     def _json(self, value: Any) -> str:
@@ -144,6 +156,24 @@ class JsonLinesWriter:
         pass
 
 
+def kept_texts(keyed: Keyed, keep: tuple[str, ...], n: int) -> list[pa.Array]:
+    """The kept columns of a chunk as text (null where a value is missing), in `keep`'s order:
+    what every output carries after a result's own members."""
+    kept = keyed.kept
+    texts = []
+    for name in keep:
+        if kept is None or name not in kept.schema.names:
+            texts.append(pa.nulls(n, pa.string()))
+            continue
+        column = kept.column(kept.schema.names.index(name))
+        if pa.types.is_dictionary(column.type):
+            column = pc.cast(column, column.type.value_type)
+        if pa.types.is_boolean(column.type):  # as JSON and the case fields write them
+            column = pc.if_else(column, "true", "false")
+        texts.append(column if pa.types.is_string(column.type) else pc.cast(column, pa.string()))
+    return texts
+
+
 def _json_strings(column: pa.Array, null: str | None = "null") -> pa.Array:
     """JSON text of each string (null -> `null`); escaping in Python only for rows that need
     it."""
@@ -168,11 +198,11 @@ class CsvWriter:
     quoting_style="none" refuses the commas inside a fragment: it cannot write these bytes.)
     User text that a spreadsheet would run as a formula (= + - @ first) gets an apostrophe."""
 
-    def __init__(self, handle: Sink, columnar: ColumnarPolicy):
-        self.handle, self.columnar = handle, columnar
+    def __init__(self, handle: Sink, columnar: ColumnarPolicy, keep: tuple[str, ...] = ()):
+        self.handle, self.columnar, self.keep = handle, columnar, keep
         self._fragments: dict[int, str] = {}
         self._by_gid = pa.array([], pa.string())  # fragment of outcome id i at i ("": not yet)
-        handle.write((",".join(CSV_COLUMNS) + "\n").encode())
+        handle.write((",".join([*CSV_COLUMNS, *map(_csv_cell, keep)]) + "\n").encode())
 
     def write(self, lines: pa.Array, keyed: Keyed, no_quotes: bool = False) -> None:
         gid = keyed.gid
@@ -192,6 +222,12 @@ class CsvWriter:
                                             ""),
                 ",", null_handling="replace", null_replacement="")
             rows = pc.replace_with_mask(rows, bad, texts)
+        if self.keep:  # the kept columns' cells, after the result's own
+            cells = [pc.fill_null(_csv_cells(texts), "")
+                     for texts in kept_texts(keyed, self.keep, len(lines))]
+            rows = pc.binary_join_element_wise(
+                pc.utf8_slice_codeunits(rows, 0, -1), *cells, ",")
+            rows = pc.binary_join_element_wise(rows, "\n", "")
         _write_strings(self.handle, rows)
 
     def _know(self, gids: list[int]) -> None:
@@ -282,18 +318,20 @@ def _write_strings(handle: Sink, rows: pa.Array) -> None:
 
 
 class ParquetWriter:
-    def __init__(self, handle: Sink, columnar: ColumnarPolicy):
+    def __init__(self, handle: Sink, columnar: ColumnarPolicy, keep: tuple[str, ...] = ()):
         import pyarrow.parquet as pq
 
-        self.columnar = columnar
-        self.schema = pa.schema([("line", pa.int64()), *RESULT_SCHEMA])
+        self.columnar, self.keep = columnar, keep
+        self.schema = pa.schema([("line", pa.int64()), *RESULT_SCHEMA,
+                                 *((name, pa.string()) for name in keep)])
         # statistics (min/max per row group) only for `line`: computing them for the long
         # texts and the unique case ids took a sixth of a large run, and no reader prunes on them
         self.writer = pq.ParquetWriter(handle, self.schema, write_statistics=["line"])
 
     def write(self, lines: pa.Array, keyed: Keyed, no_quotes: bool = False) -> None:
         result = self.columnar.results(keyed)
-        self.writer.write_batch(pa.RecordBatch.from_arrays([lines, *result.columns],
+        kept = kept_texts(keyed, self.keep, len(lines)) if self.keep else []
+        self.writer.write_batch(pa.RecordBatch.from_arrays([lines, *result.columns, *kept],
                                                            schema=self.schema))
 
     def close(self) -> None:

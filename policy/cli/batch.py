@@ -10,7 +10,7 @@ from argparse import Namespace
 from typing import NoReturn, TextIO
 
 from ..core.cases import as_of_day
-from ..core.errors import OutOfMemory, PolicyError, UsageError
+from ..core.errors import DataError, OutOfMemory, PolicyError, Problem, UsageError
 from ..core.escaping import escape
 from . import loading
 from .output import StdoutStream
@@ -56,9 +56,18 @@ def _batch(args: Namespace) -> int:
                          "jsonl or parquet")
 
     name = escape("<stdin>" if args.input == "-" else args.input)  # (escaping is per character)
+    columns = _columns(args.maps, args.keeps)
+    if columns is not None:  # a map naming no field is a usage error, before any input is read
+        from ..columnar.column_map import column_map
+
+        try:
+            column_map(columns, compiled.columns)
+        except DataError as exc:
+            raise UsageError("; ".join(f"--map/--keep: {p.message}" for p in exc.problems)) \
+                from None
 
     def on_bad_lines(lines: object, messages: object) -> None:  # a chunk's, at once
-        text = bad_lines_text(name, lines, messages, NO_DATE_HINT)
+        text = bad_lines_text(name, lines, with_option_hints(messages), NO_DATE_HINT)
         raw = getattr(sys.stderr, "buffer", None)
         sys.stderr.flush()
         if raw is not None:
@@ -80,7 +89,9 @@ def _batch(args: Namespace) -> int:
                             stdout=StdoutStream(sys.stdout.buffer),
                             on_bad_lines=on_bad_lines,
                             on_progress=progress.update if progress else None,
-                            input_format=args.input_format)
+                            input_format=args.input_format, columns=columns)
+    except DataError as exc:  # a column the map does not read: name the two options
+        raise DataError([option_hints(problem) for problem in exc.problems]) from None
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -88,6 +99,47 @@ def _batch(args: Namespace) -> int:
             progress.clear()
     sys.stderr.write(summary_text(summary, args.out) + "\n")
     return 3 if summary.bad else 0
+
+
+# an unknown column may be a claim file's own: the two options that read it (the library's
+# UNKNOWN_FIELD messages name no options)
+UNKNOWN_COLUMN = "unknown field"
+OPTIONS_HINT = ("; a column of other data can be read as a field with --map FIELD=COLUMN or "
+                "carried into the results with --keep COLUMN")
+
+
+def option_hints(problem: Problem) -> Problem:
+    if problem.code == "UNKNOWN_FIELD" and problem.message.startswith(UNKNOWN_COLUMN):
+        return problem._replace(message=problem.message + OPTIONS_HINT)
+    return problem
+
+
+def with_option_hints(messages: object) -> object:
+    """Bad lines' messages (an Arrow string array) with the options named after an unknown
+    field's."""
+    from ..columnar import kernels as pc  # (not pyarrow.compute: a batch run never loads it)
+
+    unknown = pc.fill_null(pc.starts_with(messages, f"UNKNOWN_FIELD: {UNKNOWN_COLUMN}"), False)
+    return pc.if_else(unknown, pc.binary_join_element_wise(messages, OPTIONS_HINT, ""), messages)
+
+
+def _columns(maps: list[str], keeps: list[str]) -> dict[str, object] | None:
+    """The column map of --map FIELD=COLUMN[,COLUMN...] and --keep COLUMN options."""
+    if not maps and not keeps:
+        return None
+    columns: dict[str, object] = {}
+    for word in maps:
+        field, sep, names = word.partition("=")
+        if not sep or not field or not names or "" in names.split(","):
+            raise UsageError(f"--map {escape(word)}: expected FIELD=COLUMN or "
+                             "FIELD=COLUMN,COLUMN,... (diagnosis=dx1,dx2)")
+        if field in columns:
+            raise UsageError(f"--map {escape(field)}=... is given twice")
+        parts = names.split(",")
+        columns[field] = parts if len(parts) > 1 else parts[0]
+    if keeps:
+        columns["keep"] = list(keeps)
+    return columns
 
 
 def without_pandas() -> None:

@@ -38,7 +38,17 @@ def run(args: Namespace) -> int:
         case = {**file_case, **check_case(word_case, compiled.columns, file=WORDS)}
     else:
         case = check_case(raw, compiled.columns, where=where, file=name)
-    decision = Policy(compiled).evaluate(case, args.as_of)
+    words = {word.partition("=")[0]: word for word in args.fields}
+
+    def locate(field: str) -> tuple[str, int, int]:
+        """Where a code field was given: its word, else its line in the case file."""
+        if field in words:
+            return (words[field], 0, 0)
+        if where is not None and field in raw:
+            return (name, *where((field,)))
+        return (name, 0, 0)
+
+    decision = Policy(compiled).evaluate_checked(case, args.as_of, locate=locate)
     if args.json:
         import json  # (not on the text path: a warm evaluate's start-up counts)
 

@@ -171,6 +171,12 @@ def _configure_batch(parser: argparse.ArgumentParser) -> None:
                         choices=("csv", "jsonl", "parquet"),
                         help="the input's format; needed for standard input ('-') and names "
                              "without a known suffix (default: from the suffix)")
+    parser.add_argument("--map", metavar="FIELD=COLUMN[,COLUMN...]", action="append",
+                        dest="maps", default=[],
+                        help="read FIELD from the input's COLUMN (repeatable; diagnosis and "
+                             "procedure may join several columns)")
+    parser.add_argument("--keep", metavar="COLUMN", action="append", dest="keeps", default=[],
+                        help="carry COLUMN into every result under its own name (repeatable)")
 
 
 def _configure_impact(parser: argparse.ArgumentParser) -> None:

@@ -87,6 +87,23 @@ class Crosswalk(Record):
     def governed(self) -> tuple[Entry, ...]:
         return tuple(e for e in self.entries if e.kind == "governed")
 
+    def to_json(self) -> dict[str, Any]:
+        """The plain form a compiled policy carries (`core.compiled.CompiledPolicy.crosswalk`,
+        cached with it); `from_json` is its inverse."""
+        return {"file": self.file, "field": self.field,
+                "entries": [[e.kind, e.field, e.value, e.system,
+                             [[i.low, i.high, i.is_range, i.text] for i in e.items],
+                             e.valid_from, e.valid_to, e.note, e.provenance]
+                            for e in self.entries]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Crosswalk:
+        return cls(data["file"], data["field"], tuple(
+            Entry(kind, field, value, system, tuple(Item(*item) for item in items), valid_from,
+                  valid_to, note, provenance)
+            for kind, field, value, system, items, valid_from, valid_to, note, provenance
+            in data["entries"]))
+
 
 def _default_window(system: str) -> tuple[str, str]:
     if system == ICD9:

@@ -13,11 +13,11 @@ from __future__ import annotations
 import pyarrow as pa
 
 from ..core.cases import (
+    CODE_FIELDS,
     DATE_FIELDS,
     NO_DATE_MESSAGE,
     TEXT_FIELDS,
     as_of_day,
-    case_fields,
     check_case,
     delimiter_hint,
     parse_words,
@@ -30,6 +30,7 @@ from ..core.errors import DataError, Problem
 from ..core.memo import BoundedMemo
 from ..core.record import Record
 from ..core.timeline import revision_in_force
+from . import column_map
 from . import kernels as pc
 from .bulk import BULK_MIN, DateScreen, NoTemplate, VocabularyScreen
 
@@ -101,30 +102,45 @@ class InputChecks:
             self._date_screen = None
 
     # --- names and types of columns -------------------------------------------------------------
-    def name_problems(self, names: list[str], file: str = "input",
-                      line: int = 0) -> list[Problem]:
-        """Problems of column names (a CSV header, a schema): unknown or repeated fields."""
-        fields = case_fields(self.columns)
-        problems, seen = [], set()
+    def name_problems(self, names: list[str], file: str = "input", line: int = 0,
+                      plan: column_map.ColumnMap = column_map.NO_MAP) -> list[Problem]:
+        """Problems of column names (a CSV header, a schema) read with `plan`'s column map:
+        unknown or repeated fields, mapped or kept columns the input lacks."""
+        fields = column_map.row_fields(self.columns)
+        problems = column_map.name_problems(names, plan, fields, file, line) if plan else []
+        sources, mapped, joined = plan.sources(), plan.mapped(), dict(plan.fields)
+        seen: set[str] = set()
         for position, name in enumerate(names, start=1):
-            if name in seen:
+            if name in plan.keep or (name in mapped and name not in sources):
+                continue  # kept; or a field read from other columns (reported above)
+            field = sources.get(name, name)
+            if field in seen and name in sources and len(joined[field]) > 1:
+                continue  # one of the columns joined into a code field
+            if field in seen:
                 problems.append(Problem(file, line, position, "DUPLICATE_KEY",
                                         f"column '{name}' given twice"))
-            elif name not in fields:
+            elif field not in fields:
                 problems.append(Problem(file, line, position, "UNKNOWN_FIELD",
                                         unknown_field(name, fields, delimiter_hint(name, fields))))
-            seen.add(name)
+            seen.add(field)
         return problems
 
-    def check_columns(self, schema: pa.Schema, text_cells: bool, file: str = "input") -> None:
-        """Raise DataError for columns that are not case fields or hold the wrong Arrow type."""
+    def check_columns(self, schema: pa.Schema, text_cells: bool, file: str = "input",
+                      plan: column_map.ColumnMap = column_map.NO_MAP) -> None:
+        """Raise DataError for columns that are not case fields (under `plan`'s column map) or
+        hold the wrong Arrow type."""
         vocabulary = self._vocabulary
-        problems = self.name_problems(schema.names, file)
+        problems = self.name_problems(schema.names, file, plan=plan)
+        sources = plan.sources()
         for position, field in enumerate(schema, start=1):
-            name, kind = field.name, field.type
+            kind = field.type
             if pa.types.is_dictionary(kind):
                 kind = kind.value_type
-            if name not in vocabulary and name not in (*TEXT_FIELDS, *DATE_FIELDS):
+            if field.name in plan.keep:
+                problems += column_map.kept_type_problems(field.name, kind, file, position)
+                continue
+            name = sources.get(field.name, field.name)
+            if name not in vocabulary and name not in (*TEXT_FIELDS, *DATE_FIELDS, *CODE_FIELDS):
                 continue  # reported above
             stringy = (pa.types.is_string(kind) or pa.types.is_large_string(kind)
                        or pa.types.is_string_view(kind) or pa.types.is_null(kind))
@@ -135,7 +151,8 @@ class InputChecks:
                 want = ("strings" if text_cells else "booleans" if boolean
                         else "strings or dates" if name in DATE_FIELDS else "strings")
                 problems.append(Problem(file, 0, position, "WRONG_TYPE",
-                                        f"column '{name}' holds {kind}; it must hold {want}"))
+                                        f"column '{field.name}' holds {kind}; it must hold "
+                                        f"{want}"))
         if problems:
             raise DataError(problems)
 

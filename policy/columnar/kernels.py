@@ -65,6 +65,11 @@ def ascii_trim(strings: Any, characters: str) -> Any:
     return _call("ascii_trim", [strings], _compute.TrimOptions(characters))
 
 
+def replace_substring_regex(strings: Any, pattern: str, replacement: str) -> Any:
+    return _call("replace_substring_regex", [strings],
+                 _compute.ReplaceSubstringOptions(pattern, replacement))
+
+
 def replace_substring(strings: Any, pattern: str, replacement: str) -> Any:
     return _call("replace_substring", [strings],
                  _compute.ReplaceSubstringOptions(pattern, replacement))
@@ -118,6 +123,10 @@ def if_else(condition: Any, left: Any, right: Any) -> Any:
 
 def replace_with_mask(values: Any, mask: Any, replacements: Any) -> Any:
     return _call("replace_with_mask", [values, mask, replacements])
+
+
+def coalesce(*values: Any) -> Any:
+    return _call("coalesce", list(values))
 
 
 def max_element_wise(*values: Any) -> Any:

@@ -12,12 +12,16 @@ from datetime import date
 
 import pyarrow as pa
 
+from ..core.cases import CODE_FIELDS
 from ..core.compiled import CompiledPolicy
 from ..core.decision import Decision
 from ..core.errors import DataError, Problem
 from ..core.memo import BoundedMemo
 from ..core.record import Record
 from . import kernels as pc
+from .column_codes import ColumnCodes
+from .column_map import apply as apply_map
+from .column_map import column_map, renamed
 from .inputs import VALUE_MEMO_LIMIT, InputChecks, join_errors, plain_strings
 from .outcomes import PER_OUTCOME, RESULT_SCHEMA, OutcomeTable
 
@@ -36,6 +40,12 @@ class Keyed(Record):
     before_first: pa.Array | None  # bool
     no_policy_days: list[str]
     no_policy_index: pa.Array | None  # int32
+    kept: pa.RecordBatch | None = None  # the kept columns (`column_map`), or None
+    # rows with diagnosis or procedure codes (`column_codes`): per row the codes as JSON text,
+    # the sentence the explanation adds, the explanation of a not_applicable row; else None
+    codes: pa.Array | None = None
+    said: pa.Array | None = None
+    not_applicable_text: pa.Array | None = None
 
 
 class ColumnarPolicy:
@@ -52,6 +62,7 @@ class ColumnarPolicy:
         self.columns = compiled.columns
         self.outcomes = OutcomeTable(compiled)
         self.inputs = InputChecks(compiled)
+        self.codes = ColumnCodes(compiled, (compiled.crosswalk or {}).get("field"))
         self.n_codes = self.outcomes.n_codes
         self._no_policy_memo: BoundedMemo[str] = BoundedMemo(VALUE_MEMO_LIMIT)
         # what the batch readers and writers use, from the part that owns it
@@ -64,15 +75,34 @@ class ColumnarPolicy:
         self.check_as_of = self.inputs.check_as_of
 
     def evaluate(self, data: pa.Table | pa.RecordBatch, *, as_of: str | date | None = None,
-                 text_cells: bool = False) -> pa.Table | pa.RecordBatch:
+                 text_cells: bool = False,
+                 columns: object = None) -> pa.Table | pa.RecordBatch:
         """Results for a pyarrow Table or RecordBatch of cases (see `evaluate_arrow`)."""
+        plan = column_map(columns, self.columns)
         if isinstance(data, pa.Table):
-            batches = [self.evaluate(b, as_of=as_of, text_cells=text_cells)
+            self.inputs.check_columns(data.schema, text_cells, plan=plan)
+            kept = [data.schema.field(name) for name in plan.keep]
+            fields = set(renamed(data.schema.names, plan))
+            coded = [pa.field("codes", pa.string())] if fields & set(CODE_FIELDS) else []
+            batches = [self.evaluate(b, as_of=as_of, text_cells=text_cells, columns=plan)
                        for b in data.to_batches()]
-            return pa.Table.from_batches(batches, schema=RESULT_SCHEMA)
+            return pa.Table.from_batches(batches,
+                                         schema=pa.schema([*RESULT_SCHEMA, *coded, *kept]))
         if not isinstance(data, pa.RecordBatch):
             raise TypeError(f"expected a pyarrow Table or RecordBatch, not {type(data).__name__}")
-        return self.results(self.evaluate_keyed(data, as_of=as_of, text_cells=text_cells))
+        if plan:
+            self.inputs.check_columns(data.schema, text_cells, plan=plan)
+        cases, kept_columns = apply_map(data, plan)
+        keyed = self.evaluate_keyed(cases, as_of=as_of, text_cells=text_cells)
+        results = self.results(keyed)
+        if keyed.codes is not None:  # each row's codes as JSON text (null for a bad row)
+            codes = pc.if_else(pc.is_valid(keyed.gid), keyed.codes, pa.scalar(None, pa.string()))
+            results = results.append_column("codes", codes)
+        if kept_columns is None:
+            return results
+        return pa.RecordBatch.from_arrays([*results.columns, *kept_columns.columns],
+                                          schema=pa.schema([*results.schema,
+                                                            *kept_columns.schema]))
 
     def evaluate_keyed(self, data: pa.RecordBatch, *, as_of: str | date | None = None,
                        text_cells: bool = False, checked_utf8: bool = False) -> Keyed:
@@ -90,18 +120,29 @@ class ColumnarPolicy:
                 raise DataError(Problem("input", 0, 0, "ENCODING",
                                         f"invalid data: {exc}")) from None
         n = data.num_rows
+        row_codes = None
+        if self.codes.has_codes(data):  # read them, and decide with what they name
+            row_codes = self.codes.read(data, day, text_cells)
+            data = row_codes.data
         code, errors = inputs.partial_case_codes(data, outcomes.weights, text_cells)
 
         row_days = inputs.row_days(data, day, text_cells)
         if row_days.error is not None:
             errors.append(row_days.error)
         error = join_errors(errors, n)
+        if row_codes is not None and row_codes.error is not None:  # after the fields' own
+            error = pc.coalesce(error, row_codes.error)
 
         # The outcome id of each row: a lookup by (revision, code) for rows in force, one shared
         # id for rows before the first revision (only their explanation differs: it names the day).
         position = row_days.position
         gid = pc.take(outcomes.key_to_gid, pc.add(pc.multiply(pc.max_element_wise(position, 0),
                                                               self.n_codes), code))
+        if row_codes is not None and row_codes.not_applicable is not None:
+            applies = pc.and_(pc.fill_null(row_codes.not_applicable, False),
+                              pc.greater_equal(position, 0))
+            gid = pc.if_else(applies, pc.cast(pc.add(position, outcomes.not_applicable_base),
+                                              pa.int32()), gid)
         before_first = pc.less(position, 0) if row_days.no_policy_days else None
         if before_first is not None:
             gid = pc.if_else(before_first, pa.scalar(outcomes.no_policy_gid, pa.int32()), gid)
@@ -109,8 +150,12 @@ class ColumnarPolicy:
         if error.null_count < n:
             gid = pc.if_else(pc.is_null(error), gid, pa.scalar(None, pa.int32()))
             days = pc.if_else(pc.is_null(error), days, pa.scalar(None, days.type))
-        return Keyed(gid, code, inputs.case_ids(data, text_cells), days, error, before_first,
-                     row_days.no_policy_days, row_days.no_policy_index)
+        keyed = Keyed(gid, code, inputs.case_ids(data, text_cells), days, error, before_first,
+                      row_days.no_policy_days, row_days.no_policy_index)
+        if row_codes is None:
+            return keyed
+        return keyed._replace(codes=row_codes.codes, said=row_codes.said,
+                              not_applicable_text=row_codes.not_applicable_text)
 
     def results(self, keyed: Keyed) -> pa.RecordBatch:
         """The result record batch (RESULT_SCHEMA) of a keyed evaluation."""
@@ -136,7 +181,18 @@ class ColumnarPolicy:
                                  pc.cast(pc.add(keyed.no_policy_index, len(distinct)), pa.int32()),
                                  indices)
             distinct = pa.concat_arrays([distinct, pa.array(texts, pa.string())])
-        return pa.DictionaryArray.from_arrays(indices, distinct)
+        explained = pa.DictionaryArray.from_arrays(indices, distinct)
+        if keyed.said is None and keyed.not_applicable_text is None:
+            return explained
+        texts = pc.cast(explained, pa.string())  # rows with codes: their own words
+        if keyed.not_applicable_text is not None:
+            texts = pc.if_else(pc.is_valid(keyed.not_applicable_text),
+                               keyed.not_applicable_text, texts)
+        if keyed.said is not None:
+            texts = pc.if_else(pc.is_valid(keyed.said),
+                               pc.binary_join_element_wise(texts, keyed.said, " "), texts)
+        texts = pc.if_else(pc.is_valid(keyed.gid), texts, pa.scalar(None, pa.string()))
+        return pc.dictionary_encode(texts)
 
     def outcome_keys(self, keyed: Keyed) -> pa.Array:
         """Per row, one int64 for its (outcome id, partial-case code) pair, null for a bad row:
@@ -147,7 +203,10 @@ class ColumnarPolicy:
         """The decision of the rows with `outcome_keys` value `key`, on a day its outcome occurs
         (as_of, case_id and, before the first revision, the explanation are the row's own)."""
         gid, code = divmod(key, self.n_codes)
-        return self.compiled.evaluate(self.decode(code), self.outcome_day(gid))
+        decision = self.compiled.evaluate(self.decode(code), self.outcome_day(gid))
+        if gid >= self.outcomes.not_applicable_base:
+            return self.compiled.not_applicable(decision, ())
+        return decision
 
     def no_policy_explanation(self, day: str) -> str:
         """The explanation of a day before the first revision (it names the day)."""
@@ -178,8 +237,8 @@ def for_policy(policy: object) -> ColumnarPolicy:
 
 
 def evaluate_arrow(data: pa.Table | pa.RecordBatch, policy: object, *,
-                   as_of: str | date | None = None,
-                   text_cells: bool = False) -> pa.Table | pa.RecordBatch:
+                   as_of: str | date | None = None, text_cells: bool = False,
+                   columns: object = None) -> pa.Table | pa.RecordBatch:
     """Evaluate every case in a pyarrow Table or RecordBatch; return the same kind, row for row.
 
     Columns are named as case fields (any subset; a missing column or a null is unknown).
@@ -187,5 +246,9 @@ def evaluate_arrow(data: pa.Table | pa.RecordBatch, policy: object, *,
     exact); `text_cells=True` as CSV cells or `FIELD=VALUE` words ("" unknown, "true"/"false").
     `as_of` overrides every row's service_date. A bad row gets `error` ("CODE: message") and null
     results; a bad column (unknown name, wrong type) raises DataError for the whole input.
+    `columns` reads a table with its own column names: {field: column} (diagnosis and
+    procedure: a list of columns, joined), and "keep": [column, ...], carried as they are after
+    the result columns (`column_map`); any other column that is no field is still an error.
     """
-    return for_policy(policy).evaluate(data, as_of=as_of, text_cells=text_cells)
+    return for_policy(policy).evaluate(data, as_of=as_of, text_cells=text_cells,
+                                       columns=columns)

@@ -9,7 +9,7 @@ changed after: any number of threads may read it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -63,10 +63,15 @@ class OutcomeTable:
             key_to_gid.extend(base + position for position in compiled_revision.outcome_at)
         self.key_to_gid = pa.array(key_to_gid, pa.int32())
         self.no_policy_gid = len(self.decisions)  # the one id of every row before the first
+        # one id per revision for `not_applicable` (procedure codes given, none governed): its
+        # explanation names the codes, so each row's own (`column_codes`) replaces this one
+        self.not_applicable_base = self.no_policy_gid + 1
+        not_applicable = [compiled.not_applicable(compiled.evaluate({}, r.effective_from), ())
+                          for r in compiled.revisions]
         rows = self.decisions
         identities: list[Mapping[str, str]] = [  # (each decided in its revision: never {})
             d.revision or {} for d in rows]
-        self.values: dict[str, Sequence[str | None]] = {  # per field, each outcome id's value
+        self.values: dict[str, list[Any]] = {  # per field, each outcome id's value (str or None)
             "determination": [d.determination for d in rows] + [NO_POLICY],
             "revision": [r["id"] for r in identities] + [None],
             "version": [r["version"] for r in identities] + [None],
@@ -79,6 +84,18 @@ class OutcomeTable:
             # before the first revision too: the manual's disclaimer as the first revision gives it
             "disclaimer": [d.disclaimer for d in rows] + [compiled.revisions[0].disclaimer["text"]],
         }
+        for d in not_applicable:
+            identity: Mapping[str, str] = d.revision or {}  # (decided in a revision: never {})
+            for name, value in (("determination", d.determination), ("rule", d.rule),
+                                ("revision", identity["id"]),
+                                ("version", identity["version"]),
+                                ("effective_from", identity["effective_from"]),
+                                ("effective_from_basis", identity["effective_from_basis"]),
+                                ("source", None), ("provenance", None),
+                                ("explanation", d.explanation), ("disclaimer", d.disclaimer)):
+                self.values[name].append(value)
+        self.not_applicable_revisions = [d.revision["effective_from"] if d.revision else ""
+                                         for d in not_applicable]  # (never "": decided)
         # each per-outcome column as (distinct values, position of each outcome id's value)
         self.dictionaries: dict[str, tuple[pa.Array, pa.Array]] = {}
         for name, values in self.values.items():
@@ -87,7 +104,8 @@ class OutcomeTable:
                          for v in values]
             self.dictionaries[name] = (pa.array(list(distinct), pa.string()),
                                        pa.array(positions, pa.int32()))
-        self.needs = pa.array([list(d.needs) for d in rows] + [[]], pa.list_(pa.string()))
+        self.needs = pa.array([list(d.needs) for d in rows] + [[]] * (1 + len(not_applicable)),
+                              pa.list_(pa.string()))
 
     def decode(self, code: int) -> dict[str, Value]:
         """The partial case (known fields only) that a code stands for."""
@@ -100,7 +118,11 @@ class OutcomeTable:
 
     def outcome_day(self, gid: int) -> str:
         """A day on which outcome id `gid` can occur (its revision's first day)."""
-        revision = self.decisions[gid].revision if gid != self.no_policy_gid else None
+        if gid == self.no_policy_gid:
+            return "0001-01-01"
+        if gid >= self.not_applicable_base:
+            return self.not_applicable_revisions[gid - self.not_applicable_base]
+        revision = self.decisions[gid].revision
         return "0001-01-01" if revision is None else revision["effective_from"]
 
     def outcome_values(self, gid: int) -> dict[str, Any]:

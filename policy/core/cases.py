@@ -26,6 +26,9 @@ AS_OF = "as_of"  # what a problem of the as-of date names as its place (an AsOfE
 NO_DATE_MESSAGE = "no date: the case has no service_date and no as-of date is given"
 TEXT_FIELDS = ("case_id",)
 DATE_FIELDS = ("service_date",)
+# diagnosis and procedure codes: one code or several (a string of codes separated by commas, or a
+# list of strings); read on the date of service by `policy.codesets` (docs/codes.md)
+CODE_FIELDS = ("diagnosis", "procedure")
 
 
 def suggest(word: str, choices: Iterable[object]) -> str:
@@ -66,7 +69,7 @@ def delimiter_hint(name: str, fields: Sequence[str]) -> str:
 
 def case_fields(columns: Columns) -> list[str]:
     """Every field a case may have, in the order messages list them."""
-    return [*TEXT_FIELDS, *DATE_FIELDS, *(name for name, _ in columns)]
+    return [*TEXT_FIELDS, *DATE_FIELDS, *(name for name, _ in columns), *CODE_FIELDS]
 
 
 def unknown_field(name: str, fields: Sequence[str], hint: str = "") -> str:
@@ -143,6 +146,17 @@ def check_case(case: Mapping[str, object], columns: Columns, *,
                                           f"character: {shown(value)}")
             else:
                 clean[name] = value
+        elif name in CODE_FIELDS:
+            codes = code_texts(value)
+            if codes is None:
+                problem(name, "WRONG_TYPE", f"{name} must be a string of codes separated by "
+                                            f"commas or a list of strings, not {shown(value)} "
+                                            "(quote a code that looks like a number: '154.1')")
+            elif any(lone_surrogate(code) is not None for code in codes):
+                problem(name, "ENCODING", f"{name} holds a lone surrogate, which is not a "
+                                          f"character: {shown(value)}")
+            elif codes:
+                clean[name] = codes
         elif name in DATE_FIELDS:
             try:
                 check_date(value)
@@ -164,6 +178,18 @@ def check_case(case: Mapping[str, object], columns: Columns, *,
     if problems:
         raise DataError(problems)
     return clean
+
+
+def code_texts(value: object) -> tuple[str, ...] | None:
+    """The codes of a `diagnosis` or `procedure` value, as given: a string split at its commas
+    (spaces around a code dropped; an empty item kept, for the code check to report), a list or
+    tuple of strings as it is; None for anything else (a number, a mapping, a list holding one).
+    An empty list gives no codes."""
+    if type(value) is str:
+        return tuple(part.strip() for part in value.split(","))
+    if isinstance(value, (list, tuple)) and all(type(code) is str for code in value):
+        return tuple(value)
+    return None
 
 
 def parse_words(words: Sequence[str], columns: Columns) -> dict[str, object]:

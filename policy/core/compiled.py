@@ -12,7 +12,7 @@ determination. Here: the compiled records, their evaluation, and the compiled fo
 from __future__ import annotations
 
 from . import partial_cases
-from .decision import INDETERMINATE, NO_POLICY, Decision, ReadOnlyDict, identity
+from .decision import INDETERMINATE, NO_POLICY, NOT_APPLICABLE, Decision, ReadOnlyDict, identity
 from .record import Record
 from .timeline import revision_in_force
 
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
         provenance_note: str
 
 
-FORMAT = 3  # bump when the compiled JSON shape changes
+FORMAT = 4  # bump when the compiled JSON shape changes
 
 
 class Outcome(Record):
@@ -86,7 +86,9 @@ class CompiledRevision(Record):
 class CompiledPolicy(Record):
     """Every revision of a policy compiled; `columns`: ((name, values), ...) in table order;
     `revisions` in effective order; `evidence_key`: the input whose value picks a revision's
-    evidence paragraph (None: none does); `determinations`: the policy's, in its order."""
+    evidence paragraph (None: none does); `determinations`: the policy's, in its order;
+    `crosswalk`: its crosswalk of codes (codes.yml) in the plain form that
+    `codesets.crosswalk.Crosswalk.to_json` gives (core does not read codes), None without one."""
 
     __slots__ = ()
     policy_id: str
@@ -95,6 +97,7 @@ class CompiledPolicy(Record):
     revisions: tuple[CompiledRevision, ...]
     evidence_key: str | None
     determinations: tuple[str, ...]
+    crosswalk: dict[str, Any] | None = None  # plain data: Crosswalk.to_json's
 
     # --- evaluation ---------------------------------------------------------------------------
     def code(self, case: Mapping[str, Any]) -> int:
@@ -144,6 +147,24 @@ class CompiledPolicy(Record):
             disclaimer_note=in_force.disclaimer["provenance_note"],
             case_id=case_id, case=known)
 
+    def not_applicable(self, decided: Decision, procedures: Sequence[str]) -> Decision:
+        """`decided` (a decision in force) made `not_applicable`: the case's procedure codes
+        (`procedures`, as read) name no service the policy governs, so no rule applies."""
+        in_force = revision_in_force(self.revisions, decided.as_of)
+        assert in_force is not None
+        head = (f"Revision {in_force.id} (version {in_force.version}, effective "
+                f"{in_force.effective_from}, {in_force.effective_from_basis})")
+        return decided._replace(
+            determination=NOT_APPLICABLE, rule=None, rules=(), needs=(), possible=(),
+            source=None, provenance=None, provenance_note=None, evidence=None,
+            evidence_scope=None,
+            explanation=(f"{head} does not apply: the procedure code"
+                         f"{'s' if len(procedures) > 1 else ''} {', '.join(procedures)} "
+                         f"name{'' if len(procedures) > 1 else 's'} no service this policy "
+                         "governs (by its crosswalk of codes, the project's reading)."
+                         if procedures else f"{head} does not apply: the procedure codes name "
+                         "no service this policy governs."))
+
     @staticmethod
     def _explain(in_force: CompiledRevision, outcome: Outcome, rule_id: str | None) -> str:
         head = (f"Revision {in_force.id} (version {in_force.version}, effective "
@@ -163,6 +184,7 @@ class CompiledPolicy(Record):
         return {"format": FORMAT, "policy": {"id": self.policy_id, "title": self.title},
                 "columns": [[name, list(values)] for name, values in self.columns],
                 "evidence_key": self.evidence_key, "determinations": list(self.determinations),
+                "crosswalk": self.crosswalk,
                 "revisions": [{
                     "id": r.id, "version": r.version, "approved": r.approved,
                     "effective_from": r.effective_from,
@@ -182,6 +204,7 @@ class CompiledPolicy(Record):
             policy_id=data["policy"]["id"], title=data["policy"]["title"],
             columns=tuple((name, tuple(values)) for name, values in data["columns"]),
             evidence_key=data["evidence_key"], determinations=tuple(data["determinations"]),
+            crosswalk=data["crosswalk"],
             revisions=tuple(CompiledRevision(
                 id=r["id"], version=r["version"], approved=r["approved"],
                 effective_from=r["effective_from"], effective_from_basis=r["effective_from_basis"],
@@ -227,7 +250,8 @@ def _check_compiled_shape(data: Any) -> None:
 
     expect(type(data) is dict and data.get("format") == FORMAT, "format differs")
     expect(set(data) == {"format", "policy", "columns", "revisions", "evidence_key",
-                         "determinations"}, "keys")
+                         "determinations", "crosswalk"}, "keys")
+    _check_crosswalk_shape(data["crosswalk"], expect)
     expect(data["evidence_key"] is None or type(data["evidence_key"]) is str, "evidence_key")
     expect(strings(data["determinations"]), "determinations")
     policy, columns, revisions = data["policy"], data["columns"], data["revisions"]
@@ -275,3 +299,22 @@ def _check_compiled_shape(data: Any) -> None:
             expect(type(index) is list and len(index) == codes
                    and {type(i) for i in index} <= {int}
                    and all(0 <= i < len(outcomes) for i in index), "index")
+
+
+def _check_crosswalk_shape(crosswalk: Any, expect: Any) -> None:
+    """The crosswalk's plain form (`codesets.crosswalk.Crosswalk.to_json`): None, or {"file",
+    "field", "entries": [[kind, field, value, system, [[low, high, is_range, text], ...],
+    valid_from, valid_to, note, provenance], ...]}."""
+    if crosswalk is None:
+        return
+    expect(type(crosswalk) is dict and set(crosswalk) == {"file", "field", "entries"}
+           and type(crosswalk["file"]) is str and type(crosswalk["field"]) in (str, type(None))
+           and type(crosswalk["entries"]) is list, "crosswalk")
+    for entry in crosswalk["entries"]:
+        expect(type(entry) is list and len(entry) == 9
+               and {type(entry[i]) for i in (0, 3, 5, 6, 7, 8)} <= {str}
+               and type(entry[1]) in (str, type(None))
+               and type(entry[2]) in (str, bool, type(None)) and type(entry[4]) is list
+               and all(type(item) is list and len(item) == 4
+                       and [type(part) for part in item] == [str, str, bool, str]
+                       for item in entry[4]), "a crosswalk entry")

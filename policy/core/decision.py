@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 INDETERMINATE = "indeterminate"
 NO_POLICY = "no_policy_in_force"
+NOT_APPLICABLE = "not_applicable"  # procedure codes given, none the service the policy governs
 
 
 class ReadOnlyDict(dict):
@@ -71,6 +72,9 @@ class Decision(Record):
     disclaimer_note: str | None
     case_id: str | None
     case: ReadOnlyDict
+    # each code of the case's diagnosis and procedure fields as read on the date of service: a
+    # ReadOnlyDict {code, field, system, valid, names, ...} (codesets.check.CodeReading.as_json)
+    codes: tuple[ReadOnlyDict, ...] = ()
 
     def to_json(self) -> dict:
         return {"determination": self.determination, "as_of": self.as_of, "policy": self.policy,
@@ -82,4 +86,5 @@ class Decision(Record):
                 "evidence_scope": self.evidence_scope, "disclaimer": self.disclaimer,
                 "disclaimer_provenance": self.disclaimer_provenance,
                 "disclaimer_note": self.disclaimer_note,
-                "case_id": self.case_id, "case": dict(self.case)}
+                "case_id": self.case_id, "case": dict(self.case),
+                "codes": [dict(code) for code in self.codes]}

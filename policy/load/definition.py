@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import regex
 
+from ..core.cases import CODE_FIELDS
 from ..core.errors import PolicyError, Problem
 from ..core.record import Record
 from ..core.value_text import value_text
@@ -210,6 +211,11 @@ def case_schema(definition: PolicyDefinition, *, schema_id: str, title: str) -> 
     properties: dict[str, dict[str, str]] = {"case_id": {"type": "string"},
                                              "service_date": {"$ref": "#/$defs/date"}}
     properties.update({e.name: {"$ref": f"#/$defs/{e.name}"} for e in definition.inputs})
+    defs["codes"] = {
+        "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+        "description": "One code or several: a string of codes separated by commas (C20,Z85.048) "
+                       "or a list of strings, read on the date of service (docs/codes.md)"}
+    properties.update({name: {"$ref": "#/$defs/codes"} for name in CODE_FIELDS})
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": schema_id,
             "title": title, "$defs": defs, "type": "object", "additionalProperties": False,
             "properties": properties}

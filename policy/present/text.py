@@ -36,6 +36,8 @@ def decision_text(decision: Any) -> str:
         rows.append(("statement", attributed_text(d.source, d.provenance)))
         if d.provenance_note:  # where the words come from: the 2023 text, or carried back
             rows.append(("provenance", d.provenance_note))
+    if d.codes:
+        rows.append(("codes", "; ".join(map(code_text, d.codes))))
     rows.append(("why", d.explanation))
     if d.evidence:
         scope = f"; for this case in part: {d.evidence_scope}" if d.evidence_scope else ""
@@ -52,6 +54,20 @@ def decision_text(decision: Any) -> str:
         lines.append(f"  {key:<{width}}  {wrapped[0]}")
         lines += [f"  {'':<{width}}  {more}" for more in wrapped[1:]]
     return "\n".join(lines)
+
+def code_text(code: Any) -> str:
+    """One code of a decision (`Decision.codes`): as read, in which system, and what it named."""
+    head = f"{escape(code['code'])} ({code['system']}"
+    head += f", {code['release']})" if code.get("release") else ")"
+    if code["field"] == "procedure":
+        governed = code.get("governed")
+        return head + (": the service the policy governs" if governed
+                       else ": not a service the policy governs" if governed is False else "")
+    names = code.get("names")
+    if not names:
+        return head + ": names nothing"
+    return head + ": " + ", ".join(f"{k}={v}" for k, v in names.items())
+
 
 def wrap(text: str, width: int, *, subsequent_indent: str = "") -> list[str]:
     """Lines of at most `width` broken at spaces only: a hyphenated rule id or a date is never

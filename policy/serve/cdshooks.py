@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..core.cases import case_fields
 from ..core.decision import INDETERMINATE
 from ..core.errors import DataError
 from .cards import card, service_words, words
@@ -131,7 +130,10 @@ def answer(served: Served, hook: str, body: Any, *, new_id: Callable[[], str], t
     decided: list[Decided] = []
     if crd is None:  # the policy says nothing of how to read an order
         return {"cards": [], "systemActions": []}, []
-    accepts_codes = "diagnosis" in case_fields(served.policy.compiled.columns)
+    # The service reads an order's codes itself (`fhir.read_order`: codes of other systems, or
+    # invalid on the day, name nothing and say why) rather than passing them as the case fields
+    # diagnosis and procedure, which would make such an order an invalid case (issue 22).
+    accepts_codes = False
     crosswalk = served.crosswalk
     readable = {r.input for r in crd.observations} | {getattr(crosswalk, "field", None)}
     coverage = coverage_reference(resources, words("coverage_not_given"))

@@ -33,6 +33,9 @@ def case_schema(columns: tuple) -> dict[str, Any]:
             properties[name] = {"type": ["boolean", "null"]}
         else:
             properties[name] = {"enum": [*values, None]}
+    for name in ("diagnosis", "procedure"):  # codes (core.cases.CODE_FIELDS: docs/codes.md)
+        properties[name] = {"anyOf": [{"type": ["string", "null"]},
+                                      {"type": "array", "items": {"type": "string"}}]}
     return {"type": "object", "additionalProperties": False, "properties": properties}
 
 

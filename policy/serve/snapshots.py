@@ -81,7 +81,8 @@ def load_served(tables: str | None, policy_id: str | None) -> Served:
     snapshot = read_snapshot(files)
     crd_raw = _read_optional(os.path.join(files.folder, CRD_FILE), files.folder)
     validated = load_and_validate(files, snapshot=snapshot)
-    compiled = compile_policy(validated.revisions, validated.definition)
+    compiled = compile_policy(validated.revisions, validated.definition,
+                              validated.crosswalk)
     definition = validated.definition
     crd = read_crd_config(files.folder, crd_raw, definition.vocabulary(),
                           (*definition.order(), INDETERMINATE, NO_POLICY))

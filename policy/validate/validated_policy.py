@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..codesets.crosswalk import crosswalk_file_problems
+from ..codesets.crosswalk import Crosswalk, build_crosswalk, crosswalk_file_problems
 from ..core.errors import DataError, PolicyError, PolicyIOError, Problem
 from ..core.escaping import shown
 from ..core.policy_files import SOURCE_FILE, PolicyFiles, display_path
@@ -41,6 +41,7 @@ class ValidatedPolicy:
     files: PolicyFiles
     revisions: tuple[Revision, ...]  # in effective order
     definition: PolicyDefinition  # its policy.yml
+    crosswalk: Crosswalk | None = None  # its codes.yml, None without one
 
 
 def load_definition(snapshot: Snapshot, schemas: tuple[tuple[str, bytes], ...]) -> PolicyDefinition:
@@ -158,4 +159,9 @@ def load_and_validate(files: PolicyFiles, *, chain: bool = True,
     if problems:
         raise DataError(list(dict.fromkeys(problems)))  # one policy.yml problem, not one a table
     revisions = tuple(sorted((rev for _, rev in entries), key=lambda r: r.effective_from))
-    return ValidatedPolicy(files=files, revisions=revisions, definition=definition)
+    crosswalk = None
+    if files.codes_file is not None:  # (checked above, from the same snapshot)
+        crosswalk = build_crosswalk(load_yaml(snapshot.read(files.codes_file),
+                                              display_path(files.codes_file)))
+    return ValidatedPolicy(files=files, revisions=revisions, definition=definition,
+                           crosswalk=crosswalk)

@@ -6,6 +6,7 @@ Issue 20, item 1: argparse expanded abbreviations (`--as` for `--as-of`, `--ou` 
 --as-of 2016-05-03 --as 2024-01-01 ...` decided as of 2024 with exit 0, and `batch --out a.csv
 --ou b.jsonl` wrote only b.jsonl. Each test below failed on the code before (74629ea)."""
 
+import argparse
 import contextlib
 import io
 import itertools
@@ -81,7 +82,8 @@ def _parsers():
 def _single_valued(parser):
     """The options of `parser` that take one value, each as the list of its spellings."""
     return [action.option_strings for action in parser._actions
-            if action.option_strings and action.nargs is None and action.dest != "help"]
+            if action.option_strings and action.nargs is None and action.dest != "help"
+            and not isinstance(action, argparse._AppendAction)]  # --map, --keep: repeatable
 
 
 def _line(command, *words):

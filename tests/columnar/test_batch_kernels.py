@@ -75,6 +75,8 @@ CALLS = [
     ("is_in", (STRINGS,), {"value_set": pa.array(["", "rectal", "a,b"])}),
     ("count_substring", (STRINGS, "a"), {}),
     ("replace_substring", (STRINGS, '"', '""'), {}),
+    ("replace_substring_regex", (STRINGS, ",{2,}", ","), {}),
+    ("coalesce", (STRINGS, STRINGS), {}),
     ("utf8_slice_codeunits", (STRINGS, 0, 3), {}),
     ("ascii_trim", (pa.array(["  x ", None, "y", "   "]), " "), {}),
     ("min_element_wise", (NUMBERS, 2), {}),

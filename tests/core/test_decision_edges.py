@@ -308,7 +308,8 @@ def test_a_bad_column_of_an_arrow_table_has_no_line_and_its_column_position():
                       "service_date": pa.array([20160503]), "case_id ": ["b"]})
     with pytest.raises(DataError) as caught:
         evaluate_arrow(table, shipped_policy())
-    fields = "case_id, service_date, cancer_site, margin_status, t_stage, recurrent"
+    fields = ("case_id, service_date, cancer_site, margin_status, t_stage, recurrent, diagnosis, "
+              "procedure")
     assert [p.as_json() for p in caught.value.problems] == [
         {"file": "input", "line": 0, "col": 2, "code": "UNKNOWN_FIELD",
          "message": f"unknown field 'cancer'; fields: {fields}; did you mean 'cancer_site'?"},
@@ -336,8 +337,8 @@ def test_text_cells_want_strings_in_every_column():
         Problem("input", 0, 2, "WRONG_TYPE",
                 "column 'cancer_site' holds int64; it must hold strings"),
         Problem("input", 0, 4, "UNKNOWN_FIELD", "unknown field 'case_id2'; fields: case_id, "
-                "service_date, cancer_site, margin_status, t_stage, recurrent; did you mean "
-                "'case_id'?")]
+                "service_date, cancer_site, margin_status, t_stage, recurrent, diagnosis, "
+                "procedure; did you mean 'case_id'?")]
 
 
 def test_a_repeated_column_is_named_at_its_second_position(tmp_path):

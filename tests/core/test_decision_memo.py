@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 from policy import DataError, PolicyError, load_policy
+from policy.codesets.case_codes import evaluate_with_codes
 from policy.core.cases import check_case
 from policy.core.dates import check_date
 from policy.core.decision import Decision
@@ -42,6 +43,8 @@ def full_path(case, as_of=None):
             check_date(day)
         except ValueError as exc:
             raise AsOfError([]) from exc
+    if clean.get("diagnosis") is not None or clean.get("procedure") is not None:
+        return evaluate_with_codes(IORT.compiled, clean, day)  # codes: never the fast path's
     return IORT.compiled.evaluate(clean, day)
 
 
@@ -72,6 +75,11 @@ cases = st.fixed_dictionaries(
               "service_date": st.one_of(st.none(), days),
               # a misspelt field, also with a null value (the fast path skipped nulls unread)
               "bogus": st.one_of(st.just("x"), st.none()),
+              # codes (issue 22): valid, invalid, of the other system, empty, not strings
+              "diagnosis": st.one_of(st.none(), st.sampled_from(
+                  ["C20", "154.1", "C20,C18.7", "D48.1", "Z85.048", "", 1541]),
+                  st.just(["C18.7"]), st.just([])),
+              "procedure": st.one_of(st.none(), st.sampled_from(["77424", "99213", "x"])),
               "margin_stauts": st.none(), 1: st.none()})
 
 
@@ -114,13 +122,19 @@ def codes(function, case, as_of=None):
     ({1: None}, "UNKNOWN_FIELD"),
     ({"case_id": "\ud800"}, "ENCODING"),
     ({"case_id": "claim \udcff", "cancer_site": "colon"}, "ENCODING"),
+    ({"diagnosis": "C20"}, "CODE_WRONG_SYSTEM"),  # ICD-10-CM on 2015-09-30 (issue 22)
+    ({"diagnosis": "C20", "cancer_site": "colon"}, "CODE_WRONG_SYSTEM"),
+    ({"diagnosis": ["154.1"], "cancer_site": "colon"}, "CODE_CONTRADICTS_CASE"),
+    ({"procedure": 77424}, "WRONG_TYPE"),
+    ({"diagnosis": None, "margin_stauts": "close"}, "UNKNOWN_FIELD"),
 ])
 def test_the_fast_path_refuses_what_the_full_path_refuses(case, code):
     """Issue 20, item 9: failed before the fix. The fast path skipped None values before looking
     at their names, so `{"margin_stauts": None}` was decided; and it took any str as case_id, so
     `{"case_id": "\ud800"}` was decided and then could not be written as UTF-8."""
-    assert codes(IORT.evaluate, case, "2020-01-01") == [code]
-    assert codes(full_path, case, "2020-01-01") == [code]
+    day = "2015-09-30" if "CODE" in code else "2020-01-01"
+    assert codes(IORT.evaluate, case, day) == [code]
+    assert codes(full_path, case, day) == [code]
     assert IORT.evaluate({"case_id": "caf\u00e9 \U0001f600", "margin_status": None},
                          "2020-01-01").case_id == "caf\u00e9 \U0001f600"
 
