@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc  # (not columnar.kernels: group_by loads it anyway; no start-up goal)
 
 from ..columnar import ColumnarPolicy, Keyed, for_policy
+from ..columnar.column_map import column_map
 from ..core.compiled import CompiledPolicy
 from ..core.record import Record
 from .records import Chunk
@@ -64,12 +65,14 @@ _KEYS = ("was", "becomes", "revision_was", "revision_becomes")
 
 def claims_impact(path: str, before: CompiledPolicy, after: CompiledPolicy, *,
                   as_of: str | None = None, input_format: str | None = None,
-                  examples: int = EXAMPLES) -> Impact:
+                  columns: object = None, examples: int = EXAMPLES) -> Impact:
     """Decide every claim of the file at `path` ('-': standard input) under `before` and
-    `after` and compare (see the module). A file-level problem under either policy (an unknown
-    column, say) is raised as it would be by `run_batch`."""
+    `after` and compare (see the module). `columns`: the file's own column names, as
+    `run_batch` takes them. A file-level problem under either policy (an unknown column, say)
+    is raised as it would be by `run_batch`."""
     started = time.perf_counter()
     old, new = for_policy(before), for_policy(after)
+    plan = column_map(columns, new.columns)
     for columnar in (old, new):
         if as_of is not None:
             columnar.check_as_of(as_of)
@@ -77,7 +80,7 @@ def claims_impact(path: str, before: CompiledPolicy, after: CompiledPolicy, *,
     counts: dict[tuple[str | None, ...], int] = {}
     named: dict[tuple[str | None, ...], list[str]] = {}
     claims = 0
-    chunks: Iterator[Chunk] = reader(path, new)
+    chunks: Iterator[Chunk] = reader(path, new, plan) if plan else reader(path, new)
     for chunk in chunks:
         claims += len(chunk.bad)
         if chunk.cases is None or not chunk.cases.num_rows:

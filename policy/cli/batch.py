@@ -7,7 +7,7 @@ import signal
 import sys
 import time
 from argparse import Namespace
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from ..core.cases import as_of_day
 from ..core.errors import DataError, OutOfMemory, PolicyError, Problem, UsageError
@@ -15,6 +15,9 @@ from ..core.escaping import escape
 from . import loading
 from .output import StdoutStream
 from .usage import NO_DATE_HINT
+
+if TYPE_CHECKING:
+    from ..core.compiled import CompiledPolicy
 
 
 def run(args: Namespace) -> int:
@@ -56,15 +59,7 @@ def _batch(args: Namespace) -> int:
                          "jsonl or parquet")
 
     name = escape("<stdin>" if args.input == "-" else args.input)  # (escaping is per character)
-    columns = _columns(args.maps, args.keeps)
-    if columns is not None:  # a map naming no field is a usage error, before any input is read
-        from ..columnar.column_map import column_map
-
-        try:
-            column_map(columns, compiled.columns)
-        except DataError as exc:
-            raise UsageError("; ".join(f"--map/--keep: {p.message}" for p in exc.problems)) \
-                from None
+    columns = column_options(args, compiled)
 
     def on_bad_lines(lines: object, messages: object) -> None:  # a chunk's, at once
         text = bad_lines_text(name, lines, with_option_hints(messages), NO_DATE_HINT)
@@ -121,6 +116,21 @@ def with_option_hints(messages: object) -> object:
 
     unknown = pc.fill_null(pc.starts_with(messages, f"UNKNOWN_FIELD: {UNKNOWN_COLUMN}"), False)
     return pc.if_else(unknown, pc.binary_join_element_wise(messages, OPTIONS_HINT, ""), messages)
+
+
+def column_options(args: Namespace, compiled: CompiledPolicy) -> dict[str, object] | None:
+    """The column map of the --map and --keep options, checked against the policy's fields
+    before any input is read (a map naming no field is a usage error)."""
+    columns = _columns(args.maps, args.keeps)
+    if columns is not None:
+        from ..columnar.column_map import column_map
+
+        try:
+            column_map(columns, compiled.columns)
+        except DataError as exc:
+            raise UsageError("; ".join(f"--map/--keep: {p.message}" for p in exc.problems)) \
+                from None
+    return columns
 
 
 def _columns(maps: list[str], keeps: list[str]) -> dict[str, object] | None:

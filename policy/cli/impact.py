@@ -13,6 +13,7 @@ from ..core.escaping import shown
 from ..present.impact_markdown import impact_markdown
 from ..present.impact_text import impact_text
 from . import loading
+from .batch import column_options, option_hints
 from .output import out
 
 
@@ -29,8 +30,13 @@ def run(args: Namespace) -> int:
         # impact of an edit can be seen before its version is bumped (as with `policy diff`).
         edited = loading.validated(args, chain=False)
         after = compile_policy(edited.revisions, edited.definition)
-    impact = claims_impact(args.claims, before, after, as_of=args.as_of,
-                           input_format=args.input_format, examples=int(args.examples))
+    try:
+        impact = claims_impact(args.claims, before, after, as_of=args.as_of,
+                               input_format=args.input_format,
+                               columns=column_options(args, after),
+                               examples=int(args.examples))
+    except DataError as exc:  # a column the map does not read: name the two options
+        raise DataError([option_hints(problem) for problem in exc.problems]) from None
     names = (args.against, "the working tree")
     if args.json:
         out(json.dumps({"claims_file": args.claims, "from": args.against, "to": "working tree",

@@ -171,6 +171,11 @@ def _configure_batch(parser: argparse.ArgumentParser) -> None:
                         choices=("csv", "jsonl", "parquet"),
                         help="the input's format; needed for standard input ('-') and names "
                              "without a known suffix (default: from the suffix)")
+    _add_column_options(parser)
+
+
+def _add_column_options(parser: argparse.ArgumentParser) -> None:
+    """--map and --keep: a claim file's own column names (batch, impact)."""
     parser.add_argument("--map", metavar="FIELD=COLUMN[,COLUMN...]", action="append",
                         dest="maps", default=[],
                         help="read FIELD from the input's COLUMN (repeatable; diagnosis and "
@@ -196,6 +201,7 @@ def _configure_impact(parser: argparse.ArgumentParser) -> None:
                         choices=("csv", "jsonl", "parquet"),
                         help="the claim file's format (default: from its suffix)")
     # (a number checked by the command, so that a repeat is refused as such whatever its value)
+    _add_column_options(parser)
     parser.add_argument("--examples", default="3", metavar="N", action=_Once,
                         help="claims named per change (default 3)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")

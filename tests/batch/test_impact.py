@@ -125,3 +125,25 @@ def test_a_missing_claim_file_is_one_line(repo, cli, monkeypatch):
     code, _, err = cli("impact", "--claims", repo / "absent.csv")
     assert code == 4, err
     assert len(err.splitlines()) == 1 and "absent.csv" in err
+
+
+def test_a_claim_file_with_its_own_columns_is_read_with_map_and_keep(repo, cli, monkeypatch):
+    """The claims issue's --map and --keep, as `policy batch` takes them: the same figures as the
+    file with the policy's own column names; an unread column is an error naming both options."""
+    move_t3_into_the_t4_branch(repo / "tables" / POLICY / "2023-09.yaml")
+    monkeypatch.chdir(repo)
+    lines = (repo / "claims.csv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].replace("cancer_site", "site")
+    own = repo / "own.csv"
+    own.write_text("\n".join([header + ",member_id",
+                              *(f"{line},M{i}" for i, line in enumerate(lines[1:]))]) + "\n",
+                   encoding="utf-8")
+    code, plain, err = cli("impact", "--claims", repo / "claims.csv", "--json")
+    assert code == 0, err
+    code, mapped, err = cli("impact", "--claims", own, "--map", "cancer_site=site",
+                            "--keep", "member_id", "--json")
+    assert code == 0, err
+    assert {k: v for k, v in json.loads(mapped).items() if k != "claims_file"} == \
+        {k: v for k, v in json.loads(plain).items() if k != "claims_file"}
+    code, _, err = cli("impact", "--claims", own, "--map", "cancer_site=site")
+    assert code == 1 and "member_id" in err and "--keep COLUMN" in err, err
