@@ -174,7 +174,11 @@ def _configure_batch(parser: argparse.ArgumentParser) -> None:
 
 
 def _configure_history(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--as-of", metavar="DATE", action=_Once,
+                        help="only the revision in force on this date, YYYY-MM-DD")
+    parser.add_argument("--json", action="store_true",
+                        help="the revisions as a JSON list (with --as-of: the one revision's "
+                             "object, or null before the first)")
 
 
 def _configure_changelog(parser: argparse.ArgumentParser) -> None:
@@ -238,7 +242,8 @@ COMMANDS = {
     "batch": ("decide every case of a CSV, JSON Lines or Parquet file, one result per line",
               _configure_batch),
     "diff": ("what changed from revision A to B, by meaning and by text", _configure_diff),
-    "history": ("the revisions in order", _configure_history),
+    "history": ("the revisions in order (--as-of: the one in force on a date)",
+                _configure_history),
     "changelog": ("write CHANGELOG.md from the tables (--check: only compare)",
                   _configure_changelog),
     "serve": ("the decision service: a JSON API and CDS Hooks (needs the serve extra)",
