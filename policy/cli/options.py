@@ -181,6 +181,12 @@ def _configure_history(parser: argparse.ArgumentParser) -> None:
                              "object, or null before the first)")
 
 
+def _configure_test(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rev", metavar="REV", action=_Once,
+                        help="decide with the tables as they were at git revision REV (the "
+                             "expected outcomes are the working tree's)")
+
+
 def _configure_changelog(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--check", action="store_true",
                         help="only compare: exit 1 when the file is stale or missing")
@@ -244,6 +250,8 @@ COMMANDS = {
     "diff": ("what changed from revision A to B, by meaning and by text", _configure_diff),
     "history": ("the revisions in order (--as-of: the one in force on a date)",
                 _configure_history),
+    "test": ("check the policy's expected outcomes (tables/<policy>/expected/*.yaml)",
+             _configure_test),
     "changelog": ("write CHANGELOG.md from the tables (--check: only compare)",
                   _configure_changelog),
     "serve": ("the decision service: a JSON API and CDS Hooks (needs the serve extra)",

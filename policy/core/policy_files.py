@@ -58,6 +58,11 @@ def find_tables_dir(explicit: str | os.PathLike | None = None, cwd: str | None =
         here = parent
 
 
+def bundled_schemas_dir() -> str:
+    """The schemas installed with the package (the source tree's schemas/ when run from it)."""
+    return _bundled("schemas")
+
+
 def schemas_dir_for(tables_dir: str) -> str:
     """The repository's own schemas beside its tables, else the installed ones."""
     beside = os.path.join(os.path.dirname(os.path.abspath(tables_dir)), "schemas")
