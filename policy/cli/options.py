@@ -127,6 +127,12 @@ def _fields_epilog(argv: list[str], fields_help: Callable[[Namespace], str]) -> 
     return fields_help(known)
 
 
+def _add_all_policies(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--all-policies", action="store_true",
+                        help="every policy of the tables folder, one after the other (instead "
+                             "of --policy; the exit code is the worst of theirs)")
+
+
 def _configure_evaluate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("fields", nargs="*", metavar="FIELD=VALUE",
                         help="case facts, each a field of the policy and its value, e.g. "
@@ -139,6 +145,7 @@ def _configure_evaluate(parser: argparse.ArgumentParser) -> None:
 
 
 def _configure_validate(parser: argparse.ArgumentParser) -> None:
+    _add_all_policies(parser)
     parser.add_argument("--format", choices=("text", "json", "github"), default="text",
                         action=_Once)
     parser.add_argument("--against", metavar="REV", action=_Once,
@@ -182,12 +189,14 @@ def _configure_history(parser: argparse.ArgumentParser) -> None:
 
 
 def _configure_test(parser: argparse.ArgumentParser) -> None:
+    _add_all_policies(parser)
     parser.add_argument("--rev", metavar="REV", action=_Once,
                         help="decide with the tables as they were at git revision REV (the "
                              "expected outcomes are the working tree's)")
 
 
 def _configure_changelog(parser: argparse.ArgumentParser) -> None:
+    _add_all_policies(parser)
     parser.add_argument("--check", action="store_true",
                         help="only compare: exit 1 when the file is stale or missing")
     parser.add_argument("--out", metavar="FILE", action=_Once,
