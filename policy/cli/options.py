@@ -127,6 +127,13 @@ def _fields_epilog(argv: list[str], fields_help: Callable[[Namespace], str]) -> 
     return fields_help(known)
 
 
+def _add_against(parser: argparse.ArgumentParser, help: str) -> None:
+    # One name for "the tables at a git revision" in every command (`--rev`, diff's first
+    # spelling, is kept as an alias: given both, the option is given twice)
+    parser.add_argument("--against", "--rev", metavar="REV", dest="against", action=_Once,
+                        help=help + " (--rev REV: the same)")
+
+
 def _add_all_policies(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--all-policies", action="store_true",
                         help="every policy of the tables folder, one after the other (instead "
@@ -148,18 +155,16 @@ def _configure_validate(parser: argparse.ArgumentParser) -> None:
     _add_all_policies(parser)
     parser.add_argument("--format", choices=("text", "json", "github"), default="text",
                         action=_Once)
-    parser.add_argument("--against", metavar="REV", action=_Once,
-                        help="also diff every revision changed since git revision REV and fail "
-                             "when a published revision changed decisions without a MAJOR bump "
-                             "or was removed or renamed")
+    _add_against(parser, "also diff every revision changed since git revision REV and fail "
+                         "when a published revision changed decisions without a MAJOR bump or "
+                         "was removed or renamed")
 
 
 def _configure_diff(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("revisions", nargs="*", metavar="A B",
                         help="two revisions: ids (2015-12), versions (2.3.0) or dates (the "
                              "revision in force)")
-    parser.add_argument("--rev", metavar="REV", action=_Once,
-                        help="compare the tables at git revision REV (A) with the working tree (B)")
+    _add_against(parser, "compare the tables at git revision REV (A) with the working tree (B)")
     parser.add_argument("--json", action="store_true", help="print the contract's JSON shape")
     parser.add_argument("--format", choices=("text", "markdown"), default="text", action=_Once,
                         help="markdown suits a pull-request comment")
@@ -190,9 +195,8 @@ def _configure_history(parser: argparse.ArgumentParser) -> None:
 
 def _configure_test(parser: argparse.ArgumentParser) -> None:
     _add_all_policies(parser)
-    parser.add_argument("--rev", metavar="REV", action=_Once,
-                        help="decide with the tables as they were at git revision REV (the "
-                             "expected outcomes are the working tree's)")
+    _add_against(parser, "decide with the tables as they were at git revision REV (the "
+                         "expected outcomes are the working tree's)")
 
 
 def _configure_changelog(parser: argparse.ArgumentParser) -> None:

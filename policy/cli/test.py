@@ -1,5 +1,6 @@
 """`policy test`: the policy's expected outcomes (tables/<policy-id>/expected/*.yaml) against what
-its tables decide; with `--rev REV`, against the tables as they were at a git revision."""
+its tables decide; with `--against REV` (alias `--rev`), what the tables at git revision REV
+decide."""
 
 from __future__ import annotations
 
@@ -22,12 +23,12 @@ def run(args: Namespace) -> int:
     files = loading.policy_files_of(args)
     # Each table must be valid; the chain (semver bumps) is validate's job, so that an edit can
     # be tested before its version is bumped (as `policy diff` shows it).
-    if args.rev is None:
+    if args.against is None:
         validated = loading.validated(args, chain=False)
         tables = "the tables"
     else:
-        validated = loading.validated_at_rev(args, args.rev, chain=False)
-        tables = f"the tables at {args.rev}"
+        validated = loading.validated_at_rev(args, args.against, chain=False)
+        tables = f"the tables at {args.against}"
     compiled = compile_policy(validated.revisions, validated.definition)
     expectations, problems = checked_expectations(files, compiled)
     if problems:

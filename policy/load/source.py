@@ -10,6 +10,7 @@ the same way, then compared as text.
 
 from __future__ import annotations
 
+import difflib
 import re
 from datetime import datetime
 
@@ -21,6 +22,25 @@ _INNER_START = re.compile(r"[.!?][\"')\]]? ")  # a sentence ends and the next be
 _MID_SENTENCE = re.compile(r"[a-z,;(-]$")  # a line that ends like this runs on into the next one
 _STATED_DATE = re.compile(r"Effective Policy Date:\**\s*([A-Z][a-z]+ [0-9]{1,2}, [0-9]{4})")
 _HISTORY_ROW = re.compile(r"(?m)^([A-Z][a-z]+ [0-9]{4})\t([^\t\n]*)\t([^\n]*)$")
+
+
+_CANDIDATES = 8  # source sentences compared character by character with a missing quote
+_COMPARED = 400  # characters of each compared (difflib's ratio is quadratic in the worst case)
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(_WORD.findall(text.lower()))
+
+
+def _split_sentences(text: str) -> list[str]:
+    """A normalised quote's sentences (split after `.`, `!` or `?` and a space)."""
+    pieces, start = [], 0
+    for found in _INNER_START.finditer(text):
+        pieces.append(text[start:found.end()].strip())
+        start = found.end()
+    pieces.append(text[start:].strip())
+    return [piece for piece in pieces if piece]
 
 
 def normalize_text(text: str) -> str:
@@ -68,6 +88,7 @@ class SourceText:
                 previous = (line, normalize_text(cells[-1]) or normalize_text(line))
         self.text = " ".join(pieces)
         self.sentence_starts = frozenset(starts)
+        self._index: list[tuple[str, frozenset[str]]] | None = None  # built when first asked
 
     def __contains__(self, quote: str) -> bool:
         return normalize_text(quote) in self.text
@@ -85,6 +106,58 @@ class SourceText:
                 return True
             at = self.text.find(words, at + 1)
         return False
+
+    def sentences(self) -> list[str]:
+        """The source's sentences (and table cells), normalised, in order."""
+        bounds = sorted(self.sentence_starts | {0}) + [len(self.text)]
+        return [piece for start, end in zip(bounds, bounds[1:], strict=False)
+                if (piece := self.text[start:end].strip())]
+
+    def nearest_sentence(self, quote: str) -> tuple[str, str] | None:
+        """(the first sentence of `quote` that the source does not contain, the source's sentence
+        most like it), or None when the source contains every sentence of the quote (or has none).
+
+        Bounded work whatever the sizes: candidates are the `_CANDIDATES` sentences sharing the
+        most words with it, and difflib compares only their first `_COMPARED` characters.
+        """
+        words = normalize_text(quote)
+        missing = next((piece for piece in _split_sentences(words) if piece not in self.text),
+                       None)
+        if missing is None:
+            return None
+        index = self._word_index()
+        if not index:
+            return None
+        wanted = _words(missing)
+        ranked = sorted(range(len(index)), key=lambda i: -len(wanted & index[i][1]))
+        target = missing[:_COMPARED]
+        best, best_ratio = None, -1.0
+        for i in ranked[:_CANDIDATES]:
+            sentence = index[i][0]
+            ratio = difflib.SequenceMatcher(None, target, sentence[:_COMPARED],
+                                            autojunk=False).ratio()
+            if ratio > best_ratio:
+                best, best_ratio = sentence, ratio
+        return (missing, best) if best is not None else None
+
+    def nearest_words(self, quote: str) -> str:
+        """What a message adds for a quote the source does not contain: the source's nearest
+        sentence (to the quote's first missing sentence, when it has several), or nothing."""
+        from ..core.escaping import shown
+
+        found = self.nearest_sentence(quote)
+        if found is None:
+            return ""
+        missing, nearest = found
+        several = missing != normalize_text(quote)
+        return ("; the source's nearest sentence"
+                + (f" to {shown(missing, 160)}" if several else "")
+                + f": {shown(nearest, 240)}")
+
+    def _word_index(self) -> list[tuple[str, frozenset[str]]]:
+        if self._index is None:
+            self._index = [(sentence, _words(sentence)) for sentence in self.sentences()]
+        return self._index
 
     def stated_effective_date(self) -> str | None:
         """The date the source states as effective ("Effective Policy Date: October 1, 2023"),
