@@ -51,7 +51,7 @@ def _input_expression(name: str, values) -> str:
 def _signature(compiled, revision, partial: tuple) -> tuple:
     """(determination, rule, needs) of a partial case, as `CompiledPolicy.evaluate` reports them."""
     case = {name: value for (name, _), value in zip(compiled.columns, partial) if value is not None}
-    outcome = revision.outcomes[revision.index[compiled.code(case)]]
+    outcome = revision.outcomes[revision.outcome_at[compiled.code(case)]]
     decided = outcome.determination != "indeterminate"
     rule = outcome.rules[0] if decided and len(outcome.rules) == 1 else None
     return outcome.determination, rule, tuple(outcome.needs)

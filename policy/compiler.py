@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Any
 
+    from .core.compiled import CompiledRule, Disclaimer, EvidenceParagraph
     from .core.partial_cases import Columns
     from .load.definition import PolicyDefinition
     from .load.model import Revision
@@ -80,20 +81,24 @@ def compile_revision(revision: Revision, columns: Columns,
             positions[outcome] = len(outcomes)
             outcomes.append(outcome)
         index.append(positions[outcome])
-    evidence = {}
+    evidence: dict[str, EvidenceParagraph] = {}
     for entry in revision.content.get("evidence", ()):  # only where the paragraph's scope matches
         for value in entry.get("about", ()):
             evidence[value] = {"text": entry["text"], "covers": None}
         for partial in entry.get("about_in_part", ()):
             evidence[partial["value"]] = {"text": entry["text"], "covers": partial["covers"]}
-    rules = {r.id: {"then": r.then, "statement": r.statement, "quote": r.quote,
-                    "provenance": r.provenance, "provenance_note": r.provenance_note,
-                    "note": r.note} for r in revision.rules}
+    rules: dict[str, CompiledRule] = {
+        r.id: {"then": r.then, "statement": r.statement, "quote": r.quote,
+               "provenance": r.provenance, "provenance_note": r.provenance_note, "note": r.note}
+        for r in revision.rules}
+    stated = revision.data["disclaimer"]
+    disclaimer: Disclaimer = {"text": stated["text"], "provenance": stated["provenance"],
+                              "provenance_note": stated["provenance_note"]}
     return CompiledRevision(
         id=revision.id, version=revision.version, approved=revision.approved,
         effective_from=revision.effective_from, effective_from_basis=revision.effective_from_basis,
-        rules=rules, evidence=evidence, disclaimer=dict(revision.data["disclaimer"]),
-        outcomes=tuple(outcomes), index=packed_index(index))
+        rules=rules, evidence=evidence, disclaimer=disclaimer,
+        outcomes=tuple(outcomes), outcome_at=packed_index(index))
 
 
 def compile_policy(revisions: Sequence[Revision],

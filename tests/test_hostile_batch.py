@@ -3,7 +3,7 @@ exhausted memory, a run under `ulimit -v`, a per-case API that decided what the 
 refuses, and junk that cost two orders of magnitude more than good rows.
 
 Each test failed on 74629ea (the commit before these fixes), as its docstring says; the
-property tests of the bulk checks are in tests/test_bulk_messages.py."""
+property tests of the bulk checks are in tests/batch/test_bulk_messages.py."""
 
 import io
 import json

@@ -81,16 +81,7 @@ def run_batch(path: str, policy: Any, *, out: str | None = None, as_of: str | No
     from ..writer import atomic_output
 
     columnar = for_policy(policy)
-    if input_format is not None:
-        if input_format not in set(INPUT_FORMATS.values()):
-            raise call_error("input_format", "UNKNOWN_FORMAT", f"unknown input format "
-                             f"{input_format!r}; use csv, jsonl or parquet")
-        reader = READERS[input_format]
-    elif path == "-":
-        raise call_error("<stdin>", "UNKNOWN_FORMAT", "standard input has no suffix to tell its "
-                         "format: name its format (csv, jsonl or parquet)")
-    else:
-        reader = READERS[format_of(path, INPUT_FORMATS, "input")]
+    reader, text_cells = reader_for(path, input_format)
     kind = format_of(out, OUTPUT_FORMATS, "output") if out else "jsonl"
     if as_of is not None:
         columnar.check_as_of(as_of)
@@ -107,7 +98,7 @@ def run_batch(path: str, policy: Any, *, out: str | None = None, as_of: str | No
             budget.check()
             writer = WRITERS[kind](handle, columnar)
             return _run(reader(path, columnar), writer, columnar, as_of,
-                        text_cells=reader is read_csv, on_bad=on_bad,
+                        text_cells=text_cells, on_bad=on_bad,
                         on_bad_lines=on_bad_lines, on_progress=on_progress,
                         budget=budget)
         except BaseException as exc:
@@ -120,6 +111,24 @@ def run_batch(path: str, policy: Any, *, out: str | None = None, as_of: str | No
             if isinstance(exc, OutOfMemory):
                 raise exc from None
             raise
+
+
+def reader_for(path: str, input_format: str | None
+               ) -> tuple[Callable[[str, ColumnarPolicy], Iterator[Chunk]], bool]:
+    """The reader of the file at `path` ('-': standard input): by `input_format` (csv, jsonl,
+    parquet) when given, else by the name's suffix; and whether its cells are text (CSV's are:
+    "true" is a word there, not a boolean)."""
+    if input_format is not None:
+        if input_format not in set(INPUT_FORMATS.values()):
+            raise call_error("input_format", "UNKNOWN_FORMAT", f"unknown input format "
+                             f"{input_format!r}; use csv, jsonl or parquet")
+        reader = READERS[input_format]
+    elif path == "-":
+        raise call_error("<stdin>", "UNKNOWN_FORMAT", "standard input has no suffix to tell its "
+                         "format: name its format (csv, jsonl or parquet)")
+    else:
+        reader = READERS[format_of(path, INPUT_FORMATS, "input")]
+    return reader, reader is read_csv
 
 
 # `escaping.UNSAFE` for Arrow's regular expressions (RE2): no surrogates, which no Arrow string

@@ -307,5 +307,3 @@ class ParquetWriter:
         except Exception:  # the file may be closed or broken already; it is discarded anyway
             pass
 
-
-WRITERS = {"jsonl": JsonLinesWriter, "csv": CsvWriter, "parquet": ParquetWriter}

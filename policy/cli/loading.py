@@ -31,6 +31,16 @@ def compiled(args: Namespace) -> CompiledPolicy:
     return compiled_policy(policy_files_of(args))
 
 
+def compiled_at_rev(args: Namespace, git_rev: str) -> CompiledPolicy:
+    """The policy as it was at git revision `git_rev`, compiled (from the sealed cache when the
+    same bytes were compiled before)."""
+    from ..load.git_revision import tables_at
+
+    files = policy_files_of(args)
+    with tables_at(git_rev, find_tables_dir(args.tables), files.policy_id) as tables_dir:
+        return compiled_policy(policy_files(tables_dir, files.policy_id))
+
+
 def validated(args: Namespace, *, chain: bool = True) -> ValidatedPolicy:
     from ..validate import load_and_validate
 

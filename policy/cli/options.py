@@ -185,6 +185,25 @@ def _configure_batch(parser: argparse.ArgumentParser) -> None:
                              "without a known suffix (default: from the suffix)")
 
 
+def _configure_impact(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--claims", metavar="FILE", action=_Once, required=True,
+                        help="a claim file in any batch format (.csv, .jsonl, .parquet; '-' for "
+                             "standard input with --format)")
+    parser.add_argument("--against", metavar="REV", action=_Once, default="HEAD",
+                        help="the git revision whose tables the working tree's are compared "
+                             "with (default HEAD)")
+    parser.add_argument("--as-of", metavar="DATE", action=_Once,
+                        help="decide every claim as of this date instead of its service_date")
+    parser.add_argument("--format", choices=("text", "markdown"), default="text", action=_Once,
+                        help="markdown suits a pull-request comment")
+    parser.add_argument("--input-format", dest="input_format", action=_Once,
+                        choices=("csv", "jsonl", "parquet"),
+                        help="the claim file's format (default: from its suffix)")
+    parser.add_argument("--examples", type=int, default=3, metavar="N", action=_Once,
+                        help="claims named per change (default 3)")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
 def _configure_history(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--as-of", metavar="DATE", action=_Once,
                         help="only the revision in force on this date, YYYY-MM-DD")
@@ -261,6 +280,8 @@ COMMANDS = {
     "batch": ("decide every case of a CSV, JSON Lines or Parquet file, one result per line",
               _configure_batch),
     "diff": ("what changed from revision A to B, by meaning and by text", _configure_diff),
+    "impact": ("how many claims of a file an edit decides differently (against a git "
+               "revision)", _configure_impact),
     "history": ("the revisions in order (--as-of: the one in force on a date)",
                 _configure_history),
     "test": ("check the policy's expected outcomes (tables/<policy>/expected/*.yaml)",

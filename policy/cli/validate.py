@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from argparse import Namespace
 
-from ..compare.diff import changed_revisions
+from ..compare.diff import RevisionDiff, changed_revisions
 from ..core.errors import DataError, Problem
 from ..present.diff_text import diff_text
 from ..present.problems import problems_github, problems_json, problems_text
@@ -18,7 +18,7 @@ from .usage import as_usage_error
 
 
 def _diffs_against(args: Namespace, git_rev: str,
-                   current: ValidatedPolicy) -> tuple[list[dict], list[Problem]]:
+                   current: ValidatedPolicy) -> tuple[list[RevisionDiff], list[Problem]]:
     """(diffs of every revision changed since git_rev, problems of published revisions)."""
     before = {r.id: r for r in loading.validated_at_rev(args, git_rev, chain=False).revisions}
     after = {r.id: r for r in current.revisions}

@@ -3,7 +3,8 @@
 Importing `simple_icd_10_cm` parses its 9.7 MB tabular XML (seconds); only its code list is needed
 here, so its file is found through the import system's search (`importlib.util.find_spec` of a
 top-level package runs none of its code) and read directly. The versions are pinned in
-pyproject.toml: the file names below are those releases' and tests/test_codesets.py checks them.
+pyproject.toml: the file names below are those releases' and tests/codesets/test_codesets.py
+checks them.
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ junk values took 183 s against 1.3 s for a clean file. Here a column's bad value
 messages from Arrow kernels, word for word those of `check_case`, for every value whose message
 can be told without Python: printable ASCII (nothing for `escape` to do), whose hint, if any, is
 the one chosen by prefix; a value that may have an exact or a `difflib` match, or any other value,
-is left to `check_case` (`None` in `Screen.messages`). tests/test_bulk_messages.py compares the
-two paths value by value.
+is left to `check_case` (`None` in `Screen.messages`). tests/batch/test_bulk_messages.py
+compares the two paths value by value.
 
 The fixed words come from the per-value paths themselves (each is asked once about SENTINEL,
 and the words around it are kept; the hint's words from `cases.suggest`), so a change of

@@ -10,8 +10,6 @@ answers are remembered in memos that every thread using one policy shares: bound
 
 from __future__ import annotations
 
-from typing import Any
-
 import pyarrow as pa
 
 from ..core.cases import (
@@ -55,9 +53,9 @@ class _DayTable(Record):
     when invalid) and its error. Immutable: a thread that learns new days publishes a new table."""
 
     __slots__ = ()
-    days: Any
-    positions: Any
-    messages: Any
+    days: pa.Array  # string
+    positions: pa.Array  # int32
+    messages: pa.Array  # string
 
 
 _NO_DAYS = _DayTable(pa.array([], pa.string()), pa.array([], pa.int64()), pa.array([], pa.string()))
@@ -70,11 +68,11 @@ class RowDays(Record):
     among them."""
 
     __slots__ = ()
-    position: Any
-    error: Any
-    days: Any
-    no_policy_days: Any
-    no_policy_index: Any
+    position: pa.Array | pa.Scalar  # int32
+    error: pa.Array | None  # string
+    days: pa.Array  # dictionary-encoded strings
+    no_policy_days: list[str]
+    no_policy_index: pa.Array | None  # int32
 
 
 def _message(problem: Problem) -> str:

@@ -4,8 +4,8 @@ Importing `pyarrow.compute` builds a documented Python wrapper for each of the ~
 registers: about 0.04 CPU-s of every `policy batch` run, a tenth of its start-up, which pyarrow's
 bare `read_csv` (the batch goal's floor) never pays. These functions call the same kernels through
 `pyarrow._compute.call_function`, with the options and defaults of the `pyarrow.compute` wrappers
-of the same names (tests/test_batch_kernels.py compares them result for result). Array methods
-that import `pyarrow.compute` themselves (`Array.cast`, `.filter`, `.take`, `.fill_null`,
+of the same names (tests/columnar/test_batch_kernels.py compares them result for result). Array
+methods that import `pyarrow.compute` themselves (`Array.cast`, `.filter`, `.take`, `.fill_null`,
 `RecordBatch.filter`, ...) are not used in the package either; the same test checks that a CSV
 batch run never imports it.
 """

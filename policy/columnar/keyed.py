@@ -9,7 +9,6 @@ row is one `take` from the outcome table (`outcomes.OutcomeTable`). No Python co
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pyarrow as pa
 
@@ -29,14 +28,14 @@ class Keyed(Record):
     before the first revision, the distinct such days, each row's index among them)."""
 
     __slots__ = ()
-    gid: Any
-    code: Any
-    case_id: Any
-    as_of: Any
-    error: Any
-    before_first: Any
-    no_policy_days: Any
-    no_policy_index: Any
+    gid: pa.Array  # int32, null for a bad row
+    code: pa.Array  # int64
+    case_id: pa.Array  # string
+    as_of: pa.Array  # string
+    error: pa.Array  # string: null for a good row, else its problem (CODE: message)
+    before_first: pa.Array | None  # bool
+    no_policy_days: list[str]
+    no_policy_index: pa.Array | None  # int32
 
 
 class ColumnarPolicy:

@@ -9,7 +9,8 @@ changed after: any number of threads may read it.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -17,6 +18,9 @@ from ..core import partial_cases as codes
 from ..core.compiled import CompiledPolicy
 from ..core.decision import NO_POLICY, Decision
 from . import kernels as pc
+
+if TYPE_CHECKING:
+    from ..core.partial_cases import Value
 
 RESULT_SCHEMA = pa.schema([
     ("case_id", pa.string()),
@@ -53,19 +57,21 @@ class OutcomeTable:
         for compiled_revision in compiled.revisions:
             base = len(self.decisions)
             for position in range(len(compiled_revision.outcomes)):
-                code = compiled_revision.index.index(position)  # a partial case with this outcome
+                code = compiled_revision.outcome_at.index(position)  # a case with this outcome
                 self.decisions.append(
                     compiled.evaluate(self.decode(code), compiled_revision.effective_from))
-            key_to_gid.extend(base + position for position in compiled_revision.index)
+            key_to_gid.extend(base + position for position in compiled_revision.outcome_at)
         self.key_to_gid = pa.array(key_to_gid, pa.int32())
         self.no_policy_gid = len(self.decisions)  # the one id of every row before the first
         rows = self.decisions
-        self.values: dict[str, list[str | None]] = {  # per field, the value of each outcome id
+        identities: list[Mapping[str, str]] = [  # (each decided in its revision: never {})
+            d.revision or {} for d in rows]
+        self.values: dict[str, Sequence[str | None]] = {  # per field, each outcome id's value
             "determination": [d.determination for d in rows] + [NO_POLICY],
-            "revision": [d.revision["id"] for d in rows] + [None],
-            "version": [d.revision["version"] for d in rows] + [None],
-            "effective_from": [d.revision["effective_from"] for d in rows] + [None],
-            "effective_from_basis": [d.revision["effective_from_basis"] for d in rows] + [None],
+            "revision": [r["id"] for r in identities] + [None],
+            "version": [r["version"] for r in identities] + [None],
+            "effective_from": [r["effective_from"] for r in identities] + [None],
+            "effective_from_basis": [r["effective_from_basis"] for r in identities] + [None],
             "rule": [d.rule for d in rows] + [None],
             "source": [d.source for d in rows] + [None],
             "provenance": [d.provenance for d in rows] + [None],
@@ -83,7 +89,7 @@ class OutcomeTable:
                                        pa.array(positions, pa.int32()))
         self.needs = pa.array([list(d.needs) for d in rows] + [[]], pa.list_(pa.string()))
 
-    def decode(self, code: int) -> dict[str, object]:
+    def decode(self, code: int) -> dict[str, Value]:
         """The partial case (known fields only) that a code stands for."""
         return codes.decode(self.columns, code)
 
@@ -94,9 +100,8 @@ class OutcomeTable:
 
     def outcome_day(self, gid: int) -> str:
         """A day on which outcome id `gid` can occur (its revision's first day)."""
-        if gid == self.no_policy_gid:
-            return "0001-01-01"
-        return self.decisions[gid].revision["effective_from"]
+        revision = self.decisions[gid].revision if gid != self.no_policy_gid else None
+        return "0001-01-01" if revision is None else revision["effective_from"]
 
     def outcome_values(self, gid: int) -> dict[str, Any]:
         """The per-outcome result fields of outcome id `gid` (what every row with it shares):

@@ -12,16 +12,17 @@ from typing import Any
 
 from ..compiler import complete_outcomes
 from ..core.record import Record
-from .diff import complete_case_count, consecutive_diffs
+from ..load.model import Revision
+from .diff import DecisionChange, RevisionDiff, complete_case_count, consecutive_diffs
 
 
 class RevisionChange(Record):
     """One revision, the one before it (None for the first) and the diff between them (or None)."""
 
     __slots__ = ()
-    revision: Any
-    previous: Any
-    diff: Any
+    revision: Revision
+    previous: Revision | None
+    diff: RevisionDiff | None
 
     @property
     def flips(self) -> bool:
@@ -38,11 +39,11 @@ class ChangeGroup(Record):
     deciding them, as (text, provenance) pairs."""
 
     __slots__ = ()
-    was: Any
-    becomes: Any
-    cases: Any
-    boxes: Any
-    quotes: Any
+    was: str
+    becomes: str
+    cases: int
+    boxes: list[dict[str, Any]]  # {when, cases, from_rule, to_rule}: a DecisionChange's
+    quotes: list[tuple[str | None, str | None]]  # (text, provenance); text never None
 
 
 def revision_changes(revisions: Any) -> list[RevisionChange]:
@@ -53,13 +54,13 @@ def revision_changes(revisions: Any) -> list[RevisionChange]:
 
 def change_groups(change: RevisionChange) -> list[ChangeGroup]:
     """The decision changes of a revision grouped by (from, to), largest first."""
-    if not change.flips:
+    if change.diff is None or not change.flips:
         return []
     new = change.revision
     columns = tuple((c.name, tuple(c.values)) for c in new.columns)
     outcomes = complete_outcomes(new, columns)
     quotes_by_rule = {r.id: (r.quote, r.provenance) for r in new.rules}
-    groups: dict[tuple, list[dict]] = {}
+    groups: dict[tuple[str, str], list[DecisionChange]] = {}
     for box in change.diff["decision_changes"]:
         groups.setdefault((box["from"], box["to"]), []).append(box)
     result = []
@@ -68,9 +69,9 @@ def change_groups(change: RevisionChange) -> list[ChangeGroup]:
                                                         for b in boxes)]
         quotes = sorted({quotes_by_rule[outcomes[v][0]] for v in covered
                          if quotes_by_rule[outcomes[v][0]][0] is not None})
-        boxes = [{"when": b["when"], "cases": b["cases"], "from_rule": b["from_rule"],
+        shown = [{"when": b["when"], "cases": b["cases"], "from_rule": b["from_rule"],
                   "to_rule": b["to_rule"]} for b in boxes]
-        result.append(ChangeGroup(was, becomes, sum(b["cases"] for b in boxes), boxes, quotes))
+        result.append(ChangeGroup(was, becomes, sum(b["cases"] for b in boxes), shown, quotes))
     return sorted(result, key=lambda g: -g.cases)
 
 

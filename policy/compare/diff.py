@@ -13,13 +13,33 @@ import difflib
 import itertools
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from ..compiler import complete_outcomes
 from ..core.dates import check_date
 from ..core.errors import DataError, Problem
 from ..core.timeline import revision_in_force
 from ..core.value_text import value_text
+
+# The contract's diff object (`policy diff --json`), typed (the keys "from" and "to" are keywords:
+# those classes are made by call).
+DecisionChange = TypedDict("DecisionChange", {
+    "from": str, "to": str, "from_rule": str, "to_rule": str,
+    "when": dict[str, list[Any]],  # field -> its values in the box (a field left out: all)
+    "cases": int})
+class TextChange(TypedDict):
+    path: str
+    old: object  # None when absent
+    new: object
+    bookkeeping: bool
+    old_provenance: NotRequired[str]
+    new_provenance: NotRequired[str]
+
+
+RevisionDiff = TypedDict("RevisionDiff", {
+    "from": dict[str, object], "to": dict[str, object], "case_fields": list[str],
+    "complete_cases": int, "decision_changes": list[DecisionChange],
+    "text_changes": list[TextChange]})
 
 
 def _merge_along(boxes: list[tuple], field: int) -> list[tuple]:
@@ -48,7 +68,8 @@ def _merged(cells: list[tuple], width: int) -> list[tuple]:
     return best or []
 
 
-def decision_changes(old: Any, new: Any, columns: Sequence[tuple[str, tuple]]) -> list[dict]:
+def decision_changes(old: Any, new: Any,
+                     columns: Sequence[tuple[str, tuple]]) -> list[DecisionChange]:
     """Boxes of complete cases whose determination differs from `old` to `new` (model revisions).
 
     The boxes follow the rules: each lies inside the intersection of one rule of `old`
@@ -57,7 +78,7 @@ def decision_changes(old: Any, new: Any, columns: Sequence[tuple[str, tuple]]) -
     before, after = complete_outcomes(old, columns), complete_outcomes(new, columns)
     cells = [((before[v], after[v]), v) for v in before if before[v][1] != after[v][1]]
     boxes = _merged(cells, len(columns))
-    result = []
+    result: list[DecisionChange] = []
     for ((from_rule, was), (to_rule, becomes)), sets in boxes:
         when, count = {}, 1
         for (name, domain), values in zip(columns, sets, strict=True):
@@ -89,7 +110,7 @@ def _key_of(item: Any) -> str | None:
     return None
 
 
-def _walk(old: Any, new: Any, path: str, out: list[dict]) -> None:
+def _walk(old: Any, new: Any, path: str, out: list[dict[str, Any]]) -> None:
     if isinstance(old, Mapping) and isinstance(new, Mapping):
         for key in [*old, *(k for k in new if k not in old)]:
             _walk(old.get(key), new.get(key), f"{path}.{key}" if path else key, out)
@@ -169,20 +190,26 @@ def is_bookkeeping(path: str, old: Any, new: Any) -> bool:
     return all(_DATE_WORD.fullmatch(word) for word in changed)
 
 
-def text_changes(old: Any, new: Any) -> list[dict]:
+def text_changes(old: Any, new: Any) -> list[TextChange]:
     """Every value of the two tables that differs, as {path, old, new, bookkeeping} (None:
     absent); `bookkeeping` marks ids, versions, dates and history rows (see `is_bookkeeping`). A
     change of quoted words (a statement's text, the disclaimer) also gives `old_provenance` and
     `new_provenance`, so that the words are never shown without it."""
-    out: list[dict] = []
-    _walk(old.data, new.data, "", out)
-    for change in out:
-        change["bookkeeping"] = is_bookkeeping(change["path"], change["old"], change["new"])
-        if change["path"].endswith(".text"):
-            for side, revision in (("old", old), ("new", new)):
-                provenance = _provenance_of(revision.data, change["path"])
-                if provenance is not None:
-                    change[f"{side}_provenance"] = provenance
+    found: list[dict[str, Any]] = []
+    _walk(old.data, new.data, "", found)
+    out: list[TextChange] = []
+    for walked in found:
+        path = walked["path"]
+        change: TextChange = {"path": path, "old": walked["old"], "new": walked["new"],
+                              "bookkeeping": is_bookkeeping(path, walked["old"], walked["new"])}
+        if path.endswith(".text"):
+            old_provenance = _provenance_of(old.data, path)
+            if old_provenance is not None:
+                change["old_provenance"] = old_provenance
+            new_provenance = _provenance_of(new.data, path)
+            if new_provenance is not None:
+                change["new_provenance"] = new_provenance
+        out.append(change)
     return out
 
 
@@ -196,7 +223,7 @@ def _provenance_of(data: Mapping, path: str) -> str | None:
     return None
 
 
-def diff_revisions(old: Any, new: Any) -> dict:
+def diff_revisions(old: Any, new: Any) -> RevisionDiff:
     """The contract's diff object for two model revisions of one policy."""
     columns = tuple((c.name, tuple(c.values)) for c in old.columns)
     return {"from": old.history_entry(), "to": new.history_entry(),
@@ -228,12 +255,12 @@ def resolve(revisions: Sequence, name: str) -> Any:
     return found
 
 
-def changed_revisions(before: Mapping, after: Mapping) -> list[dict]:
+def changed_revisions(before: Mapping, after: Mapping) -> list[RevisionDiff]:
     """Diffs of every revision id present in both {id: revision} maps whose table differs."""
     return [diff_revisions(before[i], after[i]) for i in sorted(before.keys() & after.keys())
             if before[i].data != after[i].data]
 
 
-def consecutive_diffs(revisions: Sequence) -> list[dict]:
+def consecutive_diffs(revisions: Sequence) -> list[RevisionDiff]:
     """The diff of each revision from the one before it (model revisions in effective order)."""
     return [diff_revisions(old, new) for old, new in zip(revisions, revisions[1:], strict=False)]

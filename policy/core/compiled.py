@@ -19,7 +19,31 @@ from .timeline import revision_in_force
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import (core/__init__)
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
-    from typing import Any
+    from typing import Any, TypedDict
+
+    from .partial_cases import Value
+
+    Column = tuple[str, tuple[Value, ...]]  # an input's name and its values, in table order
+
+    class CompiledRule(TypedDict):
+        """A rule as a compiled revision keeps it: its outcome and the statement it cites."""
+        then: str
+        statement: str | None
+        quote: str | None
+        provenance: str | None
+        provenance_note: str | None
+        note: str | None
+
+    class EvidenceParagraph(TypedDict):
+        """The revision's evidence paragraph for one value of the evidence key; `covers`: None
+        when it covers the value wholly, else what part."""
+        text: str
+        covers: str | None
+
+    class Disclaimer(TypedDict):
+        text: str
+        provenance: str
+        provenance_note: str
 
 
 FORMAT = 3  # bump when the compiled JSON shape changes
@@ -40,20 +64,20 @@ class CompiledRevision(Record):
     """A revision ready for lookups. `rules`: id -> then, statement (the cited id, or None) and
     that statement's quote, provenance and provenance_note, note; `evidence`: a value of the
     policy's evidence key -> {text, covers: None when the paragraph covers that value wholly, else
-    what part}; `disclaimer`: {text, provenance, provenance_note}; `index`: partial-case code ->
-    position in `outcomes`."""
+    what part}; `disclaimer`: {text, provenance, provenance_note}; `outcome_at`: partial-case
+    code -> position in `outcomes` ("index" in the cached JSON)."""
 
     __slots__ = ()
-    id: Any
-    version: Any
-    approved: Any
-    effective_from: Any
-    effective_from_basis: Any
-    rules: Any
-    evidence: Any
-    disclaimer: Any
-    outcomes: Any
-    index: Any
+    id: str
+    version: str
+    approved: str
+    effective_from: str
+    effective_from_basis: str
+    rules: Mapping[str, CompiledRule]
+    evidence: Mapping[str, EvidenceParagraph]
+    disclaimer: Disclaimer
+    outcomes: tuple[Outcome, ...]
+    outcome_at: bytes | tuple[int, ...]
 
     def identity(self) -> ReadOnlyDict:
         return identity(self)
@@ -65,19 +89,19 @@ class CompiledPolicy(Record):
     evidence paragraph (None: none does); `determinations`: the policy's, in its order."""
 
     __slots__ = ()
-    policy_id: Any
-    title: Any
-    columns: Any
-    revisions: Any
-    evidence_key: Any
-    determinations: Any
+    policy_id: str
+    title: str
+    columns: tuple[Column, ...]
+    revisions: tuple[CompiledRevision, ...]
+    evidence_key: str | None
+    determinations: tuple[str, ...]
 
     # --- evaluation ---------------------------------------------------------------------------
-    def code(self, case: Mapping[str, object]) -> int:
+    def code(self, case: Mapping[str, Any]) -> int:
         """The partial-case code of a (valid) case; absent or None fields are unknown."""
         return partial_cases.encode(self.columns, case)
 
-    def evaluate(self, case: Mapping[str, object], as_of: str) -> Decision:
+    def evaluate(self, case: Mapping[str, Any], as_of: str) -> Decision:
         """Decide a validated case (see `cases.check_case`) as of a validated date."""
         in_force = revision_in_force(self.revisions, as_of)
         case_id = case.get("case_id")
@@ -98,13 +122,14 @@ class CompiledPolicy(Record):
                 explanation=(f"No revision of {self.policy_id} is in force on {as_of}: the first, "
                              f"{first.id} (version {first.version}), is effective from "
                              f"{first.effective_from} ({first.effective_from_basis})."))
-        outcome = in_force.outcomes[in_force.index[self.code(case)]]
+        outcome = in_force.outcomes[in_force.outcome_at[self.code(case)]]
         rule_id = outcome.rules[0] if len(outcome.rules) == 1 else None
         quotes = {in_force.rules[r]["quote"] for r in outcome.rules}
         decided = outcome.determination != INDETERMINATE
         rule = in_force.rules[outcome.rules[0]] if decided and len(quotes) == 1 else None
-        evidence = (in_force.evidence.get(case.get(self.evidence_key))
-                    if self.evidence_key else None) or {}
+        keyed_by = case.get(self.evidence_key) if self.evidence_key else None
+        evidence: EvidenceParagraph | dict[str, None] = (
+            in_force.evidence.get(keyed_by) if keyed_by is not None else None) or {}
         return Decision(
             determination=outcome.determination, as_of=as_of, policy=self.policy_id,
             revision=in_force.identity(), rule=rule_id if decided else None,
@@ -147,7 +172,7 @@ class CompiledPolicy(Record):
                     "disclaimer": dict(r.disclaimer),
                     "outcomes": [[o.determination, list(o.rules), list(o.needs), list(o.possible)]
                                  for o in r.outcomes],
-                    "index": _index_json(r.index)} for r in self.revisions]}
+                    "index": _index_json(r.outcome_at)} for r in self.revisions]}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> CompiledPolicy:
@@ -163,7 +188,7 @@ class CompiledPolicy(Record):
                 rules=r["rules"], evidence=r["evidence"], disclaimer=r["disclaimer"],
                 outcomes=tuple(Outcome(d, tuple(ru), tuple(ne), tuple(po))
                                for d, ru, ne, po in r["outcomes"]),
-                index=_index_from_json(r["index"])) for r in data["revisions"]))
+                outcome_at=_index_from_json(r["index"])) for r in data["revisions"]))
 
 
 # A revision's index (partial-case code -> outcome position) is held as bytes when every position

@@ -3,7 +3,7 @@
 `date.fromisoformat` alone is too lenient on Python 3.11 (it takes `20230101` and `2023-W01-1`), so
 the shape is checked, then the calendar. Both without `datetime` (and `re`): importing it loads two
 shared libraries, about a tenth of a warm `policy evaluate`'s start-up, and every caller only
-needs to know whether a date is real (tests/test_startup_path.py checks the answer is
+needs to know whether a date is real (tests/core/test_startup_path.py checks the answer is
 `date.fromisoformat`'s).
 """
 

@@ -10,7 +10,7 @@ from .record import Record
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import (core/__init__)
 if TYPE_CHECKING:
-    from typing import Any, NoReturn
+    from typing import NoReturn
 
 INDETERMINATE = "indeterminate"
 NO_POLICY = "no_policy_in_force"
@@ -52,25 +52,25 @@ class Decision(Record):
     """Everything needed to reproduce and explain one evaluation years later (immutable)."""
 
     __slots__ = ()
-    determination: Any
-    as_of: Any
-    policy: Any
-    revision: Any
-    rule: Any
-    rules: Any
-    needs: Any
-    possible: Any
-    explanation: Any
-    source: Any
-    provenance: Any
-    provenance_note: Any
-    evidence: Any
-    evidence_scope: Any
-    disclaimer: Any
-    disclaimer_provenance: Any
-    disclaimer_note: Any
-    case_id: Any
-    case: Any
+    determination: str
+    as_of: str
+    policy: str
+    revision: ReadOnlyDict | None
+    rule: str | None
+    rules: tuple[str, ...]
+    needs: tuple[str, ...]
+    possible: tuple[str, ...]
+    explanation: str
+    source: str | None
+    provenance: str | None
+    provenance_note: str | None
+    evidence: str | None
+    evidence_scope: str | None
+    disclaimer: str
+    disclaimer_provenance: str
+    disclaimer_note: str | None
+    case_id: str | None
+    case: ReadOnlyDict
 
     def to_json(self) -> dict:
         return {"determination": self.determination, "as_of": self.as_of, "policy": self.policy,

@@ -20,7 +20,8 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import
 if TYPE_CHECKING:  # (collections.abc is not loaded on a warm `policy evaluate`)
     from collections.abc import Mapping, Sequence
 
-    Columns = Sequence[tuple[str, Sequence[object]]]  # ((name, values), ...) in table order
+    Value = str | bool  # a value of an input: a word, or true/false
+    Columns = Sequence[tuple[str, Sequence[Value]]]  # ((name, values), ...) in table order
 
 
 def weights(columns: Columns) -> list[int]:
@@ -50,9 +51,9 @@ def encode(columns: Columns, case: Mapping[str, object]) -> int:
     return code
 
 
-def decode(columns: Columns, code: int) -> dict[str, object]:
+def decode(columns: Columns, code: int) -> dict[str, Value]:
     """The partial case (its known fields only) that a code stands for."""
-    case = {}
+    case: dict[str, Value] = {}
     for (name, values), weight in zip(columns, weights(columns), strict=True):
         digit = code // weight % (len(values) + 1)
         if digit < len(values):

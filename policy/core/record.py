@@ -13,7 +13,7 @@ tuple's subclass does not, so that it has no `__dict__`):
 Not namedtuple itself: importing `collections` (with operator, keyword, reprlib and heapq) and
 generating each class's code costs about 2 ms of every start-up, a tenth of what a warm
 `policy evaluate` may spend beyond the interpreter, and its records (problems, policy files,
-decisions, compiled revisions) need no more than this. tests/test_record.py checks that records
+decisions, compiled revisions) need no more than this. tests/core/test_record.py checks that records
 behave as named tuples do: construction, equality, hashing, order, repr, pickling, copying,
 `_fields`, `_replace` and `_asdict`.
 """

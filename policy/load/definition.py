@@ -9,7 +9,7 @@ it (the shipped `schemas/case.schema.json` is that of the shipped policy; a test
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import regex
 
@@ -18,19 +18,22 @@ from ..core.record import Record
 from . import patterns as bounded_patterns
 from .yaml_loader import KeyPath, Loaded
 
+if TYPE_CHECKING:
+    from ..core.partial_cases import Value
+
 
 class Input(Record):
     """`words`, `words_many` ("{values}" where the values go) and `value_words` (a value as
     written on the command line -> its own words) phrase a condition (`render.condition_words`)."""
 
     __slots__ = ()
-    name: Any
-    label: Any
-    values: Any
-    description: Any
-    words: Any
-    words_many: Any
-    value_words: Any
+    name: str
+    label: str
+    values: tuple[Value, ...]
+    description: str | None
+    words: str | None
+    words_many: str | None
+    value_words: dict[str, str] | None
 
     @property
     def boolean(self) -> bool:
@@ -42,25 +45,25 @@ class Determination(Record):
     `words_at` (line, column) of policy.yml."""
 
     __slots__ = ()
-    id: Any
-    short: Any
-    meaning: Any
-    words: Any
-    no_statement: Any
-    words_at: Any = (0, 0)
+    id: str
+    short: str
+    meaning: str
+    words: str | None
+    no_statement: bool
+    words_at: tuple[int, int] = (0, 0)
 
 
 class PolicyDefinition(Record):
     """The checked content of policy.yml (immutable but for `site`, a plain copy of the data)."""
 
     __slots__ = ()
-    inputs: Any
-    evidence_key: Any
-    determinations: Any
-    site: Any
-    file: Any = "policy.yml"  # as shown in problems
+    inputs: tuple[Input, ...]
+    evidence_key: str | None
+    determinations: tuple[Determination, ...]
+    site: dict[str, object]
+    file: str = "policy.yml"  # as shown in problems
 
-    def vocabulary(self) -> dict[str, tuple[Any, ...]]:
+    def vocabulary(self) -> dict[str, tuple[Value, ...]]:
         return {i.name: i.values for i in self.inputs}
 
     def order(self) -> tuple[str, ...]:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..compare.diff import RevisionDiff
 from .conditions import condition_words
 from .markdown import GITHUB
 from .templating import render as fill
 from .text_changes import text_groups
 
 
-def diff_markdown(diff: dict, inputs: Any = ()) -> str:
+def diff_markdown(diff: RevisionDiff, inputs: Any = ()) -> str:
     """A diff for a pull-request comment, from the template `diff.md.j2` (every piece of table
     text through the one Markdown escaper, for GitHub: no mention, reference,
     bare link, strikethrough or emoji from the tables is live); `inputs` phrase the conditions

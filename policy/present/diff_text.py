@@ -3,19 +3,20 @@ folded."""
 
 from __future__ import annotations
 
+from ..compare.diff import RevisionDiff
 from ..core.escaping import escape
 from .conditions import condition_text
 from .provenance import provenance_note
 from .text_changes import text_groups, word_ops, words_text
 
 
-def cases_note(diff: dict) -> str:
+def cases_note(diff: RevisionDiff) -> str:
     """What the case counts count."""
     fields = ", ".join(diff.get("case_fields", ())) or "the case fields"
     return (f"a case is one combination of facts, one value for each of {fields}; "
             f"there are {diff['complete_cases']} complete cases")
 
-def diff_summary(diff: dict) -> str:
+def diff_summary(diff: RevisionDiff) -> str:
     old, new = diff["from"], diff["to"]
     changes = diff["decision_changes"]
     cases = sum(c["cases"] for c in changes)
@@ -27,7 +28,7 @@ def diff_summary(diff: dict) -> str:
 
 # --- text changes: grouped, bookkeeping folded, changed words marked ------------------------------
 
-def diff_text(diff: dict) -> str:
+def diff_text(diff: RevisionDiff) -> str:
     lines = [diff_summary(diff)]
     if diff["decision_changes"]:
         lines.append(f"decision changes ({cases_note(diff)}):")

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
-from ..compare.diff import changed_words, value_words
+from ..compare.diff import TextChange, changed_words, value_words
 from ..core.escaping import escape
 
 _ITEM = r"\[id=([^\]]*)\]"  # a path's item: rules[id=...]
 _LONG_BLOCK = 80  # words: an added or removed block longer than this is named, not printed
 
-def text_groups(changes: list[dict]) -> list[dict]:
+def text_groups(changes: Sequence[TextChange]) -> list[dict[str, Any]]:
     """Changes with the same old and new values at the same path in different items (rules that
     all change one way) become one, with the item ids listed: {path, old, new, bookkeeping}."""
     groups: dict[tuple, dict] = {}

@@ -72,7 +72,7 @@ class Decided:
 
     decision: dict | None
     facts: OrderFacts
-    case: dict[str, Any]
+    case: dict[str, object]
     covered: str | None
     decision_id: str
 

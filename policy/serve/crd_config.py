@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator
 
 from ..core.errors import DataError, Problem
 from ..load.yaml_loader import Loaded, load_yaml
+
+if TYPE_CHECKING:
+    from ..core.partial_cases import Value
 
 FILE_NAME = "crd.yml"
 COVERED_CODES = ("covered", "not-covered", "conditional")  # CRD STU 2.1 CoveredInfo
@@ -57,9 +60,9 @@ class ObservationReading:
     codes: frozenset[tuple[str, str]]
     value_system: str
     prefixes: tuple[str, ...]
-    value_map: dict[str, Any]
+    value_map: dict[str, Value]
 
-    def value_of(self, code: str) -> Any:
+    def value_of(self, code: str) -> Value | None:
         """The input's value a value code names, or None."""
         for prefix in ("", *sorted(self.prefixes, key=len, reverse=True)):
             if code.startswith(prefix) and code[len(prefix):] in self.value_map:

@@ -42,7 +42,7 @@ class CodeRead:
     system: str
     code: str
     source: str
-    names: dict[str, Any] | None = None
+    names: dict[str, object] | None = None
     note: str = ""
 
     def to_json(self) -> dict:
@@ -61,7 +61,7 @@ class OrderFacts:
     observations: list[CodeRead] = field(default_factory=list)
     service_date: str | None = None
     date_source: str | None = None
-    known: dict[str, Any] = field(default_factory=dict)  # input -> value read
+    known: dict[str, object] = field(default_factory=dict)  # input -> value read
 
     def codes_json(self) -> list[dict]:
         return [c.to_json() for c in (*self.procedures, *self.diagnoses, *self.observations)]

@@ -21,7 +21,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..api import Policy
 from ..core.decision import INDETERMINATE, NO_POLICY
@@ -29,6 +29,10 @@ from ..core.errors import DataError, PolicyError, Problem
 from ..core.policy_files import PolicyFiles, find_tables_dir, policy_files
 from .crd_config import FILE_NAME as CRD_FILE
 from .crd_config import CrdConfig, read_crd_config
+
+if TYPE_CHECKING:
+    from ..codesets.crosswalk import Crosswalk
+    from ..validate import ValidatedPolicy
 
 _logger = logging.getLogger("policy.serve")
 
@@ -41,9 +45,9 @@ class Served:
 
     digest: str
     policy: Policy
-    validated: Any  # policy.validate.checks.ValidatedPolicy
+    validated: ValidatedPolicy
     crd: CrdConfig | None
-    crosswalk: Any  # policy.codesets.crosswalk.Crosswalk, None without codes.yml
+    crosswalk: Crosswalk | None  # None without codes.yml
     loaded_at: str
     files: PolicyFiles
 

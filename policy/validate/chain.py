@@ -5,6 +5,7 @@ published revisions neither removed nor changed in meaning without a MAJOR bump.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +78,7 @@ def _bump_problem(prev_loaded: Loaded, prev: Revision, loaded: Loaded, rev: Revi
 
 
 def published_problems(before: dict[str, Revision], after: dict[str, Revision],
-                       diffs: list[dict[str, Any]], rev: str) -> list[Problem]:
+                       diffs: Sequence[Mapping[str, Any]], rev: str) -> list[Problem]:
     """For `validate --against REV`: published revisions must not vanish, nor change decisions
     without a MAJOR bump of their own version."""
 

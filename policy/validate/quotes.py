@@ -67,7 +67,7 @@ def evidence_problems(loaded: Loaded, definition: PolicyDefinition) -> list[Prob
     """The values an evidence paragraph is about are values of the policy's evidence_key."""
     problems: list[Problem] = []
     key = definition.evidence_key
-    allowed = definition.vocabulary().get(key, ())
+    allowed = definition.vocabulary().get(key, ()) if key else ()
     for i, entry in enumerate(loaded.data.get("content", {}).get("evidence", ())):
         at = ("content", "evidence", i)
         named: list[tuple[KeyPath, Any]] = [(at + ("about", j), v)

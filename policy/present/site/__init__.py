@@ -33,7 +33,7 @@ class Site(Record):
 
     __slots__ = ()
     pages: dict[str, str]
-    nav: list[Any]
+    nav: list[dict[str, object]]  # MkDocs nav entries: {title: path, or a list of entries}
 
 
 def build_site(validated: Any, compiled: Any) -> Site:
@@ -61,14 +61,15 @@ def build_site(validated: Any, compiled: Any) -> Site:
     def flagged(title: str, change: Any) -> str:
         return title + (titles["flips"] if change.flips else "")
 
-    nav = [{titles["home"]: "index.md"}, {titles["fields"]: "fields.md"},
-           {titles["matrix"]: "matrix.md"}, {titles["try"]: TRY_PAGE},
-           {titles["timeline"]: "timeline.md"},
-           {titles["revisions"]: [
-               {flagged(titles["revision"].format(id=c.revision.id, version=c.revision.version),
-                        c): revision_page(c.revision.id)} for c in changes]},
-           {titles["changes"]: [
-               {flagged(titles["change"].format(old=c.previous.id, new=c.revision.id), c):
-                change_page(c.previous.id, c.revision.id)}
-               for c in changes if c.previous is not None]}]
+    nav: list[dict[str, object]] = [
+        {titles["home"]: "index.md"}, {titles["fields"]: "fields.md"},
+        {titles["matrix"]: "matrix.md"}, {titles["try"]: TRY_PAGE},
+        {titles["timeline"]: "timeline.md"},
+        {titles["revisions"]: [
+            {flagged(titles["revision"].format(id=c.revision.id, version=c.revision.version),
+                     c): revision_page(c.revision.id)} for c in changes]},
+        {titles["changes"]: [
+            {flagged(titles["change"].format(old=c.previous.id, new=c.revision.id), c):
+             change_page(c.previous.id, c.revision.id)}
+            for c in changes if c.previous is not None]}]
     return Site(pages=pages, nav=nav)

@@ -7,6 +7,7 @@ from typing import Any
 from markupsafe import Markup
 
 from ...compare.changelog import RevisionChange, case_count
+from ...core.errors import SiteError
 from ..conditions import condition_words
 from ..markdown import md_text
 from ..text_changes import text_groups
@@ -15,10 +16,12 @@ from .revision import condition
 
 
 def change_page_text(change: RevisionChange, definition: Any) -> str:
-    rev, prev = change.revision, change.previous
+    rev, prev, diff = change.revision, change.previous, change.diff
+    if prev is None or diff is None:
+        raise SiteError(f"{rev.id} is the first revision: it has no change page")
     labels = {i.name: i.label for i in definition.inputs}
     columns = [c.name for c in rev.columns]
-    groups = text_groups(change.diff["text_changes"])
+    groups = text_groups(diff["text_changes"])
     return render_page(
         "change.md.j2", change_page(prev.id, rev.id), change=change, rev=rev, prev=prev,
         column_labels=[labels.get(c, c) for c in columns],
@@ -27,6 +30,6 @@ def change_page_text(change: RevisionChange, definition: Any) -> str:
                                       f"{md_text(box['to_rule'])}"),
         case_count=case_count(rev),
         phrase=lambda when: condition_words(when, definition.inputs),
-        text_changes=change.diff["text_changes"],
+        text_changes=diff["text_changes"],
         content=[g for g in groups if not g["bookkeeping"]],
         bookkeeping=[g for g in groups if g["bookkeeping"]])

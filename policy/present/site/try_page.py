@@ -48,7 +48,7 @@ def _canonical(value: Any) -> str:
 def _decisions(compiled: Any, revision: Any) -> list[dict]:
     """`Decision.to_json()` of every partial case (by code) on the revision's first day."""
     return [compiled.evaluate(decode(compiled.columns, code), revision.effective_from).to_json()
-            for code in range(len(revision.index))]
+            for code in range(len(revision.outcome_at))]
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -59,7 +59,7 @@ def _varies_within_an_outcome(revision: Any, decisions: list[dict], key: str) ->
     seen: dict[int, object] = {}
     for code, decision in enumerate(decisions):
         value = decision[key]
-        first = seen.setdefault(revision.index[code], value)
+        first = seen.setdefault(revision.outcome_at[code], value)
         if first is not value and not _same(first, value):
             return True
     return False
@@ -118,10 +118,10 @@ def try_data(compiled: Any) -> dict:
         made = decisions[revision.id]
         outcomes = []
         for position in range(len(revision.outcomes)):
-            representative = made[revision.index.index(position)]
+            representative = made[revision.outcome_at.index(position)]
             outcomes.append([values[k].position(representative[k]) for k in outcome_keys])
         revisions.append({
-            **revision.identity(), "index": indexes.position(list(revision.index)),
+            **revision.identity(), "index": indexes.position(list(revision.outcome_at)),
             "outcomes": outcomes,
             "by_case": {k: indexes.position([values[k].position(d[k]) for d in made])
                         for k in case_keys}})

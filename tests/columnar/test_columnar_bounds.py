@@ -8,7 +8,7 @@ from policy import load_policy
 from policy.columnar import DAY_MEMO_LIMIT, VALUE_MEMO_LIMIT, ColumnarPolicy
 from policy.core.memo import BoundedMemo
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def test_distinct_junk_values_and_days_do_not_grow_the_memos_past_their_bounds():

@@ -24,7 +24,7 @@ from policy.codesets.sources import ICD9CM_FINAL, ICD10CM_NEWEST, read_source, s
 from policy.core.errors import CODES, CodeSetMissingError, InvalidCodeError, PolicyError
 from policy.core.memo import BoundedMemo
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def reading(code, day, field="diagnosis"):

@@ -635,8 +635,8 @@ def test_a_compiled_policy_round_trips_as_hex_or_as_numbers(compiled_json):
     assert CompiledPolicy.from_json(json.loads(json.dumps(compiled_json))) == compiled
     as_numbers = _list_index(compiled_json, lambda index, n: index)
     assert CompiledPolicy.from_json(as_numbers).revisions[1:] == compiled.revisions[1:]
-    assert CompiledPolicy.from_json(as_numbers).revisions[0].index == tuple(
-        compiled.revisions[0].index)
+    assert CompiledPolicy.from_json(as_numbers).revisions[0].outcome_at == tuple(
+        compiled.revisions[0].outcome_at)
 
 
 def test_text_changes_name_each_value_by_its_path():

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from repo_paths import TABLES
 
-from policy import PolicyError, load_policy
+from policy import DataError, PolicyError, load_policy
 from policy.core.cases import check_case
 from policy.core.dates import check_date
 from policy.core.decision import Decision

@@ -14,7 +14,7 @@ import pytest
 from policy.core.errors import DataError, PolicyIOError
 from policy.core.reading import read_bounded, read_stream_bounded
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def test_reads_a_regular_file_up_to_the_cap(tmp_path):

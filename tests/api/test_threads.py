@@ -17,7 +17,7 @@ import pytest
 
 from policy import PolicyError, evaluate_arrow, load_policy
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import workload  # noqa: E402  (benchmarks/ is not a package)
 

@@ -23,7 +23,7 @@ from policy import load_policy
 from policy.columnar import evaluate_arrow
 from policy.core.errors import DataError, PolicyError
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parent.parent.parent
 IORT = load_policy(ROOT / "tables")
 COLUMNS = dict(IORT.compiled.columns)
 FIELDS = ["case_id", "service_date", *COLUMNS]

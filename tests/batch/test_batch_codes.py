@@ -18,7 +18,7 @@ from policy.columnar import evaluate_arrow
 from policy.columnar import inputs
 from policy.core.errors import PolicyError
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parent.parent.parent
 IORT = load_policy(ROOT / "tables")
 COLUMNS = dict(IORT.compiled.columns)
 

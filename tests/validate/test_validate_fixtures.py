@@ -3,7 +3,7 @@
 Every line it prints for each fixture, messages word for word, is also compared with
 tests/golden/validate-problems.json (a mutation run found message details, such as how many
 examples a message gives or which version it suggests, that no test read). After a deliberate
-change of a message, rewrite that file with `FEP_UPDATE_GOLDEN=1 pytest tests/test_validate_fixtures.py`.
+change of a message, rewrite that file with `FEP_UPDATE_GOLDEN=1 pytest tests/validate/test_validate_fixtures.py`.
 """
 
 import json
@@ -14,9 +14,9 @@ import pytest
 
 from policy.load.yaml_loader import load_yaml
 
-FIXTURES = load_yaml((Path(__file__).parent / "fixtures" / "broken-tables.yaml").read_bytes(),
+FIXTURES = load_yaml((Path(__file__).parent.parent / "fixtures" / "broken-tables.yaml").read_bytes(),
                      "broken-tables.yaml").data
-GOLDEN = Path(__file__).parent / "golden" / "validate-problems.json"
+GOLDEN = Path(__file__).parent.parent / "golden" / "validate-problems.json"
 UPDATE = os.environ.get("FEP_UPDATE_GOLDEN") == "1"
 GOLDEN_LINES = json.loads(GOLDEN.read_text(encoding="utf-8")) if GOLDEN.exists() else {}
 _printed: dict[str, list[str]] = {}
@@ -89,22 +89,22 @@ def test_broken_table_is_reported_at_its_line(fixture, tables_copy, cli, monkeyp
 def test_every_table_error_code_has_a_fixture():
     from policy.core.errors import CODES
 
-    # case-file codes, the catch-all, and the --against codes (tests/test_git.py)
+    # case-file codes, the catch-all, and the --against codes (tests/load/test_git.py)
     not_about_tables = {"NOT_A_MAPPING", "UNKNOWN_FIELD", "SCHEMA", "PUBLISHED_CHANGED",
                         "REVISION_REMOVED",
-                        "UNKNOWN_POLICY",  # choosing a policy (tests/test_history_and_api.py)
-                        # naming a revision or a git revision (tests/test_history_and_api.py)
+                        "UNKNOWN_POLICY",  # choosing a policy (tests/api/test_history_and_api.py)
+                        # naming a revision or a git revision (tests/api/test_history_and_api.py)
                         "UNKNOWN_REVISION", "GIT_REV_REFUSED",
-                        # calling a batch run (tests/test_history_and_api.py)
+                        # calling a batch run (tests/api/test_history_and_api.py)
                         "UNKNOWN_FORMAT", "OUTPUT_IS_INPUT",
-                        # lines of a batch file: tests/test_batch.py plants each of them
+                        # lines of a batch file: tests/batch/test_batch.py plants each of them
                         "NO_DATE", "RAGGED_ROW", "MALFORMED_LINE", "LINE_TOO_LONG",
                         "INTERRUPTED",  # the fatal line of a streamed batch (tests/test_hostile.py)
                         # a case whose codes name one value and that gives another
-                        "CODE_CONTRADICTS_CASE",  # (tests/test_crosswalk.py)
+                        "CODE_CONTRADICTS_CASE",  # (tests/codesets/test_crosswalk.py)
                         # a batch file or run as a whole (tests/test_hostile_batch.py)
                         "DECODED_TOO_LARGE", "OUT_OF_MEMORY",
-                        # a decision log of policy serve (tests/test_serve_log.py)
+                        # a decision log of policy serve (tests/serve/test_serve_log.py)
                         "CHAIN_BROKEN", "LOG_TRUNCATED"}
     assert set(CODES) - not_about_tables - {f["code"] for f in FIXTURES} == set()
 
@@ -115,7 +115,7 @@ def test_codes_used_in_the_package_are_documented():
     from policy.core.errors import CODES
 
     used = set()
-    for source in (Path(__file__).parent.parent / "policy").rglob("*.py"):
+    for source in (Path(__file__).parent.parent.parent / "policy").rglob("*.py"):
         # a package's __all__ lists names, not codes
         text = re.sub(r"__all__ = \[.*?\]", "", source.read_text(), flags=re.S)
         used |= set(re.findall(r'(?<!metavar=)"([A-Z][A-Z_]{4,})",', text))

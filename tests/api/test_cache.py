@@ -342,7 +342,7 @@ def test_a_warm_evaluate_needs_no_third_party_package(tables_copy, private):
     checkout), so it also shows that a warm run needs no third-party package, and it lists what
     it imported beyond a bare interpreter."""
     _decide(tables_copy)  # the entry, written by this process
-    root = str(Path(__file__).resolve().parent.parent)
+    root = str(Path(__file__).resolve().parent.parent.parent)
     script = (
         "import sys\n"
         "before = set(sys.modules)\n"

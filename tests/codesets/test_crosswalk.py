@@ -21,7 +21,7 @@ from policy.core.errors import InvalidCodeError
 from policy.core.snapshot import read_snapshot
 from policy.core.policy_files import policy_files
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 FILES = policy_files(str(ROOT / "tables"), "fep-8.01.08")
 SNAPSHOT = read_snapshot(FILES)
 DEFINITION = load_definition(SNAPSHOT, (SNAPSHOT.schema("revision"), SNAPSHOT.schema("policy")))

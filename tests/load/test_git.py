@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 GIT = ["git", "-c", "user.name=Policy Test", "-c", "user.email=test@example.invalid",
        "-c", "commit.gpgsign=false"]
 

@@ -17,7 +17,7 @@ from test_doc_examples import _run_shell as run_shell
 pytest.importorskip("starlette")
 
 PAGE = ROOT / "docs" / "serve.md"
-HERE = "tests/test_serve_docs.py"
+HERE = "tests/serve/test_serve_docs.py"
 SHOWN = "127.0.0.1:8080"
 
 

@@ -158,7 +158,7 @@ def test_the_policy_folder_holds_one_yaml_file_per_revision_and_nothing_else():
     policy's own definition is policy.yml, which no `*.yaml` glob takes for a revision."""
     from pathlib import Path
 
-    folder = Path(__file__).resolve().parent.parent / "tables" / "fep-8.01.08"
+    folder = Path(__file__).resolve().parent.parent.parent / "tables" / "fep-8.01.08"
     assert sorted(p.stem for p in folder.glob("*.yaml")) == [
         "2011-12", "2012-12", "2013-12", "2014-12", "2015-12", "2018-03", "2018-09", "2019-09",
         "2020-09", "2021-09", "2022-09", "2023-09"]
@@ -185,7 +185,7 @@ def test_no_module_but_the_command_line_raises_usage_error():
     import re
     from pathlib import Path
 
-    package = Path(__file__).resolve().parent.parent / "policy"
+    package = Path(__file__).resolve().parent.parent.parent / "policy"
     raising = [f"{path.relative_to(package)}:{number}"
                for path in sorted(package.rglob("*.py"))
                if path.relative_to(package).parts[0] != "cli"
