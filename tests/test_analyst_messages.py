@@ -71,6 +71,12 @@ def test_the_nearest_sentence_is_found_with_bounded_work(monkeypatch):
     assert 0 < len(compared) <= source_module._CANDIDATES
     assert all(a <= source_module._COMPARED and b <= source_module._COMPARED
                for a, b in compared)
+    # and a bounded number of look-ups per source text (one validation): a table of thousands
+    # of wrong quotes costs at most _LOOKUPS of them
+    for _ in range(source_module._LOOKUPS):
+        source.nearest_sentence(quote)
+    compared.clear()
+    assert source.nearest_sentence(quote) is None and compared == []
 
 
 def test_a_quote_the_source_holds_has_no_nearest_sentence():

@@ -24,6 +24,11 @@ _STATED_DATE = re.compile(r"Effective Policy Date:\**\s*([A-Z][a-z]+ [0-9]{1,2},
 _HISTORY_ROW = re.compile(r"(?m)^([A-Z][a-z]+ [0-9]{4})\t([^\t\n]*)\t([^\n]*)$")
 
 
+# The nearest-sentence look-up's bounds (SourceText.nearest_sentence)
+_LOOKUPS = 100  # per source text, i.e. per validation: later quotes get no suggestion
+_PIECES = 20  # sentences of a quote looked for in the source
+_WORDS = 64  # distinct words of the missing sentence looked up
+_POSTINGS = 200  # a word in more sentences than this tells nothing
 _CANDIDATES = 8  # source sentences compared character by character with a missing quote
 _COMPARED = 400  # characters of each compared (difflib's ratio is quadratic in the worst case)
 _WORD = re.compile(r"[a-z0-9]+")
@@ -88,7 +93,10 @@ class SourceText:
                 previous = (line, normalize_text(cells[-1]) or normalize_text(line))
         self.text = " ".join(pieces)
         self.sentence_starts = frozenset(starts)
-        self._index: list[tuple[str, frozenset[str]]] | None = None  # built when first asked
+        # the nearest-sentence look-up's word index, built when first asked (a SourceText
+        # belongs to one validation: never shared between threads), and how often it was asked
+        self._index: tuple[list[str], dict[str, list[int]]] | None = None
+        self._lookups = 0
 
     def __contains__(self, quote: str) -> bool:
         return normalize_text(quote) in self.text
@@ -115,30 +123,35 @@ class SourceText:
 
     def nearest_sentence(self, quote: str) -> tuple[str, str] | None:
         """(the first sentence of `quote` that the source does not contain, the source's sentence
-        most like it), or None when the source contains every sentence of the quote (or has none).
+        most like it), or None when there is none to name: the source contains every sentence
+        looked at, shares no telling word with it, or this source has answered `_LOOKUPS` times.
 
-        Bounded work whatever the sizes: candidates are the `_CANDIDATES` sentences sharing the
-        most words with it, and difflib compares only their first `_COMPARED` characters.
+        Bounded work whatever the sizes: at most `_PIECES` sentences of the quote are looked for;
+        candidates are found through an index of words (at most `_WORDS` of the quote's, each in
+        at most `_POSTINGS` sentences: commoner words tell nothing); difflib compares the
+        `_CANDIDATES` sentences sharing the most words, cut to `_COMPARED` characters each.
         """
-        words = normalize_text(quote)
-        missing = next((piece for piece in _split_sentences(words) if piece not in self.text),
-                       None)
+        if self._lookups >= _LOOKUPS:
+            return None
+        self._lookups += 1
+        pieces = _split_sentences(normalize_text(quote))[:_PIECES]
+        missing = next((piece for piece in pieces if piece not in self.text), None)
         if missing is None:
             return None
-        index = self._word_index()
-        if not index:
+        sentences, postings = self._word_index()
+        shared: dict[int, int] = {}
+        for word in sorted(_words(missing))[:_WORDS]:
+            holders = postings.get(word, ())
+            if len(holders) <= _POSTINGS:
+                for i in holders:
+                    shared[i] = shared.get(i, 0) + 1
+        if not shared:
             return None
-        wanted = _words(missing)
-        ranked = sorted(range(len(index)), key=lambda i: -len(wanted & index[i][1]))
+        ranked = sorted(shared, key=lambda i: (-shared[i], i))[:_CANDIDATES]
         target = missing[:_COMPARED]
-        best, best_ratio = None, -1.0
-        for i in ranked[:_CANDIDATES]:
-            sentence = index[i][0]
-            ratio = difflib.SequenceMatcher(None, target, sentence[:_COMPARED],
-                                            autojunk=False).ratio()
-            if ratio > best_ratio:
-                best, best_ratio = sentence, ratio
-        return (missing, best) if best is not None else None
+        ratios = [(difflib.SequenceMatcher(None, target, sentences[i][:_COMPARED],
+                                           autojunk=False).ratio(), -i) for i in ranked]
+        return missing, sentences[-max(ratios)[1]]
 
     def nearest_words(self, quote: str) -> str:
         """What a message adds for a quote the source does not contain: the source's nearest
@@ -154,9 +167,15 @@ class SourceText:
                 + (f" to {shown(missing, 160)}" if several else "")
                 + f": {shown(nearest, 240)}")
 
-    def _word_index(self) -> list[tuple[str, frozenset[str]]]:
+    def _word_index(self) -> tuple[list[str], dict[str, list[int]]]:
+        """The sentences, and for each word the indexes of the sentences holding it."""
         if self._index is None:
-            self._index = [(sentence, _words(sentence)) for sentence in self.sentences()]
+            sentences = self.sentences()
+            postings: dict[str, list[int]] = {}
+            for i, sentence in enumerate(sentences):
+                for word in _words(sentence):
+                    postings.setdefault(word, []).append(i)
+            self._index = (sentences, postings)
         return self._index
 
     def stated_effective_date(self) -> str | None:
