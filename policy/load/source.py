@@ -25,7 +25,7 @@ _HISTORY_ROW = re.compile(r"(?m)^([A-Z][a-z]+ [0-9]{4})\t([^\t\n]*)\t([^\n]*)$")
 
 
 # The nearest-sentence look-up's bounds (SourceText.nearest_sentence)
-_LOOKUPS = 100  # per source text, i.e. per validation: later quotes get no suggestion
+_LOOKUPS = 25  # per source text, i.e. per validation: later quotes get no suggestion
 _PIECES = 20  # sentences of a quote looked for in the source
 _WORDS = 64  # distinct words of the missing sentence looked up
 _POSTINGS = 200  # a word in more sentences than this tells nothing
