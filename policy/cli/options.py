@@ -131,7 +131,7 @@ def _add_against(parser: argparse.ArgumentParser, help: str) -> None:
     # One name for "the tables at a git revision" in every command (`--rev`, diff's first
     # spelling, is kept as an alias: given both, the option is given twice)
     parser.add_argument("--against", "--rev", metavar="REV", dest="against", action=_Once,
-                        help=help + " (--rev REV: the same)")
+                        help=help)
 
 
 def _add_all_policies(parser: argparse.ArgumentParser) -> None:
