@@ -39,8 +39,8 @@ class Transition(Record):
     examples: tuple[str, ...]  # case ids, or "line N" for a claim without one
 
     def to_json(self) -> dict[str, object]:
-        return {"from": self.was, "to": self.becomes, "revision_from": self.revision_was,
-                "revision_to": self.revision_becomes, "claims": self.claims,
+        return {"from": self.was, "to": self.becomes, "count": self.claims,
+                "revision_from": self.revision_was, "revision_to": self.revision_becomes,
                 "examples": list(self.examples)}
 
 

@@ -88,11 +88,11 @@ def test_impact_agrees_claim_by_claim_with_two_batch_runs(repo, cli, monkeypatch
     assert report["claims"] == len(before) == 3000
     assert report["changed"] == sum(counts.values())
     got = {(c["from"], c["to"], c["revision_from"], c["revision_to"]): c for c in report["changes"]}
-    assert {key: c["claims"] for key, c in got.items()} == dict(counts)
+    assert {key: c["count"] for key, c in got.items()} == dict(counts)
     for key, change in got.items():
         assert change["examples"] == names[key][:3]  # the first claims of each change, in order
-    assert [c["claims"] for c in report["changes"]] == sorted(
-        (c["claims"] for c in report["changes"]), reverse=True)
+    assert [c["count"] for c in report["changes"]] == sorted(
+        (c["count"] for c in report["changes"]), reverse=True)
 
 
 def test_an_unedited_working_tree_changes_nothing(repo, cli, monkeypatch):
