@@ -34,22 +34,22 @@ def run(args: Namespace) -> int:
     if problems:
         problems = sorted(set(problems))
         out(problems_text(problems))
-        print(f"{PROG} test: {len(problems)} problem(s) in the expected outcomes of "
-              f"{files.policy_id}", file=sys.stderr)
+        print(escape(f"{PROG} test: {len(problems)} problem(s) in the expected outcomes of "
+                     f"{files.policy_id}"), file=sys.stderr)
         return 1
     where = display_path(os.path.join(files.folder, FOLDER))
     if not expectations:
-        print(f"{PROG} test: {files.policy_id} has no expected outcomes "
-              f"({escape(where)}/*.yaml)", file=sys.stderr)
+        print(escape(f"{PROG} test: {files.policy_id} has no expected outcomes ({where}/*.yaml)"),
+              file=sys.stderr)
         return 0
     failures = run_expectations(expectations, Policy(compiled).evaluate)
     count = len(expectations)
     named = len({e.file for e in expectations})
     if failures:
         out("\n".join(map(str, failures)), escaped=False)  # (each line escaped as it is made)
-        print(f"{PROG} test: {len(failures)} of {count} expected outcome(s) of "
-              f"{files.policy_id} do not hold under {escape(tables)}", file=sys.stderr)
+        print(escape(f"{PROG} test: {len(failures)} of {count} expected outcome(s) of "
+                     f"{files.policy_id} do not hold under {tables}"), file=sys.stderr)
         return 1
-    out(f"{files.policy_id}: {count} expected outcomes hold under {escape(tables)} "
-        f"({named} file(s) in {escape(where)})", escaped=False)
+    out(f"{files.policy_id}: {count} expected outcomes hold under {tables} "
+        f"({named} file(s) in {where})")  # (out escapes the line: a name may hold anything)
     return 0
