@@ -4,12 +4,12 @@ Tables: the folder named by $FEP_POLICY_TABLES, else the `tables/` folder beside
 its nearest parent: the commands' own lookup), validated like `policy validate`; a table that fails
 validation stops the build with its problems. $FEP_POLICY_ID picks a policy when there are several.
 
-Pages: `policy.present.site.build_site` returns them as Markdown; they are handed to MkDocs as generated
-files, so nothing generated is written under docs/. The navigation is built here: the generated
-pages, then the hand-written how-to pages named in `policy/present/templates/site/words.yml` (with the
-titles of both) that exist in docs/. Any other page in docs/ is left out of the navigation, which
-`validation.nav.omitted_files: warn` turns into a failed strict build, as is a broken link or
-anchor.
+Pages: `policy.present.site.build_site` returns them as Markdown; they are handed to MkDocs as
+generated files, so nothing generated is written under docs/. The navigation is built here: the
+generated pages, then the hand-written how-to pages named in
+`policy/present/templates/site/words.yml` (with the titles of both) that exist in docs/. Any other
+page in docs/ is left out of the navigation, which `validation.nav.omitted_files: warn` turns into a
+failed strict build, as is a broken link or anchor.
 
 Swap (`mkdocs build` only): MkDocs writes into a fresh folder beside `site_dir`; the strict check
 runs after `on_post_build` and a failure reaches `on_build_error`, so `on_shutdown` (after the
@@ -31,11 +31,11 @@ from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
 from mkdocs.structure.files import File, Files
 
-from policy.validate import load_and_validate
 from policy.compiler import compile_policy
 from policy.core.errors import PolicyError
-from policy.present.site import build_site, site_words
 from policy.core.policy_files import find_tables_dir, policy_files
+from policy.present.site import build_site, site_words
+from policy.validate import load_and_validate
 
 log = logging.getLogger("mkdocs.hooks.policy")
 

@@ -46,6 +46,7 @@ import sys
 import time
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -71,6 +72,7 @@ def machine() -> list[str]:
                 break
     except OSError:
         pass
+    usable: int | None
     try:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:
@@ -151,9 +153,9 @@ def expected_columns(iort, cases: list[dict]) -> dict[str, list]:
     """The per-case API's answer for every case, column by column (None: the case is invalid)."""
     from policy import PolicyError
 
-    out = {k: [] for k in ("valid", "case_id", "as_of", "determination", "revision", "version",
-                           "effective_from", "effective_from_basis", "rule", "needs", "source",
-                           "explanation")}
+    out: dict[str, list] = {k: [] for k in (
+        "valid", "case_id", "as_of", "determination", "revision", "version", "effective_from",
+        "effective_from_basis", "rule", "needs", "source", "explanation")}
     for case in cases:
         try:
             d = iort.evaluate(case)
@@ -323,10 +325,9 @@ def main() -> int:
 
 
 def benchmark(args, launcher: Launcher) -> int:
-    from reference_evaluator import ReferenceEvaluator
-
     from policy import load_policy
     from policy.columnar import evaluate_arrow
+    from reference_evaluator import ReferenceEvaluator
 
     for line in machine():
         print(line)
@@ -388,7 +389,7 @@ def benchmark(args, launcher: Launcher) -> int:
         "arrow", "batch_csv", "batch_parquet", "batch_jsonl", "floor", "api", "walk", "zen")}
     rss: dict[str, list[float]] = {"batch_csv": [], "batch_parquet": [], "batch_jsonl": [],
                                    "floor": []}
-    results: dict[str, object] = {}
+    results: dict[str, Any] = {}  # each evaluator's own result type
     failures = []
 
     def child(key: str, command: list[str]) -> None:

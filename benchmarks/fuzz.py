@@ -58,7 +58,7 @@ def _has_atheris() -> bool:
     return True
 
 
-# --- one target, in its own process ------------------------------------------------------------------
+# --- one target, in its own process ---------------------------------------------------------------
 
 def _work_atheris(target: str, seconds: float, timeout: int, rss_mb: int, crashes: Path) -> None:
     import atheris
@@ -68,11 +68,11 @@ def _work_atheris(target: str, seconds: float, timeout: int, rss_mb: int, crashe
 
         import policy.batch  # noqa: F401  (the lazily imported modules, instrumented now)
         import policy.cache  # noqa: F401
-        import policy.core.cases  # noqa: F401
-        import policy.validate  # noqa: F401
         import policy.columnar  # noqa: F401
+        import policy.core.cases  # noqa: F401
         import policy.load.schema  # noqa: F401
         import policy.load.yaml_loader  # noqa: F401
+        import policy.validate  # noqa: F401
     import fuzz_targets
 
     function = fuzz_targets.TARGETS[target]
@@ -122,7 +122,8 @@ def _work_hypothesis(target: str, seconds: float, timeout: int, crashes: Path) -
         return bytes(data)
 
     structured = {
-        "case": st.builds(lambda c: b"\x01" + json.dumps(c).encode("utf-8", "surrogatepass"), cases),
+        "case": st.builds(
+            lambda c: b"\x01" + json.dumps(c).encode("utf-8", "surrogatepass"), cases),
         "jsonl": st.lists(cases, max_size=8).map(
             lambda rows: b"\n".join(json.dumps(r).encode("utf-8", "surrogatepass") for r in rows)),
         # policy.yml with each determination's words replaced by a generated pattern: nested
@@ -268,7 +269,7 @@ def _work_try(seconds: float, crashes: Path) -> None:
     print(f"stat::peak_rss_mb: {rss}", file=sys.stderr)
 
 
-# --- the campaign ------------------------------------------------------------------------------------
+# --- the campaign ---------------------------------------------------------------------------------
 
 def _campaign(targets, seconds: float, engine: str, timeout: int, rss_mb: int) -> int:
     failed = 0
@@ -287,7 +288,10 @@ def _campaign(targets, seconds: float, engine: str, timeout: int, rss_mb: int) -
                 capture_output=True, text=True, env=env, timeout=seconds + 600)
             output, code = worker.stderr + worker.stdout, worker.returncode
         except subprocess.TimeoutExpired as exc:  # the worker itself hung: a failure
-            output, code = f"{exc.stderr or ''}\nworker timed out", -1
+            stderr = exc.stderr or ""
+            if isinstance(stderr, bytes):  # what it caught is bytes, whatever text= says
+                stderr = stderr.decode(errors="replace")
+            output, code = f"{stderr}\nworker timed out", -1
         elapsed = time.monotonic() - started
         runs = re.findall(r"stat::number_of_executed_units:\s+(\d+)", output)
         peak = re.findall(r"stat::peak_rss_mb:\s+(\d+)", output)
@@ -300,13 +304,13 @@ def _campaign(targets, seconds: float, engine: str, timeout: int, rss_mb: int) -
         bad = code != 0 or bool(found)
         failed += bad
         shown = "hypothesis" if target in BROWSER_TARGETS else engine
+        result = len(found) if found or not bad else "worker failed"
         print(f"{target:<9} {shown:<10} {int(runs[-1]) if runs else 0:>11,} {elapsed:>8.0f} "
-              f"{peak[-1] if peak else '?':>8}  {len(found) if found or not bad else 'worker failed'}",
-              flush=True)
+              f"{peak[-1] if peak else '?':>8}  {result}", flush=True)
         if bad:
             tail = "\n".join(output.strip().splitlines()[-40:])
-            print(f"--- {target}: exit {code}; kept {[c.name for c in found]} in {kept}\n{tail}\n---",
-                  flush=True)
+            print(f"--- {target}: exit {code}; kept {[c.name for c in found]} in {kept}\n"
+                  f"{tail}\n---", flush=True)
     return 1 if failed else 0
 
 

@@ -94,7 +94,7 @@ def main() -> int:
         repo = Path(folder)
         shutil.copytree(ROOT / "tables", repo / "tables")
         shutil.copytree(ROOT / "schemas", repo / "schemas")
-        compiled = compiled_policy(policy_files(repo / "tables", POLICY))
+        compiled = compiled_policy(policy_files(str(repo / "tables"), POLICY))
         claims = repo / "claims.csv"
         workload.write_csv(workload.generate(options.rows, compiled.columns), claims)
         git(repo, "init", "-q")

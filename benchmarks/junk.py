@@ -51,7 +51,7 @@ def write(path: Path, data: dict[str, list]) -> None:
     with open(path, "w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(names)
-        for row in zip(*(data[name] for name in names)):
+        for row in zip(*(data[name] for name in names), strict=True):
             writer.writerow(["" if v is None else "true" if v is True else "false" if v is False
                              else v for v in row])
 
@@ -71,7 +71,7 @@ def main() -> int:
     out = args.out_dir
     out.mkdir(parents=True, exist_ok=True)
     columns = load_policy(ROOT / "tables").compiled.columns
-    sites = [v for v in dict(columns)["cancer_site"]]
+    sites = [str(v) for v in dict(columns)["cancer_site"]]
     started = time.perf_counter()
     clean = workload.generate(n, columns, seed=args.seed)
     rng = random.Random(args.seed)

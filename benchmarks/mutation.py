@@ -132,6 +132,7 @@ class TestServer:
                                         cwd=copy, env=test_environment(copy),
                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                         text=True)
+        assert self.process.stdout is not None  # stdout=PIPE
         if self.process.stdout.readline().strip() != "ready":
             sys.exit("the test server of benchmarks/mutation_tests.py did not start")
 
@@ -274,7 +275,7 @@ class Baselines:
         with self._lock:
             ready = self._ready.get(name)
             mine = ready is None
-            if mine:
+            if ready is None:
                 ready = self._ready[name] = threading.Event()
         if mine:
             try:
@@ -480,7 +481,7 @@ def main(argv: list[str] | None = None) -> int:
             for i, (_, operator, occurrence) in enumerate(of_module):
                 shares[i % args.jobs].setdefault(name, set()).add((operator, occurrence))
         started = time.perf_counter()
-        timings = []
+        timings: object = []  # written to the report as JSON
         if not args.status:
             baselines = Baselines()
             with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
@@ -511,8 +512,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         equivalent = sum(1 for m in ofs if m.equivalent)
         counts = {o: sum(1 for m in ofs if m.outcome == o and not m.equivalent)
-                  for o in ("killed", "survived", "timeout", "error", None)}
-        counts["error"] += counts.pop(None)  # not run (yet: see --status)
+                  for o in ("killed", "survived", "timeout", "error")}
+        # not run (yet: see --status)
+        counts["error"] += sum(1 for m in ofs if m.outcome is None and not m.equivalent)
         for key, value in counts.items():
             totals[key] += value
         totals["equivalent"] += equivalent

@@ -25,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from itertools import pairwise
 from pathlib import Path
 
 import yaml
@@ -71,7 +72,7 @@ def write(out: Path) -> None:
     for label, tables in (("shipped", ROOT / "tables"), ("example", EXAMPLE)):
         ids = _revisions(tables)
         common = ["--tables", str(tables)]
-        for old, new in zip(ids, ids[1:]):
+        for old, new in pairwise(ids):
             for form, extra in (("json", ["--json"]), ("txt", []),
                                 ("md", ["--format", "markdown"])):
                 _policy(out, f"{label}-diff-{old}-{new}.{form}", "diff", *common, old, new,

@@ -35,7 +35,7 @@ def generate(n: int, columns, seed: int = 20261126) -> dict[str, list]:
     }
     for name, values in vocabulary.items():
         values = list(values)
-        column = []
+        column: list[str | bool | None] = []
         for _ in range(n):
             if rng.random() < OMIT[name]:
                 column.append(None)
@@ -51,8 +51,8 @@ def cases(data: dict[str, list], start: int = 0, stop: int | None = None) -> lis
     """Rows start..stop as case mappings, omitted fields left out."""
     names = list(data)
     stop = len(data[names[0]]) if stop is None else stop
-    rows = zip(*(data[name][start:stop] for name in names))
-    return [{k: v for k, v in zip(names, row) if v is not None} for row in rows]
+    rows = zip(*(data[name][start:stop] for name in names), strict=True)
+    return [{k: v for k, v in zip(names, row, strict=True) if v is not None} for row in rows]
 
 
 def _cell(value) -> str:
@@ -68,7 +68,7 @@ def write_csv(data: dict[str, list], path) -> None:
     names = list(data)
     with open(path, "w", encoding="utf-8", newline="") as out:
         out.write(",".join(names) + "\n")
-        for row in zip(*(data[name] for name in names)):
+        for row in zip(*(data[name] for name in names), strict=True):
             out.write(",".join(map(_cell, row)) + "\n")
 
 
@@ -77,8 +77,9 @@ def write_jsonl(data: dict[str, list], path) -> None:
     names = list(data)
     dumps = json.JSONEncoder(separators=(",", ":")).encode
     with open(path, "w", encoding="utf-8", newline="") as out:
-        for row in zip(*(data[name] for name in names)):
-            out.write(dumps({k: v for k, v in zip(names, row) if v is not None}) + "\n")
+        for row in zip(*(data[name] for name in names), strict=True):
+            case = {k: v for k, v in zip(names, row, strict=True) if v is not None}
+            out.write(dumps(case) + "\n")
 
 
 def arrow_table(data: dict[str, list]):

@@ -1,9 +1,10 @@
 """A GoRules ZEN decision model (JDM) generated from the compiled policy, for the batch benchmark.
 
-Nothing here is written by hand per rule: the model is derived from `policy.core.engine.CompiledPolicy`,
-the same lookup tables `policy evaluate` answers from, so it carries the contract's semantics for
-unknown facts (a decided outcome when no omitted fact could change it, else `indeterminate` with
-`needs`) and for dates (`no_policy_in_force` before the first revision).
+Nothing here is written by hand per rule: the model is derived from
+`policy.core.compiled.CompiledPolicy`, the same lookup tables `policy evaluate` answers from, so it
+carries the contract's semantics for unknown facts (a decided outcome when no omitted fact could
+change it, else `indeterminate` with `needs`) and for dates (`no_policy_in_force` before the first
+revision).
 
 The graph:
 
@@ -50,7 +51,8 @@ def _input_expression(name: str, values) -> str:
 
 def _signature(compiled, revision, partial: tuple) -> tuple:
     """(determination, rule, needs) of a partial case, as `CompiledPolicy.evaluate` reports them."""
-    case = {name: value for (name, _), value in zip(compiled.columns, partial) if value is not None}
+    case = {name: value for (name, _), value in zip(compiled.columns, partial, strict=True)
+            if value is not None}
     outcome = revision.outcomes[revision.outcome_at[compiled.code(case)]]
     decided = outcome.determination != "indeterminate"
     rule = outcome.rules[0] if decided and len(outcome.rules) == 1 else None
@@ -111,7 +113,8 @@ def build_jdm(compiled) -> dict:
     domains = [[*map(_text, values), UNKNOWN] for _, values in compiled.columns]
     inputs = [{"id": f"in-{name}", "name": name, "type": "expression",
                "field": _input_expression(name, values)} for name, values in compiled.columns]
-    nodes = [{"id": "request", "name": "Request", "type": "inputNode", "position": {"x": 0, "y": 0}},
+    nodes = [{"id": "request", "name": "Request", "type": "inputNode",
+              "position": {"x": 0, "y": 0}},
              {"id": "response", "name": "Response", "type": "outputNode",
               "position": {"x": 900, "y": 0}}]
     edges = [{"id": "e-request-switch", "type": "edge", "sourceId": "request",
@@ -126,7 +129,7 @@ def build_jdm(compiled) -> dict:
         for number, (cells, (determination, rule, needs)) in enumerate(
                 merged_rows(compiled, revision), 1):
             row = {"_id": f"{revision.id}/{number}"}
-            for (name, _), cell, domain in zip(compiled.columns, cells, domains):
+            for (name, _), cell, domain in zip(compiled.columns, cells, domains, strict=True):
                 row[f"in-{name}"] = _cell(cell, domain)
             outputs = {"determination": determination, "revision": revision.id,
                        "version": revision.version, "rule": rule, "needs": list(needs)}
@@ -139,8 +142,8 @@ def build_jdm(compiled) -> dict:
         edges.append({"id": f"e-{revision.id}-response", "type": "edge", "sourceId": node_id,
                       "targetId": "response"})
     statements.append({"id": "before-first", "condition": ""})  # the else branch
-    none = {"determination": "no_policy_in_force", "revision": None, "version": None,
-            "rule": None, "needs": []}
+    none: dict[str, object] = {"determination": "no_policy_in_force", "revision": None,
+                               "version": None, "rule": None, "needs": []}
     nodes.append(_table_node("no-policy", "before the first revision", [],
                              [{"_id": "no-policy/1",
                                **{f"out-{o}": _literal(none[o]) for o in OUTPUTS}}],

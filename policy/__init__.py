@@ -9,6 +9,10 @@ from .api import Policy, load_policy
 from .core.decision import Decision
 from .core.errors import DataError, PolicyError, PolicyIOError, UsageError
 
+TYPE_CHECKING = False  # (typing is not imported: the start-up of `policy evaluate`)
+if TYPE_CHECKING:  # what __getattr__ below returns, for type checkers
+    from .columnar import evaluate_arrow
+
 __all__ = ["Decision", "DataError", "Policy", "PolicyError", "PolicyIOError", "UsageError",
            "evaluate_arrow", "load_policy"]
 

@@ -33,7 +33,7 @@ def check_rows(iort, cases: list[dict], rows: list[dict]) -> int:
     returns the number of error rows."""
     assert len(rows) == len(cases)
     errors = 0
-    for case, row in zip(cases, rows):
+    for case, row in zip(cases, rows, strict=True):
         assert row["case_id"] == case.get("case_id")
         try:
             decision = iort.evaluate(case)

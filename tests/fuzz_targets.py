@@ -15,8 +15,15 @@ from __future__ import annotations
 import io
 import os
 import tempfile
-from functools import lru_cache
+from collections.abc import Callable
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from policy.core.errors import PolicyError
+
+Result = TypeVar("Result")
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY_DIR = ROOT / "tables" / "fep-8.01.08"
@@ -25,7 +32,7 @@ DOCUMENTED_EXIT_CODES = {1, 2, 4}
 AS_OF = "2020-01-01"
 
 
-def documented(call) -> object:
+def documented(call: Callable[[], Result]) -> Result | PolicyError:
     """Run `call()`; a PolicyError must be documented and print as escaped single lines."""
     from policy.core.errors import CODES, DataError, PolicyError
     from policy.core.escaping import escape
@@ -45,7 +52,7 @@ def documented(call) -> object:
         return exc
 
 
-@lru_cache(maxsize=None)
+@cache
 def _compiled():
     from policy.cache import compiled_policy
     from policy.core.policy_files import find_tables_dir, policy_files
@@ -53,7 +60,7 @@ def _compiled():
     return compiled_policy(policy_files(find_tables_dir(ROOT / "tables")))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _scratch() -> str:
     import atexit
     import shutil
@@ -125,10 +132,10 @@ def fuzz_jsonl(data: bytes) -> None:
     _batch(data, "jsonl")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _shipped():
-    from policy.core.snapshot import read_snapshot
     from policy.core.policy_files import policy_files
+    from policy.core.snapshot import read_snapshot
 
     files = policy_files(str(ROOT / "tables"))
     return files, read_snapshot(files)
@@ -137,8 +144,8 @@ def _shipped():
 def fuzz_validate(data: bytes) -> None:
     """`policy validate` of one mutated table (in place of 2015-12.yaml) with the shipped source
     and schemas; read from memory, so each run costs one table's checks."""
-    from policy.validate import load_and_validate
     from policy.core.snapshot import Snapshot
+    from policy.validate import load_and_validate
 
     files, snapshot = _shipped()
     table = next(p for p in files.revision_files if p.endswith("2015-12.yaml"))
@@ -151,8 +158,8 @@ def fuzz_validate(data: bytes) -> None:
 def fuzz_policy_yml(data: bytes) -> None:
     """`policy validate` with a mutated policy.yml (its inputs, determinations and their `words`
     patterns: from pull requests like the tables) and one shipped table, read from memory."""
-    from policy.validate import load_and_validate
     from policy.core.snapshot import Snapshot
+    from policy.validate import load_and_validate
 
     files, snapshot = _shipped()
     table = next(p for p in files.revision_files if p.endswith("2015-12.yaml"))

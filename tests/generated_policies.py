@@ -25,6 +25,7 @@ import calendar
 import itertools
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import yaml
 from hypothesis import strategies as st
@@ -41,8 +42,9 @@ UNSTATED = "outside"  # a determination a rule may decide with `statement: none`
 MONTH_NAMES = calendar.month_name
 # the parts of a revision's `content` that the schema requires besides its evidence (quoted text:
 # source.md carries it)
-CONTENT = {"description": "Generated description.", "policy_guidelines": "Generated guidelines.",
-           "benefit_application": "Generated benefit application.", "references": []}
+CONTENT: dict[str, Any] = {
+    "description": "Generated description.", "policy_guidelines": "Generated guidelines.",
+    "benefit_application": "Generated benefit application.", "references": []}
 
 
 def _first_of_next_month(year: int, month: int) -> date:
@@ -107,8 +109,9 @@ def _rules(draw, inputs: list[dict], determinations: list[str], hit_policy: str)
     allows."""
     cases = _cases(inputs)
     if hit_policy == "first":
-        rules = [{"when": {i["name"]: draw(_condition(i["values"])) for i in inputs}}
-                 for _ in range(draw(st.integers(0, 4)))]
+        rules: list[dict[str, Any]] = [
+            {"when": {i["name"]: draw(_condition(i["values"])) for i in inputs}}
+            for _ in range(draw(st.integers(0, 4)))]
         rules.append({"when": {i["name"]: "any" for i in inputs}})
         fired = {id(rule) for rule in (next(r for r in rules if _matches(r["when"], case))
                                        for case in cases)}
@@ -120,8 +123,10 @@ def _rules(draw, inputs: list[dict], determinations: list[str], hit_policy: str)
         rule["then"] = draw(st.sampled_from(determinations))
     if hit_policy == "any" and draw(st.booleans()):  # an overlap that agrees
         inner = draw(st.sampled_from(rules))
-        copy = {"when": {name: (cond if cond == "any" or len(cond) == 1 else cond[:-1])
-                         for name, cond in inner["when"].items()}, "then": inner["then"]}
+        copy: dict[str, Any] = {
+            "when": {name: (cond if cond == "any" or len(cond) == 1 else cond[:-1])
+                     for name, cond in inner["when"].items()},
+            "then": inner["then"]}
         rules.insert(draw(st.integers(0, len(rules))), copy)
     for n, rule in enumerate(rules):
         rule["id"] = f"rule-{n}"
@@ -145,7 +150,11 @@ def policies(draw) -> dict:
     evidence_key = draw(st.sampled_from(string_inputs)) if string_inputs and draw(
         st.booleans()) else None
     definition = {
-        "inputs": inputs,
+        # every value defined, as policy.yml requires (issue 25)
+        "inputs": [{**i, "definitions": {
+            ("true" if v is True else "false" if v is False else v):
+                {"text": f"Generated meaning of {v}.", "basis": "reading"} for v in i["values"]}}
+            for i in inputs],
         "determinations": [
             {"id": d, "short": d[:3].upper(), "meaning": f"{d} (generated)",
              **({"no_statement": True} if d == UNSTATED else
@@ -170,7 +179,7 @@ def policies(draw) -> dict:
         rid = f"{year:04d}-{month:02d}"
         effective = _first_of_next_month(year, month)
         late = draw(st.sampled_from([0, 0, 0, 27, 28, *range(1, 28)]))
-        header = {"id": rid, "approved": rid, "effective_from_basis": "inferred",
+        header: dict[str, Any] = {"id": rid, "approved": rid, "effective_from_basis": "inferred",
                   "effective_from_note": "Inferred: the month after approval."}
         if late and (effective + timedelta(days=late)).month == effective.month:
             effective += timedelta(days=late)
@@ -206,7 +215,7 @@ def policies(draw) -> dict:
                 rule["no_statement_reason"] = f"Generated: no statement decides {rule['id']}."
             else:
                 rule["statement"] = draw(st.sampled_from(cited[rule["then"]]))
-        table = {
+        table: dict[str, Any] = {
             "policy": {"id": POLICY_ID, "title": TITLE},
             "revision": header,
             "statements": statements,

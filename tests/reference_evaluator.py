@@ -70,7 +70,8 @@ class ReferenceEvaluator:
     def complete_outcomes(data, columns) -> dict:
         """(values...) -> (determination, rule id) for every complete case over `columns`."""
         names = [name for name, _ in columns]
-        return {values: ReferenceEvaluator.decide_complete(data, dict(zip(names, values, strict=True)))
+        return {values: ReferenceEvaluator.decide_complete(
+                    data, dict(zip(names, values, strict=True)))
                 for values in itertools.product(*(values for _, values in columns))}
 
     def evaluate(self, case: dict, day: str) -> dict:
@@ -87,7 +88,8 @@ class ReferenceEvaluator:
         omitted = [name for name, _ in columns if case.get(name) is None]
         outcomes = {}
         for values in itertools.product(*(vals for name, vals in columns if name in omitted)):
-            complete = {**{n: case.get(n) for n, _ in columns}, **dict(zip(omitted, values, strict=True))}
+            complete = {**{n: case.get(n) for n, _ in columns},
+                        **dict(zip(omitted, values, strict=True))}
             outcomes[values] = self.decide_complete(data, complete)
         determinations = {d for d, _ in outcomes.values()}
         rules = sorted({r for _, r in outcomes.values()})

@@ -12,7 +12,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -25,14 +27,15 @@ class Server:
     for it, `stderr` what it has printed so far."""
 
     def __init__(self, *args: str, cwd: Path, env: dict[str, str] | None = None,
-                 timeout: float = 60.0, preexec_fn: object = None) -> None:
+                 timeout: float = 60.0,
+                 preexec_fn: Callable[[], object] | None = None) -> None:
         self.err_path = cwd / f"serve-{time.monotonic_ns()}.err"
         self._err = open(self.err_path, "wb")
         environment = {**os.environ, **(env or {})}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "policy", "serve", "--port", "0", *args], cwd=cwd,
             env=environment, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=self._err, preexec_fn=preexec_fn)  # type: ignore[arg-type]
+            stderr=self._err, preexec_fn=preexec_fn)
         deadline = time.monotonic() + timeout
         while True:
             found = LISTENING.search(self.stderr)
@@ -64,7 +67,7 @@ class Server:
     def stderr(self) -> str:
         return self.err_path.read_text(encoding="utf-8", errors="replace")
 
-    def post(self, path: str, body: object, **kwargs: object) -> httpx.Response:
+    def post(self, path: str, body: object, **kwargs: Any) -> httpx.Response:
         return self.client.post(path, json=body, **kwargs)
 
     def signal(self, signum: int) -> None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from functools import cache
 
 from policy import Policy, load_policy
-from policy.validate import ValidatedPolicy, load_and_validate
 from policy.core.policy_files import policy_files
+from policy.validate import ValidatedPolicy, load_and_validate
 from repo_paths import TABLES
 
 

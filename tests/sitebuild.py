@@ -114,7 +114,7 @@ def document(site_dir: Path, page: str) -> Document:
 def try_page_data(site_dir: Path) -> dict:
     """The data block of the built Try a case page (an inert application/json script)."""
     doc = document(site_dir, "try")
-    blocks = [text for text, attributes in zip(doc.scripts, doc.script_attributes)
+    blocks = [text for text, attributes in zip(doc.scripts, doc.script_attributes, strict=True)
               if attributes.get("id") == "try-data"]
     assert len(blocks) == 1, len(blocks)
     return json.loads(blocks[0])
@@ -137,7 +137,7 @@ def partial_cases(columns):
     import itertools
 
     for values in itertools.product(*([*vals, None] for _, vals in columns)):
-        yield {name: v for (name, _), v in zip(columns, values) if v is not None}
+        yield {name: v for (name, _), v in zip(columns, values, strict=True) if v is not None}
 
 
 EXAMPLE_TABLES = ROOT / "tests" / "fixtures" / "example-policy" / "tables"
@@ -152,6 +152,9 @@ BUILTIN_RENAMES = (
     ("bell_kind: [brass]", "bell_kind: [valueOf]"),
     ("about: [brass]", "about: [valueOf]"),
     ("bell_kind: [none]", "bell_kind: [hasOwnProperty]"),
+    # policy.yml's definitions of those values (issue 25)
+    ("      child:\n", "      __proto__:\n"), ("      adult:\n", "      toString:\n"),
+    ("      brass:\n", "      valueOf:\n"), ("      none:\n", "      hasOwnProperty:\n"),
     # policy.yml's example case, Try link and first matrix row name the input too
     ("case: {bell_kind: electronic, night_riding: true}",
      "case: {bell_kind: electronic, night_riding: true, constructor: toString}"),

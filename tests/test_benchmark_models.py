@@ -59,7 +59,7 @@ def test_generated_jdm_agrees_on_a_generated_sample(zen_evaluate):
 
 def test_generated_jdm_agrees_on_every_partial_case_at_every_boundary(zen_evaluate):
     names = [name for name, _ in COMPILED.columns]
-    partials = [{n: v for n, v in zip(names, values) if v is not None}
+    partials = [{n: v for n, v in zip(names, values, strict=True) if v is not None}
                 for values in itertools.product(*([*vals, None] for _, vals in COMPILED.columns))]
     pairs = []
     for revision in COMPILED.revisions:

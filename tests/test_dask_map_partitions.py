@@ -41,20 +41,20 @@ def _cases(n: int, bad: list[dict]) -> list[dict]:
     return cases
 
 
-def _table(cases: list[dict], dates=pa.string()):
-    """Cases as a typed Arrow table; `service_date` as strings or (pa.date32()) as dates."""
+def _table(cases: list[dict], as_dates: bool = False):
+    """Cases as a typed Arrow table; `service_date` as strings or (as_dates) as pa.date32()."""
     names = workload.FIELDS
     types = {name: pa.bool_() if name == "recurrent" else pa.string() for name in names}
     columns = {name: [c.get(name) for c in cases] for name in names}
-    if dates == pa.date32():
+    if as_dates:
         columns["service_date"] = [None if d is None else date.fromisoformat(d)
                                    for d in columns["service_date"]]
-        types["service_date"] = dates
+        types["service_date"] = pa.date32()
     return pa.table({name: pa.array(columns[name], types[name]) for name in names})
 
 
 def _write_partitions(tmp_path, cases: list[dict], per_file: int) -> Path:
-    table = _table(cases, dates=pa.date32())
+    table = _table(cases, as_dates=True)
     source = tmp_path / "claims"
     source.mkdir()
     for part, start in enumerate(range(0, len(cases), per_file)):

@@ -58,10 +58,10 @@ def test_evaluate_help_follows_the_tables(monkeypatch, capsys):
 
 
 def test_fields_page_is_generated_from_the_tables():
-    from policy.validate import load_and_validate
     from policy.compiler import compile_policy
-    from policy.present.site import build_site
     from policy.core.policy_files import find_tables_dir, policy_files
+    from policy.present.site import build_site
+    from policy.validate import load_and_validate
 
     validated = load_and_validate(policy_files(find_tables_dir()))
     site = build_site(validated, compile_policy(validated.revisions, validated.definition))
@@ -111,7 +111,8 @@ def test_a_bad_json_line_keeps_its_case_id(tmp_path):
     source = tmp_path / "claims.jsonl"
     source.write_text('{"case_id": "A-1", "service_date": "2020-01-01", "cancer_site": "x"}\n'
                       '{"case_id": "A-2", "service_date": "2020-01-01", "colour": "red"}\n'
-                      '{"case_id": "A-3", "service_date": "2020-01-01", "cancer_site": "gastric"}\n')
+                      '{"case_id": "A-3", "service_date": "2020-01-01", '
+                      '"cancer_site": "gastric"}\n')
     result = run("batch", source)
     assert result.returncode == 3
     rows = [json.loads(line) for line in result.stdout.splitlines()]
@@ -121,7 +122,8 @@ def test_a_bad_json_line_keeps_its_case_id(tmp_path):
 
 def test_batch_keys_come_in_the_order_of_evaluate_json(tmp_path):
     source = tmp_path / "claims.jsonl"
-    source.write_text('{"case_id": "A-1", "service_date": "2020-01-01", "cancer_site": "gastric"}\n')
+    source.write_text('{"case_id": "A-1", "service_date": "2020-01-01", '
+                      '"cancer_site": "gastric"}\n')
     result = run("batch", source)
     assert result.returncode == 0, result.stderr
     row = json.loads(result.stdout)

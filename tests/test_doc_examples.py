@@ -163,7 +163,7 @@ def run_document(document: Path, scratch: Path) -> list[str]:
     namespace: dict = {"__name__": "__doc_example__"}
     skipped = []
     for block in blocks(document):
-        verb, arg = block.marker or (None, None)
+        verb, arg = block.marker or ("", "")
         if verb == "file":
             (scratch / arg).write_text(block.text, encoding="utf-8")
             continue

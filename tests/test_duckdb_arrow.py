@@ -41,7 +41,8 @@ def _claims(connection, tmp_path: Path) -> list[dict]:
                cancer_site, margin_status, t_stage, recurrent
         FROM claims WHERE service_date >= DATE '2023-01-01'""")  # the page's query
     names = rows.columns
-    return [{k: v for k, v in zip(names, row) if v is not None} for row in rows.fetchall()]
+    return [{k: v for k, v in zip(names, row, strict=True) if v is not None}
+            for row in rows.fetchall()]
 
 
 def test_documented_duckdb_recipe_matches_the_per_case_api(tmp_path, monkeypatch):
@@ -55,7 +56,7 @@ def test_documented_duckdb_recipe_matches_the_per_case_api(tmp_path, monkeypatch
     run_block(HEADING, 1, code)
     connection = code["connection"]
     view = connection.sql("SELECT * FROM determinations")
-    rows = [dict(zip(view.columns, row)) for row in view.fetchall()]
+    rows = [dict(zip(view.columns, row, strict=True)) for row in view.fetchall()]
     assert len(cases) > 20_000
     assert check_rows(IORT, cases, rows) == 2  # the bad site and the bad stage
     summary = dict(printed[0].fetchall())

@@ -4,7 +4,8 @@
 policy; its source.md says so) with other input names and values (a boolean among them), other
 determinations, a `first` hit policy with a catch-all rule, and three revisions. Its policy.yml
 gives everything about it that is not a revision. And the package's code names nothing of the
-shipped policy (FEP 8.01.08): a grep over policy/*.py finds none of its fields, values, ids or prose.
+shipped policy (FEP 8.01.08): a grep over policy/*.py finds none of its fields, values, ids or
+prose.
 """
 
 from __future__ import annotations
@@ -131,10 +132,10 @@ def test_changelog(repo, cli):
 
 
 def test_site_pages(repo):
-    from policy.validate import load_and_validate
     from policy.compiler import compile_policy
-    from policy.present.site import build_site
     from policy.core.policy_files import policy_files
+    from policy.present.site import build_site
+    from policy.validate import load_and_validate
 
     validated = load_and_validate(policy_files(str(repo / "tables")))
     pages = build_site(validated, compile_policy(validated.revisions,
@@ -190,10 +191,10 @@ def test_the_package_names_no_field_value_id_or_prose_of_the_shipped_policy():
 def test_the_example_gets_its_own_prose_on_the_site_and_in_the_changelog(repo, cli):
     """policy.yml's site.notice (the example says it is invented) heads the home page and the
     changelog; the shipped policy has none, so its pages carry none."""
-    from policy.validate import load_and_validate
     from policy.compiler import compile_policy
-    from policy.present.site import build_site
     from policy.core.policy_files import policy_files
+    from policy.present.site import build_site
+    from policy.validate import load_and_validate
 
     validated = load_and_validate(policy_files(str(repo / "tables")))
     notice = validated.definition.site["notice"]
@@ -223,10 +224,10 @@ def test_a_policy_may_reword_the_determinations_every_policy_has(repo):
     """The labels of `indeterminate` and `no_policy_in_force` come from the package's
     templates/site/words.yml unless policy.yml's site.common_determinations rewords them; what it
     leaves out keeps the package's wording."""
-    from policy.validate import load_and_validate
     from policy.compiler import compile_policy
-    from policy.present.site import build_site, site_words
     from policy.core.policy_files import policy_files
+    from policy.present.site import build_site, site_words
+    from policy.validate import load_and_validate
 
     def matrix() -> str:
         validated = load_and_validate(policy_files(str(repo / "tables")))

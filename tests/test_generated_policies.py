@@ -70,9 +70,9 @@ def _expected(reference: ReferenceEvaluator, case: dict, day: str) -> dict:
 
 def _check_policy(spec: dict, cases: list[dict], folder: Path) -> None:
     from policy import load_policy
-    from policy.validate import load_and_validate
     from policy.cli import main
     from policy.core.policy_files import policy_files
+    from policy.validate import load_and_validate
 
     tables = write_policy(spec, folder)
     shown = io.StringIO()
@@ -131,7 +131,7 @@ def _check_policy(spec: dict, cases: list[dict], folder: Path) -> None:
     csv_path, jsonl_path = folder / "cases.csv", folder / "cases.jsonl"
 
     def cell(value: object) -> str:
-        return "" if value is None else json.dumps(value) if isinstance(value, bool) else value
+        return "" if value is None else json.dumps(value) if isinstance(value, bool) else str(value)
 
     csv_path.write_text("\n".join([",".join(["case_id", "service_date", *names])] + [
         ",".join([f"c{n}", day, *(cell(case.get(name)) for name in names)])
@@ -158,7 +158,7 @@ def _check_policy(spec: dict, cases: list[dict], folder: Path) -> None:
         before = ReferenceEvaluator.complete_outcomes(old.data, canonical)
         after = ReferenceEvaluator.complete_outcomes(new.data, canonical)
         changed = {values for values in before if before[values][0] != after[values][0]}
-        covered = set()
+        covered: set[tuple] = set()
         for box in diff["decision_changes"]:
             allowed = [box["when"].get(name, values) for name, values in canonical]
             inside = set(itertools.product(*allowed))

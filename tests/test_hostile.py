@@ -34,7 +34,7 @@ def clean(result, exit_code: int, *, lines: int | None = 1) -> str:
     return err
 
 
-# --- one escaper ------------------------------------------------------------------------------------
+# --- one escaper ----------------------------------------------------------------------------------
 
 def test_the_escaper_writes_controls_repr_style_and_leaves_text_alone():
     assert escape("rectal, Tis — ünïcode") == "rectal, Tis — ünïcode"
@@ -87,7 +87,7 @@ def test_batch_line_errors_are_escaped_on_stderr_and_in_json(tmp_path):
         result.stdout.splitlines()[0])["error"]
 
 
-# --- unbounded work ---------------------------------------------------------------------------------
+# --- unbounded work -------------------------------------------------------------------------------
 
 def test_unknown_keys_give_output_linear_in_the_input(tables_copy):
     table = tables_copy / "fep-8.01.08" / "2015-12.yaml"
@@ -103,11 +103,12 @@ def test_unknown_keys_give_output_linear_in_the_input(tables_copy):
     assert sizes[4000] < 5 * sizes[1000]
 
 
-# --- crashes ----------------------------------------------------------------------------------------
+# --- crashes --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("content", ['{"case_id": "\\ud800", "cancer_site": "rectal"}',
                                      '{"cancer_site": "\\udfff"}', '{"\\ud800": 1}',
-                                     '{"case_id": "a", "cancer_site": "rectal", "x": ' + "7" * 5000 + "}"])
+                                     '{"case_id": "a", "cancer_site": "rectal", "x": '
+                                     + "7" * 5000 + "}"])
 def test_a_case_file_with_a_lone_surrogate_or_a_huge_integer_is_invalid(tmp_path, content):
     case = tmp_path / "case.json"
     case.write_text(content)
@@ -130,7 +131,8 @@ def test_one_bad_json_line_is_that_lines_error_and_the_rest_is_decided(tmp_path)
 
 def test_a_table_with_a_5000_digit_integer_is_a_problem_at_its_line(tables_copy):
     table = tables_copy / "fep-8.01.08" / "2015-12.yaml"
-    table.write_text(table.read_text().replace("policy:\n", "policy:\n  big: " + "9" * 5000 + "\n", 1))
+    table.write_text(table.read_text().replace("policy:\n",
+                                               "policy:\n  big: " + "9" * 5000 + "\n", 1))
     result = policy("validate", "--tables", tables_copy, cwd=tables_copy.parent)
     clean(result, 1)
     assert "2015-12.yaml:7:8: WRONG_TYPE: an integer of 5000 digits" in result.stdout.decode()
@@ -153,7 +155,7 @@ def test_a_string_where_a_boolean_is_required_says_so():
         load_policy().evaluate({"recurrent": "true"}, as_of="2020-01-01")
 
 
-# --- standard streams -------------------------------------------------------------------------------
+# --- standard streams -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("args", [("history",), ("validate", "--format", "json"),
                                   ("evaluate", "--as-of", "2020-01-01", "--json"),
@@ -186,9 +188,10 @@ def test_a_closed_standard_input_is_one_line_and_exit_4(tmp_path, args):
     assert "<stdin>: cannot read" in err and "closed" in err
 
 
-# --- batch: pipes, standard input, long cells, fatal errors -----------------------------------------
+# --- batch: pipes, standard input, long cells, fatal errors ---------------------------------------
 
-CSV = "case_id,cancer_site,service_date\na,gastric,2020-01-01\n\"b\",rectal,2020-01-01\nc,bogus,2020-01-01\n"
+CSV = ("case_id,cancer_site,service_date\na,gastric,2020-01-01\n\"b\",rectal,2020-01-01\n"
+       "c,bogus,2020-01-01\n")
 JSONL = ('{"case_id": "a", "cancer_site": "gastric", "service_date": "2020-01-01"}\n'
          '{"case_id": "b", "cancer_site": "bogus", "service_date": "2020-01-01"}\n')
 
@@ -302,7 +305,7 @@ def test_evaluate_arrow_takes_a_date_like_policy_evaluate():
         "id"] == by_date.column("revision")[0].as_py()
 
 
-# --- found by the fuzzing campaign ------------------------------------------------------------------
+# --- found by the fuzzing campaign ----------------------------------------------------------------
 
 def test_a_control_character_in_a_table_is_an_encoding_problem_at_its_line(tables_copy):
     table = tables_copy / "fep-8.01.08" / "2015-12.yaml"
@@ -326,7 +329,7 @@ def test_a_csv_header_that_is_not_utf8_is_one_line(tmp_path):
     assert "ENCODING: the header is not UTF-8" in err
 
 
-# --- what a careful tester tries next ---------------------------------------------------------------
+# --- what a careful tester tries next -------------------------------------------------------------
 
 def test_a_folder_where_a_file_is_expected_is_one_line_exit_4(tmp_path):
     (tmp_path / "folder.json").mkdir()
@@ -394,8 +397,10 @@ def test_an_output_that_is_a_device_pipe_or_link_to_one_is_refused_untouched(tmp
         result = policy("batch", "claims.jsonl", "--as-of", "2020-01-01", "--out", out,
                         cwd=tmp_path)
         assert "not a regular file" in clean(result, 4)
-    assert (tmp_path / "null.jsonl").is_symlink() and os.readlink(tmp_path / "null.jsonl") == os.devnull
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["claims.jsonl", "null.jsonl", "pipe.jsonl"]
+    assert (tmp_path / "null.jsonl").is_symlink()
+    assert os.readlink(tmp_path / "null.jsonl") == os.devnull
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["claims.jsonl", "null.jsonl",
+                                                          "pipe.jsonl"]
 
 
 def test_control_characters_in_table_text_never_reach_the_terminal(tables_copy):
@@ -403,9 +408,11 @@ def test_control_characters_in_table_text_never_reach_the_terminal(tables_copy):
     (history, diff text and markdown, evaluate) prints them escaped."""
     table = tables_copy / "fep-8.01.08" / "2015-12.yaml"
     text = table.read_text()
-    text = text.replace('  version_note: "MINOR:', '  version_note: "MINOR:\\e]0;pwned\\a\\nforged\\u202e', 1)
+    text = text.replace('  version_note: "MINOR:',
+                        '  version_note: "MINOR:\\e]0;pwned\\a\\nforged\\u202e', 1)
     text = text.replace('      note: "The rectal criterion, T4 branch;',
-                        '      note: "The rectal\\e]2;x\\a\\nforged\\u202e criterion, T4 branch;', 1)
+                        '      note: "The rectal\\e]2;x\\a\\nforged\\u202e criterion, '
+                        'T4 branch;', 1)
     table.write_text(text)
     runs = [("history",), ("diff", "2014-12", "2015-12"),
             ("diff", "2014-12", "2015-12", "--format", "markdown"),

@@ -64,8 +64,8 @@ def test_an_all_null_parquet_column_is_unknown(tmp_path):
 
 
 @pytest.mark.parametrize("column", [pa.nulls(3), pa.nulls(3, pa.string()),
-                                    pa.DictionaryArray.from_arrays(pa.array([0, None, 0], pa.int32()),
-                                                                   pa.nulls(1)),
+                                    pa.DictionaryArray.from_arrays(
+                                        pa.array([0, None, 0], pa.int32()), pa.nulls(1)),
                                     pa.DictionaryArray.from_arrays(pa.array([0, 1, 0], pa.int32()),
                                                                    pa.array([None, "2020-01-01"]))])
 def test_evaluate_arrow_takes_null_columns_as_unknown(column):

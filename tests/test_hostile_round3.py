@@ -1,5 +1,6 @@
 """Hostile input, round 3 (issue 20): the items the lead fixed (6, 11); items 1 and 4 are tested in
-tests/cli/test_cli_grammar.py and tests/api/test_cache.py. Each test failed on the code before (74629ea).
+tests/cli/test_cli_grammar.py and tests/api/test_cache.py. Each test failed on the code before
+(74629ea).
 """
 
 import os

@@ -2,9 +2,9 @@
 
 Runs only where the `pre-commit` executable is available (it is not a test dependency): copies the
 package, tables and schemas into a fresh git repository, breaks one table in its working tree and
-runs `pre-commit try-repo` on it. pre-commit builds the package from pyproject.toml into a virtualenv
-of its own (that needs a package index for setuptools and the dependencies), so a cold run takes a
-while; PRE_COMMIT_HOME is a temporary folder, so every run is cold.
+runs `pre-commit try-repo` on it. pre-commit builds the package from pyproject.toml into a
+virtualenv of its own (that needs a package index for setuptools and the dependencies), so a cold
+run takes a while; PRE_COMMIT_HOME is a temporary folder, so every run is cold.
 """
 
 from __future__ import annotations

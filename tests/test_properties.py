@@ -64,7 +64,7 @@ def test_every_partial_case_of_every_revision_agrees():
     names = list(columns)
     for revision in shipped_policy().revisions:
         for values in itertools.product(*([*vals, None] for vals in columns.values())):
-            case = {n: v for n, v in zip(names, values) if v is not None}
+            case = {n: v for n, v in zip(names, values, strict=True) if v is not None}
             _agree(case, revision.effective_from)
 
 

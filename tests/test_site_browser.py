@@ -25,8 +25,16 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 
 from browsing import NO_CHROMIUM, chromium, chromium_path, serve, sync_api
-from sitebuild import (PLANTED, ROOT, builtin_names_tables, mkdocs_build, pages, partial_cases,
-                       plant_canaries, try_days)
+from sitebuild import (
+    PLANTED,
+    ROOT,
+    builtin_names_tables,
+    mkdocs_build,
+    pages,
+    partial_cases,
+    plant_canaries,
+    try_days,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -78,14 +86,20 @@ class Watch:
             route.continue_()
 
     def attach(self, page) -> None:
-        page.on("console", lambda m: m.type == "error" and self.problems.append(
-            f"console error: {m.text}"))
+        page.on("console", self._console)
         page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
         page.on("requestfailed", lambda r: self.problems.append(
             f"failed request: {r.url} ({r.failure})"))
-        page.on("response", lambda r: r.status >= 400 and self.problems.append(
-            f"HTTP {r.status}: {r.url}"))
+        page.on("response", self._response)
         page.on("dialog", self._dialog)
+
+    def _console(self, message):
+        if message.type == "error":
+            self.problems.append(f"console error: {message.text}")
+
+    def _response(self, response):
+        if response.status >= 400:
+            self.problems.append(f"HTTP {response.status}: {response.url}")
 
     def _dialog(self, dialog):
         self.problems.append(f"dialog ({dialog.type}): {dialog.message}")
@@ -222,16 +236,18 @@ def test_revision_and_change_tables_fit_the_window(site, server, browser, width)
                 ...document.querySelectorAll('article .md-typeset__scrollwrap, article table')]
                 .filter(e => e.scrollWidth > e.clientWidth + 1).length""")
             cut = page.evaluate("""() => [...document.querySelectorAll('article table .det')]
-                .filter(e => { const wrap = e.closest('.md-typeset__scrollwrap') || e.closest('table');
-                               return e.getBoundingClientRect().right > wrap.getBoundingClientRect().right + 1
-                                      || e.scrollWidth > e.clientWidth + 1; })
+                .filter(e => {
+                    const wrap = e.closest('.md-typeset__scrollwrap') || e.closest('table');
+                    return e.getBoundingClientRect().right >
+                               wrap.getBoundingClientRect().right + 1
+                           || e.scrollWidth > e.clientWidth + 1; })
                 .map(e => e.innerText)""")
             assert overflowing == 0 and cut == [], (width, path, overflowing, cut)
     finally:
         context.close()
 
 
-# --- the Try a case page ----------------------------------------------------------------------------
+# --- the Try a case page --------------------------------------------------------------------------
 
 # Show each query on the page through the function the page itself uses for every change and on
 # opening (`render`: read the query, set the controls, decide, fill the page), and read what it
@@ -297,13 +313,15 @@ def _disagreements(page, engine) -> tuple[list, int, int]:
     same JSON text."""
     cases = list(partial_cases(engine.compiled.columns))
     days = try_days(engine.compiled)
-    differences, checked, same_text = [], 0, 0
+    differences: list[tuple] = []
+    checked, same_text = 0, 0
     for day in days:
         queries = [_query(case, day) for case in cases]
         decisions = [engine.evaluate(case, day).to_json() for case in cases]
         result = page.evaluate(RENDER_EACH, [queries, CONTRACT_IDS])
-        for query, decision, shown in zip(queries, decisions, json.loads(result["shown"])):
-            got = dict(zip(CONTRACT_IDS, shown))
+        for query, decision, shown in zip(queries, decisions, json.loads(result["shown"]),
+                                          strict=True):
+            got = dict(zip(CONTRACT_IDS, shown, strict=True))
             if got != _expected(decision):
                 differences.append((query, got, _expected(decision)))
         texts = "\n".join(json.dumps(d, ensure_ascii=False, separators=(",", ":"))
@@ -312,7 +330,7 @@ def _disagreements(page, engine) -> tuple[list, int, int]:
             same_text += len(queries)
         else:  # compare the decisions themselves: a difference of key order or escapes is none
             differences += [(q, "json") for q, d, shown in zip(
-                queries, decisions, page.evaluate(RENDER_ALL, queries)) if d != shown]
+                queries, decisions, page.evaluate(RENDER_ALL, queries), strict=True) if d != shown]
         checked += len(queries)
     return differences, checked, same_text
 
@@ -337,7 +355,8 @@ def test_try_page_puts_the_case_in_the_address(server, page, engine):
               for case in rng.sample(list(partial_cases(engine.compiled.columns)), 150)]
     page.goto(server + "try/", wait_until="networkidle")
     queries = [_query(case, day) for case, day in sample]
-    for (case, day), query, shown in zip(sample, queries, page.evaluate(SHOW_EACH, queries)):
+    for (case, day), query, shown in zip(sample, queries, page.evaluate(SHOW_EACH, queries),
+                                         strict=True):
         assert shown["address"] == "?" + query
         assert {i: shown[i] for i in CONTRACT_IDS} == _expected(
             engine.evaluate(case, day).to_json()), query
@@ -494,6 +513,27 @@ def test_try_page_marks_provenance_and_quotes_only_verbatim_words(server, page, 
     assert page.watch.problems == []
 
 
+def test_try_page_shows_no_disclaimer_when_no_revision_is_in_force(server, page):
+    """Issue 25 item 4 (failed before: the page showed the disclaimer before the first revision,
+    where nothing was decided, as the text output did)."""
+    page.goto(f"{server}try/?as_of=2010-06-01&cancer_site=gastric", wait_until="networkidle")
+    assert page.locator("#determination").get_attribute("data-value") == "no_policy_in_force"
+    assert not page.locator("#disclaimer").is_visible()
+    page.goto(f"{server}try/?as_of=2020-06-01&cancer_site=gastric", wait_until="networkidle")
+    assert page.locator("#disclaimer").is_visible()
+    assert page.watch.problems == []
+
+
+def test_try_page_defines_each_value(server, page):
+    """Issue 25 item 5: each field's values with their definitions from policy.yml, folded."""
+    page.goto(f"{server}try/", wait_until="networkidle")
+    box = page.locator('fieldset[data-field="cancer_site"] details.try-definitions')
+    assert box.count() == 1 and not box.locator("dd").first.is_visible()
+    box.locator("summary").click()
+    assert "renal cell carcinoma" in box.inner_text()
+    assert page.watch.problems == []
+
+
 def test_try_page_uses_service_date_without_as_of(server, page, engine):
     page.goto(server + "try/?service_date=2016-05-03&cancer_site=gastric",
               wait_until="networkidle")
@@ -532,7 +572,8 @@ def test_try_page_screenshots(server, page):
         shot = SCREENSHOTS / f"{name}.png"
         box = page.locator(".try").bounding_box()
         page.screenshot(path=str(shot), full_page=True,
-                        clip={"x": 0, "y": 0, "width": 1600, "height": box["y"] + box["height"] + 24})
+                        clip={"x": 0, "y": 0, "width": 1600,
+                              "height": box["y"] + box["height"] + 24})
         print(f"screenshot: {shot}")
     assert page.watch.problems == []
 
@@ -564,7 +605,7 @@ def test_try_page_refuses_a_javascript_builtin_name_in_the_link(server, page, en
     links = _builtin_name_links(page, "as_of=2020-01-01&cancer_site=gastric")
     assert len(links) > 10
     for (query, name), (problems, determination, message) in zip(
-            links, page.evaluate(RENDER_PROBLEMS, [q for q, _ in links])):
+            links, page.evaluate(RENDER_PROBLEMS, [q for q, _ in links]), strict=True):
         assert _refused_by_the_engine(engine, query), query
         assert (problems, determination) == (name, ""), query
         assert f"unknown field '{name}'" in message, (query, message)
@@ -631,7 +672,7 @@ def test_try_page_refuses_builtin_names_a_policy_does_not_have(builtin_site, pag
         ("constructor", "__proto__&constructor=toString"), ("bell_kind", "toString"),
         ("bell_kind", "__proto__"), ("bell_kind", "constructor"))]
     for (query, name), (problems, determination, message) in zip(
-            links, page.evaluate(RENDER_PROBLEMS, [q for q, _ in links])):
+            links, page.evaluate(RENDER_PROBLEMS, [q for q, _ in links]), strict=True):
         assert _refused_by_the_engine(engine, query), query
         assert (problems, determination) == (name, ""), query
         assert name in message, (query, message)
@@ -642,9 +683,10 @@ def test_try_page_refuses_builtin_names_a_policy_does_not_have(builtin_site, pag
 
 # Values a shell would read as code, quoting or globbing if the command did not quote them.
 SHELL_HOSTILE = ["$(touch PWNED)", "`touch PWNED`", "'; touch PWNED; '", "it's",
-                 '"$(touch PWNED)"', "a\\b", "back\\", "two\nlines", "car\rriage", "!!", "!-1", "a!b",
-                 "*", "?", "[a]", "; touch PWNED", "&& touch PWNED", "| touch PWNED", "> PWNED",
-                 "ünïcødé ✓ 中文", "", " spaced  out ", "$HOME", "${HOME}", "~", "~root", "#hash", "-n", "'\\''",
+                 '"$(touch PWNED)"', "a\\b", "back\\", "two\nlines", "car\rriage", "!!", "!-1",
+                 "a!b", "*", "?", "[a]", "; touch PWNED", "&& touch PWNED", "| touch PWNED",
+                 "> PWNED", "ünïcødé ✓ 中文", "", " spaced  out ", "$HOME", "${HOME}", "~", "~root",
+                 "#hash", "-n", "'\\''",
                  "a'b\"c`d$e\\f", "{a,b}", "=cmd", "\t tab"]
 ARGV_PRINTER = "import json, sys; print(json.dumps(sys.argv[1:]))"
 
@@ -694,15 +736,17 @@ def test_try_page_reads_any_link_as_the_reference_does(server, builtin_site, pag
 
     import try_reference
 
-    for base, policy in ((server, engine), builtin_site):
-        page.goto(base + "try/", wait_until="networkidle")
-        assert try_reference.differences(page, policy, try_reference.seeds()) == []
-
+    def reads_as_the_reference(policy):
         @settings(max_examples=60, deadline=None, database=None,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
         @given(st.lists(try_reference.queries(policy.compiled.columns), min_size=1, max_size=40))
-        def reads_as_the_reference(queries):
+        def every_query_list(queries):
             assert try_reference.differences(page, policy, queries) == []
 
-        reads_as_the_reference()
+        every_query_list()
+
+    for base, policy in ((server, engine), builtin_site):
+        page.goto(base + "try/", wait_until="networkidle")
+        assert try_reference.differences(page, policy, try_reference.seeds()) == []
+        reads_as_the_reference(policy)
     assert page.watch.problems == []

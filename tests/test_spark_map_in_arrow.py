@@ -27,8 +27,8 @@ import workload  # noqa: E402  (benchmarks/ is not a package)
 IORT = load_policy(ROOT / "tables")
 HEADING = "Spark: `mapInArrow`"
 ROWS = 100_000
-BAD = [{"cancer_site": "lung"}, {"t_stage": "T5"}, {"margin_status": "wide"},
-       {"service_date": None}]
+BAD: list[dict[str, str | None]] = [{"cancer_site": "lung"}, {"t_stage": "T5"},
+                                    {"margin_status": "wide"}, {"service_date": None}]
 
 
 def _cases() -> list[dict]:

@@ -112,7 +112,7 @@ def differences(page, policy, queries: list[str]) -> list[tuple]:
     """Render each query on the open Try page and compare with `expected`: the queries whose
     data-values, decision or command differ, with what was shown and what was expected. A
     JavaScript error fails `page.evaluate` itself."""
-    found = []
+    found: list[tuple] = []
     for query, (values, decision, command) in zip(
             queries, page.evaluate(READ_EACH, ["?" + q for q in queries]), strict=True):
         want = expected(query, policy)

@@ -24,10 +24,17 @@ import os
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# the checkout's package, installed or not: so its imports follow this line (E402)
 sys.path.insert(0, ROOT)
 
 from policy.codesets import icd10cm  # noqa: E402
-from policy.codesets.sources import ICD10CM_FY2024, ICD10CM_NEWEST, MS_DRG, read_source, source_path
+from policy.codesets.sources import (  # noqa: E402
+    ICD10CM_FY2024,
+    ICD10CM_NEWEST,
+    MS_DRG,
+    read_source,
+    source_path,
+)
 
 TABLE = os.path.join(ROOT, "policy", "codesets", "data", "icd10cm-history.tsv")
 MS_DRG_VERSIONS = ("v36", "v37", "v38", "v39", "v40", "v41", "v41.1", "v42", "v42.1", "v43",

@@ -275,7 +275,8 @@
     set("needs", needs.join(" "), needs.length ? needs.join(", ") : "—");
     showStatement(decision);
     $("explanation").textContent = decision.explanation || "";
-    var disclaimer = decision.disclaimer;
+    // the disclaimer qualifies a determination: none with no revision in force (as the text output)
+    var disclaimer = decision.revision ? decision.disclaimer : null;
     $("disclaimer").textContent = disclaimer || "";
     if (disclaimer && decision.disclaimer_provenance) {
       $("disclaimer").appendChild(document.createTextNode(" "));

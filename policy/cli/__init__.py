@@ -1,9 +1,10 @@
 """The command line: parses arguments, runs one command, prints, and chooses the exit code.
 
 One grammar (`options`, argparse) and one module per command (`evaluate`, `validate`, `diff`,
-`history`, `changelog`, `batch`), each with `run(args) -> exit code`; only this package prints or
-exits. Exit codes: 0 done, 1 invalid data (a case or a table), 2 usage, 3 a batch with bad lines,
-4 I/O or git errors, 70 an internal error, 130 interrupted.
+`history`, `changelog`, `batch`, ...; `new-revision` is `new_revision`), each with `run(args) ->
+exit code`; only this package prints or exits. Exit codes: 0 done, 1 invalid data (a case or a
+table), 2 usage, 3 a batch with bad lines, 4 I/O or git errors, 70 an internal error, 130
+interrupted.
 """
 
 from __future__ import annotations
@@ -27,10 +28,11 @@ if TYPE_CHECKING:
 def _fields_help(args: Namespace) -> str:
     """Every case field with its allowed values (for `policy evaluate --help`)."""
     from ..present.text import fields_text
-    from .loading import compiled
+    from ..validate.validated_policy import read_definition
+    from .loading import compiled, policy_files_of
 
     try:
-        return fields_text(compiled(args).columns)
+        return fields_text(compiled(args).columns, read_definition(policy_files_of(args)))
     except PolicyError as exc:
         return f"case fields: cannot be listed: {exc}"
 
@@ -112,7 +114,8 @@ def _main(argv: list[str] | None) -> int:
             raise PolicyIOError("standard output: cannot write: it is closed")
         args = parse_command_line(PROG, argv, fields_help=_fields_help)
         args.standalone = standalone
-        command = import_module(f"{__name__}.{args.command}")  # only the command run is loaded
+        # only the command run is loaded (`new-revision` is the module new_revision)
+        command = import_module(f"{__name__}.{args.command.replace('-', '_')}")
         if getattr(args, "all_policies", False):
             code: int = _each_policy(command, args, debug)
         else:

@@ -8,7 +8,8 @@ from argparse import Namespace
 
 from ..batch.impact import claims_impact
 from ..compiler import compile_policy
-from ..core.errors import DataError
+from ..core.errors import DataError, UsageError
+from ..core.escaping import shown
 from ..present.impact_markdown import impact_markdown
 from ..present.impact_text import impact_text
 from . import loading
@@ -16,6 +17,10 @@ from .output import out
 
 
 def run(args: Namespace) -> int:
+    if args.claims is None:
+        raise UsageError("impact needs the claim file: --claims FILE")
+    if not (args.examples.isascii() and args.examples.isdigit()):
+        raise UsageError(f"--examples takes a whole number, not {shown(args.examples)}")
     before = loading.compiled_at_rev(args, args.against)
     try:
         after = loading.compiled(args)
@@ -25,7 +30,7 @@ def run(args: Namespace) -> int:
         edited = loading.validated(args, chain=False)
         after = compile_policy(edited.revisions, edited.definition)
     impact = claims_impact(args.claims, before, after, as_of=args.as_of,
-                           input_format=args.input_format, examples=args.examples)
+                           input_format=args.input_format, examples=int(args.examples))
     names = (args.against, "the working tree")
     if args.json:
         out(json.dumps({"claims_file": args.claims, "from": args.against, "to": "working tree",

@@ -186,9 +186,11 @@ def _configure_batch(parser: argparse.ArgumentParser) -> None:
 
 
 def _configure_impact(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--claims", metavar="FILE", action=_Once, required=True,
-                        help="a claim file in any batch format (.csv, .jsonl, .parquet; '-' for "
-                             "standard input with --format)")
+    # (required, but checked by the command: argparse would name a missing --claims before an
+    # unknown option, which the grammar names first)
+    parser.add_argument("--claims", metavar="FILE", action=_Once,
+                        help="required: a claim file in any batch format (.csv, .jsonl, "
+                             ".parquet; '-' for standard input, with --input-format)")
     parser.add_argument("--against", metavar="REV", action=_Once, default="HEAD",
                         help="the git revision whose tables the working tree's are compared "
                              "with (default HEAD)")
@@ -199,7 +201,8 @@ def _configure_impact(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input-format", dest="input_format", action=_Once,
                         choices=("csv", "jsonl", "parquet"),
                         help="the claim file's format (default: from its suffix)")
-    parser.add_argument("--examples", type=int, default=3, metavar="N", action=_Once,
+    # (a number checked by the command, so that a repeat is refused as such whatever its value)
+    parser.add_argument("--examples", default="3", metavar="N", action=_Once,
                         help="claims named per change (default 3)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
@@ -224,6 +227,14 @@ def _configure_changelog(parser: argparse.ArgumentParser) -> None:
                         help="only compare: exit 1 when the file is stale or missing")
     parser.add_argument("--out", metavar="FILE", action=_Once,
                         help="the file (default: CHANGELOG.md beside the tables/ folder)")
+
+
+def _configure_new_revision(parser: argparse.ArgumentParser) -> None:
+    # required, and said so by the command (argparse's `required` would be named before a
+    # misspelt option is)
+    parser.add_argument("--source", metavar="FILE", action=_Once,
+                        help="the new source document (Markdown, with its Policy History table); "
+                             "copied into the policy's folder as source-<revision id>.md")
 
 
 def _configure_serve(parser: argparse.ArgumentParser) -> None:
@@ -288,6 +299,8 @@ COMMANDS = {
              _configure_test),
     "changelog": ("write CHANGELOG.md from the tables (--check: only compare)",
                   _configure_changelog),
+    "new-revision": ("add the next revision from a new source document's newest Policy "
+                     "History row (no published revision changes)", _configure_new_revision),
     "serve": ("the decision service: a JSON API and CDS Hooks (needs the serve extra)",
               _configure_serve),
     "log": ("check a decision log of policy serve (log verify FILE...)", _configure_log),

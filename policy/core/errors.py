@@ -39,6 +39,7 @@ CODES = {
     "POLICY_MISMATCH": "the policy id is not the folder's name",
     "EFFECTIVE_BEFORE_APPROVAL": "effective_from is not after the approval month",
     "INPUT_DOMAIN": "an input column's values are not the case vocabulary",
+    "UNDEFINED_VALUE": "an input value that policy.yml gives no definition",
     "DUPLICATE_INPUT": "an input column declared twice",
     "DUPLICATE_RULE_ID": "two rules with one id in a table",
     "UNKNOWN_COLUMN": "a condition on a column the table does not declare",
@@ -61,8 +62,17 @@ CODES = {
     "UNSTATED_DETERMINATION": "a rule with `statement: none` whose determination policy.yml does "
                               "not mark no_statement",
     "EFFECTIVE_NOT_STATED": "effective_from marked stated that is not the date the source states",
+    "SOURCE_MISSING": "a revision citing a source document (revision.source) that is not in "
+                      "the policy's folder",
     "EFFECTIVE_NOT_INFERRED": "effective_from marked inferred that breaks the rule (first day of "
                               "the month after approval) without effective_from_deviation",
+    "EFFECTIVE_STATED_MARKED_INFERRED": "effective_from marked inferred for the revision whose "
+                                        "effective date the source states",
+    # `policy new-revision`: a source document that cannot make the next revision
+    "NO_NEWER_HISTORY": "a new source document whose newest Policy History row is not newer "
+                        "than the newest revision (or that has no Policy History rows)",
+    "REVISION_EXISTS": "the next revision's file, or the source document's copy, already exists "
+                       "in the policy's folder",
     # the chain of revisions
     "DUPLICATE_REVISION": "two files with one revision id",
     "EFFECTIVE_DATE_ORDER": "effective dates do not strictly increase with revision ids",

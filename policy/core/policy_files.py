@@ -15,7 +15,10 @@ from .escaping import shown
 from .record import Record
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # policy/
-SOURCE_FILE = "source.md"
+SOURCE_FILE = "source.md"  # the source document a revision cites unless it names another
+# A policy's source documents: source.md and source-<anything>.md (`policy new-revision` adds
+# source-<revision id>.md); each is among the files the compiled cache is keyed by.
+SOURCE_PREFIX, SOURCE_SUFFIX = "source-", ".md"
 DEFINITION_FILE = "policy.yml"  # the policy's own file (policy/load/definition.py), not a revision
 CODES_FILE = "codes.yml"  # its crosswalk of codes (policy/codesets/crosswalk.py), optional
 
@@ -86,7 +89,9 @@ def display_path(path: str | os.PathLike) -> str:
 
 class PolicyFiles(Record):
     """The files of one policy; `revision_files` sorted by name, i.e. by revision id;
-    `definition_file`: its policy.yml; `codes_file`: its crosswalk of codes, None without one."""
+    `definition_file`: its policy.yml; `codes_file`: its crosswalk of codes, None without one;
+    `source_files`: its other source documents (source-*.md), sorted by name; `source_file`, the
+    default one, is read whether or not it exists (a missing one is reported where it is used)."""
 
     __slots__ = ()
     policy_id: str
@@ -96,12 +101,13 @@ class PolicyFiles(Record):
     definition_file: str
     schemas_dir: str
     codes_file: str | None = None
+    source_files: tuple[str, ...] = ()
 
     def all_files(self) -> list[str]:
         schema_files = _entries_ending(self.schemas_dir, ".schema.json")
         crosswalk = [self.codes_file] if self.codes_file is not None else []
-        return [*self.revision_files, self.source_file, self.definition_file, *crosswalk,
-                *schema_files]
+        return [*self.revision_files, self.source_file, *self.source_files,
+                self.definition_file, *crosswalk, *schema_files]
 
 
 def _revision_files(folder: str) -> list[str]:
@@ -139,4 +145,7 @@ def policy_files(tables_dir: str, policy_id: str | None = None) -> PolicyFiles:
                        definition_file=os.path.join(folder, DEFINITION_FILE),
                        schemas_dir=schemas_dir_for(tables_dir),
                        # a link counts as present, so it is refused (SYMLINK), never skipped
-                       codes_file=codes if os.path.lexists(codes) else None)
+                       codes_file=codes if os.path.lexists(codes) else None,
+                       source_files=tuple(
+                           path for path in _entries_ending(folder, SOURCE_SUFFIX)
+                           if os.path.basename(path).startswith(SOURCE_PREFIX)))

@@ -63,7 +63,7 @@ def read_snapshot(files: PolicyFiles) -> Snapshot:
     for path in files.all_files():
         if path in files.revision_files:
             what, folder = "table", files.folder
-        elif path == files.source_file:
+        elif path == files.source_file or path in files.source_files:
             what, folder = "source text", files.folder
         elif path == files.definition_file:
             what, folder = "policy definition", files.folder

@@ -15,6 +15,7 @@ import regex
 
 from ..core.errors import PolicyError, Problem
 from ..core.record import Record
+from ..core.value_text import value_text
 from . import patterns as bounded_patterns
 from .yaml_loader import KeyPath, Loaded
 
@@ -24,7 +25,9 @@ if TYPE_CHECKING:
 
 class Input(Record):
     """`words`, `words_many` ("{values}" where the values go) and `value_words` (a value as
-    written on the command line -> its own words) phrase a condition (`render.condition_words`)."""
+    written on the command line -> its own words) phrase a condition (`render.condition_words`);
+    `definitions`: a value as written on the command line -> {text, basis} (basis `source` or
+    `reading`: whether the source defines it or the text is the project's reading)."""
 
     __slots__ = ()
     name: str
@@ -34,6 +37,10 @@ class Input(Record):
     words: str | None
     words_many: str | None
     value_words: dict[str, str] | None
+    definitions: dict[str, dict[str, str]] | None = None  # value -> {text, basis}
+
+    def definition(self, value: object) -> dict[str, str] | None:
+        return (self.definitions or {}).get(value_text(value))
 
     @property
     def boolean(self) -> bool:
@@ -118,6 +125,19 @@ def definition_problems(loaded: Loaded) -> list[Problem]:
             problems.append(loaded.problem(("inputs", i, "name"), "DUPLICATE_INPUT",
                                            f"input '{entry['name']}' is declared twice"))
         vocabulary.setdefault(entry["name"], entry["values"])
+        allowed = [value_text(v) for v in entry["values"]]
+        for value in entry["definitions"]:
+            if value not in allowed:
+                problems.append(loaded.problem(
+                    ("inputs", i, "definitions", value), "UNKNOWN_VALUE",
+                    f"a definition of '{value}', which is not a value of '{entry['name']}' "
+                    f"({', '.join(allowed)})", key=True))
+        missing = [v for v in allowed if v not in entry["definitions"]]
+        if missing:
+            problems.append(loaded.problem(
+                ("inputs", i, "definitions"), "UNDEFINED_VALUE",
+                f"no definition of {', '.join(repr(v) for v in missing)} "
+                f"(input '{entry['name']}'): every value needs one (text and basis)", key=True))
     seen: set[str] = set()
     for i, entry in enumerate(data["determinations"]):
         if entry["id"] in seen:
@@ -166,7 +186,8 @@ def build_definition(loaded: Loaded) -> PolicyDefinition:
     data = loaded.data
     return PolicyDefinition(
         inputs=tuple(Input(e["name"], e["label"], tuple(e["values"]), e.get("description"),
-                           e.get("words"), e.get("words_many"), _copy(e.get("value_words")))
+                           e.get("words"), e.get("words_many"), _copy(e.get("value_words")),
+                           _copy(e["definitions"]))
                      for e in data["inputs"]),
         evidence_key=data.get("evidence_key"),
         determinations=tuple(

@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..core.decision import identity
+from ..core.policy_files import SOURCE_FILE
 
 ANY = None  # a condition that matches every value of its column
 
@@ -73,13 +74,19 @@ class Revision:
     def content(self) -> Mapping[str, Any]:
         return self.data.get("content", MappingProxyType({}))
 
+    @property
+    def source(self) -> str:
+        """The file name of the source document the revision cites (in its policy's folder)."""
+        return str(self.data["revision"].get("source", SOURCE_FILE))
+
     def history_entry(self) -> dict[str, Any]:
         """The revision object of `policy history --json`."""
         return {**identity(self), "approved": self.approved,
                 "action": self.history["action"], "description": self.history["description"],
                 "history_date": self.history["date"],
                 "literature_review_through": self.literature_review_through,
-                "effective_from_note": self.effective_from_note, "file": self.file}
+                "effective_from_note": self.effective_from_note, "source": self.source,
+                "file": self.file}
 
 
 NO_STATEMENT = "none"  # `statement: none`: no statement decides the rule (it says why)

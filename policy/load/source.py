@@ -14,6 +14,8 @@ import difflib
 import re
 from datetime import datetime
 
+from ..core.dates import first_of_next_month
+
 _LIST_MARKER = re.compile(r"(?m)^\s*(?:[-*]|[0-9]+\.)\s+")
 _LINK = re.compile(r"\[([^\]]*)\]\([^)\s]*\)")
 _REFERENCE_MARK = re.compile(r"\s*<sup>[^<]*</sup>\s*,?")
@@ -185,6 +187,14 @@ class SourceText:
         if not found:
             return None
         return datetime.strptime(found.group(1), "%B %d, %Y").date().isoformat()
+
+    def stated_date_after(self, approved: str) -> str | None:
+        """The stated effective date when it can be that of a revision approved in `approved`
+        (YYYY-MM): on or after the first day of the next month. A document's stated date belongs
+        to its own, newest, revision; one no later than that row's approval month was left over
+        from an earlier revision (the project's reading)."""
+        stated = self.stated_effective_date()
+        return stated if stated is not None and stated >= first_of_next_month(approved) else None
 
     def history_rows(self) -> list[tuple[str, str, str]]:
         """The Policy History rows (date, action, description), oldest first."""

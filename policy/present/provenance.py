@@ -29,3 +29,13 @@ def provenance_note(change: dict) -> str:
     '(verbatim -> reconstructed, not in the source) '; '' for other values."""
     labels = provenance_labels(change)
     return f"({' -> '.join(labels)}) " if labels else ""
+
+
+# How the definition of an input value (policy.yml) is marked: none when the source's words are the
+# definition, else that it is the project's reading.
+DEFINITION_LABELS = {"source": "", "reading": "the project's reading"}
+
+def definition_mark(basis: str) -> str:
+    """'(the project's reading) ' before a definition that is, '' before the source's."""
+    label = DEFINITION_LABELS.get(basis, basis)
+    return f"({label}) " if label else ""

@@ -8,8 +8,8 @@ import textwrap
 
 from ..core.cases import DATE_FIELDS, TEXT_FIELDS
 from ..core.escaping import escape
-from ..core.value_text import values_text
-from .provenance import attributed_text
+from ..core.value_text import value_text, values_text
+from .provenance import attributed_text, definition_mark
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without the import: on the warm path of evaluate
 if TYPE_CHECKING:
@@ -34,12 +34,18 @@ def decision_text(decision: Any) -> str:
         rows.append(("needs", ", ".join(d.needs)))
     if d.source:
         rows.append(("statement", attributed_text(d.source, d.provenance)))
+        if d.provenance_note:  # where the words come from: the 2023 text, or carried back
+            rows.append(("provenance", d.provenance_note))
     rows.append(("why", d.explanation))
     if d.evidence:
         scope = f"; for this case in part: {d.evidence_scope}" if d.evidence_scope else ""
         rows.append(("evidence", f"(verbatim{scope}) “{d.evidence}”"))
-    if d.disclaimer:
+    # The disclaimer qualifies a determination: with no revision in force nothing was decided
+    # (the JSON keeps it, for the shape every result has).
+    if d.disclaimer and d.revision:
         rows.append(("disclaimer", attributed_text(d.disclaimer, d.disclaimer_provenance)))
+        if d.disclaimer_note:
+            rows.append(("provenance", d.disclaimer_note))
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
         wrapped = wrap(str(value), 100 - width - 4) or [""]
@@ -60,13 +66,22 @@ def field_rows(columns: Any) -> list[tuple[str, str]]:
     rows += [(name, values_text(values)) for name, values in columns]
     return rows
 
-def fields_text(columns: Any) -> str:
-    """The case fields and their allowed values, for `policy evaluate --help`."""
+def fields_text(columns: Any, definition: Any = None) -> str:
+    """The case fields and their allowed values, for `policy evaluate --help`; with the policy's
+    `definition` (policy.yml), what each value means."""
+    inputs = {i.name: i for i in definition.inputs} if definition is not None else {}
     lines = ["case fields (FIELD=VALUE; an omitted field is unknown; values are exact, letter "
              "case included):"]
     for name, allowed in field_rows(columns):
         wrapped = wrap(f"{name}: {allowed}", 96, subsequent_indent="      ")
         lines += [f"  {line}" for line in wrapped]
+        values = dict(columns).get(name, ())
+        for value in values if name in inputs else ():
+            meaning = inputs[name].definition(value)
+            if meaning:
+                text = f"{value_text(value)}: {definition_mark(meaning['basis'])}{meaning['text']}"
+                lines += [f"      {line}" for line in
+                          wrap(text, 92, subsequent_indent="    ")]
     return "\n".join(lines)
 
 def history_text(entries: list[dict]) -> str:

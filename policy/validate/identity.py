@@ -15,12 +15,19 @@ from ..load.yaml_loader import Loaded
 
 
 def effective_problems(loaded: Loaded, rev: Revision, source: SourceText) -> list[Problem]:
-    """A stated date is the one the source states, for the revision the source is; an inferred one
-    follows the documented rule (first day of the month after approval) or says why not."""
+    """A stated date is the one the source states, for the revision the source is, and that
+    revision's date is marked stated; an inferred one follows the documented rule (first day of
+    the month after approval) or says why not."""
     at = ("revision", "effective_from")
+    stated, rows = source.stated_effective_date(), source.history_rows()
+    latest = rows[-1][0] if rows else None
+    if (rev.effective_from_basis == "inferred" and rev.history["date"] == latest
+            and source.stated_date_after(rev.approved)):
+        return [loaded.problem(
+            ("revision", "effective_from_basis"), "EFFECTIVE_STATED_MARKED_INFERRED",
+            f"effective_from_basis is inferred, but the source states the effective date of its "
+            f"own revision ({latest}): {stated}; mark it stated (with that date)")]
     if rev.effective_from_basis == "stated":
-        stated, rows = source.stated_effective_date(), source.history_rows()
-        latest = rows[-1][0] if rows else None
         if rev.history["date"] != latest:
             return [loaded.problem(
                 ("revision", "effective_from_basis"), "EFFECTIVE_NOT_STATED",

@@ -6,7 +6,8 @@ table complete under its hit policy with no overlap and no rule that can never f
 cites a statement of its own determination (or `none`, where policy.yml allows it), each
 statement's words name its determination (policy.yml gives the words), verbatim statements are
 whole sentences of the source and every other quoted value is in it; a stated effective date is
-the source's, an inferred one follows the rule. Across tables:
+the source's, an inferred one follows the rule. The source is the document the revision cites
+(`revision.source`, default source.md), one of the policy's source files. Across tables:
 ids unique, effective dates and versions strictly increasing. The policy's own file, policy.yml, is
 checked first: the tables are read with its vocabulary and determinations; then its crosswalk of
 codes, codes.yml, when it has one (policy/codesets/crosswalk.py).
@@ -14,13 +15,15 @@ codes, codes.yml, when it has one (policy/codesets/crosswalk.py).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..codesets.crosswalk import crosswalk_file_problems
-from ..core.errors import DataError, PolicyIOError, Problem
-from ..core.policy_files import PolicyFiles, display_path
+from ..core.errors import DataError, PolicyError, PolicyIOError, Problem
+from ..core.escaping import shown
+from ..core.policy_files import SOURCE_FILE, PolicyFiles, display_path
 from ..core.snapshot import Snapshot, read_snapshot
 from ..load.definition import PolicyDefinition, build_definition, definition_problems
 from ..load.model import Revision, build_revision
@@ -51,6 +54,51 @@ def load_definition(snapshot: Snapshot, schemas: tuple[tuple[str, bytes], ...]) 
     return build_definition(loaded)
 
 
+def read_definition(files: PolicyFiles) -> PolicyDefinition:
+    """The policy's policy.yml alone, checked (for what needs the vocabulary's wording, not the
+    tables: `policy evaluate --help`)."""
+    snapshot = read_snapshot(files)
+    return load_definition(snapshot, (snapshot.schema("revision"), snapshot.schema("policy")))
+
+
+class _Sources:
+    """The source documents the revisions cite (`revision.source`, default source.md), each read
+    from the snapshot and parsed once. A revision checks its quotes, history row and stated date
+    against its own source, so a later document never invalidates an earlier revision."""
+
+    def __init__(self, snapshot: Snapshot):
+        self.snapshot = snapshot
+        self.parsed: dict[str, SourceText] = {}
+
+    def name(self, loaded: Loaded) -> str:
+        return str(loaded.data["revision"].get("source", SOURCE_FILE))
+
+    def of(self, loaded: Loaded) -> SourceText | None:
+        """The revision's source; None when it names a source-*.md the policy's folder lacks.
+        The default source.md missing or unreadable is an I/O error, as any file of the policy."""
+        files = self.snapshot.files
+        path = os.path.join(files.folder, self.name(loaded))
+        if path != files.source_file and path not in files.source_files:
+            return None
+        if path not in self.parsed:
+            try:
+                self.parsed[path] = SourceText(self.snapshot.read(path).decode("utf-8"))
+            except UnicodeDecodeError as exc:
+                raise PolicyIOError(f"{display_path(path)}: cannot read the source text: "
+                                    f"not UTF-8 at byte {exc.start}") from None
+        return self.parsed[path]
+
+    def missing(self, loaded: Loaded) -> Problem:
+        present = [os.path.basename(p) for p in (self.snapshot.files.source_file,
+                                                 *self.snapshot.files.source_files)
+                   if not isinstance(self.snapshot.contents.get(p), PolicyError)]
+        return loaded.problem(("revision", "source"), "SOURCE_MISSING",
+                              f"the revision cites the source {shown(self.name(loaded))}, which "
+                              f"is not in {display_path(self.snapshot.files.folder)} (sources "
+                              f"there: {', '.join(present) or 'none'}); add the document, or "
+                              "name one of those")
+
+
 def _looks_like_a_table(data: object, keys: Iterable[str]) -> bool:
     """A mapping sharing a top-level key with the revision schema (`keys`: its properties): any
     other document may be a file that is no table at all (credentials, a key), and its content is
@@ -68,11 +116,7 @@ def load_and_validate(files: PolicyFiles, *, chain: bool = True,
     """
     snapshot = snapshot or read_snapshot(files)
     problems: list[Problem] = []
-    try:
-        source = SourceText(snapshot.read(files.source_file).decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise PolicyIOError(f"{display_path(files.source_file)}: cannot read the source text: "
-                            f"not UTF-8 at byte {exc.start}") from None
+    sources = _Sources(snapshot)
     schemas = (snapshot.schema("revision"), snapshot.schema("policy"))
     definition = load_definition(snapshot, schemas)
     if files.codes_file is not None:
@@ -101,9 +145,13 @@ def load_and_validate(files: PolicyFiles, *, chain: bool = True,
         if not found:
             sound.add(rev.file)
         problems += found
-        problems += text_problems(loaded, rev, source, definition)
+        source = sources.of(loaded)
+        if source is None:
+            problems.append(sources.missing(loaded))
+        else:
+            problems += text_problems(loaded, rev, source, definition)
+            problems += effective_problems(loaded, rev, source)
         problems += evidence_problems(loaded, definition)
-        problems += effective_problems(loaded, rev, source)
         entries.append((loaded, rev))
     if chain:
         problems += chain_problems(entries, sound)

@@ -14,13 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from policy import cache
 import policy.validate as checks  # (cache.py looks load_and_validate up here at each miss)
+from policy import cache
 from policy.api import Policy
 from policy.core.policy_files import policy_files
 
 CASE = {"cancer_site": "gastric"}
-DAY = "2016-11-23"  # in force: 2015-12, whose "all other oncologic" rule says not medically necessary
+# in force: 2015-12, whose "all other oncologic" rule says not medically necessary
+DAY = "2016-11-23"
 
 
 @pytest.fixture
@@ -338,9 +339,9 @@ def test_a_warm_evaluate_needs_no_third_party_package(tables_copy, private):
     """What a warm `policy evaluate` costs beyond the interpreter is mostly imports. argparse (with
     `re`, enum, functools, gettext and locale) is the command line's one grammar, and textwrap
     wraps the text output; datetime, bisect, pathlib, JSON and hashing are not needed (each a
-    shared library or a large module). The run here has no site packages at all (-S: only the standard library and this
-    checkout), so it also shows that a warm run needs no third-party package, and it lists what
-    it imported beyond a bare interpreter."""
+    shared library or a large module). The run here has no site packages at all (-S: only the
+    standard library and this checkout), so it also shows that a warm run needs no third-party
+    package, and it lists what it imported beyond a bare interpreter."""
     _decide(tables_copy)  # the entry, written by this process
     root = str(Path(__file__).resolve().parent.parent.parent)
     script = (

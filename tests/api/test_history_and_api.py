@@ -5,11 +5,11 @@ import marshal
 
 import pytest
 
-from policy import DataError, UsageError, load_policy
-from policy import cache
+from policy import DataError, UsageError, cache, load_policy
 from policy.core.timeline import revision_in_force
 
-IDS = "2011-12 2012-12 2013-12 2014-12 2015-12 2018-03 2018-09 2019-09 2020-09 2021-09 2022-09 2023-09"
+IDS = ("2011-12 2012-12 2013-12 2014-12 2015-12 2018-03 2018-09 2019-09 2020-09 2021-09 2022-09 "
+       "2023-09")
 VERSIONS = "1.0.0 2.0.0 2.1.0 2.2.0 2.3.0 3.0.0 3.1.0 3.2.0 3.3.0 3.4.0 3.5.0 3.6.0"
 EFFECTIVE = ("2012-01-01 2013-01-01 2014-01-01 2015-01-01 2016-01-01 2018-04-01 2018-10-01 "
              "2019-10-01 2020-10-01 2021-10-01 2022-10-01 2023-10-01")
@@ -195,10 +195,10 @@ def test_no_module_but_the_command_line_raises_usage_error():
 
 
 def test_a_revision_name_or_git_revision_that_names_nothing_is_a_data_error():
-    from policy.validate import load_and_validate
     from policy.compare.diff import resolve
-    from policy.load.git_revision import check_rev
     from policy.core.policy_files import find_tables_dir, policy_files
+    from policy.load.git_revision import check_rev
+    from policy.validate import load_and_validate
 
     revisions = load_and_validate(policy_files(find_tables_dir(None))).revisions
     for name, code in (("2099-99", "UNKNOWN_REVISION"), ("2010-01-01", "UNKNOWN_REVISION")):

@@ -50,7 +50,7 @@ def _batches(iort, n_batches: int, rows: int, seed: int) -> list[pa.RecordBatch]
     return batches
 
 
-def _expected(iort, batch: pa.RecordBatch, as_of=None) -> list[tuple]:
+def _expected(iort, batch: pa.RecordBatch, as_of=None) -> list[tuple | None]:
     rows = []
     for case in batch.to_pylist():
         case = {k: v for k, v in case.items() if v is not None}
@@ -63,11 +63,11 @@ def _expected(iort, batch: pa.RecordBatch, as_of=None) -> list[tuple]:
     return rows
 
 
-def _actual(result: pa.RecordBatch) -> list[tuple]:
+def _actual(result: pa.RecordBatch) -> list[tuple | None]:
     columns = [result.column(n).to_pylist() for n in ("determination", "revision", "rule",
                                                       "needs", "error")]
     return [None if error else (d, r, rule, needs)
-            for d, r, rule, needs, error in zip(*columns)]
+            for d, r, rule, needs, error in zip(*columns, strict=True)]
 
 
 def test_evaluate_arrow_from_eight_threads_agrees_with_the_per_case_api(iort):
@@ -80,7 +80,8 @@ def test_evaluate_arrow_from_eight_threads_agrees_with_the_per_case_api(iort):
         wrong = 0
         for i in range(worker, len(batches) * 2, THREADS):  # every batch twice, interleaved
             result = evaluate_arrow(batches[i % len(batches)], iort)
-            wrong += sum(a != e for a, e in zip(_actual(result), expected[i % len(batches)]))
+            wrong += sum(a != e for a, e in zip(_actual(result), expected[i % len(batches)],
+                                                strict=True))
         return wrong
 
     with ThreadPoolExecutor(THREADS) as pool:
@@ -92,12 +93,12 @@ def test_a_fresh_policy_in_each_thread_and_as_of_dates_agree(iort):
     batches = _batches(iort, n_batches=8, rows=1500, seed=99)
     days = ["2011-12-31", "2012-01-01", "2016-05-03", "2023-10-01", "2005-06-07", "2018-04-01",
             "2013-01-01", "2030-01-01"]
-    expected = [_expected(iort, b, as_of=day) for b, day in zip(batches, days)]
+    expected = [_expected(iort, b, as_of=day) for b, day in zip(batches, days, strict=True)]
 
     def run(i: int) -> int:
         policy = load_policy(ROOT / "tables") if i % 2 else iort
         result = evaluate_arrow(batches[i], policy, as_of=days[i])
-        return sum(a != e for a, e in zip(_actual(result), expected[i]))
+        return sum(a != e for a, e in zip(_actual(result), expected[i], strict=True))
 
     with ThreadPoolExecutor(THREADS) as pool:
         assert sum(pool.map(run, range(len(batches)))) == 0

@@ -42,7 +42,7 @@ def generated_cases(n: int, seed_value: int = 7) -> list[dict]:
     rng = random.Random(seed_value)
     cases = []
     for i in range(n):
-        case = {"case_id": f"claim-{i}"}
+        case: dict[str, object] = {"case_id": f"claim-{i}"}
         if rng.random() < 0.9:
             case["service_date"] = (f"{rng.randint(2010, 2030)}-{rng.randint(1, 12):02d}-"
                                     f"{rng.randint(1, 28):02d}")

@@ -14,8 +14,7 @@ import pyarrow.compute as pc
 import pytest
 
 from policy import load_policy
-from policy.columnar import evaluate_arrow
-from policy.columnar import inputs
+from policy.columnar import evaluate_arrow, inputs
 from policy.core.errors import PolicyError
 
 ROOT = Path(__file__).parent.parent.parent
@@ -27,7 +26,7 @@ def _rows(n: int, junk: int, seed: int) -> list[dict]:
     rng = random.Random(seed)
     rows = []
     for i in range(n):
-        row = {"case_id": f"c{i}", "service_date": rng.choice(
+        row: dict[str, object] = {"case_id": f"c{i}", "service_date": rng.choice(
             ["2016-05-03", "2020-01-01", "2011-06-01", "2023-02-30", None])}
         for name, values in COLUMNS.items():
             pick = rng.random()
@@ -51,7 +50,7 @@ def _table(rows: list[dict]) -> pa.Table:
 
 
 def _per_case(rows: list[dict]) -> list[tuple]:
-    found = []
+    found: list[tuple] = []
     for row in rows:
         try:
             decision = IORT.evaluate({k: v for k, v in row.items() if v is not None})

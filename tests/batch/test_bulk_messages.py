@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 from policy import load_policy
 from policy.columnar import inputs as inputs_module
 from policy.columnar.inputs import InputChecks
-
 from repo_paths import ROOT, TABLES
 
 COMPILED = load_policy(TABLES).compiled

@@ -9,10 +9,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from repo_paths import ROOT
 
 from policy.cache import compiled_policy
 from policy.core.policy_files import policy_files
+from repo_paths import ROOT
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import workload  # noqa: E402  (benchmarks/ is not a package)

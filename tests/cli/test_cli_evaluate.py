@@ -15,7 +15,8 @@ def test_contract_examples(cli):
     result = json.loads(out)
     assert result["determination"] == "not_medically_necessary"
     assert result["revision"] == {"id": "2015-12", "version": "2.3.0",
-                                  "effective_from": "2016-01-01", "effective_from_basis": "inferred"}
+                                  "effective_from": "2016-01-01",
+                                  "effective_from_basis": "inferred"}
     assert result["rule"] == "rectal-margins-not-t4-not-recurrent"
     assert "not medically necessary" in result["source"]
     assert set(result) >= {"determination", "as_of", "policy", "revision", "rule", "needs",
@@ -46,7 +47,10 @@ def test_text_output_is_short_and_names_revision_rule_and_quote(cli):
     assert "2015-12 (version 2.3.0, effective 2016-01-01, inferred)" in out
     assert "rectal-margins-not-t4-not-recurrent" in out
     assert "(reconstructed, not in the source) Use of" in out  # never in quotation marks
-    assert len(lines) < 20  # the disclaimer, printed with every determination, takes four
+    # what decided comes first; the notes on where the words come from (issue 25: as the JSON's
+    # provenance_note and disclaimer_note) and the disclaimer follow
+    assert "rectal-margins-not-t4-not-recurrent" in lines[4] and "statement" in lines[5]
+    assert len(lines) < 35
 
 
 def test_unknown_facts_are_named(cli):

@@ -120,7 +120,7 @@ def test_a_one_value_option_given_twice_in_any_spelling_is_refused(command, firs
     value = {"--format": "text" if command != "batch" else "csv",
              "--input-format": "csv"}.get(first, "x")
     other = {"--format": "json" if command == "validate" else
-             ("markdown" if command == "diff" else "jsonl"),
+             ("markdown" if command in ("diff", "impact") else "jsonl"),
              "--input-format": "jsonl"}.get(second, "y")
     positional = ["cases.csv"] if command == "batch" else []  # batch's INPUT is required
     for words in ([first, value, second, other], [f"{first}={value}", f"{second}={other}"]):

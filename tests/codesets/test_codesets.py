@@ -16,9 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policy.codesets import check
-from policy.codesets import icd9cm
-from policy.codesets import icd10cm
+from policy.codesets import check, icd9cm, icd10cm
 from policy.codesets.check import read_code, read_codes, shown_code
 from policy.codesets.sources import ICD9CM_FINAL, ICD10CM_NEWEST, read_source, source_path
 from policy.core.errors import CODES, CodeSetMissingError, InvalidCodeError, PolicyError

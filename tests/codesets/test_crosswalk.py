@@ -13,13 +13,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policy.validate.validated_policy import load_definition
 from policy.codesets.check import read_codes
 from policy.codesets.crosswalk import read_crosswalk
 from policy.codesets.resolve import resolve_codes
 from policy.core.errors import InvalidCodeError
-from policy.core.snapshot import read_snapshot
 from policy.core.policy_files import policy_files
+from policy.core.snapshot import read_snapshot
+from policy.validate.validated_policy import load_definition
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 FILES = policy_files(str(ROOT / "tables"), "fep-8.01.08")

@@ -23,10 +23,11 @@ def test_newest_first_with_both_flips_and_every_revision():
     assert "Generated from the tables by `policy changelog`; do not edit by hand" in text
     entries = [m.groupdict() for m in HEADING.finditer(text)]
     ids = [e["id"] for e in entries]
-    assert ids == sorted((p.stem for p in (TABLES / "fep-8.01.08").glob("[0-9]*.yaml")), reverse=True)
+    tables = (TABLES / "fep-8.01.08").glob("[0-9]*.yaml")
+    assert ids == sorted((p.stem for p in tables), reverse=True)
     assert {e["id"] for e in entries if e["flip"]} == FLIPS
     assert [e["version"] for e in entries][:1] == ["3.6.0"] and entries[-1]["version"] == "1.0.0"
-    sections = dict(zip(ids, re.split(HEADING, text)[4::4]))
+    sections = dict(zip(ids, re.split(HEADING, text)[4::4], strict=True))
     assert "investigational → not medically necessary** for 732 cases" in sections["2012-12"]
     assert "not medically necessary → investigational** for 732 cases" in sections["2018-03"]
     assert "Literature review through: 2017-10-25" in sections["2018-03"]

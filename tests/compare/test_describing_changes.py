@@ -141,7 +141,8 @@ def test_change_page_says_in_words_without_set_notation():
     from policy.present.site.change import change_page_text
 
     change = revision_changes(REVISIONS)[1]
-    page = change_page_text(change, shipped_validated().definition)  # policy.yml phrases the conditions
+    # policy.yml phrases the conditions
+    page = change_page_text(change, shipped_validated().definition)
     words_line = next(x for x in page.splitlines() if x.startswith("In words"))
     assert "{" not in words_line and " in " not in words_line and "=" not in words_line
     assert "rectal cancer" in words_line.lower()

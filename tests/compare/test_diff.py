@@ -28,7 +28,7 @@ def _differing(a, b):
     names = [n for n, _ in columns]
     out = []
     for values in itertools.product(*(v for _, v in columns)):
-        case = dict(zip(names, values))
+        case = dict(zip(names, values, strict=True))
         was = shipped_policy().evaluate(case, a.effective_from).determination
         now = shipped_policy().evaluate(case, b.effective_from).determination
         if was != now:
@@ -46,7 +46,8 @@ def test_2011_to_2012_flips_exactly_the_other_oncologic_cases(cli):
     covered = {cell for _, _, cell in _covered(diff["decision_changes"])}
     # exactly the oncologic complete cases outside the rectal criterion
     expected = set()
-    for site, margin, stage, recurrent in itertools.product(*(v for _, v in shipped_policy().compiled.columns)):
+    columns = shipped_policy().compiled.columns
+    for site, margin, stage, recurrent in itertools.product(*(v for _, v in columns)):
         mn = site == "rectal" and margin in ("positive", "close") and (
             stage in ("T4", "T4a", "T4b") or recurrent)
         if site != "none" and not mn:
@@ -73,13 +74,15 @@ def test_a_minor_revision_changes_text_only(cli):
 def test_dates_resolve_to_the_revision_in_force(cli):
     assert cli("diff", "2016-05-03", "2019-06-15", "--json")[1] == \
         cli("diff", "2015-12", "2018-09", "--json")[1]
-    assert cli("diff", "2.3.0", "3.1.0", "--json")[1] == cli("diff", "2015-12", "2018-09", "--json")[1]
+    assert cli("diff", "2.3.0", "3.1.0", "--json")[1] == \
+        cli("diff", "2015-12", "2018-09", "--json")[1]
 
 
 def test_summary_and_markdown(cli):
     code, out, _ = cli("diff", "2011-12", "2012-12")
-    assert out.splitlines()[0].startswith("2011-12 (1.0.0) -> 2012-12 (2.0.0): 3 decision change(s) "
-                                          "covering 732 of the 810 complete cases")
+    assert out.splitlines()[0].startswith(
+        "2011-12 (1.0.0) -> 2012-12 (2.0.0): 3 decision change(s) "
+        "covering 732 of the 810 complete cases")
     code, out, _ = cli("diff", "2011-12", "2012-12", "--format", "markdown")
     assert "| investigational | not_medically_necessary | 702 |" in out
 
@@ -106,7 +109,8 @@ def test_diff_properties(pair):
         assert forward["decision_changes"] == [] and forward["text_changes"] == []
     assert sorted((c["to"], c["from"], json.dumps(c["when"]), c["cases"])
                   for c in backward["decision_changes"]) == sorted(
-        (c["from"], c["to"], json.dumps(c["when"]), c["cases"]) for c in forward["decision_changes"])
+        (c["from"], c["to"], json.dumps(c["when"]), c["cases"])
+        for c in forward["decision_changes"])
     assert sorted(_covered(forward["decision_changes"])) == sorted(_differing(a, b))
     assert sum(c["cases"] for c in forward["decision_changes"]) == len(_differing(a, b))
     assert [(t["path"], t["new"], t["old"]) for t in backward["text_changes"]] == [

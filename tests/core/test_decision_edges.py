@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -109,7 +110,7 @@ def test_every_day_of_a_leap_year_agrees_with_the_calendar():
         day += timedelta(days=1)
 
 
-# --- batches ---------------------------------------------------------------------------------------
+# --- batches --------------------------------------------------------------------------------------
 
 DAYS_2012 = ["2012-01-01", "2012-02-29", "2012-06-30", "2012-12-31"]
 DAYS_BEFORE = ["2011-12-31", "2005-05-05"]
@@ -254,7 +255,7 @@ def test_the_shared_day_table_keeps_days_up_to_its_bound_then_starts_afresh(monk
     assert determinations == ["indeterminate", None, None]
 
 
-# --- the diff classifier ----------------------------------------------------------------------------
+# --- the diff classifier --------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("old", "new"), [(None, "2023-10-01"), ("2023-10-01", None),
                                           (5, "2023-10-01"), ("2023-10-01", 5),
@@ -358,11 +359,12 @@ def test_a_repeated_column_is_named_at_its_second_position(tmp_path):
     assert not (tmp_path / "out.jsonl").exists()
 
 
-# --- the per-case API's memos and the compiled index ------------------------------------------------
+# --- the per-case API's memos and the compiled index ----------------------------------------------
 
 
 def test_the_per_case_day_memos_keep_days_up_to_their_bound_then_start_afresh(monkeypatch):
-    """The day memos of `decision_memo.DecisionMemo` hold at most MEMO_LIMIT days, then start afresh.
+    """The day memos of `decision_memo.DecisionMemo` hold at most MEMO_LIMIT days, then start
+    afresh.
     Killed mutants: `len(...) >= MEMO_LIMIT` flipped (a memo emptied on every new day, or never)
     in `_position` and `_before_first_template`."""
     from policy.core import decision_memo
@@ -406,7 +408,8 @@ def test_a_bad_row_has_no_explanation_even_beside_rows_before_the_first_revision
     a bad value) got the no-policy explanation of one of those days, even of another row's day."""
     from policy.columnar import evaluate_arrow
 
-    table = pa.table({"service_date": ["2001-01-01", "2023-02-30", None, "2016-05-03", "2001-01-02"],
+    table = pa.table({"service_date": ["2001-01-01", "2023-02-30", None, "2016-05-03",
+                                       "2001-01-02"],
                       "cancer_site": ["rectal", "rectal", "rectal", "lung", "colon"]})
     results = evaluate_arrow(table, shipped_policy(), as_of=as_of).to_pylist()
     for row, result in zip(table.to_pylist(), results, strict=True):
@@ -539,11 +542,13 @@ CORRUPTIONS = {
     "rules": _corrupt("revisions/0/rules", []),
     "a rule id": _corrupt("revisions/0/rules", lambda r: {**r, 1: next(iter(r.values()))}),
     "a rule": _corrupt("revisions/0/rules", lambda r: {k: [] for k in r}),
-    "a rule's key": _corrupt("revisions/0/rules", lambda r: {k: {**v, 1: "x"} for k, v in r.items()}),
+    "a rule's key": _corrupt("revisions/0/rules", lambda r: {k: {**v, 1: "x"}
+                                                             for k, v in r.items()}),
     "a rule's value": _corrupt("revisions/0/rules", lambda r: {k: {**v, "then": 1}
                                                                for k, v in r.items()}),
     "evidence": _corrupt("revisions/0/evidence", []),
-    "evidence's key": _corrupt("revisions/0/evidence", lambda e: {1: {"text": "t", "covers": None}}),
+    "evidence's key": _corrupt("revisions/0/evidence", lambda e: {1: {"text": "t",
+                                                                      "covers": None}}),
     "evidence's text": _corrupt("revisions/0/evidence", lambda e: {"x": {"text": None,
                                                                         "covers": None}}),
     "evidence's keys": _corrupt("revisions/0/evidence", lambda e: {"x": {"text": "t"}}),
@@ -750,7 +755,8 @@ def _tiny_policy(rules: list[dict], hit_policy: str) -> dict:
     property tests generate them."""
     from generated_policies import POLICY_ID, TITLE
 
-    inputs = [{"name": "alpha", "label": "alpha", "values": ["red", "green", "blue"]},
+    inputs: list[dict[str, Any]] = [
+              {"name": "alpha", "label": "alpha", "values": ["red", "green", "blue"]},
               {"name": "beta", "label": "beta", "values": [True, False]}]
     statements = [{"id": d, "determination": d, "text": f"The request is {d}.",
                    "provenance": "reconstructed", "provenance_note": "Invented."}
@@ -770,8 +776,13 @@ def _tiny_policy(rules: list[dict], hit_policy: str) -> dict:
                                                        for i in inputs],
                   "rules": [{**rule, "statement": rule["then"]} for rule in rules]},
     }
-    definition = {"inputs": inputs, "determinations": [
-        {"id": d, "short": d[:3], "meaning": d, "words": rf"\b{d}\b"} for d in ("granted", "refused")],
+    # every value defined, as policy.yml requires (issue 25)
+    definition = {"inputs": [{**i, "definitions": {
+        ("true" if v is True else "false" if v is False else v):
+            {"text": f"The value {v}.", "basis": "reading"} for v in i["values"]}}
+        for i in inputs], "determinations": [
+        {"id": d, "short": d[:3], "meaning": d, "words": rf"\b{d}\b"}
+        for d in ("granted", "refused")],
         "site": {"example": {"as_of": "2020-02-01", "case": {}},
                  "matrix": {"rows": [], "about": "None."}}}
     return {"definition": definition, "revisions": [table], "sentences": [],

@@ -16,7 +16,6 @@ from types import MappingProxyType
 import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
-from repo_paths import TABLES
 
 from policy import DataError, PolicyError, load_policy
 from policy.core.cases import check_case
@@ -24,6 +23,7 @@ from policy.core.dates import check_date
 from policy.core.decision import Decision
 from policy.core.decision_memo import DecisionMemo
 from policy.core.errors import AsOfError
+from repo_paths import TABLES
 
 IORT = load_policy(TABLES)
 COLUMNS = dict(IORT.compiled.columns)

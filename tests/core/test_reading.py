@@ -93,7 +93,8 @@ def test_a_symlinked_table_is_refused_and_its_target_never_echoed(tables_copy):
     table.unlink()
     table.symlink_to(secret)
     for fmt in ("text", "json", "github"):
-        result = _policy("validate", "--tables", tables_copy, "--format", fmt, cwd=tables_copy.parent)
+        result = _policy("validate", "--tables", tables_copy, "--format", fmt,
+                         cwd=tables_copy.parent)
         assert result.returncode == 1, result
         assert "SYMLINK" in result.stdout
         assert "ghp_SECRET" not in result.stdout + result.stderr

@@ -12,6 +12,7 @@ from policy.core.dates import check_date
 from policy.core.escaping import UNSAFE, escape, lone_surrogate
 from policy.present.text import wrap
 
+
 def test_a_hyphenated_word_is_not_split():
     """textwrap's default would break after a hyphen ("...-t4-not-" / "recurrent applies")."""
     text = "the rule rectal-margins-not-t4-not-recurrent applies"

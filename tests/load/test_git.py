@@ -130,7 +130,7 @@ def test_a_shallow_clone_without_the_revision_says_so(repo, tmp_path):
     assert result.returncode == 4 and "shallow" in result.stderr
 
 
-# --- hostile revisions (issue 11) -------------------------------------------------------------------
+# --- hostile revisions (issue 11) -----------------------------------------------------------------
 
 def _commit(repo: Path, message: str) -> None:
     subprocess.run([*GIT, "add", "-A"], cwd=repo, check=True)

@@ -1,8 +1,8 @@
 """Prose stays out of the Python that writes pages, the changelog and the Markdown diff.
 
 The wording of the site, CHANGELOG.md and `policy diff --format markdown` lives in
-`policy/present/templates/` (Jinja2 templates and `site/words.yml`) or in a policy's policy.yml, so a
-wording edit needs no Python. This test reads the code that writes them and fails on a string
+`policy/present/templates/` (Jinja2 templates and `site/words.yml`) or in a policy's policy.yml, so
+a wording edit needs no Python. This test reads the code that writes them and fails on a string
 that holds English words: two or more in a row (a navigation title is two). Docstrings and
 comments are the code's own notes, and the words of an exception or a logged message are not page
 text, so they are left out. A heuristic: it catches the prose that creeps back, not every possible
@@ -68,7 +68,7 @@ def _strings(node: ast.AST, left: set[int]) -> Iterator[tuple[int, str]]:
             continue
         if isinstance(sub, ast.JoinedStr):
             inside.update(id(v) for v in sub.values)
-            yield sub.lineno, "".join(v.value if isinstance(v, ast.Constant) else "{}"
+            yield sub.lineno, "".join(str(v.value) if isinstance(v, ast.Constant) else "{}"
                                       for v in sub.values)
         elif isinstance(sub, ast.Constant) and isinstance(sub.value, str):
             yield sub.lineno, sub.value
@@ -94,8 +94,8 @@ def test_the_code_that_writes_pages_holds_no_sentences():
     found = [hit for module in modules if "_data" not in module.parts
              for hit in sentences(module.read_text(encoding="utf-8"),
                                   module.relative_to(ROOT).as_posix())]
-    assert found == [], "move these words into policy/present/templates/ (or policy.yml):\n" + "\n".join(
-        found)
+    assert found == [], ("move these words into policy/present/templates/ (or policy.yml):\n"
+                         + "\n".join(found))
 
 
 def test_the_heuristic_finds_a_sentence_and_leaves_notes_and_messages_alone():

@@ -12,9 +12,9 @@ import sys
 import pyarrow.parquet as pq
 import pytest
 
-from repo_paths import POLICY_DIR, ROOT, TABLES
 from policy.load.source import normalize_text
 from policy.load.yaml_loader import load_yaml
+from repo_paths import POLICY_DIR, ROOT, TABLES
 
 RECONSTRUCTED = ("Use of intraoperative radiotherapy is considered not medically necessary for all "
                  "other oncologic applications.")
@@ -33,19 +33,19 @@ def iort():
 
 @pytest.fixture(scope="module")
 def validated():
-    from policy.validate import load_and_validate
     from policy.core.policy_files import policy_files
+    from policy.validate import load_and_validate
 
     return load_and_validate(policy_files(TABLES, None))
 
 
 def _renderings(validated, iort, site_pages) -> dict[str, str]:
     """Every text the package renders for people, by name."""
-    from policy.present.changelog import changelog_markdown
     from policy.compare.diff import consecutive_diffs
-    from policy.present.text import decision_text
+    from policy.present.changelog import changelog_markdown
     from policy.present.diff_markdown import diff_markdown
     from policy.present.diff_text import diff_text
+    from policy.present.text import decision_text
     out = {"CHANGELOG.md": changelog_markdown(validated.revisions)}
     # the pages as people read them: data embedded for scripts (the Try a case page's JSON) is not
     # shown as such; that page's own tests check what its script shows
@@ -151,7 +151,38 @@ def test_every_determination_carries_the_disclaimer(cli, words):
     else:
         assert ("carried back" in result["disclaimer_note"]) == (result["as_of"] < "2023-10-01")
     code, out, _ = cli("evaluate", *words)
-    assert WARRANTY in " ".join(out.split()) and "disclaimer" in out
+    if result["determination"] == "no_policy_in_force":  # nothing decided: nothing to qualify
+        assert WARRANTY not in " ".join(out.split()) and "disclaimer" not in out
+    else:
+        assert WARRANTY in " ".join(out.split()) and "disclaimer" in out
+
+
+def test_evaluate_text_prints_no_disclaimer_when_no_revision_is_in_force(cli):
+    """Issue 25 item 4 (failed before: the text printed the disclaimer for a date before the
+    first revision, where no determination was made)."""
+    code, out, _ = cli("evaluate", "--as-of", "2010-06-01", "cancer_site=rectal")
+    assert code == 0 and out.startswith("no_policy_in_force\n")
+    assert "disclaimer" not in out and WARRANTY not in " ".join(out.split())
+
+
+@pytest.mark.parametrize("as_of", ["2012-06-01", "2014-06-01", "2019-01-01", "2024-01-01"])
+def test_evaluate_text_marks_carried_back_words_as_the_json_does(cli, as_of):
+    """Issue 25 item 4 (failed before: for a date before 2023-10-01 the text printed the 2023 words
+    as "(verbatim)" with no word of the JSON's provenance_note, so nothing said they were carried
+    back). The text shows both notes of the JSON, the statement's and the disclaimer's, each
+    after the words it is about."""
+    words = ["evaluate", "--as-of", as_of, "cancer_site=rectal", "margin_status=close",
+             "t_stage=T4"]
+    code, out, _ = cli(*words, "--json")
+    result = json.loads(out)
+    code, out, _ = cli(*words)
+    flat = " ".join(out.split())
+    for note in (result["provenance_note"], result["disclaimer_note"]):
+        assert " ".join(note.split()) in flat
+    assert ("carried back" in flat) == (as_of < "2023-10-01")
+    # each note directly after its words: the statement's before the explanation
+    assert (flat.index(result["provenance_note"][:40]) < flat.index(" why ")
+            < flat.index(" disclaimer ") < flat.index(result["disclaimer_note"][:40]))
 
 
 def test_batch_json_lines_and_parquet_carry_the_disclaimer(tmp_path):
@@ -193,7 +224,7 @@ def test_every_revision_carries_the_disclaimer_and_2023_the_related_policies():
     assert latest["content"]["closing_statement"].endswith(data["disclaimer"]["text"])
 
 
-# --- notes that say what the source says -----------------------------------------------------------
+# --- notes that say what the source says ----------------------------------------------------------
 
 def _notes():
     for path in sorted(POLICY_DIR.glob("[0-9]*.yaml")):
@@ -229,7 +260,7 @@ def test_the_2023_nccn_guideline_is_not_cited_as_if_older_revisions_had_it():
             assert "carried back" in reading["text"], path.stem
 
 
-# --- evidence where its scope fits -----------------------------------------------------------------
+# --- evidence where its scope fits ----------------------------------------------------------------
 
 def test_evidence_is_attached_where_the_source_scope_fits_and_partial_scope_is_said(iort):
     def decide(site):

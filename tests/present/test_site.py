@@ -7,12 +7,23 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from itertools import pairwise
 
 import pytest
 
 from repo_paths import POLICY_DIR, ROOT
-from sitebuild import (CANARIES, PLANTED, document, mkdocs_build, pages, partial_cases, plant,
-                       plant_canaries, try_days, try_page_data)
+from sitebuild import (
+    CANARIES,
+    PLANTED,
+    document,
+    mkdocs_build,
+    pages,
+    partial_cases,
+    plant,
+    plant_canaries,
+    try_days,
+    try_page_data,
+)
 
 REVISIONS = sorted(p.stem for p in POLICY_DIR.glob("[0-9]*.yaml"))
 FLIPS = ("2012-12", "2018-03")
@@ -32,7 +43,7 @@ def test_every_page_is_built(site):
     built = set(pages(site))
     expected = {"", "timeline/", "matrix/", "fields/", "try/"}
     expected |= {f"revisions/{r}/" for r in REVISIONS}
-    expected |= {f"changes/{a}-to-{b}/" for a, b in zip(REVISIONS, REVISIONS[1:])}
+    expected |= {f"changes/{a}-to-{b}/" for a, b in pairwise(REVISIONS)}
     how_to = {p.stem + "/" for p in (ROOT / "docs").glob("*.md")}  # every one in the navigation
     assert {"cli/", "api/", "batch/", "ci/"} <= how_to
     assert built == expected | how_to
@@ -128,7 +139,7 @@ def test_table_text_is_escaped(tables_copy, tmp_path):
             if path.name == "index.html" else None
         if doc is None:
             continue
-        for script, attributes in zip(doc.scripts, doc.script_attributes):
+        for script, attributes in zip(doc.scripts, doc.script_attributes, strict=True):
             if attributes.get("type") == "application/json":  # data, never run: plain JSON
                 json.loads(script)
                 assert "<" not in script and ">" not in script, path
@@ -251,7 +262,8 @@ def _page_decision(data: dict, day: str, known: dict) -> dict:
             code = code * (len(values) + 1) + (values.index(known[name]) if name in known
                                                else len(values))
         outcome = revision["outcomes"][data["indexes"][revision["index"]][code]]
-        fields = {k: data["values"][k][i] for k, i in zip(data["outcome_keys"], outcome)}
+        fields = {k: data["values"][k][i]
+                  for k, i in zip(data["outcome_keys"], outcome, strict=True)}
         fields.update({k: data["values"][k][data["indexes"][revision["by_case"][k]][code]]
                        for k in data["case_keys"]})
     fields.update(as_of=day, case={n: known[n] for n, _ in data["columns"] if n in known},
@@ -326,12 +338,12 @@ def test_try_page_is_generic():
     two revisions of the shipped tables with their columns and rules replaced."""
     from dataclasses import replace
 
-    from policy.validate import load_and_validate
     from policy.compiler import compile_policy
+    from policy.core.policy_files import find_tables_dir, policy_files
     from policy.load.model import ANY, Column
     from policy.present.site import revision_page
     from policy.present.site.try_page import try_data, try_page
-    from policy.core.policy_files import find_tables_dir, policy_files
+    from policy.validate import load_and_validate
     from sitebuild import Document
 
     validated = load_and_validate(policy_files(find_tables_dir(None), None))
@@ -381,10 +393,10 @@ def test_a_policy_named_like_javascript_builtins_validates_decides_and_builds(tm
     script never looks one up in an object; the data block reads back as written. (A guard, not a
     fix: the data was already laid out so; tests/test_site_browser.py decides every partial case of
     this policy in the browser.)"""
-    from policy.validate import load_and_validate
     from policy.compiler import compile_policy
-    from policy.present.site.try_page import data_block, try_data
     from policy.core.policy_files import policy_files
+    from policy.present.site.try_page import data_block, try_data
+    from policy.validate import load_and_validate
     from sitebuild import builtin_names_tables
 
     tables = builtin_names_tables(tmp_path)
@@ -487,7 +499,8 @@ def test_evaluate_never_imports_the_template_engine():
             "try:\n    main(['evaluate', '--as-of', '2016-05-03', 'cancer_site=rectal'])\n"
             "except SystemExit:\n    pass\n"
             "print(sorted(m for m in ('jinja2', 'markupsafe', 'policy.present.templating', "
-            "'policy.present.markdown', 'policy.present.site', 'policy.compare.changelog') if m in sys.modules))")
+            "'policy.present.markdown', 'policy.present.site', 'policy.compare.changelog') "
+            "if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=ROOT, timeout=120)
     assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout + result.stderr
@@ -497,9 +510,9 @@ def test_a_page_the_site_cannot_make_is_a_policy_error_and_one_line_from_the_hoo
     """The site's own refusals (a name that cannot name a page, pages that differ only in letter
     case, a decision the Try page cannot reproduce) were bare ValueErrors, which the MkDocs hook
     let through as a traceback; they are SiteErrors (PolicyErrors), each one clean line."""
-    import mkdocs_hooks
     from mkdocs.exceptions import PluginError
 
+    import mkdocs_hooks
     from policy.core.errors import PolicyError, SiteError
     from policy.present.site.paths import revision_page
 

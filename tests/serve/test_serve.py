@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from repo_paths import ROOT
-from serve_process import Server
 
 from policy.load.yaml_loader import load_yaml
+from repo_paths import ROOT
+from serve_process import Server
 
 pytest.importorskip("starlette")
 pytest.importorskip("uvicorn")

@@ -17,6 +17,7 @@ import json
 import uuid
 
 import pytest
+
 from repo_paths import ROOT
 from serve_process import Server
 

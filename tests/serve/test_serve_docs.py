@@ -9,6 +9,7 @@ shows (127.0.0.1:8080) replaced by the real one; the output must be the one show
 from __future__ import annotations
 
 import pytest
+
 from repo_paths import ROOT
 from serve_process import Server
 from test_doc_examples import SESSION, blocks, matches, scratch, session  # noqa: F401

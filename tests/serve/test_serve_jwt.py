@@ -9,6 +9,7 @@ import time
 import uuid
 
 import pytest
+
 from repo_paths import ROOT
 from serve_process import Server
 

@@ -16,6 +16,7 @@ import time
 
 import httpx
 import pytest
+
 from repo_paths import ROOT
 from serve_process import Server
 

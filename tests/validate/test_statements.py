@@ -1,12 +1,13 @@
 """Rules cite the statements that decide them (issue 10 §4): the words shown with a decision come
-from the cited statement, and `policy validate` refuses a rule or statement that contradicts them."""
+from the cited statement, and `policy validate` refuses a rule or statement that contradicts
+them."""
 
 from __future__ import annotations
 
 import pytest
 
-from repo_paths import POLICY_DIR
 from policy.load.source import normalize_text
+from repo_paths import POLICY_DIR
 
 
 def _edit(tables_copy, name: str, old: str, new: str, count: int = 1) -> None:

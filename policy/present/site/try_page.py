@@ -32,6 +32,7 @@ from ...core.errors import SiteError
 from ...core.partial_cases import decode
 from ...core.value_text import value_text
 from ..markdown import md_text
+from ..provenance import DEFINITION_LABELS
 from ..templating import render
 
 FORMAT = 1  # bump when the data's shape changes (docs/assets/try.js reads it)
@@ -153,11 +154,14 @@ def try_page(compiled: Any, revision_page: Callable[[str], str], examples: Any =
              definition: Any = None) -> str:
     """The page's Markdown. `revision_page(id)` names a revision's page (the script links to it);
     `examples`: the policy's example links ({label, as_of, case}, its policy.yml's
-    site.try_links); `definition` (policy.yml's) gives the inputs' labels."""
+    site.try_links); `definition` (policy.yml's) gives the inputs' labels and what each value
+    means."""
     first = compiled.revisions[0]
-    labels = {i.name: i.label for i in definition.inputs} if definition is not None else {}
-    fields = [{"name": name, "label": labels.get(name),
-               "options": [(value_text(v), value_text(v)) for v in values]}
+    inputs = {i.name: i for i in definition.inputs} if definition is not None else {}
+    fields = [{"name": name, "label": inputs[name].label if name in inputs else None,
+               "options": [(value_text(v), value_text(v)) for v in values],
+               "meanings": [(value_text(v), inputs[name].definition(v)) for v in values
+                            if inputs[name].definition(v)] if name in inputs else []}
               for name, values in compiled.columns]
     before = (datetime.date.fromisoformat(first.effective_from)
               - datetime.timedelta(days=1)).isoformat()
@@ -167,7 +171,7 @@ def try_page(compiled: Any, revision_page: Callable[[str], str], examples: Any =
         example_link=lambda e: Markup(f"[{md_text(e['label'])}]"
                                       f"(?{case_query(e['case'], e['as_of'])})"),
         before_target=f"?as_of={before}", data_block=Markup(data_block(try_data(compiled))),
-        revision_page=revision_page,
+        revision_page=revision_page, reading_mark=DEFINITION_LABELS["reading"],
         boolean=next((name for name, values in compiled.columns if isinstance(values[0], bool)),
                      None))
     return text.removesuffix("\n")
