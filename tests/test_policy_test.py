@@ -186,3 +186,20 @@ def test_rev_decides_with_the_tables_at_a_git_revision(repo, cli):
     assert code == 4 and "unknown git revision 'no-such-branch'" in err
     code, _, err = cli("test", "--rev", "--help")
     assert code == 2
+
+
+def test_after_a_new_revision_the_expectations_name_the_one_edge_it_moves(repo, tmp_path, cli):
+    """policy new-revision (an invented 2024-09 revision) changes no published decision: of the
+    shipped expectations only the one pinning the last revision in force no longer holds."""
+    from invented_source import write_invented
+
+    code, _, err = cli("new-revision", "--source", write_invented(tmp_path))
+    assert code == 0, err
+    code, out, _ = cli("test")
+    assert code == 1
+    [row] = out.splitlines()
+    found = FAILURE.match(row)
+    assert found and Path(found["file"]).name == "dates.yaml"
+    assert (found["expected"], found["got"]) == ("revision 2023-09", "revision 2024-09")
+    line = (repo / found["file"]).read_text().splitlines()[int(found["line"]) - 1]
+    assert line.strip() == 'revision: "2023-09"'
