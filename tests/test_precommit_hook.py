@@ -98,3 +98,54 @@ def test_policy_validate_hook_reports_a_broken_table(tmp_path):
     # one line per problem, FILE:LINE:COL: CODE: message
     assert any(row.startswith(f"{TABLE.as_posix()}:{line}:") and ": WRONG_TYPE: " in row
                for row in output.splitlines()), output
+
+
+def test_every_hook_in_a_repository_with_two_policies(tmp_path):
+    """Issue 23 item 6, through pre-commit itself: the three hooks pass in a repository holding
+    two valid policies (before: policy validate exited 2 there), and fail on a broken table of
+    either (tests/test_hooks_several_policies.py runs the entries without pre-commit)."""
+    pre_commit = _pre_commit()
+    if pre_commit is None or shutil.which("git") is None:
+        pytest.skip("pre-commit or git is not installed; `pip install pre-commit` to run this test")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for name in COPIED:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, repo / name,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "_data"))
+        else:
+            shutil.copy2(source, repo / name)
+    shutil.copytree(ROOT / "tests" / "fixtures" / "example-policy" / "tables" / "demo-1.00.00",
+                    repo / "tables" / "demo-1.00.00")
+    env = _clean_env(PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"),
+                     FEP_POLICY_CACHE_DIR=str(tmp_path / "policy-cache"),
+                     GIT_AUTHOR_NAME="policy tests", GIT_AUTHOR_EMAIL="tests@example.invalid",
+                     GIT_COMMITTER_NAME="policy tests", GIT_COMMITTER_EMAIL="tests@example.invalid")
+    subprocess.run([sys.executable, "-m", "policy", "changelog", "--all-policies"], cwd=repo,
+                   env=env, check=True, capture_output=True, timeout=300)
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "--no-verify", "-m", "two policies")
+
+    def try_repo() -> subprocess.CompletedProcess:
+        return subprocess.run([*pre_commit, "try-repo", str(repo), "--all-files", "--color",
+                               "never"], cwd=repo, env=env, capture_output=True, text=True,
+                              timeout=TIMEOUT)
+
+    result = try_repo()
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    for name in ("policy validate", "policy test", "policy changelog --check"):
+        assert any(row.startswith(name + ".") and row.endswith("Passed")
+                   for row in output.splitlines()), output
+
+    table = repo / "tables" / "demo-1.00.00" / "2021-01.yaml"
+    text = table.read_text(encoding="utf-8")
+    table.write_text(text.replace("night_riding: [true]", "night_riding: [NO]", 1),
+                     encoding="utf-8")
+    result = try_repo()
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "tables/demo-1.00.00/2021-01.yaml:" in output and ": WRONG_TYPE: " in output, output
+    assert sum(row.endswith("Failed") for row in output.splitlines()) == 3, output

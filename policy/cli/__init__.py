@@ -22,6 +22,7 @@ from .usage import as_usage_error
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without the import: on a warm evaluate's path
 if TYPE_CHECKING:
     from argparse import Namespace
+    from typing import Any
 
 
 def _fields_help(args: Namespace) -> str:
@@ -58,6 +59,50 @@ def _end_process(code: int) -> None:
     os._exit(code)
 
 
+def _reported(exc: PolicyError) -> int:
+    """Say an error on standard error, one line per problem; its exit code."""
+    if isinstance(exc, DataError):
+        exc = as_usage_error(exc) or exc
+    # one line per problem; any other error is one line, whatever its text holds
+    lines = ([str(p) for p in exc.problems] if isinstance(exc, DataError)
+             else [escape(str(exc)) or type(exc).__name__])
+    if isinstance(exc, UsageError):
+        lines = [line if line.startswith(PROG) else f"{PROG}: {line}" for line in lines]
+    for line in lines:
+        print(line, file=sys.stderr)
+    return exc.exit_code
+
+
+def _each_policy(command: Any, args: Namespace, debug: bool) -> int:
+    """`--all-policies`: the command once per policy of the tables folder; the worst exit code
+    (a usage error stops at once: it would be the same for every policy)."""
+    from ..core.policy_files import find_tables_dir, policy_ids
+
+    if args.policy is not None:
+        raise UsageError("give --policy ID or --all-policies, not both")
+    if getattr(args, "format", None) == "json":
+        raise UsageError("--all-policies prints one report per policy: use --format text or "
+                         "github")
+    if getattr(args, "out", None) is not None:
+        raise UsageError("--all-policies writes each policy's own file: --out names one")
+    ids = policy_ids(find_tables_dir(args.tables))
+    if not ids:
+        raise UsageError(f"no policy in the tables folder {find_tables_dir(args.tables)}")
+    worst = 0
+    for policy_id in ids:
+        args.policy = policy_id
+        try:
+            code = command.run(args)
+        except UsageError:
+            raise
+        except PolicyError as exc:
+            if debug:
+                raise
+            code = _reported(exc)
+        worst = max(worst, code)
+    return worst
+
+
 def _main(argv: list[str] | None) -> int:
     standalone = argv is None  # the process runs this one command (not a caller in-process)
     argv = sys.argv[1:] if argv is None else argv
@@ -71,24 +116,17 @@ def _main(argv: list[str] | None) -> int:
         args.standalone = standalone
         # only the command run is loaded (`new-revision` is the module new_revision)
         command = import_module(f"{__name__}.{args.command.replace('-', '_')}")
-        code: int = command.run(args)
+        if getattr(args, "all_policies", False):
+            code: int = _each_policy(command, args, debug)
+        else:
+            code = command.run(args)
         with writing_stdout():
             sys.stdout.flush()  # a full disk shows here, while it can still be reported
         return code
     except PolicyError as exc:
         if debug:
             raise
-        if isinstance(exc, DataError):
-            exc = as_usage_error(exc) or exc
-
-        # one line per problem; any other error is one line, whatever its text holds
-        lines = ([str(p) for p in exc.problems] if isinstance(exc, DataError)
-                 else [escape(str(exc)) or type(exc).__name__])
-        if isinstance(exc, UsageError):
-            lines = [line if line.startswith(PROG) else f"{PROG}: {line}" for line in lines]
-        for line in lines:
-            print(line, file=sys.stderr)
-        return exc.exit_code
+        return _reported(exc)
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130

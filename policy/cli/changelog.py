@@ -8,7 +8,7 @@ from argparse import Namespace
 
 from ..core.errors import DataError, UsageError
 from ..core.escaping import escape
-from ..core.policy_files import display_path, installed_data_folder
+from ..core.policy_files import display_path, installed_data_folder, policy_ids
 from ..core.reading import read_bounded
 from ..present.changelog import FILE_NAME, changelog_markdown
 from ..writer import write_atomic
@@ -25,7 +25,10 @@ def run(args: Namespace) -> int:
         if tables_dir.startswith(installed_data_folder()):
             raise UsageError("the tables are the ones installed with the package: run this in a "
                              "policy repository, or give --out FILE")
-        target = os.path.join(os.path.dirname(tables_dir), FILE_NAME)
+        # one CHANGELOG.md per repository; where it holds several policies, one file each
+        several = len(policy_ids(tables_dir)) > 1
+        name = f"CHANGELOG-{files.policy_id}.md" if several else FILE_NAME
+        target = os.path.join(os.path.dirname(tables_dir), name)
     validated = loading.validated(args)
     revisions = validated.revisions
     text = changelog_markdown(revisions, validated.definition)

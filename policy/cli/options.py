@@ -127,6 +127,19 @@ def _fields_epilog(argv: list[str], fields_help: Callable[[Namespace], str]) -> 
     return fields_help(known)
 
 
+def _add_against(parser: argparse.ArgumentParser, help: str) -> None:
+    # One name for "the tables at a git revision" in every command (`--rev`, diff's first
+    # spelling, is kept as an alias: given both, the option is given twice)
+    parser.add_argument("--against", "--rev", metavar="REV", dest="against", action=_Once,
+                        help=help)
+
+
+def _add_all_policies(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--all-policies", action="store_true",
+                        help="every policy of the tables folder, one after the other (instead "
+                             "of --policy; the exit code is the worst of theirs)")
+
+
 def _configure_evaluate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("fields", nargs="*", metavar="FIELD=VALUE",
                         help="case facts, each a field of the policy and its value, e.g. "
@@ -139,20 +152,19 @@ def _configure_evaluate(parser: argparse.ArgumentParser) -> None:
 
 
 def _configure_validate(parser: argparse.ArgumentParser) -> None:
+    _add_all_policies(parser)
     parser.add_argument("--format", choices=("text", "json", "github"), default="text",
                         action=_Once)
-    parser.add_argument("--against", metavar="REV", action=_Once,
-                        help="also diff every revision changed since git revision REV and fail "
-                             "when a published revision changed decisions without a MAJOR bump "
-                             "or was removed or renamed")
+    _add_against(parser, "also diff every revision changed since git revision REV and fail "
+                         "when a published revision changed decisions without a MAJOR bump or "
+                         "was removed or renamed")
 
 
 def _configure_diff(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("revisions", nargs="*", metavar="A B",
                         help="two revisions: ids (2015-12), versions (2.3.0) or dates (the "
                              "revision in force)")
-    parser.add_argument("--rev", metavar="REV", action=_Once,
-                        help="compare the tables at git revision REV (A) with the working tree (B)")
+    _add_against(parser, "compare the tables at git revision REV (A) with the working tree (B)")
     parser.add_argument("--json", action="store_true", help="print the contract's JSON shape")
     parser.add_argument("--format", choices=("text", "markdown"), default="text", action=_Once,
                         help="markdown suits a pull-request comment")
@@ -208,10 +220,21 @@ def _configure_impact(parser: argparse.ArgumentParser) -> None:
 
 
 def _configure_history(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--as-of", metavar="DATE", action=_Once,
+                        help="only the revision in force on this date, YYYY-MM-DD")
+    parser.add_argument("--json", action="store_true",
+                        help="the revisions as a JSON list (with --as-of: the one revision's "
+                             "object, or null before the first)")
+
+
+def _configure_test(parser: argparse.ArgumentParser) -> None:
+    _add_all_policies(parser)
+    _add_against(parser, "decide with the tables as they were at git revision REV (the "
+                         "expected outcomes are the working tree's)")
 
 
 def _configure_changelog(parser: argparse.ArgumentParser) -> None:
+    _add_all_policies(parser)
     parser.add_argument("--check", action="store_true",
                         help="only compare: exit 1 when the file is stale or missing")
     parser.add_argument("--out", metavar="FILE", action=_Once,
@@ -282,7 +305,10 @@ COMMANDS = {
     "diff": ("what changed from revision A to B, by meaning and by text", _configure_diff),
     "impact": ("how many claims of a file an edit decides differently (against a git "
                "revision)", _configure_impact),
-    "history": ("the revisions in order", _configure_history),
+    "history": ("the revisions in order (--as-of: the one in force on a date)",
+                _configure_history),
+    "test": ("check the policy's expected outcomes (tables/<policy>/expected/*.yaml)",
+             _configure_test),
     "changelog": ("write CHANGELOG.md from the tables (--check: only compare)",
                   _configure_changelog),
     "new-revision": ("add the next revision from a new source document's newest Policy "

@@ -35,12 +35,26 @@ def _table_problems(exc: DataError) -> list[Problem]:
     return exc.problems
 
 
+def _expectation_problems(args: Namespace, validated: ValidatedPolicy | None) -> list[Problem]:
+    """The problems of the policy's expected outcomes (tables/<policy>/expected/*.yaml): of
+    their files alone when the tables are broken, else also of what they name."""
+    from ..compare.expectations import checked_expectations
+    from ..compiler import compile_policy
+    from ..load.expectation_files import read_expectations
+
+    if validated is None:
+        return read_expectations(loading.policy_files_of(args))[1]
+    compiled = compile_policy(validated.revisions, validated.definition)
+    return checked_expectations(validated.files, compiled)[1]
+
+
 def run(args: Namespace) -> int:
     problems, validated = [], None
     try:
         validated = loading.validated(args)
     except DataError as exc:
         problems += _table_problems(exc)
+    problems += _expectation_problems(args, validated)
     if args.against is not None:
         try:  # the tables on their own may be sound even when the chain is not
             current = validated or loading.validated(args, chain=False)

@@ -108,6 +108,15 @@ CODES = {
     "CROSSWALK_OVERLAP": "two crosswalk entries covering one code on one day",
     "CROSSWALK_WINDOW": "a crosswalk window that is empty (valid_to before valid_from) or "
                         "reaches outside its code system's dates",
+    # an expected outcome (tables/<policy-id>/expected/*.yaml, `policy test`)
+    "EXPECTATION_NO_DATE": "an expected outcome whose case has no date to be decided on (no "
+                           "as_of, no service_date)",
+    "EXPECTATION_UNKNOWN_DETERMINATION": "an expected outcome naming a determination the policy "
+                                         "does not have",
+    "EXPECTATION_UNKNOWN_REVISION": "an expected outcome naming a revision id the policy does "
+                                    "not have",
+    "EXPECTATION_UNKNOWN_RULE": "an expected outcome naming a rule id that no revision of the "
+                                "policy has (or, with revision, that revision does not)",
     # a case
     "UNKNOWN_FIELD": "a case field the contract does not define",
     "NO_DATE": "a case without service_date evaluated with no as-of date (a batch line, or "

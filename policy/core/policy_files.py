@@ -61,6 +61,11 @@ def find_tables_dir(explicit: str | os.PathLike | None = None, cwd: str | None =
         here = parent
 
 
+def bundled_schemas_dir() -> str:
+    """The schemas installed with the package (the source tree's schemas/ when run from it)."""
+    return _bundled("schemas")
+
+
 def schemas_dir_for(tables_dir: str) -> str:
     """The repository's own schemas beside its tables, else the installed ones."""
     beside = os.path.join(os.path.dirname(os.path.abspath(tables_dir)), "schemas")
@@ -105,17 +110,23 @@ class PolicyFiles(Record):
                 self.definition_file, *crosswalk, *schema_files]
 
 
-def policy_files(tables_dir: str, policy_id: str | None = None) -> PolicyFiles:
-    def revision_files(folder: str) -> list[str]:
-        return [path for path in _entries_ending(folder, ".yaml")
-                if os.path.basename(path) != DEFINITION_FILE]
+def _revision_files(folder: str) -> list[str]:
+    return [path for path in _entries_ending(folder, ".yaml")
+            if os.path.basename(path) != DEFINITION_FILE]
 
+
+def policy_ids(tables_dir: str) -> list[str]:
+    """The ids of the policies in a tables folder (its folders holding revision files), sorted."""
     try:
         entries = sorted(os.listdir(tables_dir))
     except OSError as exc:
         raise PolicyIOError(f"{tables_dir}: cannot list: {exc.strerror or exc}") from exc
-    policies = [name for name in entries if os.path.isdir(os.path.join(tables_dir, name))
-                and revision_files(os.path.join(tables_dir, name))]
+    return [name for name in entries if os.path.isdir(os.path.join(tables_dir, name))
+            and _revision_files(os.path.join(tables_dir, name))]
+
+
+def policy_files(tables_dir: str, policy_id: str | None = None) -> PolicyFiles:
+    policies = policy_ids(tables_dir)
     if policy_id is None:
         if len(policies) != 1:
             raise DataError(Problem(display_path(tables_dir), 0, 0, "UNKNOWN_POLICY",
@@ -129,7 +140,7 @@ def policy_files(tables_dir: str, policy_id: str | None = None) -> PolicyFiles:
     folder = os.path.join(tables_dir, policy_id)
     codes = os.path.join(folder, CODES_FILE)
     return PolicyFiles(policy_id=policy_id, folder=folder,
-                       revision_files=tuple(revision_files(folder)),
+                       revision_files=tuple(_revision_files(folder)),
                        source_file=os.path.join(folder, SOURCE_FILE),
                        definition_file=os.path.join(folder, DEFINITION_FILE),
                        schemas_dir=schemas_dir_for(tables_dir),

@@ -179,7 +179,25 @@ def schema_problems(loaded: Loaded, schema_name: str,
 
     `schemas`: (path, bytes) of each of SCHEMA_NAMES, in that order (the first two, or all).
     """
-    validator = _validators(schemas)[schema_name]
+    return _problems(loaded, _validators(schemas)[schema_name])
+
+
+@lru_cache(maxsize=4)
+def _standalone_validator(path: str, raw: bytes) -> Any:
+    schema = parse_schema(path, raw)
+    registry = Registry(retrieve=_refuse_retrieval).with_resources(  # type: ignore[call-arg]
+        [(schema.get("$id", path), Resource.from_contents(schema))])
+    _check_references(path, schema, registry)
+    return _Validator(schema, registry=registry,
+                      format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def standalone_schema_problems(loaded: Loaded, path: str, raw: bytes) -> list[Problem]:
+    """`schema_problems` for a schema that refers to no other (the expectation files')."""
+    return _problems(loaded, _standalone_validator(path, raw))
+
+
+def _problems(loaded: Loaded, validator: Any) -> list[Problem]:
     problems: list[Problem] = []
     seen: set[tuple[int, int, str]] = set()
     for error in validator.iter_errors(loaded.data):

@@ -10,6 +10,7 @@ the same way, then compared as text.
 
 from __future__ import annotations
 
+import difflib
 import re
 from datetime import datetime
 
@@ -23,6 +24,30 @@ _INNER_START = re.compile(r"[.!?][\"')\]]? ")  # a sentence ends and the next be
 _MID_SENTENCE = re.compile(r"[a-z,;(-]$")  # a line that ends like this runs on into the next one
 _STATED_DATE = re.compile(r"Effective Policy Date:\**\s*([A-Z][a-z]+ [0-9]{1,2}, [0-9]{4})")
 _HISTORY_ROW = re.compile(r"(?m)^([A-Z][a-z]+ [0-9]{4})\t([^\t\n]*)\t([^\n]*)$")
+
+
+# The nearest-sentence look-up's bounds (SourceText.nearest_sentence)
+_LOOKUPS = 25  # per source text, i.e. per validation: later quotes get no suggestion
+_PIECES = 20  # sentences of a quote looked for in the source
+_WORDS = 64  # distinct words of the missing sentence looked up
+_POSTINGS = 200  # a word in more sentences than this tells nothing
+_CANDIDATES = 8  # source sentences compared character by character with a missing quote
+_COMPARED = 400  # characters of each compared (difflib's ratio is quadratic in the worst case)
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(_WORD.findall(text.lower()))
+
+
+def _split_sentences(text: str) -> list[str]:
+    """A normalised quote's sentences (split after `.`, `!` or `?` and a space)."""
+    pieces, start = [], 0
+    for found in _INNER_START.finditer(text):
+        pieces.append(text[start:found.end()].strip())
+        start = found.end()
+    pieces.append(text[start:].strip())
+    return [piece for piece in pieces if piece]
 
 
 def normalize_text(text: str) -> str:
@@ -70,6 +95,10 @@ class SourceText:
                 previous = (line, normalize_text(cells[-1]) or normalize_text(line))
         self.text = " ".join(pieces)
         self.sentence_starts = frozenset(starts)
+        # the nearest-sentence look-up's word index, built when first asked (a SourceText
+        # belongs to one validation: never shared between threads), and how often it was asked
+        self._index: tuple[list[str], dict[str, list[int]]] | None = None
+        self._lookups = 0
 
     def __contains__(self, quote: str) -> bool:
         return normalize_text(quote) in self.text
@@ -87,6 +116,69 @@ class SourceText:
                 return True
             at = self.text.find(words, at + 1)
         return False
+
+    def sentences(self) -> list[str]:
+        """The source's sentences (and table cells), normalised, in order."""
+        bounds = sorted(self.sentence_starts | {0}) + [len(self.text)]
+        return [piece for start, end in zip(bounds, bounds[1:], strict=False)
+                if (piece := self.text[start:end].strip())]
+
+    def nearest_sentence(self, quote: str) -> tuple[str, str] | None:
+        """(the first sentence of `quote` that the source does not contain, the source's sentence
+        most like it), or None when there is none to name: the source contains every sentence
+        looked at, shares no telling word with it, or this source has answered `_LOOKUPS` times.
+
+        Bounded work whatever the sizes: at most `_PIECES` sentences of the quote are looked for;
+        candidates are found through an index of words (at most `_WORDS` of the quote's, each in
+        at most `_POSTINGS` sentences: commoner words tell nothing); difflib compares the
+        `_CANDIDATES` sentences sharing the most words, cut to `_COMPARED` characters each.
+        """
+        if self._lookups >= _LOOKUPS:
+            return None
+        self._lookups += 1
+        pieces = _split_sentences(normalize_text(quote))[:_PIECES]
+        missing = next((piece for piece in pieces if piece not in self.text), None)
+        if missing is None:
+            return None
+        sentences, postings = self._word_index()
+        shared: dict[int, int] = {}
+        for word in sorted(_words(missing))[:_WORDS]:
+            holders = postings.get(word, ())
+            if len(holders) <= _POSTINGS:
+                for i in holders:
+                    shared[i] = shared.get(i, 0) + 1
+        if not shared:
+            return None
+        ranked = sorted(shared, key=lambda i: (-shared[i], i))[:_CANDIDATES]
+        target = missing[:_COMPARED]
+        ratios = [(difflib.SequenceMatcher(None, target, sentences[i][:_COMPARED],
+                                           autojunk=False).ratio(), -i) for i in ranked]
+        return missing, sentences[-max(ratios)[1]]
+
+    def nearest_words(self, quote: str) -> str:
+        """What a message adds for a quote the source does not contain: the source's nearest
+        sentence (to the quote's first missing sentence, when it has several), or nothing."""
+        from ..core.escaping import shown
+
+        found = self.nearest_sentence(quote)
+        if found is None:
+            return ""
+        missing, nearest = found
+        several = missing != normalize_text(quote)
+        return ("; the source's nearest sentence"
+                + (f" to {shown(missing, 160)}" if several else "")
+                + f": {shown(nearest, 240)}")
+
+    def _word_index(self) -> tuple[list[str], dict[str, list[int]]]:
+        """The sentences, and for each word the indexes of the sentences holding it."""
+        if self._index is None:
+            sentences = self.sentences()
+            postings: dict[str, list[int]] = {}
+            for i, sentence in enumerate(sentences):
+                for word in _words(sentence):
+                    postings.setdefault(word, []).append(i)
+            self._index = (sentences, postings)
+        return self._index
 
     def stated_effective_date(self) -> str | None:
         """The date the source states as effective ("Effective Policy Date: October 1, 2023"),

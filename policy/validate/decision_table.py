@@ -41,10 +41,15 @@ def table_problems(loaded: Loaded, rev: Revision, definition: PolicyDefinition) 
                 isinstance(v, bool) != isinstance(expected[0], bool) for v in column.values):
             missing = [v for v in expected if v not in column.values]
             extra = [v for v in column.values if v not in expected]
+            # each value quoted as a message shows it ('none' may be a value); a part with no
+            # values is left out rather than said "none"
+            parts = [f"{label}: {', '.join(map(shown, values))}"
+                     for label, values in (("missing", missing), ("not in the vocabulary", extra))
+                     if values]
             problems.append(loaded.problem(
                 ("table", "inputs", i, "values"), "INPUT_DOMAIN",
                 f"input '{column.name}' must list exactly the case vocabulary; "
-                f"missing: {missing or 'none'}; not in the vocabulary: {extra or 'none'}"))
+                + ("; ".join(parts) or "the same values, with the same types")))
     absent = [name for name in vocabulary if name not in seen_columns]
     if absent:
         problems.append(loaded.problem(("table", "inputs"), "INPUT_DOMAIN",
@@ -137,8 +142,11 @@ def _coverage_problems(loaded: Loaded, rev: Revision) -> list[Problem]:
         if not fired[rule.index]:
             matches_a_case = any(rule.matches(dict(zip(names, v, strict=True)))
                                  for v in itertools.product(*(c.values for c in rev.columns)))
-            reason = ("earlier rules decide every case it matches (hit policy first)"
-                      if matches_a_case else "it matches no case")
+            # (under `any` every matching rule fires: only `first` and `unique` get here)
+            shadowed = ("earlier rules decide every case it matches" if rev.hit_policy == "first"
+                        else "an earlier rule matches every case it matches")
+            reason = (f"{shadowed} (hit policy {rev.hit_policy})" if matches_a_case
+                      else "it matches no case")
             problems.append(loaded.problem(("table", "rules", rule.index), "UNREACHABLE_RULE",
                                            f"rule '{rule.id}' can never fire: {reason}"))
     return problems

@@ -92,11 +92,12 @@ def text_problems(loaded: Loaded, rev: Revision, source: SourceText,
             where = ".".join(str(part) for part in path)
             problems.append(loaded.problem(path, "QUOTE_NOT_IN_SOURCE",
                                            f"{where} quotes the source, but the source text does "
-                                           "not contain it"))
+                                           "not contain it" + source.nearest_words(text)))
     disclaimer = loaded.data["disclaimer"]
     if disclaimer["provenance"] == "verbatim" and not source.whole_sentences(disclaimer["text"]):
         code = "QUOTE_FRAGMENT" if disclaimer["text"] in source else "QUOTE_NOT_IN_SOURCE"
+        nearest = source.nearest_words(disclaimer["text"]) if code == "QUOTE_NOT_IN_SOURCE" else ""
         problems.append(loaded.problem(("disclaimer", "text"), code,
                                        "the disclaimer is marked verbatim but is not whole "
-                                       "sentences of the source"))
+                                       "sentences of the source" + nearest))
     return problems

@@ -57,7 +57,8 @@ def statement_problems(loaded: Loaded, rev: Revision, source: SourceText,
             problems.append(loaded.problem(
                 ("statements", i, "text"), "QUOTE_NOT_IN_SOURCE",
                 f"statement '{statement['id']}' is marked verbatim but its text is not in the "
-                "source; fix it or mark it reconstructed"))
+                "source; fix it or mark it reconstructed"
+                + source.nearest_words(statement["text"])))
         elif not source.whole_sentences(statement["text"]):
             problems.append(loaded.problem(
                 ("statements", i, "text"), "QUOTE_FRAGMENT",

@@ -252,3 +252,34 @@ def test_a_batch_call_it_cannot_do_is_a_data_error_with_a_code(tmp_path, cli):
     status, out, err = cli("batch", str(csv), "--out", str(csv))
     assert status == 2 and err == f"policy: {csv}: the output would overwrite the input\n"
     assert csv.read_text() == "case_id,service_date\n"
+
+
+# `policy history --as-of DATE` (issue 23 item 4): refused as an unknown option before.
+@pytest.mark.parametrize("day,expected", [
+    ("2015-10-01", "2014-12"),  # the issue's question: not 2015-12 (approved then, in force 2016)
+    ("2012-01-01", "2011-12"), ("2015-12-31", "2014-12"), ("2016-01-01", "2015-12"),
+    ("2023-09-30", "2022-09"), ("2023-10-01", "2023-09"), ("2099-12-31", "2023-09")])
+def test_history_as_of_names_the_revision_in_force(cli, day, expected):
+    code, out, _ = cli("history", "--as-of", day, "--json")
+    assert code == 0
+    entry = json.loads(out)
+    assert entry["id"] == expected
+    code, listed, _ = cli("history", "--json")  # its object, as `history --json` lists it
+    assert entry == next(e for e in json.loads(listed) if e["id"] == expected)
+    code, text, _ = cli("history", "--as-of", day)
+    assert code == 0 and len(text.splitlines()) == 2 and text.splitlines()[1].startswith(expected)
+
+
+def test_history_as_of_before_the_first_revision_is_null(cli):
+    code, out, _ = cli("history", "--as-of", "2011-12-31", "--json")
+    assert code == 0 and json.loads(out) is None
+    code, out, _ = cli("history", "--as-of", "2011-12-31")
+    assert code == 0 and "No revision of fep-8.01.08 is in force on 2011-12-31" in out
+    assert "2012-01-01" in out
+
+
+@pytest.mark.parametrize("day", ["2015-02-30", "20151001", "2015-10", "2015-W40-4", ""])
+def test_history_as_of_takes_only_a_real_date(cli, day):
+    code, out, err = cli("history", "--as-of", day, "--json")
+    assert code == 2 and out == "" and err.startswith("policy: --as-of: ")
+    assert len(err.splitlines()) == 1

@@ -23,7 +23,9 @@ from sitebuild import mkdocs_build
 
 
 def _digests(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+    # every file of the policy's folder, its expected outcomes (expected/*.yaml) included
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def _kind(old: str, new: str) -> str:

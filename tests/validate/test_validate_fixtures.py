@@ -75,7 +75,7 @@ def test_broken_table_is_reported_at_its_line(fixture, tables_copy, cli, monkeyp
     code, out, err = cli("validate", "--tables", tables_copy)
     assert code == 1, (out, err)
     assert "Traceback" not in out + err
-    expected_file = f"tables/fep-8.01.08/{path.name}"
+    expected_file = f"tables/fep-8.01.08/{fixture.get('rename', fixture['file'])}"
     hits = [row for row in out.splitlines() if f": {fixture['code']}: " in row]
     assert hits, f"no {fixture['code']} in:\n{out}"
     where = f"{expected_file}:{line}:" if line else f"{expected_file}: "  # line 0: no position
