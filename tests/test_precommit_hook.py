@@ -103,7 +103,7 @@ def test_policy_validate_hook_reports_a_broken_table(tmp_path):
 def test_every_hook_in_a_repository_with_two_policies(tmp_path):
     """Issue 23 item 6, through pre-commit itself: the three hooks pass in a repository holding
     two valid policies (before: policy validate exited 2 there), and fail on a broken table of
-    either (tests/test_hooks_several_policies.py runs the entries without pre-commit)."""
+    either (tests/cli/test_hooks_several_policies.py runs the entries without pre-commit)."""
     pre_commit = _pre_commit()
     if pre_commit is None or shutil.which("git") is None:
         pytest.skip("pre-commit or git is not installed; `pip install pre-commit` to run this test")

@@ -17,7 +17,7 @@ import pytest
 from policy.load import source as source_module
 from policy.load.source import SourceText
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 GIT = ["git", "-c", "user.name=Policy Test", "-c", "user.email=test@example.invalid",
        "-c", "commit.gpgsign=false"]
 
@@ -47,7 +47,8 @@ def test_a_quote_of_several_sentences_names_the_first_missing_one(tables_copy, c
     _edit(tables_copy / "fep-8.01.08" / "2019-09.yaml", "references on NCCN updated",
           "references on NCCN added")
     [row] = _validate(cli, tables_copy, "QUOTE_NOT_IN_SOURCE")
-    assert "; the source's nearest sentence to 'September 2019 Replace policy Policy updated " in row
+    assert ("; the source's nearest sentence to 'September 2019 Replace policy Policy updated "
+            in row)
     assert row.endswith(": 'Policy updated with literature review through May 6, 2019; references "
                         "on NCCN updated.'")
 
@@ -104,7 +105,8 @@ def test_input_domain_quotes_values_and_never_says_none_for_nothing(tables_copy,
     _edit(tables_copy / "fep-8.01.08" / "2015-12.yaml", "thoracic, other, none]",
           "thoracic, other]")
     [row] = _validate(cli, tables_copy, "INPUT_DOMAIN")
-    assert row.endswith("input 'cancer_site' must list exactly the case vocabulary; missing: 'none'")
+    assert row.endswith(
+        "input 'cancer_site' must list exactly the case vocabulary; missing: 'none'")
     assert "not in the vocabulary" not in row
 
 
@@ -146,8 +148,10 @@ def test_against_is_the_one_name_and_rev_its_alias(repo):
     validate_rev = _policy(repo, "validate", "--rev", "HEAD")
     validate_against = _policy(repo, "validate", "--against", "HEAD")
     assert validate_rev.returncode == validate_against.returncode == 1
-    assert validate_rev.stdout == validate_against.stdout and "PUBLISHED_CHANGED" in validate_rev.stdout
+    assert validate_rev.stdout == validate_against.stdout
+    assert "PUBLISHED_CHANGED" in validate_rev.stdout
     both = _policy(repo, "diff", "--against", "HEAD", "--rev", "HEAD")
-    assert both.returncode == 2 and "--against is given twice (as --against and --rev)" in both.stderr
+    assert both.returncode == 2
+    assert "--against is given twice (as --against and --rev)" in both.stderr
     for command in ("diff", "validate", "test"):
         assert "--against REV, --rev REV" in _policy(repo, command, "--help").stdout

@@ -20,8 +20,8 @@ import pytest
 
 from policy.load.yaml_loader import load_yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = Path(__file__).parent / "fixtures" / "example-policy" / "tables" / "demo-1.00.00"
+ROOT = Path(__file__).resolve().parent.parent.parent
+EXAMPLE = Path(__file__).parent.parent / "fixtures" / "example-policy" / "tables" / "demo-1.00.00"
 HOOKS = {hook["id"]: hook for hook in
          load_yaml((ROOT / ".pre-commit-hooks.yaml").read_bytes(), ".pre-commit-hooks.yaml").data}
 POLICIES = ("demo-1.00.00", "fep-8.01.08")

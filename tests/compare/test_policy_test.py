@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = Path(__file__).parent / "fixtures" / "example-policy"
+ROOT = Path(__file__).resolve().parent.parent.parent
+EXAMPLE = Path(__file__).parent.parent / "fixtures" / "example-policy"
 EXPECTED = Path("tables", "fep-8.01.08", "expected")
 GIT = ["git", "-c", "user.name=Policy Test", "-c", "user.email=test@example.invalid",
        "-c", "commit.gpgsign=false"]
@@ -92,12 +92,14 @@ def test_a_wrong_expectation_fails_at_its_line(repo, cli):
 def test_a_wrong_rule_or_revision_fails_at_its_line(repo, cli, old, new, expected):
     line = _edit(repo / EXPECTED / "rules.yaml", old, new)
     code, out, _ = cli("test")
-    assert code == 1 and out.splitlines() == [f"{EXPECTED.as_posix()}/rules.yaml:{line}: {expected}"]
+    assert code == 1
+    assert out.splitlines() == [f"{EXPECTED.as_posix()}/rules.yaml:{line}: {expected}"]
 
 
 def test_wrong_needs_fail_at_their_line(repo, cli):
     path = repo / EXPECTED / "unknown-facts.yaml"
-    line = _edit(path, "    needs: [margin_status, recurrent, t_stage]", "    needs: [margin_status]")
+    line = _edit(path, "    needs: [margin_status, recurrent, t_stage]",
+                 "    needs: [margin_status]")
     code, out, _ = cli("test")
     assert code == 1
     assert out.splitlines() == [

@@ -14,7 +14,7 @@ from policy.core.errors import DataError, InvalidCodeError
 from repo_paths import TABLES
 
 IORT = load_policy(TABLES)
-GOLDEN = Path(__file__).parent / "golden" / "codes" / "claims.yaml"
+GOLDEN = Path(__file__).parent.parent / "golden" / "codes" / "claims.yaml"
 
 
 def _golden():
