@@ -54,14 +54,8 @@ def _git(repo: Path, *args: str) -> None:
                    timeout=60)
 
 
-def test_policy_validate_hook_reports_a_broken_table(tmp_path):
-    pre_commit = _pre_commit()
-    if pre_commit is None:
-        pytest.skip("the pre-commit executable is not installed (not on PATH nor beside "
-                    f"{sys.executable}); `pip install pre-commit` to run this test")
-    if shutil.which("git") is None:
-        pytest.skip("git is not installed; pre-commit needs it")
-
+def _repository_copy(tmp_path):
+    """A fresh folder holding this repository's files that the hooks need (COPIED)."""
     repo = tmp_path / "repo"
     repo.mkdir()
     for name in COPIED:
@@ -71,6 +65,18 @@ def test_policy_validate_hook_reports_a_broken_table(tmp_path):
                             ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "_data"))
         else:
             shutil.copy2(source, repo / name)
+    return repo
+
+
+def test_policy_validate_hook_reports_a_broken_table(tmp_path):
+    pre_commit = _pre_commit()
+    if pre_commit is None:
+        pytest.skip("the pre-commit executable is not installed (not on PATH nor beside "
+                    f"{sys.executable}); `pip install pre-commit` to run this test")
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed; pre-commit needs it")
+
+    repo = _repository_copy(tmp_path)
     _git(repo, "init", "-q")
     _git(repo, "add", "-A")
     _git(repo, "commit", "-q", "--no-verify", "-m", "policy repository under test")
@@ -107,15 +113,7 @@ def test_every_hook_in_a_repository_with_two_policies(tmp_path):
     pre_commit = _pre_commit()
     if pre_commit is None or shutil.which("git") is None:
         pytest.skip("pre-commit or git is not installed; `pip install pre-commit` to run this test")
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    for name in COPIED:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, repo / name,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "_data"))
-        else:
-            shutil.copy2(source, repo / name)
+    repo = _repository_copy(tmp_path)
     shutil.copytree(ROOT / "tests" / "fixtures" / "example-policy" / "tables" / "demo-1.00.00",
                     repo / "tables" / "demo-1.00.00")
     env = _clean_env(PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"),

@@ -50,18 +50,20 @@ def _expected(claim):
             list(decision.needs))
 
 
-def _write(tmp_path, kind):
-    path = tmp_path / f"claims.{kind}"
+def _write(tmp_path, kind, rows=None, stem="claims"):
+    """`rows` (default CLAIMS) as a claim file of `kind`: csv, jsonl or parquet."""
+    rows = CLAIMS if rows is None else rows
+    path = tmp_path / f"{stem}.{kind}"
     if kind == "csv":
         with path.open("w", newline="") as handle:
-            writer = csv.DictWriter(handle, list(CLAIMS[0]))
+            writer = csv.DictWriter(handle, list(rows[0]))
             writer.writeheader()
-            writer.writerows(CLAIMS)
+            writer.writerows(rows)
     elif kind == "jsonl":
         path.write_text("".join(json.dumps({k: v for k, v in c.items() if v is not None}) + "\n"
-                                for c in CLAIMS))
+                                for c in rows))
     else:
-        pq.write_table(pa.Table.from_pylist(CLAIMS), path)
+        pq.write_table(pa.Table.from_pylist(rows), path)
     return path
 
 
@@ -202,18 +204,7 @@ def _coded_expected(claim):
 
 
 def _write_coded(tmp_path, kind):
-    path = tmp_path / f"coded.{kind}"
-    if kind == "csv":
-        with path.open("w", newline="") as handle:
-            writer = csv.DictWriter(handle, list(CODED[0]))
-            writer.writeheader()
-            writer.writerows(CODED)
-    elif kind == "jsonl":
-        path.write_text("".join(json.dumps({k: v for k, v in c.items() if v is not None}) + "\n"
-                                for c in CODED))
-    else:
-        pq.write_table(pa.Table.from_pylist(CODED), path)
-    return path
+    return _write(tmp_path, kind, CODED, "coded")
 
 
 @pytest.mark.parametrize("source", ["csv", "jsonl", "parquet"])
