@@ -55,7 +55,10 @@
         return;
       }
       seen.set(name, 1);
-      if (FIELDS.indexOf(name) < 0) {
+      if (DATA.code_fields.indexOf(name) >= 0) {  // a case field this page does not read yet
+        problems.push([name, name + ": codes are read by policy evaluate and policy batch, " +
+          "not on this page"]);
+      } else if (FIELDS.indexOf(name) < 0) {
         problems.push([name, "unknown field '" + name + "'; fields: " + FIELDS.join(", ")]);
       } else if (name === "as_of" || DATA.date_fields.indexOf(name) >= 0) {
         var bad = dateProblem(value);

@@ -27,7 +27,7 @@ from urllib.parse import urlencode
 
 from markupsafe import Markup
 
-from ...core.cases import DATE_FIELDS, TEXT_FIELDS
+from ...core.cases import CODE_FIELDS, DATE_FIELDS, TEXT_FIELDS
 from ...core.errors import SiteError
 from ...core.partial_cases import decode
 from ...core.value_text import value_text
@@ -129,6 +129,7 @@ def try_data(compiled: Any) -> dict:
     return {"format": FORMAT, "policy": compiled.policy_id, "title": compiled.title,
             "columns": [[name, list(values)] for name, values in compiled.columns],
             "text_fields": list(TEXT_FIELDS), "date_fields": list(DATE_FIELDS),
+            "code_fields": list(CODE_FIELDS),  # fields the page does not read (yet): a problem
             "keys": keys, "outcome_keys": outcome_keys, "case_keys": case_keys,
             "values": {k: table.items for k, table in values.items()},
             "indexes": indexes.items, "revisions": revisions, "no_policy": _no_policy(compiled)}
