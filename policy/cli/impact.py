@@ -8,6 +8,7 @@ from argparse import Namespace
 
 from ..batch.impact import claims_impact
 from ..compiler import compile_policy
+from ..core.cases import as_of_day
 from ..core.errors import DataError, UsageError
 from ..core.escaping import shown
 from ..present.impact_markdown import impact_markdown
@@ -22,6 +23,8 @@ def run(args: Namespace) -> int:
         raise UsageError("impact needs the claim file: --claims FILE")
     if not (args.examples.isascii() and args.examples.isdigit()):
         raise UsageError(f"--examples takes a whole number, not {shown(args.examples)}")
+    if args.as_of is not None:
+        as_of_day(args.as_of)  # a bad date is a usage error, as in batch, before any input is read
     before = loading.compiled_at_rev(args, args.against)
     try:
         after = loading.compiled(args)

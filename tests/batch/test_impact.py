@@ -147,3 +147,13 @@ def test_a_claim_file_with_its_own_columns_is_read_with_map_and_keep(repo, cli, 
         {k: v for k, v in json.loads(plain).items() if k != "claims_file"}
     code, _, err = cli("impact", "--claims", own, "--map", "cancer_site=site")
     assert code == 1 and "member_id" in err and "--keep COLUMN" in err, err
+
+
+def test_a_bad_as_of_date_is_a_usage_error_as_in_batch(repo, cli, monkeypatch):
+    """Failed before: `impact --as-of 2016-02-30` exited 1 (the library's DATE_INVALID), where
+    `batch` and `evaluate` say it is a usage error of --as-of (exit 2)."""
+    monkeypatch.chdir(repo)
+    code, _, err = cli("impact", "--claims", repo / "claims.csv", "--as-of", "2016-02-30")
+    batch_code, _, batch_err = cli("batch", repo / "claims.csv", "--as-of", "2016-02-30")
+    assert (code, err) == (batch_code, batch_err) == (2, err)
+    assert err.startswith("policy: --as-of: '2016-02-30' is not a real calendar date")
