@@ -86,24 +86,22 @@ def claims_impact(path: str, before: CompiledPolicy, after: CompiledPolicy, *,
         if chunk.cases is None or not chunk.cases.num_rows:
             continue
         claims += chunk.cases.num_rows
-        options = {"as_of": as_of, "text_cells": text_cells, "checked_utf8": chunk.utf8_checked}
-        was, becomes = (old.evaluate_keyed(chunk.cases, **options),  # type: ignore[arg-type]
-                        new.evaluate_keyed(chunk.cases, **options))  # type: ignore[arg-type]
+        was, becomes = (columnar.evaluate_keyed(chunk.cases, as_of=as_of, text_cells=text_cells,
+                                                checked_utf8=chunk.utf8_checked)
+                        for columnar in (old, new))
         changes = _changed_rows(old, was, new, becomes, chunk.lines)
         if not changes.num_rows:
             continue
         grouped = changes.group_by(list(_KEYS), use_threads=False).aggregate(
-            [("example", "list")])
+            [("example", "list"), ([], "count_all")])
         for row in zip(*(grouped.column(k).to_pylist() for k in _KEYS),
+                       grouped.column("count_all").to_pylist(),
                        pc.list_slice(grouped.column("example_list"), 0, examples).to_pylist(),
                        strict=True):
-            key, first = row[:4], row[4]
+            key, count, first = row[:4], row[4], row[5]
+            counts[key] = counts.get(key, 0) + count
             seen = named.setdefault(key, [])
             seen.extend(first[:examples - len(seen)])
-        for row in changes.group_by(list(_KEYS), use_threads=False).aggregate(
-                [([], "count_all")]).to_pylist():
-            key = tuple(row[k] for k in _KEYS)
-            counts[key] = counts.get(key, 0) + row["count_all"]
     transitions = sorted(
         (Transition(key[0], key[1], key[2], key[3], count, tuple(named.get(key, ())))
          for key, count in counts.items()),
