@@ -34,7 +34,8 @@ from mkdocs.structure.files import File, Files
 from policy.compiler import compile_policy
 from policy.core.errors import PolicyError
 from policy.core.policy_files import find_tables_dir, policy_files
-from policy.present.site import build_site, site_words
+from policy.present.site import build_site
+from policy.present.site.sources import check_not_shadowed, navigation
 from policy.validate import load_and_validate
 
 log = logging.getLogger("mkdocs.hooks.policy")
@@ -58,13 +59,12 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         _state["tables"] = files.folder
         validated = load_and_validate(files)
         site = build_site(validated, compile_policy(validated.revisions, validated.definition))
+        # a hand-written file would silently shadow a generated page
+        check_not_shadowed(site, lambda page: os.path.lexists(os.path.join(config.docs_dir, page)))
     except PolicyError as exc:
         raise PluginError(f"policy tables: {exc}") from None
     _state["pages"] = site.pages
-    titles = site_words()["nav"]
-    how_to = [{page["title"]: page["page"]} for page in titles["how_to_pages"]
-              if os.path.isfile(os.path.join(config.docs_dir, page["page"]))]
-    config.nav = site.nav + ([{titles["how_to"]: how_to}] if how_to else [])
+    config.nav = navigation(site, lambda page: os.path.isfile(os.path.join(config.docs_dir, page)))
     if _state.get("command") == "build":
         target = os.path.abspath(config.site_dir)
         parent = os.path.dirname(target)
@@ -84,9 +84,6 @@ def on_serve(server: LiveReloadServer, config: MkDocsConfig,
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     for path, markdown in _state["pages"].items():
-        existing = files.get_file_from_path(path)
-        if existing is not None:  # a hand-written file would silently shadow a generated page
-            raise PluginError(f"docs/{path} is generated from the tables; remove the file")
         files.append(File.generated(config, path, content=markdown))
     return files
 

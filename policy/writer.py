@@ -6,9 +6,10 @@ import ctypes
 import errno
 import functools
 import os
+import shutil
 import stat
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
@@ -18,9 +19,7 @@ from .core.errors import PolicyIOError
 
 def _as_if_created(handle: int) -> None:
     """Give a temporary file the mode a plain open() would (mkstemp makes it owner-only)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.fchmod(handle, 0o666 & ~umask)
+    os.fchmod(handle, 0o666 & ~_umask())
 
 
 def write_atomic(path: str | os.PathLike[str], text: str) -> None:
@@ -116,10 +115,8 @@ def _unnamed_file(folder: Path) -> int | None:
     flag = os.O_TMPFILE if hasattr(os, "O_TMPFILE") else None
     if flag is None or _linkat() is None or not os.path.isdir("/proc/self/fd"):
         return None
-    umask = os.umask(0)
-    os.umask(umask)
     try:
-        return os.open(folder, flag | os.O_WRONLY, 0o666 & ~umask)
+        return os.open(folder, flag | os.O_WRONLY, 0o666 & ~_umask())
     except OSError as exc:
         if exc.errno in (errno.ENOENT, errno.EACCES, errno.EROFS, errno.ENOSPC, errno.EDQUOT):
             raise PolicyIOError(f"{folder / '?'}: cannot write: {exc.strerror}".replace(
@@ -191,3 +188,55 @@ def _alive(pid: int) -> bool:
     except OSError:  # exists, but belongs to someone else
         return True
     return True
+
+
+FOLDER_MARK = ".written-by-policy"  # in a folder write_folder made: it may be replaced
+
+
+def write_folder(path: str | os.PathLike[str], files: Mapping[str, bytes]) -> None:
+    """Write a whole folder (relative path -> bytes) so that `path` holds the old folder or the
+    whole new one, never a part: the files go into a hidden folder beside it, which then takes
+    its place. An existing `path` is replaced only when it is empty or a folder this function
+    wrote (it holds FOLDER_MARK): never a folder of other files."""
+    target = Path(path)
+    if os.path.lexists(target):
+        if not target.is_dir() or target.is_symlink():
+            raise PolicyIOError(f"{target}: cannot write: not a folder; name a new folder")
+        if os.listdir(target) and not (target / FOLDER_MARK).is_file():
+            raise PolicyIOError(f"{target}: cannot write: the folder holds other files; name a "
+                                "new or empty folder")
+    for relative in files:
+        parts = Path(relative).parts
+        if Path(relative).is_absolute() or ".." in parts or not parts:
+            raise ValueError(f"not a relative path inside the folder: {relative!r}")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temp = Path(tempfile.mkdtemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp",
+                                     dir=target.parent))
+    except OSError as exc:
+        raise PolicyIOError(f"{target}: cannot write: {exc.strerror or exc}") from exc
+    previous = target.parent / f"{temp.name}.previous"
+    try:
+        os.chmod(temp, 0o777 & ~_umask())  # mkdtemp makes it owner-only
+        for relative, data in {**files, FOLDER_MARK: b""}.items():
+            file = temp / relative
+            file.parent.mkdir(parents=True, exist_ok=True)
+            file.write_bytes(data)
+        if os.path.lexists(target):
+            os.rename(target, previous)
+        os.rename(temp, target)
+    except BaseException as exc:  # includes KeyboardInterrupt: leave nothing half-written behind
+        shutil.rmtree(temp, ignore_errors=True)
+        if previous.exists() and not os.path.lexists(target):
+            os.rename(previous, target)
+        if isinstance(exc, OSError):
+            raise PolicyIOError(f"{target}: cannot write: {exc.strerror or exc}") from exc
+        raise
+    shutil.rmtree(previous, ignore_errors=True)
+
+
+def _umask() -> int:
+    """The process's umask (Python reads it only by setting it: set and put back at once)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask

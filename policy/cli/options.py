@@ -241,6 +241,14 @@ def _configure_changelog(parser: argparse.ArgumentParser) -> None:
                         help="the file (default: CHANGELOG.md beside the tables/ folder)")
 
 
+def _configure_site(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", metavar="DIR", action=_Once,
+                        help="the folder to write (new, empty, or one this command wrote)")
+    parser.add_argument("--config", metavar="FILE", action=_Once,
+                        help="the MkDocs configuration to start from (default: mkdocs.yml "
+                             "beside the tables/ folder); its docs_dir holds the how-to pages")
+
+
 def _configure_new_revision(parser: argparse.ArgumentParser) -> None:
     # required, and said so by the command (argparse's `required` would be named before a
     # misspelt option is)
@@ -311,6 +319,8 @@ COMMANDS = {
              _configure_test),
     "changelog": ("write CHANGELOG.md from the tables (--check: only compare)",
                   _configure_changelog),
+    "site": ("write the site's pages as a folder of Markdown with its configuration, for "
+             "any MkDocs-family builder (mkdocs, zensical)", _configure_site),
     "new-revision": ("add the next revision from a new source document's newest Policy "
                      "History row (no published revision changes)", _configure_new_revision),
     "serve": ("the decision service: a JSON API and CDS Hooks (needs the serve extra)",

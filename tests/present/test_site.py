@@ -7,7 +7,10 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+import sys
 from itertools import pairwise
+from pathlib import Path
 
 import pytest
 
@@ -529,3 +532,35 @@ def test_a_page_the_site_cannot_make_is_a_policy_error_and_one_line_from_the_hoo
         mkdocs_hooks.on_config(config)
     assert str(raised.value) == ("policy tables: two generated pages differ only in letter "
                                  "case")
+
+
+def test_a_hand_written_page_at_a_generated_path_fails_the_build(docs_copy):
+    """A docs/ file with a generated page's path would silently shadow the page."""
+    (docs_copy / "docs" / "matrix.md").write_text("# My own matrix\n", encoding="utf-8")
+    result = mkdocs_build(docs_copy / "site", config=docs_copy / "mkdocs.yml",
+                          tables=ROOT / "tables")
+    assert result.returncode != 0
+    assert "docs/matrix.md is generated from the tables; remove the file" in result.stderr
+    assert (docs_copy / "site" / "previous-build").read_text() == "kept"
+
+
+# --- another builder renders the same pages ----------------------------------------------------
+
+
+def test_zensical_renders_the_written_pages_as_mkdocs_does(site, tmp_path):
+    """`policy site --out DIR` writes the pages as Markdown; `zensical build` renders them with the
+    same titles and tables, page by page, as the published `mkdocs build` (the site fixture).
+    Fails before `policy site` existed: the pages lived only inside the MkDocs hook."""
+    from compare_site_builds import differences
+
+    sources = tmp_path / "sources"
+    written = subprocess.run([sys.executable, "-m", "policy", "site", "--out", str(sources)],
+                             cwd=ROOT, capture_output=True, text=True, check=False)
+    assert written.returncode == 0, written.stderr
+    built = subprocess.run([str(Path(sys.executable).parent / "zensical"), "build", "--strict",
+                            "-f", str(sources / "mkdocs.yml")],
+                           cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert built.returncode == 0, built.stdout + built.stderr
+    compared, found = differences(site, sources / "site")
+    assert found == []
+    assert compared == len(list(site.rglob("index.html")))
