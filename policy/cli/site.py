@@ -19,8 +19,6 @@ from ..writer import write_folder
 from . import loading
 from .output import out
 
-ASSETS = "assets"  # the folder of docs_dir copied whole (the site's stylesheet and script)
-
 
 def run(args: Namespace) -> int:
     if args.out is None:
@@ -52,23 +50,20 @@ def run(args: Namespace) -> int:
 
 
 def _hand_written(docs_dir: str) -> dict[str, bytes]:
-    """The how-to pages that exist in docs_dir and every regular file of its assets folder
-    (docs_dir path -> bytes), each read bounded; links are not followed."""
+    """The files of docs_dir the site shows (docs_dir path -> bytes): the how-to pages the
+    navigation names, and every file that is not a page (stylesheet, script, pictures); each read
+    bounded, no link followed. Other Markdown files are no pages of the site (the published build
+    fails on them: they are in no navigation)."""
+    pages = set(how_to_pages())
     found = {}
-    for page in how_to_pages():
-        path = os.path.join(docs_dir, page)
-        if os.path.isfile(path) and not os.path.islink(path):
-            found[page] = read_bounded(path, MAX_BYTES, what="page", display=display_path(path))
-    assets = os.path.join(docs_dir, ASSETS)
-    if os.path.isdir(assets) and not os.path.islink(assets):
-        for folder, subfolders, names in os.walk(assets):
-            subfolders[:] = sorted(d for d in subfolders
-                                   if not os.path.islink(os.path.join(folder, d)))
-            for name in sorted(names):
-                path = os.path.join(folder, name)
-                if os.path.islink(path) or not os.path.isfile(path):
-                    continue
-                relative = os.path.relpath(path, docs_dir).replace(os.sep, "/")
-                found[relative] = read_bounded(path, MAX_BYTES, what="asset",
-                                               display=display_path(path))
+    for folder, subfolders, names in os.walk(docs_dir):
+        subfolders[:] = sorted(d for d in subfolders if not os.path.islink(os.path.join(folder, d)))
+        for name in sorted(names):
+            path = os.path.join(folder, name)
+            relative = os.path.relpath(path, docs_dir).replace(os.sep, "/")
+            if os.path.islink(path) or not os.path.isfile(path) or (
+                    name.endswith(".md") and relative not in pages):
+                continue
+            found[relative] = read_bounded(path, MAX_BYTES, what="page" if name.endswith(".md")
+                                           else "file", display=display_path(path))
     return found
