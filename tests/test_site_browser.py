@@ -247,6 +247,41 @@ def test_revision_and_change_tables_fit_the_window(site, server, browser, width)
         context.close()
 
 
+@pytest.mark.parametrize("width", [1280, 800])
+def test_words_in_revision_and_change_tables_are_not_split(site, server, browser, width):
+    """A word of a table cell stays on one line ("neuroblasto ma" was split at 800 px): it wraps
+    at spaces and hyphens only. A path or an address (code, links: names, not words) may wrap at
+    any character."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        for path in pages(site):
+            if not path.startswith(("revisions/", "changes/")):
+                continue
+            page.goto(server + path, wait_until="networkidle")
+            split = page.evaluate("""() => {
+                const found = [];
+                const walker = document.createTreeWalker(
+                    document.querySelector('article'), NodeFilter.SHOW_TEXT);
+                for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                    const cell = node.parentElement.closest('td');
+                    if (!cell || node.parentElement.closest('code, a')) continue;
+                    // (a break after a hyphen is a line break, not a split word)
+                    for (const word of node.data.matchAll(/[^\\s\\-]+/g)) {
+                        const range = document.createRange();
+                        range.setStart(node, word.index);
+                        range.setEnd(node, word.index + word[0].length);
+                        const lines = new Set([...range.getClientRects()]
+                            .filter(r => r.width > 0).map(r => Math.round(r.top)));
+                        if (lines.size > 1) found.push(word[0]);
+                    }
+                }
+                return found; }""")
+            assert split == [], (width, path, split[:5])
+    finally:
+        context.close()
+
+
 # --- the Try a case page --------------------------------------------------------------------------
 
 # Show each query on the page through the function the page itself uses for every change and on

@@ -129,6 +129,33 @@ def test_change_pages(site):
     assert "revision.literature_review_through" in quiet.text
 
 
+def test_each_change_page_quotes_its_policy_history_row_beside_the_decision_change(site):
+    """The why (the Policy History row) sits with the decision change, not only in a folded
+    bookkeeping table: the December 2012 row explains the first flip. Failed before: the row was
+    only a bookkeeping text change."""
+    import yaml
+
+    for old, new in pairwise(REVISIONS):
+        history = yaml.safe_load((POLICY_DIR / f"{new}.yaml").read_text())["revision"]["history"]
+        text = document(site, f"changes/{old}-to-{new}").text
+        end = text.rindex("Text changes")  # the headings (the table of contents comes first)
+        decisions = text[text.rindex("Decision changes", 0, end):end]
+        assert f"The Policy History row of {history['date']} (verbatim from the source)" \
+            in decisions, new
+        assert " ".join(history["description"].split()) in " ".join(decisions.split()), new
+    flip = document(site, "changes/2011-12-to-2012-12").text
+    row = flip.index("changed to \"not medically necessary")
+    assert row < flip.index("cases decided differently")
+
+
+def test_a_part_of_the_text_the_earlier_revision_lacks_is_said_not_known_to_be_new(site):
+    """2022-09 -> 2023-09: the 2023 text's sections show as added because the source gives no
+    earlier text, and the page says so (failed before: nothing said it)."""
+    said = "2022-09 records no content: the source does not give that part of the text"
+    assert said in document(site, "changes/2022-09-to-2023-09").text
+    assert "records no" not in document(site, "changes/2021-09-to-2022-09").text
+
+
 # --- table text is shown, never run ---------------------------------------------------------------
 
 def test_table_text_is_escaped(tables_copy, tmp_path):

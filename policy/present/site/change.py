@@ -31,5 +31,7 @@ def change_page_text(change: RevisionChange, definition: Any) -> str:
         case_count=case_count(rev),
         phrase=lambda when: condition_words(when, definition.inputs),
         text_changes=diff["text_changes"],
+        # parts of the text the earlier revision has no record of (not removed: never given)
+        sections_added=[key for key in rev.data if key not in prev.data],
         content=[g for g in groups if not g["bookkeeping"]],
         bookkeeping=[g for g in groups if g["bookkeeping"]])
