@@ -85,10 +85,15 @@ def link(text: str, target: str, here: str = "") -> str:
 
 
 def badge(determination: str, label: str, title: str | None = None) -> str:
-    """A determination as a coloured badge; `label` is Markdown/HTML already, `title` plain text
-    (a tooltip)."""
-    tooltip = f' title="{html.escape(title, quote=True)}"' if title is not None else ""
-    return f'<span class="det det-{css_name(determination)}"{tooltip}>{label}</span>'
+    """A determination as a coloured badge; `label` is Markdown/HTML already, `title` plain text.
+    With a title (a matrix cell), the title is also the badge's words for a screen reader, in
+    place of the short label ("MN"), and a tooltip for a mouse."""
+    if title is None:
+        return f'<span class="det det-{css_name(determination)}">{label}</span>'
+    words = html.escape(title, quote=True)
+    return (f'<span class="det det-{css_name(determination)}" title="{words}">'
+            f'<span aria-hidden="true">{label}</span>'
+            f'<span class="visually-hidden">{words}</span></span>')
 
 
 def provenance_mark(mark: str | None, label: str | None = None) -> str:

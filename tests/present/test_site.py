@@ -129,6 +129,42 @@ def test_change_pages(site):
     assert "revision.literature_review_through" in quiet.text
 
 
+def test_the_home_page_explains_every_mark_the_site_uses(site):
+    """Every determination badge, provenance mark and ⚑ that any page shows is in the home page's
+    legend (failed before: the home page explained none of them)."""
+    home = document(site, "")
+    legend = home.text[home.text.index("Reading the marks"):]
+    legend_classes = {c for _, attributes in home.elements
+                      for c in (attributes.get("class") or "").split()}
+    used = set()
+    for path in pages(site):
+        for _, attributes in document(site, path).elements:
+            used |= {c for c in (attributes.get("class") or "").split()
+                     if c.startswith(("det-", "prov-"))}
+    assert used and used <= legend_classes, used - legend_classes
+    assert "⚑ after a revision or a change" in legend
+    assert "struck through" in legend and "underlined" in legend
+
+
+def test_every_matrix_cell_says_its_determination_and_rule_in_words(site):
+    """A screen reader hears "Medically necessary (rectal-margins-t4)", not "MN": the short
+    label is hidden from it and the words are given (failed before: the words were only in a
+    hover tooltip)."""
+    import yaml
+
+    meanings = {d["id"]: d["meaning"] for d in yaml.safe_load(
+        (POLICY_DIR / "policy.yml").read_text())["determinations"]}
+    rows = document(site, "matrix").rows[1:]
+    cells = [cell for row in rows for cell in row[1:]]
+    assert len(cells) == len(rows) * len(REVISIONS)
+    for text, classes in cells:
+        assert "visually-hidden" in classes, text
+        determination = next(c for c in classes if c.startswith("det-"))[4:]
+        if determination in meanings:
+            assert meanings[determination] in text, text
+    assert any("(rectal-margins-t4)" in text for text, _ in cells)
+
+
 def test_each_change_page_quotes_its_policy_history_row_beside_the_decision_change(site):
     """The why (the Policy History row) sits with the decision change, not only in a folded
     bookkeeping table: the December 2012 row explains the first flip. Failed before: the row was

@@ -9,7 +9,8 @@ from markupsafe import Markup
 from ...compare.changelog import RevisionChange
 from ...core.value_text import value_text
 from ..text import decision_text
-from .paths import render_page
+from .matrix import determination_labels
+from .paths import render_page, site_words
 from .try_page import case_query
 
 
@@ -33,4 +34,7 @@ def home_page(validated: Any, compiled: Any, changes: list[RevisionChange]) -> s
         manual=latest.data["policy"].get("manual"), flips=[c for c in changes if c.flips],
         statements=latest.data["statements"], disclaimer=latest.data["disclaimer"],
         command=command,
-        query=Markup(case_query(first_fact, example["as_of"]) + "&..."))
+        query=Markup(case_query(first_fact, example["as_of"]) + "&..."),
+        legend=[(d, short, meaning) for d, (short, meaning)
+                in determination_labels(validated.definition, site_words()).items()],
+        provenances=["verbatim", "reconstructed"])
