@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import shlex
 import shutil
 import subprocess
@@ -179,7 +180,8 @@ def test_matrix_renders_colour_coded(server, page):
         assert len(seen) == 1 and "rgba(0, 0, 0, 0)" not in seen, (css, seen)  # one colour each
     assert len({c for seen in colours.values() for c in seen}) == len(colours)  # all different
     gastric = rows.filter(has_text="gastric").first.locator(".det")
-    assert gastric.first.inner_text() == "INV" and gastric.nth(1).inner_text() == "NMN"
+    shown = gastric.locator("[aria-hidden=true]")  # the short label; the words are for readers
+    assert shown.first.inner_text() == "INV" and shown.nth(1).inner_text() == "NMN"
     assert page.get_by_text("Legend").is_visible()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     shot = SCREENSHOTS / "matrix.png"
@@ -217,6 +219,37 @@ def _planted_markup_stays_text(browser, base: str) -> None:
         page.wait_for_timeout(500)
         assert page.locator(".md-search-result img[src='x']").count() == 0
         assert page.watch.problems == []
+    finally:
+        context.close()
+
+
+def test_the_matrix_on_a_phone_scrolls_by_keyboard_and_keeps_the_case_names(server, browser):
+    """At 375 px the matrix scrolls sideways in a region that takes focus (the arrow keys scroll
+    it), each row's case name is a row header that stays in view, and a cell's link is named in
+    words. Failed before: the table was cut off with no cue, the names scrolled away, and the
+    links were named "MN"/"INV"."""
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(server + "matrix/", wait_until="networkidle")
+        region = page.get_by_role("region", name=re.compile("Outcomes over time"))
+        assert region.evaluate("e => e.scrollWidth > e.clientWidth")  # more than one screen
+        assert page.locator(".matrix-cue").is_visible()
+        header = page.get_by_role("rowheader", name="gastric")
+        before = header.bounding_box()
+        region.focus()
+        for _ in range(20):
+            page.keyboard.press("ArrowRight")
+        assert region.evaluate("e => e.scrollLeft") > 0
+        after = header.bounding_box()
+        assert before is not None and after is not None and abs(after["x"] - before["x"]) < 1
+        gastric = page.get_by_role("row", name=re.compile("^gastric"))
+        first = gastric.get_by_role("link").first
+        assert re.match(r"investigational \(other-oncologic-sites\)",
+                        first.evaluate("e => e.innerText.replace(/^INV/, '').trim()")), \
+            first.inner_text()
+        assert page.get_by_role("link", name=re.compile(
+            r"^investigational \(other-oncologic-sites\)$")).count() >= 1
     finally:
         context.close()
 

@@ -84,6 +84,17 @@ def link(text: str, target: str, here: str = "") -> str:
     return f"[{text}]({'../' * here.count('/')}{target})"
 
 
+def page_url(target: str, here: str = "") -> str:
+    """The address of page `target` (a site path, `try.md?query` with its query) from page `here`
+    as the builders publish them, each page a folder (`revisions/2014-12.md` is
+    `revisions/2014-12/`): for a link in raw HTML, which no builder rewrites as it does a
+    Markdown link."""
+    path, mark, query = target.partition("?")
+    folder = "" if path == "index.md" else path.removesuffix(".md").removesuffix("/index") + "/"
+    here_folder = "" if here == "index.md" else here.removesuffix(".md") + "/"
+    return "../" * here_folder.count("/") + folder + mark + query
+
+
 def badge(determination: str, label: str, title: str | None = None) -> str:
     """A determination as a coloured badge; `label` is Markdown/HTML already, `title` plain text.
     With a title (a matrix cell), the title is also the badge's words for a screen reader, in

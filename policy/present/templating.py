@@ -76,6 +76,14 @@ def _link(text: object, target: str, here: str = "", *, flavour: str = markdown.
     return Markup(markdown.link(str(_escaped(text, flavour)), target, here))
 
 
+def _html_link(content: object, target: str, here: str = "") -> Markup:
+    """A link in raw HTML from page `here` to page `target` (`markdown.page_url`); its content
+    escaped unless it is Markup."""
+    text = content if isinstance(content, Markup) else html.escape(str(content), quote=False)
+    return Markup(f'<a href="{html.escape(markdown.page_url(target, here), quote=True)}">'
+                  f"{text}</a>")
+
+
 def _text(value: object, *, flavour: str = markdown.SITE) -> Markup:
     """Text for the content of an HTML element (in a block Markdown leaves alone). GitHub reads
     mentions and references in HTML text too: there the Markdown escape, whose character
@@ -126,7 +134,7 @@ def _environment(flavour: str) -> jinja2.Environment:
     env.filters.update(join=flavoured(_join), attr=_attribute, text=flavoured(_text),
                        code=flavoured(_code), words=_determination_words)
     env.globals.update(
-        link=flavoured(_link), badge=flavoured(_badge),
+        link=flavoured(_link), html_link=_html_link, badge=flavoured(_badge),
         mark=_safe(markdown.provenance_mark), quoted=_safe(flavoured(markdown.quoted)),
         fence=_safe(markdown.fence), row=flavoured(_row),
         rule_line=_safe(markdown.rule_line), provenance_label=markdown.provenance_label,
