@@ -57,7 +57,8 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         files = policy_files(_tables_dir(config), os.environ.get("FEP_POLICY_ID") or None)
         _state["tables"] = files.folder
         validated = load_and_validate(files)
-        site = build_site(validated, compile_policy(validated.revisions, validated.definition))
+        site = build_site(validated, compile_policy(validated.revisions, validated.definition,
+                                                    validated.crosswalk))
     except PolicyError as exc:
         raise PluginError(f"policy tables: {exc}") from None
     _state["pages"] = site.pages
