@@ -307,6 +307,7 @@
     var list = document.createElement("ul");
     problems.forEach(function (p) {
       var item = document.createElement("li");
+      item.setAttribute("data-kind", p[2] || "field"); // code: the engine's; unchecked: not read
       item.textContent = p[1];
       list.appendChild(item);
     });
