@@ -127,9 +127,10 @@ def expected(query: str, policy) -> Expected:
     codes = {f: first[f] for f in CODE_FIELDS if f in first}
     code_day = good_day.get(service) if service in first else day
     if codes and code_day is not None:
-        unchecked, code_problems = _code_problems(policy, case, codes, good_day, day, code_day)
-        problems |= unchecked | {field for field, _ in code_problems}
-        code_problems = tuple(sorted(text for _, text in code_problems))
+        assert day is not None  # a valid service_date is the day when as_of is not
+        unchecked, found = _code_problems(policy, case, codes, good_day, day, code_day)
+        problems |= unchecked | {field for field, _ in found}
+        code_problems = tuple(sorted(text for _, text in found))
     if problems:
         return Expected(" ".join(sorted(problems)), None, None, code_problems)
     assert day is not None
@@ -144,11 +145,13 @@ def expected(query: str, policy) -> Expected:
     return Expected("", decision, command)
 
 
-def _code_problems(policy, case: dict, codes: dict, good_day: dict, day: str, code_day: str):
+def _code_problems(policy, case: dict, codes: dict, good_day: dict, day: str,
+                   code_day: str) -> tuple[set[str], list[tuple[str, str]]]:
     """The fields of the codes the page does not check, and the engine's problems of the others
     as (field, "CODE: message")."""
     crosswalk = crosswalk_of(policy.compiled)
-    unchecked, kept = set(), {}
+    unchecked: set[str] = set()
+    kept: dict[str, list[str]] = {}
     for field, text in codes.items():
         texts = code_texts(text) or ()
         read = [t for t in texts if page_reads(crosswalk, t, field, code_day)]

@@ -354,9 +354,12 @@
             .join(", ") : "names nothing";
         item.textContent = head + ": " + what + " · valid on " + state.codeDay + " (" + r.basis +
           ")";
-        if (r.crosswalk) {
-          item.appendChild(document.createTextNode(" "));
-          item.appendChild(mark(r.crosswalk));
+        if (r.crosswalk && (r.names || r.governed !== null)) { // what the crosswalk said
+          var reading = document.createElement("span");
+          reading.className = "try-note";
+          reading.textContent = " (by the crosswalk of codes: the project's reading, " +
+            r.crosswalk + ")";
+          item.appendChild(reading);
         }
       }
       list.appendChild(item);

@@ -20,11 +20,11 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from ..core.decision import NOT_APPLICABLE
 from . import icd9cm, icd10cm
 from .case_codes import PROJECT_READING
 from .check import FORMS, ICD9, ICD10, ICD10_FROM, MAX_CODE, PROCEDURE_BASIS, _fits, dot_place
 from .check import normalise as normalise_code
-from ..core.decision import NOT_APPLICABLE
 from .crosswalk import ICD9_LAST, Crosswalk
 
 FORMAT = 1
