@@ -357,8 +357,7 @@
         if (r.crosswalk && (r.names || r.governed !== null)) { // what the crosswalk said
           var reading = document.createElement("span");
           reading.className = "try-note";
-          reading.textContent = " (by the crosswalk of codes: the project's reading, " +
-            r.crosswalk + ")";
+          reading.textContent = " (by the crosswalk of codes: the project's reading)";
           item.appendChild(reading);
         }
       }
