@@ -157,6 +157,23 @@ def case_query(case: dict, as_of: str) -> str:
     return urlencode(words)
 
 
+# Codes shown as examples by a page whose policy has no crosswalk (the forms' own examples)
+_PLAIN_EXAMPLES = {"diagnosis": "C18.7", "procedure": "99213"}
+
+
+def code_examples(crosswalk: dict | None) -> dict[str, str]:
+    """An example of each code field for the page's labels: the first single code the policy's
+    crosswalk (its plain form) names a value by, and its first governed procedure code."""
+    found = dict(_PLAIN_EXAMPLES)
+    for kind, field in (("names", "diagnosis"), ("governed", "procedure")):
+        for entry in (crosswalk or {}).get("entries", ()):
+            codes = [item[3] for item in entry[4] if not item[2]]
+            if entry[0] == kind and codes and entry[3] != "ICD-9-CM":
+                found[field] = codes[0]
+                break
+    return found
+
+
 def try_page(compiled: Any, revision_page: Callable[[str], str], examples: Any = (),
              definition: Any = None) -> str:
     """The page's Markdown. `revision_page(id)` names a revision's page (the script links to it);
@@ -181,6 +198,7 @@ def try_page(compiled: Any, revision_page: Callable[[str], str], examples: Any =
         revision_page=revision_page, reading_mark=DEFINITION_LABELS["reading"],
         code_fields=CODE_FIELDS, icd10_from=ICD10_FROM,
         code_field=(compiled.crosswalk or {}).get("field"),
+        code_examples=code_examples(compiled.crosswalk),
         has_crosswalk=compiled.crosswalk is not None,
         boolean=next((name for name, values in compiled.columns if isinstance(values[0], bool)),
                      None))
