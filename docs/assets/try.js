@@ -102,10 +102,10 @@
         var reading = CODES.read(text, field, day);
         readings.push(reading);
         if (reading.unchecked) {
-          problems.push([field, "CODE_NOT_CHECKED_HERE: " + CODES.escape(text) + " is not one " +
-            "of the codes the policy's crosswalk lists, and this page checks only those " +
-            "against the code set of " + day + ": the command below reads it with the " +
-            "full code sets", "unchecked"]);
+          problems.push([field, field + "=" + CODES.escape(text) + ": not checked on this " +
+            "page: it is not one of the codes the policy's crosswalk lists, and the page " +
+            "checks only those against the code set of " + day + "; the command below reads " +
+            "it with the full code sets", "unchecked"]);
         }
       });
     });
@@ -113,7 +113,9 @@
     var caseValue = field !== null && known.has(field) ? known.get(field) : null;
     var resolution = CODES.resolve(readings.filter(function (r) { return !r.unchecked; }),
       caseValue);
-    resolution.problems.forEach(function (p) { problems.push([p[0], p[1] + ": " + p[2], "code"]); });
+    resolution.problems.forEach(function (p) {
+      problems.push([p[0], p[1] + ": " + p[2], "code"]);
+    });
     return { readings: readings, resolution: resolution, problems: problems };
   }
 
