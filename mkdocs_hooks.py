@@ -58,7 +58,8 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         files = policy_files(_tables_dir(config), os.environ.get("FEP_POLICY_ID") or None)
         _state["tables"] = files.folder
         validated = load_and_validate(files)
-        site = build_site(validated, compile_policy(validated.revisions, validated.definition))
+        site = build_site(validated, compile_policy(validated.revisions, validated.definition,
+                                                    validated.crosswalk))
         # a hand-written file would silently shadow a generated page
         check_not_shadowed(site, lambda page: os.path.lexists(os.path.join(config.docs_dir, page)))
     except PolicyError as exc:

@@ -858,3 +858,91 @@ def test_try_page_reads_any_link_as_the_reference_does(server, builtin_site, pag
         assert try_reference.differences(page, policy, try_reference.seeds()) == []
         reads_as_the_reference(policy)
     assert page.watch.problems == []
+
+
+# --- codes: the page against the engine ----------------------------------------------------------
+
+# (link, problems, determination): the edges of docs/codes.md, decided on the page as by the engine
+CODE_EDGES = [
+    ("as_of=2015-09-30&diagnosis=154.1", "", "indeterminate"),  # ICD-9-CM the day before
+    ("as_of=2015-09-30&diagnosis=C20", "diagnosis", ""),  # ICD-10-CM too early: wrong system
+    ("as_of=2015-10-01&diagnosis=C20", "", "indeterminate"),  # ICD-10-CM from the day itself
+    ("as_of=2015-10-01&diagnosis=154.1", "diagnosis", ""),
+    ("as_of=2023-09-30&diagnosis=D48.1", "", "indeterminate"),  # billable in FY2023: names nothing
+    ("as_of=2023-10-01&diagnosis=D48.1", "diagnosis", ""),  # a header from FY2024
+    ("as_of=2023-10-01&diagnosis=d48110&margin_status=positive&recurrent=true", "",
+     "investigational"),  # desmoid: fibromatosis, other oncologic
+    ("as_of=2023-10-01&diagnosis=c20&margin_status=positive&t_stage=T4", "",
+     "medically_necessary"),  # no dot, lower case
+    ("as_of=2023-10-01&diagnosis=C20,C18.7&margin_status=positive&t_stage=T4", "",
+     "indeterminate"),  # two sites: cancer_site unknown
+    ("as_of=2023-10-01&diagnosis=C20&cancer_site=colon", "cancer_site", ""),
+    ("as_of=2023-10-01&diagnosis=C20&cancer_site=rectal&margin_status=positive&t_stage=T4", "",
+     "medically_necessary"),
+    ("as_of=2023-10-01&diagnosis=C20&procedure=99213", "", "not_applicable"),
+    ("as_of=2023-10-01&diagnosis=C20,Z85.048&procedure=77424&margin_status=positive"
+     "&t_stage=T4", "", "medically_necessary"),
+    ("as_of=2023-10-01&diagnosis=I10", "diagnosis", ""),  # not listed: not checked here
+]
+
+
+def test_try_page_reads_codes_as_the_engine_does(server, builtin_site, page, engine):
+    """Coded cases (tests/try_reference.py `coded_queries`: codes the crosswalk lists written with
+    and without the dot in any case, unlisted and invalid codes, procedure codes, a site the case
+    gives, days on the edges of the code systems and releases) read as the engine reads them: the
+    same problems (each code's message word for word), decision and command; the edges of
+    docs/codes.md with their outcomes. Failed before the page read codes (every code field was
+    a problem)."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    import try_reference
+
+    page.goto(server + "try/", wait_until="networkidle")
+    links = [link for link, _, _ in CODE_EDGES]
+    assert try_reference.differences(page, engine, links) == []
+    for link, problems, determination in CODE_EDGES:
+        values = page.evaluate("query => window.policyTry.render(query)", "?" + link)
+        assert (values["problems"], values["determination"]) == (problems, determination), link
+    decided = []
+
+    @settings(max_examples=80, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(st.lists(try_reference.coded_queries(engine), min_size=1, max_size=40))
+    def every_coded_list(queries):
+        assert try_reference.differences(page, engine, queries) == []
+        decided.extend(try_reference.expected(q, engine).decision is not None for q in queries)
+
+    every_coded_list()
+    print(f"coded links: {len(decided)}, decided {sum(decided)}")
+    assert sum(decided) > len(decided) / 4  # most are decided, not refused
+    builtin_base, builtin_policy = builtin_site
+    page.goto(builtin_base + "try/", wait_until="networkidle")  # a policy without a crosswalk
+    assert try_reference.differences(page, builtin_policy, links) == []
+    assert page.watch.problems == []
+
+
+def test_try_page_code_fields_by_typing(server, page, engine):
+    """The two text fields: typed codes go into the address and the command, and the codes are
+    listed with their system, validity and what they named."""
+    page.goto(server + "try/?as_of=2023-10-01", wait_until="networkidle")
+    page.fill("#diagnosis", "c20, Z85.048")
+    page.press("#diagnosis", "Enter")
+    page.fill("#procedure", "77424")
+    page.locator("#procedure").blur()
+    assert page.url.endswith("?as_of=2023-10-01&diagnosis=c20%2C+Z85.048&procedure=77424")
+    assert shlex.split(page.inner_text("#command")) == [
+        "policy", "evaluate", "--as-of", "2023-10-01", "diagnosis=c20, Z85.048",
+        "procedure=77424"]
+    listed = page.inner_text("#codes")
+    assert "C20 (ICD-10-CM, FY2024): cancer_site=rectal" in listed
+    assert "Z85.048 (ICD-10-CM, FY2024): names nothing" in listed
+    assert "77424 (CPT): the service the policy governs" in listed
+    decision = engine.evaluate({"diagnosis": "c20, Z85.048", "procedure": "77424"},
+                               "2023-10-01").to_json()
+    assert json.loads(page.locator("#decision-json").text_content()) == decision
+    assert page.locator("label[for=diagnosis]").count() == 1
+    page.fill("#diagnosis", "")
+    page.locator("#diagnosis").blur()
+    assert page.url.endswith("?as_of=2023-10-01&procedure=77424")
+    assert page.watch.problems == []

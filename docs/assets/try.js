@@ -12,9 +12,11 @@
   var DATA = JSON.parse(block.textContent);
   var COLUMNS = DATA.columns; // [[name, [values...]], ...] in the engine's code order
   var VOCABULARY = new Map(COLUMNS.map(function (c) { return [c[0], c[1]]; }));
+  var CODE_FIELDS = DATA.code_fields; // diagnosis, procedure: codes (docs/assets/try-codes.js)
+  var CODES = window.policyTryCodes(DATA.code_sets);
   var FIELDS = ["as_of"].concat(DATA.text_fields, DATA.date_fields, COLUMNS.map(function (c) {
     return c[0];
-  }));
+  }), CODE_FIELDS);
   var CASE_FIELDS = DATA.text_fields.concat(DATA.date_fields, COLUMNS.map(function (c) {
     return c[0];
   }));
@@ -41,13 +43,14 @@
 
   // --- the case in the query ---------------------------------------------------------------------
   // `query`: the URL query without its leading "?". Returns {date, known: Map name -> value,
-  // caseId, problems: [[field, message]], params}.
+  // caseId, serviceDate, codeTexts: Map field -> text, readings, resolution,
+  // problems: [[field, message, kind]], params}.
   function readQuery(query) {
     // URLSearchParams drops one leading "?" of a string; the one given here, so that a "?" the
     // query itself starts with stays part of the first name (as in the address).
     var params = new URLSearchParams("?" + query);
     var seen = new Map(), problems = [], known = new Map(), caseId = null, asOf = null,
-      serviceDate = null;
+      serviceDate = null, codeTexts = new Map();
     params.forEach(function (value, name) {
       if (seen.has(name)) {
         if (seen.get(name) === 1) problems.push([name, name + " is given more than once"]);
@@ -55,9 +58,8 @@
         return;
       }
       seen.set(name, 1);
-      if (DATA.code_fields.indexOf(name) >= 0) {  // a case field this page does not read yet
-        problems.push([name, name + ": codes are read by policy evaluate and policy batch, " +
-          "not on this page"]);
+      if (CODE_FIELDS.indexOf(name) >= 0) {
+        codeTexts.set(name, value);
       } else if (FIELDS.indexOf(name) < 0) {
         problems.push([name, "unknown field '" + name + "'; fields: " + FIELDS.join(", ")]);
       } else if (name === "as_of" || DATA.date_fields.indexOf(name) >= 0) {
@@ -80,7 +82,41 @@
     if (date === null && !seen.has("as_of") && !seen.has("service_date")) {
       problems.push(["as_of", "no date: choose a date of service"]);
     }
-    return { date: date, known: known, caseId: caseId, problems: problems, params: params };
+    // codes are read on the date of service: service_date, else as_of (case_codes.py)
+    var codeDay = seen.has("service_date") ? serviceDate : date;
+    var read = readCodes(codeTexts, codeDay, known);
+    return { date: date, known: known, caseId: caseId, serviceDate: serviceDate, codeDay: codeDay,
+      codeTexts: codeTexts, readings: read.readings, resolution: read.resolution,
+      problems: problems.concat(read.problems), params: params };
+  }
+
+  // Every code of the link read on `day` (none without a day): the readings (unchecked ones
+  // included, for the list of codes), the crosswalk's resolution of the others, and the
+  // problems: each code the page cannot check, and each problem the engine finds in the rest.
+  function readCodes(codeTexts, day, known) {
+    var readings = [], problems = [];
+    if (day === null || !codeTexts.size) return { readings: [], resolution: null, problems: [] };
+    CODE_FIELDS.forEach(function (field) {
+      if (!codeTexts.has(field)) return;
+      CODES.split(codeTexts.get(field)).forEach(function (text) {
+        var reading = CODES.read(text, field, day);
+        readings.push(reading);
+        if (reading.unchecked) {
+          problems.push([field, field + "=" + CODES.escape(text) + ": not checked on this " +
+            "page: it is not one of the codes the policy's crosswalk lists, and the page " +
+            "checks only those against the code set of " + day + "; the command below reads " +
+            "it with the full code sets", "unchecked"]);
+        }
+      });
+    });
+    var field = DATA.code_sets.field;
+    var caseValue = field !== null && known.has(field) ? known.get(field) : null;
+    var resolution = CODES.resolve(readings.filter(function (r) { return !r.unchecked; }),
+      caseValue);
+    resolution.problems.forEach(function (p) {
+      problems.push([p[0], p[1] + ": " + p[2], "code"]);
+    });
+    return { readings: readings, resolution: resolution, problems: problems };
   }
 
   // --- the decision: CompiledPolicy.evaluate on the shipped lookups ------------------------------
@@ -125,6 +161,29 @@
     DATA.keys.forEach(function (k) {
       decision[k] = fields.get(k) === undefined ? null : fields.get(k);
     });
+    return decision;
+  }
+
+  // The decision of a case with codes, as codesets/case_codes.evaluate_with_codes makes it: the
+  // value the codes name set, not_applicable when no procedure code is the governed service, the
+  // codes listed and what they named added to the explanation.
+  function decideWithCodes(state) {
+    var resolution = state.resolution;
+    if (resolution === null) return decide(state.date, state.known, state.caseId);
+    var known = new Map(state.known);
+    if (resolution.field !== null && resolution.naming === "one") {
+      known.set(resolution.field, resolution.value);
+    }
+    var decision = decide(state.date, known, state.caseId);
+    if (resolution.notApplicable && decision.determination !==
+        DATA.no_policy.fields.determination) {
+      decision = CODES.notApplicable(decision, resolution.readings.filter(function (r) {
+        return r.field === "procedure";
+      }).map(function (r) { return r.code; }));
+    }
+    decision.codes = CODES.items(resolution);
+    var said = CODES.whatNamed(resolution);
+    if (said) decision.explanation = decision.explanation + " " + said;
     return decision;
   }
 
@@ -213,12 +272,19 @@
       "'" + text.replace(/'/g, "'\\''") + "'";
   }
 
-  function commandLine(day, known, caseId) { // the `policy evaluate` command of the case
-    var argv = ["policy", "evaluate", "--as-of", day || "DATE"];
+  function commandLine(state) { // the `policy evaluate` command of the case
+    var known = state.known;
+    var argv = ["policy", "evaluate", "--as-of", state.date || "DATE"];
     COLUMNS.forEach(function (c) {
       if (known.has(c[0])) argv.push(c[0] + "=" + word(known.get(c[0])));
     });
-    if (caseId !== null) argv.push("case_id=" + caseId);
+    CODE_FIELDS.forEach(function (field) { // the codes as given: the engine reads them itself
+      if (state.codeTexts.has(field)) argv.push(field + "=" + state.codeTexts.get(field));
+    });
+    if (state.serviceDate !== null && state.date !== state.serviceDate) {
+      argv.push("service_date=" + state.serviceDate); // the day the codes are read on
+    }
+    if (state.caseId !== null) argv.push("case_id=" + state.caseId);
     return argv.map(shellWord).join(" ");
   }
 
@@ -233,13 +299,17 @@
     if (!problems.length) return;
     var title = document.createElement("p");
     title.className = "try-problems-title";
+    var unchecked = problems.every(function (p) { return p[2] === "unchecked"; });
     title.textContent = problems.length === 1 && problems[0][1].indexOf("no date") === 0 ?
-      "Choose a date of service to decide the case." :
+      "Choose a date of service to decide the case." : unchecked ?
+      "This page checks only the codes the policy's crosswalk lists; run the command below " +
+      "to decide the case with the full code sets:" :
       "This link holds a value the policy does not allow; nothing is decided until it is fixed:";
     box.appendChild(title);
     var list = document.createElement("ul");
     problems.forEach(function (p) {
       var item = document.createElement("li");
+      item.setAttribute("data-kind", p[2] || "field"); // code: the engine's; unchecked: not read
       item.textContent = p[1];
       list.appendChild(item);
     });
@@ -256,6 +326,50 @@
     $("evidence-box").hidden = true;
     $("json-box").hidden = true;
     document.querySelectorAll(".try-optional").forEach(function (e) { e.hidden = true; });
+  }
+
+  // Each code as read: its system (and release), whether it is valid on the day, what it named.
+  function showCodes(state) {
+    var box = $("codes"), list = document.createElement("ul");
+    box.textContent = "";
+    var resolved = state.resolution ? CODES.items(state.resolution) : [], at = 0;
+    state.readings.forEach(function (reading) {
+      var item = document.createElement("li");
+      if (reading.unchecked) {
+        item.className = "try-code-unchecked";
+        item.textContent = reading.given + ": not checked here (not in the policy's crosswalk " +
+          "of codes): the command reads it";
+        list.appendChild(item);
+        return;
+      }
+      var r = resolved[at++];
+      var head = r.code + " (" + (r.system || "no code system") +
+        (r.release ? ", " + r.release : "") + ")";
+      if (!r.valid) {
+        item.className = "try-code-invalid";
+        item.textContent = head + ": not valid on " + state.codeDay + ": " + r.why;
+      } else {
+        var what = r.field === "procedure" ? (r.governed === true ?
+          "the service the policy governs" : r.governed === false ?
+          "not a service the policy governs" : "a procedure code") :
+          r.names ? Object.keys(r.names).map(function (k) { return k + "=" + r.names[k]; })
+            .join(", ") : "names nothing";
+        item.textContent = head + ": " + what + " · valid on " + state.codeDay + " (" + r.basis +
+          ")";
+        if (r.crosswalk && (r.names || r.governed !== null)) { // what the crosswalk said
+          var reading = document.createElement("span");
+          reading.className = "try-note";
+          reading.textContent = " (by the crosswalk of codes: the project's reading)";
+          item.appendChild(reading);
+        }
+      }
+      list.appendChild(item);
+    });
+    if (state.readings.length) box.appendChild(list);
+    else box.textContent = "—";
+    box.setAttribute("data-value", state.readings.map(function (r) {
+      return r.unchecked ? "" : (r.valid ? "" : "!") + r.code;
+    }).join(" "));
   }
 
   function showDecision(decision) {
@@ -302,6 +416,7 @@
 
   var RADIOS = Array.prototype.slice.call(
     document.querySelectorAll('#try-form input[type="radio"]'));
+  var TEXTS = Array.prototype.slice.call(document.querySelectorAll('#try-form input.try-codes'));
   var FIELDSETS = Array.prototype.slice.call(document.querySelectorAll("#try-form .try-field"));
 
   function syncControls(state) {
@@ -314,6 +429,10 @@
       var want = bad.has(name) ? null : state.known.has(name) ? word(state.known.get(name)) : "";
       var checked = input.value === want; // an invalid value is not shown as unknown
       if (input.checked !== checked) input.checked = checked;
+    });
+    TEXTS.forEach(function (input) {
+      var given = state.params.get(input.name);
+      if (document.activeElement !== input) input.value = given === null ? "" : given;
     });
     FIELDSETS.forEach(function (fieldset) {
       fieldset.classList.toggle("try-invalid", bad.has(fieldset.getAttribute("data-field")));
@@ -330,12 +449,13 @@
     var state = readQuery(query);
     syncControls(state);
     showProblems(state.problems);
-    $("command").textContent = commandLine(state.date, state.known, state.caseId);
+    $("command").textContent = commandLine(state);
     if (state.problems.length) {
       clearResult();
     } else {
-      showDecision(decide(state.date, state.known, state.caseId));
+      showDecision(decideWithCodes(state));
     }
+    showCodes(state);
     var values = {};
     ["determination", "revision", "needs", "rule", "problems"].forEach(function (id) {
       values[id] = $(id).getAttribute("data-value");
@@ -381,6 +501,7 @@
     if (target.id === "as_of") change("as_of", target.value);
     else if (target.id === "as_of-revision") { if (target.value) change("as_of", target.value); }
     else if (target.type === "radio") change(target.name, target.value);
+    else if (target.classList.contains("try-codes")) change(target.name, target.value.trim());
   });
   $("try-form").addEventListener("submit", function (event) { event.preventDefault(); });
   $("as_of-today").addEventListener("click", function () { change("as_of", today()); });

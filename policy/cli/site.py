@@ -38,7 +38,8 @@ def run(args: Namespace) -> int:
     docs_dir = os.path.join(os.path.dirname(os.path.abspath(config_path)),
                             str(config.get("docs_dir", "docs")))
     validated = loading.validated(args)
-    site = build_site(validated, compile_policy(validated.revisions, validated.definition))
+    site = build_site(validated, compile_policy(validated.revisions, validated.definition,
+                                                validated.crosswalk))
     check_not_shadowed(site, lambda path: os.path.lexists(os.path.join(docs_dir, path)))
     written = site_folder(site, config, _hand_written(docs_dir))
     write_folder(args.out, written)

@@ -627,3 +627,18 @@ def test_zensical_renders_the_written_pages_as_mkdocs_does(site, tmp_path):
     compared, found = differences(site, sources / "site")
     assert found == []
     assert compared == len(list(site.rglob("index.html")))
+
+
+def test_try_page_data_carries_the_crosswalk_of_codes(site):
+    """The site's hook compiles the policy with its crosswalk of codes, so the Try page reads
+    codes by it: the page's code sets are `codesets.covered`'s export of the engine's crosswalk.
+    Failed before (mkdocs_hooks.py compiled without codes.yml: the page had no crosswalk)."""
+    from policy import load_policy
+    from policy.codesets.case_codes import crosswalk_of
+    from policy.codesets.covered import code_sets_for
+
+    sets = try_page_data(site)["code_sets"]
+    assert sets["has_crosswalk"] is True and sets["field"] == "cancer_site"
+    exported = code_sets_for(crosswalk_of(load_policy().compiled))
+    assert sets == json.loads(json.dumps(exported))
+    assert "C20" in sets["ICD-10-CM"]["codes"] and "1541" in sets["ICD-9-CM"]["codes"]

@@ -8,6 +8,8 @@ that outcome, taken from `CompiledPolicy.evaluate` itself, so the page shows wha
 time; a field that differs between partial cases of one outcome (the summary of evidence, chosen by
 the policy's evidence key) is stored per partial case instead. Each distinct value is stored once.
 Only the case's own fields (the date, the known facts, the case id) are filled in by the page.
+Diagnosis and procedure codes are read by `docs/assets/try-codes.js` from `code_sets`: the part of
+the code sets the policy's crosswalk covers (`codesets.covered`), never the full code sets.
 Before the first revision nothing is in force; the no-policy decision is stored with the day cut
 out of its text, so the page names the day as the engine does.
 
@@ -27,6 +29,9 @@ from urllib.parse import urlencode
 
 from markupsafe import Markup
 
+from ...codesets.case_codes import crosswalk_of
+from ...codesets.check import ICD10_FROM
+from ...codesets.covered import code_sets_for
 from ...core.cases import CODE_FIELDS, DATE_FIELDS, TEXT_FIELDS
 from ...core.errors import SiteError
 from ...core.partial_cases import decode
@@ -35,7 +40,7 @@ from ..markdown import md_text
 from ..provenance import DEFINITION_LABELS
 from ..templating import render
 
-FORMAT = 1  # bump when the data's shape changes (docs/assets/try.js reads it)
+FORMAT = 2  # bump when the data's shape changes (docs/assets/try.js reads it)
 # The decision's fields that come from the case, not from the tables: the page fills them in.
 CASE_KEYS = ("as_of", "case", "case_id")
 # Two days before any revision: the no-policy decision is stored with the day cut out of its text.
@@ -129,7 +134,8 @@ def try_data(compiled: Any) -> dict:
     return {"format": FORMAT, "policy": compiled.policy_id, "title": compiled.title,
             "columns": [[name, list(values)] for name, values in compiled.columns],
             "text_fields": list(TEXT_FIELDS), "date_fields": list(DATE_FIELDS),
-            "code_fields": list(CODE_FIELDS),  # fields the page does not read (yet): a problem
+            "code_fields": list(CODE_FIELDS),  # read by docs/assets/try-codes.js
+            "code_sets": code_sets_for(crosswalk_of(compiled)),
             "keys": keys, "outcome_keys": outcome_keys, "case_keys": case_keys,
             "values": {k: table.items for k, table in values.items()},
             "indexes": indexes.items, "revisions": revisions, "no_policy": _no_policy(compiled)}
@@ -149,6 +155,23 @@ def case_query(case: dict, as_of: str) -> str:
     words = {"as_of": as_of}
     words.update({k: value_text(v) for k, v in case.items() if v is not None})
     return urlencode(words)
+
+
+# Codes shown as examples by a page whose policy has no crosswalk (the forms' own examples)
+_PLAIN_EXAMPLES = {"diagnosis": "C18.7", "procedure": "99213"}
+
+
+def code_examples(crosswalk: dict | None) -> dict[str, str]:
+    """An example of each code field for the page's labels: the first single code the policy's
+    crosswalk (its plain form) names a value by, and its first governed procedure code."""
+    found = dict(_PLAIN_EXAMPLES)
+    for kind, field in (("names", "diagnosis"), ("governed", "procedure")):
+        for entry in (crosswalk or {}).get("entries", ()):
+            codes = [item[3] for item in entry[4] if not item[2]]
+            if entry[0] == kind and codes and entry[3] != "ICD-9-CM":
+                found[field] = codes[0]
+                break
+    return found
 
 
 def try_page(compiled: Any, revision_page: Callable[[str], str], examples: Any = (),
@@ -173,6 +196,10 @@ def try_page(compiled: Any, revision_page: Callable[[str], str], examples: Any =
                                       f"(?{case_query(e['case'], e['as_of'])})"),
         before_target=f"?as_of={before}", data_block=Markup(data_block(try_data(compiled))),
         revision_page=revision_page, reading_mark=DEFINITION_LABELS["reading"],
+        code_fields=CODE_FIELDS, icd10_from=ICD10_FROM,
+        code_field=(compiled.crosswalk or {}).get("field"),
+        code_examples=code_examples(compiled.crosswalk),
+        has_crosswalk=compiled.crosswalk is not None,
         boolean=next((name for name, values in compiled.columns if isinstance(values[0], bool)),
                      None))
     return text.removesuffix("\n")
