@@ -32,7 +32,7 @@ def run(args: Namespace) -> int:
         # Each table must be valid; the chain checks (semver bumps) are validate's job, so the
         # impact of an edit can be seen before its version is bumped (as with `policy diff`).
         edited = loading.validated(args, chain=False)
-        after = compile_policy(edited.revisions, edited.definition)
+        after = compile_policy(edited.revisions, edited.definition, edited.crosswalk)
     try:
         impact = claims_impact(args.claims, before, after, as_of=args.as_of,
                                input_format=args.input_format,

@@ -29,7 +29,7 @@ def run(args: Namespace) -> int:
     else:
         validated = loading.validated_at_rev(args, args.against, chain=False)
         tables = f"the tables at {args.against}"
-    compiled = compile_policy(validated.revisions, validated.definition)
+    compiled = compile_policy(validated.revisions, validated.definition, validated.crosswalk)
     expectations, problems = checked_expectations(files, compiled)
     if problems:
         problems = sorted(set(problems))

@@ -44,7 +44,7 @@ def _expectation_problems(args: Namespace, validated: ValidatedPolicy | None) ->
 
     if validated is None:
         return read_expectations(loading.policy_files_of(args))[1]
-    compiled = compile_policy(validated.revisions, validated.definition)
+    compiled = compile_policy(validated.revisions, validated.definition, validated.crosswalk)
     return checked_expectations(validated.files, compiled)[1]
 
 

@@ -157,3 +157,18 @@ def test_a_bad_as_of_date_is_a_usage_error_as_in_batch(repo, cli, monkeypatch):
     batch_code, _, batch_err = cli("batch", repo / "claims.csv", "--as-of", "2016-02-30")
     assert (code, err) == (batch_code, batch_err) == (2, err)
     assert err.startswith("policy: --as-of: '2016-02-30' is not a real calendar date")
+
+
+def test_an_unbumped_edit_reads_coded_claims_by_the_crosswalk(repo, cli, monkeypatch):
+    """An edit not yet bumped (the working tree fails validate's chain check) is compiled apart
+    from the cache; that compilation left the crosswalk out, so every coded claim of the working
+    tree was decided as if its codes named nothing (failed before: the unedited coded claim
+    changed from medically_necessary to indeterminate)."""
+    (repo / "coded.csv").write_text(
+        "case_id,service_date,diagnosis,procedure,margin_status,t_stage\n"
+        "K-1,2020-01-01,C20,77424,positive,T4\n", encoding="utf-8")
+    move_t3_into_the_t4_branch(repo / "tables" / POLICY / "2023-09.yaml")  # not bumped
+    monkeypatch.chdir(repo)
+    code, out, err = cli("impact", "--claims", repo / "coded.csv", "--json")
+    assert code == 0, err
+    assert json.loads(out)["changed"] == 0

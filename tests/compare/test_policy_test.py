@@ -205,3 +205,25 @@ def test_after_a_new_revision_the_expectations_name_the_one_edge_it_moves(repo, 
     assert (found["expected"], found["got"]) == ("revision 2023-09", "revision 2024-09")
     line = (repo / found["file"]).read_text().splitlines()[int(found["line"]) - 1]
     assert line.strip() == 'revision: "2023-09"'
+
+
+CODED = """about: Claims as they come, codes read by the policy's crosswalk.
+expectations:
+  - name: "a rectal cancer named by its ICD-10-CM code, with an IORT procedure code"
+    as_of: "2020-01-01"
+    case: {diagnosis: C20, procedure: "77424", margin_status: positive, t_stage: T4}
+    determination: medically_necessary
+    rule: rectal-margins-t4
+    revision: "2019-09"
+    needs: []
+"""
+
+
+@pytest.mark.parametrize("command", ["test", "validate"])
+def test_coded_expectations_are_decided_by_the_crosswalk(cli, tables_copy, command):
+    """`policy test` compiled the tables without the crosswalk, so a coded expectation was
+    decided as if its codes named nothing (failed before: indeterminate); `policy validate`,
+    which checks the same files, is held to it too."""
+    (tables_copy / "fep-8.01.08" / "expected" / "coded.yaml").write_text(CODED, encoding="utf-8")
+    code, out, err = cli("--tables", tables_copy, command)
+    assert code == 0, out + err
