@@ -279,7 +279,12 @@ def _with_bad_lines(keyed: Keyed | None, lines: pa.Array | None,
                     pa.array([(entry.kept or {}).get(name) for entry in bad], pa.string()))
              for name, c in zip(kept.schema.names, kept.columns, strict=True)],
             names=kept.schema.names)
+    def merged_text(values: pa.Array | None) -> pa.Array | None:  # null on the bad lines
+        return None if values is None else merged(values)
+
     return Keyed(
+        codes=merged_text(keyed.codes), said=merged_text(keyed.said),
+        not_applicable_text=merged_text(keyed.not_applicable_text),
         gid=merged(keyed.gid), code=merged(keyed.code), kept=kept,
         case_id=merged(keyed.case_id, case_ids),
         as_of=pc.dictionary_encode(merged(keyed.as_of)),
