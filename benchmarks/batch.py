@@ -24,6 +24,7 @@ does the same for start-up.
     python benchmarks/batch.py --rows 1000000 --repeat 5     # the issue's measurement
     python benchmarks/batch.py --scale 100000000             # one policy batch run of 100M CSV rows
     python benchmarks/batch.py --coded 1000000 --repeat 3    # coded claims, mapped (issue 22)
+    python benchmarks/batch.py --jsonl 1000000 --repeat 5    # a JSON Lines feed (issue 22)
 
 `--scale N` writes an N-row CSV (blocks of the generated workload, each with its own case ids;
 about 56 bytes a row), runs `policy batch IN.csv --out OUT.csv` once and reports its time, rows per
@@ -234,8 +235,9 @@ def jsonl_disagreements(path: Path, expected: dict[str, list]) -> int:
     return wrong + max(0, n - seen)
 
 
-def csv_disagreements(path: Path, expected: dict[str, list]) -> int:
-    """Rows of `policy batch` CSV output that differ from the per-case API (shared columns)."""
+def csv_disagreements(path: Path, expected: dict[str, list], first_line: int = 2) -> int:
+    """Rows of `policy batch` CSV output that differ from the per-case API (shared columns);
+    case i is on input line i + `first_line` (CSV input: after its header)."""
     n = len(expected["valid"])
     wrong = 0
     seen = 0
@@ -257,7 +259,7 @@ def csv_disagreements(path: Path, expected: dict[str, list]) -> int:
                     got[key] = row[key] or None
             if "needs" in row:  # the CSV cell lists the field names separated by spaces
                 got["needs"] = row["needs"].split()
-            if row.get("line") != str(i + 2):  # CSV input: a header line, then case i on i + 2
+            if row.get("line") != str(i + first_line):
                 wrong += 1
                 continue
             if not {"determination", "revision", "rule", "needs"} <= set(got):
@@ -310,11 +312,14 @@ def main() -> int:
     parser.add_argument("--coded", type=int, metavar="N",
                         help="instead: N coded claims with their own column names (benchmarks/"
                              "coded.py) against pyarrow's bare read, and the per-case API")
+    parser.add_argument("--jsonl", type=int, metavar="N",
+                        help="instead: N cases as JSON Lines in, JSON Lines and CSV out "
+                             "(benchmarks/jsonl_feed.py), against the CSV floor")
     args = parser.parse_args()
     args.root, args.python = ROOT, sys.executable
 
     import pyarrow as pa  # noqa: F401  (fail early when the core dependency is missing)
-    if not args.coded:
+    if not (args.coded or args.jsonl):
         import zen  # noqa: F401  (the bench extra: pip install -e '.[bench]')
 
     # Every process runs as installed, its modules' bytecode cached: where the environment sets
@@ -331,6 +336,12 @@ def main() -> int:
             for line in machine():
                 print(line)
             return coded.run(args, launcher, policy_command(), args.out_dir)
+        if args.jsonl:
+            import jsonl_feed
+
+            for line in machine():
+                print(line)
+            return jsonl_feed.run(args, launcher, policy_command(), args.out_dir)
         return scale(args, launcher) if args.scale else benchmark(args, launcher)
     finally:
         launcher.close()
