@@ -59,7 +59,7 @@ def read_jsonl(path: str, columnar: ColumnarPolicy, plan: ColumnMap = NO_MAP) ->
                 if len(pending) > MAX_LINE_BYTES:
                     long_line = line + data.count(b"\n")
                     yield from _json_chunk(data, line, columnar, done, plan)
-                    yield Chunk(None, None, [BadLine(long_line, TOO_LONG)], done)
+                    yield Chunk(None, None, [BadLine(long_line, TOO_LONG)], done, coded=True)
                     line, pending, skipping = long_line, b"", True
                     continue
             else:
@@ -113,7 +113,7 @@ def _json_chunk(data: bytes, first_line: int, columnar: ColumnarPolicy,
             for batch in table.combine_chunks().to_batches():  # few large batches: less overhead
                 cases, kept = apply_map(batch, plan)
                 yield Chunk(without_absent_codes(cases), numbered(first_line, batch.num_rows),
-                            [], done, utf8_checked=True, kept=kept)
+                            [], done, utf8_checked=True, kept=kept, coded=True)
                 first_line += batch.num_rows
             return
     rows, lines, bad, kept_rows = [], [], [], []
@@ -173,7 +173,7 @@ def _json_chunk(data: bytes, first_line: int, columnar: ColumnarPolicy,
     kept_batch = (pa.RecordBatch.from_pylist(kept_rows, schema=pa.schema(
         [(name, pa.string()) for name in plan.keep])) if rows and plan.keep else None)
     yield Chunk(cases, pa.array(lines, pa.int64()) if rows else None, bad, done,
-                utf8_checked=True, kept=kept_batch)
+                utf8_checked=True, kept=kept_batch, coded=True)
 
 
 def without_absent_codes(cases: pa.RecordBatch) -> pa.RecordBatch:

@@ -7,7 +7,7 @@ import json
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import pyarrow as pa
@@ -100,9 +100,11 @@ def run_batch(path: str, policy: Any, *, out: str | None = None, as_of: str | No
         writer = None
         try:
             budget.check()
-            writer = WRITERS[kind](handle, columnar, keep=plan.keep)
             chunks = reader(path, columnar, plan) if plan else reader(path, columnar)
-            return _run(chunks, writer, columnar, as_of,
+            first = next(chunks, None)  # the header read: whether the input has codes
+            coded = first.coded if first is not None else reader is read_jsonl
+            writer = WRITERS[kind](handle, columnar, keep=plan.keep, codes=coded)
+            return _run(_starting_with(first, chunks), writer, columnar, as_of,
                         text_cells=text_cells, on_bad=on_bad,
                         on_bad_lines=on_bad_lines, on_progress=on_progress,
                         budget=budget)
@@ -116,6 +118,19 @@ def run_batch(path: str, policy: Any, *, out: str | None = None, as_of: str | No
             if isinstance(exc, OutOfMemory):
                 raise exc from None
             raise
+
+
+def _starting_with(first: Chunk | None, rest: Iterator[Chunk]) -> Generator[Chunk, None, None]:
+    """`first` (when there is one), then the chunks of `rest` (a reader's generator, closed
+    with this one: its files are closed by the thread that reads it)."""
+    try:
+        if first is not None:
+            yield first
+        yield from rest
+    finally:
+        close = getattr(rest, "close", None)
+        if close is not None:
+            close()
 
 
 def reader_for(path: str, input_format: str | None

@@ -45,7 +45,8 @@ class JsonLinesWriter:
     """One JSON object per input line: `policy evaluate --json`'s object plus "line", or
     {"line", "error"} for a bad line. Assembled by Arrow string kernels from per-outcome parts."""
 
-    def __init__(self, handle: Sink, columnar: ColumnarPolicy, keep: tuple[str, ...] = ()):
+    def __init__(self, handle: Sink, columnar: ColumnarPolicy, keep: tuple[str, ...] = (),
+                 codes: bool = False):  # (every result carries its codes)
         self.handle, self.columnar, self.keep = handle, columnar, keep
         self._kept_names = [f",{json.dumps(name, ensure_ascii=False)}:" for name in keep]
         # Per outcome key, the id of each of its runs (below); per run position, the distinct
@@ -215,6 +216,15 @@ def kept_texts(keyed: Keyed, keep: tuple[str, ...], n: int) -> list[pa.Array]:
     return texts
 
 
+def codes_texts(keyed: Keyed, n: int) -> pa.Array:
+    """Per row its codes as JSON text, as `evaluate_arrow`'s `codes` column holds them: the
+    list (`[]` when the row gave none), null for a bad row."""
+    good = pc.is_valid(keyed.gid)
+    if keyed.codes is None:  # no row of the chunk gave a code
+        return pc.if_else(good, pa.scalar("[]", pa.string()), pa.scalar(None, pa.string()))
+    return pc.if_else(good, keyed.codes, pa.scalar(None, pa.string()))
+
+
 def _json_strings(column: pa.Array, null: str | None = "null") -> pa.Array:
     """JSON text of each string (null -> `null`); escaping in Python only for rows that need
     it."""
@@ -237,13 +247,16 @@ class CsvWriter:
     """One row per input line; `needs` space-separated. Rows are assembled by Arrow string
     kernels from a CSV fragment per outcome. (pyarrow's CSV writer quotes every string, or with
     quoting_style="none" refuses the commas inside a fragment: it cannot write these bytes.)
-    User text that a spreadsheet would run as a formula (= + - @ first) gets an apostrophe."""
+    User text that a spreadsheet would run as a formula (= + - @ first) gets an apostrophe.
+    `codes`: the input has codes, so a `codes` column (the list as JSON text) follows `error`."""
 
-    def __init__(self, handle: Sink, columnar: ColumnarPolicy, keep: tuple[str, ...] = ()):
-        self.handle, self.columnar, self.keep = handle, columnar, keep
+    def __init__(self, handle: Sink, columnar: ColumnarPolicy, keep: tuple[str, ...] = (),
+                 codes: bool = False):
+        self.handle, self.columnar, self.keep, self.codes = handle, columnar, keep, codes
         self._fragments: dict[int, str] = {}
         self._by_gid = pa.array([], pa.string())  # fragment of outcome id i at i ("": not yet)
-        handle.write((",".join([*CSV_COLUMNS, *map(_csv_cell, keep)]) + "\n").encode())
+        header = [*CSV_COLUMNS, *(["codes"] if codes else []), *map(_csv_cell, keep)]
+        handle.write((",".join(header) + "\n").encode())
 
     def write(self, lines: pa.Array, keyed: Keyed, no_quotes: bool = False) -> None:
         gid = keyed.gid
@@ -263,9 +276,12 @@ class CsvWriter:
                                             ""),
                 ",", null_handling="replace", null_replacement="")
             rows = pc.replace_with_mask(rows, bad, texts)
+        cells = [pc.fill_null(_csv_cell_column(codes_texts(keyed, len(lines))), "")
+                 ] if self.codes else []
         if self.keep:  # the kept columns' cells, after the result's own
-            cells = [pc.fill_null(_csv_cells(texts), "")
-                     for texts in kept_texts(keyed, self.keep, len(lines))]
+            cells += [pc.fill_null(_csv_cells(texts), "")
+                      for texts in kept_texts(keyed, self.keep, len(lines))]
+        if cells:
             rows = pc.binary_join_element_wise(
                 pc.utf8_slice_codeunits(rows, 0, -1), *cells, ",")
             rows = pc.binary_join_element_wise(rows, "\n", "")
@@ -359,11 +375,16 @@ def _write_strings(handle: Sink, rows: pa.Array) -> None:
 
 
 class ParquetWriter:
-    def __init__(self, handle: Sink, columnar: ColumnarPolicy, keep: tuple[str, ...] = ()):
+    """`line` and the columns of `evaluate_arrow`: with `codes` (the input has codes) a `codes`
+    column of JSON text after `error`; then the kept columns, as text."""
+
+    def __init__(self, handle: Sink, columnar: ColumnarPolicy, keep: tuple[str, ...] = (),
+                 codes: bool = False):
         import pyarrow.parquet as pq
 
-        self.columnar, self.keep = columnar, keep
+        self.columnar, self.keep, self.codes = columnar, keep, codes
         self.schema = pa.schema([("line", pa.int64()), *RESULT_SCHEMA,
+                                 *([("codes", pa.string())] if codes else []),
                                  *((name, pa.string()) for name in keep)])
         # statistics (min/max per row group) only for `line`: computing them for the long
         # texts and the unique case ids took a sixth of a large run, and no reader prunes on them
@@ -371,9 +392,10 @@ class ParquetWriter:
 
     def write(self, lines: pa.Array, keyed: Keyed, no_quotes: bool = False) -> None:
         result = self.columnar.results(keyed)
+        codes = [codes_texts(keyed, len(lines))] if self.codes else []
         kept = kept_texts(keyed, self.keep, len(lines)) if self.keep else []
-        self.writer.write_batch(pa.RecordBatch.from_arrays([lines, *result.columns, *kept],
-                                                           schema=self.schema))
+        self.writer.write_batch(pa.RecordBatch.from_arrays(
+            [lines, *result.columns, *codes, *kept], schema=self.schema))
 
     def close(self) -> None:
         self.writer.close()
