@@ -5,6 +5,8 @@ The N cases of `workload.py` (the seed of the main benchmark) are written as JSO
 CSV. Timed in one run, repetitions interleaved, each a process:
 
 - `policy batch IN.jsonl --out OUT.jsonl` (the feed in, its results out: about 1.9 KB a row);
+- `policy batch IN.jsonl`, its results streamed to standard output (here /dev/null): the same
+  work without a file's page cache to fill;
 - `policy batch IN.jsonl --out OUT.csv` (the same reading, a small output);
 - the CSV floor: pyarrow's bare read of the same cases as CSV (the floor of every batch goal);
 - the write floor: a process copying OUT.jsonl to a new file (`shutil.copyfile`), what writing
@@ -50,6 +52,7 @@ def run(args, launcher, policy_command: list[str], out: Path) -> int:
         "floor": [args.python, "-c", "import pyarrow.csv as c, sys; c.read_csv(sys.argv[1])",
                   str(csv_in)],
         "jsonl_jsonl": [*policy_command, "batch", str(jsonl_in), "--out", str(jsonl_out)],
+        "jsonl_stdout": [*policy_command, "batch", str(jsonl_in)],  # to /dev/null
         "write": [args.python, "-c", "import shutil, sys; shutil.copyfile(*sys.argv[1:])",
                   str(jsonl_out), str(copy)],
         "jsonl_csv": [*policy_command, "batch", str(jsonl_in), "--out", str(csv_out)],
@@ -83,6 +86,8 @@ def run(args, launcher, policy_command: list[str], out: Path) -> int:
     print(f"  beside it, the write floor (copying its {jsonl_out.stat().st_size / 1e9:.2f} GB of "
           f"results to a new file) {median['write']:.2f} s, {paired('write'):.2f} times the "
           f"CSV floor")
+    print(f"policy batch IN.jsonl > /dev/null {median['jsonl_stdout']:.2f} s: "
+          f"{paired('jsonl_stdout'):.2f} times the CSV floor")
     print(f"policy batch IN.jsonl --out OUT.csv {median['jsonl_csv']:.2f} s: "
           f"{paired('jsonl_csv'):.2f} times the CSV floor")
     expected = batch.expected_columns(iort, workload.cases(data))

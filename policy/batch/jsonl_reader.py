@@ -65,8 +65,9 @@ def read_jsonl(path: str, columnar: ColumnarPolicy, plan: ColumnMap = NO_MAP) ->
             else:
                 pending = b""
             if data:
-                yield from _json_chunk(data, line, columnar, done, plan)
-                line += data.count(b"\n")
+                lines = data.count(b"\n")
+                yield from _json_chunk(data, line, columnar, done, plan, lines)
+                line += lines
             if not block:
                 break
 
@@ -91,9 +92,11 @@ def _line_schema(columnar: ColumnarPolicy) -> pa.Schema:
 
 
 def _json_chunk(data: bytes, first_line: int, columnar: ColumnarPolicy,
-                done: float, plan: ColumnMap = NO_MAP) -> Iterator[Chunk]:
+                done: float, plan: ColumnMap = NO_MAP, newlines: int | None = None
+                ) -> Iterator[Chunk]:
     """Cases of whole lines: pyarrow's parser when every line is a clean case object, else a
-    line-by-line reading that reports each bad line."""
+    line-by-line reading that reports each bad line. (`newlines`: data.count(b"\n"), when
+    counted already.)"""
     import pyarrow.json as pajson
 
     schema = json_schema(columnar, plan)
@@ -109,7 +112,10 @@ def _json_chunk(data: bytes, first_line: int, columnar: ColumnarPolicy,
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             table = None
         # pyarrow skips blank lines; then line numbers need the line-by-line reading
-        if table is not None and table.num_rows == body.count(b"\n") + 1:
+        if newlines is None:
+            newlines = data.count(b"\n")
+        lines_in_body = newlines + (0 if data.endswith(b"\n") else 1)
+        if table is not None and table.num_rows == lines_in_body:
             for batch in table.combine_chunks().to_batches():  # few large batches: less overhead
                 cases, kept = apply_map(batch, plan)
                 yield Chunk(without_absent_codes(cases), numbered(first_line, batch.num_rows),

@@ -7,6 +7,7 @@ defused where a spreadsheet would run it as a formula; JSON text is escaped by `
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from typing import Any, Protocol, cast
@@ -20,6 +21,9 @@ from ..core import partial_cases
 # JSON Lines results are long (about 1.9 KB a row: explanations, quotes), so they are rendered a
 # slice at a time: 2,048 rows are about 4 MB, like a read block (8,192 peaked 50 MB higher)
 JSON_OUT_ROWS = 2048
+# explanations remembered as JSON members: those of the outcomes (a few hundred) and of the days
+# before the first revision met lately
+EXPLAINED_LIMIT = 4096
 CSV_FORMULA = r"^[=+\-@\t\r]"  # a cell a spreadsheet would run as a formula (OWASP CSV injection)
 
 
@@ -55,6 +59,7 @@ class JsonLinesWriter:
         self._runs: list[dict[str, int]] = [{} for _ in range(len(self._PER_ROW) + 1)]
         self._run_texts = [pa.array([], pa.string()) for _ in self._runs]  # the same, in Arrow
         self._texts: dict[str, str] = {}  # a repeated text -> its JSON
+        self._explained: dict[str, str] = {}  # an explanation -> its member, up to a limit
         # A key's runs before its last depend on its outcome and its evidence value, the last
         # (the partial case) on its partial case alone: each is built once, from one decision
         # (544 outcome and evidence pairs, 1,920 partial cases for the 24,933 keys of a
@@ -84,8 +89,6 @@ class JsonLinesWriter:
         # (as_of, the explanation, case_id) between runs of members that depend only on the
         # outcome, one dictionary array per run position; each run carries the punctuation
         # around it, so a row joins few parts.
-        self._run_texts = [texts if len(texts) == len(runs) else pa.array(list(runs), pa.string())
-                           for texts, runs in zip(self._run_texts, self._runs, strict=True)]
         statics = [pa.DictionaryArray.from_arrays(pc.take(runs, indices), texts)
                    for runs, texts in zip(self._known_runs, self._run_texts, strict=True)]
         per_row = {"as_of": pc.cast(keyed.as_of, pa.string()),
@@ -143,7 +146,10 @@ class JsonLinesWriter:
         except before the first revision, where it names the day: so it is a per-row member,
         and what the writer remembers stays bounded by the policy, not by the days in a file."""
         explanation = self.columnar.explanations(keyed)
-        texts = [',"explanation":' + json.dumps(text, ensure_ascii=False)
+        if len(self._explained) > EXPLAINED_LIMIT:  # (days before the first revision: many)
+            self._explained = {}
+        texts = [self._explained.get(text) or self._explained.setdefault(
+                     text, ',"explanation":' + json.dumps(text, ensure_ascii=False))
                  for text in explanation.dictionary.to_pylist()]
         return pa.DictionaryArray.from_arrays(explanation.indices, pa.array(texts, pa.string()))
 
@@ -155,6 +161,10 @@ class JsonLinesWriter:
                 runs.append(run)
         self._known = pa.array(self._keys, pa.int64())
         self._known_runs = [pa.array(runs, pa.int32()) for runs in self._key_runs]
+        self._run_texts = [  # the texts of new runs appended (a run's id is its place)
+            pa.concat_arrays([texts, pa.array(list(itertools.islice(runs, len(texts), None)),
+                                              pa.string())])
+            for texts, runs in zip(self._run_texts, self._runs, strict=True)]
 
     def _template(self, key: int) -> tuple[int, ...]:
         """The run ids of an outcome key: its runs before the last from the first decision met
