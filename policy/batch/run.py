@@ -103,7 +103,12 @@ def run_batch(path: str, policy: Any, *, out: str | None = None, as_of: str | No
             chunks = reader(path, columnar, plan) if plan else reader(path, columnar)
             first = next(chunks, None)  # the header read: whether the input has codes
             coded = first.coded if first is not None else reader is read_jsonl
-            writer = WRITERS[kind](handle, columnar, keep=plan.keep, codes=coded)
+            try:
+                writer = WRITERS[kind](handle, columnar, keep=plan.keep, codes=coded)
+            except BaseException:
+                # a reader's generator: its file closed now, not when collected
+                chunks.close()  # type: ignore[attr-defined]
+                raise
             return _run(_starting_with(first, chunks), writer, columnar, as_of,
                         text_cells=text_cells, on_bad=on_bad,
                         on_bad_lines=on_bad_lines, on_progress=on_progress,
