@@ -21,9 +21,6 @@ from ..core import partial_cases
 # JSON Lines results are long (about 1.9 KB a row: explanations, quotes), so they are rendered a
 # slice at a time: 2,048 rows are about 4 MB, like a read block (8,192 peaked 50 MB higher)
 JSON_OUT_ROWS = 2048
-# explanations remembered as JSON members: those of the outcomes (a few hundred) and of the days
-# before the first revision met lately
-EXPLAINED_LIMIT = 4096
 CSV_FORMULA = r"^[=+\-@\t\r]"  # a cell a spreadsheet would run as a formula (OWASP CSV injection)
 
 
@@ -59,7 +56,10 @@ class JsonLinesWriter:
         self._runs: list[dict[str, int]] = [{} for _ in range(len(self._PER_ROW) + 1)]
         self._run_texts = [pa.array([], pa.string()) for _ in self._runs]  # the same, in Arrow
         self._texts: dict[str, str] = {}  # a repeated text -> its JSON
-        self._explained: dict[str, str] = {}  # an explanation -> its member, up to a limit
+        # each outcome's explanation (every chunk's explanations start with them, unless codes
+        # added words) and its JSON member, made once
+        self._outcome_explanations = columnar.outcomes.dictionaries["explanation"][0]
+        self._outcome_members = _explanation_json(self._outcome_explanations)
         # A key's runs before its last depend on its outcome and its evidence value, the last
         # (the partial case) on its partial case alone: each is built once, from one decision
         # (544 outcome and evidence pairs, 1,920 partial cases for the 24,933 keys of a
@@ -146,12 +146,12 @@ class JsonLinesWriter:
         except before the first revision, where it names the day: so it is a per-row member,
         and what the writer remembers stays bounded by the policy, not by the days in a file."""
         explanation = self.columnar.explanations(keyed)
-        if len(self._explained) > EXPLAINED_LIMIT:  # (days before the first revision: many)
-            self._explained = {}
-        texts = [self._explained.get(text) or self._explained.setdefault(
-                     text, ',"explanation":' + json.dumps(text, ensure_ascii=False))
-                 for text in explanation.dictionary.to_pylist()]
-        return pa.DictionaryArray.from_arrays(explanation.indices, pa.array(texts, pa.string()))
+        texts = explanation.dictionary
+        known = self._outcome_explanations  # the outcomes' explanations come first, in order
+        if len(texts) >= len(known) and texts.slice(0, len(known)).equals(known):
+            members = [self._outcome_members, _explanation_json(texts.slice(len(known)))]
+            return pa.DictionaryArray.from_arrays(explanation.indices, pa.concat_arrays(members))
+        return pa.DictionaryArray.from_arrays(explanation.indices, _explanation_json(texts))
 
     def _learn(self, keys: list[int]) -> None:
         """Add the run ids of outcome keys not met before to the arrays a chunk looks up."""
@@ -224,6 +224,12 @@ def kept_texts(keyed: Keyed, keep: tuple[str, ...], n: int) -> list[pa.Array]:
             column = pc.if_else(column, "true", "false")
         texts.append(column if pa.types.is_string(column.type) else pc.cast(column, pa.string()))
     return texts
+
+
+def _explanation_json(texts: pa.Array) -> pa.Array:
+    """Each explanation as its JSON member, `,"explanation":"..."`."""
+    return pa.array([',"explanation":' + json.dumps(text, ensure_ascii=False)
+                     for text in texts.to_pylist()], pa.string())
 
 
 def codes_texts(keyed: Keyed, n: int) -> pa.Array:
