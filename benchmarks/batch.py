@@ -315,6 +315,9 @@ def main() -> int:
     parser.add_argument("--jsonl", type=int, metavar="N",
                         help="instead: N cases as JSON Lines in, JSON Lines and CSV out "
                              "(benchmarks/jsonl_feed.py), against the CSV floor")
+    parser.add_argument("--baseline", type=Path, metavar="DIR",
+                        help="with --jsonl: also time the package exported to DIR (another "
+                             "commit), side by side")
     args = parser.parse_args()
     args.root, args.python = ROOT, sys.executable
 

@@ -10,7 +10,10 @@ CSV. Timed in one run, repetitions interleaved, each a process:
 - `policy batch IN.jsonl --out OUT.csv` (the same reading, a small output);
 - the CSV floor: pyarrow's bare read of the same cases as CSV (the floor of every batch goal);
 - the write floor: a process copying OUT.jsonl to a new file (`shutil.copyfile`), what writing
-  the bytes of the JSON Lines results costs on this machine at that moment, whoever makes them.
+  the bytes of the JSON Lines results costs on this machine at that moment, whoever makes them;
+- with `--baseline DIR` (an export of another commit, `git archive C | tar -x -C DIR`): its
+  package's JSON Lines runs, to a file and to standard output, interleaved with the others, and
+  whether its results are byte for byte the same.
 
 Reported: the median of the paired ratios of each to the CSV floor (each pair run back to back),
 the goal being JSON Lines in and out at most 4 times the floor. Every line of both outputs is
@@ -20,6 +23,7 @@ exits 1.
 
 from __future__ import annotations
 
+import filecmp
 import statistics
 import sys
 import time
@@ -57,6 +61,11 @@ def run(args, launcher, policy_command: list[str], out: Path) -> int:
                   str(jsonl_out), str(copy)],
         "jsonl_csv": [*policy_command, "batch", str(jsonl_in), "--out", str(csv_out)],
     }
+    if args.baseline:  # the same runs of another checkout's package (its folder first on the path)
+        before = ["env", f"PYTHONPATH={args.baseline.resolve()}", *policy_command, "batch",
+                  str(jsonl_in)]
+        commands["before_jsonl_jsonl"] = [*before, "--out", str(out / f"feed-{n}.before.jsonl")]
+        commands["before_jsonl_stdout"] = before
     for name, command in commands.items():
         print(f"  {name}: " + " ".join(command))
         launcher.run(command, out / f"feed-{name}.log")  # warm-up: caches, the OS file cache
@@ -90,6 +99,14 @@ def run(args, launcher, policy_command: list[str], out: Path) -> int:
           f"{paired('jsonl_stdout'):.2f} times the CSV floor")
     print(f"policy batch IN.jsonl --out OUT.csv {median['jsonl_csv']:.2f} s: "
           f"{paired('jsonl_csv'):.2f} times the CSV floor")
+    if args.baseline:
+        print(f"the baseline ({args.baseline}), side by side: IN.jsonl --out OUT.jsonl "
+              f"{median['before_jsonl_jsonl']:.2f} s, {paired('before_jsonl_jsonl'):.2f} times "
+              f"the CSV floor; > /dev/null {median['before_jsonl_stdout']:.2f} s, "
+              f"{paired('before_jsonl_stdout'):.2f} times")
+        same = filecmp.cmp(jsonl_out, out / f"feed-{n}.before.jsonl", shallow=False)
+        print(f"  its JSON Lines results {'are' if same else 'are NOT'} byte for byte these")
+        (out / f"feed-{n}.before.jsonl").unlink()
     expected = batch.expected_columns(iort, workload.cases(data))
     wrong = {"JSON Lines": batch.jsonl_disagreements(jsonl_out, expected),
              "CSV": batch.csv_disagreements(csv_out, expected, first_line=1)}
