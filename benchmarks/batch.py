@@ -116,21 +116,24 @@ for request in sys.stdin:
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - started
     child.returncode = os.waitstatus_to_exitcode(status)
-    print(json.dumps([wall, usage.ru_maxrss, child.returncode]), flush=True)
+    cpu = usage.ru_utime + usage.ru_stime
+    print(json.dumps([wall, usage.ru_maxrss, child.returncode, cpu]), flush=True)
 """
 
 
 class Launcher:
-    """Runs commands from a small process; reports wall seconds, peak RSS (MB), exit code."""
+    """Runs commands from a small process; reports wall seconds, peak RSS (MB), exit code (and
+    keeps the CPU seconds, user and system, of the last command in `last_cpu`)."""
 
     def __init__(self):
         self.process = subprocess.Popen([sys.executable, "-c", LAUNCHER], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, text=True)
+        self.last_cpu = 0.0
 
     def run(self, command: list[str], log: Path) -> tuple[float, float, int]:
         self.process.stdin.write(json.dumps([command, str(log), str(ROOT)]) + "\n")
         self.process.stdin.flush()
-        wall, max_rss_kib, code = json.loads(self.process.stdout.readline())
+        wall, max_rss_kib, code, self.last_cpu = json.loads(self.process.stdout.readline())
         return wall, max_rss_kib / 1024, code  # ru_maxrss is in KiB on Linux
 
     def close(self) -> None:

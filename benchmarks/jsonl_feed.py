@@ -70,6 +70,7 @@ def run(args, launcher, policy_command: list[str], out: Path) -> int:
         print(f"  {name}: " + " ".join(command))
         launcher.run(command, out / f"feed-{name}.log")  # warm-up: caches, the OS file cache
     times: dict[str, list[float]] = {name: [] for name in commands}
+    cpu: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(args.repeat):
         for name, command in commands.items():
             copy.unlink(missing_ok=True)
@@ -78,6 +79,7 @@ def run(args, launcher, policy_command: list[str], out: Path) -> int:
                 print(f"FAILED: {name} exited {code}; see {out / f'feed-{name}.log'}")
                 return 1
             times[name].append(wall)
+            cpu[name].append(launcher.last_cpu)
     copy.unlink(missing_ok=True)
     floor = times["floor"]
 
@@ -85,6 +87,8 @@ def run(args, launcher, policy_command: list[str], out: Path) -> int:
         return statistics.median(a / b for a, b in zip(times[name], floor, strict=True))
 
     median = {name: statistics.median(values) for name, values in times.items()}
+    print("CPU seconds (user and system; less moved by other load than wall time), medians: "
+          + ", ".join(f"{name} {statistics.median(values):.2f}" for name, values in cpu.items()))
     ratio = paired("jsonl_jsonl")
     print(f"CSV floor (pyarrow read of the same cases as CSV) {median['floor']:.2f} s")
     print(f"policy batch IN.jsonl --out OUT.jsonl {median['jsonl_jsonl']:.2f} s: "
