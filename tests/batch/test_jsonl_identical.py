@@ -1,12 +1,14 @@
-"""JSON Lines in and out, byte for byte as before the vectorised reader and writer (issue 22).
+"""JSON Lines in and out, byte for byte as before the faster reader and writer (issue 22).
 
 A varied JSON Lines file (generated, fixed seed: bad lines of every kind, unicode, escapes, nulls,
 booleans given as strings, keys in every order, codes as text and as lists, days before the first
-revision) and a claim file of the same kinds with its own columns (`--map`, `--keep`, kept values
-of every JSON type) are decided by `policy batch`. Each output (JSON Lines, CSV), standard error
-and the exit code must be exactly those of commit 796ae69, the code before the change (their
-SHA-256 digests were recorded from it: RECORDED), and every good line's result exactly what the
-per-case API gives (which the code before did not for a block holding a bad line). The reading must not depend on how the input is
+revision, an over-long line) and a claim file of the same kinds with its own columns (`--map`,
+`--keep`, kept values of every JSON type) are decided by `policy batch`. Every good line's JSON
+Lines result must be, byte for byte, the per-case API's object (`policy evaluate --json`'s, "line"
+first, kept values after); the bad lines' results, standard error, the exit code and the CSV
+output (without the `codes` column added since) exactly those of commit 796ae69, the code before
+the change, whose SHA-256 digests are RECORDED. (796ae69 itself failed the first check: a block
+holding a bad line lost its good lines' codes.) The reading must not depend on how the input is
 cut into blocks, so each file is also read in blocks of 64 KiB, and from standard input.
 """
 
