@@ -24,6 +24,7 @@ does the same for start-up.
     python benchmarks/batch.py --rows 1000000 --repeat 5     # the issue's measurement
     python benchmarks/batch.py --scale 100000000             # one policy batch run of 100M CSV rows
     python benchmarks/batch.py --coded 1000000 --repeat 3    # coded claims, mapped (issue 22)
+    python benchmarks/batch.py --jsonl 1000000 --repeat 5    # a JSON Lines feed (issue 22)
 
 `--scale N` writes an N-row CSV (blocks of the generated workload, each with its own case ids;
 about 56 bytes a row), runs `policy batch IN.csv --out OUT.csv` once and reports its time, rows per
@@ -115,21 +116,24 @@ for request in sys.stdin:
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - started
     child.returncode = os.waitstatus_to_exitcode(status)
-    print(json.dumps([wall, usage.ru_maxrss, child.returncode]), flush=True)
+    cpu = usage.ru_utime + usage.ru_stime
+    print(json.dumps([wall, usage.ru_maxrss, child.returncode, cpu]), flush=True)
 """
 
 
 class Launcher:
-    """Runs commands from a small process; reports wall seconds, peak RSS (MB), exit code."""
+    """Runs commands from a small process; reports wall seconds, peak RSS (MB), exit code (and
+    keeps the CPU seconds, user and system, of the last command in `last_cpu`)."""
 
     def __init__(self):
         self.process = subprocess.Popen([sys.executable, "-c", LAUNCHER], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, text=True)
+        self.last_cpu = 0.0
 
     def run(self, command: list[str], log: Path) -> tuple[float, float, int]:
         self.process.stdin.write(json.dumps([command, str(log), str(ROOT)]) + "\n")
         self.process.stdin.flush()
-        wall, max_rss_kib, code = json.loads(self.process.stdout.readline())
+        wall, max_rss_kib, code, self.last_cpu = json.loads(self.process.stdout.readline())
         return wall, max_rss_kib / 1024, code  # ru_maxrss is in KiB on Linux
 
     def close(self) -> None:
@@ -234,8 +238,9 @@ def jsonl_disagreements(path: Path, expected: dict[str, list]) -> int:
     return wrong + max(0, n - seen)
 
 
-def csv_disagreements(path: Path, expected: dict[str, list]) -> int:
-    """Rows of `policy batch` CSV output that differ from the per-case API (shared columns)."""
+def csv_disagreements(path: Path, expected: dict[str, list], first_line: int = 2) -> int:
+    """Rows of `policy batch` CSV output that differ from the per-case API (shared columns);
+    case i is on input line i + `first_line` (CSV input: after its header)."""
     n = len(expected["valid"])
     wrong = 0
     seen = 0
@@ -257,7 +262,7 @@ def csv_disagreements(path: Path, expected: dict[str, list]) -> int:
                     got[key] = row[key] or None
             if "needs" in row:  # the CSV cell lists the field names separated by spaces
                 got["needs"] = row["needs"].split()
-            if row.get("line") != str(i + 2):  # CSV input: a header line, then case i on i + 2
+            if row.get("line") != str(i + first_line):
                 wrong += 1
                 continue
             if not {"determination", "revision", "rule", "needs"} <= set(got):
@@ -310,11 +315,17 @@ def main() -> int:
     parser.add_argument("--coded", type=int, metavar="N",
                         help="instead: N coded claims with their own column names (benchmarks/"
                              "coded.py) against pyarrow's bare read, and the per-case API")
+    parser.add_argument("--jsonl", type=int, metavar="N",
+                        help="instead: N cases as JSON Lines in, JSON Lines and CSV out "
+                             "(benchmarks/jsonl_feed.py), against the CSV floor")
+    parser.add_argument("--baseline", type=Path, metavar="DIR",
+                        help="with --jsonl: also time the package exported to DIR (another "
+                             "commit), side by side")
     args = parser.parse_args()
     args.root, args.python = ROOT, sys.executable
 
     import pyarrow as pa  # noqa: F401  (fail early when the core dependency is missing)
-    if not args.coded:
+    if not (args.coded or args.jsonl):
         import zen  # noqa: F401  (the bench extra: pip install -e '.[bench]')
 
     # Every process runs as installed, its modules' bytecode cached: where the environment sets
@@ -331,6 +342,12 @@ def main() -> int:
             for line in machine():
                 print(line)
             return coded.run(args, launcher, policy_command(), args.out_dir)
+        if args.jsonl:
+            import jsonl_feed
+
+            for line in machine():
+                print(line)
+            return jsonl_feed.run(args, launcher, policy_command(), args.out_dir)
         return scale(args, launcher) if args.scale else benchmark(args, launcher)
     finally:
         launcher.close()

@@ -16,8 +16,9 @@ import pyarrow as pa
 
 from ..columnar import ColumnarPolicy
 from ..columnar import kernels as pc
-from ..columnar.column_map import NO_MAP, ColumnMap, row_fields
+from ..columnar.column_map import NO_MAP, ColumnMap, renamed, row_fields
 from ..columnar.column_map import apply as apply_map
+from ..core.cases import CODE_FIELDS
 from ..core.errors import DataError, Problem
 from ..core.reading import cannot_read
 from .csv_lines import RecordLines
@@ -182,6 +183,7 @@ def _read_csv(path: str, columnar: ColumnarPolicy, display: str,
         if problems:
             raise DataError(problems)
         bookkeeping.header(names)
+        coded = not set(renamed(names, plan)).isdisjoint(CODE_FIELDS)
         while True:
             try:
                 batch = reader.read_next_batch()
@@ -200,9 +202,9 @@ def _read_csv(path: str, columnar: ColumnarPolicy, display: str,
             done = min(lines[-1].as_py() * line_bytes / size, 1.0) if len(lines) and size else 1.0
             batch, kept = apply_map(batch, plan)
             yield Chunk(batch, lines, bad, done, utf8_checked=True, no_quotes=no_quotes,
-                        kept=kept)
+                        kept=kept, coded=coded)
         if bookkeeping.invalid:  # invalid rows after the last good row
-            yield Chunk(None, None, bookkeeping.after_last(), 1.0)
+            yield Chunk(None, None, bookkeeping.after_last(), 1.0, coded=coded)
 
 
 def _has_quote(handle: BufferedReader) -> bool:

@@ -23,8 +23,9 @@ import pyarrow as pa
 
 from ..columnar import ColumnarPolicy
 from ..columnar import kernels as pc
-from ..columnar.column_map import NO_MAP, ColumnMap
+from ..columnar.column_map import NO_MAP, ColumnMap, renamed
 from ..columnar.column_map import apply as apply_map
+from ..core.cases import CODE_FIELDS
 from ..core.errors import DataError, Problem
 from ..core.reading import cannot_read
 from .inputs import display, seekable
@@ -72,6 +73,7 @@ def _read_parquet(source_path: str, columnar: ColumnarPolicy, path: str,
     with footer:
         columnar.check_columns(footer.schema_arrow, text_cells=False, file=path, plan=plan)
         text = [field.name for field in footer.schema_arrow if _textual(field.type)]
+        coded = not set(renamed(footer.schema_arrow.names, plan)).isdisjoint(CODE_FIELDS)
         try:
             measured = _may_expand(source_path, footer, text, path)
             source = pq.ParquetFile(source_path, metadata=footer.metadata,
@@ -90,9 +92,9 @@ def _read_parquet(source_path: str, columnar: ColumnarPolicy, path: str,
                 raise _damaged(path, exc) from None
             done = min((row + batch.num_rows - 1) / total, 1.0)
             if measured:
-                yield from _measured_chunks(batch, row, path, done)
+                yield from _measured_chunks(batch, row, path, done, coded)
             else:
-                yield Chunk(batch, numbered(row, batch.num_rows), [], done)
+                yield Chunk(batch, numbered(row, batch.num_rows), [], done, coded=coded)
             row += batch.num_rows
 
 
@@ -131,7 +133,7 @@ def _may_expand(source_path: str, footer: Any, text: list[str], path: str) -> bo
 
 
 def _measured_chunks(batch: pa.RecordBatch, first_row: int, path: str,
-                     done: float) -> Iterator[Chunk]:
+                     done: float, coded: bool) -> Iterator[Chunk]:
     """The chunks of a batch read with dictionaries: refused past MAX_TEXT_BYTES, else in runs
     of rows of at most CHUNK_TEXT_BYTES of text (a longer row alone), decoded."""
     sizes = _text_sizes(batch)
@@ -146,7 +148,8 @@ def _measured_chunks(batch: pa.RecordBatch, first_row: int, path: str,
     while start < batch.num_rows:
         stop = max(bisect.bisect_right(ends, taken + CHUNK_TEXT_BYTES), start + 1)
         piece = batch.slice(start, stop - start)
-        yield Chunk(_decoded(piece), numbered(first_row + start, piece.num_rows), [], done)
+        yield Chunk(_decoded(piece), numbered(first_row + start, piece.num_rows), [], done,
+                    coded=coded)
         start, taken = stop, ends[stop - 1]
 
 

@@ -35,6 +35,9 @@ class Chunk(Record):
     no_quotes: bool = False
     # the kept columns of these rows (`columnar.column_map`), None when none are kept
     kept: pa.RecordBatch | None = None
+    # the input's columns include a code field (diagnosis, procedure), by name or mapped: its
+    # CSV and Parquet results carry a `codes` column (JSON Lines: always, as any line may)
+    coded: bool = False
 
 
 class Summary(Record):

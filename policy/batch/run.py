@@ -7,7 +7,7 @@ import json
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import pyarrow as pa
@@ -100,9 +100,16 @@ def run_batch(path: str, policy: Any, *, out: str | None = None, as_of: str | No
         writer = None
         try:
             budget.check()
-            writer = WRITERS[kind](handle, columnar, keep=plan.keep)
             chunks = reader(path, columnar, plan) if plan else reader(path, columnar)
-            return _run(chunks, writer, columnar, as_of,
+            first = next(chunks, None)  # the header read: whether the input has codes
+            coded = first.coded if first is not None else reader is read_jsonl
+            try:
+                writer = WRITERS[kind](handle, columnar, keep=plan.keep, codes=coded)
+            except BaseException:
+                # a reader's generator: its file closed now, not when collected
+                chunks.close()  # type: ignore[attr-defined]
+                raise
+            return _run(_starting_with(first, chunks), writer, columnar, as_of,
                         text_cells=text_cells, on_bad=on_bad,
                         on_bad_lines=on_bad_lines, on_progress=on_progress,
                         budget=budget)
@@ -116,6 +123,19 @@ def run_batch(path: str, policy: Any, *, out: str | None = None, as_of: str | No
             if isinstance(exc, OutOfMemory):
                 raise exc from None
             raise
+
+
+def _starting_with(first: Chunk | None, rest: Iterator[Chunk]) -> Generator[Chunk, None, None]:
+    """`first` (when there is one), then the chunks of `rest` (a reader's generator, closed
+    with this one: its files are closed by the thread that reads it)."""
+    try:
+        if first is not None:
+            yield first
+        yield from rest
+    finally:
+        close = getattr(rest, "close", None)
+        if close is not None:
+            close()
 
 
 def reader_for(path: str, input_format: str | None
@@ -279,7 +299,12 @@ def _with_bad_lines(keyed: Keyed | None, lines: pa.Array | None,
                     pa.array([(entry.kept or {}).get(name) for entry in bad], pa.string()))
              for name, c in zip(kept.schema.names, kept.columns, strict=True)],
             names=kept.schema.names)
+    def merged_text(values: pa.Array | None) -> pa.Array | None:  # null on the bad lines
+        return None if values is None else merged(values)
+
     return Keyed(
+        codes=merged_text(keyed.codes), said=merged_text(keyed.said),
+        not_applicable_text=merged_text(keyed.not_applicable_text),
         gid=merged(keyed.gid), code=merged(keyed.code), kept=kept,
         case_id=merged(keyed.case_id, case_ids),
         as_of=pc.dictionary_encode(merged(keyed.as_of)),

@@ -7,6 +7,7 @@ defused where a spreadsheet would run it as a formula; JSON text is escaped by `
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from typing import Any, Protocol, cast
@@ -15,6 +16,7 @@ import pyarrow as pa
 
 from ..columnar import RESULT_SCHEMA, ColumnarPolicy, Keyed
 from ..columnar import kernels as pc
+from ..core import partial_cases
 
 # JSON Lines results are long (about 1.9 KB a row: explanations, quotes), so they are rendered a
 # slice at a time: 2,048 rows are about 4 MB, like a read block (8,192 peaked 50 MB higher)
@@ -44,31 +46,51 @@ class JsonLinesWriter:
     """One JSON object per input line: `policy evaluate --json`'s object plus "line", or
     {"line", "error"} for a bad line. Assembled by Arrow string kernels from per-outcome parts."""
 
-    def __init__(self, handle: Sink, columnar: ColumnarPolicy, keep: tuple[str, ...] = ()):
+    def __init__(self, handle: Sink, columnar: ColumnarPolicy, keep: tuple[str, ...] = (),
+                 codes: bool = False):  # (every result carries its codes)
         self.handle, self.columnar, self.keep = handle, columnar, keep
         self._kept_names = [f",{json.dumps(name, ensure_ascii=False)}:" for name in keep]
         # Per outcome key, the id of each of its runs (below); per run position, the distinct
         # texts. Keys are many (revisions times partial cases: 24,933 in a 1,000,000-row run)
         # but runs few (their texts 0.3 MB where one copy per key took 38 MB).
-        self._templates: dict[int, tuple[int, ...]] = {}
         self._runs: list[dict[str, int]] = [{} for _ in range(len(self._PER_ROW) + 1)]
         self._run_texts = [pa.array([], pa.string()) for _ in self._runs]  # the same, in Arrow
         self._texts: dict[str, str] = {}  # a repeated text -> its JSON
+        # each outcome's explanation (every chunk's explanations start with them, unless codes
+        # added words) and its JSON member, made once
+        self._outcome_explanations = columnar.outcomes.dictionaries["explanation"][0]
+        self._outcome_members = _explanation_json(self._outcome_explanations)
+        # A key's runs before its last depend on its outcome and its evidence value, the last
+        # (the partial case) on its partial case alone: each is built once, from one decision
+        # (544 outcome and evidence pairs, 1,920 partial cases for the 24,933 keys of a
+        # 1,000,000-row run: 0.3 s, where a decision per key took 2.8 s)
+        self._heads: dict[tuple[int, int], tuple[int, ...]] = {}
+        self._tails: dict[int, int] = {}
+        names = [name for name, _ in columnar.columns]
+        evidence_key = columnar.compiled.evidence_key
+        self._evidence_digit = (1, 1)  # (weight, radix) of its digit in a partial-case code
+        if evidence_key in names:
+            at = names.index(evidence_key)
+            self._evidence_digit = (partial_cases.weights(columnar.columns)[at],
+                                    len(columnar.columns[at][1]) + 1)
+        # the keys met so far, and per run position each one's run id: looked up by Arrow
+        self._keys: list[int] = []
+        self._key_runs: list[list[int]] = [[] for _ in self._runs]
+        self._known = pa.array([], pa.int64())
+        self._known_runs = [pa.array([], pa.int32()) for _ in self._runs]
 
     def write(self, lines: pa.Array, keyed: Keyed, no_quotes: bool = False) -> None:
         key = self.columnar.outcome_keys(keyed)
-        distinct = pc.drop_null(pc.unique(key))
-        indices = pc.index_in(key, value_set=distinct)
-        templates = [self._template(k) for k in distinct.to_pylist()]
+        indices = pc.index_in(key, value_set=self._known)  # null for a bad row
+        if indices.null_count > key.null_count:  # keys not met before
+            self._learn(pc.drop_null(pc.unique(pc.filter(key, pc.is_null(indices)))).to_pylist())
+            indices = pc.index_in(key, value_set=self._known)
         # The members of `policy evaluate --json` in its order: the members that vary per row
         # (as_of, the explanation, case_id) between runs of members that depend only on the
         # outcome, one dictionary array per run position; each run carries the punctuation
         # around it, so a row joins few parts.
-        self._run_texts = [texts if len(texts) == len(runs) else pa.array(list(runs), pa.string())
-                           for texts, runs in zip(self._run_texts, self._runs, strict=True)]
-        statics = [pa.DictionaryArray.from_arrays(
-            pc.take(pa.array([template[i] for template in templates], pa.int32()), indices),
-            texts) for i, texts in enumerate(self._run_texts)]
+        statics = [pa.DictionaryArray.from_arrays(pc.take(runs, indices), texts)
+                   for runs, texts in zip(self._known_runs, self._run_texts, strict=True)]
         per_row = {"as_of": pc.cast(keyed.as_of, pa.string()),
                    "explanation": self._explanation_members(keyed),
                    "case_id": _json_strings(keyed.case_id)}
@@ -124,30 +146,60 @@ class JsonLinesWriter:
         except before the first revision, where it names the day: so it is a per-row member,
         and what the writer remembers stays bounded by the policy, not by the days in a file."""
         explanation = self.columnar.explanations(keyed)
-        texts = [',"explanation":' + json.dumps(text, ensure_ascii=False)
-                 for text in explanation.dictionary.to_pylist()]
-        return pa.DictionaryArray.from_arrays(explanation.indices, pa.array(texts, pa.string()))
+        texts = explanation.dictionary
+        known = self._outcome_explanations  # the outcomes' explanations come first, in order
+        if len(texts) >= len(known) and texts.slice(0, len(known)).equals(known):
+            members = [self._outcome_members, _explanation_json(texts.slice(len(known)))]
+            return pa.DictionaryArray.from_arrays(explanation.indices, pa.concat_arrays(members))
+        return pa.DictionaryArray.from_arrays(explanation.indices, _explanation_json(texts))
+
+    def _learn(self, keys: list[int]) -> None:
+        """Add the run ids of outcome keys not met before to the arrays a chunk looks up."""
+        for key in keys:
+            self._keys.append(key)
+            for runs, run in zip(self._key_runs, self._template(key), strict=True):
+                runs.append(run)
+        self._known = pa.array(self._keys, pa.int64())
+        self._known_runs = [pa.array(runs, pa.int32()) for runs in self._key_runs]
+        self._run_texts = [  # the texts of new runs appended (a run's id is its place)
+            pa.concat_arrays([texts, pa.array(list(itertools.islice(runs, len(texts), None)),
+                                              pa.string())])
+            for texts, runs in zip(self._run_texts, self._runs, strict=True)]
 
     def _template(self, key: int) -> tuple[int, ...]:
+        """The run ids of an outcome key: its runs before the last from the first decision met
+        with its outcome and evidence value, its last from the first met with its partial case.
+        Each decision built is checked against what it shares with those met before."""
+        gid, code = divmod(key, self.columnar.n_codes)
+        weight, radix = self._evidence_digit
+        head_key = (gid, code // weight % radix)
+        head, tail = self._heads.get(head_key), self._tails.get(code)
+        if head is None or tail is None:
+            ids = self._decision_runs(key)
+            if head is not None and head != ids[:-1] or tail is not None and tail != ids[-1]:
+                raise AssertionError("a decision's members depend on more than its outcome, "
+                                     "evidence value and partial case")
+            head = self._heads[head_key] = ids[:-1]
+            tail = self._tails[code] = ids[-1]
+        return (*head, tail)
+
+    def _decision_runs(self, key: int) -> tuple[int, ...]:
         """The JSON members of a decision that depend only on its outcome and partial case, as
         the runs before, between and after the per-row members, each with the punctuation
         around it: per run, its id among the texts of its position."""
-        found = self._templates.get(key)
-        if found is None:
-            decision = self.columnar.decision_of_key(key).to_json()
-            runs: list[str] = [""]
-            for name, value in decision.items():
-                if name in self._PER_ROW:
-                    runs.append("")
-                else:
-                    runs[-1] += f",{self._json(name)}:{self._json(value)}"
-            if [n for n in decision if n in self._PER_ROW] != list(self._PER_ROW):
-                raise AssertionError("Decision.to_json changed its per-row members' order")
-            ids = []
-            for (before, after), run, known in zip(self._EDGES, runs, self._runs, strict=True):
-                ids.append(known.setdefault(before + run + after, len(known)))
-            found = self._templates[key] = tuple(ids)
-        return found
+        decision = self.columnar.decision_of_key(key).to_json()
+        runs: list[str] = [""]
+        for name, value in decision.items():
+            if name in self._PER_ROW:
+                runs.append("")
+            else:
+                runs[-1] += f",{self._json(name)}:{self._json(value)}"
+        if [n for n in decision if n in self._PER_ROW] != list(self._PER_ROW):
+            raise AssertionError("Decision.to_json changed its per-row members' order")
+        ids = []
+        for (before, after), run, known in zip(self._EDGES, runs, self._runs, strict=True):
+            ids.append(known.setdefault(before + run + after, len(known)))
+        return tuple(ids)
 
     def close(self) -> None:
         pass
@@ -174,6 +226,21 @@ def kept_texts(keyed: Keyed, keep: tuple[str, ...], n: int) -> list[pa.Array]:
     return texts
 
 
+def _explanation_json(texts: pa.Array) -> pa.Array:
+    """Each explanation as its JSON member, `,"explanation":"..."`."""
+    return pa.array([',"explanation":' + json.dumps(text, ensure_ascii=False)
+                     for text in texts.to_pylist()], pa.string())
+
+
+def codes_texts(keyed: Keyed, n: int) -> pa.Array:
+    """Per row its codes as JSON text, as `evaluate_arrow`'s `codes` column holds them: the
+    list (`[]` when the row gave none), null for a bad row."""
+    good = pc.is_valid(keyed.gid)
+    if keyed.codes is None:  # no row of the chunk gave a code
+        return pc.if_else(good, pa.scalar("[]", pa.string()), pa.scalar(None, pa.string()))
+    return pc.if_else(good, keyed.codes, pa.scalar(None, pa.string()))
+
+
 def _json_strings(column: pa.Array, null: str | None = "null") -> pa.Array:
     """JSON text of each string (null -> `null`); escaping in Python only for rows that need
     it."""
@@ -196,13 +263,16 @@ class CsvWriter:
     """One row per input line; `needs` space-separated. Rows are assembled by Arrow string
     kernels from a CSV fragment per outcome. (pyarrow's CSV writer quotes every string, or with
     quoting_style="none" refuses the commas inside a fragment: it cannot write these bytes.)
-    User text that a spreadsheet would run as a formula (= + - @ first) gets an apostrophe."""
+    User text that a spreadsheet would run as a formula (= + - @ first) gets an apostrophe.
+    `codes`: the input has codes, so a `codes` column (the list as JSON text) follows `error`."""
 
-    def __init__(self, handle: Sink, columnar: ColumnarPolicy, keep: tuple[str, ...] = ()):
-        self.handle, self.columnar, self.keep = handle, columnar, keep
+    def __init__(self, handle: Sink, columnar: ColumnarPolicy, keep: tuple[str, ...] = (),
+                 codes: bool = False):
+        self.handle, self.columnar, self.keep, self.codes = handle, columnar, keep, codes
         self._fragments: dict[int, str] = {}
         self._by_gid = pa.array([], pa.string())  # fragment of outcome id i at i ("": not yet)
-        handle.write((",".join([*CSV_COLUMNS, *map(_csv_cell, keep)]) + "\n").encode())
+        header = [*CSV_COLUMNS, *(["codes"] if codes else []), *map(_csv_cell, keep)]
+        handle.write((",".join(header) + "\n").encode())
 
     def write(self, lines: pa.Array, keyed: Keyed, no_quotes: bool = False) -> None:
         gid = keyed.gid
@@ -222,9 +292,12 @@ class CsvWriter:
                                             ""),
                 ",", null_handling="replace", null_replacement="")
             rows = pc.replace_with_mask(rows, bad, texts)
+        cells = [pc.fill_null(_csv_cell_column(codes_texts(keyed, len(lines))), "")
+                 ] if self.codes else []
         if self.keep:  # the kept columns' cells, after the result's own
-            cells = [pc.fill_null(_csv_cells(texts), "")
-                     for texts in kept_texts(keyed, self.keep, len(lines))]
+            cells += [pc.fill_null(_csv_cells(texts), "")
+                      for texts in kept_texts(keyed, self.keep, len(lines))]
+        if cells:
             rows = pc.binary_join_element_wise(
                 pc.utf8_slice_codeunits(rows, 0, -1), *cells, ",")
             rows = pc.binary_join_element_wise(rows, "\n", "")
@@ -318,11 +391,16 @@ def _write_strings(handle: Sink, rows: pa.Array) -> None:
 
 
 class ParquetWriter:
-    def __init__(self, handle: Sink, columnar: ColumnarPolicy, keep: tuple[str, ...] = ()):
+    """`line` and the columns of `evaluate_arrow`: with `codes` (the input has codes) a `codes`
+    column of JSON text after `error`; then the kept columns, as text."""
+
+    def __init__(self, handle: Sink, columnar: ColumnarPolicy, keep: tuple[str, ...] = (),
+                 codes: bool = False):
         import pyarrow.parquet as pq
 
-        self.columnar, self.keep = columnar, keep
+        self.columnar, self.keep, self.codes = columnar, keep, codes
         self.schema = pa.schema([("line", pa.int64()), *RESULT_SCHEMA,
+                                 *([("codes", pa.string())] if codes else []),
                                  *((name, pa.string()) for name in keep)])
         # statistics (min/max per row group) only for `line`: computing them for the long
         # texts and the unique case ids took a sixth of a large run, and no reader prunes on them
@@ -330,9 +408,10 @@ class ParquetWriter:
 
     def write(self, lines: pa.Array, keyed: Keyed, no_quotes: bool = False) -> None:
         result = self.columnar.results(keyed)
+        codes = [codes_texts(keyed, len(lines))] if self.codes else []
         kept = kept_texts(keyed, self.keep, len(lines)) if self.keep else []
-        self.writer.write_batch(pa.RecordBatch.from_arrays([lines, *result.columns, *kept],
-                                                           schema=self.schema))
+        self.writer.write_batch(pa.RecordBatch.from_arrays(
+            [lines, *result.columns, *codes, *kept], schema=self.schema))
 
     def close(self) -> None:
         self.writer.close()

@@ -222,7 +222,7 @@ def mapped_row(case: dict[str, Any], plan: ColumnMap) -> tuple[dict[str, Any], d
     sources = plan.sources()
     fields: dict[str, Any] = {}
     kept: dict[str, Any] = {}
-    joined: dict[str, list[str]] = {}
+    joined: dict[str, list[tuple[str, str]]] = {}  # field -> (column, cell)
     for name, value in case.items():
         if name in plan.keep:
             kept[name] = value
@@ -234,13 +234,15 @@ def mapped_row(case: dict[str, Any], plan: ColumnMap) -> tuple[dict[str, Any], d
                 if not isinstance(value, str):
                     fields[field] = value  # refused by the case check, as given
                     continue
-                joined.setdefault(field, []).append(value)
+                joined.setdefault(field, []).append((name, value))
             else:
                 fields[field] = value
         else:
             fields[name] = value
-    for field, parts in joined.items():
-        fields.setdefault(field, ",".join(parts))
+    for field, parts in joined.items():  # in the map's order of columns, as a block joins them
+        order = dict(plan.fields)[field]
+        parts.sort(key=lambda part: order.index(part[0]))
+        fields.setdefault(field, ",".join(value for _, value in parts))
     return fields, kept
 
 

@@ -580,7 +580,7 @@ def test_json_lines_writer_remembers_parts_per_outcome_not_per_day():
     writer = JsonLinesWriter(sink, columnar)
 
     def remembered() -> int:
-        return len(writer._templates) + len(writer._texts)
+        return len(writer._keys) + len(writer._texts)
 
     lines, keyed = _keyed_chunk(columnar, days[:500], 1)
     writer.write(lines, keyed)
