@@ -456,6 +456,24 @@ def test_try_page_agrees_with_the_engine_on_every_partial_case(server, page, eng
     assert page.watch.problems == []
 
 
+def test_try_page_opened_with_no_case_decides_the_policys_example(server, page, engine):
+    """The contract: opened with no query, the page decides the policy's example case (its
+    policy.yml's site.example), and the address holds it. Failed before: the page opened on an
+    empty date with "no date" in red."""
+    import yaml
+
+    from repo_paths import POLICY_DIR
+
+    example = yaml.safe_load((POLICY_DIR / "policy.yml").read_text())["site"]["example"]
+    page.goto(server + "try/", wait_until="networkidle")
+    shown = {i: page.locator(f"#{i}").get_attribute("data-value") for i in CONTRACT_IDS}
+    assert shown == _expected(engine.evaluate(example["case"], example["as_of"]).to_json())
+    assert shown["determination"] != ""
+    assert page.url.endswith("?" + _query(example["case"], example["as_of"]))
+    assert page.locator("#as_of").input_value() == example["as_of"]
+    assert page.watch.problems == []
+
+
 def test_try_page_puts_the_case_in_the_address(server, page, engine):
     """A sample through `show`, which every control change calls: the address follows."""
     rng = random.Random(4)
@@ -507,7 +525,8 @@ def _click(page, field: str, value: str) -> None:
 
 def test_try_page_by_clicking(server, page, engine):
     """Cases built by clicking the controls: the decision and the address follow each click."""
-    page.goto(server + "try/", wait_until="networkidle")
+    page.goto(server + "try/", wait_until="networkidle")  # the example case, decided
+    page.evaluate("() => window.policyTry.show('')")  # every field cleared, the date too
     assert _shown(page)["problems"] == "as_of"  # no date yet: nothing decided
     assert _shown(page)["determination"] == ""
     page.fill("#as_of", "2016-05-03")

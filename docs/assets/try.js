@@ -513,5 +513,8 @@
   // For tests and scripts: show (address + page), render (the page only: the same steps without
   // touching the address, which browsers throttle), change (one control), decide (no page).
   window.policyTry = { show: show, render: render, change: change, decide: decide, data: DATA };
-  render(location.search);
+  // opened with no case: the policy's example case (its policy.yml), decided, in the address too
+  var example = $("try-form").getAttribute("data-example");
+  if (location.search || !example) render(location.search);
+  else show(example);
 })();

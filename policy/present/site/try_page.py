@@ -174,6 +174,13 @@ def code_examples(crosswalk: dict | None) -> dict[str, str]:
     return found
 
 
+def _example_query(definition: Any) -> str | None:
+    """The query of the policy's example case (policy.yml's site.example), which the page decides
+    when it is opened with no case; None without one."""
+    example = (definition.site.get("example") if definition is not None else None) or None
+    return case_query(example["case"], example["as_of"]) if example else None
+
+
 def try_page(compiled: Any, revision_page: Callable[[str], str], examples: Any = (),
              definition: Any = None) -> str:
     """The page's Markdown. `revision_page(id)` names a revision's page (the script links to it);
@@ -195,6 +202,7 @@ def try_page(compiled: Any, revision_page: Callable[[str], str], examples: Any =
         example_link=lambda e: Markup(f"[{md_text(e['label'])}]"
                                       f"(?{case_query(e['case'], e['as_of'])})"),
         before_target=f"?as_of={before}", data_block=Markup(data_block(try_data(compiled))),
+        example_query=_example_query(definition),
         revision_page=revision_page, reading_mark=DEFINITION_LABELS["reading"],
         code_fields=CODE_FIELDS, icd10_from=ICD10_FROM,
         code_field=(compiled.crosswalk or {}).get("field"),
