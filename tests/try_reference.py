@@ -13,7 +13,9 @@ field is checked with the engine's own checks, as `policy evaluate` checks its w
 - `as_of` and `service_date` must be real `YYYY-MM-DD` days (`policy.core.dates.check_date`);
 - an input's value must be one the tables allow, written as on the command line
   (`policy.core.cases.check_case` of the `FIELD=VALUE` word); `case_id` takes any text;
-- with neither `as_of` nor `service_date` in the link, `as_of` is the problem (no date).
+- with neither `as_of` nor `service_date` in the link, `as_of` is the problem (no date);
+- with no other problem, a value the revision in force does not know (a later revision introduces
+  it: `since` in policy.yml) is a problem of its field, as `policy evaluate` refuses it.
 
 With problems the page decides nothing and names them (sorted, once each); else it shows
 `Policy.evaluate(case, as_of or service_date).to_json()`, and its command, split as a POSIX shell
@@ -39,7 +41,7 @@ from policy.core.cases import (
     parse_words,
 )
 from policy.core.dates import check_date
-from policy.core.errors import PolicyError
+from policy.core.errors import DataError, PolicyError
 from policy.core.value_text import value_text
 
 CONTRACT_IDS = ("determination", "revision", "needs", "rule", "problems")
@@ -109,7 +111,11 @@ def expected(query: str, policy) -> Expected:
                    else first[name]) for name, _ in columns if name in first}
     extra = {f: first[f] for f in (*TEXT_FIELDS, *DATE_FIELDS) if f in first}
     day = first.get("as_of") or first[DATE_FIELDS[0]]
-    decision = policy.evaluate({**extra, **case}, day).to_json()
+    try:  # each problem placed at its field's name
+        decision = policy.evaluate_checked(check_case({**extra, **case}, columns), day,
+                                           locate=lambda field: (field, 0, 0)).to_json()
+    except DataError as exc:
+        return Expected(" ".join(sorted({p.file for p in exc.problems})), None, None)
     command = ["policy", "evaluate", "--as-of", day,
                *(f"{name}={value_text(value)}" for name, value in case.items()),
                *(f"{f}={first[f]}" for f in TEXT_FIELDS if f in first)]

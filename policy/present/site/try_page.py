@@ -35,7 +35,7 @@ from ..markdown import md_text
 from ..provenance import DEFINITION_LABELS
 from ..templating import render
 
-FORMAT = 1  # bump when the data's shape changes (docs/assets/try.js reads it)
+FORMAT = 2  # bump when the data's shape changes (docs/assets/try.js reads it)
 # The decision's fields that come from the case, not from the tables: the page fills them in.
 CASE_KEYS = ("as_of", "case", "case_id")
 # Two days before any revision: the no-policy decision is stored with the day cut out of its text.
@@ -47,9 +47,23 @@ def _canonical(value: Any) -> str:
 
 
 def _decisions(compiled: Any, revision: Any) -> list[dict]:
-    """`Decision.to_json()` of every partial case (by code) on the revision's first day."""
-    return [compiled.evaluate(decode(compiled.columns, code), revision.effective_from).to_json()
-            for code in range(len(revision.outcome_at))]
+    """`Decision.to_json()` of every partial case (by code) on the revision's first day. A case
+    using a value the revision does not know stands in as the case with nothing known: the page
+    never shows it (it names the value as a problem, see `_not_known`)."""
+    decided = []
+    for code in range(len(revision.outcome_at)):
+        case = decode(compiled.columns, code)
+        if not all(revision.knows(name, value) for name, value in case.items()):
+            case = {}
+        decided.append(compiled.evaluate(case, revision.effective_from).to_json())
+    return decided
+
+
+def _not_known(compiled: Any, revision: Any) -> list[list[str]]:
+    """[[field, value as on the command line, the engine's message], ...]: the values the
+    revision does not know (a later revision introduces them); a case using one is a problem."""
+    return [[name, value_text(value), compiled.not_known_message(revision, name, value)]
+            for name, values in revision.unknown for value in values]
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -123,7 +137,7 @@ def try_data(compiled: Any) -> dict:
             outcomes.append([values[k].position(representative[k]) for k in outcome_keys])
         revisions.append({
             **revision.identity(), "index": indexes.position(list(revision.outcome_at)),
-            "outcomes": outcomes,
+            "outcomes": outcomes, "not_known": _not_known(compiled, revision),
             "by_case": {k: indexes.position([values[k].position(d[k]) for d in made])
                         for k in case_keys}})
     return {"format": FORMAT, "policy": compiled.policy_id, "title": compiled.title,
