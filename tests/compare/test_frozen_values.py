@@ -24,6 +24,7 @@ import pytest
 
 from invented_source import write_invented
 from policy import evaluate_arrow, load_policy
+from policy.core.compiled import CompiledPolicy
 from policy.core.errors import DataError
 from policy.core.policy_files import policy_files
 from policy.present.site.matrix import matrix_cells, matrix_page
@@ -198,6 +199,12 @@ def test_the_columnar_core_gives_the_per_case_error(frozen):
             assert got["determination"] is None
         else:
             assert got["error"] is None and got["determination"] == decision.determination
+    for _ in range(2):  # the per-case memo never keeps such a case as decided
+        with pytest.raises(DataError, match="the value is new in revision 2024-09"):
+            shipped.evaluate({"cancer_site": "skin"}, "2014-06-01")
+    # the compiled cache keeps which values each revision knows
+    cached = CompiledPolicy.from_json(shipped.compiled.to_json())
+    assert [r.unknown for r in cached.revisions] == [(("cancer_site", ("skin",)),)] * 12 + [()]
     late = SKIN_MESSAGE.replace("2013-12", "2023-09")  # the day before 2024-09 is in force
     assert [r["error"] for r in results] == [f"UNKNOWN_VALUE: {SKIN_MESSAGE}", None, None, None,
                                              f"UNKNOWN_VALUE: {late}"]
