@@ -27,8 +27,9 @@ from policy import evaluate_arrow, load_policy
 from policy.core.compiled import CompiledPolicy
 from policy.core.errors import DataError
 from policy.core.policy_files import policy_files
+from policy.present.site.fields import fields_page
 from policy.present.site.matrix import matrix_cells, matrix_page
-from policy.present.site.try_page import try_data
+from policy.present.site.try_page import try_data, try_page
 from policy.validate import load_and_validate
 from repo_paths import ROOT
 from try_reference import expected
@@ -224,7 +225,8 @@ def test_a_published_revision_never_lists_a_value_introduced_after_it(frozen):
 def test_the_try_page_and_the_matrix_say_a_revision_does_not_know_the_value(frozen):
     """The Try page's data names skin as a value 2013-12 does not know (with the engine's
     message), and its reference agrees: a problem of cancer_site as of 2014, a decision as of
-    2024-11; the matrix's skin row says so under each revision before 2024-09."""
+    2024-11; the matrix's skin row says so under each revision before 2024-09, and the Case
+    fields page says from which revision on the value is known."""
     shipped = load_policy(frozen.parent)
     data = try_data(shipped.compiled)
     by_id = {r["id"]: r for r in data["revisions"]}
@@ -240,3 +242,6 @@ def test_the_try_page_and_the_matrix_say_a_revision_does_not_know_the_value(froz
     assert [cell is None for cell in cells] == [True] * 12 + [False]
     page = matrix_page(shipped.compiled, [], definition)
     assert "not a value of this revision" in page
+    assert "A value from revision 2024-09 on" in fields_page(shipped.compiled, definition)
+    page = try_page(shipped.compiled, lambda rev: f"{rev}.md", definition=definition)
+    assert "A value from revision 2024-09 on" in page and SKIN_MESSAGE in page  # (its data)
