@@ -12,17 +12,25 @@ every revision had to list every value of policy.yml (INPUT_DOMAIN), and a value
 tables made `diff --rev HEAD` and `validate --against HEAD` report no decision change.
 """
 
-import hashlib
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
 
-from invented_source import write_invented
+from frozen_values import (
+    GIT,
+    PUBLISHED,
+    SKIN_MESSAGE,
+    add_skin_frozen,
+    add_skin_to_policy_yml,
+    add_skin_to_table,
+    digests,
+    policy,
+    replace_once,
+)
 from policy import evaluate_arrow, load_policy
 from policy.core.compiled import CompiledPolicy
 from policy.core.errors import DataError
@@ -33,44 +41,6 @@ from policy.present.site.try_page import try_data, try_page
 from policy.validate import load_and_validate
 from repo_paths import ROOT
 from try_reference import expected
-
-GIT = ["git", "-c", "user.name=Policy Test", "-c", "user.email=test@example.invalid",
-       "-c", "commit.gpgsign=false"]
-SKIN_DEFINITION = ('      skin:\n        basis: reading\n        since: "2024-09"\n'
-                   '        text: "Skin cancer (a value INVENTED for a test)."\n')
-SKIN_MESSAGE = ("cancer_site cannot be 'skin' under revision 2013-12, the one in force: the value "
-                "is new in revision 2024-09, and earlier revisions do not decide it")
-PUBLISHED = [f"{y}.yaml" for y in ("2011-12", "2012-12", "2013-12", "2014-12", "2015-12",
-                                   "2018-03", "2018-09", "2019-09", "2020-09", "2021-09",
-                                   "2022-09", "2023-09")]
-
-
-def _replace(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, (path, old)
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def _add_skin_to_table(table: Path) -> None:
-    """`skin` among the table's values of cancer_site, decided as the other oncologic sites."""
-    _replace(table, "thoracic, other, none]", "thoracic, other, none, skin]")
-    _replace(table, "thoracic, other]", "thoracic, other, skin]")
-
-
-def _add_skin_to_policy_yml(folder: Path, definition: str) -> None:
-    policy_yml = folder / "policy.yml"
-    _replace(policy_yml, "thoracic, other, none]", "thoracic, other, none, skin]")
-    _replace(policy_yml, "      none:\n        basis: reading\n",
-             definition + "      none:\n        basis: reading\n")
-
-
-def _digests(folder: Path, names: list[str]) -> dict[str, str]:
-    return {n: hashlib.sha256((folder / n).read_bytes()).hexdigest() for n in names}
-
-
-def policy(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "policy", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=300)
 
 
 @pytest.fixture
@@ -85,19 +55,6 @@ def repo(tmp_path) -> Path:
     return repo
 
 
-def _add_skin_frozen(root: Path, documents: Path) -> Path:
-    """The frozen way, in the policy repository `root`: a new revision 2024-09 by `policy
-    new-revision` (the invented 2024 text), skin in policy.yml since 2024-09 and in 2024-09 only.
-    Returns the policy's folder."""
-    documents.mkdir(exist_ok=True)
-    result = policy(root, "new-revision", "--source", str(write_invented(documents)))
-    assert result.returncode == 0, result.stdout + result.stderr
-    folder = root / "tables" / "fep-8.01.08"
-    _add_skin_to_policy_yml(folder, SKIN_DEFINITION)
-    _add_skin_to_table(folder / "2024-09.yaml")
-    return folder
-
-
 def test_a_value_added_the_frozen_way_leaves_published_revisions_as_they_were(repo, tmp_path):
     """No published file changes; validate and validate --against HEAD pass (2024-09 a MINOR
     bump: no decision a published revision gives changes); skin as of 2014 is still an invalid
@@ -105,9 +62,9 @@ def test_a_value_added_the_frozen_way_leaves_published_revisions_as_they_were(re
     of the new revision it is decided; the diff 2023-09 -> 2024-09 shows invalid -> its
     determination; the shipped expectations still hold."""
     folder = repo / "tables" / "fep-8.01.08"
-    published = _digests(folder, [*PUBLISHED, "source.md"])
-    _add_skin_frozen(repo, tmp_path / "documents")
-    assert _digests(folder, [*PUBLISHED, "source.md"]) == published
+    published = digests(folder, [*PUBLISHED, "source.md"])
+    add_skin_frozen(repo, tmp_path / "documents")
+    assert digests(folder, [*PUBLISHED, "source.md"]) == published
 
     result = policy(repo, "validate")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -132,7 +89,7 @@ def test_a_value_added_the_frozen_way_leaves_published_revisions_as_they_were(re
         "to_rule": "other-oncologic-sites", "when": {"cancer_site": ["skin"]}, "cases": 54}]
     # the shipped expectations hold, but the one the analyst updates with a new revision: the
     # revision in force far in the future
-    _replace(folder / "expected" / "dates.yaml",
+    replace_once(folder / "expected" / "dates.yaml",
              '    as_of: "2099-12-31"\n    case: {cancer_site: colon}\n'
              '    determination: investigational\n    rule: other-oncologic-sites\n'
              '    revision: "2023-09"',
@@ -149,10 +106,10 @@ def test_a_value_added_to_published_tables_is_a_change_of_published_revisions(re
     investigational for the skin cases of every revision, and `validate --against HEAD` fails
     with PUBLISHED_CHANGED for each (no MAJOR bump). On the old code both reported nothing."""
     folder = repo / "tables" / "fep-8.01.08"
-    _add_skin_to_policy_yml(folder, '      skin:\n        basis: reading\n'
+    add_skin_to_policy_yml(folder, '      skin:\n        basis: reading\n'
                                     '        text: "Skin cancer (INVENTED for a test)."\n')
     for name in PUBLISHED:
-        _add_skin_to_table(folder / name)
+        add_skin_to_table(folder / name)
     assert policy(repo, "validate").returncode == 0
 
     result = policy(repo, "diff", "--rev", "HEAD", "--json")
@@ -179,7 +136,7 @@ def frozen(tmp_path) -> Path:
     root = tmp_path / "root"
     shutil.copytree(ROOT / "tables", root / "tables")
     shutil.copytree(ROOT / "schemas", root / "schemas")
-    return _add_skin_frozen(root, tmp_path / "documents")
+    return add_skin_frozen(root, tmp_path / "documents")
 
 
 def test_the_columnar_core_gives_the_per_case_error(frozen):
@@ -213,7 +170,7 @@ def test_the_columnar_core_gives_the_per_case_error(frozen):
 
 def test_a_published_revision_never_lists_a_value_introduced_after_it(frozen):
     """INPUT_DOMAIN names the value and the revision that introduces it."""
-    _add_skin_to_table(frozen / "2015-12.yaml")
+    add_skin_to_table(frozen / "2015-12.yaml")
     with pytest.raises(DataError) as raised:
         load_policy(frozen.parent)
     [problem] = [p for p in raised.value.problems if p.code == "INPUT_DOMAIN"]
