@@ -81,9 +81,9 @@ def test_a_value_added_the_frozen_way_leaves_published_revisions_as_they_were(re
     assert (decision["determination"], decision["revision"]["id"], decision["rule"]) == (
         "investigational", "2024-09", "other-oncologic-sites")
 
-    help_text = policy(repo, "evaluate", "--help").stdout
-    assert "skin: (the project's reading) Skin cancer" in help_text
-    assert "(a value from revision" in help_text
+    help_text = " ".join(policy(repo, "evaluate", "--help").stdout.split())  # (wrapped)
+    assert ("skin: (the project's reading) Skin cancer (a value INVENTED for a test). (a value "
+            "from revision 2024-09 on)") in help_text
 
     result = policy(repo, "diff", "2023-09", "2024-09", "--json")
     diff = json.loads(result.stdout)
