@@ -61,9 +61,10 @@ class Policy:
     def evaluate_checked(self, clean: Mapping[str, object], as_of: str | date | None = None, *,
                          locate: Locate | None = None) -> Decision:
         """Decide a case `check_case` has checked; `locate(field)` gives (file, line, col) of a
-        code field for its problems (a case file's lines)."""
+        field for its problems (a case file's lines): a code field's, or a value the revision in
+        force does not know."""
         if clean.get("diagnosis") is None and clean.get("procedure") is None:
-            return self.compiled.evaluate(clean, day_of(clean, as_of))
+            return self.compiled.evaluate(clean, day_of(clean, as_of), locate=locate)
         from .codesets.case_codes import evaluate_with_codes  # (only for a case with codes)
 
         return evaluate_with_codes(self.compiled, clean, as_of, locate=locate)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 
 from .core.compiled import CompiledPolicy, CompiledRevision, Outcome, packed_index
-from .core.decision import INDETERMINATE
+from .core.decision import INDETERMINATE, NOT_KNOWN
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import
 if TYPE_CHECKING:
@@ -42,6 +42,11 @@ def complete_outcomes(revision: Revision,
             for values in itertools.product(*(values for _, values in columns))}
 
 
+def _listed(value: object, values: Sequence[object]) -> bool:
+    """`value` among `values`, type and all (True is not 1, "true" is not True)."""
+    return any(type(v) is type(value) and v == value for v in values)
+
+
 def _outcome(complete: dict, columns: Sequence, partial: tuple, order: Sequence[str]) -> Outcome:
     options = [[v] if v is not None else list(values)
                for v, (_, values) in zip(partial, columns, strict=True)]
@@ -69,15 +74,29 @@ def compile_revision(revision: Revision, columns: Columns,
     """Enumerate every partial case of a validated `model.Revision` into a lookup table.
     `order`: the policy's determinations, in the order an indeterminate outcome lists them.
 
-    `columns` fixes the column and value order of the codes; validation guarantees that every
-    revision declares exactly these columns and values (the case vocabulary), in whatever order.
+    `columns` fixes the column and value order of the codes: the policy's whole vocabulary.
+    Validation guarantees that every revision declares exactly these columns, with the values in
+    force for it (all but those a later revision introduces), in whatever order. An omitted field
+    stands for the revision's own values only; a partial case using a value the revision does not
+    know gets the outcome NOT_KNOWN (never shown: the case check refuses such a case first).
     """
-    complete = complete_outcomes(revision, columns)
+    declared = {c.name: c.values for c in revision.columns}
+    own = tuple((name, tuple(v for v in values if _listed(v, declared[name])))
+                for name, values in columns)
+    unknown = tuple((name, tuple(v for v in values if not _listed(v, declared[name])))
+                    for name, values in columns)
+    unknown = tuple((name, values) for name, values in unknown if values)
+    not_known = {(name, v) for name, values in unknown for v in values}
+    complete = complete_outcomes(revision, own)
     outcomes: list[Outcome] = []
     positions: dict[Outcome, int] = {}
     index = []
     for partial in itertools.product(*([*values, None] for _, values in columns)):
-        outcome = _outcome(complete, columns, partial, order)
+        if not_known and any((name, v) in not_known
+                             for (name, _), v in zip(columns, partial, strict=True)):
+            outcome = Outcome(NOT_KNOWN, (), (), ())
+        else:
+            outcome = _outcome(complete, own, partial, order)
         if outcome not in positions:
             positions[outcome] = len(outcomes)
             outcomes.append(outcome)
@@ -99,16 +118,20 @@ def compile_revision(revision: Revision, columns: Columns,
         id=revision.id, version=revision.version, approved=revision.approved,
         effective_from=revision.effective_from, effective_from_basis=revision.effective_from_basis,
         rules=rules, evidence=evidence, disclaimer=disclaimer,
-        outcomes=tuple(outcomes), outcome_at=packed_index(index))
+        outcomes=tuple(outcomes), outcome_at=packed_index(index), unknown=unknown)
 
 
 def compile_policy(revisions: Sequence[Revision], definition: PolicyDefinition,
                    crosswalk: Crosswalk | None = None) -> CompiledPolicy:
     """Compile validated revisions (in effective order) of the policy that `definition` (its
     policy.yml) describes, with its checked crosswalk of codes (None: it has none); the first
-    revision's column order is used."""
+    revision's column and value order is used, a value a later revision introduces after them."""
     first = revisions[0]
     columns = tuple((c.name, tuple(c.values)) for c in first.columns)
+    for revision in revisions[1:]:
+        later = {c.name: c.values for c in revision.columns}
+        columns = tuple((name, values + tuple(v for v in later[name] if not _listed(v, values)))
+                        for name, values in columns)
     order = definition.order()
     return CompiledPolicy(policy_id=first.policy_id, title=first.policy_title, columns=columns,
                           revisions=tuple(compile_revision(r, columns, order) for r in revisions),

@@ -21,7 +21,9 @@ field is checked with the engine's own checks, as `policy evaluate` checks its w
   engine decides the rest of the case's codes without it (an unlisted code that is valid names
   nothing, so the problems of the others are the same). The engine's problems are placed at their
   field (the code field, or the crosswalk's field for a contradiction), and the page lists each
-  as `CODE: message`.
+  as `CODE: message`;
+- with no other problem, a value the revision in force does not know (a later revision introduces
+  it: `since` in policy.yml) is a problem of its field, as `policy evaluate` refuses it.
 
 With problems the page decides nothing and names them (sorted, once each); else it shows
 `Policy.evaluate(case, as_of or service_date).to_json()`, and its command, split as a POSIX shell
@@ -50,7 +52,7 @@ from policy.core.cases import (
     parse_words,
 )
 from policy.core.dates import check_date
-from policy.core.errors import InvalidCodeError, PolicyError
+from policy.core.errors import DataError, InvalidCodeError, PolicyError
 from policy.core.value_text import value_text
 
 CONTRACT_IDS = ("determination", "revision", "needs", "rule", "problems")
@@ -135,7 +137,12 @@ def expected(query: str, policy) -> Expected:
         return Expected(" ".join(sorted(problems)), None, None, code_problems)
     assert day is not None
     extra = {f: first[f] for f in (*TEXT_FIELDS, *DATE_FIELDS) if f in first}
-    decision = policy.evaluate({**extra, **case, **codes}, day).to_json()
+    try:  # each problem placed at its field's name (a value its revision in force does not know)
+        decision = policy.evaluate_checked(check_case({**extra, **case, **codes}, columns), day,
+                                           locate=lambda field: (field, 0, 0)).to_json()
+    except DataError as exc:
+        return Expected(" ".join(sorted({p.file for p in exc.problems})), None, None,
+                        code_problems)
     command = ["policy", "evaluate", "--as-of", day,
                *(f"{name}={value_text(value)}" for name, value in case.items()),
                *(f"{f}={first[f]}" for f in CODE_FIELDS if f in first),

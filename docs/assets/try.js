@@ -445,8 +445,22 @@
   // Returns the contract's data-values as shown.
   function render(query) { return display(withoutMark(query)); }
 
+  // A value the revision in force does not know (a later revision introduces it) makes the case
+  // invalid, as `policy evaluate` says (CompiledPolicy.check_known): [[field, message]].
+  function notKnown(day, known) {
+    var revision = revisionInForce(day), found = [];
+    if (revision === null) return found;
+    revision.not_known.forEach(function (entry) {
+      if (known.has(entry[0]) && word(known.get(entry[0])) === entry[1]) {
+        found.push([entry[0], entry[2]]);
+      }
+    });
+    return found;
+  }
+
   function display(query) { // `render` of a query without its "?"
     var state = readQuery(query);
+    if (!state.problems.length) state.problems = notKnown(state.date, state.known);
     syncControls(state);
     showProblems(state.problems);
     $("command").textContent = commandLine(state);

@@ -73,7 +73,7 @@ def evaluate_with_codes(compiled: CompiledPolicy, case: Mapping[str, object], as
     decided_case = {name: value for name, value in case.items() if name not in CODE_FIELDS}
     if field is not None and resolution.naming == NAMED_ONE:
         decided_case[field] = resolution.value
-    decision = compiled.evaluate(decided_case, day)
+    decision = compiled.evaluate(decided_case, day, locate=locate)
     if resolution.not_applicable and decision.determination != NO_POLICY:
         decision = compiled.not_applicable(
             decision, [r.code for r in resolution.readings if r.field == "procedure"])

@@ -136,8 +136,11 @@ class ColumnarPolicy:
         # The outcome id of each row: a lookup by (revision, code) for rows in force, one shared
         # id for rows before the first revision (only their explanation differs: it names the day).
         position = row_days.position
-        gid = pc.take(outcomes.key_to_gid, pc.add(pc.multiply(pc.max_element_wise(position, 0),
-                                                              self.n_codes), code))
+        key = pc.add(pc.multiply(pc.max_element_wise(position, 0), self.n_codes), code)
+        gid = pc.take(outcomes.key_to_gid, key)
+        not_known = outcomes.not_known(key, pc.greater_equal(position, 0))
+        if not_known is not None:  # the per-case API checks this last: after fields and codes
+            error = pc.coalesce(error, not_known)
         if row_codes is not None and row_codes.not_applicable is not None:
             applies = pc.and_(pc.fill_null(row_codes.not_applicable, False),
                               pc.greater_equal(position, 0))

@@ -16,7 +16,8 @@ import pyarrow as pa
 
 from ..core import partial_cases as codes
 from ..core.compiled import CompiledPolicy
-from ..core.decision import NO_POLICY, Decision
+from ..core.decision import NO_POLICY, NOT_KNOWN, Decision
+from ..core.errors import DataError
 from . import kernels as pc
 
 if TYPE_CHECKING:
@@ -54,14 +55,29 @@ class OutcomeTable:
         self.weights = codes.weights(self.columns)  # of each column's digit in a partial-case code
         self.decisions: list[Decision] = []  # one per outcome id (gid)
         key_to_gid: list[int] = []
+        # a case the revision in force does not know (a value a later one introduces) is a bad
+        # row: per (revision, code) the position of its error text in `not_known_texts` (null
+        # for a case the revision knows); None when every revision knows every value
+        not_known_at: list[int | None] = []
+        texts: dict[str, int] = {}
         for compiled_revision in compiled.revisions:
             base = len(self.decisions)
-            for position in range(len(compiled_revision.outcomes)):
+            for position, outcome in enumerate(compiled_revision.outcomes):
                 code = compiled_revision.outcome_at.index(position)  # a case with this outcome
-                self.decisions.append(
-                    compiled.evaluate(self.decode(code), compiled_revision.effective_from))
+                day = compiled_revision.effective_from
+                # the stand-in of a case the revision does not know: never shown (its rows are
+                # bad rows, their results null)
+                self.decisions.append(compiled.evaluate({} if outcome.determination == NOT_KNOWN
+                                                        else self.decode(code), day))
             key_to_gid.extend(base + position for position in compiled_revision.outcome_at)
+            for code in range(self.n_codes if compiled_revision.unknown else 0):
+                text = self._not_known(compiled_revision, code)
+                not_known_at.append(None if text is None else texts.setdefault(text, len(texts)))
+            if not compiled_revision.unknown:
+                not_known_at.extend([None] * self.n_codes)
         self.key_to_gid = pa.array(key_to_gid, pa.int32())
+        self.key_to_not_known = (pa.array(not_known_at, pa.int32()) if texts else None)
+        self.not_known_texts = pa.array(list(texts), pa.string())
         self.no_policy_gid = len(self.decisions)  # the one id of every row before the first
         # one id per revision for `not_applicable` (procedure codes given, none governed): its
         # explanation names the codes, so each row's own (`column_codes`) replaces this one
@@ -106,6 +122,27 @@ class OutcomeTable:
                                        pa.array(positions, pa.int32()))
         self.needs = pa.array([list(d.needs) for d in rows] + [[]] * (1 + len(not_applicable)),
                               pa.list_(pa.string()))
+
+    def _not_known(self, compiled_revision: Any, code: int) -> str | None:
+        """The error text of partial case `code` under a revision that does not know one of its
+        values, as the per-case API gives it (None: the revision knows the case)."""
+        outcome = compiled_revision.outcomes[compiled_revision.outcome_at[code]]
+        if outcome.determination != NOT_KNOWN:
+            return None
+        try:
+            self.compiled.check_known(compiled_revision, self.decode(code))
+        except DataError as exc:
+            return "; ".join(f"{p.code}: {p.message}" for p in exc.problems)
+        return None  # (unreachable: a NOT_KNOWN outcome uses a value the revision lacks)
+
+    def not_known(self, key: pa.Array, in_force: pa.Array) -> pa.Array | None:
+        """Per row, the error of a case its revision does not know (null for the others);
+        `key`: position * n_codes + code, `in_force`: whether a revision is in force. None when
+        every revision knows every value."""
+        if self.key_to_not_known is None:
+            return None
+        found = pc.take(self.not_known_texts, pc.take(self.key_to_not_known, key))
+        return pc.if_else(in_force, found, pa.scalar(None, pa.string()))
 
     def decode(self, code: int) -> dict[str, Value]:
         """The partial case (known fields only) that a code stands for."""

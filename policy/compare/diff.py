@@ -17,6 +17,7 @@ from typing import Any, NotRequired, TypedDict
 
 from ..compiler import complete_outcomes
 from ..core.dates import check_date
+from ..core.decision import NOT_KNOWN
 from ..core.errors import DataError, Problem
 from ..core.timeline import revision_in_force
 from ..core.value_text import value_text
@@ -24,7 +25,8 @@ from ..core.value_text import value_text
 # The contract's diff object (`policy diff --json`), typed (the keys "from" and "to" are keywords:
 # those classes are made by call).
 DecisionChange = TypedDict("DecisionChange", {
-    "from": str, "to": str, "from_rule": str, "to_rule": str,
+    "from": str, "to": str,
+    "from_rule": str | None, "to_rule": str | None,  # None: the case is invalid on that side
     "when": dict[str, list[Any]],  # field -> its values in the box (a field left out: all)
     "cases": int})
 class TextChange(TypedDict):
@@ -75,7 +77,7 @@ def decision_changes(old: Any, new: Any,
     The boxes follow the rules: each lies inside the intersection of one rule of `old`
     (`from_rule`) and one rule of `new` (`to_rule`), and only cells of the same pair of rules are
     merged, so a change reads as "what rule X decided, rule Y now decides differently"."""
-    before, after = complete_outcomes(old, columns), complete_outcomes(new, columns)
+    before, after = outcomes_over(old, columns), outcomes_over(new, columns)
     cells = [((before[v], after[v]), v) for v in before if before[v][1] != after[v][1]]
     boxes = _merged(cells, len(columns))
     result: list[DecisionChange] = []
@@ -92,6 +94,33 @@ def decision_changes(old: Any, new: Any,
                                [(order[k], str(v)) for k, v in c["when"].items()],
                                c["from_rule"], c["to_rule"]))
     return result
+
+
+def union_columns(old: Any, new: Any) -> tuple[tuple[str, tuple], ...]:
+    """The inputs of `old` (model revisions) with, for each, its values and then those only `new`
+    knows: the complete cases of a diff are those of either revision."""
+    later = {c.name: c.values for c in new.columns}
+    return tuple((c.name, tuple(c.values) + tuple(v for v in later.get(c.name, ())
+                                                  if not _listed(v, c.values)))
+                 for c in old.columns)
+
+
+def _listed(value: Any, values: Sequence[Any]) -> bool:
+    return any(type(v) is type(value) and v == value for v in values)
+
+
+def outcomes_over(revision: Any, columns: Sequence[tuple[str, tuple]]
+                  ) -> dict[tuple[Any, ...], tuple[str | None, str]]:
+    """(values...) -> (rule id, determination) of every complete case over `columns`; a case
+    using a value the revision does not list is (None, "invalid"): not a case of the revision
+    (a later one introduces the value), as `policy evaluate` refuses it."""
+    declared = {c.name: c.values for c in revision.columns}
+    own = tuple((name, tuple(v for v in values if _listed(v, declared.get(name, ()))))
+                for name, values in columns)
+    decided: dict[tuple[Any, ...], tuple[str | None, str]] = dict(
+        complete_outcomes(revision, own))
+    return {values: decided.get(values, (None, NOT_KNOWN))
+            for values in itertools.product(*(values for _, values in columns))}
 
 
 def complete_case_count(columns: Sequence[tuple[str, tuple]]) -> int:
@@ -225,7 +254,7 @@ def _provenance_of(data: Mapping, path: str) -> str | None:
 
 def diff_revisions(old: Any, new: Any) -> RevisionDiff:
     """The contract's diff object for two model revisions of one policy."""
-    columns = tuple((c.name, tuple(c.values)) for c in old.columns)
+    columns = union_columns(old, new)
     return {"from": old.history_entry(), "to": new.history_entry(),
             "case_fields": [name for name, _ in columns],
             "complete_cases": complete_case_count(columns),

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 from . import partial_cases
 from .decision import INDETERMINATE, NO_POLICY, NOT_APPLICABLE, Decision, ReadOnlyDict, identity
+from .errors import DataError, Problem
+from .escaping import shown
 from .record import Record
 from .timeline import revision_in_force
+from .value_text import value_text
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, for mypy, without the import (core/__init__)
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
     from typing import Any, TypedDict
 
     from .partial_cases import Value
@@ -46,7 +49,7 @@ if TYPE_CHECKING:
         provenance_note: str
 
 
-FORMAT = 4  # bump when the compiled JSON shape changes
+FORMAT = 5  # bump when the compiled JSON shape changes
 
 
 class Outcome(Record):
@@ -78,9 +81,19 @@ class CompiledRevision(Record):
     disclaimer: Disclaimer
     outcomes: tuple[Outcome, ...]
     outcome_at: bytes | tuple[int, ...]
+    # ((input, (value, ...)), ...): the policy's values this revision does not know (a later
+    # revision introduces them: `since` in policy.yml); a case using one is invalid under it
+    unknown: tuple[tuple[str, tuple[Value, ...]], ...] = ()
 
     def identity(self) -> ReadOnlyDict:
         return identity(self)
+
+    def knows(self, name: str, value: object) -> bool:
+        """Whether this revision knows `value` of input `name` (a value of the policy's)."""
+        for unknown_name, values in self.unknown:
+            if unknown_name == name:
+                return not any(type(v) is type(value) and v == value for v in values)
+        return True
 
 
 class CompiledPolicy(Record):
@@ -104,9 +117,16 @@ class CompiledPolicy(Record):
         """The partial-case code of a (valid) case; absent or None fields are unknown."""
         return partial_cases.encode(self.columns, case)
 
-    def evaluate(self, case: Mapping[str, Any], as_of: str) -> Decision:
-        """Decide a validated case (see `cases.check_case`) as of a validated date."""
+    def evaluate(self, case: Mapping[str, Any], as_of: str, *,
+                 locate: Callable[[str], tuple[str, int, int]] | None = None) -> Decision:
+        """Decide a validated case (see `cases.check_case`) as of a validated date.
+
+        Raises DataError (UNKNOWN_VALUE) when the case uses a value of the policy that the
+        revision in force does not know (a later revision introduces it), as for a value the
+        policy does not have; `locate(field)` places the problem (default: "case")."""
         in_force = revision_in_force(self.revisions, as_of)
+        if in_force is not None and in_force.unknown:
+            self.check_known(in_force, case, locate)
         case_id = case.get("case_id")
         known = ReadOnlyDict(
             {name: case[name] for name, _ in self.columns if case.get(name) is not None})
@@ -146,6 +166,28 @@ class CompiledPolicy(Record):
             disclaimer_provenance=in_force.disclaimer["provenance"],
             disclaimer_note=in_force.disclaimer["provenance_note"],
             case_id=case_id, case=known)
+
+    def check_known(self, in_force: CompiledRevision, case: Mapping[str, Any],
+                    locate: Callable[[str], tuple[str, int, int]] | None = None) -> None:
+        """DataError (UNKNOWN_VALUE) for each value of `case` that `in_force` does not know."""
+        problems = []
+        for name, _ in in_force.unknown:
+            value = case.get(name)
+            if value is not None and not in_force.knows(name, value):
+                where = locate(name) if locate is not None else ("case", 0, 0)
+                problems.append(Problem(*where, "UNKNOWN_VALUE",
+                                        self.not_known_message(in_force, name, value)))
+        if problems:
+            raise DataError(problems)
+
+    def not_known_message(self, in_force: CompiledRevision, name: str, value: object) -> str:
+        """The one message for a value the revision in force does not know (the per-case API's
+        and the columnar core's)."""
+        later = self.revisions[self.revisions.index(in_force) + 1:]
+        since = next((r.id for r in later if r.knows(name, value)), "?")
+        return (f"{name} cannot be {shown(value_text(value))} under revision {in_force.id}, the "
+                f"one in force: the value is new in revision {since}, and earlier revisions do "
+                "not decide it")
 
     def not_applicable(self, decided: Decision, procedures: Sequence[str]) -> Decision:
         """`decided` (a decision in force) made `not_applicable`: the case's procedure codes
@@ -194,7 +236,9 @@ class CompiledPolicy(Record):
                     "disclaimer": dict(r.disclaimer),
                     "outcomes": [[o.determination, list(o.rules), list(o.needs), list(o.possible)]
                                  for o in r.outcomes],
-                    "index": _index_json(r.outcome_at)} for r in self.revisions]}
+                    "index": _index_json(r.outcome_at),
+                    "unknown": [[name, list(values)] for name, values in r.unknown]}
+                    for r in self.revisions]}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> CompiledPolicy:
@@ -211,7 +255,9 @@ class CompiledPolicy(Record):
                 rules=r["rules"], evidence=r["evidence"], disclaimer=r["disclaimer"],
                 outcomes=tuple(Outcome(d, tuple(ru), tuple(ne), tuple(po))
                                for d, ru, ne, po in r["outcomes"]),
-                outcome_at=_index_from_json(r["index"])) for r in data["revisions"]))
+                outcome_at=_index_from_json(r["index"]),
+                unknown=tuple((name, tuple(values)) for name, values in r["unknown"]))
+                for r in data["revisions"]))
 
 
 # A revision's index (partial-case code -> outcome position) is held as bytes when every position
@@ -266,13 +312,18 @@ def _check_compiled_shape(data: Any) -> None:
         codes *= len(column[1]) + 1
     expect(type(revisions) is list and len(revisions) > 0, "revisions")
     fields = {"id", "version", "approved", "effective_from", "effective_from_basis", "rules",
-              "evidence", "disclaimer", "outcomes", "index"}
+              "evidence", "disclaimer", "outcomes", "index", "unknown"}
     for entry in revisions:
         expect(type(entry) is dict and set(entry) == fields, "a revision's keys")
         expect({type(entry[k]) for k in ("id", "version", "approved", "effective_from",
                                           "effective_from_basis")} == {str},
                "a revision's identity")
         rules, outcomes, index = entry["rules"], entry["outcomes"], entry["index"]
+        values_of = {column[0]: column[1] for column in columns}
+        expect(type(entry["unknown"]) is list
+               and all(type(u) is list and len(u) == 2 and u[0] in values_of
+                       and type(u[1]) is list and all(v in values_of[u[0]] for v in u[1])
+                       for u in entry["unknown"]), "unknown")
         expect(type(rules) is dict and {type(k) for k in rules} <= {str}
                and text_maps(rules.values()), "rules")
         evidence, disclaimer = entry["evidence"], entry["disclaimer"]

@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 INDETERMINATE = "indeterminate"
 NO_POLICY = "no_policy_in_force"
 NOT_APPLICABLE = "not_applicable"  # procedure codes given, none the service the policy governs
+# a case using a value the revision does not know (a later one introduces it): an invalid case,
+# never a decision; the diff's pseudo-outcome of such a case, and the compiled placeholder
+NOT_KNOWN = "invalid"
 
 
 class ReadOnlyDict(dict):

@@ -27,7 +27,8 @@ class DecisionMemo:
 
     `decide` accepts only what `cases.check_case` accepts and decides it as
     `CompiledPolicy.evaluate` does (the templates are that function's answers); anything else
-    (an unknown field or value, an unknown field even when its value is None, a case_id that
+    (an unknown field or value, a value the revision in force does not know (a later revision
+    introduces it), an unknown field even when its value is None, a case_id that
     UTF-8 cannot carry (a lone surrogate), a bad or missing date, a value of another type, even a
     str subclass, or a case that is not a plain dict) gets None, and the caller takes the full path,
     which gives the error. So every field is still checked on every call.
@@ -104,7 +105,10 @@ class DecisionMemo:
             values[self.case_at] = self._known_fields(code)
         else:
             key = position * self.n_codes + code
-            values = (self._templates.get(key) or self._template(position, code)).copy()
+            decided = self._templates.get(key) or self._template(position, code)
+            if decided is None:  # a value the revision does not know: the full path says so
+                return None
+            values = decided.copy()
         values[self.as_of_at] = as_of
         values[self.case_id_at] = case_id
         return tuple.__new__(Decision, values)
@@ -132,8 +136,12 @@ class DecisionMemo:
             found = self._known[code] = ReadOnlyDict(known)
         return found
 
-    def _template(self, position: int, code: int) -> list:
+    def _template(self, position: int, code: int) -> list | None:
         compiled_revision = self.compiled.revisions[position]
+        known = self._known_fields(code)
+        if compiled_revision.unknown and not all(compiled_revision.knows(name, value)
+                                                 for name, value in known.items()):
+            return None  # (never kept: the case is invalid under this revision)
         template = list(self.compiled.evaluate(self._known_fields(code),
                                                compiled_revision.effective_from))
         template[self.case_at] = self._known_fields(code)

@@ -40,6 +40,8 @@ CODES = {
     "EFFECTIVE_BEFORE_APPROVAL": "effective_from is not after the approval month",
     "INPUT_DOMAIN": "an input column's values are not the case vocabulary",
     "UNDEFINED_VALUE": "an input value that policy.yml gives no definition",
+    "SINCE_UNKNOWN_REVISION": "a value's since in policy.yml (the first revision that knows it) "
+                              "that names no revision of the policy",
     "DUPLICATE_INPUT": "an input column declared twice",
     "DUPLICATE_RULE_ID": "two rules with one id in a table",
     "UNKNOWN_COLUMN": "a condition on a column the table does not declare",

@@ -38,10 +38,22 @@ class Input(Record):
     words: str | None
     words_many: str | None
     value_words: dict[str, str] | None
-    definitions: dict[str, dict[str, str]] | None = None  # value -> {text, basis}
+    definitions: dict[str, dict[str, str]] | None = None  # value -> {text, basis[, since]}
+    since_at: dict[str, tuple[int, int]] | None = None  # value -> (line, col) of its `since`
 
     def definition(self, value: object) -> dict[str, str] | None:
         return (self.definitions or {}).get(value_text(value))
+
+    def since(self, value: object) -> str | None:
+        """The id of the first revision that knows `value` (None: every revision does)."""
+        return (self.definition(value) or {}).get("since")
+
+    def values_of(self, revision_id: str) -> tuple[Value, ...]:
+        """The values in force for a revision: those without `since`, or whose `since` is not
+        after `revision_id` (ids sort as the revisions' effective dates do: the chain checks
+        it)."""
+        return tuple(v for v in self.values
+                     if (since := self.since(v)) is None or since <= revision_id)
 
     @property
     def boolean(self) -> bool:
@@ -73,6 +85,22 @@ class PolicyDefinition(Record):
 
     def vocabulary(self) -> dict[str, tuple[Value, ...]]:
         return {i.name: i.values for i in self.inputs}
+
+    def vocabulary_of(self, revision_id: str) -> dict[str, tuple[Value, ...]]:
+        """The vocabulary in force for one revision: each input's values but those a later
+        revision introduces (`since` in their definition)."""
+        return {i.name: i.values_of(revision_id) for i in self.inputs}
+
+    def introduced(self) -> dict[str, dict[Value, str]]:
+        """input -> {value: the id of the revision that introduces it}, for the values that say
+        so (`since`); an input without any is left out."""
+        found: dict[str, dict[Value, str]] = {}
+        for i in self.inputs:
+            for value in i.values:
+                since = i.since(value)
+                if since is not None:
+                    found.setdefault(i.name, {})[value] = since
+        return found
 
     def order(self) -> tuple[str, ...]:
         return tuple(d.id for d in self.determinations)
@@ -188,8 +216,10 @@ def build_definition(loaded: Loaded) -> PolicyDefinition:
     return PolicyDefinition(
         inputs=tuple(Input(e["name"], e["label"], tuple(e["values"]), e.get("description"),
                            e.get("words"), e.get("words_many"), _copy(e.get("value_words")),
-                           _copy(e["definitions"]))
-                     for e in data["inputs"]),
+                           _copy(e["definitions"]),
+                           {value: loaded.where(("inputs", n, "definitions", value, "since"))
+                            for value, meaning in e["definitions"].items() if "since" in meaning})
+                     for n, e in enumerate(data["inputs"])),
         evidence_key=data.get("evidence_key"),
         determinations=tuple(
             Determination(e["id"], e["short"], e["meaning"], e.get("words"),

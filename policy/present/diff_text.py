@@ -33,8 +33,9 @@ def diff_text(diff: RevisionDiff) -> str:
     if diff["decision_changes"]:
         lines.append(f"decision changes ({cases_note(diff)}):")
         for c in diff["decision_changes"]:
-            lines.append(f"  {c['from']} -> {c['to']}  ({c['cases']} cases; rule {c['from_rule']} "
-                         f"-> {c['to_rule']})  when {condition_text(c['when'])}")
+            lines.append(f"  {c['from']} -> {c['to']}  ({c['cases']} cases; rule "
+                         f"{c['from_rule'] or 'none'} -> {c['to_rule'] or 'none'})  when "
+                         f"{condition_text(c['when'])}")
     groups = text_groups(diff["text_changes"])
     content = [g for g in groups if not g["bookkeeping"]]
     bookkeeping = [g for g in groups if g["bookkeeping"]]

@@ -96,6 +96,8 @@ def fields_text(columns: Any, definition: Any = None) -> str:
             meaning = inputs[name].definition(value)
             if meaning:
                 text = f"{value_text(value)}: {definition_mark(meaning['basis'])}{meaning['text']}"
+                if meaning.get("since"):  # a later revision introduces it: invalid before
+                    text += f" (a value from revision {meaning['since']} on)"
                 lines += [f"      {line}" for line in
                           wrap(text, 92, subsequent_indent="    ")]
     return "\n".join(lines)

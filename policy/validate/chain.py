@@ -54,11 +54,17 @@ def chain_problems(entries: list[tuple[Loaded, Revision]], sound: set[str]) -> l
 
 def _bump_problem(prev_loaded: Loaded, prev: Revision, loaded: Loaded, rev: Revision,
                   old_version: semver.Version, new_version: semver.Version) -> Problem | None:
-    """A decision change needs a MAJOR bump; no decision change forbids one."""
+    """A decision change needs a MAJOR bump; no decision change forbids one.
+
+    The cases compared are those `prev` decides: a value `rev` introduces (`since` in
+    policy.yml) makes cases that were invalid under `prev` decided under `rev`, which changes no
+    decision anyone could have had, so on its own it calls for MINOR (docs/tables.md)."""
     columns = tuple((c.name, tuple(c.values)) for c in prev.columns)
-    if tuple((c.name, set(c.values)) for c in rev.columns) != tuple(
-            (name, set(values)) for name, values in columns):
-        return None  # INPUT_DOMAIN already reports the difference
+    later = {c.name: c.values for c in rev.columns}
+    if set(later) != {name for name, _ in columns} or any(
+            not all(any(type(v) is type(w) and v == w for w in later[name]) for v in values)
+            for name, values in columns):
+        return None  # INPUT_DOMAIN already reports the difference (a value is never withdrawn)
     before, after = complete_outcomes(prev, columns), complete_outcomes(rev, columns)
     changed = sum(before[v][1] != after[v][1] for v in before)
     major_bump = new_version.major > old_version.major

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from ..core.errors import Problem
 from ..core.escaping import shown
-from ..load.definition import PolicyDefinition
+from ..load.definition import Input, PolicyDefinition
 from ..load.model import Revision
 from ..load.yaml_loader import Loaded
 
@@ -21,10 +22,32 @@ def _describe(case: dict[str, Any]) -> str:
     return ", ".join(f"{k}={json.dumps(v) if isinstance(v, bool) else v}" for k, v in case.items())
 
 
+def _with_since(declared: Input, value: object) -> str:
+    """A value as a message shows it, with the revision that introduces it when policy.yml says."""
+    since = declared.since(value)
+    return shown(value) + (f" (known since revision {since})" if since else "")
+
+
+def since_problems(definition: PolicyDefinition, revision_ids: Iterable[str]) -> list[Problem]:
+    """Each `since` of policy.yml names a revision of the policy (the first to know the value)."""
+    known = sorted(set(revision_ids))
+    problems: list[Problem] = []
+    for declared in definition.inputs:
+        for value, (line, col) in (declared.since_at or {}).items():
+            since = declared.since(value)
+            if since not in known:
+                problems.append(Problem(
+                    definition.file, line, col, "SINCE_UNKNOWN_REVISION",
+                    f"value {shown(value)} of '{declared.name}' is known since {shown(since)}, "
+                    f"which is no revision of the policy ({', '.join(known) or 'none'})"))
+    return problems
+
+
 def table_problems(loaded: Loaded, rev: Revision, definition: PolicyDefinition) -> list[Problem]:
     problems: list[Problem] = []
     table = loaded.data["table"]
-    vocabulary = definition.vocabulary()
+    vocabulary = definition.vocabulary_of(rev.id)
+    inputs = {i.name: i for i in definition.inputs}
     seen_columns: dict[str, int] = {}
     for i, column in enumerate(rev.columns):
         if column.name in seen_columns:
@@ -40,12 +63,18 @@ def table_problems(loaded: Loaded, rev: Revision, definition: PolicyDefinition) 
         elif set(column.values) != set(expected) or any(
                 isinstance(v, bool) != isinstance(expected[0], bool) for v in column.values):
             missing = [v for v in expected if v not in column.values]
-            extra = [v for v in column.values if v not in expected]
+            later = [v for v in column.values if v not in expected
+                     and v in inputs[column.name].values]
+            extra = [v for v in column.values if v not in expected and v not in later]
             # each value quoted as a message shows it ('none' may be a value); a part with no
             # values is left out rather than said "none"
-            parts = [f"{label}: {', '.join(map(shown, values))}"
+            parts = [f"{label}: {', '.join(_with_since(inputs[column.name], v) for v in values)}"
                      for label, values in (("missing", missing), ("not in the vocabulary", extra))
                      if values]
+            # a value policy.yml introduces later: the revision may not know it yet
+            parts += [f"{shown(v)} is not known before revision "
+                      f"{shown(inputs[column.name].since(v))} (its since in "
+                      f"{definition.file}), so {rev.id} may not list it" for v in later]
             problems.append(loaded.problem(
                 ("table", "inputs", i, "values"), "INPUT_DOMAIN",
                 f"input '{column.name}' must list exactly the case vocabulary; "

@@ -31,7 +31,7 @@ from ..load.schema import parse_schema, schema_problems
 from ..load.source import SourceText
 from ..load.yaml_loader import Loaded, load_yaml
 from .chain import chain_problems
-from .decision_table import table_problems
+from .decision_table import since_problems, table_problems
 from .identity import effective_problems, revision_problems
 from .quotes import evidence_problems, text_problems
 
@@ -154,6 +154,8 @@ def load_and_validate(files: PolicyFiles, *, chain: bool = True,
             problems += effective_problems(loaded, rev, source)
         problems += evidence_problems(loaded, definition)
         entries.append((loaded, rev))
+    problems += since_problems(definition, [*(rev.id for _, rev in entries),
+                                            *(Path(p).stem for p in files.revision_files)])
     if chain:
         problems += chain_problems(entries, sound)
     if problems:

@@ -26,8 +26,8 @@ def change_page_text(change: RevisionChange, definition: Any) -> str:
         "change.md.j2", change_page(prev.id, rev.id), change=change, rev=rev, prev=prev,
         column_labels=[labels.get(c, c) for c in columns],
         condition_cells=lambda when: [Markup(condition(when.get(c))) for c in columns],
-        transition=lambda box: Markup(f"{md_text(box['from_rule'])} → "
-                                      f"{md_text(box['to_rule'])}"),
+        transition=lambda box: Markup(f"{md_text(box['from_rule'] or 'none')} → "
+                                      f"{md_text(box['to_rule'] or 'none')}"),
         case_count=case_count(rev),
         phrase=lambda when: condition_words(when, definition.inputs),
         text_changes=diff["text_changes"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...compare.changelog import RevisionChange
+from ...core.decision import NOT_KNOWN
 from ...core.value_text import value_text
 from .paths import TRY_PAGE, render_page, site_words
 from .try_page import case_query
@@ -44,9 +45,11 @@ def matrix_rows(compiled: Any, definition: Any) -> list[tuple[str, dict]]:
 
 
 def matrix_cells(compiled: Any, definition: Any) -> list[tuple[str, dict, list]]:
-    """(label, case, [decision under each revision, as of its effective date])."""
+    """(label, case, [decision under each revision, as of its effective date, or None where the
+    revision does not know a value of the case: a later revision introduces it])."""
     return [(label, case, [compiled.evaluate(case, rev.effective_from)
-                           for rev in compiled.revisions])
+                           if all(rev.knows(name, value) for name, value in case.items())
+                           else None for rev in compiled.revisions])
             for label, case in matrix_rows(compiled, definition)]
 
 
@@ -59,6 +62,11 @@ def matrix_page(compiled: Any, changes: list[RevisionChange], definition: Any) -
     for label, case, decisions in matrix_cells(compiled, definition):
         cells = []
         for decision, revision in zip(decisions, compiled.revisions, strict=True):
+            if decision is None:  # the revision does not know a value of the case: no decision
+                short, meaning = labels[NOT_KNOWN]
+                cells.append({"determination": NOT_KNOWN, "short": short, "title": meaning,
+                              "target": f"{TRY_PAGE}?{case_query(case, revision.effective_from)}"})
+                continue
             short, meaning = labels.get(decision.determination,
                                         (decision.determination, decision.determination))
             why = decision.rule or (words["needs"].format(inputs=", ".join(decision.needs))
@@ -68,7 +76,8 @@ def matrix_page(compiled: Any, changes: list[RevisionChange], definition: Any) -
                           "title": words["matrix_cell"].format(meaning=meaning, why=why),
                           "target": f"{TRY_PAGE}?{case_query(case, revision.effective_from)}"})
         rows.append((label, cells))
+    shown = {cell["determination"] for _, cells in rows for cell in cells}
     legend = [(d, short, meaning) for d, (short, meaning) in labels.items()
-              if d != "no_policy_in_force"]
+              if d != "no_policy_in_force" and (d != NOT_KNOWN or d in shown)]
     return render_page("matrix.md.j2", here, revisions=compiled.revisions, flipped=flipped,
                        rows=rows, legend=legend, about=definition.site["matrix"]["about"])

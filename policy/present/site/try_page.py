@@ -52,9 +52,23 @@ def _canonical(value: Any) -> str:
 
 
 def _decisions(compiled: Any, revision: Any) -> list[dict]:
-    """`Decision.to_json()` of every partial case (by code) on the revision's first day."""
-    return [compiled.evaluate(decode(compiled.columns, code), revision.effective_from).to_json()
-            for code in range(len(revision.outcome_at))]
+    """`Decision.to_json()` of every partial case (by code) on the revision's first day. A case
+    using a value the revision does not know stands in as the case with nothing known: the page
+    never shows it (it names the value as a problem, see `_not_known`)."""
+    decided = []
+    for code in range(len(revision.outcome_at)):
+        case = decode(compiled.columns, code)
+        if not all(revision.knows(name, value) for name, value in case.items()):
+            case = {}
+        decided.append(compiled.evaluate(case, revision.effective_from).to_json())
+    return decided
+
+
+def _not_known(compiled: Any, revision: Any) -> list[list[str]]:
+    """[[field, value as on the command line, the engine's message], ...]: the values the
+    revision does not know (a later revision introduces them); a case using one is a problem."""
+    return [[name, value_text(value), compiled.not_known_message(revision, name, value)]
+            for name, values in revision.unknown for value in values]
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -128,7 +142,7 @@ def try_data(compiled: Any) -> dict:
             outcomes.append([values[k].position(representative[k]) for k in outcome_keys])
         revisions.append({
             **revision.identity(), "index": indexes.position(list(revision.outcome_at)),
-            "outcomes": outcomes,
+            "outcomes": outcomes, "not_known": _not_known(compiled, revision),
             "by_case": {k: indexes.position([values[k].position(d[k]) for d in made])
                         for k in case_keys}})
     return {"format": FORMAT, "policy": compiled.policy_id, "title": compiled.title,
