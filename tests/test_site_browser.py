@@ -474,6 +474,69 @@ def test_try_page_opened_with_no_case_decides_the_policys_example(server, page, 
     assert page.watch.problems == []
 
 
+def test_a_typed_date_is_decided_only_when_complete(server, page):
+    """The date is typed as YYYY-MM-DD and decided once complete: the parts typed so far ("2",
+    "20", "201", "2016-0") change nothing (failed before: a date box announced "0002", "0020",
+    "0201" as days with no policy in force)."""
+    page.goto(server + "try/", wait_until="networkidle")
+    page.evaluate("() => window.policyTry.show('cancer_site=colon')")
+    assert page.locator("#problems").get_attribute("data-value") == "as_of"
+    page.locator("#as_of").focus()
+    for end in range(1, len("2016-05-03")):
+        typed = "2016-05-03"[:end]
+        page.keyboard.type(typed[-1])
+        assert page.locator("#as_of").input_value() == typed
+        assert "as_of" not in page.url and page.locator("#determination").get_attribute(
+            "data-value") == "", typed
+    page.keyboard.type("3")
+    assert page.url.endswith("?as_of=2016-05-03&cancer_site=colon")
+    assert page.locator("#determination").get_attribute("data-value") == "not_medically_necessary"
+    assert page.locator("#as_of").get_attribute("placeholder") == "YYYY-MM-DD"
+    assert page.watch.problems == []
+
+
+def test_a_change_is_announced_in_one_short_sentence(server, page):
+    """A screen reader hears what the decision became, not the whole result again (2,000 to 4,000
+    characters on every change before)."""
+    page.goto(server + "try/?as_of=2016-05-03&cancer_site=rectal&margin_status=positive"
+               "&t_stage=T4", wait_until="networkidle")
+    assert page.locator("#try-result[aria-live]").count() == 0
+    live = page.locator("[aria-live]")
+    assert live.count() == 1
+    said = live.first.text_content() or ""
+    assert said == "medically necessary, revision 2015-12, rule rectal-margins-t4", said
+    page.evaluate("() => window.policyTry.change('cancer_site', 'lung')")
+    assert live.first.text_content() == "Not decided: check cancer_site"
+
+
+def test_on_a_narrow_screen_the_decision_is_above_the_form(server, browser):
+    """Below 960 px the result sat under the whole form (1,018 px down at 800 px): a changed fact
+    changed nothing in view."""
+    for width in (800, 375):
+        context = browser.new_context(viewport={"width": width, "height": 800})
+        page = context.new_page()
+        try:
+            page.goto(server + "try/", wait_until="networkidle")
+            result, form = (page.locator(s).bounding_box() for s in ("#try-result", "#try-form"))
+            assert result is not None and form is not None
+            assert result["y"] < form["y"], (width, result, form)
+        finally:
+            context.close()
+
+
+def test_without_javascript_the_page_says_so(server, browser):
+    """With JavaScript off, the page said nothing: a blank form."""
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(server + "try/", wait_until="networkidle")
+        message = page.locator(".try-noscript")
+        assert message.is_visible()
+        assert "JavaScript" in message.inner_text() and "policy evaluate" in message.inner_text()
+    finally:
+        context.close()
+
+
 def test_try_page_puts_the_case_in_the_address(server, page, engine):
     """A sample through `show`, which every control change calls: the address follows."""
     rng = random.Random(4)

@@ -421,7 +421,7 @@
 
   function syncControls(state) {
     var asOf = state.params.get("as_of"); // the first one given, or null
-    $("as_of").value = asOf !== null && !dateProblem(asOf) ? asOf : "";
+    $("as_of").value = asOf !== null ? asOf : ""; // as given, even when it is no date
     $("as_of-revision").value = "";
     var bad = new Set(state.problems.map(function (p) { return p[0]; }));
     RADIOS.forEach(function (input) {
@@ -474,7 +474,19 @@
     ["determination", "revision", "needs", "rule", "problems"].forEach(function (id) {
       values[id] = $(id).getAttribute("data-value");
     });
+    announce(values);
     return values;
+  }
+
+  // One short sentence for a screen reader when the decision changes (the whole result would be
+  // thousands of characters on every change): the determination, revision and rule, or the
+  // fields in trouble.
+  function announce(values) {
+    var words = values.problems ? "Not decided: check " + values.problems.split(" ").join(", ") :
+      $("determination").textContent + (values.revision ? ", revision " + values.revision : "") +
+      (values.rule ? ", rule " + values.rule : "") +
+      (values.needs ? ", needs " + values.needs.split(" ").join(", ") : "");
+    if ($("try-announce").textContent !== words) $("try-announce").textContent = words;
   }
 
   // Put the case in `query` in the address and show it: what every change on the page does.
@@ -512,10 +524,16 @@
 
   $("try-form").addEventListener("change", function (event) {
     var target = event.target;
-    if (target.id === "as_of") change("as_of", target.value);
+    if (target.id === "as_of") change("as_of", target.value.trim());
     else if (target.id === "as_of-revision") { if (target.value) change("as_of", target.value); }
     else if (target.type === "radio") change(target.name, target.value);
     else if (target.classList.contains("try-codes")) change(target.name, target.value.trim());
+  });
+  // a date is decided as soon as it is complete (YYYY-MM-DD) or cleared, never on a part typed
+  // so far ("0201" is no year); anything else when the field is left (the change above)
+  $("as_of").addEventListener("input", function (event) {
+    var typed = event.target.value.trim();
+    if (typed === "" || /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(typed)) change("as_of", typed);
   });
   $("try-form").addEventListener("submit", function (event) { event.preventDefault(); });
   $("as_of-today").addEventListener("click", function () { change("as_of", today()); });
