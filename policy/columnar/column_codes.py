@@ -39,7 +39,8 @@ _NULL = "\x1f"  # the value given, when none is
 
 class RowCodes(Record):
     """Per row: the cases without code columns (the crosswalk's field filled in), the code problems
-    (None: no row has one), not_applicable (None: no row is), `codes` JSON text, and the
+    (None: no row has one), not_applicable (None: no row is), `codes` JSON text (null for a
+    row with a code problem), and the
     explanation each row gets instead of its outcome's (None: every row keeps its outcome's;
     a null: that row does)."""
 
@@ -61,7 +62,7 @@ class FieldCodes(Record):
     row: Any
     valid: Any
     problem: Any
-    item: Any
+    key: Any  # each code's index in `found`
     code: Any
     said: Any
     governed: Any
@@ -76,9 +77,25 @@ class FieldCodes(Record):
         return pc.subtract(pc.take(sums, offsets.slice(1)),
                            pc.take(sums, offsets.slice(0, len(offsets) - 1)))
 
-    def joined(self, values: Any, separator: str) -> pa.Array:
-        """Per row, `values` (one per code) joined by `separator` ("" for none)."""
-        return pc.binary_join(pa.ListArray.from_arrays(self.lists.offsets, values), separator)
+    def joined(self, values: Any, separator: str, mask: Any = None) -> pa.Array:
+        """Per row, `values` (one per code) joined by `separator` ("" for none; null where
+        `mask` is true)."""
+        return pc.binary_join(pa.ListArray.from_arrays(self.lists.offsets, values, mask=mask),
+                              separator)
+
+    def counts(self) -> pa.Array:
+        """How many codes each row has."""
+        offsets = self.lists.offsets
+        return pc.subtract(offsets.slice(1), offsets.slice(0, len(offsets) - 1))
+
+    def edges(self) -> tuple[pa.Array, pa.Array]:
+        """Per code, whether it is its row's first, and its row's last."""
+        offsets = self.lists.offsets
+        at = _arange(len(self.row))
+        first = pc.equal(pc.take(pc.cast(offsets, pa.int64()), self.row), at)
+        last = pc.equal(pc.take(pc.cast(offsets.slice(1), pa.int64()), self.row),
+                        pc.add(at, 1))
+        return first, last
 
 
 class ColumnCodes:
@@ -140,12 +157,7 @@ class ColumnCodes:
             else:
                 cases = cases.append_column(field, filled)
 
-        items = [f.joined(f.item, ",") for f in fields]
-        both = pc.and_(pc.greater(pc.binary_length(items[0]), 0),
-                       pc.greater(pc.binary_length(items[1]), 0))
-        codes = pc.binary_join_element_wise("[", items[0], pc.if_else(both, ",", ""), items[1],
-                                            "]", "")
-        codes = pc.if_else(bad, "[]", codes)
+        codes = _codes_json(fields, bad)
         not_applicable = texts = None
         if self.compiled.crosswalk is not None:
             candidates = pc.and_(pc.and_(pc.greater(procedure.per_row(procedure.counted), 0),
@@ -158,7 +170,8 @@ class ColumnCodes:
                 if not pc.any(not_applicable).as_py():
                     not_applicable = texts = None
         if said is not None:
-            said = pc.if_else(bad, null, said)
+            said = pa.DictionaryArray.from_arrays(
+                pc.if_else(bad, pa.scalar(None, pa.int32()), said.indices), said.dictionary)
         return RowCodes(cases, error, not_applicable, codes, said, texts)
 
     def _field_codes(self, cells: pa.Array, field: str, dated: pa.Array, periods: pa.Array,
@@ -202,7 +215,7 @@ class ColumnCodes:
         return FieldCodes(
             lists, row, spread([c.valid for c in found], pa.bool_()),
             problem if problem is not None else pa.nulls(len(row), pa.string()),
-            spread([c.item for c in found], pa.string()),
+            keys.indices,
             spread([c.code for c in found], pa.string()),
             spread([c.said for c in found], pa.string()),
             spread([c.governed for c in found], pa.bool_()),
@@ -238,10 +251,9 @@ class ColumnCodes:
             answers.append(self._named.get(key, key, partial(
                 cell_diagnoses, self.compiled, codes, site[1:] if site else None)))
 
-        def spread(index: int) -> pa.Array:
-            return pc.take(pa.array([a[index] for a in answers], pa.string()), keys.indices)
-
-        return spread(0), spread(1), spread(2)
+        value, contradiction = (pc.take(pa.array([a[i] for a in answers], pa.string()),
+                                        keys.indices) for i in (0, 2))
+        return value, _texts([a[1] for a in answers], keys.indices), contradiction
 
     def _not_applicable_texts(self, procedure: FieldCodes, candidates: pa.Array,
                               periods: pa.Array, day: str | None,
@@ -261,8 +273,9 @@ class ColumnCodes:
                      cell_not_applicable, self.compiled, on,
                      key.partition(_SEPARATOR)[2].split(", ")))
                  for key, on in zip(keys.dictionary.to_pylist(), decided, strict=True)]
-        return pc.replace_with_mask(pa.nulls(len(candidates), pa.string()), candidates,
-                                    pc.take(pa.array(texts, pa.string()), keys.indices))
+        indices = pc.replace_with_mask(pa.nulls(len(candidates), pa.int32()), candidates,
+                                       keys.indices)
+        return _texts(texts, indices)
 
     def _period(self, day: str | None) -> int | None:
         """A valid day's period (see the module): the boundaries on or before it; else None."""
@@ -297,6 +310,16 @@ def _text(column: pa.Array) -> pa.Array:
     if not pa.types.is_string(column.type):
         column = pc.cast(column, pa.string())
     return column
+
+
+def _texts(texts: list[str | None], indices: pa.Array) -> pa.DictionaryArray:
+    """Per row, the text its index names (null for a null index or a None text), as a
+    dictionary array: a row's explanation is made once per distinct combination of its parts
+    (`keyed.ColumnarPolicy.explanations`)."""
+    given = pa.array([text is not None for text in texts], pa.bool_())
+    indices = pc.if_else(pc.take(given, indices), pc.cast(indices, pa.int32()),
+                         pa.scalar(None, pa.int32()))
+    return pa.DictionaryArray.from_arrays(indices, pa.array(texts, pa.string()))
 
 
 def _arange(n: int) -> pa.Array:
@@ -334,3 +357,38 @@ def _errors(fields: list[FieldCodes], contradiction: Any, n: int) -> pa.Array | 
     joined = pc.binary_join(pa.ListArray.from_arrays(offsets, problems.column(1)), "; ")
     return pc.replace_with_mask(pa.nulls(n, pa.string()),
                                 pc.is_in(_arange(n), value_set=counts.field("values")), joined)
+
+
+def _codes_json(fields: list[FieldCodes], bad: pa.Array) -> pa.Array:
+    """Per row, its codes' `codes` items as a JSON list (null for a bad row). Each code's item
+    is taken with the punctuation around it ("[" or "," before, "]" after the row's last; a row
+    without codes is "[]"), in the row's order, so a row is its items joined: one copy of what
+    can be hundreds of bytes a code."""
+    diagnosis, procedure = fields
+    counts = [field.counts() for field in fields]
+    texts: list[str] = ["[]"]
+    indices = []
+    for field, before, after in ((diagnosis, None, counts[1]), (procedure, counts[0], None)):
+        first, last = field.edges()
+        opens = first if before is None else pc.and_(first, pc.equal(pc.take(before, field.row),
+                                                                       0))
+        closes = last if after is None else pc.and_(last, pc.equal(pc.take(after, field.row), 0))
+        variant = pc.add(pc.multiply(pc.cast(opens, pa.int64()), 2), pc.cast(closes, pa.int64()))
+        indices.append(pc.add(pc.add(pc.multiply(pc.cast(field.key, pa.int64()), 4), variant),
+                              len(texts)))
+        texts += [f"{head}{code.item}{tail}" for code in field.found
+                  for head, tail in ((",", ""), (",", "]"), ("[", ""), ("[", "]"))]
+    # each row's places: its diagnosis codes, then its procedure codes, else one for "[]"
+    places = pc.max_element_wise(pc.add(counts[0], counts[1]), 1)
+    offsets = pa.concat_arrays([pa.array([0], pa.int32()),
+                                pc.cast(pc.cumulative_sum(places), pa.int32())])
+    total = offsets[-1].as_py()
+    row = pc.list_parent_indices(pa.ListArray.from_arrays(offsets, pa.nulls(total, pa.int8())))
+    place = pc.subtract(_arange(total), pc.cast(pc.take(offsets, row), pa.int64()))
+    is_diagnosis = pc.less(place, pc.take(counts[0], row))
+    is_procedure = pc.and_(pc.invert(is_diagnosis),
+                           pc.less(place, pc.take(pc.add(counts[0], counts[1]), row)))
+    index = pc.replace_with_mask(pa.nulls(total, pa.int64()), is_diagnosis, indices[0])
+    index = pc.fill_null(pc.replace_with_mask(index, is_procedure, indices[1]), 0)
+    items = pc.take(pa.array(texts, pa.string()), index)
+    return pc.binary_join(pa.ListArray.from_arrays(offsets, items, mask=bad), "")

@@ -184,15 +184,29 @@ class ColumnarPolicy:
         explained = pa.DictionaryArray.from_arrays(indices, distinct)
         if keyed.said is None and keyed.not_applicable_text is None:
             return explained
-        texts = pc.cast(explained, pa.string())  # rows with codes: their own words
-        if keyed.not_applicable_text is not None:
-            texts = pc.if_else(pc.is_valid(keyed.not_applicable_text),
-                               keyed.not_applicable_text, texts)
-        if keyed.said is not None:
-            texts = pc.if_else(pc.is_valid(keyed.said),
-                               pc.binary_join_element_wise(texts, keyed.said, " "), texts)
-        texts = pc.if_else(pc.is_valid(keyed.gid), texts, pa.scalar(None, pa.string()))
-        return pc.dictionary_encode(texts)
+        # rows with codes: their own words, made once per distinct (outcome's explanation, the
+        # not_applicable row's instead, the sentence on what the diagnosis codes named)
+        parts = [explained, keyed.not_applicable_text, keyed.said]
+        key = pa.scalar(0, pa.int64())
+        for part in parts:
+            if part is not None:
+                index = pc.fill_null(pc.add(pc.cast(part.indices, pa.int64()), 1), 0)
+                key = pc.add(pc.multiply(key, len(part.dictionary) + 1), index)
+        key = pc.if_else(pc.is_valid(keyed.gid), key, pa.scalar(None, pa.int64()))
+        combined = pc.dictionary_encode(key)
+        made: list[str | None] = []
+        for number in combined.dictionary.to_pylist():
+            found: list[str | None] = []
+            for part in reversed(parts):
+                if part is not None:
+                    number, at = divmod(number, len(part.dictionary) + 1)
+                    found.insert(0, part.dictionary[at - 1].as_py() if at else None)
+                else:
+                    found.insert(0, None)
+            outcome, instead, said = found
+            text = instead if instead is not None else outcome
+            made.append(f"{text} {said}" if said is not None else text)
+        return pa.DictionaryArray.from_arrays(combined.indices, pa.array(made, pa.string()))
 
     def outcome_keys(self, keyed: Keyed) -> pa.Array:
         """Per row, one int64 for its (outcome id, partial-case code) pair, null for a bad row:
