@@ -201,7 +201,8 @@ def _run(chunks: Iterator[Chunk], writer: Writer, columnar: ColumnarPolicy, as_o
             keyed = lines = None
             if chunk.cases is not None and chunk.cases.num_rows:
                 keyed = columnar.evaluate_keyed(chunk.cases, as_of=as_of, text_cells=text_cells,
-                                                checked_utf8=chunk.utf8_checked)
+                                                checked_utf8=chunk.utf8_checked,
+                                                codes_json=getattr(writer, "writes_codes", False))
                 if chunk.kept is not None:
                     keyed = keyed._replace(kept=chunk.kept)
                 lines = chunk.lines

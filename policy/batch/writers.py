@@ -44,6 +44,8 @@ class JsonLinesWriter:
     """One JSON object per input line: `policy evaluate --json`'s object plus "line", or
     {"line", "error"} for a bad line. Assembled by Arrow string kernels from per-outcome parts."""
 
+    writes_codes = True  # each row's "codes" (the run asks the Arrow core for them)
+
     def __init__(self, handle: Sink, columnar: ColumnarPolicy, keep: tuple[str, ...] = ()):
         self.handle, self.columnar, self.keep = handle, columnar, keep
         self._kept_names = [f",{json.dumps(name, ensure_ascii=False)}:" for name in keep]

@@ -40,9 +40,9 @@ _NULL = "\x1f"  # the value given, when none is
 class RowCodes(Record):
     """Per row: the cases without code columns (the crosswalk's field filled in), the code problems
     (None: no row has one), not_applicable (None: no row is), `codes` JSON text (null for a
-    row with a code problem), and the
-    explanation each row gets instead of its outcome's (None: every row keeps its outcome's;
-    a null: that row does)."""
+    row with a code problem; None when not asked for), the sentence its explanation adds and
+    the explanation it gets instead of its outcome's (dictionary arrays; None: no row has one;
+    a null: that row has none)."""
 
     __slots__ = ()
     data: Any
@@ -113,9 +113,10 @@ class ColumnCodes:
     def has_codes(self, data: pa.RecordBatch) -> bool:
         return any(name in data.schema.names for name in CODE_FIELDS)
 
-    def read(self, data: pa.RecordBatch, day: str | None, text_cells: bool) -> RowCodes:
+    def read(self, data: pa.RecordBatch, day: str | None, text_cells: bool,
+             codes_json: bool = True) -> RowCodes:
         """The codes of a record batch whose columns are case fields (`day`: the as-of date
-        overriding each row's service_date, checked)."""
+        overriding each row's service_date, checked; `codes_json=False`: no `codes`)."""
         names, n, field = data.schema.names, data.num_rows, self.field
         null = pa.scalar(None, pa.string())
 
@@ -150,14 +151,14 @@ class ColumnCodes:
         kept = [i for i, name in enumerate(names) if name not in CODE_FIELDS]
         cases = pa.RecordBatch.from_arrays([data.column(i) for i in kept],
                                            names=[names[i] for i in kept])
-        if field is not None and value is not None:
+        if field is not None and value is not None and value.null_count < n:
             filled = pc.coalesce(given, pc.if_else(bad, null, value))
             if field in cases.schema.names:
                 cases = cases.set_column(cases.schema.names.index(field), field, filled)
             else:
                 cases = cases.append_column(field, filled)
 
-        codes = _codes_json(fields, bad)
+        codes = _codes_json(fields, bad) if codes_json else None
         not_applicable = texts = None
         if self.compiled.crosswalk is not None:
             candidates = pc.and_(pc.and_(pc.greater(procedure.per_row(procedure.counted), 0),

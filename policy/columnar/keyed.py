@@ -42,10 +42,11 @@ class Keyed(Record):
     no_policy_index: pa.Array | None  # int32
     kept: pa.RecordBatch | None = None  # the kept columns (`column_map`), or None
     # rows with diagnosis or procedure codes (`column_codes`): per row the codes as JSON text,
-    # the sentence the explanation adds, the explanation of a not_applicable row; else None
+    # the sentence the explanation adds, the explanation of a not_applicable row (both
+    # dictionary arrays, null where a row has none); else None
     codes: pa.Array | None = None
-    said: pa.Array | None = None
-    not_applicable_text: pa.Array | None = None
+    said: pa.DictionaryArray | None = None
+    not_applicable_text: pa.DictionaryArray | None = None
 
 
 class ColumnarPolicy:
@@ -105,10 +106,13 @@ class ColumnarPolicy:
                                                             *kept_columns.schema]))
 
     def evaluate_keyed(self, data: pa.RecordBatch, *, as_of: str | date | None = None,
-                       text_cells: bool = False, checked_utf8: bool = False) -> Keyed:
+                       text_cells: bool = False, checked_utf8: bool = False,
+                       codes_json: bool = True) -> Keyed:
         """Each row's outcome id and partial-case code, and the per-row fields. Writers that
         render whole rows from per-outcome fragments need no more; `results` builds the rest.
-        `checked_utf8`: the reader has already refused invalid UTF-8 (pyarrow's CSV reader does)."""
+        `checked_utf8`: the reader has already refused invalid UTF-8 (pyarrow's CSV reader does);
+        `codes_json=False`: no `codes` column (a writer that leaves codes out: each row's JSON
+        list is hundreds of bytes to make)."""
         inputs, outcomes = self.inputs, self.outcomes
         day = None if as_of is None else inputs.check_as_of(as_of)
         data = plain_strings(data)
@@ -122,7 +126,7 @@ class ColumnarPolicy:
         n = data.num_rows
         row_codes = None
         if self.codes.has_codes(data):  # read them, and decide with what they name
-            row_codes = self.codes.read(data, day, text_cells)
+            row_codes = self.codes.read(data, day, text_cells, codes_json)
             data = row_codes.data
         code, errors = inputs.partial_case_codes(data, outcomes.weights, text_cells)
 
