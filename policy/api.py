@@ -16,7 +16,6 @@ first revision no policy was in force (docs/api.md shows a case with its fields)
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from .core.cases import check_case, day_of
 from .core.compiled import CompiledPolicy, CompiledRevision
@@ -28,7 +27,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from datetime import date
 
-    from .codesets.case_codes import Locate
+    from .codesets.case_codes import CellCode, Locate
 
 
 class Policy:
@@ -70,7 +69,7 @@ class Policy:
         return evaluate_with_codes(self.compiled, clean, as_of, locate=locate)
 
 
-def cell_code(compiled: CompiledPolicy, text: str, field: str, day: str) -> Any:
+def cell_code(compiled: CompiledPolicy, text: str, field: str, day: str) -> CellCode:
     """One code of a row read on `day` and resolved, for the columnar core
     (`codesets.case_codes.cell_code`: the columnar layer reaches the code sets through the API
     only)."""
@@ -79,7 +78,8 @@ def cell_code(compiled: CompiledPolicy, text: str, field: str, day: str) -> Any:
     return read(compiled, text, field, day)
 
 
-def cell_diagnoses(compiled: CompiledPolicy, codes: list[Any], site: object) -> tuple:
+def cell_diagnoses(compiled: CompiledPolicy, codes: list[CellCode],
+                   site: object) -> tuple[str | None, str | None, str | None]:
     """What a row's valid diagnosis codes decide (`codesets.case_codes.cell_diagnoses`)."""
     from .codesets.case_codes import cell_diagnoses as decide
 
