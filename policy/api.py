@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from datetime import date
 
-    from .codesets.case_codes import Locate
+    from .codesets.case_codes import CellCode, Locate
 
 
 class Policy:
@@ -70,13 +70,29 @@ class Policy:
         return evaluate_with_codes(self.compiled, clean, as_of, locate=locate)
 
 
-def cell_codes(compiled: CompiledPolicy, codes: Mapping[str, object], day: str,
-               decided_on: str | None, site: object) -> tuple:
-    """What one row's codes decide, for the columnar core (`codesets.case_codes.cell_codes`:
-    the columnar layer reaches the code sets through the API only)."""
-    from .codesets.case_codes import cell_codes as decide
+def cell_code(compiled: CompiledPolicy, text: str, field: str, day: str) -> CellCode:
+    """One code of a row read on `day` and resolved, for the columnar core
+    (`codesets.case_codes.cell_code`: the columnar layer reaches the code sets through the API
+    only)."""
+    from .codesets.case_codes import cell_code as read
 
-    return decide(compiled, codes, day, decided_on, site)
+    return read(compiled, text, field, day)
+
+
+def cell_diagnoses(compiled: CompiledPolicy, codes: list[CellCode],
+                   site: object) -> tuple[str | None, str | None, str | None]:
+    """What a row's valid diagnosis codes decide (`codesets.case_codes.cell_diagnoses`)."""
+    from .codesets.case_codes import cell_diagnoses as decide
+
+    return decide(compiled, codes, site)
+
+
+def cell_not_applicable(compiled: CompiledPolicy, decided_on: str,
+                        procedures: list[str]) -> str | None:
+    """A not_applicable row's explanation (`codesets.case_codes.cell_not_applicable`)."""
+    from .codesets.case_codes import cell_not_applicable as explain
+
+    return explain(compiled, decided_on, procedures)
 
 
 def load_policy(tables: str | os.PathLike[str] | None = None, policy: str | None = None) -> Policy:

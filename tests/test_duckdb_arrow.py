@@ -9,7 +9,7 @@ import pytest
 pa = pytest.importorskip("pyarrow")
 duckdb = pytest.importorskip("duckdb")
 
-from docs_recipes import check_rows, run_block  # noqa: E402
+from docs_recipes import check_claim_rows, check_rows, claim_lines, run_block  # noqa: E402
 from policy import load_policy  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,3 +62,28 @@ def test_documented_duckdb_recipe_matches_the_per_case_api(tmp_path, monkeypatch
     summary = dict(printed[0].fetchall())
     assert sum(summary.values()) == len(cases)
     assert summary[None] == 2 and summary["investigational"] > 0
+
+
+def test_documented_claim_table_recipe_reads_own_columns_and_codes(tmp_path, monkeypatch):
+    """The claim-table blocks, as written, on a `claim_lines` table with its own column names,
+    three diagnosis columns, a procedure column and a DATE of service: every row of the view
+    agrees with the per-case API (codes too) and carries its member_id."""
+    monkeypatch.chdir(tmp_path)
+    lines = claim_lines(20_000, seed=17)
+    connection = duckdb.connect("claims.duckdb")
+    connection.register("generated", pa.Table.from_pylist(lines))
+    connection.sql("""CREATE TABLE claim_lines AS
+                      SELECT * REPLACE (CAST(dos AS DATE) AS dos) FROM generated""")
+    code = run_block(HEADING, 0, {})  # evaluate_query (and the imports)
+    run_block(HEADING, 2, code)  # CLAIM_COLUMNS, evaluate_claims
+    printed = []
+    code.update(connection=connection, print=printed.append)
+    run_block(HEADING, 3, code)
+
+    selected = [line for line in lines if line["dos"] >= "2016-01-01"]  # the page's WHERE
+    view = connection.sql("SELECT * FROM claim_determinations")
+    rows = [dict(zip(view.columns, row, strict=True)) for row in view.fetchall()]
+    assert 0 < check_claim_rows(IORT, selected, rows) < len(selected) // 10
+    summary = printed[0].fetchall()
+    assert len(summary) == 5 and all(lines_ >= not_iort + bad for _, lines_, not_iort, bad
+                                     in summary)

@@ -87,7 +87,8 @@ def claims_impact(path: str, before: CompiledPolicy, after: CompiledPolicy, *,
             continue
         claims += chunk.cases.num_rows
         was, becomes = (columnar.evaluate_keyed(chunk.cases, as_of=as_of, text_cells=text_cells,
-                                                checked_utf8=chunk.utf8_checked)
+                                                checked_utf8=chunk.utf8_checked,
+                                                codes_json=False)
                         for columnar in (old, new))
         changes = _changed_rows(old, was, new, becomes, chunk.lines)
         if not changes.num_rows:

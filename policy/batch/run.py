@@ -221,7 +221,8 @@ def _run(chunks: Iterator[Chunk], writer: Writer, columnar: ColumnarPolicy, as_o
             keyed = lines = None
             if chunk.cases is not None and chunk.cases.num_rows:
                 keyed = columnar.evaluate_keyed(chunk.cases, as_of=as_of, text_cells=text_cells,
-                                                checked_utf8=chunk.utf8_checked)
+                                                checked_utf8=chunk.utf8_checked,
+                                                codes_json=writer.writes_codes)
                 if chunk.kept is not None:
                     keyed = keyed._replace(kept=chunk.kept)
                 lines = chunk.lines
@@ -300,7 +301,13 @@ def _with_bad_lines(keyed: Keyed | None, lines: pa.Array | None,
              for name, c in zip(kept.schema.names, kept.columns, strict=True)],
             names=kept.schema.names)
     def merged_text(values: pa.Array | None) -> pa.Array | None:  # null on the bad lines
-        return None if values is None else merged(values)
+        if values is None:
+            return None
+        if pa.types.is_dictionary(values.type):  # kept a dictionary: its texts are made once
+            indices = pc.take(pa.concat_arrays(
+                [values.indices, pa.nulls(n, values.indices.type)]), order)
+            return pa.DictionaryArray.from_arrays(indices, values.dictionary)
+        return merged(values)
 
     return Keyed(
         codes=merged_text(keyed.codes), said=merged_text(keyed.said),

@@ -33,7 +33,10 @@ class Sink(Protocol):
 
 
 class Writer(Protocol):
-    """What the run asks of a writer: results in input order, then close (or abandon)."""
+    """What the run asks of a writer: results in input order, then close (or abandon).
+    `writes_codes`: whether it writes each row's codes (the Arrow core makes them only then)."""
+
+    writes_codes: bool
 
     def write(self, lines: pa.Array, keyed: Keyed, no_quotes: bool = False) -> None: ...
 
@@ -45,6 +48,8 @@ class Writer(Protocol):
 class JsonLinesWriter:
     """One JSON object per input line: `policy evaluate --json`'s object plus "line", or
     {"line", "error"} for a bad line. Assembled by Arrow string kernels from per-outcome parts."""
+
+    writes_codes = True  # each row's "codes" (the run asks the Arrow core for them)
 
     def __init__(self, handle: Sink, columnar: ColumnarPolicy, keep: tuple[str, ...] = (),
                  codes: bool = False):  # (every result carries its codes)
@@ -269,6 +274,7 @@ class CsvWriter:
     def __init__(self, handle: Sink, columnar: ColumnarPolicy, keep: tuple[str, ...] = (),
                  codes: bool = False):
         self.handle, self.columnar, self.keep, self.codes = handle, columnar, keep, codes
+        self.writes_codes = codes  # (the run asks the Arrow core for them only then)
         self._fragments: dict[int, str] = {}
         self._by_gid = pa.array([], pa.string())  # fragment of outcome id i at i ("": not yet)
         header = [*CSV_COLUMNS, *(["codes"] if codes else []), *map(_csv_cell, keep)]
@@ -399,6 +405,7 @@ class ParquetWriter:
         import pyarrow.parquet as pq
 
         self.columnar, self.keep, self.codes = columnar, keep, codes
+        self.writes_codes = codes  # (the run asks the Arrow core for them only then)
         self.schema = pa.schema([("line", pa.int64()), *RESULT_SCHEMA,
                                  *([("codes", pa.string())] if codes else []),
                                  *((name, pa.string()) for name in keep)])

@@ -18,9 +18,19 @@ from ..core.cases import CODE_FIELDS, day_of
 from ..core.compiled import CompiledPolicy
 from ..core.decision import NO_POLICY, Decision, ReadOnlyDict
 from ..core.errors import InvalidCodeError, Problem
-from .check import read_codes
+from ..core.record import Record
+from .check import CodeReading, read_code, read_codes
 from .crosswalk import Crosswalk
-from .resolve import NAMED_NONE, NAMED_ONE, CodeResolution, resolve_codes
+from .resolve import (
+    NAMED_NONE,
+    NAMED_ONE,
+    CodeResolution,
+    ResolvedCode,
+    combine,
+    problem_of,
+    resolve_code,
+    resolve_codes,
+)
 
 PROJECT_READING = "project_reading"  # the provenance of every crosswalk entry (codes.yml)
 # where a field of the case was given: (file, line, col) for problems (line 0: no position)
@@ -96,13 +106,28 @@ def _located(resolution: CodeResolution, locate: Locate) -> list[Problem]:
 def code_items(resolution: CodeResolution, has_crosswalk: bool) -> list[ReadOnlyDict]:
     """The `codes` items of a decision: each code as read, what it named, whether governed."""
     governed = set(resolution.governed)
-    return [ReadOnlyDict({**r.as_json(), "names": ReadOnlyDict(r.names)
-                          if r.names is not None else None,
-                          "governed": (r.code in governed if r.field == "procedure"
-                                       and has_crosswalk else None),
-                          # what the crosswalk says is the project's reading, not the source's
-                          "crosswalk": PROJECT_READING if has_crosswalk and r.valid else None})
-            for r in resolution.readings]
+    return [code_item(r, r.code in governed, has_crosswalk) for r in resolution.readings]
+
+
+def code_item(reading: CodeReading, governed: bool, has_crosswalk: bool) -> ReadOnlyDict:
+    """One `codes` item: the code as read, what it named, whether it is the governed service
+    (procedure codes of a policy with a crosswalk; None otherwise)."""
+    return ReadOnlyDict({**reading.as_json(), "names": ReadOnlyDict(reading.names)
+                         if reading.names is not None else None,
+                         "governed": (governed if reading.field == "procedure"
+                                      and has_crosswalk else None),
+                         # what the crosswalk says is the project's reading, not the source's
+                         "crosswalk": PROJECT_READING if has_crosswalk and reading.valid
+                         else None})
+
+
+def item_json(item: ReadOnlyDict) -> str:
+    """A `codes` item as the JSON text of the columnar `codes` column (a row's list is its
+    items' texts joined by commas in brackets)."""
+    import json
+
+    return json.dumps(dict(item, names=dict(item["names"]) if item["names"] else None),
+                      ensure_ascii=False, separators=(",", ":"))
 
 
 def what_codes_named(resolution: CodeResolution) -> str:
@@ -126,32 +151,67 @@ def what_codes_named(resolution: CodeResolution) -> str:
             "do not set it.")
 
 
-def cell_codes(compiled: CompiledPolicy, codes: Mapping[str, object], day: str,
-               decided_on: str | None, site: object) -> tuple[object, str | None, bool, str,
-                                                             str | None, str | None]:
-    """What one row of Arrow data's codes decide (`columnar.column_codes`), as
-    `evaluate_with_codes` decides a case: (the value they name or None, the row's problems as
-    "CODE: message; ..." or None, not_applicable, the `codes` list as JSON text, the sentence
-    the explanation adds or None, the explanation of a not_applicable row or None). `day`: the
-    date of service; `decided_on`: the day the row is decided on; `site`: the value the row
-    gives the crosswalk's field (None: none)."""
+class CellCode(Record):
+    """One code of a row of Arrow data read on a day and resolved (`cell_code`): `valid`; its
+    `problem` as "CODE: message" (None when valid); its `codes` item as JSON text; `code` as
+    read; `said`: what identifies it in the explanation's sentence (a valid diagnosis code: the
+    code and what it names; else None); `governed` and `counted` (`resolve.ResolvedCode`);
+    `resolved`, for `cell_diagnoses`."""
+
+    __slots__ = ()
+    valid: bool
+    problem: str | None
+    item: str
+    code: str
+    said: str | None
+    governed: bool
+    counted: bool
+    resolved: ResolvedCode
+
+
+def problem_text(problem: Problem) -> str:
+    """A problem as a bad row's `error` shows it (its parts joined by "; " in sorted order)."""
+    return f"{problem.code}: {problem.message}"
+
+
+def cell_code(compiled: CompiledPolicy, text: str, field: str, day: str) -> CellCode:
+    """One code of a row's `field` (as given, spaces around it allowed) read on `day` (checked)
+    and resolved by the policy's crosswalk, as `evaluate_with_codes` reads each code of a case
+    (`columnar.column_codes` resolves each distinct code of a batch once)."""
     import json
 
-    readings = read_codes(dict(codes), day)
     crosswalk = crosswalk_of(compiled)
-    resolution = resolve_codes(readings, crosswalk, site if crosswalk is not None else None)
-    if resolution.problems:
-        return (None, "; ".join(f"{p.code}: {p.message}"  # in DataError's order
-                                for p in sorted(resolution.problems)), False, "[]", None, None)
-    items = code_items(resolution, crosswalk is not None)
-    text = json.dumps([dict(item, names=dict(item["names"]) if item["names"] else None)
-                       for item in items], ensure_ascii=False, separators=(",", ":"))
+    resolved = resolve_code(read_code(text.strip(), field, day), crosswalk)
+    reading = resolved.reading
+    said = (json.dumps([reading.code, reading.names], ensure_ascii=False, sort_keys=True)
+            if reading.valid and field == "diagnosis" else None)
+    return CellCode(reading.valid, None if reading.valid else problem_text(problem_of(reading)),
+                    item_json(code_item(reading, resolved.governed, crosswalk is not None)),
+                    reading.code, said, resolved.governed, resolved.counted, resolved)
+
+
+def cell_diagnoses(compiled: CompiledPolicy, codes: list[CellCode],
+                   site: object) -> tuple[str | None, str | None, str | None]:
+    """What a row's valid diagnosis codes (`cell_code`, in order) decide with the value the row
+    gives the crosswalk's field (`site`; None: none), by `resolve.combine` as for a case: (the
+    one value they name or None, the sentence the explanation adds or None, the
+    CODE_CONTRADICTS_CASE problem as "CODE: message" or None)."""
+    crosswalk = crosswalk_of(compiled)
+    resolution = combine([code.resolved for code in codes],
+                         crosswalk.field if crosswalk is not None else None,
+                         crosswalk is not None, site if crosswalk is not None else None)
     value = resolution.value if resolution.naming == NAMED_ONE else None
-    explanation = None
-    if resolution.not_applicable and decided_on is not None:
-        decided = compiled.evaluate({}, decided_on)
-        if decided.revision is not None:
-            procedures = [r.code for r in resolution.readings if r.field == "procedure"]
-            explanation = compiled.not_applicable(decided, procedures).explanation
-    return (value, None, explanation is not None, text, what_codes_named(resolution) or None,
-            explanation)
+    contradiction = (problem_text(resolution.problems[0]) if resolution.problems else None)
+    return (value if isinstance(value, str) else None, what_codes_named(resolution) or None,
+            contradiction)
+
+
+def cell_not_applicable(compiled: CompiledPolicy, decided_on: str,
+                        procedures: list[str]) -> str | None:
+    """The explanation of a row whose procedure codes (as read) name no governed service,
+    decided on `decided_on` (checked); None when no revision is in force that day (the row
+    is decided as any other)."""
+    decided = compiled.evaluate({}, decided_on)
+    if decided.revision is None:
+        return None
+    return compiled.not_applicable(decided, procedures).explanation

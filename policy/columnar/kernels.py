@@ -101,6 +101,21 @@ def binary_join_element_wise(*strings: Any, null_handling: str | None = None,
     return _call("binary_join_element_wise", list(strings), options)
 
 
+def split_pattern(strings: Any, pattern: str) -> Any:
+    """Each string split at every `pattern` (a list per row; null for a null)."""
+    return _call("split_pattern", [strings], _compute.SplitPatternOptions(pattern))
+
+
+def binary_join(lists: Any, separator: str) -> Any:
+    """Each list of strings joined by `separator` (an empty list: "")."""
+    return _call("binary_join", [lists, separator])
+
+
+def sort_indices(data: Any, sort_keys: Any = ()) -> Any:
+    """The order of an array, or of a record batch by its (column, "ascending") keys."""
+    return _call("sort_indices", [data], _compute.SortOptions(sort_keys) if sort_keys else None)
+
+
 # --- kernels without options (the defaults of pyarrow.compute) -------------------------------
 
 def _unary(name: str) -> Any:
@@ -157,7 +172,8 @@ drop_null = _unary("drop_null")
 value_counts = _unary("value_counts")
 dictionary_encode = _unary("dictionary_encode")
 cumulative_sum = _unary("cumulative_sum")
-sort_indices = _unary("sort_indices")
+list_flatten = _unary("list_flatten")
+list_parent_indices = _unary("list_parent_indices")
 utf8_length = _unary("utf8_length")
 binary_length = _unary("binary_length")
 invert = _unary("invert")

@@ -42,10 +42,11 @@ class Keyed(Record):
     no_policy_index: pa.Array | None  # int32
     kept: pa.RecordBatch | None = None  # the kept columns (`column_map`), or None
     # rows with diagnosis or procedure codes (`column_codes`): per row the codes as JSON text,
-    # the sentence the explanation adds, the explanation of a not_applicable row; else None
+    # the sentence the explanation adds, the explanation of a not_applicable row (both
+    # dictionary arrays, null where a row has none); else None
     codes: pa.Array | None = None
-    said: pa.Array | None = None
-    not_applicable_text: pa.Array | None = None
+    said: pa.DictionaryArray | None = None
+    not_applicable_text: pa.DictionaryArray | None = None
 
 
 class ColumnarPolicy:
@@ -105,10 +106,13 @@ class ColumnarPolicy:
                                                             *kept_columns.schema]))
 
     def evaluate_keyed(self, data: pa.RecordBatch, *, as_of: str | date | None = None,
-                       text_cells: bool = False, checked_utf8: bool = False) -> Keyed:
+                       text_cells: bool = False, checked_utf8: bool = False,
+                       codes_json: bool = True) -> Keyed:
         """Each row's outcome id and partial-case code, and the per-row fields. Writers that
         render whole rows from per-outcome fragments need no more; `results` builds the rest.
-        `checked_utf8`: the reader has already refused invalid UTF-8 (pyarrow's CSV reader does)."""
+        `checked_utf8`: the reader has already refused invalid UTF-8 (pyarrow's CSV reader does);
+        `codes_json=False`: no `codes` column (a writer that leaves codes out: each row's JSON
+        list is hundreds of bytes to make)."""
         inputs, outcomes = self.inputs, self.outcomes
         day = None if as_of is None else inputs.check_as_of(as_of)
         data = plain_strings(data)
@@ -122,7 +126,7 @@ class ColumnarPolicy:
         n = data.num_rows
         row_codes = None
         if self.codes.has_codes(data):  # read them, and decide with what they name
-            row_codes = self.codes.read(data, day, text_cells)
+            row_codes = self.codes.read(data, day, text_cells, codes_json)
             data = row_codes.data
         code, errors = inputs.partial_case_codes(data, outcomes.weights, text_cells)
 
@@ -187,15 +191,29 @@ class ColumnarPolicy:
         explained = pa.DictionaryArray.from_arrays(indices, distinct)
         if keyed.said is None and keyed.not_applicable_text is None:
             return explained
-        texts = pc.cast(explained, pa.string())  # rows with codes: their own words
-        if keyed.not_applicable_text is not None:
-            texts = pc.if_else(pc.is_valid(keyed.not_applicable_text),
-                               keyed.not_applicable_text, texts)
-        if keyed.said is not None:
-            texts = pc.if_else(pc.is_valid(keyed.said),
-                               pc.binary_join_element_wise(texts, keyed.said, " "), texts)
-        texts = pc.if_else(pc.is_valid(keyed.gid), texts, pa.scalar(None, pa.string()))
-        return pc.dictionary_encode(texts)
+        # rows with codes: their own words, made once per distinct (outcome's explanation, the
+        # not_applicable row's instead, the sentence on what the diagnosis codes named)
+        parts = [explained, keyed.not_applicable_text, keyed.said]
+        key = pa.scalar(0, pa.int64())
+        for part in parts:
+            if part is not None:
+                index = pc.fill_null(pc.add(pc.cast(part.indices, pa.int64()), 1), 0)
+                key = pc.add(pc.multiply(key, len(part.dictionary) + 1), index)
+        key = pc.if_else(pc.is_valid(keyed.gid), key, pa.scalar(None, pa.int64()))
+        combined = pc.dictionary_encode(key)
+        made: list[str | None] = []
+        for number in combined.dictionary.to_pylist():
+            found: list[str | None] = []
+            for part in reversed(parts):
+                if part is not None:
+                    number, at = divmod(number, len(part.dictionary) + 1)
+                    found.insert(0, part.dictionary[at - 1].as_py() if at else None)
+                else:
+                    found.insert(0, None)
+            outcome, instead, said = found
+            text = instead if instead is not None else outcome
+            made.append(f"{text} {said}" if said is not None else text)
+        return pa.DictionaryArray.from_arrays(combined.indices, pa.array(made, pa.string()))
 
     def outcome_keys(self, keyed: Keyed) -> pa.Array:
         """Per row, one int64 for its (outcome id, partial-case code) pair, null for a bad row:

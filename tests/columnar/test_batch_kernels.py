@@ -19,6 +19,7 @@ NUMBERS = pa.array([3, None, 0, -1, 7, 3, None, 12, 5], pa.int64())
 FLAGS = pa.array([True, None, False, True, False, True, None, False, True])
 INDICES = pa.array([0, 2, None, 1, 4], pa.int32())
 DICTIONARY = reference.dictionary_encode(STRINGS)
+LISTS = pa.array([["C20", "Z85.048"], None, [], [""], ["a", None]], pa.list_(pa.string()))
 BATCH = pa.record_batch({"s": STRINGS, "n": NUMBERS, "d": DICTIONARY})
 
 CALLS = [
@@ -66,6 +67,12 @@ CALLS = [
     ("dictionary_encode", (STRINGS,), {}),
     ("cumulative_sum", (pa.array([1, 2, 3, 4], pa.int64()),), {}),
     ("sort_indices", (NUMBERS,), {}),
+    ("sort_indices", (BATCH.select(["n", "s"]),), {"sort_keys": [("n", "ascending"),
+                                                                 ("s", "ascending")]}),
+    ("split_pattern", (STRINGS, ","), {}),
+    ("list_flatten", (LISTS,), {}),
+    ("list_parent_indices", (LISTS,), {}),
+    ("binary_join", (LISTS, "; "), {}),
     ("utf8_length", (STRINGS,), {}),
     ("binary_length", (STRINGS,), {}),
     ("invert", (FLAGS,), {}),
