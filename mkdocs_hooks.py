@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import tempfile
 from typing import Any
@@ -87,6 +88,24 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     for path, markdown in _state["pages"].items():
         files.append(File.generated(config, path, content=markdown))
     return files
+
+
+# A link within the site to a page's folder ("matrix/", "../", "./"), with its query and anchor:
+# opened from file://, a folder shows its listing, not its index.html.
+_FOLDER_LINK = re.compile(r'(href=")((?:\.\./|\./)*(?:[^"#?:/]+/)*|\.\.?(?=[?#"]))([?#][^"]*)?"')
+
+
+def _as_folder(path: str) -> str:
+    return f"{path}/" if path in (".", "..") else path
+
+
+def on_post_page(output: str, page: Any, config: MkDocsConfig) -> str:
+    """Each link to a page's folder names its index.html, so that the built folder works from
+    file:// as from a server (which serves a folder's index.html for it); the pages' addresses
+    stay as they are (`try/`)."""
+    return _FOLDER_LINK.sub(
+        lambda m: f'{m.group(1)}{_as_folder(m.group(2))}index.html{m.group(3) or ""}"'
+        if m.group(2) or (m.group(3) or "").startswith("?") else m.group(0), output)
 
 
 def on_post_build(config: MkDocsConfig) -> None:

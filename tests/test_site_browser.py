@@ -747,6 +747,31 @@ def test_try_page_works_from_a_file(site, browser, engine):
         context.close()
 
 
+def test_the_site_works_from_a_file(site, browser):
+    """Opened from file:// (the built folder, no server), every link within the site leads to a
+    page, not a folder's listing: links name index.html. Failed before: "matrix/" opened the
+    folder's listing."""
+    context, page = _page(browser)
+    try:
+        page.goto((site / "index.html").as_uri(), wait_until="load")
+        hrefs = page.eval_on_selector_all(
+            "a[href]", "links => links.map(a => a.getAttribute('href'))")
+        inside = [h for h in hrefs if not h.startswith(("http:", "https:", "#", "mailto:"))]
+        assert inside and all(h.split("?")[0].split("#")[0].endswith((".html", ".css", ".js",
+                                                                          ".png", ".xml"))
+                              for h in inside), [h for h in inside if "index.html" not in h][:5]
+        page.locator("article a", has_text="Outcomes over time").first.click()
+        page.wait_for_load_state("load")
+        assert page.url.endswith("/matrix/index.html")
+        assert page.locator("h1").first.inner_text().startswith("Outcomes over time")
+        page.locator(".matrix-table td a").first.click()  # a cell: its case on Try a case
+        page.wait_for_load_state("load")
+        assert "/try/index.html?as_of=" in page.url
+        assert page.locator("#determination").get_attribute("data-value") != ""
+    finally:
+        context.close()
+
+
 def test_try_page_screenshots(server, page):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for name, query, determination in (

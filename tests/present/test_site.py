@@ -371,14 +371,15 @@ def test_try_page_is_linked_from_home_matrix_and_revision_pages(site):
     from policy import load_policy
 
     compiled = load_policy().compiled
-    assert "try/" in _hrefs(site, "")
-    matrix = [h for h in _hrefs(site, "matrix") if h.startswith("../try/?")]
+    # (a link names the folder's index.html, so that the site works from file:// too)
+    assert "try/index.html" in _hrefs(site, "")
+    matrix = [h for h in _hrefs(site, "matrix") if h.startswith("../try/index.html?")]
     assert len(matrix) == len(_matrix(site)) * 12  # every cell opens its case
-    assert "../try/?as_of=2016-01-01&cancer_site=gastric" in matrix  # 2015-12 is in force
-    assert ("../try/?as_of=2012-01-01&cancer_site=rectal&margin_status=close&t_stage=T2"
-            "&recurrent=true") in matrix
+    assert "../try/index.html?as_of=2016-01-01&cancer_site=gastric" in matrix  # 2015-12 in force
+    assert ("../try/index.html?as_of=2012-01-01&cancer_site=rectal&margin_status=close"
+            "&t_stage=T2&recurrent=true") in matrix
     for revision in compiled.revisions:
-        assert f"../../try/?as_of={revision.effective_from}" in _hrefs(
+        assert f"../../try/index.html?as_of={revision.effective_from}" in _hrefs(
             site, f"revisions/{revision.id}")
 
 
