@@ -396,8 +396,9 @@ def test_try_page_controls_come_from_the_policy_inputs(site):
                       for name, values in load_policy().compiled.columns}
     with_value = {a["id"] for _, a in doc.elements if "id" in a and "data-value" in a}
     assert {"determination", "revision", "needs", "rule", "problems"} <= with_value
-    assert ("input", "date") in {(tag, a.get("type")) for tag, a in doc.elements
-                                 if a.get("id") == "as_of"}
+    # the date typed as YYYY-MM-DD (a date input shows the browser's locale format)
+    assert {(tag, a.get("type"), a.get("placeholder")) for tag, a in doc.elements
+            if a.get("id") == "as_of"} == {("input", "text", "YYYY-MM-DD")}
 
 
 def test_try_page_is_generic():
@@ -497,9 +498,10 @@ def test_try_page_contract_is_documented(site):
     home = document(site, "")
     documented = {cells[0][0].strip() for cells in home.rows}  # the contract's table
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    guide = (ROOT / "docs" / "site.md").read_text(encoding="utf-8")  # the README points to it
     for element in ("determination", "revision", "needs", "rule", "problems"):
         assert element in documented
-        assert f"| `{element}` |" in readme
+        assert f"`{element}`" in readme and f"| `{element}` |" in guide
     assert "data-value" in home.text and "data-value" in readme and "`try/`" in readme
 
 
