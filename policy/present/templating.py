@@ -27,7 +27,7 @@ from markupsafe import Markup
 
 from . import markdown
 from .provenance import attributed, provenance_labels
-from .text_changes import word_ops
+from .text_changes import path_words, word_ops
 
 
 def _finalize(value: object, flavour: str = markdown.SITE) -> object:
@@ -139,7 +139,7 @@ def _environment(flavour: str) -> jinja2.Environment:
         fence=_safe(markdown.fence), row=flavoured(_row),
         rule_line=_safe(markdown.rule_line), provenance_label=markdown.provenance_label,
         attributed=flavoured(_attributed), changed_words=flavoured(_changed_words),
-        provenance_labels=provenance_labels)
+        provenance_labels=provenance_labels, path_words=path_words)
     return env
 
 

@@ -39,6 +39,17 @@ def text_groups(changes: Sequence[TextChange]) -> list[dict[str, Any]]:
                           if group.get(side)}})
     return result
 
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(?:[^=\]]*=)?([^\]]*)\]")
+
+
+def path_words(path: str) -> str:
+    """A value's path as a reader names it: each step in words, an item by its id
+    (`statements[id=other-oncologic].provenance_note` is "statements › other-oncologic ›
+    provenance note"); `policy diff --json` keeps the exact path."""
+    steps = [(name or item).replace("_", " ") for name, item in _PATH_PART.findall(path)]
+    return " › ".join(step for step in steps if step)
+
+
 def _block(value: Any) -> str | None:
     """A name for an added or removed block too long to print, else None."""
     if isinstance(value, dict) and len(value_words(value).split()) > _LONG_BLOCK:

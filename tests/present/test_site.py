@@ -126,7 +126,7 @@ def test_change_pages(site):
     assert counts == ["702", "18", "12"]
     quiet = document(site, "changes/2018-09-to-2019-09")
     assert "None: every complete case gets the same determination" in quiet.text
-    assert "revision.literature_review_through" in quiet.text
+    assert "revision › literature review through" in quiet.text
 
 
 def test_the_home_page_explains_every_mark_the_site_uses(site):
@@ -182,6 +182,15 @@ def test_each_change_page_quotes_its_policy_history_row_beside_the_decision_chan
     flip = document(site, "changes/2011-12-to-2012-12").text
     row = flip.index("changed to \"not medically necessary")
     assert row < flip.index("cases decided differently")
+
+
+def test_text_changes_name_each_value_in_words_not_by_its_path(site):
+    """"statements › other-oncologic › text", not `statements[id=other-oncologic].text`, which
+    wrapped mid-word in a narrow column (failed before: paths in code)."""
+    flip = document(site, "changes/2011-12-to-2012-12")
+    names = [row[0][0].strip() for row in flip.rows if row and "›" in row[0][0]]
+    assert "statements › other-oncologic › text" in names
+    assert not [row for row in flip.rows if row and "[id=" in row[0][0]]
 
 
 def test_a_part_of_the_text_the_earlier_revision_lacks_is_said_not_known_to_be_new(site):
