@@ -294,30 +294,35 @@ def test_the_matrix_on_a_phone_scrolls_by_keyboard_and_keeps_the_case_names(serv
         context.close()
 
 
-@pytest.mark.parametrize("width", [1280, 800])
-def test_revision_and_change_tables_fit_the_window(site, server, browser, width):
-    """No table of a revision or change page is cut off or scrolls sideways: every determination
-    badge shows whole ("medically necessa" was cut at 1280 px)."""
+def _revision_and_change_pages(site, server, browser, width: int):
+    """(path, page) for every revision and change page, opened in turn at `width`."""
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     try:
         for path in pages(site):
-            if not path.startswith(("revisions/", "changes/")):
-                continue
-            page.goto(server + path, wait_until="networkidle")
-            overflowing = page.evaluate("""() => [
-                ...document.querySelectorAll('article .md-typeset__scrollwrap, article table')]
-                .filter(e => e.scrollWidth > e.clientWidth + 1).length""")
-            cut = page.evaluate("""() => [...document.querySelectorAll('article table .det')]
-                .filter(e => {
-                    const wrap = e.closest('.md-typeset__scrollwrap') || e.closest('table');
-                    return e.getBoundingClientRect().right >
-                               wrap.getBoundingClientRect().right + 1
-                           || e.scrollWidth > e.clientWidth + 1; })
-                .map(e => e.innerText)""")
-            assert overflowing == 0 and cut == [], (width, path, overflowing, cut)
+            if path.startswith(("revisions/", "changes/")):
+                page.goto(server + path, wait_until="networkidle")
+                yield path, page
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 800])
+def test_revision_and_change_tables_fit_the_window(site, server, browser, width):
+    """No table of a revision or change page is cut off or scrolls sideways: every determination
+    badge shows whole ("medically necessa" was cut at 1280 px)."""
+    for path, page in _revision_and_change_pages(site, server, browser, width):
+        overflowing = page.evaluate("""() => [
+            ...document.querySelectorAll('article .md-typeset__scrollwrap, article table')]
+            .filter(e => e.scrollWidth > e.clientWidth + 1).length""")
+        cut = page.evaluate("""() => [...document.querySelectorAll('article table .det')]
+            .filter(e => {
+                const wrap = e.closest('.md-typeset__scrollwrap') || e.closest('table');
+                return e.getBoundingClientRect().right >
+                           wrap.getBoundingClientRect().right + 1
+                       || e.scrollWidth > e.clientWidth + 1; })
+            .map(e => e.innerText)""")
+        assert overflowing == 0 and cut == [], (width, path, overflowing, cut)
 
 
 @pytest.mark.parametrize("width", [1280, 800])
@@ -325,34 +330,26 @@ def test_words_in_revision_and_change_tables_are_not_split(site, server, browser
     """A word of a table cell stays on one line ("neuroblasto ma" was split at 800 px): it wraps
     at spaces and hyphens only. A path or an address (code, links: names, not words) may wrap at
     any character."""
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
-    try:
-        for path in pages(site):
-            if not path.startswith(("revisions/", "changes/")):
-                continue
-            page.goto(server + path, wait_until="networkidle")
-            split = page.evaluate("""() => {
-                const found = [];
-                const walker = document.createTreeWalker(
-                    document.querySelector('article'), NodeFilter.SHOW_TEXT);
-                for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-                    const cell = node.parentElement.closest('td');
-                    if (!cell || node.parentElement.closest('code, a')) continue;
-                    // (a break after a hyphen is a line break, not a split word)
-                    for (const word of node.data.matchAll(/[^\\s\\-]+/g)) {
-                        const range = document.createRange();
-                        range.setStart(node, word.index);
-                        range.setEnd(node, word.index + word[0].length);
-                        const lines = new Set([...range.getClientRects()]
-                            .filter(r => r.width > 0).map(r => Math.round(r.top)));
-                        if (lines.size > 1) found.push(word[0]);
-                    }
+    for path, page in _revision_and_change_pages(site, server, browser, width):
+        split = page.evaluate("""() => {
+            const found = [];
+            const walker = document.createTreeWalker(
+                document.querySelector('article'), NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                const cell = node.parentElement.closest('td');
+                if (!cell || node.parentElement.closest('code, a')) continue;
+                // (a break after a hyphen is a line break, not a split word)
+                for (const word of node.data.matchAll(/[^\\s\\-]+/g)) {
+                    const range = document.createRange();
+                    range.setStart(node, word.index);
+                    range.setEnd(node, word.index + word[0].length);
+                    const lines = new Set([...range.getClientRects()]
+                        .filter(r => r.width > 0).map(r => Math.round(r.top)));
+                    if (lines.size > 1) found.push(word[0]);
                 }
-                return found; }""")
-            assert split == [], (width, path, split[:5])
-    finally:
-        context.close()
+            }
+            return found; }""")
+        assert split == [], (width, path, split[:5])
 
 
 # --- the Try a case page --------------------------------------------------------------------------

@@ -44,8 +44,8 @@ _PATH_PART = re.compile(r"([^.\[\]]+)|\[(?:[^=\]]*=)?([^\]]*)\]")
 
 def path_words(path: str) -> str:
     """A value's path as a reader names it: each step in words, an item by its id
-    (`statements[id=other-oncologic].provenance_note` is "statements › other-oncologic ›
-    provenance note"); `policy diff --json` keeps the exact path."""
+    (`rules[id=r1].provenance_note` is "rules › r1 › provenance note"); `policy diff --json`
+    keeps the exact path."""
     steps = [(name or item).replace("_", " ") for name, item in _PATH_PART.findall(path)]
     return " › ".join(step for step in steps if step)
 

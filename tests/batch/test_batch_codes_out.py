@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from claim_files import write_claims
 from policy import load_policy
 from policy.columnar import evaluate_arrow
 from policy.core.errors import DataError
@@ -44,18 +45,7 @@ def _per_case_codes(claim: dict) -> str | None:
 
 
 def _write(tmp_path, kind: str, claims: list[dict]):
-    path = tmp_path / f"claims.{kind}"
-    if kind == "csv":
-        with path.open("w", newline="") as handle:
-            writer = csv.DictWriter(handle, list(claims[0]))
-            writer.writeheader()
-            writer.writerows(claims)
-    elif kind == "jsonl":
-        path.write_text("".join(json.dumps({k: v for k, v in c.items() if v is not None}) + "\n"
-                                for c in claims))
-    else:
-        pq.write_table(pa.Table.from_pylist(claims), path)
-    return path
+    return write_claims(tmp_path, kind, claims)
 
 
 def _read(path) -> tuple[list[str], list[dict]]:

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
+from claim_files import write_claims
 from policy import load_policy
 from policy.columnar import evaluate_arrow
 from policy.core.errors import CODES, DataError
@@ -52,19 +53,7 @@ def _expected(claim):
 
 def _write(tmp_path, kind, rows=None, stem="claims"):
     """`rows` (default CLAIMS) as a claim file of `kind`: csv, jsonl or parquet."""
-    rows = CLAIMS if rows is None else rows
-    path = tmp_path / f"{stem}.{kind}"
-    if kind == "csv":
-        with path.open("w", newline="") as handle:
-            writer = csv.DictWriter(handle, list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
-    elif kind == "jsonl":
-        path.write_text("".join(json.dumps({k: v for k, v in c.items() if v is not None}) + "\n"
-                                for c in rows))
-    else:
-        pq.write_table(pa.Table.from_pylist(rows), path)
-    return path
+    return write_claims(tmp_path, kind, CLAIMS if rows is None else rows, stem)
 
 
 def _got(row):
