@@ -11,8 +11,6 @@ from pathlib import Path
 
 from invented_source import write_invented
 
-GIT = ["git", "-c", "user.name=Policy Test", "-c", "user.email=test@example.invalid",
-       "-c", "commit.gpgsign=false"]
 SKIN_DEFINITION = ('      skin:\n        basis: reading\n        since: "2024-09"\n'
                    '        text: "Skin cancer (a value INVENTED for a test)."\n')
 SKIN_MESSAGE = ("cancer_site cannot be 'skin' under revision 2013-12, the one in force: the value "

@@ -18,6 +18,7 @@ evaluate`, which has the full code sets).
 from __future__ import annotations
 
 import datetime
+import json
 from typing import Any
 
 from ..core.decision import NOT_APPLICABLE
@@ -69,15 +70,16 @@ def icd10_periods() -> list[str]:
     return sorted(day for day in firsts if day >= ICD10_FROM)
 
 
-class _Table:
-    """Distinct values, each stored once, referred to by position."""
+class DistinctValues:
+    """Distinct JSON values, each stored once and referred to by its position: how the Try page's
+    data (this export and `present.site.try_page`'s) stays small."""
 
     def __init__(self) -> None:
         self.items: list[Any] = []
         self._at: dict[str, int] = {}
 
     def position(self, value: Any) -> int:
-        key = repr(value)
+        key = json.dumps(value, sort_keys=True, ensure_ascii=False)
         if key not in self._at:
             self._at[key] = len(self.items)
             self.items.append(value)
@@ -88,7 +90,7 @@ def _icd10(crosswalk: Crosswalk) -> dict[str, Any]:
     data = icd10cm._load()
     candidates = set(data.newest) | set(data.history) | {code for _, code, _ in data.cited}
     periods = icd10_periods()
-    readings, patterns, spans_table = _Table(), _Table(), _Table()
+    readings, patterns, spans_table = DistinctValues(), DistinctValues(), DistinctValues()
 
     def pattern(code: str) -> tuple[int, str | None, list[list[str]]]:
         statuses = [icd10cm.status(code, day) for day in periods]

@@ -14,14 +14,12 @@ tables made `diff --rev HEAD` and `validate --against HEAD` report no decision c
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
 
 from frozen_values import (
-    GIT,
     PUBLISHED,
     SKIN_MESSAGE,
     add_skin_frozen,
@@ -31,6 +29,7 @@ from frozen_values import (
     policy,
     replace_once,
 )
+from git_repos import committed_tables
 from policy import evaluate_arrow, load_policy
 from policy.core.compiled import CompiledPolicy
 from policy.core.errors import DataError
@@ -46,13 +45,7 @@ from try_reference import expected
 @pytest.fixture
 def repo(tmp_path) -> Path:
     """A git repository holding the shipped tables, committed (HEAD: the published revisions)."""
-    repo = tmp_path / "repo"
-    shutil.copytree(ROOT / "tables", repo / "tables")
-    shutil.copytree(ROOT / "schemas", repo / "schemas")
-    subprocess.run([*GIT, "init", "-q", str(repo)], check=True)
-    subprocess.run([*GIT, "add", "-A"], cwd=repo, check=True)
-    subprocess.run([*GIT, "commit", "-q", "-m", "tables"], cwd=repo, check=True)
-    return repo
+    return committed_tables(tmp_path / "repo")
 
 
 def test_a_value_added_the_frozen_way_leaves_published_revisions_as_they_were(repo, tmp_path):

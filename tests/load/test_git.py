@@ -8,19 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from git_repos import GIT, committed_tables
+
 ROOT = Path(__file__).resolve().parent.parent.parent
-GIT = ["git", "-c", "user.name=Policy Test", "-c", "user.email=test@example.invalid",
-       "-c", "commit.gpgsign=false"]
 
 
 @pytest.fixture
 def repo(tmp_path):
-    shutil.copytree(ROOT / "tables", tmp_path / "tables")
-    shutil.copytree(ROOT / "schemas", tmp_path / "schemas")
-    subprocess.run([*GIT, "init", "-q", str(tmp_path)], check=True)
-    subprocess.run([*GIT, "add", "-A"], cwd=tmp_path, check=True)
-    subprocess.run([*GIT, "commit", "-q", "-m", "tables"], cwd=tmp_path, check=True)
-    return tmp_path
+    return committed_tables(tmp_path)
 
 
 def policy(repo: Path, *args: str):

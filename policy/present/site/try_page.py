@@ -31,7 +31,7 @@ from markupsafe import Markup
 
 from ...codesets.case_codes import crosswalk_of
 from ...codesets.check import ICD10_FROM
-from ...codesets.covered import code_sets_for
+from ...codesets.covered import DistinctValues, code_sets_for
 from ...core.cases import CODE_FIELDS, DATE_FIELDS, TEXT_FIELDS
 from ...core.errors import SiteError
 from ...core.partial_cases import decode
@@ -45,10 +45,6 @@ FORMAT = 2  # bump when the data's shape changes (docs/assets/try.js reads it)
 CASE_KEYS = ("as_of", "case", "case_id")
 # Two days before any revision: the no-policy decision is stored with the day cut out of its text.
 _PROBE_DAYS = ("0001-01-01", "0002-02-02")
-
-
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
 def _decisions(compiled: Any, revision: Any) -> list[dict]:
@@ -85,21 +81,6 @@ def _varies_within_an_outcome(revision: Any, decisions: list[dict], key: str) ->
     return False
 
 
-class _Table:
-    """Distinct values, each stored once; a value is referred to by its position."""
-
-    def __init__(self) -> None:
-        self.items: list = []
-        self._positions: dict[str, int] = {}
-
-    def position(self, value: Any) -> int:
-        key = _canonical(value)
-        if key not in self._positions:
-            self._positions[key] = len(self.items)
-            self.items.append(value)
-        return self._positions[key]
-
-
 def _no_policy(compiled: Any) -> dict:
     """The decision before the first revision, each text cut where the engine writes the day."""
     first, second = (compiled.evaluate({}, day).to_json() for day in _PROBE_DAYS)
@@ -131,8 +112,8 @@ def try_data(compiled: Any) -> dict:
     case_keys = [k for k in fields if any(
         _varies_within_an_outcome(r, decisions[r.id], k) for r in compiled.revisions)]
     outcome_keys = [k for k in fields if k not in case_keys]
-    values = {k: _Table() for k in fields}
-    indexes = _Table()
+    values = {k: DistinctValues() for k in fields}
+    indexes = DistinctValues()
     revisions = []
     for revision in compiled.revisions:
         made = decisions[revision.id]
