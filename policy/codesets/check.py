@@ -18,6 +18,7 @@ only their form is checked here; a policy's crosswalk dates the codes it governs
 
 from __future__ import annotations
 
+from ..core.cases import EMPTY_VALUE_HINT
 from ..core.errors import Problem
 from ..core.escaping import shown
 from ..core.memo import BoundedMemo
@@ -208,6 +209,8 @@ def _not_valid(code: str, given: str, field: str, system: str, found: Status) ->
 
 def _malformed(given: str, field: str, day: str) -> CodeReading:
     why = f"{shown(given)} is not a {field} code (on {day}): {FORMS[field]}"
+    if not given.strip():
+        why += EMPTY_VALUE_HINT
     return CodeReading(given.strip()[:MAX_CODE], given, field, None, day, False,
                        "CODE_MALFORMED", why, None, False, "")
 

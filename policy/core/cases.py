@@ -24,6 +24,10 @@ if TYPE_CHECKING:  # (collections.abc is not loaded on a warm `policy evaluate`)
 WORDS = "<command line>"
 AS_OF = "as_of"  # what a problem of the as-of date names as its place (an AsOfError's)
 NO_DATE_MESSAGE = "no date: the case has no service_date and no as-of date is given"
+# an empty string in a JSON case or an Arrow column is a value (a CSV cell or a command-line word
+# is text, where an empty cell is the only way to say unknown, and is read so before this check)
+EMPTY_VALUE_HINT = ("; an empty string is not unknown: leave the field out (null in a table) for "
+                    "an unknown value")
 TEXT_FIELDS = ("case_id",)
 DATE_FIELDS = ("service_date",)
 # diagnosis and procedure codes: one code or several (a string of codes separated by commas, or a
@@ -171,8 +175,9 @@ def check_case(case: Mapping[str, object], columns: Columns, *,
             elif isinstance(value, bool) != isinstance(allowed[0], bool) or value not in allowed:
                 problem(name, "UNKNOWN_VALUE",
                         f"{name} cannot be {shown(value)}; allowed: "
-                        f"{', '.join(map(value_text, allowed))}" + suggest(value_text(value),
-                                                                       map(value_text, allowed)))
+                        f"{', '.join(map(value_text, allowed))}"
+                        + (EMPTY_VALUE_HINT if value == "" else
+                           suggest(value_text(value), map(value_text, allowed))))
             else:
                 clean[name] = value
     if problems:
