@@ -222,3 +222,24 @@ def test_c20_names_rectal_on_every_icd10_day_and_is_refused_the_day_before(day):
     earlier = date(2015, 10, 1) - timedelta(days=(day - date(2015, 10, 1)).days + 1)
     with pytest.raises(InvalidCodeError):
         IORT.evaluate({"diagnosis": "C20"}, max(earlier, date(2012, 1, 1)).isoformat())
+
+
+@pytest.mark.parametrize("procedure, words", [
+    (["99213"], "the procedure code 99213 names no service"),
+    (["99213", "77427"], "the procedure codes 99213, 77427 name no service"),
+])
+def test_a_not_applicable_decision_says_code_or_codes(procedure, words):
+    """Killed mutant: `len(procedures) > 1` as `>= 1` (one code called "codes")."""
+    import pyarrow as pa
+
+    from policy.columnar import evaluate_arrow
+
+    iort = load_policy(TABLES)
+    decision = iort.evaluate({"procedure": procedure, "cancer_site": "rectal"}, "2020-01-01")
+    assert decision.determination == "not_applicable"
+    assert decision.explanation == (
+        "Revision 2019-09 (version 3.2.0, effective 2019-10-01, inferred) does not apply: "
+        f"{words} this policy governs (by its crosswalk of codes, the project's reading).")
+    table = pa.table({"procedure": [",".join(procedure)], "cancer_site": ["rectal"]})
+    [row] = evaluate_arrow(table, iort, as_of="2020-01-01").to_pylist()
+    assert row["explanation"] == decision.explanation

@@ -155,8 +155,10 @@ def test_the_columnar_core_gives_the_per_case_error(frozen):
         else:
             assert got["error"] is None and got["determination"] == decision.determination
     for _ in range(2):  # the per-case memo never keeps such a case as decided
-        with pytest.raises(DataError, match="the value is new in revision 2024-09"):
+        with pytest.raises(DataError, match="the value is new in revision 2024-09") as caught:
             shipped.evaluate({"cancer_site": "skin"}, "2014-06-01")
+        # a case given as a mapping has no file: no position (killed mutant: line -1)
+        assert caught.value.problems[0][:4] == ("case", 0, 0, "UNKNOWN_VALUE")
     # the compiled cache keeps which values each revision knows
     cached = CompiledPolicy.from_json(shipped.compiled.to_json())
     assert [r.unknown for r in cached.revisions] == [(("cancer_site", ("skin",)),)] * 12 + [()]

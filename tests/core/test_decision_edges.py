@@ -571,6 +571,12 @@ CORRUPTIONS = {
     "an outcome's rule as a list": _corrupt("revisions/0/outcomes/0/1", [["x"]]),
     "an index one past the outcomes": _corrupt("revisions/0", lambda r: {
         **r, "index": f"{len(r['outcomes']):02x}" + r["index"][2:]}),
+    # the values a revision does not know (issue 23): killed mutant, the check's `and` as `or`
+    "unknown": _corrupt("revisions/0/unknown", {}),
+    "an unknown of 1": _corrupt("revisions/0/unknown", [["cancer_site"]]),
+    "an unknown input": _corrupt("revisions/0/unknown", [["no_such_input", ["rectal"]]]),
+    "an unknown value": _corrupt("revisions/0/unknown", [["cancer_site", ["skin"]]]),
+    "an unknown's values": _corrupt("revisions/0/unknown", [["cancer_site", "rectal"]]),
 }
 # the check that refuses each (its message: "compiled policy: WHAT")
 REFUSED_BY = {
@@ -592,7 +598,8 @@ REFUSED_BY = {
     "an outcome as a mapping": "outcomes", "an index too short": "index",
     "an index too long": "index", "an index not hex": "index",
     "an index past the outcomes": "index", "an index one past the outcomes": "index",
-    "an outcome's rule as a list": "outcomes"}
+    "an outcome's rule as a list": "outcomes", "unknown": "unknown", "an unknown of 1": "unknown",
+    "an unknown input": "unknown", "an unknown value": "unknown", "an unknown's values": "unknown"}
 
 
 @pytest.fixture(scope="module")
@@ -612,6 +619,19 @@ def test_a_compiled_policy_of_another_shape_is_refused(compiled_json, name):
     with pytest.raises(ValueError) as caught:
         CompiledPolicy.from_json(data)
     assert str(caught.value) == f"compiled policy: {REFUSED_BY[name]}"
+
+
+def test_values_a_revision_does_not_know_round_trip(compiled_json):
+    """Killed mutant: the shape check reading a column's values as its name (`column[0]`), which
+    refuses every entry that lists a value some revision does not know."""
+    from policy.core.compiled import CompiledPolicy
+
+    data = json.loads(json.dumps(compiled_json))
+    data["revisions"][0]["unknown"] = [["cancer_site", ["rectal", "colon"]]]
+    read = CompiledPolicy.from_json(data)
+    assert read.revisions[0].unknown == (("cancer_site", ("rectal", "colon")),)
+    assert not read.revisions[0].knows("cancer_site", "colon")
+    assert read.revisions[0].knows("cancer_site", "gastric")
 
 
 def _list_index(compiled_json, change):
