@@ -569,6 +569,9 @@ CORRUPTIONS = {
     "an index past the outcomes": _corrupt("revisions/0/index", lambda i: "ff" + i[2:]),
     "an outcome as a mapping": _corrupt("revisions/0/outcomes/0", dict.fromkeys("abcd", [])),
     "an outcome's rule as a list": _corrupt("revisions/0/outcomes/0/1", [["x"]]),
+    # killed mutant: the parts' type check from o[2:] (rule ids as a mapping's keys accepted)
+    "an outcome's rules as a mapping": _corrupt("revisions/0/outcomes/0/1",
+                                                lambda rules: dict.fromkeys(rules, [])),
     "an index one past the outcomes": _corrupt("revisions/0", lambda r: {
         **r, "index": f"{len(r['outcomes']):02x}" + r["index"][2:]}),
     # the values a revision does not know (issue 23): killed mutant, the check's `and` as `or`
@@ -598,7 +601,7 @@ REFUSED_BY = {
     "an outcome as a mapping": "outcomes", "an index too short": "index",
     "an index too long": "index", "an index not hex": "index",
     "an index past the outcomes": "index", "an index one past the outcomes": "index",
-    "an outcome's rule as a list": "outcomes", "unknown": "unknown", "an unknown of 1": "unknown",
+    "an outcome's rule as a list": "outcomes", "an outcome's rules as a mapping": "outcomes", "unknown": "unknown", "an unknown of 1": "unknown",
     "an unknown input": "unknown", "an unknown value": "unknown", "an unknown's values": "unknown"}
 
 
