@@ -113,22 +113,24 @@ def test_command(config: dict, name: str, server: Path) -> list[str]:
     """The tests of a module's mutants, in two pytest runs: [run].always first (most mutants fail
     there, and collecting only those files is quicker), then the module's own tests and
     [run].last. Each run stops at its first failure, and runs in a child the job's test server
-    forks (benchmarks/mutation_tests.py: pytest and pyarrow are imported once per job)."""
+    forks (benchmarks/mutation_tests.py: pytest and pyarrow are imported once per job), after
+    the tests that killed the job's last mutants, each alone."""
     module = config["modules"][name]
     first = list(config["run"]["always"])
     then = [f for f in dict.fromkeys([*module["tests"], *config["run"]["last"]]) if f not in first]
     client = [sys.executable, "-S", str(Path(__file__).resolve().parent / "mutation_tests.py"),
-              "run", str(server), "-x", "-q", "-p", "no:cacheprovider", "--no-header"]
-    return ["sh", "-c", f"{shlex.join([*client, *first])} && {shlex.join([*client, *then])}"]
+              "run", str(server)]
+    return [*client, *first, "--", *then]
 
 
 class TestServer:
     """A job's test server (benchmarks/mutation_tests.py), started in its copy."""
 
-    def __init__(self, copy: Path, socket_path: Path):
+    def __init__(self, copy: Path, socket_path: Path, pristine: Path):
         self.path = socket_path
         script = Path(__file__).resolve().parent / "mutation_tests.py"
-        self.process = subprocess.Popen([sys.executable, str(script), "serve", str(socket_path)],
+        self.process = subprocess.Popen([sys.executable, str(script), "serve", str(socket_path),
+                                         str(pristine)],
                                         cwd=copy, env=test_environment(copy),
                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                         text=True)
@@ -294,11 +296,16 @@ def run_job(config: dict, files: list[str], scratch: Path, job: int, names: list
     drawn for it, the module's baseline (shared), then `cosmic-ray exec` of its session.
     Returns the exec seconds by module."""
     copy, workdir = scratch / f"job{job}" / "repo", scratch / f"job{job}"
+    pristine = scratch / "listing" / "repo"  # never mutated
     if not copy.exists():  # (a resumed run keeps the copy it started with)
         copy.mkdir(parents=True)
         copy_repository(copy, files)
+    else:  # a run stopped mid-mutant leaves that mutant in the copy: every module as it was
+        for name in names:
+            path = config["modules"][name]["path"]
+            shutil.copy2(pristine / path, copy / path)
     (workdir / "tests.sock").unlink(missing_ok=True)
-    server = TestServer(copy, workdir / "tests.sock")
+    server = TestServer(copy, workdir / "tests.sock", pristine)
     spent = {}
     try:
         for name in names:

@@ -10,8 +10,16 @@ cosmic-ray kills a client that ran out of time, the server kills the child's pro
 Measured here (2 cores shared with other work): collecting the tests every module runs first took
 1.9 s of CPU in a fresh process and 1.2 s in a child of the server, three runs each.
 
-    python benchmarks/mutation_tests.py serve SOCKET      # in the copy, with the test environment
-    python benchmarks/mutation_tests.py run SOCKET ARG...  # exit code of `pytest ARG...`
+Killers first: a test that failed on an earlier mutant of the job is run first, alone, on each
+new one (neighbouring mutants tend to fail the same test), so a mutant it kills costs that test,
+not the tests before it in the ordinary order. A test becomes a killer only once it has passed
+alone on the unmutated repository (PRISTINE, the run's listing copy, which is never mutated): a
+test that passes only after the tests before it never kills a mutant by being run out of order.
+A mutant the killers do not kill runs the groups of tests as before.
+
+    python benchmarks/mutation_tests.py serve SOCKET PRISTINE  # in the copy, the test environment
+    python benchmarks/mutation_tests.py run SOCKET FILE... [-- FILE...]
+        # 0 when every group passes, else the exit code of the first pytest run that failed
 
 The client imports nothing but the standard library's socket and json (it starts in milliseconds).
 """
@@ -31,7 +39,12 @@ PRELOADED = ("pytest", "_pytest.python", "_pytest.doctest", "pyarrow", "pyarrow.
              "semver", "git", "difflib")
 
 
-def serve(path: str) -> None:
+# each pytest run stops at its first failure
+PYTEST_OPTIONS = ["-x", "-q", "-p", "no:cacheprovider", "--no-header"]
+KILLERS_KEPT = 8  # the most recent killers tried first (each costs its own time on a survivor)
+
+
+def serve(path: str, pristine: str) -> None:
     import importlib
 
     for name in PRELOADED:
@@ -44,6 +57,7 @@ def serve(path: str) -> None:
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
     listener.listen(4)
+    killers: list[str] = []  # node ids, most recent first
     print("ready", flush=True)
     while True:
         connection, _ = listener.accept()
@@ -51,35 +65,87 @@ def serve(path: str) -> None:
             request = json.loads(_read_line(connection))
             if request.get("stop"):
                 return
-            child = os.fork()
-            if child == 0:
-                listener.close()
-                connection.close()
-                _child(request["args"])
-            code = _wait(child, connection)
+            code = _judge(request["groups"], killers, connection, listener, pristine)
             try:
                 connection.sendall(f"{code}\n".encode())
             except OSError:
                 pass  # the client is gone (killed for taking too long)
 
 
-def _child(args: list[str]) -> None:
-    """Run pytest in the forked child, in its own process group (killed whole on a timeout)."""
+def _judge(groups: list[list[str]], killers: list[str], connection: socket.socket,
+           listener: socket.socket, pristine: str) -> int:
+    """One mutant: the killers alone, then each group in order; the first failure's exit code."""
+    if killers:
+        code, _, gone = _pytest([*PYTEST_OPTIONS, *killers], connection, listener)
+        if gone or code in (1, 2):  # a test failed, or the mutated package did not import
+            return 1 if gone else code
+    for files in groups:
+        code, failed, gone = _pytest([*PYTEST_OPTIONS, *files], connection, listener)
+        if gone:
+            return 1
+        if code != 0:
+            if code == 1 and failed and failed not in killers and _passes_alone(
+                    failed, connection, listener, pristine):
+                killers.insert(0, failed)
+                del killers[KILLERS_KEPT:]
+            return code
+    return 0
+
+
+def _passes_alone(node: str, connection: socket.socket, listener: socket.socket,
+                  pristine: str) -> bool:
+    code, _, _ = _pytest([*PYTEST_OPTIONS, node], connection, listener, root=pristine)
+    return code == 0
+
+
+def _pytest(args: list[str], connection: socket.socket, listener: socket.socket,
+            root: str | None = None) -> tuple[int, str | None, bool]:
+    """pytest in a forked child (in `root` instead of the copy, if given): its exit code, the
+    node id of the test that failed (if one did), and whether the client hung up meanwhile."""
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:
+        listener.close()
+        connection.close()
+        os.close(read_end)
+        _child(args, write_end, root)
+    os.close(write_end)
+    code, gone = _wait(child, connection)
+    with os.fdopen(read_end, "rb") as failures:
+        failed = failures.read().decode().split("\n")[0] or None
+    return code, failed, gone
+
+
+def _child(args: list[str], failures: int, root: str | None) -> None:
+    """Run pytest in the forked child, in its own process group (killed whole on a timeout);
+    the node id of a failed test is written to `failures`."""
     os.setsid()
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
+    if root is not None:  # the unmutated repository: its package, for the tests' processes too
+        copy = os.getcwd()
+        os.chdir(root)
+        sys.path[:] = [root if entry == copy else entry for entry in sys.path]
+        os.environ["PYTHONPATH"] = root
     code = 1
     try:
         import pytest
 
-        code = int(pytest.main(args))
+        class Failures:
+            @staticmethod
+            def pytest_runtest_logreport(report: object) -> None:
+                if getattr(report, "failed", False):
+                    os.write(failures, getattr(report, "nodeid", "").encode() + b"\n")
+
+        code = int(pytest.main(args, plugins=[Failures()]))
     finally:
         os._exit(code)
 
 
-def _wait(child: int, connection: socket.socket) -> int:
-    """The child's exit code; if the client hangs up first, the child's group is killed."""
+def _wait(child: int, connection: socket.socket) -> tuple[int, bool]:
+    """The child's exit code; if the client hangs up first, the child's group is killed (and
+    the client is gone)."""
     import selectors
 
     watch = selectors.DefaultSelector()
@@ -87,14 +153,14 @@ def _wait(child: int, connection: socket.socket) -> int:
     while True:
         done, status = os.waitpid(child, os.WNOHANG)
         if done:
-            return os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1
+            return (os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1), False
         if watch.select(timeout=0.2):  # the client closed its end: it was killed
             try:
                 os.killpg(child, signal.SIGKILL)
             except OSError:
                 pass
             os.waitpid(child, 0)
-            return 1
+            return 1, True
 
 
 def _read_line(connection: socket.socket) -> str:
@@ -108,9 +174,15 @@ def _read_line(connection: socket.socket) -> str:
 
 
 def run(path: str, args: list[str]) -> int:
+    groups: list[list[str]] = [[]]
+    for arg in args:
+        if arg == "--":
+            groups.append([])
+        else:
+            groups[-1].append(arg)
     client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     client.connect(path)
-    client.sendall((json.dumps({"args": args}) + "\n").encode())
+    client.sendall((json.dumps({"groups": [g for g in groups if g]}) + "\n").encode())
     answer = _read_line(client).strip()
     return int(answer) if answer else 1
 
@@ -123,6 +195,6 @@ def stop(path: str) -> None:
 
 if __name__ == "__main__":
     if sys.argv[1] == "serve":
-        serve(sys.argv[2])
+        serve(sys.argv[2], sys.argv[3])
     else:
         sys.exit(run(sys.argv[2], sys.argv[3:]))
