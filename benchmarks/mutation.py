@@ -179,14 +179,8 @@ def init_sessions(config: dict, copy: Path, workdir: Path, names: list[str],
     items: dict[str, list] = {}
     for name in names:
         toml_path, session = _session_files(workdir, name)
-        command = shlex.join(test_command(config, name, server or workdir / "none"))
-        toml_path.write_text(
-            "[cosmic-ray]\n"
-            f"module-path = {json.dumps(config['modules'][name]['path'])}\n"
-            f"timeout = {timeout.get(name, MIN_TIMEOUT):.0f}\n"
-            "excluded-modules = []\n"
-            f"test-command = {json.dumps(command)}\n"
-            "[cosmic-ray.distributor]\nname = \"local\"\n", encoding="utf-8")
+        write_session_config(config, name, toml_path, timeout.get(name, MIN_TIMEOUT),
+                             server or workdir / "none")
         session.unlink(missing_ok=True)
         subprocess.run([*_cosmic_ray(), "init", str(toml_path), str(session)], cwd=copy,
                        check=True, stdout=subprocess.DEVNULL)
@@ -194,6 +188,20 @@ def init_sessions(config: dict, copy: Path, workdir: Path, names: list[str],
             items[name] = [item for item in db.work_items
                            if any(p.fullmatch(item.mutations[0].operator_name) for p in chosen)]
     return items
+
+
+def write_session_config(config: dict, name: str, toml_path: Path, timeout: float,
+                         server: Path) -> None:
+    """A module's cosmic-ray configuration: its path, timeout and test command (rewritten when a
+    stopped run resumes, so that it runs this script's test command)."""
+    command = shlex.join(test_command(config, name, server))
+    toml_path.write_text(
+        "[cosmic-ray]\n"
+        f"module-path = {json.dumps(config['modules'][name]['path'])}\n"
+        f"timeout = {timeout:.0f}\n"
+        "excluded-modules = []\n"
+        f"test-command = {json.dumps(command)}\n"
+        "[cosmic-ray.distributor]\nname = \"local\"\n", encoding="utf-8")
 
 
 def keep_only(session: Path, wanted: set[tuple[str, int]]) -> int:
@@ -317,6 +325,8 @@ def run_job(config: dict, files: list[str], scratch: Path, job: int, names: list
 
                 with use_db(str(session), WorkDB.Mode.open) as db:
                     left = db.num_work_items - db.num_results
+                kept = tomllib.loads(toml_path.read_text(encoding="utf-8"))["cosmic-ray"]
+                write_session_config(config, name, toml_path, kept["timeout"], server.path)
                 log(f"job {job}: {name}: resumed, {left} mutants left")
             else:
                 seconds = baselines.get(config, copy, name, server.path)
