@@ -11,6 +11,8 @@ import time
 
 import pytest
 
+from git_repos import GIT
+
 # Patterns that backtrack exponentially on text they do not match (a statement ending in a full
 # stop). With Python's `re`, `policy validate` was killed at 60 s on the pattern (item 6).
 # The regex module matches that one at once (so the statement's words name no determination:
@@ -102,8 +104,6 @@ def test_the_cache_does_not_hide_the_check(tables_copy):
 
 # --- item 11: messages that name what the user has ------------------------------------------
 
-GIT = ["git", "-c", "user.name=Policy Test", "-c", "user.email=test@example.invalid",
-       "-c", "commit.gpgsign=false"]
 
 
 def _repository(tmp_path, tables_copy):

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from git_repos import GIT
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 EXAMPLE = Path(__file__).parent.parent / "fixtures" / "example-policy"
 EXPECTED = Path("tables", "fep-8.01.08", "expected")
-GIT = ["git", "-c", "user.name=Policy Test", "-c", "user.email=test@example.invalid",
-       "-c", "commit.gpgsign=false"]
 FAILURE = re.compile(r"^(?P<file>[^:]+):(?P<line>[0-9]+): expected (?P<expected>.+), "
                      r"got (?P<got>.+) \(rule (?P<rule>\S+), revision (?P<revision>\S+)\)$")
 

@@ -601,8 +601,9 @@ REFUSED_BY = {
     "an outcome as a mapping": "outcomes", "an index too short": "index",
     "an index too long": "index", "an index not hex": "index",
     "an index past the outcomes": "index", "an index one past the outcomes": "index",
-    "an outcome's rule as a list": "outcomes", "an outcome's rules as a mapping": "outcomes", "unknown": "unknown", "an unknown of 1": "unknown",
-    "an unknown input": "unknown", "an unknown value": "unknown", "an unknown's values": "unknown"}
+    "an outcome's rule as a list": "outcomes", "an outcome's rules as a mapping": "outcomes",
+    "unknown": "unknown", "an unknown of 1": "unknown", "an unknown input": "unknown",
+    "an unknown value": "unknown", "an unknown's values": "unknown"}
 
 
 @pytest.fixture(scope="module")

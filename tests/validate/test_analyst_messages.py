@@ -14,12 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from git_repos import GIT
 from policy.load import source as source_module
 from policy.load.source import SourceText
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-GIT = ["git", "-c", "user.name=Policy Test", "-c", "user.email=test@example.invalid",
-       "-c", "commit.gpgsign=false"]
 
 
 def _edit(path: Path, old: str, new: str) -> None:
