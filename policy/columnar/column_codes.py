@@ -21,7 +21,7 @@ from __future__ import annotations
 import bisect
 from datetime import date, timedelta
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
@@ -31,6 +31,9 @@ from ..core.dates import check_date
 from ..core.memo import BoundedMemo
 from ..core.record import Record
 from . import kernels as pc
+
+if TYPE_CHECKING:
+    from ..api import CellCode
 
 CODE_MEMO_LIMIT = 100_000  # distinct (code, field, period or day)
 ROW_MEMO_LIMIT = 200_000  # distinct (diagnosis codes, value given) and (period, procedure codes)
@@ -45,12 +48,12 @@ class RowCodes(Record):
     a null: that row has none)."""
 
     __slots__ = ()
-    data: Any
-    error: Any
-    not_applicable: Any
-    codes: Any
-    said: Any
-    not_applicable_text: Any
+    data: pa.RecordBatch
+    error: pa.Array | None  # strings
+    not_applicable: pa.Array | None  # booleans
+    codes: pa.Array | None  # strings
+    said: pa.DictionaryArray | None
+    not_applicable_text: pa.DictionaryArray | None
 
 
 class FieldCodes(Record):
@@ -58,18 +61,18 @@ class FieldCodes(Record):
     (flattened, in row order) its `row` and what it is (`api.cell_code`'s parts)."""
 
     __slots__ = ()
-    lists: Any
-    row: Any
-    valid: Any
-    problem: Any
-    key: Any  # each code's index in `found`
-    code: Any
-    said: Any
-    governed: Any
-    counted: Any
-    found: list[Any]  # each distinct (code, period)'s `api.cell_code`
+    lists: pa.ListArray  # of strings
+    row: pa.Array  # int32
+    valid: pa.Array  # booleans
+    problem: pa.Array  # strings
+    key: pa.Array  # each code's index in `found`
+    code: pa.Array  # strings
+    said: pa.Array  # strings
+    governed: pa.Array  # booleans
+    counted: pa.Array  # booleans
+    found: list[CellCode]  # each distinct (code, period)'s `api.cell_code`
 
-    def per_row(self, flags: Any) -> pa.Array:
+    def per_row(self, flags: pa.Array) -> pa.Array:
         """How many of each row's codes have `flags` set."""
         sums = pc.cumulative_sum(pc.cast(flags, pa.int32()))
         sums = pa.concat_arrays([pa.array([0], pa.int32()), sums])
@@ -77,7 +80,8 @@ class FieldCodes(Record):
         return pc.subtract(pc.take(sums, offsets.slice(1)),
                            pc.take(sums, offsets.slice(0, len(offsets) - 1)))
 
-    def joined(self, values: Any, separator: str, mask: Any = None) -> pa.Array:
+    def joined(self, values: pa.Array, separator: str,
+               mask: pa.Array | None = None) -> pa.Array:
         """Per row, `values` (one per code) joined by `separator` ("" for none; null where
         `mask` is true)."""
         return pc.binary_join(pa.ListArray.from_arrays(self.lists.offsets, values, mask=mask),
@@ -105,7 +109,7 @@ class ColumnCodes:
     def __init__(self, compiled: CompiledPolicy, field: str | None) -> None:
         self.compiled = compiled
         self.field = field  # the input the crosswalk's diagnosis codes name
-        self._codes: BoundedMemo[Any] = BoundedMemo(CODE_MEMO_LIMIT, max_key_chars=64)
+        self._codes: BoundedMemo[CellCode] = BoundedMemo(CODE_MEMO_LIMIT, max_key_chars=64)
         self._named: BoundedMemo[tuple] = BoundedMemo(ROW_MEMO_LIMIT, max_key_chars=4096)
         self._not_applicable: BoundedMemo[str | None] = BoundedMemo(ROW_MEMO_LIMIT, 4096)
         self._boundaries = _boundaries(compiled)
@@ -198,7 +202,7 @@ class ColumnCodes:
                             day_text[day_index[r].as_py()])
                  for k, r in zip(keys.dictionary.to_pylist(), first_rows, strict=True)]
 
-        def spread(values: list[Any], kind: pa.DataType) -> pa.Array:
+        def spread(values: list[object], kind: pa.DataType) -> pa.Array:
             return pc.take(pa.array(values, kind), keys.indices)
 
         problem = None
@@ -222,7 +226,7 @@ class ColumnCodes:
             spread([c.governed for c in found], pa.bool_()),
             spread([c.counted for c in found], pa.bool_()), found)
 
-    def _code(self, text: str, field: str, when: str, day: str) -> Any:
+    def _code(self, text: str, field: str, when: str, day: str) -> CellCode:
         """One code read on `day`, remembered for `when` (its period, or the day itself)."""
         from ..api import cell_code
 
@@ -230,7 +234,9 @@ class ColumnCodes:
                                lambda: cell_code(self.compiled, text, field, day))
 
     def _named_by_diagnoses(self, diagnosis: FieldCodes,
-                            given: pa.Array) -> tuple[Any, Any, Any]:
+                            given: pa.Array) -> tuple[pa.Array | None,
+                                                      pa.DictionaryArray | None,
+                                                      pa.Array | None]:
         """Per row, what its valid diagnosis codes name with the value it gives (None when no
         row has a valid diagnosis code): the one value, the sentence, the contradiction."""
         from ..api import cell_diagnoses
@@ -334,7 +340,8 @@ def _firsts(encoded: pa.DictionaryArray) -> pa.Array:
                        value_set=encoded.indices)
 
 
-def _errors(fields: list[FieldCodes], contradiction: Any, n: int) -> pa.Array | None:
+def _errors(fields: list[FieldCodes], contradiction: pa.Array | None,
+            n: int) -> pa.Array | None:
     """Per row, its problems as "CODE: message" joined by "; " in sorted order (as DataError
     sorts them), null for a row without; None when no row has one."""
     rows, texts = [], []
