@@ -506,9 +506,10 @@ def main(argv: list[str] | None = None) -> int:
                                        log, baselines) for job in range(args.jobs)]
                 timings = [future.result() for future in futures]
             timings = {"baselines": baselines.seconds, "jobs": timings}
-        for job in range(args.jobs):
+        # every job's folder, whatever --jobs says now (--status of a run of two jobs, say)
+        for folder in sorted(scratch.glob("job*")):
             for name in names:
-                session = _session_files(scratch / f"job{job}", name)[1]
+                session = _session_files(folder, name)[1]
                 if session.exists():
                     collect(session, name, mutants)
         elapsed = time.perf_counter() - started
