@@ -62,7 +62,7 @@ class FieldCodes(Record):
 
     __slots__ = ()
     lists: pa.ListArray  # of strings
-    row: pa.Array  # int32
+    row: pa.Array  # each code's row (its index in the batch)
     valid: pa.Array  # booleans
     problem: pa.Array  # strings
     key: pa.Array  # each code's index in `found`
