@@ -189,3 +189,19 @@ def test_the_compiled_cache_round_trips(tmp_path, monkeypatch):
 
     monkeypatch.setattr(policy.validate, "load_and_validate", no_validation)
     assert load_policy(TABLES).compiled == IORT.compiled
+
+
+@pytest.mark.parametrize("service_date, as_of", [
+    ("2020-01-01", None), ("2020-01-01", "2016-05-03"),  # checked even when as_of overrides it
+    ("2011-06-01", None),  # before the first revision
+])
+def test_a_case_with_a_service_date_is_answered_by_the_memo(service_date, as_of):
+    """The fast path answers a case dated by its service_date, on a day it has not seen before
+    too (killed mutant: `position is None and ...` as `or`, which sent every such case down the
+    full path, each call deciding it again)."""
+    memo = DecisionMemo(IORT.compiled)
+    case = {"cancer_site": "colon", "service_date": service_date}
+    for _ in range(2):
+        decided = memo.decide(case, as_of)
+        assert decided is not None
+        assert decided == full_path(case, as_of)
