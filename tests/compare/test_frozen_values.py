@@ -32,6 +32,7 @@ from frozen_values import (
 from git_repos import committed_tables
 from policy import evaluate_arrow, load_policy
 from policy.core.compiled import CompiledPolicy
+from policy.core.decision_memo import DecisionMemo
 from policy.core.errors import DataError
 from policy.core.policy_files import policy_files
 from policy.present.site.fields import fields_page
@@ -159,6 +160,12 @@ def test_the_columnar_core_gives_the_per_case_error(frozen):
             shipped.evaluate({"cancer_site": "skin"}, "2014-06-01")
         # a case given as a mapping has no file: no position (killed mutant: line -1)
         assert caught.value.problems[0][:4] == ("case", 0, 0, "UNKNOWN_VALUE")
+    # a case its revision in force knows is answered by the per-case API's memo there too
+    # (killed mutants: the memo's check of unknown values turned around, or `and` as `or`)
+    memo = DecisionMemo(shipped.compiled)
+    for _ in range(2):
+        assert memo.decide({"cancer_site": "rectal"}, "2014-06-01") == shipped.evaluate(
+            {"cancer_site": "rectal"}, "2014-06-01")
     # the compiled cache keeps which values each revision knows
     cached = CompiledPolicy.from_json(shipped.compiled.to_json())
     assert [r.unknown for r in cached.revisions] == [(("cancer_site", ("skin",)),)] * 12 + [()]

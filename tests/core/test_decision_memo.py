@@ -205,3 +205,15 @@ def test_a_case_with_a_service_date_is_answered_by_the_memo(service_date, as_of)
         decided = memo.decide(case, as_of)
         assert decided is not None
         assert decided == full_path(case, as_of)
+
+
+@pytest.mark.parametrize("case_id", ["claim 1", "claim é", "クレーム"])
+def test_a_case_id_of_any_letters_is_answered_by_the_memo(case_id):
+    """Killed mutant: `value.isascii() or lone_surrogate(value) is None` as `and`, which sent a
+    case id with a letter outside ASCII down the full path."""
+    memo = DecisionMemo(IORT.compiled)
+    case = {"cancer_site": "colon", "case_id": case_id}
+    for _ in range(2):
+        decided = memo.decide(case, "2020-01-01")
+        assert decided is not None
+        assert decided == full_path(case, "2020-01-01")
