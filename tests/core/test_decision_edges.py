@@ -982,3 +982,21 @@ def test_a_hint_names_the_first_value_that_differs_only_in_letter_case():
     assert suggest("rectl", ["rectal", "colon"]) == "; did you mean 'rectal'?"
     assert suggest("xyz", ["rectal", "colon"]) == ""
     assert suggest("col", ["rectal", "colon"]) == "; did you mean 'colon'?"
+
+
+@pytest.mark.parametrize("value, hint", [
+    ("pancreatic_adenocarcinoma", "pancreatic"),  # too long for a close spelling: its start
+    ("Rectal", "rectal"),  # letter case
+    ("rectl", "rectal"),  # a close spelling
+    ("zzz", None),
+])
+def test_a_value_not_allowed_gets_the_value_it_looks_like(value, hint):
+    """`cases.suggest`, each of its ways. Killed mutant: the suggestion by a value's first three
+    letters cut to none (`[:0]`), so a long value that starts like an allowed one got no hint."""
+    with pytest.raises(DataError) as caught:
+        shipped_policy().evaluate({"cancer_site": value}, "2020-01-01")
+    message = caught.value.problems[0].message
+    if hint is None:
+        assert "did you mean" not in message
+    else:
+        assert message.endswith(f"; did you mean '{hint}'?")
