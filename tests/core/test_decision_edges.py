@@ -986,6 +986,7 @@ def test_a_hint_names_the_first_value_that_differs_only_in_letter_case():
 
 @pytest.mark.parametrize("value, hint", [
     ("pancreatic_adenocarcinoma", "pancreatic"),  # too long for a close spelling: its start
+    ("ren_cell_carcinoma", "renal"),  # its first three letters, no more (killed mutant: four)
     ("Rectal", "rectal"),  # letter case
     ("rectl", "rectal"),  # a close spelling
     ("zzz", None),
@@ -1000,3 +1001,27 @@ def test_a_value_not_allowed_gets_the_value_it_looks_like(value, hint):
         assert "did you mean" not in message
     else:
         assert message.endswith(f"; did you mean '{hint}'?")
+
+
+def test_no_date_is_a_problem_of_the_as_of_date_without_a_position():
+    """Killed mutants: the NO_DATE problem at line -1 or column 1 or -1 (its text says `as_of:`
+    with no position)."""
+    from policy.core.cases import AS_OF, NO_DATE_MESSAGE
+
+    with pytest.raises(DataError) as caught:
+        shipped_policy().evaluate({"cancer_site": "rectal"})
+    assert caught.value.problems == [Problem(AS_OF, 0, 0, "NO_DATE", NO_DATE_MESSAGE)]
+    assert str(caught.value) == f"as_of: NO_DATE: {NO_DATE_MESSAGE}"
+
+
+@pytest.mark.parametrize("name, text, where", [
+    ("case.yaml", "cancer_site: rectal\nmargin_stauts: close\n", "2:1"),
+    ("case.json", '{"cancer_site": "rectal",\n "margin_stauts": "close"}\n', "2:2"),
+])
+def test_an_unknown_field_of_a_case_file_is_placed_at_its_name(cli, tmp_path, name, text, where):
+    """Killed mutant: an unknown field placed at its value (`key=False`), not at its name."""
+    case = tmp_path / name
+    case.write_text(text)
+    code, _, err = cli("evaluate", "--case", case, "--as-of", "2020-01-01")
+    assert code == 1
+    assert err.startswith(f"{case}:{where}: UNKNOWN_FIELD: unknown field 'margin_stauts'")
