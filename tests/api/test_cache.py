@@ -339,7 +339,8 @@ def test_a_warm_evaluate_needs_no_third_party_package(tables_copy, private):
     """What a warm `policy evaluate` costs beyond the interpreter is mostly imports. argparse (with
     `re`, enum, functools, gettext and locale) is the command line's one grammar, and textwrap
     wraps the text output; datetime, bisect, pathlib, JSON and hashing are not needed (each a
-    shared library or a large module). The run here has no site packages at all (-S: only the
+    shared library or a large module), nor collections.abc (imported for type hints only:
+    killed mutants imported it at run time). The run here has no site packages at all (-S: only the
     standard library and this checkout), so it also shows that a warm run needs no third-party
     package, and it lists what it imported beyond a bare interpreter."""
     _decide(tables_copy)  # the entry, written by this process
@@ -352,7 +353,8 @@ def test_a_warm_evaluate_needs_no_third_party_package(tables_copy, private):
         f"code = main(['--tables', {str(tables_copy)!r}, 'evaluate', '--as-of', {DAY!r},"
         " 'cancer_site=gastric'])\n"
         "new = set(sys.modules) - before\n"
-        "loaded = sorted({'typing', 'json', 'hashlib', 'pathlib', 'datetime', 'bisect'} & new)\n"
+        "loaded = sorted({'typing', 'json', 'hashlib', 'pathlib', 'datetime', 'bisect',"
+        " 'collections.abc'} & new)\n"
         "print(code, loaded)\n")
     found = subprocess.run([sys.executable, "-S", "-c", script], capture_output=True, text=True,
                            check=True, env=os.environ.copy())
