@@ -309,9 +309,8 @@ def run_job(config: dict, files: list[str], scratch: Path, job: int, names: list
         copy.mkdir(parents=True)
         copy_repository(copy, files)
     else:  # a run stopped mid-mutant leaves that mutant in the copy: every module as it was
-        for name in names:
-            path = config["modules"][name]["path"]
-            shutil.copy2(pristine / path, copy / path)
+        for module in config["modules"].values():  # (of this run or not: each is imported)
+            shutil.copy2(pristine / module["path"], copy / module["path"])
     (workdir / "tests.sock").unlink(missing_ok=True)
     server = TestServer(copy, workdir / "tests.sock", pristine)
     spent = {}
