@@ -136,7 +136,7 @@
     }
     function malformed(given, field, day) {
       var why = shown(given) + " is not a " + field + " code (on " + day + "): " +
-        DATA.forms[field];
+        DATA.forms[field] + (strip(given) === "" ? DATA.empty_hint : "");
       return reading(points(strip(given)).slice(0, MAX).join(""), given, field, null, day, false,
         "CODE_MALFORMED", why, null, false, "");
     }

@@ -21,6 +21,7 @@ import datetime
 import json
 from typing import Any
 
+from ..core.cases import EMPTY_VALUE_HINT
 from ..core.decision import NOT_APPLICABLE
 from . import icd9cm, icd10cm
 from .case_codes import PROJECT_READING
@@ -133,7 +134,8 @@ def code_sets_for(crosswalk: Crosswalk | None) -> dict[str, Any]:
          e.valid_from, e.valid_to] for e in crosswalk.entries]
     empty = Crosswalk("", None, ())
     return {"format": FORMAT, "icd10_from": ICD10_FROM, "max_code": MAX_CODE,
-            "forms": dict(FORMS), "procedure_basis": PROCEDURE_BASIS,
+            "forms": dict(FORMS), "empty_hint": EMPTY_VALUE_HINT,
+            "procedure_basis": PROCEDURE_BASIS,
             "field": crosswalk.field if crosswalk is not None else None,
             "has_crosswalk": crosswalk is not None, "entries": entries,
             "project_reading": PROJECT_READING, "not_applicable": NOT_APPLICABLE,

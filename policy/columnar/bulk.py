@@ -116,7 +116,9 @@ class VocabularyScreen:
                 pc.cast(pc.filter(characters, long), pa.string()), " characters)", ""))
         text = pc.binary_join_element_wise(self.before, quoted, self.after, hint, "")
         fits = pc.less_equal(pc.subtract(pc.utf8_length(text), self.code_length), MAX_MESSAGE)
-        told = pc.and_(pc.and_(plain, pc.invert(exact)), fits)
+        # (an empty string's hint is the per-value path's own: `cases.EMPTY_VALUE_HINT`)
+        told = pc.and_(pc.and_(pc.and_(plain, pc.invert(exact)), fits),
+                       pc.greater(characters, 0))
         return pc.if_else(told, text, pa.scalar(None, pa.string()))
 
     def _close_hints(self, folded: pa.Array) -> pa.Array:
