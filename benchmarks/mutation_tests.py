@@ -111,8 +111,16 @@ def _pytest(args: list[str], connection: socket.socket, listener: socket.socket,
         _child(args, write_end, root)
     os.close(write_end)
     code, gone = _wait(child, connection)
-    with os.fdopen(read_end, "rb") as failures:
-        failed = failures.read().decode().split("\n")[0] or None
+    # what the child wrote is in the pipe by now; a process the tests forked may hold the other
+    # end open still, so the read must not wait for its end
+    os.set_blocking(read_end, False)
+    try:
+        written = os.read(read_end, 65536)
+    except BlockingIOError:
+        written = b""
+    finally:
+        os.close(read_end)
+    failed = written.decode(errors="replace").split("\n")[0] or None
     return code, failed, gone
 
 
