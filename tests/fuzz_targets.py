@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 import tempfile
 from collections.abc import Callable
 from functools import cache
@@ -37,6 +38,10 @@ def documented(call: Callable[[], Result]) -> Result | PolicyError:
     from policy.core.errors import CODES, DataError, PolicyError
     from policy.core.escaping import escape
 
+    # An exception raised where it cannot propagate (in a callback from C code) is printed as a
+    # traceback and otherwise lost: a crash too.
+    ignored: list[object] = []
+    hook, sys.unraisablehook = sys.unraisablehook, ignored.append
     try:
         return call()
     except PolicyError as exc:
@@ -50,6 +55,9 @@ def documented(call: Callable[[], Result]) -> Result | PolicyError:
             assert "\n" not in line and escape(line) == line, line
             assert len(line) < 20_000, len(line)
         return exc
+    finally:
+        sys.unraisablehook = hook
+        assert not ignored, [getattr(u, "exc_value", u) for u in ignored]
 
 
 @cache

@@ -20,7 +20,9 @@ the code before the speed work of issue 14 (`python tests/test_batch_golden.py` 
 for a deliberate change). Changed since: the Parquet rows of the two `boundaries` files, whose bad
 dates carried the no-policy explanation of another row's day (issue 26; now null, as every result
 of a bad row), the cases of rows dated in 2012, added, and the JSON Lines files' digests, for the
-`"codes": []` member every result carries (issue 22, CONTRACT.md "Codes").
+`"codes": []` member every result carries (issue 22, CONTRACT.md "Codes"), and the invalid
+UTF-8 file's outcome: refused before any row is decided, at its line and column (it was refused
+at line 0 when pyarrow's conversion of that block met it).
 """
 
 import hashlib

@@ -329,6 +329,30 @@ def test_a_csv_header_that_is_not_utf8_is_one_line(tmp_path):
     assert "ENCODING: the header is not UTF-8" in err
 
 
+@pytest.mark.parametrize("row, column", [(b"b\xcf\xcf,x", 2), (b"b,rec\xcftal,2020-01-01,9", 6)])
+def test_a_ragged_csv_row_that_is_not_utf8_is_one_line_naming_it(tmp_path, row, column):
+    """pyarrow's hand-over of a refused row decodes its text strictly: invalid UTF-8 there raised
+    inside the reader's callback ("Exception ignored", a traceback on stderr) and the file was
+    refused as MALFORMED_LINE at line 0."""
+    claims = tmp_path / "claims.csv"
+    claims.write_bytes(b"case_id,cancer_site,service_date\na,rectal,2020-01-01\n" + row + b"\n")
+    result = policy("batch", claims, "--as-of", "2020-01-01", cwd=tmp_path)
+    err = clean(result, 1)
+    assert f"claims.csv:3:{column}: ENCODING: not UTF-8 (byte 0xcf)" in err, err
+    assert [json.loads(r) for r in result.stdout.splitlines()] == [
+        {"fatal": "ENCODING: not UTF-8 (byte 0xcf)"}]
+
+
+def test_invalid_utf8_in_a_csv_is_found_before_any_result_and_names_its_line(tmp_path):
+    claims = tmp_path / "claims.csv"
+    rows = ["case_id,cancer_site,service_date"] + [f"c{i},rectal,2020-01-01" for i in range(9)]
+    claims.write_bytes("\r\n".join(rows).encode() + b'\r\n"x\ny",g\xc3\xa9,2020\xe2\x82\r\n')
+    result = policy("batch", claims, "--as-of", "2020-01-01", cwd=tmp_path)
+    err = clean(result, 1)
+    assert "claims.csv:12:11: ENCODING: not UTF-8 (byte 0xe2)" in err, err
+    assert len(result.stdout.splitlines()) == 1
+
+
 # --- what a careful tester tries next -------------------------------------------------------------
 
 def test_a_folder_where_a_file_is_expected_is_one_line_exit_4(tmp_path):

@@ -8,6 +8,7 @@ whose quoted cells hold line breaks spans several, so every later line moves dow
 from __future__ import annotations
 
 import re
+from typing import BinaryIO
 
 import pyarrow as pa
 
@@ -28,6 +29,35 @@ class InvalidRow(Record):
 
 def newlines(text: str) -> int:
     return len(re.findall(r"\r\n|\r|\n", text))
+
+
+def place_of_byte(handle: BinaryIO, offset: int, block_bytes: int = 1 << 20) -> tuple[int, int]:
+    """(physical line, column in characters), both from 1, of the byte at `offset` of the file:
+    the file read again from its start, in blocks (a line may be any length)."""
+    import codecs
+
+    line, line_start, after_cr = 1, 0, False
+    handle.seek(0)
+    position = 0
+    while position < offset:
+        block = handle.read(min(block_bytes, offset - position))
+        if not block:
+            break
+        line += block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
+        if after_cr and block.startswith(b"\n"):  # a \r\n split between blocks: one break
+            line -= 1
+        last_break = max(block.rfind(b"\n"), block.rfind(b"\r"))
+        if last_break >= 0:
+            line_start = position + last_break + 1
+        after_cr = block.endswith(b"\r")
+        position += len(block)
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    handle.seek(line_start)
+    characters, left = 0, offset - line_start
+    while left > 0 and (block := handle.read(min(block_bytes, left))):
+        characters += len(decoder.decode(block))
+        left -= len(block)
+    return line, characters + len(decoder.decode(b"", final=True)) + 1
 
 
 class RecordLines:

@@ -21,7 +21,7 @@ from ..columnar.column_map import apply as apply_map
 from ..core.cases import CODE_FIELDS
 from ..core.errors import DataError, Problem
 from ..core.reading import cannot_read
-from .csv_lines import RecordLines
+from .csv_lines import RecordLines, place_of_byte
 from .inputs import BLOCK_BYTES, open_input, scratch_file, seekable
 from .records import Chunk
 
@@ -149,7 +149,7 @@ def _read_csv(path: str, columnar: ColumnarPolicy, display: str,
     types.update((column, pa.string()) for column in plan.keep)
     with open_input(path) as handle:  # the readable check, and a first look at the bytes
         size = os.fstat(handle.fileno()).st_size
-        no_quotes = not _has_quote(handle)
+        no_quotes = not _quotes_in_utf8(handle, display)
         handle.seek(0)
         head = handle.read(1 << 16)
         line_bytes = len(head) / max(head.count(b"\n"), 1)  # for the progress bar only
@@ -173,12 +173,7 @@ def _read_csv(path: str, columnar: ColumnarPolicy, display: str,
     except OSError as exc:
         raise cannot_read(display, exc) from exc
     with reader:
-        try:
-            names = reader.schema.names
-        except UnicodeDecodeError as exc:  # pyarrow decodes the header's names only here
-            byte = exc.object[exc.start]
-            raise DataError(Problem(display, 1, 1, "ENCODING",
-                                    f"the header is not UTF-8 (byte 0x{byte:02x})")) from None
+        names = reader.schema.names
         problems = columnar.name_problems(names, display, line=1, plan=plan)
         if problems:
             raise DataError(problems)
@@ -207,18 +202,42 @@ def _read_csv(path: str, columnar: ColumnarPolicy, display: str,
             yield Chunk(None, None, bookkeeping.after_last(), 1.0, coded=coded)
 
 
-def _has_quote(handle: BufferedReader) -> bool:
-    """Whether the file holds a quote character anywhere; without one, no cell can hold a comma,
-    quote or line break. Read into one reused buffer (memory stays flat, and no fresh pages per
-    block) until the first quote. (Not a memory map: a file truncated meanwhile would kill the
+def _quotes_in_utf8(handle: BufferedReader, display: str) -> bool:
+    """Whether the file holds a quote character anywhere (without one, no cell can hold a comma,
+    quote or line break). Its first byte that is not UTF-8 is refused here, with its line and
+    column: pyarrow would refuse it without them, and in a row it refuses for its cells it
+    decodes the text inside its callback, which cannot raise (a traceback on stderr, the file
+    refused as MALFORMED_LINE). Read once into one reused buffer: memory stays flat, and an ASCII
+    block costs only `isascii`. (Not a memory map: a file truncated meanwhile would kill the
     process with SIGBUS.)"""
+    import codecs
+
     block = bytearray(1 << 20)
     view = memoryview(block)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    quote, offset = False, 0
     handle.seek(0)
-    while size := handle.readinto(view):
-        if block.find(b'"', 0, size) >= 0:
-            return True
-    return False
+    while True:
+        size = handle.readinto(view)
+        pending = decoder.getstate()[0]  # the start of a character cut by the last block
+        try:
+            if not size:
+                decoder.decode(b"", final=True)
+                return quote
+            quote = quote or block.find(b'"', 0, size) >= 0
+            if pending or not (block if size == len(block) else block[:size]).isascii():
+                decoder.decode(view[:size])
+        except UnicodeDecodeError as exc:
+            raise _not_utf8(handle, display, offset - len(pending) + exc.start,
+                            exc.object[exc.start]) from None
+        offset += size
+
+
+def _not_utf8(handle: BufferedReader, display: str, offset: int, byte: int) -> DataError:
+    line, column = place_of_byte(handle, offset)
+    where = "the header is " if line == 1 else ""
+    return DataError(Problem(display, line, column, "ENCODING",
+                             f"{where}not UTF-8 (byte 0x{byte:02x})"))
 
 
 def _unreadable(path: str, exc: Exception) -> DataError:

@@ -6,6 +6,7 @@ import io
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -251,6 +252,22 @@ def test_csv_cells_of_a_column_are_the_cells_of_each_value(values, no_quotes):
             assert cell == value
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(["a", "é", "😀", "\r", "\n"]), max_size=30),
+       st.integers(1, 5), st.data())
+def test_the_place_of_a_byte_is_its_line_and_character_whatever_the_blocks(text, block, data):
+    """A line break is \r\n, \r or \n (a \r\n cut between two blocks is one); the column
+    counts characters."""
+    from policy.batch.csv_lines import place_of_byte
+
+    encoded = text.encode()
+    offset = data.draw(st.sampled_from([len(text[:i].encode()) for i in range(len(text) + 1)]))
+    before = encoded[:offset].decode()
+    line_start = max(before.rfind("\n"), before.rfind("\r")) + 1
+    expected = (1 + len(re.findall("\r\n|\r|\n", before)), len(before) - line_start + 1)
+    assert place_of_byte(io.BytesIO(encoded), offset, block) == expected
+
+
 def test_parquet_out_keeps_the_columnar_results(tmp_path):
     cases = generated_cases(100)
     source = tmp_path / "claims.jsonl"
@@ -484,7 +501,7 @@ def test_invalid_utf8(tmp_path):
     out = tmp_path / "results.csv"
     result = run("batch", source, "--out", out, "--tables", ROOT / "tables")
     assert result.returncode == 1 and not out.exists()
-    assert result.stderr.startswith(f"{source}: ENCODING:") and len(result.stderr.splitlines()) == 1
+    assert result.stderr == f"{source}:2:17: ENCODING: not UTF-8 (byte 0xff)\n"
 
 
 def test_an_unreadable_csv_exits_1_every_time(tmp_path):
