@@ -285,7 +285,7 @@ def _campaign(targets, seconds: float, engine: str, timeout: int, rss_mb: int) -
                 [sys.executable, __file__, "--worker", target, "--seconds", str(seconds),
                  "--engine", engine, "--timeout", str(timeout), "--rss-mb", str(rss_mb),
                  "--crash-dir", str(crashes)],
-                capture_output=True, text=True, env=env, timeout=seconds + 600)
+                capture_output=True, text=True, env=env, timeout=seconds + 120)
             output, code = worker.stderr + worker.stdout, worker.returncode
         except subprocess.TimeoutExpired as exc:  # the worker itself hung: a failure
             stderr = exc.stderr or ""
