@@ -244,3 +244,27 @@ def test_a_policy_may_reword_the_determinations_every_policy_has(repo):
     reworded = matrix()
     assert f'>{package["short"]}</span> undecided for now' in reworded
     assert package["meaning"] not in reworded
+
+
+def test_a_value_the_second_of_two_revisions_introduces_is_compiled_after_the_first_ones():
+    """The compiled columns are the first revision's values, then each value a later revision
+    introduces (issue 23's `since`). The mutation run's last survivor in the compiler (issue 26,
+    `revisions[1:]` read as `revisions[2:]`) dropped the value a second revision introduced: the
+    shipped and frozen-value policies introduce theirs in a third revision or later."""
+    from dataclasses import replace
+
+    from policy.compiler import compile_policy
+    from policy.core.policy_files import policy_files
+    from policy.validate import load_and_validate
+
+    validated = load_and_validate(policy_files(str(EXAMPLE / "tables")))
+    first, second = validated.revisions[:2]
+    column = next(c for c in second.columns if not isinstance(c.values[0], bool))
+    widened = replace(column, values=(*column.values, "introduced"))
+    introduced = replace(second, columns=tuple(widened if c is column else c
+                                               for c in second.columns))
+    compiled = compile_policy([first, introduced], validated.definition)
+    first_values = next(c.values for c in first.columns if c.name == column.name)
+    assert dict(compiled.columns)[column.name] == (*first_values, "introduced")
+    assert compiled.revisions[0].unknown == ((column.name, ("introduced",)),)
+    assert compiled.revisions[1].unknown == ()
