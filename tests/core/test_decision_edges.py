@@ -1025,3 +1025,17 @@ def test_an_unknown_field_of_a_case_file_is_placed_at_its_name(cli, tmp_path, na
     code, _, err = cli("evaluate", "--case", case, "--as-of", "2020-01-01")
     assert code == 1
     assert err.startswith(f"{case}:{where}: UNKNOWN_FIELD: unknown field 'margin_stauts'")
+
+
+def test_a_column_is_needed_only_when_its_own_value_changes_the_outcome():
+    """With two unknown columns of which only the second decides, the first is not needed. A
+    compiler mutant (issue 26) that grouped the completions without the next column too
+    (`c[i + 2:]`) named both; the shipped tables have no such pair of neighbours."""
+    from policy.compiler import _outcome
+
+    columns = [("first", ("x", "y")), ("second", ("p", "q")), ("third", ("s", "t"))]
+    complete = {(a, b, c): ("yes-rule", "yes") if b == "p" else ("no-rule", "no")
+                for a in ("x", "y") for b in ("p", "q") for c in ("s", "t")}
+    outcome = _outcome(complete, columns, (None, None, "s"), ("yes", "no"))
+    assert (outcome.needs, outcome.possible) == (("second",), ("yes", "no"))
+    assert _outcome(complete, columns, (None, None, None), ("yes", "no")).needs == ("second",)
