@@ -140,10 +140,11 @@ def frozen(tmp_path) -> Path:
 def test_the_columnar_core_gives_the_per_case_error(frozen):
     """A row using skin under a revision that does not know it is a bad row whose error is the
     per-case API's ("CODE: message"); under 2024-09, and before the first revision, it is decided
-    as the per-case API decides it."""
+    as the per-case API decides it. A row of the first revision's period (2012) is checked too
+    (killed mutant of issue 26: the columnar check of unknown values from the second revision on)."""
     shipped = load_policy(frozen.parent)
     rows = [("skin", "2014-06-01"), ("skin", "2024-11-01"), ("skin", "2001-01-01"),
-            ("rectal", "2014-06-01"), ("skin", "2024-09-30")]
+            ("rectal", "2014-06-01"), ("skin", "2024-09-30"), ("skin", "2012-06-01")]
     table = pa.table({"cancer_site": [s for s, _ in rows], "service_date": [d for _, d in rows],
                       "case_id": [str(i) for i in range(len(rows))]})
     results = evaluate_arrow(table, shipped).to_pylist()
@@ -177,8 +178,9 @@ def test_the_columnar_core_gives_the_per_case_error(frozen):
     cached = CompiledPolicy.from_json(shipped.compiled.to_json())
     assert [r.unknown for r in cached.revisions] == [(("cancer_site", ("skin",)),)] * 12 + [()]
     late = SKIN_MESSAGE.replace("2013-12", "2023-09")  # the day before 2024-09 is in force
+    first = SKIN_MESSAGE.replace("2013-12", "2011-12")
     assert [r["error"] for r in results] == [f"UNKNOWN_VALUE: {SKIN_MESSAGE}", None, None, None,
-                                             f"UNKNOWN_VALUE: {late}"]
+                                             f"UNKNOWN_VALUE: {late}", f"UNKNOWN_VALUE: {first}"]
 
 
 def test_a_published_revision_never_lists_a_value_introduced_after_it(frozen):
