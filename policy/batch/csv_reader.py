@@ -204,12 +204,12 @@ def _read_csv(path: str, columnar: ColumnarPolicy, display: str,
 
 def _quotes_in_utf8(handle: BufferedReader, display: str) -> bool:
     """Whether the file holds a quote character anywhere (without one, no cell can hold a comma,
-    quote or line break). Its first byte that is not UTF-8 is refused here, with its line and
-    column: pyarrow would refuse it without them, and in a row it refuses for its cells it
-    decodes the text inside its callback, which cannot raise (a traceback on stderr, the file
-    refused as MALFORMED_LINE). Read once into one reused buffer: memory stays flat, and an ASCII
-    block costs only `isascii`. (Not a memory map: a file truncated meanwhile would kill the
-    process with SIGBUS.)"""
+    quote or line break). Its first byte that is not UTF-8 is refused here, at its line and
+    column: pyarrow would refuse it without them, or, in a ragged row, fail to decode the row's
+    text for our invalid-row callback, where an exception cannot propagate (a traceback on
+    stderr, and the file refused as MALFORMED_LINE). Read once into one reused buffer: memory
+    stays flat, and an ASCII block costs only `isascii`. (Not a memory map: a file truncated
+    meanwhile would kill the process with SIGBUS.)"""
     import codecs
 
     block = bytearray(1 << 20)
