@@ -157,6 +157,15 @@ def test_evaluate_arrow_reads_columns_and_keeps_them_as_they_are():
     assert evaluate_arrow(batch, IORT, columns=columns).to_pylist() == rows
 
 
+def test_a_mapped_record_batch_is_checked_by_its_own_column_names():
+    """A RecordBatch is checked as a Table is: a wrong type names the file's column, not the
+    field (killed mutant of issue 26: `if not plan`, which checked a mapped batch only as its
+    fields, after renaming)."""
+    batch = pa.RecordBatch.from_pydict({"site": [1]})
+    with pytest.raises(DataError, match="column 'site' holds int64"):
+        evaluate_arrow(batch, IORT, columns={"cancer_site": "site"})
+
+
 CODED = [
     {"claim_id": "K1", "dos": "2023-10-01", "dx1": "C20", "dx2": "Z85.048", "px": "77424",
      "margin_status": "positive", "t_stage": "T4"},

@@ -38,14 +38,19 @@ def test_bounded_memo_starts_afresh_when_full_and_skips_long_keys():
 
 def test_an_outcome_key_names_the_decision_of_its_rows():
     """`outcome_keys` and `decision_of_key` are the one (outcome id, partial-case code) numbering
-    that the batch writers render each decision once by."""
+    that the batch writers render each decision once by; a claim whose procedure the policy does
+    not govern is not_applicable, in the first revision's period too (killed mutant of issue 26:
+    `gid > not_applicable_base`, which left out the first revision's not_applicable outcome)."""
     iort = load_policy(ROOT / "tables")
     columnar = ColumnarPolicy(iort.compiled)
     cases = [{"cancer_site": "rectal", "margin_status": "positive", "t_stage": "T4",
               "service_date": "2016-05-03"},
              {"cancer_site": "colon", "service_date": "2020-01-01"},
-             {"cancer_site": "breast", "service_date": "2001-01-01"}]
-    batch = pa.RecordBatch.from_pylist(cases)
+             {"cancer_site": "breast", "service_date": "2001-01-01"},
+             {"cancer_site": "rectal", "procedure": "99213", "service_date": "2012-06-01"},
+             {"procedure": "99213", "service_date": "2016-05-03"}]
+    names = sorted({name for case in cases for name in case})  # (from_pylist: the first's keys)
+    batch = pa.RecordBatch.from_pylist([{n: case.get(n) for n in names} for case in cases])
     keys = columnar.outcome_keys(columnar.evaluate_keyed(batch)).to_pylist()
     for case, key in zip(cases, keys, strict=True):
         want = iort.evaluate(case).to_json()
