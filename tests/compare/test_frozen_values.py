@@ -141,7 +141,8 @@ def test_the_columnar_core_gives_the_per_case_error(frozen):
     """A row using skin under a revision that does not know it is a bad row whose error is the
     per-case API's ("CODE: message"); under 2024-09, and before the first revision, it is decided
     as the per-case API decides it. A row of the first revision's period (2012) is checked too
-    (killed mutant of issue 26: the columnar check of unknown values from the second revision on)."""
+    (killed mutant of issue 26: the columnar check of unknown values from the second revision
+    on)."""
     shipped = load_policy(frozen.parent)
     rows = [("skin", "2014-06-01"), ("skin", "2024-11-01"), ("skin", "2001-01-01"),
             ("rectal", "2014-06-01"), ("skin", "2024-09-30"), ("skin", "2012-06-01")]
