@@ -105,24 +105,21 @@ class InputChecks:
     def name_problems(self, names: list[str], file: str = "input", line: int = 0,
                       plan: column_map.ColumnMap = column_map.NO_MAP) -> list[Problem]:
         """Problems of column names (a CSV header, a schema) read with `plan`'s column map:
-        unknown or repeated fields, mapped or kept columns the input lacks."""
+        unknown fields, a column given twice, mapped or kept columns the input lacks."""
         fields = column_map.row_fields(self.columns)
         problems = column_map.name_problems(names, plan, fields, file, line) if plan else []
-        sources, mapped, joined = plan.sources(), plan.mapped(), dict(plan.fields)
-        seen: set[str] = set()
+        sources, mapped = plan.sources(), plan.mapped()
+        given: set[str] = set()
         for position, name in enumerate(names, start=1):
-            if name in plan.keep or (name in mapped and name not in sources):
-                continue  # kept; or a field read from other columns (reported above)
-            field = sources.get(name, name)
-            if field in seen and name in sources and len(joined[field]) > 1:
-                continue  # one of the columns joined into a code field
-            if field in seen:
+            if name in given:  # each column is read once, whatever the map does with it
                 problems.append(Problem(file, line, position, "DUPLICATE_KEY",
                                         f"column '{name}' given twice"))
-            elif field not in fields:
+            elif name in plan.keep or (name in mapped and name not in sources):
+                pass  # kept; or a field read from other columns (reported above)
+            elif sources.get(name, name) not in fields:
                 problems.append(Problem(file, line, position, "UNKNOWN_FIELD",
                                         unknown_field(name, fields, delimiter_hint(name, fields))))
-            seen.add(field)
+            given.add(name)
         return problems
 
     def check_columns(self, schema: pa.Schema, text_cells: bool, file: str = "input",

@@ -141,6 +141,30 @@ def test_a_field_given_both_ways_is_refused(cli, tmp_path):
     assert code == 1 and "DUPLICATE_KEY" in err
 
 
+@pytest.mark.parametrize("header, options, position", [
+    ("claim_id,dos,dx1,dx2,dx1", ["--map", "diagnosis=dx1,dx2"], 5),
+    ("claim_id,member_id,dos,member_id", ["--keep", "member_id"], 4),
+    ("claim_id,dos,claim_id", [], 3)])
+def test_a_column_given_twice_is_refused_whatever_the_map_does_with_it(cli, tmp_path, header,
+                                                                        options, position):
+    """Each column of a claim file is read once: a second column of one name is never dropped
+    in silence. (A column joined into a code field or kept, given twice, was: the second's
+    codes or values were lost, found by the mutation run of issue 26, `inputs.name_problems`.)"""
+    path = tmp_path / "twice.csv"
+    name = header.split(",")[position - 1]
+    cells = ",".join(["A1", "2020-01-01"] + [f"v{i}" for i in range(header.count(",") - 1)])
+    path.write_text(f"{header}\n{cells}\n")
+    code, out, err = cli("batch", path, "--map", "case_id=claim_id", "--map", "service_date=dos",
+                         *options)
+    assert (code, err) == (1, f"{path}:1:{position}: DUPLICATE_KEY: column '{name}' given twice\n")
+    table = pa.table([pa.array([v]) for v in cells.split(",")], names=header.split(","))
+    columns = {"case_id": "claim_id", "service_date": "dos"}
+    columns.update({"diagnosis": ["dx1", "dx2"]} if "dx2" in header else {})
+    columns.update({"keep": ["member_id"]} if "--keep" in options else {})
+    with pytest.raises(DataError, match=f"input: DUPLICATE_KEY: column '{name}' given twice"):
+        evaluate_arrow(table, IORT, columns=columns)
+
+
 def test_evaluate_arrow_reads_columns_and_keeps_them_as_they_are():
     table = pa.Table.from_pylist([{**c, "member_no": i} for i, c in enumerate(CLAIMS)])
     columns = {**COLUMNS, "keep": ["member_id", "member_no"]}
