@@ -120,3 +120,36 @@ def test_bulk_and_per_value_date_checks_agree(days):
         inputs_module.BULK_MIN = original
     assert bulk_positions.to_pylist() == positions.to_pylist()
     assert bulk_messages.to_pylist() == messages.to_pylist()
+
+
+def test_junk_days_are_told_by_the_bulk_path(monkeypatch):
+    """Days not shaped YYYY-MM-DD, many at once, are told by the date screen, not by a Python
+    call each (killed mutants of issue 26: the screen's use turned around or never taken)."""
+    junk = [f"day {i}" for i in range(500)] + [f"2020/01/{i:03}" for i in range(500)]
+    calls = []
+    checks = InputChecks(COMPILED)
+    original = checks.check_date
+
+    def counted(day):
+        calls.append(day)
+        return original(day)
+
+    monkeypatch.setattr(checks, "check_date", counted)
+    positions, messages = checks._check_new_dates(pa.array(junk, pa.string()))
+    assert positions.null_count == len(junk) and messages.null_count == 0
+    assert len(calls) < len(junk) // 10, len(calls)
+
+
+def test_a_vocabulary_without_a_template_is_checked_one_by_one(monkeypatch):
+    """When the per-value messages do not split around a value (`NoTemplate`), there is no
+    screen and every value is checked alone, with the same answers (killed mutant of issue 26:
+    the `except NoTemplate` that keeps a policy with such words from failing)."""
+    values = [f"junk{i}" for i in range(400)] + ["rectal", "colon"]  # more than BULK_MIN
+    want = InputChecks(COMPILED).check_values("cancer_site", pa.array(values), True)
+
+    def no_template(*args):
+        raise inputs_module.NoTemplate
+
+    monkeypatch.setattr(inputs_module, "VocabularyScreen", no_template)
+    digits, messages = InputChecks(COMPILED).check_values("cancer_site", pa.array(values), True)
+    assert (digits, messages.to_pylist()) == (want[0], want[1].to_pylist())
