@@ -914,6 +914,40 @@ def test_a_service_date_column_already_dictionary_encoded(index_type, text_cells
     assert [r["as_of"] for r in results] == [d or None for d in days]
 
 
+def test_a_full_int8_dictionary_with_a_null_row():
+    """An input column as dictionary<int8> with all 128 values an int8 index reaches, and a
+    null row: the null's digit (one past the values) does not fit in int8, so the indices are
+    widened first. (Killed mutant of issue 26: the widening turned around, ArrowInvalid "Value
+    128 too large".)"""
+    from policy.columnar import evaluate_arrow
+
+    dictionary = pa.array(["rectal"] + [f"x{i}" for i in range(127)])
+    sites = pa.DictionaryArray.from_arrays(pa.array([0, None, 127], pa.int8()), dictionary)
+    results = evaluate_arrow(pa.table({"cancer_site": sites}), shipped_policy(),
+                             as_of="2016-05-03").to_pylist()
+    _rows_agree(results[:2], [({"cancer_site": "rectal"}, "2016-05-03"), ({}, "2016-05-03")])
+    assert results[2]["error"].startswith("UNKNOWN_VALUE: cancer_site cannot be 'x126'")
+
+
+@pytest.mark.parametrize("text_cells", [False, True])
+def test_a_null_inside_a_dictionary_is_a_null_row(text_cells):
+    """A dictionary whose values hold a null (not only its indices) gives that row a null, as
+    the docstring of `dictionary_of_strings` says: for a date, NO_DATE; for an input, unknown.
+    (Killed mutant of issue 26: the decoding taken only for a dictionary of type null, which
+    passed the null on to the date check, a TypeError.)"""
+    from policy.columnar import evaluate_arrow
+
+    days = pa.DictionaryArray.from_arrays(pa.array([0, 1, 2], pa.int32()),
+                                          pa.array(["2016-05-03", None, "2020-01-01"]))
+    sites = pa.DictionaryArray.from_arrays(pa.array([0, 0, 1], pa.int8()),
+                                           pa.array(["rectal", None]))
+    results = evaluate_arrow(pa.table({"service_date": days, "cancer_site": sites}),
+                             shipped_policy(), text_cells=text_cells).to_pylist()
+    assert results[1]["error"].startswith("NO_DATE")
+    _rows_agree([results[0], results[2]], [({"cancer_site": "rectal"}, "2016-05-03"),
+                                           ({}, "2020-01-01")])
+
+
 def test_an_empty_cell_is_unknown_only_as_text():
     """Killed mutant of `inputs._check_value`: `value is None or (text_cells and value == "")` as
     `and` (an empty text cell, from an Arrow table rather than the CSV reader, taken for a
