@@ -153,3 +153,19 @@ def test_a_vocabulary_without_a_template_is_checked_one_by_one(monkeypatch):
     monkeypatch.setattr(inputs_module, "VocabularyScreen", no_template)
     digits, messages = InputChecks(COMPILED).check_values("cancer_site", pa.array(values), True)
     assert (digits, messages.to_pylist()) == (want[0], want[1].to_pylist())
+
+
+def test_days_without_a_template_are_checked_one_by_one(monkeypatch):
+    """When the date check's messages do not split around a day (`NoTemplate`), there is no
+    date screen and every day is checked alone, with the same answers (killed mutant of issue
+    26: the `except NoTemplate` of the date screen)."""
+    days = pa.array([f"day {i}" for i in range(400)] + ["2016-05-03"], pa.string())
+    want = InputChecks(COMPILED)._check_new_dates(days)
+
+    def no_template(*args):
+        raise inputs_module.NoTemplate
+
+    monkeypatch.setattr(inputs_module, "DateScreen", no_template)
+    positions, messages = InputChecks(COMPILED)._check_new_dates(days)
+    assert (positions.to_pylist(), messages.to_pylist()) == (want[0].to_pylist(),
+                                                             want[1].to_pylist())
