@@ -977,8 +977,20 @@ def test_a_day_before_the_first_revision_names_the_first_ones_date():
          "no revision is in force on 2001-01-01; the first is effective from 2012-01-01")]
     with pytest.raises(DataError) as caught:
         resolve(revisions, "latest")
+    # the name is the problem's place, with no line or column (killed mutants: 1 and -1)
+    assert tuple(caught.value.problems[0])[:4] == ("latest", 0, 0, "UNKNOWN_REVISION")
     assert caught.value.problems[0].message.startswith(
         "'latest' is not a revision id, version or date (revisions: 2011-12, 2012-12, ")
+
+
+def test_a_long_text_keeps_its_common_words_in_the_word_diff():
+    """In a text of more than 200 words, words that occur often are still matched: a word added
+    in front and one removed at the end are two small changes, not the whole text replaced
+    (killed mutant of issue 26: difflib's `autojunk` heuristic turned on)."""
+    from policy.compare.diff import changed_words
+
+    words = " ".join(f"w{i % 3}" for i in range(300))
+    assert changed_words(f"{words} x", f"y {words}") == [("+", "y"), ("=", words), ("-", "x")]
 
 
 def test_changed_quoted_words_carry_their_provenance_on_both_sides():
