@@ -698,6 +698,20 @@ def test_text_changes_name_each_value_by_its_path():
     assert walk({"v": ["a", "b"]}, {"v": ["a", "c"]}) == [("v", ["a", "b"], ["a", "c"])]
     assert walk({"v": ["a", "b"]}, {"v": ("a", "b")}) == []
     assert walk({"v": ["a", ["b"]]}, {"v": ["a", ["c"]]}) == [("v[1]", ["b"], ["c"])]
+    # an item gone from the end of a list of items (killed mutant: `i <= len(new)`, IndexError)
+    assert walk({"s": [{"t": "1"}, {"t": "2"}]}, {"s": [{"t": "1"}]}) == [
+        ("s[1]", {"t": "2"}, None)]
+
+
+def test_the_boxes_of_a_change_are_the_fewest_any_order_of_merging_gives():
+    """Cells (a,x) (a,y) (b,y) (b,z) of one key merge into three boxes along the first field
+    first, into two along the second first: the diff keeps the two (killed mutant of issue 26:
+    the largest partition kept instead of the smallest)."""
+    from policy.compare.diff import _merged
+
+    cells = [("k", ("a", "x")), ("k", ("a", "y")), ("k", ("b", "y")), ("k", ("b", "z"))]
+    boxes = {sets for _, sets in _merged(cells, 2)}
+    assert boxes == {(frozenset("a"), frozenset("xy")), (frozenset("b"), frozenset("yz"))}
 
 
 @pytest.mark.parametrize("day", [["2016-05-03"], {"2016-05-03": 1}, {"2016-05-03"}, 20160503,
