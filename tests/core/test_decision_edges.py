@@ -712,6 +712,11 @@ def test_the_boxes_of_a_change_are_the_fewest_any_order_of_merging_gives():
     cells = [("k", ("a", "x")), ("k", ("a", "y")), ("k", ("b", "y")), ("k", ("b", "z"))]
     boxes = {sets for _, sets in _merged(cells, 2)}
     assert boxes == {(frozenset("a"), frozenset("xy")), (frozenset("b"), frozenset("yz"))}
+    # between partitions of one size, the first order's (merging along the first field first)
+    # is kept, so a diff's boxes stay as they were (killed mutant: `<=`, the last one kept)
+    tie = [("k", ("a", "x")), ("k", ("a", "y")), ("k", ("b", "x"))]
+    assert {sets for _, sets in _merged(tie, 2)} == {(frozenset("ab"), frozenset("x")),
+                                                       (frozenset("a"), frozenset("y"))}
 
 
 @pytest.mark.parametrize("day", [["2016-05-03"], {"2016-05-03": 1}, {"2016-05-03"}, 20160503,
