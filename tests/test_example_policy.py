@@ -47,6 +47,19 @@ def test_validate(repo, cli):
     assert code == 0
 
 
+def test_a_policy_of_two_revisions_has_its_bump_checked(repo, cli):
+    """With only two revisions, both sound, the version bump between them is still checked
+    (killed mutant of issue 26: `{prev.file, rev.file} < sound`, true only when some third
+    revision is sound too)."""
+    folder = repo / "tables" / POLICY
+    (folder / "2022-01.yaml").unlink()
+    shutil.rmtree(folder / "expected")
+    later = folder / "2021-01.yaml"
+    later.write_text(later.read_text().replace("  version: 2.0.0", "  version: 1.1.0", 1))
+    code, out, _ = cli("validate")
+    assert code == 1 and ":7:12: SEMVER_BUMP: 2021-01 version 1.1.0 after 1.0.0" in out, out
+
+
 def test_history(repo, cli):
     code, out, _ = cli("history", "--json")
     assert code == 0

@@ -82,6 +82,10 @@ def test_a_removed_revision_fails_against(repo):
     (repo / "tables" / "fep-8.01.08" / "2023-09.yaml").unlink()
     result = policy(repo, "validate", "--against", "HEAD")
     assert result.returncode == 1 and "HEAD:2023-09.yaml: REVISION_REMOVED" in result.stdout
+    # a whole file's problem: no line, no column (killed mutants of issue 26: column 1 and -1)
+    result = policy(repo, "validate", "--against", "HEAD", "--format", "json")
+    removed = [p for p in json.loads(result.stdout) if p["code"] == "REVISION_REMOVED"]
+    assert [(p["file"], p["line"], p["col"]) for p in removed] == [("HEAD:2023-09.yaml", 0, 0)]
 
 
 def test_unchanged_tree_has_no_changes(repo):
