@@ -58,6 +58,26 @@ def test_a_policy_of_two_revisions_has_its_bump_checked(repo, cli):
     later.write_text(later.read_text().replace("  version: 2.0.0", "  version: 1.1.0", 1))
     code, out, _ = cli("validate")
     assert code == 1 and ":7:12: SEMVER_BUMP: 2021-01 version 1.1.0 after 1.0.0" in out, out
+    # the API checks the chain too: its loading takes `chain=True` by default (killed mutant:
+    # that default as False, a wrong bump then loaded in silence)
+    from policy import load_policy
+    from policy.core.errors import DataError
+
+    with pytest.raises(DataError, match="SEMVER_BUMP: 2021-01 version 1.1.0 after 1.0.0"):
+        load_policy(repo / "tables")
+
+
+def test_a_validated_policy_is_frozen():
+    """What validation returns is shared by threads and caches: it cannot be changed (killed
+    mutant of issue 26: `ValidatedPolicy` as a mutable dataclass)."""
+    import dataclasses
+
+    from policy.core.policy_files import policy_files
+    from policy.validate import load_and_validate
+
+    validated = load_and_validate(policy_files(str(EXAMPLE / "tables")))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        validated.revisions = ()  # type: ignore[misc]
 
 
 def test_history(repo, cli):
