@@ -77,7 +77,7 @@ def test_a_validated_policy_is_frozen():
 
     validated = load_and_validate(policy_files(str(EXAMPLE / "tables")))
     with pytest.raises(dataclasses.FrozenInstanceError):
-        validated.revisions = ()  # type: ignore[misc]
+        validated.revisions = ()
 
 
 def test_history(repo, cli):
