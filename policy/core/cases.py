@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # (collections.abc is not loaded on a warm `policy evaluate`)
 WORDS = "<command line>"
 AS_OF = "as_of"  # what a problem of the as-of date names as its place (an AsOfError's)
 NO_DATE_MESSAGE = "no date: the case has no service_date and no as-of date is given"
-# an empty string in a JSON case, an Arrow column or a command-line word (`cancer_site=`) is a
+# an empty string in a JSON case, an Arrow column or a command-line word (`FIELD=`) is a
 # value, refused with this hint; only an empty CSV cell is read as unknown, before this check
 EMPTY_VALUE_HINT = ("; an empty string is not unknown: leave the field out (null in a table) for "
                     "an unknown value")
