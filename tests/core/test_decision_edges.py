@@ -14,6 +14,7 @@ test here fails on a mutant that survived the whole suite before it, named in it
 from __future__ import annotations
 
 import json
+import os
 from datetime import date, timedelta
 from typing import Any
 
@@ -794,13 +795,14 @@ def test_a_field_given_twice_on_the_command_line_is_refused_naming_both_words():
 # --- validation under the `first` and `any` hit policies ------------------------------------------
 
 
-def _tiny_policy(rules: list[dict], hit_policy: str) -> dict:
-    """A policy of one revision (inputs alpha: red, green, blue; beta: a boolean), as the
-    property tests generate them."""
+def _tiny_policy(rules: list[dict], hit_policy: str,
+                 alpha: tuple[str, ...] = ("red", "green", "blue")) -> dict:
+    """A policy of one revision (inputs alpha: red, green, blue unless told; beta: a boolean),
+    as the property tests generate them."""
     from generated_policies import POLICY_ID, TITLE
 
     inputs: list[dict[str, Any]] = [
-              {"name": "alpha", "label": "alpha", "values": ["red", "green", "blue"]},
+              {"name": "alpha", "label": "alpha", "values": list(alpha)},
               {"name": "beta", "label": "beta", "values": [True, False]}]
     statements = [{"id": d, "determination": d, "text": f"The request is {d}.",
                    "provenance": "reconstructed", "provenance_note": "Invented."}
@@ -882,6 +884,31 @@ def test_overlaps_and_rules_that_never_fire_under_each_hit_policy(hit_policy, ru
     around, every overlap reported (or none), the firing count of overlapping rules under `any`
     skipped, and the number of examples a message gives moved by one."""
     assert _validate(_tiny_policy(rules, hit_policy), tmp_path) == problems
+
+
+@pytest.mark.parametrize(("version", "problems"), [
+    ("1.1.0", ["SEMVER_BUMP: 2020-06 version 1.1.0 after 1.0.0 (2020-01.yaml) is not a MAJOR bump, "
+               "but 1 complete case(s) change determination; the diff calls for MAJOR (2.0.0)"]),
+    ("2.0.0", ["2 revisions valid (2020-01 .. 2020-06)"]),
+])
+def test_the_version_bump_is_checked_when_an_input_has_a_single_value(version, problems,
+                                                                      tmp_path):
+    """An input of one value (alpha: red) is allowed; a later revision that changes a decision
+    (beta=false: refused, then granted) still needs a MAJOR bump. Kills the survivor of the full
+    mutation run in `validate/chain.py`: the bump guard's `v == w` read as `v != w`, which found
+    a withdrawn value in every single-valued input and so skipped the check."""
+    first = _tiny_policy([_rule("a", "granted", beta=[True]), _rule("b", "refused")], "first",
+                         alpha=("red",))
+    second = _tiny_policy([_rule("a", "granted")], "first", alpha=("red",))["revisions"][0]
+    second["revision"] = {**second["revision"], "id": "2020-06", "approved": "2020-06",
+                          "effective_from": "2020-07-01", "version": version,
+                          "history": {"date": "June 2020", "action": "Policy revision",
+                                      "description": "Generated revision 2020-06."}}
+    spec = {**first, "revisions": [*first["revisions"], second],
+            "history": [*first["history"], "June 2020\tPolicy revision\tGenerated revision "
+                                           "2020-06."]}
+    folder = f"{tmp_path / 'tables' / 'gen-policy'}{os.sep}"
+    assert [p.replace(folder, "") for p in _validate(spec, tmp_path)] == problems
 
 
 def test_a_problem_of_a_case_without_a_file_has_no_position():
