@@ -1,6 +1,7 @@
 """The mutation run's configuration (benchmarks/mutation.toml, benchmarks/mutation_equivalents.yaml;
 docs/mutation.md) stays true to the code: the run itself is hours long and not part of the test
-run, so a stale path or a broken list would otherwise show only when someone starts one."""
+run, so a stale path or a broken list would otherwise show only when someone starts one; and
+the client that judges each mutant."""
 
 import tomllib
 
@@ -32,3 +33,25 @@ def test_every_equivalent_mutant_names_a_line_of_its_module_and_says_why():
         assert entry["mutant"] != entry["line"] and entry["why"].strip(), entry
     keys = [(e["module"], e["operator"], e["line"], e["mutant"]) for e in EQUIVALENTS]
     assert len(keys) == len(set(keys)), "an equivalent mutant listed twice"
+
+
+def test_a_mutant_is_judged_by_pytest_even_when_the_test_server_is_gone(tmp_path):
+    """The client cosmic-ray calls falls back to pytest runs of its own when no server answers:
+    before, it exited 1, which cosmic-ray counts as a killed mutant, so a test server stopped
+    mid-run (as when a run is interrupted) marked every mutant left as killed."""
+    import subprocess
+    import sys
+
+    (tmp_path / "test_passes.py").write_text("def test_passes():\n    assert True\n")
+    (tmp_path / "test_fails.py").write_text("def test_fails():\n    assert False\n")
+    client = [sys.executable, str(ROOT / "benchmarks" / "mutation_tests.py"), "run",
+              str(tmp_path / "no-server.sock")]
+
+    def verdict(*files: str) -> int:
+        return subprocess.run([*client, *files], cwd=tmp_path, capture_output=True,
+                              check=False).returncode
+
+    assert verdict("test_passes.py") == 0
+    assert verdict("test_passes.py", "--", "test_passes.py") == 0
+    assert verdict("test_passes.py", "--", "test_fails.py") == 1
+    assert verdict("test_fails.py") == 1
