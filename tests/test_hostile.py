@@ -248,7 +248,8 @@ def test_a_fatal_error_ends_the_standard_output_stream_with_one_fatal_line(tmp_p
     result = policy("batch", claims, "--as-of", "2020-01-01", cwd=tmp_path)
     clean(result, 1)
     last = json.loads(result.stdout.splitlines()[-1])
-    assert list(last) == ["fatal"] and last["fatal"].startswith("ENCODING:")
+    assert last["fatal"].startswith("ENCODING:")
+    assert (last["line"], last["col"]) == (200_002, 3)  # where, as on standard error
 
 
 def test_parquet_output_on_an_error_path_says_nothing_more(tmp_path):
@@ -340,7 +341,7 @@ def test_a_ragged_csv_row_that_is_not_utf8_is_one_line_naming_it(tmp_path, row, 
     err = clean(result, 1)
     assert f"claims.csv:3:{column}: ENCODING: not UTF-8 (byte 0xcf)" in err, err
     assert [json.loads(r) for r in result.stdout.splitlines()] == [
-        {"fatal": "ENCODING: not UTF-8 (byte 0xcf)"}]
+        {"fatal": "ENCODING: not UTF-8 (byte 0xcf)", "line": 3, "col": column}]
 
 
 def test_invalid_utf8_in_a_csv_is_found_before_any_result_and_names_its_line(tmp_path):

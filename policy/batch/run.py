@@ -192,9 +192,14 @@ def _reason(exc: BaseException) -> str:
 
 
 def _fatal_line(handle: Sink, exc: BaseException) -> None:
-    """The last line of a JSON Lines stream cut short by a fatal error."""
+    """The last line of a JSON Lines stream cut short by a fatal error: {"fatal": "CODE:
+    message"}, with the "line" and "col" of the file's first problem when it has them."""
+    where = {}
     if isinstance(exc, DataError):
         text = "; ".join(f"{p.code}: {p.message}" for p in exc.problems[:10])
+        first = exc.problems[0] if exc.problems else None
+        if first is not None and first.line > 0:
+            where = {"line": first.line, **({"col": first.col} if first.col > 0 else {})}
     elif isinstance(exc, OutOfMemory):
         text = f"{exc.problem.code}: {exc.problem.message}"
     elif isinstance(exc, KeyboardInterrupt):
@@ -202,7 +207,7 @@ def _fatal_line(handle: Sink, exc: BaseException) -> None:
     else:
         text = str(exc)
     try:
-        handle.write((json.dumps({"fatal": text}) + "\n").encode())
+        handle.write((json.dumps({"fatal": text, **where}) + "\n").encode())
         handle.flush()
     except (OSError, PolicyError):
         pass  # standard output itself failed: the exit code and standard error still tell
