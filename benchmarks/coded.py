@@ -6,8 +6,8 @@ Columns: claim_id, member_id, dos (date of service, 2012-2026: both code systems
 is not valid on the day), px (a CPT code, IORT or not, sometimes empty), margin, stage, recurrent.
 `policy batch coded.csv --map case_id=claim_id --map service_date=dos --map
 diagnosis=dx1,dx2,dx3 --map procedure=px --map margin_status=margin --map t_stage=stage --keep
-member_id --out results.jsonl` (and the same with `--out results.csv`, which leaves out the
-codes and explanations) is timed against pyarrow's bare read of the same file, side by side,
+member_id --out results.jsonl` (and the same with `--out results.csv`, whose rows carry their
+codes but not the explanation) is timed against pyarrow's bare read of the same file, side by side,
 repetitions interleaved; every JSON Lines result is checked against the per-case API.
 """
 
