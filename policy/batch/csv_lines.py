@@ -27,8 +27,12 @@ class InvalidRow(Record):
     actual: int
 
 
+# A line break, in the text, in Arrow cells and in the file's bytes alike: \r\n, \r or \n.
+LINE_BREAK = r"\r\n|\r|\n"
+
+
 def newlines(text: str) -> int:
-    return len(re.findall(r"\r\n|\r|\n", text))
+    return len(re.findall(LINE_BREAK, text))
 
 
 def place_of_byte(handle: BinaryIO, offset: int, block_bytes: int = 1 << 20) -> tuple[int, int]:
@@ -43,6 +47,8 @@ def place_of_byte(handle: BinaryIO, offset: int, block_bytes: int = 1 << 20) -> 
         block = handle.read(min(block_bytes, offset - position))
         if not block:
             break
+        # LINE_BREAK counted with bytes.count (a 1 MB block at C speed; a regular expression
+        # would build a list of every break on the way to a byte gigabytes in)
         line += block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
         if after_cr and block.startswith(b"\n"):  # a \r\n split between blocks: one break
             line -= 1
@@ -154,7 +160,7 @@ def _cell_newlines(batch: pa.RecordBatch) -> pa.Array | None:
         values = column.dictionary if pa.types.is_dictionary(column.type) else column
         if not any(pc.any(pc.match_substring(values, c)).as_py() for c in "\n\r"):
             continue
-        counts = pc.count_substring_regex(values, r"\r\n|\r|\n")
+        counts = pc.count_substring_regex(values, LINE_BREAK)
         if pa.types.is_dictionary(column.type):
             counts = pc.take(counts, column.indices)
         counts = pc.fill_null(pc.cast(counts, pa.int64()), 0)
