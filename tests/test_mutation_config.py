@@ -51,7 +51,5 @@ def test_a_mutant_is_judged_by_pytest_even_when_the_test_server_is_gone(tmp_path
         return subprocess.run([*client, *files], cwd=tmp_path, capture_output=True,
                               check=False).returncode
 
-    assert verdict("test_passes.py") == 0
     assert verdict("test_passes.py", "--", "test_passes.py") == 0
     assert verdict("test_passes.py", "--", "test_fails.py") == 1
-    assert verdict("test_fails.py") == 1
