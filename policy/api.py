@@ -80,7 +80,7 @@ def cell_code(compiled: CompiledPolicy, text: str, field: str, day: str) -> Cell
 
 
 def cell_diagnoses(compiled: CompiledPolicy, codes: list[CellCode],
-                   site: object) -> tuple[str | None, str | None, str | None]:
+                   site: object) -> tuple[str | None, str | None, tuple[str, str] | None]:
     """What a row's valid diagnosis codes decide (`codesets.case_codes.cell_diagnoses`)."""
     from .codesets.case_codes import cell_diagnoses as decide
 

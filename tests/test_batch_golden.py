@@ -149,7 +149,7 @@ def outcomes(folder: Path) -> dict:
 
     saved = csv_reader.BLOCK_BYTES, csv_reader.MAX_CSV_RECORD_BYTES, csv_reader.TOO_LONG
     csv_reader.BLOCK_BYTES = csv_reader.MAX_CSV_RECORD_BYTES = BLOCK
-    csv_reader.TOO_LONG = f"LINE_TOO_LONG: a CSV record longer than {BLOCK} bytes"
+    csv_reader.TOO_LONG = (("LINE_TOO_LONG", f"a CSV record longer than {BLOCK} bytes"),)
     try:
         found = {}
         for name, data in _cases().items():

@@ -13,6 +13,7 @@ from typing import BinaryIO
 import pyarrow as pa
 
 from ..columnar import kernels as pc
+from ..columnar.row_errors import Pairs
 from ..core.record import Record
 from .records import BadLine, numbered
 
@@ -70,9 +71,9 @@ class RecordLines:
     """The line bookkeeping of one CSV reading: give `on_invalid` to pyarrow's parser, call
     `header` once, then `of_batch` for each batch in order and `after_last` at the end.
     `long_lines`: first lines of records that were replaced for being too long, and
-    `too_long` their message."""
+    `too_long` their problem."""
 
-    def __init__(self, long_lines: frozenset[int], too_long: str):
+    def __init__(self, long_lines: frozenset[int], too_long: Pairs):
         self.invalid: list[InvalidRow] = []  # refused rows not yet placed in a batch
         self.record = 2  # the record number of the next batch's first row
         self.extra = 0  # line breaks inside quoted cells so far
@@ -132,7 +133,8 @@ class RecordLines:
     def _bad(self, line: int, row: InvalidRow) -> BadLine:
         if line in self.long_lines:
             return BadLine(line, self.too_long)
-        return BadLine(line, f"RAGGED_ROW: expected {row.expected} cells, found {row.actual}")
+        return BadLine(line, (("RAGGED_ROW", f"expected {row.expected} cells, found "
+                                             f"{row.actual}"),))
 
     def _physical_lines(self, rows: pa.Array, cell_newlines: pa.Array,
                         bad: list[InvalidRow]) -> tuple[pa.Array, list[int]]:

@@ -26,7 +26,7 @@ from .inputs import BLOCK_BYTES, open_input, scratch_file, seekable
 from .records import Chunk
 
 MAX_CSV_RECORD_BYTES = BLOCK_BYTES  # shorter records are always read; longer ones may be refused
-TOO_LONG = f"LINE_TOO_LONG: a CSV record longer than {MAX_CSV_RECORD_BYTES} bytes"
+TOO_LONG = (("LINE_TOO_LONG", f"a CSV record longer than {MAX_CSV_RECORD_BYTES} bytes"),)
 
 
 def read_csv(path: str, columnar: ColumnarPolicy, plan: ColumnMap = NO_MAP) -> Iterator[Chunk]:

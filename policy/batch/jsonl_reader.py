@@ -18,6 +18,7 @@ from ..columnar.column_map import (
     row_fields,
 )
 from ..columnar.column_map import apply as apply_map
+from ..columnar.row_errors import pairs
 from ..core.cases import CODE_FIELDS, check_case, unknown_field
 from ..core.errors import DataError
 from ..core.escaping import lone_surrogate
@@ -26,7 +27,7 @@ from .inputs import BLOCK_BYTES, display, open_input
 from .records import BadLine, Chunk, numbered
 
 MAX_LINE_BYTES = 1 << 20
-TOO_LONG = f"LINE_TOO_LONG: a line longer than {MAX_LINE_BYTES} bytes"
+TOO_LONG = (("LINE_TOO_LONG", f"a line longer than {MAX_LINE_BYTES} bytes"),)
 
 
 def read_jsonl(path: str, columnar: ColumnarPolicy, plan: ColumnMap = NO_MAP) -> Iterator[Chunk]:
@@ -134,11 +135,12 @@ def _json_chunk(data: bytes, first_line: int, columnar: ColumnarPolicy,
         try:
             case = json.loads(text, object_pairs_hook=_no_duplicate_keys)
         except (ValueError, RecursionError) as exc:
-            bad.append(BadLine(line, f"MALFORMED_LINE: not one JSON object: {_reason(exc)}"))
+            bad.append(BadLine(line, (("MALFORMED_LINE",
+                                       f"not one JSON object: {_reason(exc)}"),)))
             continue
         if not isinstance(case, dict):
-            bad.append(BadLine(line, f"MALFORMED_LINE: a line holds one JSON object of case "
-                                     f"fields, not {type(case).__name__}"))
+            bad.append(BadLine(line, (("MALFORMED_LINE", f"a line holds one JSON object of case "
+                                                         f"fields, not {type(case).__name__}"),)))
             continue
         fields, kept = mapped_row(case, plan) if plan else (case, {})
         case_id = _readable_case_id(fields.get("case_id"))
@@ -146,21 +148,22 @@ def _json_chunk(data: bytes, first_line: int, columnar: ColumnarPolicy,
         unwritable = [name for name, text in kept_texts.items()
                       if text is not None and lone_surrogate(text) is not None]
         if unwritable:
-            bad.append(BadLine(line, f"ENCODING: kept column '{unwritable[0]}' holds a lone "
-                                     "surrogate, which is not a character", case_id))
+            bad.append(BadLine(line, (("ENCODING", f"kept column '{unwritable[0]}' holds a lone "
+                                                   "surrogate, which is not a character"),),
+                               case_id))
             continue
         readable = kept_texts or None  # carried beside an error too
         known = row_fields(columnar.columns)
         unknown = [name for name in fields if name not in known]
         if unknown:  # named with the fields a line may hold (not the codes)
-            bad.append(BadLine(line, f"UNKNOWN_FIELD: {unknown_field(str(unknown[0]), known)}",
+            bad.append(BadLine(line, (("UNKNOWN_FIELD", unknown_field(str(unknown[0]), known)),),
                                case_id, readable))
             continue
         twice = [name for name in plan.mapped() if name in case and name not in plan.sources()]
         if twice:
-            bad.append(BadLine(line, f"DUPLICATE_KEY: the line gives '{twice[0]}' and the "
-                                     "column the map reads it from: one or the other", case_id,
-                               readable))
+            bad.append(BadLine(line, (("DUPLICATE_KEY", f"the line gives '{twice[0]}' and the "
+                                                        "column the map reads it from: one or "
+                                                        "the other"),), case_id, readable))
             continue
         try:
             clean = check_case(fields, columnar.columns)
@@ -169,8 +172,7 @@ def _json_chunk(data: bytes, first_line: int, columnar: ColumnarPolicy,
                     clean[name] = ",".join(clean[name])  # type: ignore[arg-type]
             rows.append(clean)
         except DataError as exc:
-            bad.append(BadLine(line, "; ".join(
-                f"{p.code}: {p.message}" for p in exc.problems), case_id, readable))
+            bad.append(BadLine(line, pairs(exc.problems), case_id, readable))
             continue
         kept_rows.append(kept_texts)
         lines.append(line)

@@ -5,16 +5,18 @@ from __future__ import annotations
 import pyarrow as pa
 
 from ..columnar import kernels as pc
+from ..columnar.row_errors import Pairs
 from ..core.record import Record
 
 
 class BadLine(Record):
-    """An input line that did not parse or check: its line, "CODE: message", and the case_id it
-    carried where that could be read (kept beside its error in the output)."""
+    """An input line that did not parse or check: its line, its problems as (code, message)
+    pairs, and the case_id it carried where that could be read (kept beside its error in the
+    output)."""
 
     __slots__ = ()
     line: int
-    message: str
+    problems: Pairs
     case_id: str | None = None
     kept: dict[str, str | None] | None = None  # its kept columns' values, where they were read
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from ..columnar import ColumnarPolicy, Keyed, for_policy
+from ..columnar import ColumnarPolicy, Keyed, for_policy, row_errors
 from ..columnar import kernels as pc
 from ..columnar.column_map import column_map
 from ..core.errors import DataError, OutOfMemory, PolicyError
@@ -73,7 +73,8 @@ def run_batch(path: str, policy: Any, *, out: str | None = None, as_of: str | No
     (atomically) or to the binary stream `stdout` as JSON Lines. `input_format` (csv, jsonl,
     parquet) is needed for standard input or a name without a known suffix; else the suffix
     tells. `on_bad(line, "CODE: message")` hears each bad line in order; `on_bad_lines(lines,
-    messages)` the same a chunk at a time, as Arrow arrays (int64, string); `on_progress(fraction
+    errors)` the same a chunk at a time, as Arrow arrays (int64, and each line's problems:
+    `columnar.row_errors`); `on_progress(fraction
     read, rows so far)` after each chunk. `columns` reads a claim file's own column names
     ({field: column or [columns], "keep": [columns]}: `columnar.column_map`); kept columns
     follow each result's members, as text.
@@ -161,17 +162,14 @@ def reader_for(path: str, input_format: str | None
 _UNSAFE_IN_UTF8 = "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
 
 
-def bad_lines_text(file: str, lines: pa.Array, messages: pa.Array,
+def bad_lines_text(file: str, lines: pa.Array, errors: pa.Array,
                    no_date_hint: str) -> memoryview:
     """The report of bad lines, one per line: `FILE:LINE: CODE: message` (a NO_DATE message
     followed by ` (no_date_hint)`), each escaped (`escaping.escape`) as one line, as UTF-8.
     `file` is escaped already. Built by Arrow kernels: a file of junk has a bad line a row."""
     from ..core.escaping import escape
 
-    no_date = pc.fill_null(pc.starts_with(messages, "NO_DATE:"), False)
-    if pc.any(no_date).as_py():
-        messages = pc.if_else(no_date, pc.binary_join_element_wise(
-            messages, f" ({no_date_hint})", ""), messages)
+    messages = row_errors.texts(row_errors.with_hint(errors, "NO_DATE", f" ({no_date_hint})"))
     unsafe = pc.fill_null(pc.match_substring_regex(messages, _UNSAFE_IN_UTF8), False)
     if pc.any(unsafe).as_py():
         messages = pc.replace_with_mask(messages, unsafe, pa.array(
@@ -242,8 +240,8 @@ def _run(chunks: Iterator[Chunk], writer: Writer, columnar: ColumnarPolicy, as_o
                 if on_bad_lines is not None:
                     on_bad_lines(pc.filter(lines, failed), pc.filter(error, failed))
                 if on_bad is not None:
-                    for line, message in zip(pc.filter(lines, failed).to_pylist(),
-                                             pc.filter(error, failed).to_pylist(),
+                    texts = row_errors.texts(pc.filter(error, failed)).to_pylist()
+                    for line, message in zip(pc.filter(lines, failed).to_pylist(), texts,
                                              strict=True):
                         on_bad(line, message)
             counts.update(columnar.determination_counts(keyed.gid))
@@ -274,7 +272,7 @@ def _with_bad_lines(keyed: Keyed | None, lines: pa.Array | None,
     case_ids = pa.array([entry.case_id for entry in bad], pa.string())
     failed = Keyed(gid=pa.nulls(n, pa.int32()), code=pa.nulls(n, pa.int64()), case_id=case_ids,
                    as_of=pa.nulls(n, pa.string()),
-                   error=pa.array([entry.message for entry in bad], pa.string()),
+                   error=row_errors.of_pairs([entry.problems for entry in bad]),
                    before_first=None, no_policy_days=[], no_policy_index=None)
     names = sorted({name for entry in bad for name in (entry.kept or {})})
     if names:

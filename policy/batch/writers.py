@@ -14,7 +14,7 @@ from typing import Any, Protocol, cast
 
 import pyarrow as pa
 
-from ..columnar import RESULT_SCHEMA, ColumnarPolicy, Keyed
+from ..columnar import RESULT_SCHEMA, ColumnarPolicy, Keyed, row_errors
 from ..columnar import kernels as pc
 from ..core import partial_cases
 
@@ -117,7 +117,7 @@ class JsonLinesWriter:
                 bad_rows = pc.binary_join_element_wise(
                     '{"line":', pc.cast(pc.filter(lines.slice(offset, size), bad), pa.string()),
                     pc.binary_join_element_wise(',"case_id":', case_ids, ""),
-                    ',"error":', _json_strings(pc.filter(errors, bad)), "}\n",
+                    ',"error":', _json_strings(row_errors.texts(pc.filter(errors, bad))), "}\n",
                     "", null_handling="replace", null_replacement="")
                 rows = pc.replace_with_mask(rows, bad, bad_rows)
             if keyed.codes is not None:  # each row's own codes for the outcome's `[]`
@@ -294,8 +294,8 @@ class CsvWriter:
             texts = pc.binary_join_element_wise(  # line,case_id,<gap>error
                 pc.cast(pc.filter(lines, bad), pa.string()),
                 _csv_cell_column(pc.filter(keyed.case_id, bad)),
-                pc.binary_join_element_wise(gap, _csv_cell_column(pc.filter(error, bad)), "\n",
-                                            ""),
+                pc.binary_join_element_wise(
+                    gap, _csv_cell_column(row_errors.texts(pc.filter(error, bad))), "\n", ""),
                 ",", null_handling="replace", null_replacement="")
             rows = pc.replace_with_mask(rows, bad, texts)
         cells = [pc.fill_null(_csv_cell_column(codes_texts(keyed, len(lines))), "")

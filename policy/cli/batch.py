@@ -61,8 +61,8 @@ def _batch(args: Namespace) -> int:
     name = escape("<stdin>" if args.input == "-" else args.input)  # (escaping is per character)
     columns = column_options(args, compiled)
 
-    def on_bad_lines(lines: object, messages: object) -> None:  # a chunk's, at once
-        text = bad_lines_text(name, lines, with_option_hints(messages), NO_DATE_HINT)
+    def on_bad_lines(lines: object, errors: object) -> None:  # a chunk's, at once
+        text = bad_lines_text(name, lines, with_option_hints(errors), NO_DATE_HINT)
         raw = getattr(sys.stderr, "buffer", None)
         sys.stderr.flush()
         if raw is not None:
@@ -109,13 +109,13 @@ def option_hints(problem: Problem) -> Problem:
     return problem
 
 
-def with_option_hints(messages: object) -> object:
-    """Bad lines' messages (an Arrow string array) with the options named after an unknown
-    field's."""
-    from ..columnar import kernels as pc  # (not pyarrow.compute: a batch run never loads it)
+def with_option_hints(errors: object) -> object:
+    """Bad lines' problems (`columnar.row_errors`) with the options named after an unknown
+    column's message."""
+    from ..columnar import row_errors
 
-    unknown = pc.fill_null(pc.starts_with(messages, f"UNKNOWN_FIELD: {UNKNOWN_COLUMN}"), False)
-    return pc.if_else(unknown, pc.binary_join_element_wise(messages, OPTIONS_HINT, ""), messages)
+    return row_errors.with_hint(errors, "UNKNOWN_FIELD", OPTIONS_HINT,
+                                starting=UNKNOWN_COLUMN)
 
 
 def column_options(args: Namespace, compiled: CompiledPolicy) -> dict[str, object] | None:

@@ -153,25 +153,20 @@ def what_codes_named(resolution: CodeResolution) -> str:
 
 class CellCode(Record):
     """One code of a row of Arrow data read on a day and resolved (`cell_code`): `valid`; its
-    `problem` as "CODE: message" (None when valid); its `codes` item as JSON text; `code` as
+    `problem` as (code, message) (None when valid); its `codes` item as JSON text; `code` as
     read; `said`: what identifies it in the explanation's sentence (a valid diagnosis code: the
     code and what it names; else None); `governed` and `counted` (`resolve.ResolvedCode`);
     `resolved`, for `cell_diagnoses`."""
 
     __slots__ = ()
     valid: bool
-    problem: str | None
+    problem: tuple[str, str] | None
     item: str
     code: str
     said: str | None
     governed: bool
     counted: bool
     resolved: ResolvedCode
-
-
-def problem_text(problem: Problem) -> str:
-    """A problem as a bad row's `error` shows it (its parts joined by "; " in sorted order)."""
-    return f"{problem.code}: {problem.message}"
 
 
 def cell_code(compiled: CompiledPolicy, text: str, field: str, day: str) -> CellCode:
@@ -185,23 +180,25 @@ def cell_code(compiled: CompiledPolicy, text: str, field: str, day: str) -> Cell
     reading = resolved.reading
     said = (json.dumps([reading.code, reading.names], ensure_ascii=False, sort_keys=True)
             if reading.valid and field == "diagnosis" else None)
-    return CellCode(reading.valid, None if reading.valid else problem_text(problem_of(reading)),
+    problem = None if reading.valid else problem_of(reading)
+    return CellCode(reading.valid, None if problem is None else (problem.code, problem.message),
                     item_json(code_item(reading, resolved.governed, crosswalk is not None)),
                     reading.code, said, resolved.governed, resolved.counted, resolved)
 
 
 def cell_diagnoses(compiled: CompiledPolicy, codes: list[CellCode],
-                   site: object) -> tuple[str | None, str | None, str | None]:
+                   site: object) -> tuple[str | None, str | None, tuple[str, str] | None]:
     """What a row's valid diagnosis codes (`cell_code`, in order) decide with the value the row
     gives the crosswalk's field (`site`; None: none), by `resolve.combine` as for a case: (the
     one value they name or None, the sentence the explanation adds or None, the
-    CODE_CONTRADICTS_CASE problem as "CODE: message" or None)."""
+    CODE_CONTRADICTS_CASE problem as (code, message) or None)."""
     crosswalk = crosswalk_of(compiled)
     resolution = combine([code.resolved for code in codes],
                          crosswalk.field if crosswalk is not None else None,
                          crosswalk is not None, site if crosswalk is not None else None)
     value = resolution.value if resolution.naming == NAMED_ONE else None
-    contradiction = (problem_text(resolution.problems[0]) if resolution.problems else None)
+    first = resolution.problems[0] if resolution.problems else None
+    contradiction = None if first is None else (first.code, first.message)
     return (value if isinstance(value, str) else None, what_codes_named(resolution) or None,
             contradiction)
 

@@ -7,8 +7,9 @@ junk values took 183 s against 1.3 s for a clean file. Here a column's bad value
 messages from Arrow kernels, word for word those of `check_case`, for every value whose message
 can be told without Python: printable ASCII (nothing for `escape` to do), whose hint, if any, is
 the one chosen by prefix; a value that may have an exact or a `difflib` match, or any other value,
-is left to `check_case` (`None` in `Screen.messages`). tests/batch/test_bulk_messages.py
-compares the two paths value by value.
+is left to `check_case` (`None` in `Screen.messages`). A screen's messages are of one code (its
+`code`), as the per-value path's problem is. tests/batch/test_bulk_messages.py compares the two
+paths value by value.
 
 The fixed words come from the per-value paths themselves (each is asked once about SENTINEL,
 and the words around it are kept; the hint's words from `cases.suggest`), so a change of
@@ -25,6 +26,7 @@ from ..core.cases import suggest
 from ..core.errors import MAX_MESSAGE
 from ..core.escaping import shown
 from . import kernels as pc
+from .row_errors import Pairs
 
 # Below this many distinct values the per-value path is as fast and needs no screening.
 BULK_MIN = 256
@@ -44,6 +46,15 @@ class NoTemplate(Exception):
     this module does not follow): the bulk path is not used."""
 
 
+def _one_problem(found: Pairs | None, what: str) -> tuple[str, str]:
+    """The one (code, message) the per-value path gives SENTINEL."""
+    if not found:
+        raise NoTemplate(f"a NUL {what} passed the check")
+    if len(found) != 1:
+        raise NoTemplate(f"a NUL {what} has {len(found)} problems")
+    return found[0]
+
+
 def _around(text: str, part: str) -> tuple[str, str]:
     """The text before and after `part`, which occurs once in `text`."""
     before, found, after = text.partition(part)
@@ -54,19 +65,16 @@ def _around(text: str, part: str) -> tuple[str, str]:
 
 class VocabularyScreen:
     """The UNKNOWN_VALUE messages of one input column for many values at once. `texts`: its
-    allowed values as text, in order; `message_of(value)`: the per-value path's message."""
+    allowed values as text, in order; `problems_of(value)`: the per-value path's problems."""
 
-    def __init__(self, texts: list[str], message_of: Callable[[str], str | None]) -> None:
+    def __init__(self, texts: list[str], problems_of: Callable[[str], Pairs | None]) -> None:
         self.texts = texts
-        message = message_of(SENTINEL)
-        if message is None:
-            raise NoTemplate("a NUL value passed the check")
+        self.code, message = _one_problem(problems_of(SENTINEL), "value")
         self.before, self.after = _around(message, shown(SENTINEL))
         quoted = shown(texts[0])  # the hint quotes the choice as `shown` does: its edges
         self.hint_before, self.hint_after = _around(suggest(texts[0], texts), quoted)
         self.hint_before += quoted[:1]
         self.hint_after = quoted[-1:] + self.hint_after
-        self.code_length = len(message.partition(": ")[0]) + 2  # "CODE: "
         folded: dict[str, str] = {}  # as `suggest`'s: casefolded choice -> choice
         prefixes: dict[str, str] = {}  # a casefolded prefix of 1 to 3 characters -> first choice
         for text in texts:
@@ -115,7 +123,7 @@ class VocabularyScreen:
                 "'", pc.utf8_slice_codeunits(pc.filter(values, long), 0, 120), "...' (",
                 pc.cast(pc.filter(characters, long), pa.string()), " characters)", ""))
         text = pc.binary_join_element_wise(self.before, quoted, self.after, hint, "")
-        fits = pc.less_equal(pc.subtract(pc.utf8_length(text), self.code_length), MAX_MESSAGE)
+        fits = pc.less_equal(pc.utf8_length(text), MAX_MESSAGE)
         # (an empty string's hint is the per-value path's own: `cases.EMPTY_VALUE_HINT`)
         told = pc.and_(pc.and_(pc.and_(plain, pc.invert(exact)), fits),
                        pc.greater(characters, 0))
@@ -239,13 +247,11 @@ def _casefold(strings: pa.Array) -> pa.Array:
 
 class DateScreen:
     """The DATE_INVALID messages of service dates that are not in the form YYYY-MM-DD, for many
-    at once (the rest, real dates or not, are checked one by one). `message_of(day)`: the
-    per-day path's message."""
+    at once (the rest, real dates or not, are checked one by one). `problems_of(day)`: the
+    per-day path's problems."""
 
-    def __init__(self, message_of: Callable[[str], str | None]) -> None:
-        message = message_of(SENTINEL)
-        if message is None:
-            raise NoTemplate("a NUL date passed the check")
+    def __init__(self, problems_of: Callable[[str], Pairs | None]) -> None:
+        self.code, message = _one_problem(problems_of(SENTINEL), "date")
         self.before, self.after = _around(message, SENTINEL)
 
     def messages(self, days: pa.Array) -> pa.Array:

@@ -8,7 +8,7 @@ each distinct (code, field, period of its day) is read and resolved once (`api.c
 per-case reading; a period is a span of days over which no code set, crosswalk window or
 revision changes, so a valid code reads the same on each) and spread back to its codes with one
 `take`; a code that is not valid is read again on its own day (its message names the day). The
-row's `codes` JSON is its codes' items joined, its problems their messages sorted and joined,
+row's `codes` JSON is its codes' items joined, its problems theirs (sorted, as a `DataError`),
 not_applicable a count. Only what the diagnosis codes name is decided per distinct sequence of
 (code, what it names) of a row and the value the row gives the field (`api.cell_diagnoses`:
 `resolve.combine`, the rule the per-case API applies); the explanation of a not_applicable row
@@ -31,6 +31,8 @@ from ..core.dates import check_date
 from ..core.memo import BoundedMemo
 from ..core.record import Record
 from . import kernels as pc
+from . import row_errors
+from .row_errors import PROBLEM
 
 if TYPE_CHECKING:
     from ..api import CellCode
@@ -49,7 +51,7 @@ class RowCodes(Record):
 
     __slots__ = ()
     data: pa.RecordBatch
-    error: pa.Array | None  # strings
+    error: pa.Array | None  # ROW_ERRORS
     not_applicable: pa.Array | None  # booleans
     codes: pa.Array | None  # strings
     said: pa.DictionaryArray | None
@@ -64,7 +66,7 @@ class FieldCodes(Record):
     lists: pa.ListArray  # of strings
     row: pa.Array  # each code's row (its index in the batch)
     valid: pa.Array  # booleans
-    problem: pa.Array  # strings
+    problem: pa.Array  # PROBLEM structs (null for a valid code)
     key: pa.Array  # each code's index in `found`
     code: pa.Array  # strings
     said: pa.Array  # strings
@@ -211,15 +213,16 @@ class ColumnCodes:
             again_key = pc.add(pc.multiply(pc.cast(texts.indices, pa.int64()), len(day_text)),
                                pc.cast(pc.take(day_index, row), pa.int64()))
             again = pc.dictionary_encode(pc.filter(again_key, invalid))
-            problems = pa.array(
+            problems = _problems(
                 [self._code(text_of[k // len(day_text)], field, day_text[k % len(day_text)],
                             day_text[k % len(day_text)]).problem
-                 for k in again.dictionary.to_pylist()], pa.string())
-            problem = pc.replace_with_mask(pa.nulls(len(row), pa.string()), invalid,
-                                           pc.take(problems, again.indices))
+                 for k in again.dictionary.to_pylist()])
+            at = pc.replace_with_mask(pa.nulls(len(row), pa.int32()), invalid,
+                                      pc.cast(again.indices, pa.int32()))
+            problem = pc.take(problems, at)
         return FieldCodes(
             lists, row, spread([c.valid for c in found], pa.bool_()),
-            problem if problem is not None else pa.nulls(len(row), pa.string()),
+            problem if problem is not None else pa.nulls(len(row), PROBLEM),
             keys.indices,
             spread([c.code for c in found], pa.string()),
             spread([c.said for c in found], pa.string()),
@@ -258,8 +261,8 @@ class ColumnCodes:
             answers.append(self._named.get(key, key, partial(
                 cell_diagnoses, self.compiled, codes, site[1:] if site else None)))
 
-        value, contradiction = (pc.take(pa.array([a[i] for a in answers], pa.string()),
-                                        keys.indices) for i in (0, 2))
+        value = pc.take(pa.array([a[0] for a in answers], pa.string()), keys.indices)
+        contradiction = pc.take(_problems([a[2] for a in answers]), keys.indices)
         return value, _texts([a[1] for a in answers], keys.indices), contradiction
 
     def _not_applicable_texts(self, procedure: FieldCodes, candidates: pa.Array,
@@ -340,31 +343,28 @@ def _firsts(encoded: pa.DictionaryArray) -> pa.Array:
                        value_set=encoded.indices)
 
 
+def _problems(found: list[tuple[str, str] | None]) -> pa.Array:
+    """(code, message) pairs as PROBLEM structs (None: null)."""
+    return pa.array([None if pair is None else {"code": pair[0], "message": pair[1]}
+                     for pair in found], PROBLEM)
+
+
 def _errors(fields: list[FieldCodes], contradiction: pa.Array | None,
             n: int) -> pa.Array | None:
-    """Per row, its problems as "CODE: message" joined by "; " in sorted order (as DataError
-    sorts them), null for a row without; None when no row has one."""
-    rows, texts = [], []
+    """Per row, its problems (ROW_ERRORS) in sorted order (as DataError sorts them), null for
+    a row without; None when no row has one."""
+    rows, problems = [], []
     for found in fields:
         has = pc.is_valid(found.problem)
         rows.append(pc.cast(pc.filter(found.row, has), pa.int64()))
-        texts.append(pc.filter(found.problem, has))
+        problems.append(pc.filter(found.problem, has))
     if contradiction is not None:
         has = pc.is_valid(contradiction)
         rows.append(pc.filter(_arange(n), has))
-        texts.append(pc.filter(contradiction, has))
-    problems = pa.record_batch([pa.concat_arrays(rows), pa.concat_arrays(texts)],
-                               names=["row", "text"])
-    if problems.num_rows == 0:
+        problems.append(pc.filter(contradiction, has))
+    if not sum(len(found) for found in rows):
         return None
-    problems = pc.take(problems, pc.sort_indices(problems, [("row", "ascending"),
-                                                            ("text", "ascending")]))
-    counts = pc.value_counts(problems.column(0))  # rows in order (they are sorted)
-    offsets = pa.concat_arrays([pa.array([0], pa.int32()), pc.cast(
-        pc.cumulative_sum(counts.field("counts")), pa.int32())])
-    joined = pc.binary_join(pa.ListArray.from_arrays(offsets, problems.column(1)), "; ")
-    return pc.replace_with_mask(pa.nulls(n, pa.string()),
-                                pc.is_in(_arange(n), value_set=counts.field("values")), joined)
+    return row_errors.sorted_per_row(pa.concat_arrays(rows), pa.concat_arrays(problems), n)
 
 
 def _codes_json(fields: list[FieldCodes], bad: pa.Array) -> pa.Array:

@@ -30,11 +30,12 @@ from ..core.errors import DataError, Problem
 from ..core.memo import BoundedMemo
 from ..core.record import Record
 from ..core.timeline import revision_in_force
-from . import column_map
+from . import column_map, row_errors
 from . import kernels as pc
 from .bulk import BULK_MIN, DateScreen, NoTemplate, VocabularyScreen
+from .row_errors import Pairs
 
-NO_DATE = f"NO_DATE: {NO_DATE_MESSAGE}"
+NO_DATE: Pairs = (("NO_DATE", NO_DATE_MESSAGE),)
 AS_OF_TYPE = pa.dictionary(pa.int32(), pa.string())  # the result's as_of column
 
 # Bounds of the memos shared by every thread using one ColumnarPolicy (see `memo.BoundedMemo`):
@@ -46,20 +47,21 @@ DAY_MEMO_LIMIT = 200_000
 PRODUCT_LIMIT = 1 << 16
 _ISO_LENGTH = len("2023-10-01")  # only days of this length can be valid: longer ones are junk
 
-Checked = tuple[int | None, str | None]  # (digit or revision position, None) or (None, error)
+Checked = tuple[int | None, Pairs | None]  # (digit or revision position, None) or (None, problems)
 
 
 class _DayTable(Record):
     """Checked days as Arrow arrays: the day, its revision position (-1 before the first; null
-    when invalid) and its error. Immutable: a thread that learns new days publishes a new table."""
+    when invalid) and its problems. Immutable: a thread that learns new days publishes a new
+    table."""
 
     __slots__ = ()
     days: pa.Array  # string
     positions: pa.Array  # int32
-    messages: pa.Array  # string
+    errors: pa.Array  # ROW_ERRORS
 
 
-_NO_DAYS = _DayTable(pa.array([], pa.string()), pa.array([], pa.int64()), pa.array([], pa.string()))
+_NO_DAYS = _DayTable(pa.array([], pa.string()), pa.array([], pa.int64()), row_errors.none(0))
 
 
 class RowDays(Record):
@@ -70,14 +72,10 @@ class RowDays(Record):
 
     __slots__ = ()
     position: pa.Array | pa.Scalar  # int32
-    error: pa.Array | None  # string
+    error: pa.Array | None  # ROW_ERRORS
     days: pa.Array  # dictionary-encoded strings
     no_policy_days: list[str]
     no_policy_index: pa.Array | None  # int32
-
-
-def _message(problem: Problem) -> str:
-    return f"{problem.code}: {problem.message}"
 
 
 class InputChecks:
@@ -155,22 +153,23 @@ class InputChecks:
 
     # --- values -----------------------------------------------------------------------------------
     def check_value(self, name: str, value: object, text_cells: bool) -> Checked:
-        """(digit, None) for a valid value or unknown, (None, "CODE: message") for a bad one."""
+        """(digit, None) for a valid value or unknown, (None, its problems) for a bad one."""
         return self._value_memo.get((name, value, text_cells, type(value)), value_text(value),
                                     lambda: self._check_value(name, value, text_cells))
 
     def check_values(self, name: str, values: pa.Array,
                      text_cells: bool) -> tuple[list[int | None], pa.Array | None]:
         """For distinct values of input `name`: each one's digit (None for a bad one) and the
-        messages (null for a good one; None when all are good). Many string values (a column
-        of junk) are screened at once (`bulk.VocabularyScreen`); the rest, one by one."""
+        problems (ROW_ERRORS: null for a good one; None when all are good). Many string values
+        (a column of junk) are screened at once (`bulk.VocabularyScreen`); the rest, one by
+        one."""
         screen = None if len(values) < BULK_MIN or not pa.types.is_string(values.type) \
             else self._screen(name, text_cells)
         if screen is None:
             checked = [self.check_value(name, value, text_cells) for value in values.to_pylist()]
-            messages = [message for _, message in checked]
+            problems = [found for _, found in checked]
             return ([digit for digit, _ in checked],
-                    pa.array(messages, pa.string()) if any(messages) else None)
+                    row_errors.of_pairs(problems) if any(problems) else None)
         allowed = self._vocabulary[name]
         position = pc.index_in(values, value_set=self._texts[name])
         if isinstance(allowed[0], bool) and not text_cells:  # "true" is not true in JSON
@@ -181,15 +180,16 @@ class InputChecks:
         if text_cells:  # an empty cell is unknown: the per-value path says so
             alone = pc.or_(alone, pc.fill_null(pc.equal(values, ""), False))
         digits: list[int | None] = position.to_pylist()
+        errors = row_errors.one_code(screen.code, told)
         where = pc.filter(pa.array(range(len(values)), pa.int64()), alone).to_pylist()
         if where:
             singly = [self.check_value(name, value, text_cells)
                       for value in pc.take(values, pa.array(where, pa.int64())).to_pylist()]
             for at, (digit, _) in zip(where, singly, strict=True):
                 digits[at] = digit
-            told = pc.replace_with_mask(told, alone,
-                                        pa.array([message for _, message in singly], pa.string()))
-        return digits, None if told.null_count == len(told) else told
+            errors = row_errors.replaced(errors, alone,
+                                         row_errors.of_pairs([found for _, found in singly]))
+        return digits, None if errors.null_count == len(errors) else errors
 
     def _screen(self, name: str, text_cells: bool) -> VocabularyScreen | None:
         """The bulk screen of input `name`, built at its first column of junk (a race builds it
@@ -214,14 +214,14 @@ class InputChecks:
         try:
             clean = check_case(raw, self.columns)
         except DataError as exc:
-            return None, "; ".join(_message(p) for p in exc.problems)
+            return None, row_errors.pairs(exc.problems)
         return values.index(clean[name]), None
 
     def partial_case_codes(self, data: pa.RecordBatch, weights: list[int],
                            text_cells: bool) -> tuple[pa.Array, list[pa.Array]]:
         """Per row, the partial-case code: the sum over the inputs of each one's digit times its
         weight (an absent column or a null is unknown, digit len(values)); and, in input order,
-        the error column of each input that holds a bad value.
+        the problems (ROW_ERRORS) of each input that holds a bad value.
 
         Each column's distinct values are checked once (`check_value`). Their combinations are
         few (the product of the columns' distinct values, a few thousand in a claim file), so
@@ -242,11 +242,11 @@ class InputChecks:
             column = data.column(name)
             encoded = column if pa.types.is_dictionary(column.type) else \
                 pc.dictionary_encode(column)
-            checked, messages = self.check_values(name, encoded.dictionary, text_cells)
+            checked, problems = self.check_values(name, encoded.dictionary, text_cells)
             digits = [(unknown if digit is None else digit) * weight for digit in checked]
             indices = encoded.indices
-            if messages is not None:
-                errors.append(pc.take(messages, indices))
+            if problems is not None:
+                errors.append(pc.take(problems, indices))
             if indices.type != pa.int32():
                 indices = pc.cast(indices, pa.int32())
             digits.append(unknown * weight)  # a null: unknown
@@ -289,14 +289,14 @@ class InputChecks:
         return as_of_day(as_of)
 
     def check_date(self, value: str) -> Checked:
-        """(revision position or -1 before the first, None) or (None, "CODE: message")."""
+        """(revision position or -1 before the first, None) or (None, its problems)."""
         return self._date_memo.get(value, value, lambda: self._check_date(value))
 
     def _check_date(self, value: str) -> Checked:
         try:
             check_date(value)
         except ValueError as exc:
-            return None, f"DATE_INVALID: service_date: {exc}"
+            return None, (("DATE_INVALID", f"service_date: {exc}"),)
         in_force = revision_in_force(self.compiled.revisions, value)
         return -1 if in_force is None else self._positions[in_force.id], None
 
@@ -306,9 +306,9 @@ class InputChecks:
         error, dates = None, None
         if "service_date" in data.schema.names:
             dates = dictionary_of_strings(data.column("service_date"), blank_is_null=text_cells)
-            positions, messages = self._check_dates(dates.dictionary)
-            if messages is not None:
-                error = pc.take(messages, dates.indices)
+            positions, problems = self._check_dates(dates.dictionary)
+            if problems is not None:
+                error = pc.take(problems, dates.indices)
         if as_of is not None:
             position, _ = self.check_date(as_of)
             assert position is not None  # as_of passed check_as_of
@@ -317,13 +317,13 @@ class InputChecks:
             return RowDays(pa.scalar(position, pa.int64()), error, days,
                            [as_of] if position < 0 else [], pa.scalar(0, pa.int64()))
         if dates is None:  # no service_date column and no as-of date: every row lacks a date
-            return RowDays(pa.scalar(-1, pa.int64()), pa.array([NO_DATE] * n, pa.string()),
+            return RowDays(pa.scalar(-1, pa.int64()), row_errors.of_pairs([NO_DATE] * n),
                            pa.nulls(n, AS_OF_TYPE), [], pa.scalar(0, pa.int64()))
         position = pc.fill_null(pc.take(positions, dates.indices), -1)
         if dates.null_count:
-            no_date = pc.if_else(pc.is_null(dates), pa.scalar(NO_DATE),
-                                 pa.scalar(None, pa.string()))
-            error = no_date if error is None else join_errors([error, no_date], n)
+            no_date = pc.take(row_errors.of_pairs([None, NO_DATE]),
+                              pc.cast(pc.is_null(dates), pa.int8()))
+            error = no_date if error is None else row_errors.join([error, no_date], n)
         before_first = pc.fill_null(pc.equal(positions, -1), False)
         no_policy_days = pc.filter(dates.dictionary, before_first).to_pylist()
         index = pc.subtract(pc.cumulative_sum(pc.cast(before_first, pa.int64())), 1)
@@ -331,7 +331,7 @@ class InputChecks:
 
     def _check_dates(self, days: pa.Array) -> tuple[pa.Array, pa.Array | None]:
         """For distinct day strings: the revision position (-1 before the first; null for a bad
-        date) and the error message (None when every day is good). Days seen before are looked up
+        date) and the problems (None when every day is good). Days seen before are looked up
         in the shared day table (a batch of claims repeats the same few thousand dates).
 
         The table is read once into a local: this call works on its own consistent copy, and
@@ -340,20 +340,20 @@ class InputChecks:
         found = pc.index_in(days, value_set=table.days)
         if found.null_count:
             new = pc.filter(days, pc.is_null(found))
-            positions, messages = self._check_new_dates(new)
+            positions, problems = self._check_new_dates(new)
             table = _DayTable(*(pa.concat_arrays([old, added]) for old, added in
-                                zip(table, (new, positions, messages), strict=True)))
+                                zip(table, (new, positions, problems), strict=True)))
             found = pc.index_in(days, value_set=table.days)
-            self._publish_days(new, positions, messages)
-        messages = pc.take(table.messages, found)
+            self._publish_days(new, positions, problems)
+        problems = pc.take(table.errors, found)
         return (pc.take(table.positions, found),
-                None if messages.null_count == len(messages) else messages)
+                None if problems.null_count == len(problems) else problems)
 
-    def _publish_days(self, new: pa.Array, positions: pa.Array, messages: pa.Array) -> None:
+    def _publish_days(self, new: pa.Array, positions: pa.Array, problems: pa.Array) -> None:
         """Add checked days of plausible length to the shared table; past the bound, start afresh
         (an input of endless distinct junk)."""
         keep = pc.less_equal(pc.utf8_length(new), _ISO_LENGTH)
-        added = [pc.filter(array, keep) for array in (new, positions, messages)]
+        added = [pc.filter(array, keep) for array in (new, positions, problems)]
         table = self._day_table
         if len(table.days) + len(added[0]) > DAY_MEMO_LIMIT:
             table = _NO_DAYS
@@ -368,18 +368,19 @@ class InputChecks:
         if len(days) < BULK_MIN or self._date_screen is None:
             checked = [self.check_date(day) for day in days.to_pylist()]
             return (pa.array([position for position, _ in checked], pa.int64()),
-                    pa.array([message for _, message in checked], pa.string()))
+                    row_errors.of_pairs([found for _, found in checked]))
         told = self._date_screen.messages(days)  # days not shaped YYYY-MM-DD, at once
         alone = pc.is_null(told)
+        errors = row_errors.one_code(self._date_screen.code, told)
         where = pc.filter(pa.array(range(len(days)), pa.int64()), alone).to_pylist()
         positions: list[int | None] = [None] * len(days)
         if where:
             singly = [self.check_date(day) for day in pc.filter(days, alone).to_pylist()]
             for at, (position, _) in zip(where, singly, strict=True):
                 positions[at] = position
-            told = pc.replace_with_mask(told, alone,
-                                        pa.array([message for _, message in singly], pa.string()))
-        return pa.array(positions, pa.int64()), told
+            errors = row_errors.replaced(errors, alone,
+                                         row_errors.of_pairs([found for _, found in singly]))
+        return pa.array(positions, pa.int64()), errors
 
 
 def plain_strings(data: pa.RecordBatch) -> pa.RecordBatch:
@@ -425,16 +426,3 @@ def dictionary_of_strings(column: pa.Array, *, blank_is_null: bool) -> pa.Dictio
 
 def _iso(dates: pa.Array) -> pa.Array:
     return pa.array([None if d is None else d.isoformat() for d in dates.to_pylist()], pa.string())
-
-
-def join_errors(errors: list[pa.Array], n: int) -> pa.Array:
-    """One error text per row ("CODE: message; CODE: message"), null for rows without errors."""
-    if not errors:
-        return pa.nulls(n, pa.string())
-    joined = errors[0]
-    for error in errors[1:]:
-        # folded pairwise: binary_join_element_wise's null_handling="skip" drops all-null rows
-        # (pyarrow 26), so nulls are handled here
-        both = pc.binary_join_element_wise(joined, error, "; ")
-        joined = pc.if_else(pc.is_null(joined), error, pc.if_else(pc.is_null(error), joined, both))
-    return joined

@@ -19,24 +19,26 @@ from ..core.errors import DataError, Problem
 from ..core.memo import BoundedMemo
 from ..core.record import Record
 from . import kernels as pc
+from . import row_errors
 from .column_codes import ColumnCodes
 from .column_map import apply as apply_map
 from .column_map import column_map, renamed
-from .inputs import VALUE_MEMO_LIMIT, InputChecks, join_errors, plain_strings
+from .inputs import VALUE_MEMO_LIMIT, InputChecks, plain_strings
 from .outcomes import PER_OUTCOME, RESULT_SCHEMA, OutcomeTable
 
 
 class Keyed(Record):
     """A keyed evaluation of a record batch: per row the outcome id (null for a bad row), the
-    partial-case code, case_id, as_of and error; and what the no-policy explanations need (rows
-    before the first revision, the distinct such days, each row's index among them)."""
+    partial-case code, case_id, as_of and problems (`row_errors`); and what the no-policy
+    explanations need (rows before the first revision, the distinct such days, each row's index
+    among them)."""
 
     __slots__ = ()
     gid: pa.Array  # int32, null for a bad row
     code: pa.Array  # int64
     case_id: pa.Array  # string
     as_of: pa.Array  # string
-    error: pa.Array  # string: null for a good row, else its problem (CODE: message)
+    error: pa.Array  # ROW_ERRORS: null for a good row, else its problems
     before_first: pa.Array | None  # bool
     no_policy_days: list[str]
     no_policy_index: pa.Array | None  # int32
@@ -133,7 +135,7 @@ class ColumnarPolicy:
         row_days = inputs.row_days(data, day, text_cells)
         if row_days.error is not None:
             errors.append(row_days.error)
-        error = join_errors(errors, n)
+        error = row_errors.join(errors, n)
         if row_codes is not None and row_codes.error is not None:  # after the fields' own
             error = pc.coalesce(error, row_codes.error)
 
@@ -167,7 +169,8 @@ class ColumnarPolicy:
     def results(self, keyed: Keyed) -> pa.RecordBatch:
         """The result record batch (RESULT_SCHEMA) of a keyed evaluation."""
         gid = keyed.gid
-        columns = {"case_id": keyed.case_id, "as_of": keyed.as_of, "error": keyed.error,
+        columns = {"case_id": keyed.case_id, "as_of": keyed.as_of,
+                   "error": row_errors.texts(keyed.error),
                    "needs": pc.take(self.outcomes.needs, gid),
                    "explanation": self.explanations(keyed)}
         for name in PER_OUTCOME:

@@ -19,6 +19,8 @@ from ..core.compiled import CompiledPolicy
 from ..core.decision import NO_POLICY, NOT_KNOWN, Decision
 from ..core.errors import DataError
 from . import kernels as pc
+from . import row_errors
+from .row_errors import ROW_ERRORS, Pairs
 
 if TYPE_CHECKING:
     from ..core.partial_cases import Value
@@ -56,10 +58,10 @@ class OutcomeTable:
         self.decisions: list[Decision] = []  # one per outcome id (gid)
         key_to_gid: list[int] = []
         # a case the revision in force does not know (a value a later one introduces) is a bad
-        # row: per (revision, code) the position of its error text in `not_known_texts` (null
+        # row: per (revision, code) the position of its problems in `not_known_errors` (null
         # for a case the revision knows); None when every revision knows every value
         not_known_at: list[int | None] = []
-        texts: dict[str, int] = {}
+        texts: dict[Pairs, int] = {}
         for compiled_revision in compiled.revisions:
             base = len(self.decisions)
             for position, outcome in enumerate(compiled_revision.outcomes):
@@ -77,7 +79,7 @@ class OutcomeTable:
                 not_known_at.extend([None] * self.n_codes)
         self.key_to_gid = pa.array(key_to_gid, pa.int32())
         self.key_to_not_known = (pa.array(not_known_at, pa.int32()) if texts else None)
-        self.not_known_texts = pa.array(list(texts), pa.string())
+        self.not_known_errors = row_errors.of_pairs(list(texts))
         self.no_policy_gid = len(self.decisions)  # the one id of every row before the first
         # one id per revision for `not_applicable` (procedure codes given, none governed): its
         # explanation names the codes, so each row's own (`column_codes`) replaces this one
@@ -123,8 +125,8 @@ class OutcomeTable:
         self.needs = pa.array([list(d.needs) for d in rows] + [[]] * (1 + len(not_applicable)),
                               pa.list_(pa.string()))
 
-    def _not_known(self, compiled_revision: Any, code: int) -> str | None:
-        """The error text of partial case `code` under a revision that does not know one of its
+    def _not_known(self, compiled_revision: Any, code: int) -> Pairs | None:
+        """The problems of partial case `code` under a revision that does not know one of its
         values, as the per-case API gives it (None: the revision knows the case)."""
         outcome = compiled_revision.outcomes[compiled_revision.outcome_at[code]]
         if outcome.determination != NOT_KNOWN:
@@ -132,17 +134,17 @@ class OutcomeTable:
         try:
             self.compiled.check_known(compiled_revision, self.decode(code))
         except DataError as exc:
-            return "; ".join(f"{p.code}: {p.message}" for p in exc.problems)
+            return row_errors.pairs(exc.problems)
         return None  # (unreachable: a NOT_KNOWN outcome uses a value the revision lacks)
 
     def not_known(self, key: pa.Array, in_force: pa.Array) -> pa.Array | None:
-        """Per row, the error of a case its revision does not know (null for the others);
+        """Per row, the problems of a case its revision does not know (null for the others);
         `key`: position * n_codes + code, `in_force`: whether a revision is in force. None when
         every revision knows every value."""
         if self.key_to_not_known is None:
             return None
-        found = pc.take(self.not_known_texts, pc.take(self.key_to_not_known, key))
-        return pc.if_else(in_force, found, pa.scalar(None, pa.string()))
+        found = pc.take(self.not_known_errors, pc.take(self.key_to_not_known, key))
+        return pc.if_else(in_force, found, pa.scalar(None, ROW_ERRORS))
 
     def decode(self, code: int) -> dict[str, Value]:
         """The partial case (known fields only) that a code stands for."""

@@ -72,6 +72,7 @@ CALLS = [
     ("split_pattern", (STRINGS, ","), {}),
     ("list_flatten", (LISTS,), {}),
     ("list_parent_indices", (LISTS,), {}),
+    ("list_value_length", (LISTS,), {}),
     ("binary_join", (LISTS, "; "), {}),
     ("utf8_length", (STRINGS,), {}),
     ("binary_length", (STRINGS,), {}),
