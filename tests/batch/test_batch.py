@@ -636,3 +636,36 @@ def test_the_reader_thread_stays_a_few_blocks_ahead():
         with more:  # give the reader the chance to run ahead as far as it can
             more.wait_for(lambda taken=taken: len(made) >= min(taken + depth + 1, 12), timeout=5)
         assert len(made) <= taken + depth + 1
+
+
+def test_a_bad_lines_problems_reach_the_command_line_as_codes_and_messages(tmp_path):
+    """The command line adds its hints to the problems of one code, wherever they stand in the
+    line's list: the NO_DATE hint follows the NO_DATE problem of a line that has an unknown
+    value first. (Before, a bad line's problems were one "CODE: message; ..." text that the
+    command line searched: a NO_DATE after another problem got no hint.) The output's `error`
+    and the library's `on_bad` keep the text, without the command line's hints."""
+    from policy.batch import run_batch
+
+    claims = tmp_path / "claims.csv"
+    claims.write_text("case_id,cancer_site,service_date\na,lung,\nb,,\n", encoding="utf-8")
+    result = run("batch", "claims.csv", "--tables", ROOT / "tables", cwd=tmp_path)
+    assert result.returncode == 3
+    hint = "(give --as-of YYYY-MM-DD or a service_date in the case)"
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("claims.csv:2: UNKNOWN_VALUE: cancer_site cannot be 'lung'")
+    assert lines[0].endswith(f"; NO_DATE: no date: the case has no service_date and no as-of "
+                             f"date is given {hint}")
+    assert lines[1] == f"claims.csv:3: NO_DATE: no date: the case has no service_date and no " \
+                       f"as-of date is given {hint}"
+    assert [row["error"].endswith("as-of date is given") for row in jsonl(result.stdout)] == \
+        [True, True]
+    heard: list[tuple[int, str]] = []
+    typed: list[object] = []
+    run_batch(str(claims), load_policy(ROOT / "tables"), stdout=io.BytesIO(),
+              on_bad=lambda line, message: heard.append((line, message)),
+              on_bad_lines=lambda lines, errors: typed.extend(errors.to_pylist()))
+    assert [line for line, _ in heard] == [2, 3]
+    assert heard[1][1] == "NO_DATE: no date: the case has no service_date and no as-of date " \
+                          "is given"
+    assert [[p["code"] for p in row] for row in typed] == [["UNKNOWN_VALUE", "NO_DATE"],
+                                                           ["NO_DATE"]]
