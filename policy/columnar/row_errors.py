@@ -66,7 +66,7 @@ def join(errors: Sequence[pa.Array], n: int) -> pa.Array:
 
 def sorted_per_row(rows: pa.Array, problems: pa.StructArray, n: int) -> pa.Array:
     """Per row (of `n`) the problems whose row is given in `rows`, sorted by code and message
-    (as a `DataError` sorts them)."""
+    (the order of their texts: a code's letters and _ all sort after its ':')."""
     table = pa.record_batch([pc.cast(rows, pa.int64()), problems.field("code"),
                              problems.field("message")], names=["row", "code", "message"])
     order = pc.sort_indices(table, [("row", "ascending"), ("code", "ascending"),
