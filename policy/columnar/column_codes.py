@@ -97,7 +97,7 @@ class FieldCodes(Record):
     def edges(self) -> tuple[pa.Array, pa.Array]:
         """Per code, whether it is its row's first, and its row's last."""
         offsets = self.lists.offsets
-        at = _arange(len(self.row))
+        at = pc.arange(len(self.row))
         first = pc.equal(pc.take(pc.cast(offsets, pa.int64()), self.row), at)
         last = pc.equal(pc.take(pc.cast(offsets.slice(1), pa.int64()), self.row),
                         pc.add(at, 1))
@@ -332,10 +332,6 @@ def _texts(texts: list[str | None], indices: pa.Array) -> pa.DictionaryArray:
     return pa.DictionaryArray.from_arrays(indices, pa.array(texts, pa.string()))
 
 
-def _arange(n: int) -> pa.Array:
-    """0, 1, ..., n - 1 (int64), without a Python list."""
-    return pc.subtract(pc.cumulative_sum(pc.fill_null(pa.nulls(n, pa.int64()), 1)), 1)
-
 
 def _firsts(encoded: pa.DictionaryArray) -> pa.Array:
     """Where each value of a dictionary-encoded array first occurs."""
@@ -360,7 +356,7 @@ def _errors(fields: list[FieldCodes], contradiction: pa.Array | None,
         problems.append(pc.filter(found.problem, has))
     if contradiction is not None:
         has = pc.is_valid(contradiction)
-        rows.append(pc.filter(_arange(n), has))
+        rows.append(pc.filter(pc.arange(n), has))
         problems.append(pc.filter(contradiction, has))
     if not sum(len(found) for found in rows):
         return None
@@ -392,7 +388,7 @@ def _codes_json(fields: list[FieldCodes], bad: pa.Array) -> pa.Array:
                                 pc.cast(pc.cumulative_sum(places), pa.int32())])
     total = offsets[-1].as_py()
     row = pc.list_parent_indices(pa.ListArray.from_arrays(offsets, pa.nulls(total, pa.int8())))
-    place = pc.subtract(_arange(total), pc.cast(pc.take(offsets, row), pa.int64()))
+    place = pc.subtract(pc.arange(total), pc.cast(pc.take(offsets, row), pa.int64()))
     is_diagnosis = pc.less(place, pc.take(counts[0], row))
     is_procedure = pc.and_(pc.invert(is_diagnosis),
                            pc.less(place, pc.take(pc.add(counts[0], counts[1]), row)))

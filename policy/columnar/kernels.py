@@ -185,3 +185,8 @@ sum = _unary("sum")  # noqa: A001 (the kernel's name)
 any = _unary("any")  # noqa: A001 (the kernel's name)
 all = _unary("all")  # noqa: A001
 max = _unary("max")  # noqa: A001
+
+
+def arange(n: int) -> Any:
+    """0, 1, ..., n - 1 (int64) without a Python list: not a kernel, two of them."""
+    return subtract(cumulative_sum(fill_null(pa.nulls(n, pa.int64()), 1)), 1)

@@ -106,7 +106,7 @@ def replaced(errors: pa.Array, mask: pa.Array, replacements: pa.Array) -> pa.Arr
     n = len(errors)
     chosen = pc.fill_null(mask, False)
     at = pc.add(pc.cumulative_sum(pc.cast(chosen, pa.int64())), n - 1)
-    index = pc.if_else(chosen, at, _arange(n))
+    index = pc.if_else(chosen, at, pc.arange(n))
     return pc.take(pa.concat_arrays([errors, replacements]), index)
 
 
@@ -131,10 +131,6 @@ def _per_row(rows: pa.Array, problems: pa.Array, n: int) -> pa.Array:
     counts = pc.value_counts(rows)  # the rows in order (they are sorted)
     grouped = _lists(counts.field("counts"), problems,
                      pa.array([False] * len(counts), pa.bool_()))
-    position = pc.index_in(_arange(n), value_set=counts.field("values"))
+    position = pc.index_in(pc.arange(n), value_set=counts.field("values"))
     return pc.take(grouped, position)
 
-
-def _arange(n: int) -> pa.Array:
-    """0, 1, ..., n - 1 (int64), without a Python list."""
-    return pc.subtract(pc.cumulative_sum(pc.fill_null(pa.nulls(n, pa.int64()), 1)), 1)

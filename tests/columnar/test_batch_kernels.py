@@ -109,7 +109,12 @@ def test_each_kernel_gives_what_pyarrow_compute_gives(name, args, options):
 
 def test_every_kernel_the_package_calls_is_compared():
     public = {name for name in dir(kernels) if not name.startswith("_")}
-    assert public - {"annotations", "Any", "pa"} == {name for name, _, _ in CALLS}
+    assert public - {"annotations", "Any", "pa", "arange"} == {name for name, _, _ in CALLS}
+
+
+def test_arange_is_range():
+    for n in (0, 1, 5):
+        assert kernels.arange(n).equals(pa.array(range(n), pa.int64()))
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
