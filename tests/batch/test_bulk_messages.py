@@ -169,3 +169,20 @@ def test_days_without_a_template_are_checked_one_by_one(monkeypatch):
     positions, messages = InputChecks(COMPILED)._check_new_dates(days)
     assert (positions.to_pylist(), messages.to_pylist()) == (want[0].to_pylist(),
                                                              want[1].to_pylist())
+
+
+def test_many_junk_values_in_a_dictionary_of_large_strings_go_one_by_one():
+    """The bulk screen takes plain strings only: a dictionary column whose values are large
+    strings (as Polars and DuckDB may hand over) with more distinct junk values than BULK_MIN is
+    checked one by one, and words every row as a plain string column does. Kills a survivor of
+    the second full mutation run (`len(values) < BULK_MIN or not is_string(...)` read with
+    `and`: the screen then met large strings, ArrowNotImplementedError)."""
+    from policy.columnar import evaluate_arrow
+
+    junk = [f"junk{i}" for i in range(inputs_module.BULK_MIN + 44)]
+    plain = pa.table({"cancer_site": pa.array(junk)})
+    large = pa.table({"cancer_site": pa.DictionaryArray.from_arrays(
+        pa.array(range(len(junk)), pa.int32()), pa.array(junk, pa.large_string()))})
+    want = evaluate_arrow(plain, COMPILED, as_of="2016-05-03").column("error").to_pylist()
+    assert want[0].startswith("UNKNOWN_VALUE: cancer_site cannot be 'junk0'")
+    assert evaluate_arrow(large, COMPILED, as_of="2016-05-03").column("error").to_pylist() == want
