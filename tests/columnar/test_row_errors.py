@@ -53,12 +53,14 @@ def test_one_code_gives_each_message_its_code(messages, code):
 @settings(max_examples=200, deadline=None)
 @given(ROWS, st.data())
 def test_replaced_takes_the_masked_rows_from_the_replacements_in_turn(rows, data):
-    mask = data.draw(st.lists(st.booleans(), min_size=len(rows), max_size=len(rows)))
-    replacements = data.draw(st.lists(st.one_of(st.none(), PAIRS), min_size=sum(mask),
-                                      max_size=sum(mask)))
+    mask = data.draw(st.lists(st.one_of(st.booleans(), st.none()), min_size=len(rows),
+                              max_size=len(rows)))
+    chosen = sum(1 for m in mask if m)
+    replacements = data.draw(st.lists(st.one_of(st.none(), PAIRS), min_size=chosen,
+                                      max_size=chosen))
     got = row_errors.replaced(row_errors.of_pairs(rows), pa.array(mask, pa.bool_()),
                               row_errors.of_pairs(replacements))
-    given_back = iter(replacements)
+    given_back = iter(replacements)  # a null in the mask keeps the row, as false does
     assert got.to_pylist() == _python([next(given_back) if m else r
                                        for r, m in zip(rows, mask, strict=True)])
 
