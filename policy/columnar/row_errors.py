@@ -25,11 +25,6 @@ def pairs(problems: Iterable[Problem]) -> Pairs:
     return tuple((problem.code, problem.message) for problem in problems)
 
 
-def text(found: Pairs) -> str:
-    """One row's problems as `texts` words them."""
-    return "; ".join(f"{code}: {message}" for code, message in found)
-
-
 def of_pairs(rows: Sequence[Pairs | None]) -> pa.Array:
     """Per row its problems (None or empty: a good row)."""
     return pa.array([[{"code": code, "message": message} for code, message in found]

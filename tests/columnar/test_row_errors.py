@@ -17,6 +17,10 @@ PAIRS = st.lists(st.tuples(CODES, MESSAGES), max_size=3).map(tuple)
 ROWS = st.lists(st.one_of(st.none(), PAIRS), max_size=8)
 
 
+def _text(found: tuple) -> str:
+    return "; ".join(f"{code}: {message}" for code, message in found)
+
+
 def _python(rows: list) -> list:
     """As `to_pylist` gives a ROW_ERRORS array: None for a good row (no problems)."""
     return [[{"code": c, "message": m} for c, m in found] if found else None for found in rows]
@@ -29,7 +33,7 @@ def test_of_pairs_and_texts_are_the_python_ones(rows):
     assert errors.type == row_errors.ROW_ERRORS
     assert errors.to_pylist() == _python(rows)
     assert row_errors.texts(errors).to_pylist() == [
-        row_errors.text(found) if found else None for found in rows]
+        _text(found) if found else None for found in rows]
 
 
 @settings(max_examples=200, deadline=None)
@@ -92,6 +96,7 @@ def test_sorted_per_row_sorts_each_rows_problems_by_code_and_message(sized):
 def test_pairs_keep_each_problems_code_and_message_in_order():
     problems = [Problem("f", 1, 2, "UNKNOWN_VALUE", "x; y"), Problem("f", 0, 0, "NO_DATE", "z")]
     assert row_errors.pairs(problems) == (("UNKNOWN_VALUE", "x; y"), ("NO_DATE", "z"))
-    assert row_errors.text(row_errors.pairs(problems)) == "UNKNOWN_VALUE: x; y; NO_DATE: z"
+    assert row_errors.texts(row_errors.of_pairs([row_errors.pairs(problems)])).to_pylist() == [
+        "UNKNOWN_VALUE: x; y; NO_DATE: z"]
     assert row_errors.none(3).to_pylist() == [None, None, None]
     assert row_errors.texts(row_errors.none(2)).to_pylist() == [None, None]
